@@ -1,0 +1,157 @@
+// A throwaway Prosody for integration tests, rendered from the production template
+// (server/prosody/prosody.cfg.lua via render.sh) with its own CA, data directory and free loopback
+// ports. Every server started here is stopped when the test calls stop(), and, should a test crash
+// before that, when the Node process exits.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, writeFile, rm, mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePorts, waitForPort } from './ports.ts';
+import { repoRoot } from './paths.ts';
+
+const run = promisify(execFile);
+
+export interface ProsodyOptions {
+  /** Extra render.sh settings (NAME=VALUE), e.g. { INVITE_EXPIRY: '1' }. Production defaults otherwise. */
+  settings?: Record<string, string>;
+  /** Keep the data directory after stop() for inspection. */
+  keep?: boolean;
+}
+
+export interface ProsodyServer {
+  readonly domain: string;
+  readonly dir: string;
+  readonly dataDir: string;
+  readonly logDir: string;
+  readonly configFile: string;
+  /** PEM of the CA that signed the server certificate: clients trust this and nothing else extra. */
+  readonly caCert: string;
+  readonly caFile: string;
+  readonly ports: { readonly c2s: number; readonly c2sTls: number; readonly https: number };
+  /** wss://localhost:PORT/xmpp-websocket */
+  readonly websocketUrl: string;
+  readonly httpsUrl: string;
+  /** Runs prosodyctl against this server's configuration. */
+  prosodyctl(...args: string[]): Promise<string>;
+  /** A single-use registration invite as an xmpp: URI. */
+  createInvite(): Promise<string>;
+  createAccount(username: string, password: string): Promise<string>;
+  /** All log text so far. */
+  readLogs(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const DOMAIN = 'localhost';
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Renders the production template with the given settings into `file`. */
+export async function renderConfig(settings: Record<string, string>, file: string): Promise<void> {
+  const args = Object.entries(settings).map(([name, value]) => `${name}=${value}`);
+  const { stdout } = await run(join(repoRoot, 'server/prosody/render.sh'), args);
+  await writeFile(file, stdout);
+}
+
+/** Makes (or keeps) a local CA and a server certificate for `domain` in `dir`. */
+export async function makeCertificates(dir: string, domain: string): Promise<void> {
+  await run(join(repoRoot, 'server/deploy/local-ca.sh'), [dir, domain, 'IP:127.0.0.1', 'IP:::1']);
+}
+
+export async function startProsody(options: ProsodyOptions = {}): Promise<ProsodyServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'hush-prosody-'));
+  const certDir = join(dir, 'certs');
+  const dataDir = join(dir, 'data');
+  const logDir = join(dir, 'log');
+  await Promise.all([mkdir(dataDir), mkdir(logDir)]);
+  await makeCertificates(certDir, DOMAIN);
+  const configFile = join(dir, 'prosody.cfg.lua');
+  const caFile = join(certDir, 'ca.crt');
+
+  // Free ports are found by binding port 0; another process may take one before Prosody binds it,
+  // so a start that fails on its ports is retried with new ones.
+  for (let attempt = 1; ; attempt++) {
+    const [c2s, c2sTls, https] = (await freePorts(3)) as [number, number, number];
+    await renderConfig(
+      {
+        DOMAIN,
+        DATA_DIR: dataDir,
+        LOG_FILE: join(logDir, 'prosody.log'),
+        PID_FILE: join(dir, 'prosody.pid'),
+        CERT: join(certDir, `${DOMAIN}.crt`),
+        KEY: join(certDir, `${DOMAIN}.key`),
+        INTERFACES: '127.0.0.1',
+        C2S_PORT: String(c2s),
+        C2S_TLS_PORT: String(c2sTls),
+        HTTPS_PORT: String(https),
+        RUN_AS_ROOT: String(process.getuid?.() === 0),
+        ...options.settings,
+      },
+      configFile,
+    );
+    const child = spawn('prosody', ['--config', configFile, '-F'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.add(child);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.once('exit', () => running.delete(child));
+
+    const ready = await Promise.race([
+      Promise.all([waitForPort(c2s), waitForPort(c2sTls), waitForPort(https)]).then(() => true),
+      exited.then(() => false),
+    ]);
+    if (!ready) {
+      const log = await readFile(join(logDir, 'prosody.log'), 'utf8').catch(() => '');
+      if (attempt < 3 && /Failed to open server port|Address already in use/.test(log + output))
+        continue;
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`Prosody did not start:\n${output}\n${log}`);
+    }
+
+    const server: ProsodyServer = {
+      domain: DOMAIN,
+      dir,
+      dataDir,
+      logDir,
+      configFile,
+      caFile,
+      caCert: readFileSync(caFile, 'utf8'),
+      ports: { c2s, c2sTls, https },
+      websocketUrl: `wss://${DOMAIN}:${https}/xmpp-websocket`,
+      httpsUrl: `https://${DOMAIN}:${https}/`,
+      async prosodyctl(...args: string[]) {
+        const { stdout } = await run('prosodyctl', ['--config', configFile, ...args]);
+        return stdout;
+      },
+      async createInvite() {
+        const out = await server.prosodyctl('mod_invites', 'generate', DOMAIN);
+        const uri = /xmpp:\S+/.exec(out)?.[0];
+        if (!uri) throw new Error(`prosodyctl printed no invite: ${out}`);
+        return uri;
+      },
+      async createAccount(username: string, password: string) {
+        await server.prosodyctl('register', username, DOMAIN, password);
+        return `${username}@${DOMAIN}`;
+      },
+      async readLogs() {
+        return readFile(join(logDir, 'prosody.log'), 'utf8');
+      },
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+          await exited;
+          clearTimeout(timer);
+        }
+        if (!options.keep) await rm(dir, { recursive: true, force: true });
+      },
+    };
+    return server;
+  }
+}

@@ -1,0 +1,106 @@
+-- Hush: the one Prosody configuration template.
+--
+-- Do not edit a rendered copy by hand: render it with server/prosody/render.sh, which replaces each
+-- upper-case name between at-signs below with a checked value (render.sh --help lists the names,
+-- their meaning and defaults).
+-- The same template serves the native install (server/deploy/init.sh), the compose deployment
+-- (server/deploy/docker-compose.yml) and every integration test (packages/test-utils), so the tests
+-- exercise the production configuration, not a look-alike.
+--
+-- Prosody 0.12 documentation: https://prosody.im/doc/configure
+
+local domain = "@DOMAIN@"
+local public_url = "@PUBLIC_URL@"           -- https base URL people and clients reach (wss, uploads)
+local behind_proxy = @BEHIND_PROXY@         -- true: a TLS proxy on a trusted address fronts HTTP
+local c2s_addresses = { @INTERFACES@ }
+local http_addresses = { @HTTP_INTERFACES@ }
+
+---------- Process ----------
+pidfile = "@PID_FILE@"
+data_path = "@DATA_DIR@"
+plugin_paths = { "@PLUGIN_DIR@" }
+-- Prosody refuses to run as root unless told; the tests run it unprivileged or as root in a sandbox.
+run_as_root = @RUN_AS_ROOT@
+
+-- Info level records connections, authentication and disconnections, never stanzas or bodies
+-- (checked by a test that looks for a message marker in every log file).
+local log_level = "@LOG_LEVEL@"
+if "@LOG_FILE@" == "console" then
+	log = { { levels = { min = log_level }, to = "console" } }
+else
+	log = { { levels = { min = log_level }, to = "file", filename = "@LOG_FILE@" } }
+end
+
+---------- Modules ----------
+modules_enabled = {
+	-- the basics of an account
+	"roster"; "saslauth"; "tls"; "disco"; "ping"; "blocklist";
+	-- messaging that survives flaky mobile networks and several devices
+	"carbons";      -- XEP-0280: every device sees both sides of a chat
+	"mam";          -- XEP-0313: history, and delivery to accounts that were offline
+	"smacks";       -- XEP-0198: stream management with resumption
+	"csi_simple";   -- XEP-0352: hold back unimportant traffic for idle clients
+	"pep";          -- XEP-0163: OMEMO device lists and bundles
+	"vcard_legacy"; -- avatars and nicknames that other clients publish
+	-- invite-only sign-up
+	"register"; "invites"; "invites_register"; "invites_adhoc";
+	-- the app's transport
+	"websocket";
+	-- operations
+	"limits"; "admin_shell";
+}
+-- No federation by default: the deployment serves one domain.
+modules_disabled = { "s2s" }
+
+---------- Network ----------
+interfaces = c2s_addresses
+c2s_ports = { @C2S_PORT@ }
+c2s_direct_tls_ports = { @C2S_TLS_PORT@ }
+-- Larger reads make a 10 MB upload take ~0.15 s instead of 2-4 s.
+network_default_read_size = 65536
+
+---------- TLS, authentication, sign-up ----------
+ssl = { certificate = "@CERT@"; key = "@KEY@"; }
+-- Where Prosody looks for further certificates: the folder of the one above.
+certificates = ("@CERT@"):match("^(.*)/")
+c2s_require_encryption = true
+allow_unencrypted_plain_auth = false
+authentication = "internal_hashed"
+-- One credential family is stored per account; SHA-256 makes the server offer SCRAM-SHA-256.
+password_hash = "SHA-256"
+
+allow_registration = true
+registration_invite_only = true
+invite_expiry = @INVITE_EXPIRY@
+
+---------- Limits ----------
+limits = {
+	c2s = { rate = "@C2S_RATE@"; burst = "@C2S_BURST@"; };
+}
+
+---------- History ----------
+default_archive_policy = true
+archive_expires_after = "@ARCHIVE_EXPIRY@"
+
+---------- HTTP: websocket and uploads ----------
+http_interfaces = http_addresses
+https_interfaces = http_addresses
+https_ports = { @HTTPS_PORT@ }
+http_ports = { @HTTP_PORT@ }
+http_external_url = public_url
+if behind_proxy then
+	-- The proxy terminates TLS; only then may plain websocket connections count as secure.
+	consider_websocket_secure = true
+	trusted_proxies = { @TRUSTED_PROXIES@ }
+end
+
+VirtualHost (domain)
+
+-- One name and one certificate: the upload service answers on the main domain's HTTP host.
+Component ("upload." .. domain) "http_file_share"
+	http_host = domain
+	http_external_url = public_url
+	http_file_share_size_limit = @UPLOAD_LIMIT@
+	http_file_share_expires_after = @UPLOAD_EXPIRY@
+	http_file_share_daily_quota = @UPLOAD_DAILY_QUOTA@
+	http_file_share_global_quota = @UPLOAD_GLOBAL_QUOTA@

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Render server/prosody/prosody.cfg.lua for one deployment.
+#
+#   render.sh [NAME=VALUE ...] > prosody.cfg.lua
+#
+# Every value is checked before it is written into the Lua file, so a rendered config can never carry
+# a quote, a newline or a stray placeholder. Names and defaults (production values):
+usage() {
+	cat <<'TXT'
+  DOMAIN              the XMPP domain (required), e.g. chat.example.org
+  PUBLIC_URL          https base URL of the HTTP service      default https://DOMAIN:HTTPS_PORT/ (no port when 443)
+  BEHIND_PROXY        true when a TLS proxy fronts HTTP        default false
+  TRUSTED_PROXIES     proxy addresses, comma-separated         default 127.0.0.1,::1
+  INTERFACES          c2s listen addresses, comma-separated    default *,::
+  HTTP_INTERFACES     HTTP(S) listen addresses                 default INTERFACES
+  C2S_PORT            STARTTLS port                            default 5222
+  C2S_TLS_PORT        direct TLS port                          default 5223
+  HTTPS_PORT          HTTPS port (websocket, uploads), or ""   default 5281
+  HTTP_PORT           plain HTTP port, only behind a proxy     default "" (none)
+  CERT, KEY           certificate chain and key files          default /etc/prosody/certs/DOMAIN.{crt,key}
+  DATA_DIR            Prosody's data directory                 default /var/lib/prosody
+  LOG_FILE            log file, or "console"                   default /var/log/prosody/prosody.log
+  LOG_LEVEL           debug|info|warn|error                    default info
+  PID_FILE            pid file                                 default /run/prosody/prosody.pid
+  PLUGIN_DIR          Hush's own Prosody modules               default the modules/ folder beside this script
+  RUN_AS_ROOT         true|false                               default false
+  INVITE_EXPIRY       seconds an invite stays valid            default 604800 (7 days)
+  ARCHIVE_EXPIRY      message archive retention: seconds, or a Prosody period (1d, 1w, 1m, 1y), or never
+                                                               default 1w
+  UPLOAD_LIMIT        largest upload in bytes                  default 10485760 (10 MB)
+  UPLOAD_EXPIRY       seconds an uploaded file is kept         default 604800 (7 days)
+  UPLOAD_DAILY_QUOTA  bytes one user may upload per day        default 104857600 (100 MB)
+  UPLOAD_GLOBAL_QUOTA bytes of uploads the server keeps        default 10737418240 (10 GB)
+  C2S_RATE            per-connection read rate                 default 64kb/s
+  C2S_BURST           seconds of burst above the rate          default 4s
+TXT
+}
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+template="$here/prosody.cfg.lua"
+
+declare -A v=(
+	[BEHIND_PROXY]=false [TRUSTED_PROXIES]="127.0.0.1,::1" [INTERFACES]="*,::"
+	[C2S_PORT]=5222 [C2S_TLS_PORT]=5223 [HTTPS_PORT]=5281 [HTTP_PORT]=""
+	[DATA_DIR]=/var/lib/prosody [LOG_FILE]=/var/log/prosody/prosody.log [LOG_LEVEL]=info
+	[PID_FILE]=/run/prosody/prosody.pid [PLUGIN_DIR]="$here/modules" [RUN_AS_ROOT]=false
+	[INVITE_EXPIRY]=604800 [ARCHIVE_EXPIRY]=1w
+	[UPLOAD_LIMIT]=10485760 [UPLOAD_EXPIRY]=604800 [UPLOAD_DAILY_QUOTA]=104857600
+	[UPLOAD_GLOBAL_QUOTA]=10737418240 [C2S_RATE]=64kb/s [C2S_BURST]=4s
+)
+for arg in "$@"; do
+	case "$arg" in
+	-h | --help) usage; exit 0 ;;
+	*=*) v[${arg%%=*}]=${arg#*=} ;;
+	*) echo "render.sh: expected NAME=VALUE, got '$arg'" >&2; exit 2 ;;
+	esac
+done
+
+fail() { echo "render.sh: $1" >&2; exit 2; }
+need() { # need NAME REGEX WHAT
+	[[ -v v[$1] ]] || fail "$1 is required"
+	[[ ${v[$1]} =~ $2 ]] || fail "$1='${v[$1]}' is not $3"
+}
+[[ -v v[DOMAIN] ]] || fail "DOMAIN is required (render.sh --help)"
+v[DOMAIN]=${v[DOMAIN],,}
+need DOMAIN '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$' "a domain name"
+[[ -v v[CERT] ]] || v[CERT]=/etc/prosody/certs/${v[DOMAIN]}.crt
+[[ -v v[KEY] ]] || v[KEY]=/etc/prosody/certs/${v[DOMAIN]}.key
+[[ -v v[HTTP_INTERFACES] ]] || v[HTTP_INTERFACES]=${v[INTERFACES]}
+if [[ ! -v v[PUBLIC_URL] ]]; then
+	port=${v[HTTPS_PORT]}
+	if [[ -z $port || $port == 443 ]]; then v[PUBLIC_URL]="https://${v[DOMAIN]}/"; else v[PUBLIC_URL]="https://${v[DOMAIN]}:$port/"; fi
+fi
+
+path='^/[A-Za-z0-9._/+-]*$'
+port='^[0-9]{1,5}$'
+optport='^([0-9]{1,5})?$'
+addrs='^(\*|[0-9A-Fa-f.:]+)(,(\*|[0-9A-Fa-f.:]+))*$'
+bool='^(true|false)$'
+count='^[0-9]+$'
+need PUBLIC_URL '^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/([A-Za-z0-9._~/-]*/)?$' "an https URL ending in /"
+need BEHIND_PROXY "$bool" "true or false"
+need TRUSTED_PROXIES "$addrs" "a list of addresses"
+need INTERFACES "$addrs" "a list of addresses"
+need HTTP_INTERFACES "$addrs" "a list of addresses"
+need C2S_PORT "$port" "a port"
+need C2S_TLS_PORT "$port" "a port"
+need HTTPS_PORT "$optport" "a port or empty"
+need HTTP_PORT "$optport" "a port or empty"
+need CERT "$path" "an absolute path"
+need KEY "$path" "an absolute path"
+need DATA_DIR "$path" "an absolute path"
+need PID_FILE "$path" "an absolute path"
+need PLUGIN_DIR "$path" "an absolute path"
+[[ ${v[LOG_FILE]} == console ]] || need LOG_FILE "$path" "an absolute path or console"
+need LOG_LEVEL '^(debug|info|warn|error)$' "debug, info, warn or error"
+need RUN_AS_ROOT "$bool" "true or false"
+need INVITE_EXPIRY "$count" "a number of seconds"
+need ARCHIVE_EXPIRY '^([0-9]+[dwmy]?|never)$' "seconds, a period such as 1w, or never"
+need UPLOAD_LIMIT "$count" "a number of bytes"
+need UPLOAD_EXPIRY "$count" "a number of seconds"
+need UPLOAD_DAILY_QUOTA "$count" "a number of bytes"
+need UPLOAD_GLOBAL_QUOTA "$count" "a number of bytes"
+need C2S_RATE '^[0-9]+(\.[0-9]+)?[kmg]?b/s$' "a rate such as 64kb/s"
+need C2S_BURST '^[0-9]+(\.[0-9]+)?s$' "a duration such as 4s"
+if [[ ${v[BEHIND_PROXY]} == false && -n ${v[HTTP_PORT]} ]]; then
+	fail "HTTP_PORT is only for a deployment behind a TLS proxy (BEHIND_PROXY=true)"
+fi
+
+lua_list() { # a,b -> "a", "b"
+	local out="" item
+	IFS=, read -ra items <<<"$1"
+	for item in "${items[@]}"; do out+="${out:+, }\"$item\""; done
+	printf '%s' "$out"
+}
+for name in INTERFACES HTTP_INTERFACES TRUSTED_PROXIES; do v[$name]=$(lua_list "${v[$name]}"); done
+
+out=$(<"$template")
+for name in "${!v[@]}"; do out=${out//@$name@/${v[$name]}}; done
+if grep -qE '@[A-Z_]+@' <<<"$out"; then
+	fail "template placeholders left unrendered: $(grep -oE '@[A-Z_]+@' <<<"$out" | sort -u | tr '\n' ' ')"
+fi
+printf '%s\n' "$out"
