@@ -53,7 +53,7 @@ export async function startTcpProxy(
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
 
-  return {
+  const proxy: TcpProxy = {
     port: address.port,
     get accepted() {
       return accepted;
@@ -87,8 +87,9 @@ export async function startTcpProxy(
       refusing = value;
     },
     async close() {
-      this.cut();
+      proxy.cut();
       await new Promise((resolve) => server.close(resolve));
     },
   };
+  return proxy;
 }

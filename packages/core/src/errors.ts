@@ -1,0 +1,29 @@
+// Errors a UI can show: each has a stable code, a human message and, where there is one, the
+// underlying cause. Network input never throws anything else past the module that reads it.
+
+export type HushErrorCode =
+  | 'WrongPassword'
+  | 'InviteInvalid'
+  | 'InviteMalformed'
+  | 'RegistrationClosed'
+  | 'UsernameTaken'
+  | 'InvalidUsername'
+  | 'ServerUnreachable'
+  | 'CertificateUntrusted'
+  | 'EncryptionRequired'
+  | 'Timeout'
+  | 'ProtocolError';
+
+export class HushError extends Error {
+  readonly code: HushErrorCode;
+
+  constructor(code: HushErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HushError';
+    this.code = code;
+  }
+}
+
+export function isHushError(value: unknown, code?: HushErrorCode): value is HushError {
+  return value instanceof HushError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,149 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- xmpp.js ships no types; these ambient declarations must reach every program that imports core
+/// <reference path="../types/xmpp-js.d.ts" />
+// RFC 6120 XMPP Core — https://www.rfc-editor.org/rfc/rfc6120
+// One authenticated XMPP session on xmpp.js: wss:// (browsers, React Native, Node 22) or, on Node,
+// xmpp:// (STARTTLS) and xmpps:// (direct TLS). Failures become typed HushErrors a UI can show.
+import { client, type XmppClient, type IqCaller, type XmppError } from '@xmpp/client';
+import type { Element } from '@xmpp/xml';
+import { HushError } from '../errors.ts';
+
+export interface SessionOptions {
+  /** wss://host:port/xmpp-websocket, xmpps://host:port (direct TLS) or xmpp://host:port (STARTTLS). */
+  readonly service: string;
+  /** The account's bare JID, user@domain. */
+  readonly jid: string;
+  readonly password: string;
+  readonly resource?: string;
+  /**
+   * Runs after TLS and before authentication, on the unauthenticated stream: in-band registration
+   * plugs in here (see account/register.ts).
+   */
+  readonly beforeAuthenticate?: (iq: IqCaller) => Promise<void>;
+  readonly timeoutMs?: number;
+}
+
+export interface XmppSession {
+  /** The bound full JID. */
+  readonly jid: string;
+  readonly client: XmppClient;
+  send(stanza: Element): Promise<void>;
+  /** Sends an IQ and resolves with the result, or rejects with the stanza error. */
+  request(iq: Element, timeoutMs?: number): Promise<Element>;
+  /** Calls `listener` for every incoming stanza; returns the unsubscribe function. */
+  onStanza(listener: (stanza: Element) => void): () => void;
+  close(): Promise<void>;
+}
+
+export function splitJid(jid: string): { local: string; domain: string } {
+  const at = jid.indexOf('@');
+  const local = jid.slice(0, at);
+  const domain = jid.slice(at + 1);
+  if (at <= 0 || domain === '' || domain.includes('/') || domain.includes('@')) {
+    throw new HushError('InvalidUsername', `'${jid}' is not an address of the form name@server`);
+  }
+  return { local, domain };
+}
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EAI_AGAIN',
+]);
+const UNTRUSTED = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/;
+
+/** Maps what xmpp.js, the socket or the TLS layer threw to a HushError. */
+export function toHushError(error: unknown): HushError {
+  if (error instanceof HushError) return error;
+  const e = (error ?? {}) as XmppError & { cause?: { code?: string }; name?: string };
+  const code = e.code ?? e.cause?.code ?? '';
+  if (e.name === 'SASLError') {
+    if (e.condition === 'not-authorized') {
+      return new HushError('WrongPassword', 'Wrong address or password.', { cause: error });
+    }
+    return new HushError('ProtocolError', `Login failed: ${e.condition ?? e.message}`, {
+      cause: error,
+    });
+  }
+  if (UNTRUSTED.test(code) || UNTRUSTED.test(e.message ?? '')) {
+    return new HushError('CertificateUntrusted', "The server's TLS certificate is not trusted.", {
+      cause: error,
+    });
+  }
+  if (
+    UNREACHABLE.has(code) ||
+    /ECONNREFUSED|ENOTFOUND|fetch failed|WebSocket/i.test(e.message ?? '')
+  ) {
+    return new HushError('ServerUnreachable', 'The server cannot be reached.', { cause: error });
+  }
+  return new HushError('ProtocolError', e.message || 'Unexpected error from the server.', {
+    cause: error,
+  });
+}
+
+export async function openSession(options: SessionOptions): Promise<XmppSession> {
+  const { local, domain } = splitJid(options.jid);
+  let failure: unknown;
+  const xmpp = client({
+    service: options.service,
+    domain,
+    ...(options.resource ? { resource: options.resource } : {}),
+    credentials: async (authenticate, mechanisms) => {
+      try {
+        await options.beforeAuthenticate?.(xmpp.iqCaller);
+      } catch (error) {
+        failure = error;
+        throw error;
+      }
+      // xmpp.js's own SCRAM-SHA-1 is slow (FINDINGS); over TLS, PLAIN is what it falls back to.
+      const mechanism = mechanisms.includes('PLAIN') ? 'PLAIN' : mechanisms[0];
+      if (!mechanism)
+        throw new HushError('ProtocolError', 'The server offers no usable login mechanism.');
+      await authenticate({ username: local, password: options.password }, mechanism);
+    },
+  });
+  // Socket errors are also emitted as events; without a listener Node would treat them as fatal.
+  xmpp.on('error', (error) => {
+    failure ??= error;
+  });
+
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const started = xmpp.start();
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new HushError('Timeout', `No answer from the server within ${timeoutMs / 1000} s.`),
+          ),
+        timeoutMs,
+      );
+    });
+    await Promise.race([started, timedOut]);
+  } catch (error) {
+    xmpp.reconnect.stop();
+    await xmpp.stop().catch(() => undefined);
+    throw toHushError(failure ?? error);
+  } finally {
+    clearTimeout(timer);
+  }
+
+  return {
+    jid: xmpp.jid?.toString() ?? options.jid,
+    client: xmpp,
+    send: (stanza) => xmpp.send(stanza),
+    request: (iq, timeout) => xmpp.iqCaller.request(iq, timeout),
+    onStanza(listener) {
+      xmpp.on('stanza', listener);
+      return () => xmpp.removeListener('stanza', listener);
+    },
+    async close() {
+      xmpp.reconnect.stop();
+      await xmpp.stop().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,267 @@
+// The compose deployment (docker-compose.yml, Caddyfile, .env.example, compose/*.sh), checked
+// without a Docker engine: compose resolves the file, the Prosody configuration the `config` service
+// would write is rendered from the very arguments compose resolved and passes `prosodyctl check
+// config`, the certificate hand-over script is run on a fake Caddy data folder, and Caddy validates
+// the Caddyfile. Needs docker-compose (or the docker compose v2 plugin), prosody and caddy: Debian
+// packages that .ci/run installs. A missing tool fails the test, saying what to install.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const composeFile = join(here, 'docker-compose.yml');
+const envExample = join(here, '.env.example');
+
+interface Service {
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  networks?: Record<string, { ipv4_address?: string } | null>;
+  depends_on?: Record<string, { condition?: string }>;
+}
+interface ComposeConfig {
+  services: Record<string, Service>;
+}
+
+/** A throwaway directory, removed when the test ends. */
+async function scratch(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'hush-compose-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function installed(command: string, ...args: string[]): Promise<boolean> {
+  try {
+    await run(command, args);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `docker compose` (v2 plugin) when present, else docker-compose 1.x; fails the test if neither. */
+async function composeCommand(): Promise<{ argv: string[]; v2: boolean }> {
+  if (await installed('docker', 'compose', 'version'))
+    return { argv: ['docker', 'compose'], v2: true };
+  if (await installed('docker-compose', 'version')) return { argv: ['docker-compose'], v2: false };
+  assert.fail(
+    'Neither `docker compose` (v2 plugin) nor `docker-compose` is installed, so docker-compose.yml ' +
+      'cannot be validated. Install one: apt-get install -y --no-install-recommends docker-compose (CI installs it).',
+  );
+}
+
+/**
+ * Runs `compose config` on docker-compose.yml with `env` as its .env and returns the resolved file.
+ * Compose would prefer the caller's environment over the .env file: it gets none of it.
+ */
+async function composeConfig(dir: string, env: string): Promise<ComposeConfig> {
+  const envFile = join(dir, '.env');
+  await writeFile(envFile, env);
+  const { argv, v2 } = await composeCommand();
+  const [command = '', ...prefix] = argv;
+  const args = [...prefix, '-f', composeFile, '--env-file', envFile, 'config'];
+  const clean = { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } };
+  if (v2) {
+    const { stdout } = await run(command, [...args, '--format', 'json'], clean);
+    return JSON.parse(stdout) as ComposeConfig;
+  }
+  // docker-compose 1.x prints YAML only; its own dependency python3-yaml turns it into JSON.
+  const resolved = join(dir, 'resolved.yml');
+  await writeFile(resolved, (await run(command, args, clean)).stdout);
+  const toJson = 'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)';
+  const { stdout } = await run('/usr/bin/python3', ['-c', toJson, resolved]);
+  return JSON.parse(stdout) as ComposeConfig;
+}
+
+function service(config: ComposeConfig, name: string): Service {
+  const found = config.services[name];
+  assert.ok(found, `docker-compose.yml has a ${name} service`);
+  return found;
+}
+
+/** The render.sh arguments of the config service, as a name → value map. */
+function renderArgs(config: ComposeConfig): Map<string, string> {
+  const command = service(config, 'config').command ?? [];
+  return new Map(
+    command.map((arg) => [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]),
+  );
+}
+
+/** Every route in Caddy's JSON whose matcher lists `path`, wherever it is nested. */
+function routesFor(node: unknown, path: string): unknown[] {
+  if (Array.isArray(node)) return node.flatMap((item) => routesFor(item, path));
+  if (typeof node !== 'object' || node === null) return [];
+  const route = node as { match?: { path?: string[] }[] };
+  const own = route.match?.some((m) => m.path?.includes(path)) ? [node] : [];
+  return [...own, ...Object.values(node).flatMap((value) => routesFor(value, path))];
+}
+
+test('compose resolves docker-compose.yml with .env.example: pinned images, the domain everywhere', async (t) => {
+  const dir = await scratch(t);
+  const config = await composeConfig(dir, await readFile(envExample, 'utf8'));
+  const render = service(config, 'config');
+  const prosody = service(config, 'prosody');
+  const caddy = service(config, 'caddy');
+
+  // Exact releases, never a moving tag; config and prosody run the same image.
+  assert.match(prosody.image ?? '', /^prosodyim\/prosody:0\.12\.\d+$/);
+  assert.equal(render.image, prosody.image);
+  assert.match(caddy.image ?? '', /^caddy:\d+\.\d+\.\d+(-alpine)?$/);
+
+  const args = renderArgs(config);
+  assert.equal(args.get('DOMAIN'), 'chat.example.org');
+  assert.equal(args.get('PUBLIC_URL'), 'https://chat.example.org/');
+  assert.equal(caddy.environment?.DOMAIN, 'chat.example.org');
+  // The wrapper copies the certificate exactly where the rendered config looks for it.
+  for (const name of ['DOMAIN', 'CERT', 'KEY']) {
+    assert.equal(prosody.environment?.[name], args.get(name), `prosody gets the same ${name}`);
+  }
+  // Prosody trusts forwarded addresses from Caddy's fixed address and nothing else.
+  assert.match(args.get('TRUSTED_PROXIES') ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+  assert.equal(args.get('TRUSTED_PROXIES'), caddy.networks?.hush?.ipv4_address);
+  assert.equal(args.get('BEHIND_PROXY'), 'true');
+  assert.equal(args.get('LOG_FILE'), 'console');
+  assert.equal(prosody.depends_on?.config?.condition, 'service_completed_successfully');
+});
+
+test('compose refuses to start without a DOMAIN, naming the setting', async (t) => {
+  const dir = await scratch(t);
+  const env = (await readFile(envExample, 'utf8')).replace(/^DOMAIN=.*$/m, '');
+  await composeCommand(); // a missing tool fails here, with its own message
+  await assert.rejects(composeConfig(dir, env), (error: Error & { stderr?: string }) => {
+    assert.match(error.stderr ?? '', /Set DOMAIN in \.env/);
+    return true;
+  });
+});
+
+test('the config service renders a Prosody configuration that prosodyctl accepts', async (t) => {
+  assert.ok(
+    await installed('prosodyctl', 'about'),
+    'prosodyctl is missing: apt-get install -y prosody (CI installs it)',
+  );
+  const dir = await scratch(t);
+  // prosodyctl run as root checks the files as the user prosody: let it in.
+  await chmod(dir, 0o755);
+  const args = renderArgs(await composeConfig(dir, await readFile(envExample, 'utf8')));
+  const domain = args.get('DOMAIN') ?? '';
+
+  // The only values changed are the certificate paths: the container's don't exist here.
+  const certs = join(dir, 'certs');
+  await run(join(here, 'local-ca.sh'), [certs, domain]);
+  await chmod(join(certs, `${domain}.key`), 0o644); // a throwaway key; the prosody user reads it
+  args.set('CERT', join(certs, `${domain}.crt`));
+  args.set('KEY', join(certs, `${domain}.key`));
+
+  const configFile = join(dir, 'prosody.cfg.lua');
+  await run(
+    'bash',
+    [join(here, 'compose/render-config.sh'), ...[...args].map(([k, v]) => `${k}=${v}`)],
+    {
+      env: { ...process.env, HUSH_PROSODY_CONFIG: configFile },
+    },
+  );
+  const rendered = await readFile(configFile, 'utf8');
+  assert.match(rendered, /^local domain = "chat\.example\.org"$/m);
+  assert.match(rendered, /^local behind_proxy = true\s/m);
+  assert.match(rendered, /trusted_proxies = \{ "172\.29\.53\.10" \}/);
+  assert.match(rendered, /^http_ports = \{ 5280 \}$/m);
+  assert.match(rendered, /^https_ports = \{\s*\}$/m);
+
+  const { stdout, stderr } = await run('prosodyctl', ['--config', configFile, 'check', 'config']);
+  assert.match(stdout, /All checks passed/);
+  // check config exits 0 even when a certificate does not load: it logs an error instead.
+  assert.doesNotMatch(stdout + stderr, /\berror\b/i);
+});
+
+test("compose/prosody-start.sh installs Caddy's certificate for Prosody and notices a renewal", async (t) => {
+  const dir = await scratch(t);
+  const domain = 'chat.example.org';
+  // Caddy's layout: certificates/<issuer>/<domain>/<domain>.crt and .key
+  const caddy = join(dir, 'caddy/certificates');
+  const issued = join(caddy, 'acme-v02.api.letsencrypt.org-directory', domain);
+  await mkdir(issued, { recursive: true });
+  const ca = join(dir, 'ca');
+  await run(join(here, 'local-ca.sh'), [ca, domain]);
+  const { stdout: group } = await run('id', ['-gn']);
+  const env = {
+    ...process.env,
+    DOMAIN: 'Chat.Example.org', // Caddy's folders are in lower case, whatever .env says
+    CERT: join(dir, 'prosody/certs', `${domain}.crt`),
+    KEY: join(dir, 'prosody/certs', `${domain}.key`),
+    CADDY_CERTIFICATES: caddy,
+    CERT_GROUP: group.trim(),
+  };
+  const install = () =>
+    run('bash', [join(here, 'compose/prosody-start.sh'), '--install-cert'], { env });
+
+  // Before Caddy has a certificate there is nothing to start with.
+  await assert.rejects(install(), (error: { code?: number }) => error.code === 1);
+
+  for (const ext of ['crt', 'key']) {
+    await copyFile(join(ca, `${domain}.${ext}`), join(issued, `${domain}.${ext}`));
+  }
+  assert.match((await install()).stderr, /installed/);
+  assert.deepEqual(await readFile(env.CERT), await readFile(join(issued, `${domain}.crt`)));
+  assert.deepEqual(await readFile(env.KEY), await readFile(join(issued, `${domain}.key`)));
+  assert.equal((await stat(env.KEY)).mode & 0o777, 0o640, 'the key is readable by its group only');
+
+  assert.equal((await install()).stderr, '', 'an unchanged certificate is left alone');
+  // A renewal: Caddy writes a new pair in place.
+  await rm(join(ca, `${domain}.crt`));
+  await run(join(here, 'local-ca.sh'), [ca, domain]);
+  for (const ext of ['crt', 'key']) {
+    await copyFile(join(ca, `${domain}.${ext}`), join(issued, `${domain}.${ext}`));
+  }
+  assert.match((await install()).stderr, /installed/);
+  assert.deepEqual(await readFile(env.CERT), await readFile(join(issued, `${domain}.crt`)));
+});
+
+test('Caddy accepts the Caddyfile: formatted, proxying the websocket and uploads to Prosody', async (t) => {
+  assert.ok(
+    await installed('caddy', 'version'),
+    'caddy is missing: apt-get install -y caddy (CI installs it)',
+  );
+  const dir = await scratch(t);
+  // Caddy reads these two from the environment compose gives it; its state goes to the scratch dir.
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    XDG_DATA_HOME: dir,
+    XDG_CONFIG_HOME: dir,
+    DOMAIN: 'chat.example.org',
+    ACME_EMAIL: 'admin@example.org',
+  };
+  const caddyfile = join(here, 'Caddyfile');
+  const validate = await run(
+    'caddy',
+    ['validate', '--config', caddyfile, '--adapter', 'caddyfile'],
+    { env },
+  );
+  assert.match(validate.stdout + validate.stderr, /Valid configuration/);
+  assert.doesNotMatch(validate.stderr, /not formatted/);
+
+  const { stdout } = await run(
+    'caddy',
+    ['adapt', '--config', caddyfile, '--adapter', 'caddyfile'],
+    { env },
+  );
+  const adapted: unknown = JSON.parse(stdout);
+  const json = JSON.stringify(adapted);
+  assert.match(json, /"host":\["chat\.example\.org"\]/);
+  for (const path of ['/xmpp-websocket', '/file_share/*']) {
+    const handlers = routesFor(adapted, path).map((route) => JSON.stringify(route));
+    assert.equal(handlers.length, 1, `one route for ${path}`);
+    assert.match(
+      handlers[0] ?? '',
+      /"handler":"reverse_proxy","upstreams":\[\{"dial":"prosody:5280"\}\]/,
+    );
+  }
+  assert.match(json, /"email":"admin@example\.org"/);
+  assert.match(json, /"root":"\/srv\/web"/);
+});

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The compose `config` service: render the production template with the NAME=VALUE arguments that
+# docker-compose.yml gives it, and install the result as Prosody's configuration.
+#
+#   render-config.sh NAME=VALUE ...
+#
+# Writes /etc/prosody/prosody.cfg.lua (the prosody-config volume), or $HUSH_PROSODY_CONFIG: the test
+# (compose.test.ts) renders the very same arguments through this script into a temporary file.
+# The file is replaced atomically and only when render.sh accepted every value, so a bad .env keeps
+# the last good configuration in place and fails this service, and compose does not start prosody.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+out=${HUSH_PROSODY_CONFIG:-/etc/prosody/prosody.cfg.lua}
+tmp=$(mktemp "$out.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+bash "$here/../../prosody/render.sh" "$@" >"$tmp"
+# Prosody runs as the user prosody and must read it; it holds no secrets.
+chmod 0644 "$tmp"
+mv -f "$tmp" "$out"
+trap - EXIT
+echo "render-config: wrote $out"

@@ -1,0 +1,372 @@
+// The production Prosody template, exercised on a real Prosody: TLS, invite-only sign-up, uploads,
+// the modules the clients rely on, and logs that never carry message content.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, readdir, readFile, mkdir, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import xml, { type Element } from '@xmpp/xml';
+import { openSession, registerAccount, registerOnStream, isHushError } from '@hush/core';
+import {
+  startProsody,
+  renderConfig,
+  makeCertificates,
+  trustCertificateAuthority,
+  type ProsodyServer,
+} from '@hush/test-utils';
+
+const run = promisify(execFile);
+let server: ProsodyServer;
+
+before(async () => {
+  server = await startProsody();
+  trustCertificateAuthority(server.caCert);
+});
+after(() => server?.stop());
+
+/** Reads from a raw socket until `pattern` shows up (or the socket closes), returning all text. */
+function readUntil(socket: Socket, pattern: RegExp, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const done = () => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      resolve(text);
+    };
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      if (pattern.test(text)) done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    socket.on('data', onData);
+    socket.once('close', done);
+  });
+}
+
+test('every rendered variant passes prosodyctl check config', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hush-render-'));
+  try {
+    await makeCertificates(join(dir, 'certs'), 'chat.example.org');
+    await mkdir(join(dir, 'data'));
+    // Run as root, prosodyctl switches to the prosody user, as the packaged service runs: that user
+    // owns the files of a real install.
+    if (process.getuid?.() === 0) {
+      await chmod(dir, 0o755);
+      await run('chown', ['-R', 'prosody:prosody', dir]);
+    }
+    const common = {
+      DOMAIN: 'chat.example.org',
+      CERT: join(dir, 'certs/chat.example.org.crt'),
+      KEY: join(dir, 'certs/chat.example.org.key'),
+      DATA_DIR: join(dir, 'data'),
+      LOG_FILE: join(dir, 'prosody.log'),
+      PID_FILE: join(dir, 'prosody.pid'),
+    };
+    const variants: Record<string, Record<string, string>> = {
+      'native defaults': {},
+      'native on 443, long retention': {
+        HTTPS_PORT: '443',
+        ARCHIVE_EXPIRY: '1y',
+        UPLOAD_EXPIRY: '2592000',
+      },
+      'behind a TLS proxy': {
+        BEHIND_PROXY: 'true',
+        HTTPS_PORT: '',
+        HTTP_PORT: '5280',
+        TRUSTED_PROXIES: '172.30.0.2',
+        PUBLIC_URL: 'https://chat.example.org/',
+        LOG_FILE: 'console',
+      },
+      'archive kept forever': { ARCHIVE_EXPIRY: 'never' },
+    };
+    for (const [name, settings] of Object.entries(variants)) {
+      const file = join(dir, 'prosody.cfg.lua');
+      await renderConfig({ ...common, ...settings }, file);
+      const { stdout } = await run('prosodyctl', ['--config', file, 'check', 'config']);
+      assert.match(stdout, /All checks passed/, name);
+    }
+    // The running test server's own config, too.
+    const { stdout } = await run('prosodyctl', ['--config', server.configFile, 'check', 'config']);
+    assert.match(stdout, /All checks passed/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the renderer refuses values that could break or inject into the config', async () => {
+  for (const bad of [
+    'DOMAIN=evil"; os.exit()',
+    'C2S_PORT=5222; x',
+    'DATA_DIR=relative/path',
+    'UPLOAD_LIMIT=10MB',
+  ]) {
+    await assert.rejects(
+      run(join(import.meta.dirname, 'render.sh'), ['DOMAIN=example.org', bad]),
+      (error: { stderr?: string }) => /render\.sh: /.test(error.stderr ?? ''),
+      bad,
+    );
+  }
+});
+
+test('a client may not authenticate before TLS', async () => {
+  const socket = connect(server.ports.c2s, '127.0.0.1');
+  try {
+    socket.write(
+      "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
+    );
+    const features = await readUntil(socket, /<\/stream:features>/);
+    assert.match(
+      features,
+      /<starttls xmlns=['"]urn:ietf:params:xml:ns:xmpp-tls['"]><required\/><\/starttls>/,
+    );
+    assert.doesNotMatch(features, /<mechanisms/, 'no SASL mechanism is offered in the clear');
+    socket.write(
+      `<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from('\0alice\0secret').toString('base64')}</auth>`,
+    );
+    const answer = await readUntil(socket, /<\/stream:stream>|<failure/);
+    assert.doesNotMatch(answer, /<success/);
+    assert.match(answer, /encryption-required|policy-violation|not-authorized|<failure/);
+  } finally {
+    socket.destroy();
+  }
+});
+
+test('sign-up needs an invite, which works once; reused and expired invites are refused', async () => {
+  const service = server.websocketUrl;
+  // No invite: straight XEP-0077 registration is refused.
+  await assert.rejects(
+    openSession({
+      service,
+      jid: 'mallory@localhost',
+      password: 'mallory-pw',
+      beforeAuthenticate: (iq) =>
+        registerOnStream(iq, { username: 'mallory', password: 'mallory-pw' }),
+    }),
+    (error) => isHushError(error, 'RegistrationClosed'),
+  );
+
+  const invite = await server.createInvite();
+  const alice = await registerAccount({
+    service,
+    invite,
+    username: 'alice',
+    password: 'correct horse 1',
+  });
+  assert.match(alice.jid, /^alice@localhost\//);
+  await alice.close();
+
+  await assert.rejects(
+    registerAccount({ service, invite, username: 'alice2', password: 'correct horse 2' }),
+    (error) => isHushError(error, 'InviteInvalid'),
+  );
+
+  // The account made with the invite logs in; a wrong password gets its own error.
+  const again = await openSession({ service, jid: 'alice@localhost', password: 'correct horse 1' });
+  await again.close();
+  await assert.rejects(
+    openSession({ service, jid: 'alice@localhost', password: 'wrong' }),
+    (error) => isHushError(error, 'WrongPassword'),
+  );
+
+  const shortLived = await startProsody({ settings: { INVITE_EXPIRY: '1' } });
+  try {
+    trustCertificateAuthority(shortLived.caCert);
+    const expiring = await shortLived.createInvite();
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await assert.rejects(
+      registerAccount({
+        service: shortLived.websocketUrl,
+        invite: expiring,
+        username: 'late',
+        password: 'pw-late-1',
+      }),
+      (error) => isHushError(error, 'InviteInvalid'),
+    );
+  } finally {
+    await shortLived.stop();
+  }
+});
+
+test('wss, direct TLS and STARTTLS all log in', async () => {
+  await server.createAccount('transport', 'transport-pw');
+  for (const service of [
+    server.websocketUrl,
+    `xmpps://localhost:${server.ports.c2sTls}`,
+    `xmpp://localhost:${server.ports.c2s}`,
+  ]) {
+    const session = await openSession({
+      service,
+      jid: 'transport@localhost',
+      password: 'transport-pw',
+    });
+    assert.ok(session.client.isSecure(), service);
+    await session.close();
+  }
+});
+
+test('the server offers what the clients rely on: MAM, carbons, blocking, PEP, SM, CSI, upload', async () => {
+  await server.createAccount('features', 'features-pw');
+  const session = await openSession({
+    service: server.websocketUrl,
+    jid: 'features@localhost',
+    password: 'features-pw',
+  });
+  try {
+    const info = (to: string) =>
+      session
+        .request(
+          xml(
+            'iq',
+            { type: 'get', to },
+            xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }),
+          ),
+        )
+        .then((iq) =>
+          (iq.getChild('query')?.getChildren('feature') ?? []).map(
+            (feature: Element) => feature.attrs.var,
+          ),
+        );
+    const serverFeatures = await info('localhost');
+    for (const ns of [
+      'urn:xmpp:carbons:2',
+      'urn:xmpp:blocking',
+      'urn:xmpp:ping',
+      'jabber:iq:register',
+    ]) {
+      assert.ok(serverFeatures.includes(ns), `server: ${ns}`);
+    }
+    const accountFeatures = await info('features@localhost');
+    for (const ns of ['urn:xmpp:mam:2', 'http://jabber.org/protocol/pubsub#publish-options']) {
+      assert.ok(accountFeatures.includes(ns), `account: ${ns}`);
+    }
+    assert.ok((await info(`upload.localhost`)).includes('urn:xmpp:http:upload:0'));
+    const items = await session.request(
+      xml(
+        'iq',
+        { type: 'get', to: 'localhost' },
+        xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' }),
+      ),
+    );
+    assert.ok(
+      items
+        .getChild('query')
+        ?.getChildren('item')
+        .some((item: Element) => item.attrs.jid === 'upload.localhost'),
+      'the upload service is discoverable',
+    );
+    assert.equal(
+      session.client.streamManagement.enabled ||
+        (await waitFor(() => session.client.streamManagement.enabled)),
+      true,
+    );
+  } finally {
+    await session.close();
+  }
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
+test('an upload slot over 10 MB is refused with file-too-large; one within the limit works', async () => {
+  await server.createAccount('uploader', 'uploader-pw');
+  const session = await openSession({
+    service: server.websocketUrl,
+    jid: 'uploader@localhost',
+    password: 'uploader-pw',
+  });
+  const slot = (size: number) =>
+    session.request(
+      xml(
+        'iq',
+        { type: 'get', to: 'upload.localhost' },
+        xml('request', {
+          xmlns: 'urn:xmpp:http:upload:0',
+          filename: 'voice.m4a',
+          size: String(size),
+          'content-type': 'audio/mp4',
+        }),
+      ),
+    );
+  try {
+    const error = await slot(10 * 1024 * 1024 + 1).then(
+      () => undefined,
+      (e: { condition?: string; element?: { toString(): string } }) => e,
+    );
+    assert.equal(error?.condition, 'not-acceptable');
+    const text = String(error?.element);
+    assert.match(text, /<file-too-large xmlns=['"]urn:xmpp:http:upload:0['"]>/);
+    assert.match(text, /<max-file-size>10485760<\/max-file-size>/);
+
+    const body = Buffer.from(`ciphertext ${randomUUID()}`);
+    const granted = await slot(body.length);
+    const put = granted.getChild('slot')?.getChild('put');
+    const get = granted.getChild('slot')?.getChild('get')?.attrs.url;
+    assert.ok(put?.attrs.url && get);
+    const headers: Record<string, string> = { 'content-type': 'audio/mp4' };
+    for (const header of put.getChildren('header'))
+      headers[header.attrs.name ?? ''] = header.text();
+    const uploaded = await fetch(put.attrs.url, { method: 'PUT', body, headers });
+    assert.equal(uploaded.status, 201);
+    const downloaded = await fetch(get);
+    assert.equal(Buffer.from(await downloaded.arrayBuffer()).toString(), body.toString());
+  } finally {
+    await session.close();
+  }
+});
+
+test('message content never reaches the log files', async () => {
+  await server.createAccount('carol', 'carol-pw');
+  await server.createAccount('dave', 'dave-pw');
+  const carol = await openSession({
+    service: server.websocketUrl,
+    jid: 'carol@localhost',
+    password: 'carol-pw',
+  });
+  const dave = await openSession({
+    service: `xmpps://localhost:${server.ports.c2sTls}`,
+    jid: 'dave@localhost',
+    password: 'dave-pw',
+  });
+  const marker = `marker-${randomUUID()}`;
+  try {
+    // Dave becomes available (and sees his own presence come back) before Carol writes.
+    const available = new Promise<void>((resolve) =>
+      dave.onStanza((stanza) => {
+        if (stanza.is('presence') && stanza.attrs.from?.startsWith('dave@localhost/')) resolve();
+      }),
+    );
+    await dave.send(xml('presence'));
+    await available;
+    const received = new Promise<string>((resolve) =>
+      dave.onStanza((stanza) => {
+        const body = stanza.is('message') ? stanza.getChildText('body') : null;
+        if (body) resolve(body);
+      }),
+    );
+    await carol.send(
+      xml('message', { to: 'dave@localhost', type: 'chat' }, xml('body', {}, marker)),
+    );
+    assert.equal(await received, marker, 'the message arrived');
+    await dave.send(
+      xml('message', { to: 'carol@localhost', type: 'chat' }, xml('body', {}, `${marker} reply`)),
+    );
+  } finally {
+    await Promise.all([carol.close(), dave.close()]);
+  }
+  const logs = await readdir(server.logDir);
+  assert.ok(logs.length > 0);
+  let logText = '';
+  for (const file of logs) logText += await readFile(join(server.logDir, file), 'utf8');
+  assert.match(logText, /carol@localhost/, 'the log does record connections');
+  assert.ok(!logText.includes(marker), 'the marker is in no log file');
+});
