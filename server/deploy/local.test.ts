@@ -1,0 +1,55 @@
+// The README's run command: a complete local server, and two invites that each create an account.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, chmod } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { registerAccount } from '@hush/core';
+import { freePorts, trustCertificateAuthority } from '@hush/test-utils';
+
+const run = promisify(execFile);
+const script = join(import.meta.dirname, 'local.sh');
+const needsRoot =
+  process.getuid?.() === 0
+    ? false
+    : 'local.sh installs packages and runs Prosody as its user: it needs root (CI runs as root)';
+
+test(
+  'local.sh starts a working server and prints two invites that each sign up one person',
+  { skip: needsRoot },
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hush-local-'));
+    await chmod(dir, 0o755);
+    const [c2s, c2sTls, https] = (await freePorts(3)) as [number, number, number];
+    const env = {
+      ...process.env,
+      HUSH_LOCAL_DIR: dir,
+      HUSH_C2S_PORT: String(c2s),
+      HUSH_C2S_TLS_PORT: String(c2sTls),
+      HUSH_HTTPS_PORT: String(https),
+    };
+    try {
+      const { stdout } = await run('bash', [script], { env });
+      const invites = [...new Set(stdout.match(/xmpp:localhost\?register;preauth=[\w-]+/g) ?? [])];
+      assert.equal(invites.length, 2, `two distinct invites in:\n${stdout}`);
+      trustCertificateAuthority(readFileSync(join(dir, 'etc/prosody/local-ca/ca.crt'), 'utf8'));
+      const service = `wss://localhost:${https}/xmpp-websocket`;
+      for (const [index, invite] of invites.entries()) {
+        const session = await registerAccount({
+          service,
+          invite,
+          username: `person${index}`,
+          password: `pw-${index}-local`,
+        });
+        assert.match(session.jid, new RegExp(`^person${index}@localhost/`));
+        await session.close();
+      }
+    } finally {
+      await run('bash', [script, 'stop'], { env }).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
