@@ -57,7 +57,7 @@ interfaces = c2s_addresses
 c2s_ports = { @C2S_PORT@ }
 c2s_direct_tls_ports = { @C2S_TLS_PORT@ }
 -- Larger reads make a 10 MB upload take ~0.15 s instead of 2-4 s.
-network_default_read_size = 65536
+network_default_read_size = @NETWORK_READ_SIZE@
 
 ---------- TLS, authentication, sign-up ----------
 ssl = { certificate = "@CERT@"; key = "@KEY@"; }

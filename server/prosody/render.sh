@@ -33,6 +33,7 @@ usage() {
   UPLOAD_GLOBAL_QUOTA bytes of uploads the server keeps        default 10737418240 (10 GB)
   C2S_RATE            per-connection read rate                 default 64kb/s
   C2S_BURST           seconds of burst above the rate          default 4s
+  NETWORK_READ_SIZE   bytes read from a socket at once         default 65536 (Prosody's own: 4096)
 TXT
 }
 set -euo pipefail
@@ -46,7 +47,7 @@ declare -A v=(
 	[PID_FILE]=/run/prosody/prosody.pid [PLUGIN_DIR]="$here/modules" [RUN_AS_ROOT]=false
 	[INVITE_EXPIRY]=604800 [ARCHIVE_EXPIRY]=1w
 	[UPLOAD_LIMIT]=10485760 [UPLOAD_EXPIRY]=604800 [UPLOAD_DAILY_QUOTA]=104857600
-	[UPLOAD_GLOBAL_QUOTA]=10737418240 [C2S_RATE]=64kb/s [C2S_BURST]=4s
+	[UPLOAD_GLOBAL_QUOTA]=10737418240 [C2S_RATE]=64kb/s [C2S_BURST]=4s [NETWORK_READ_SIZE]=65536
 )
 for arg in "$@"; do
 	case "$arg" in
@@ -102,6 +103,7 @@ need UPLOAD_EXPIRY "$count" "a number of seconds"
 need UPLOAD_DAILY_QUOTA "$count" "a number of bytes"
 need UPLOAD_GLOBAL_QUOTA "$count" "a number of bytes"
 need C2S_RATE '^[0-9]+(\.[0-9]+)?[kmg]?b/s$' "a rate such as 64kb/s"
+need NETWORK_READ_SIZE "$count" "a number of bytes"
 need C2S_BURST '^[0-9]+(\.[0-9]+)?s$' "a duration such as 4s"
 if [[ ${v[BEHIND_PROXY]} == false && -n ${v[HTTP_PORT]} ]]; then
 	fail "HTTP_PORT is only for a deployment behind a TLS proxy (BEHIND_PROXY=true)"
