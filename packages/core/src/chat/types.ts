@@ -1,0 +1,75 @@
+import type { Element } from '@xmpp/xml';
+import type { HushError } from '../errors.ts';
+
+export type ChatState = 'active' | 'composing' | 'paused' | 'inactive' | 'gone';
+/** Where an incoming message came from: the live stream, a carbon copy, or the archive. */
+export type MessageSource = 'live' | 'carbon' | 'archive';
+
+/** A one-to-one chat message, as read from a stanza (still encrypted, if it was). */
+export interface ParsedChatMessage {
+  readonly kind: 'chat';
+  readonly source: MessageSource;
+  /** 'out' for copies of what this account's other devices sent (carbons, archive). */
+  readonly direction: 'in' | 'out';
+  /** Bare JID of the other side of the conversation. */
+  readonly peer: string;
+  /** Full JID of the sending device. */
+  readonly from: string;
+  readonly body?: string;
+  /** The stanza's id attribute, which receipts and markers refer to. */
+  readonly id?: string;
+  /** XEP-0359 origin-id: the sender's own id, stable across resends: the key for deduplication. */
+  readonly originId?: string;
+  /** XEP-0359 stanza-id given by this account's server (only trusted when `by` is the account). */
+  readonly stanzaId?: string;
+  /** XEP-0203 delay, or the archive's timestamp, in ms. */
+  readonly timestamp?: number;
+  readonly requestsReceipt: boolean;
+  readonly markable: boolean;
+  readonly chatState?: ChatState;
+  /** The message element itself (unwrapped from a carbon or archive result), for decryption hooks. */
+  readonly element: Element;
+}
+
+export type ParsedIncoming =
+  | ParsedChatMessage
+  | {
+      readonly kind: 'receipt';
+      readonly peer: string;
+      readonly id: string;
+      readonly source: MessageSource;
+    }
+  | {
+      readonly kind: 'displayed';
+      readonly peer: string;
+      readonly id: string;
+      readonly source: MessageSource;
+    }
+  | { readonly kind: 'chat-state'; readonly peer: string; readonly state: ChatState }
+  | {
+      readonly kind: 'error';
+      readonly peer: string;
+      readonly id?: string;
+      readonly condition: string;
+      readonly text?: string;
+    };
+
+/**
+ * End-to-end encryption plugs into chat through this hook, so chat code never knows about OMEMO.
+ * `encrypt` turns an outgoing plain message stanza into the stanza to send (or throws a HushError:
+ * the message then fails with that reason and is never sent in the clear). `decrypt` reads an
+ * incoming message: it returns the plaintext body, or a typed error for a message that could not be
+ * decrypted (stored and shown as such, never dropped).
+ */
+export interface EncryptionHook {
+  encrypt(message: {
+    readonly to: string;
+    readonly body: string;
+    readonly stanza: Element;
+  }): Promise<Element>;
+  decrypt(message: ParsedChatMessage): Promise<DecryptResult>;
+}
+export type DecryptResult =
+  | { readonly encrypted: false; readonly body: string | undefined }
+  | { readonly encrypted: true; readonly body: string }
+  | { readonly encrypted: true; readonly error: HushError };
