@@ -36,7 +36,12 @@ function timestampOf(...elements: (Element | undefined)[]): number | undefined {
 function unwrap(
   stanza: Element,
   account: string,
-): { message: Element; source: MessageSource; archiveId?: string; outer?: Element } | null {
+): {
+  message: Element;
+  source: MessageSource;
+  archiveId?: string;
+  outer?: Element | undefined;
+} | null {
   const from = stanza.attrs.from;
   const fromAccount = from === undefined || bareJid(from) === account;
   const carbon = stanza.getChild('received', NS_CARBONS) ?? stanza.getChild('sent', NS_CARBONS);
