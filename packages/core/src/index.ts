@@ -2,7 +2,61 @@ export { HushError, isHushError } from './errors.ts';
 export type { HushErrorCode } from './errors.ts';
 export { openSession, splitJid, toHushError } from './xmpp/session.ts';
 export type { SessionOptions, XmppSession } from './xmpp/session.ts';
+export {
+  ScramClient,
+  ScramError,
+  scramSasl,
+  makeClientNonce,
+  saslPrep,
+  SCRAM_MECHANISMS,
+  MIN_ITERATIONS,
+  MAX_ITERATIONS,
+} from './xmpp/scram.ts';
+export type {
+  ScramFailure,
+  ScramMechanismName,
+  ScramClientOptions,
+  ScramSasl,
+  ScramSaslOptions,
+  RandomBytes,
+} from './xmpp/scram.ts';
 export { parseInvite } from './account/invite.ts';
 export type { Invite } from './account/invite.ts';
 export { registerAccount, registerOnStream, NS_REGISTER, NS_PREAUTH } from './account/register.ts';
 export type { RegisterOptions } from './account/register.ts';
+export { createMemoryStorage, canTransition, failureAfter, statesFor } from './storage/index.ts';
+export type {
+  AccountStore,
+  AddResult,
+  Conversation,
+  HistoryQuery,
+  MessageDirection,
+  MessageFailure,
+  MessageState,
+  MessageStore,
+  OutboxChanges,
+  OutboxEntry,
+  OutboxStore,
+  Storage,
+  StoredAccount,
+  StoredMessage,
+} from './storage/index.ts';
+export { Messenger } from './chat/messenger.ts';
+export type {
+  MessengerDeps,
+  MessengerEvent,
+  MessengerSnapshot,
+  MessengerStatus,
+} from './chat/messenger.ts';
+export { parseIncoming, bareJid } from './chat/parse.ts';
+export { buildChatMessage, buildReceipt, buildDisplayed, buildChatState } from './chat/build.ts';
+export { catchUpArchive, fetchArchivePage } from './chat/archive.ts';
+export type { ArchivePage } from './chat/archive.ts';
+export type {
+  ChatState,
+  DecryptResult,
+  EncryptionHook,
+  MessageSource,
+  ParsedChatMessage,
+  ParsedIncoming,
+} from './chat/types.ts';

@@ -58,8 +58,20 @@ declare module '@xmpp/client' {
     options: { service: string; domain: string };
     iqCaller: IqCaller;
     reconnect: { stop(): void; start(): void; delay: number };
-    streamManagement: { enabled: boolean; id: string; outbound: number; inbound: number };
-    saslFactory: { use(name: string, mechanism: unknown): void };
+    streamManagement: {
+      enabled: boolean;
+      id: string;
+      outbound: number;
+      inbound: number;
+      /** 'ack': the server acknowledged this stanza; 'fail': the stream died before it did. */
+      on(event: 'ack' | 'fail', listener: (stanza: Element) => void): void;
+      removeListener(event: 'ack' | 'fail', listener: (stanza: Element) => void): void;
+    };
+    saslFactory: {
+      use(name: string, mechanism: unknown): unknown;
+      /** saslmechanisms' registry, in order of preference; xmpp.js itself reads it to pick mechanisms. */
+      _mechs: { name: string; mech: unknown }[];
+    };
     start(): Promise<JID>;
     stop(): Promise<void>;
     send(...stanzas: Element[]): Promise<void>;
@@ -81,4 +93,24 @@ declare module '@xmpp/client' {
     password?: string;
   }
   export function client(options: ClientOptions): XmppClient;
+}
+
+// Only the bench imports it, to time xmpp.js's stock SCRAM-SHA-1 against Hush's (bench/login.ts).
+declare module '@xmpp/sasl-scram-sha-1' {
+  /** The sasl-scram-sha-1 Mechanism class: response() is async once a challenge has arrived. */
+  export interface StockScramMechanism {
+    response(credentials: { username: string; password: string }): string | Promise<string>;
+    challenge(text: string): unknown;
+  }
+  export type StockScramMechanismClass = new (options?: {
+    genNonce?: () => string;
+  }) => StockScramMechanism;
+  /** Registers the mechanism on a saslmechanisms factory. */
+  export default function saslScramSha1(sasl: {
+    use(mechanism: StockScramMechanismClass): unknown;
+  }): void;
+}
+declare module '@xmpp/xml/lib/parse.js' {
+  import type { Element } from '@xmpp/xml';
+  export default function parse(text: string): Element;
 }

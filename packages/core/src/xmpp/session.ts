@@ -6,6 +6,7 @@
 import { client, type XmppClient, type IqCaller, type XmppError } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
+import { scramSasl, SCRAM_MECHANISMS, type RandomBytes } from './scram.ts';
 
 export interface SessionOptions {
   /** wss://host:port/xmpp-websocket, xmpps://host:port (direct TLS) or xmpp://host:port (STARTTLS). */
@@ -20,11 +21,15 @@ export interface SessionOptions {
    */
   readonly beforeAuthenticate?: (iq: IqCaller) => Promise<void>;
   readonly timeoutMs?: number;
+  /** The CSPRNG for SCRAM nonces; defaults to crypto.getRandomValues (login fails without one). */
+  readonly randomBytes?: RandomBytes;
 }
 
 export interface XmppSession {
   /** The bound full JID. */
   readonly jid: string;
+  /** The SASL mechanism of the login: SCRAM-SHA-256, SCRAM-SHA-1 or, as a last resort over TLS, PLAIN. */
+  readonly mechanism: string;
   readonly client: XmppClient;
   send(stanza: Element): Promise<void>;
   /** Sends an IQ and resolves with the result, or rejects with the stanza error. */
@@ -87,6 +92,7 @@ export function toHushError(error: unknown): HushError {
 export async function openSession(options: SessionOptions): Promise<XmppSession> {
   const { local, domain } = splitJid(options.jid);
   let failure: unknown;
+  let usedMechanism = '';
   const xmpp = client({
     service: options.service,
     domain,
@@ -98,13 +104,33 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
         failure = error;
         throw error;
       }
-      // xmpp.js's own SCRAM-SHA-1 is slow (FINDINGS); over TLS, PLAIN is what it falls back to.
-      const mechanism = mechanisms.includes('PLAIN') ? 'PLAIN' : mechanisms[0];
-      if (!mechanism)
-        throw new HushError('ProtocolError', 'The server offers no usable login mechanism.');
-      await authenticate({ username: local, password: options.password }, mechanism);
+      // SCRAM never shows the password to the server and proves the server knows it (scram.ts);
+      // PLAIN hands the password over, so only inside TLS and only when nothing else is offered.
+      const scramMechanism = SCRAM_MECHANISMS.find((name) => mechanisms.includes(name));
+      const mechanism =
+        scramMechanism ?? (mechanisms.includes('PLAIN') && xmpp.isSecure() ? 'PLAIN' : undefined);
+      try {
+        if (!mechanism) {
+          throw mechanisms.includes('PLAIN')
+            ? new HushError(
+                'EncryptionRequired',
+                'The server only allows a password login without TLS.',
+              )
+            : new HushError('ProtocolError', 'The server offers no usable login mechanism.');
+        }
+        await authenticate({ username: local, password: options.password }, mechanism);
+        if (scramMechanism) scram.assertServerVerified();
+      } catch (error) {
+        failure = error;
+        throw error;
+      }
+      usedMechanism = mechanism;
     },
   });
+  const scram = scramSasl(
+    { saslFactory: xmpp.saslFactory, entity: xmpp },
+    options.randomBytes ? { randomBytes: options.randomBytes } : {},
+  );
   // Socket errors are also emitted as events; without a listener Node would treat them as fatal.
   xmpp.on('error', (error) => {
     failure ??= error;
@@ -134,6 +160,7 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
 
   return {
     jid: xmpp.jid?.toString() ?? options.jid,
+    mechanism: usedMechanism,
     client: xmpp,
     send: (stanza) => xmpp.send(stanza),
     request: (iq, timeout) => xmpp.iqCaller.request(iq, timeout),

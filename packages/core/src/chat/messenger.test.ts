@@ -1,0 +1,182 @@
+// Messenger against a real Prosody: two people, several devices, offline catch-up, restarts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import { openSession, type XmppSession } from '../xmpp/session.ts';
+import { createMemoryStorage } from '../storage/memory.ts';
+import type { Storage, StoredMessage } from '../storage/types.ts';
+import { buildChatMessage } from './build.ts';
+import { Messenger, type MessengerEvent } from './messenger.ts';
+
+let server: ProsodyServer;
+const open: { messenger: Messenger; session: XmppSession }[] = [];
+before(async () => {
+  server = await startProsody();
+  trustCertificateAuthority(server.caCert);
+  for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'])
+    await server.createAccount(name, `${name}-password`);
+});
+after(async () => {
+  await Promise.all(
+    open.map(async ({ messenger, session }) => (await messenger.close(), await session.close())),
+  );
+  await server?.stop();
+});
+
+async function device(
+  name: string,
+  storage: Storage = createMemoryStorage(),
+  transport: 'wss' | 'tls' = 'wss',
+) {
+  const service =
+    transport === 'wss' ? server.websocketUrl : `xmpps://localhost:${server.ports.c2sTls}`;
+  const session = await openSession({
+    service,
+    jid: `${name}@localhost`,
+    password: `${name}-password`,
+  });
+  const messenger = new Messenger({ session, storage });
+  const events: MessengerEvent[] = [];
+  messenger.subscribe((event) => events.push(event));
+  await messenger.start();
+  const entry = { messenger, session, storage, events };
+  open.push(entry);
+  return entry;
+}
+
+async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const stateOf = async (storage: Storage, account: string, id: string) =>
+  (await storage.messages.get(account, id))?.state;
+
+test('text both ways over wss and TLS: pending -> sent -> delivered -> read, and both devices of an account see both sides', async () => {
+  const alice = await device('alice', createMemoryStorage(), 'wss');
+  const alicePhone = await device('alice', createMemoryStorage(), 'tls');
+  const bob = await device('bob', createMemoryStorage(), 'tls');
+
+  const sent = await alice.messenger.sendText('bob@localhost', 'hello bob');
+  assert.equal(sent.state, 'pending');
+  const received = await until(
+    async () =>
+      (await bob.storage.messages.history('bob@localhost', 'alice@localhost', { limit: 10 })).find(
+        (m) => m.body === 'hello bob',
+      ),
+    'bob to receive',
+  );
+  assert.equal(received.direction, 'in');
+  await until(
+    async () => (await stateOf(alice.storage, 'alice@localhost', sent.id)) === 'delivered',
+    'the receipt',
+  );
+  // The server's stream-management ack may come after the receipt; either way the outbox empties.
+  await until(
+    () => alice.messenger.getSnapshot().pending === 0 || undefined,
+    'the server ack to empty the outbox',
+  );
+
+  await bob.messenger.markDisplayed('alice@localhost');
+  await until(
+    async () => (await stateOf(alice.storage, 'alice@localhost', sent.id)) === 'read',
+    'the displayed marker',
+  );
+
+  await bob.messenger.sendText('alice@localhost', 'hi alice');
+  for (const [name, storage] of [
+    ['alice', alice.storage],
+    ['alice phone', alicePhone.storage],
+  ] as const) {
+    const history = await until(async () => {
+      const page = await storage.messages.history('alice@localhost', 'bob@localhost', {
+        limit: 10,
+      });
+      return page.length === 2 ? page : undefined;
+    }, `${name} to see both sides`);
+    assert.deepEqual(
+      history.map((m: StoredMessage) => [m.direction, m.body]),
+      [
+        ['out', 'hello bob'],
+        ['in', 'hi alice'],
+      ],
+      name,
+    );
+  }
+});
+
+test('an offline recipient gets everything on login from the archive, in order, once', async () => {
+  const carol = await device('carol');
+  const count = 40;
+  for (let i = 0; i < count; i++) await carol.messenger.sendText('dave@localhost', `offline ${i}`);
+  await until(() => carol.messenger.getSnapshot().pending === 0 || undefined, 'acks');
+
+  const dave = await device('dave');
+  const history = await dave.storage.messages.history('dave@localhost', 'carol@localhost', {
+    limit: 100,
+  });
+  assert.deepEqual(
+    history.map((m) => m.body),
+    Array.from({ length: count }, (_, i) => `offline ${i}`),
+  );
+  // A second device that logs in later, and the same device restarting, still hold each message once.
+  const again = await device('dave', dave.storage);
+  assert.equal(
+    (await again.storage.messages.history('dave@localhost', 'carol@localhost', { limit: 100 }))
+      .length,
+    count,
+  );
+});
+
+test('messages left in the outbox by a crash are sent after a restart, and arrive once', async () => {
+  const storage = createMemoryStorage();
+  // What a crash leaves behind: the message stored and queued, never acked by the server.
+  const id = 'crash-1';
+  await storage.messages.add({
+    id,
+    account: 'erin@localhost',
+    peer: 'frank@localhost',
+    direction: 'out',
+    body: 'survived a crash',
+    timestamp: Date.now(),
+    originId: id,
+    state: 'pending',
+    encrypted: false,
+  });
+  await storage.outbox.put({
+    id,
+    account: 'erin@localhost',
+    messageId: id,
+    attempts: 1,
+    createdAt: Date.now(),
+    nextAttemptAt: Date.now(),
+    stanzaXml: buildChatMessage({ to: 'frank@localhost', id, body: 'survived a crash' }).toString(),
+  });
+  const frank = await device('frank');
+  const erin = await device('erin', storage);
+  await until(
+    async () => (await stateOf(storage, 'erin@localhost', id)) === 'delivered',
+    'delivery after restart',
+  );
+  // Sending it once more (as a second restart would) is deduplicated by the receiver.
+  await erin.session.send(
+    buildChatMessage({ to: 'frank@localhost', id, body: 'survived a crash' }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const history = await frank.storage.messages.history('frank@localhost', 'erin@localhost', {
+    limit: 10,
+  });
+  assert.deepEqual(
+    history.map((m) => m.body),
+    ['survived a crash'],
+  );
+});

@@ -1,0 +1,337 @@
+// The chat logic of one account: a plain class with a status, subscribe/getSnapshot for UIs (React
+// binds it with useSyncExternalStore), and no knowledge of encryption beyond the EncryptionHook.
+//
+// Reliability rules (doc/design.md, "Messages are never lost"):
+// - a message is stored, and its stanza put in the outbox, before anything is sent;
+// - it leaves the outbox only when the server acknowledges the stanza (XEP-0198 stream management);
+//   a stanza whose stream died unacknowledged stays and is sent again on the next connection, and
+//   everything left in the outbox after a crash or restart is sent again by start();
+// - receivers deduplicate every copy (live, carbon, archive, resend) by origin-id and stanza-id, so
+//   resending is always safe.
+import type { Element } from '@xmpp/xml';
+import parse from '@xmpp/xml/lib/parse.js';
+import { HushError, isHushError } from '../errors.ts';
+import type { XmppSession } from '../xmpp/session.ts';
+import type { Storage, StoredMessage } from '../storage/types.ts';
+import { buildChatMessage, buildDisplayed, buildReceipt } from './build.ts';
+import { bareJid, parseIncoming } from './parse.ts';
+import { catchUpArchive } from './archive.ts';
+import type { EncryptionHook, ParsedChatMessage } from './types.ts';
+import { NS_CARBONS } from './namespaces.ts';
+
+export type MessengerStatus = 'idle' | 'syncing' | 'ready' | 'closed';
+
+export type MessengerEvent =
+  | { readonly type: 'message'; readonly message: StoredMessage }
+  | { readonly type: 'state'; readonly message: StoredMessage }
+  | { readonly type: 'status'; readonly status: MessengerStatus }
+  | { readonly type: 'error'; readonly error: HushError };
+
+export interface MessengerSnapshot {
+  readonly status: MessengerStatus;
+  /** Messages waiting in the outbox for the server's ack. */
+  readonly pending: number;
+}
+
+export interface MessengerDeps {
+  readonly session: XmppSession;
+  readonly storage: Storage;
+  /** Runs on every chat message out and in; without it, messages travel in plain text. */
+  readonly encryption?: EncryptionHook;
+  /** A fresh unique id; defaults to crypto.randomUUID where the platform has it. */
+  readonly newId?: () => string;
+  readonly now?: () => number;
+}
+
+function defaultId(): string {
+  const randomUUID = globalThis.crypto?.randomUUID?.bind(globalThis.crypto);
+  if (!randomUUID) throw new HushError('ProtocolError', 'No secure random source: inject newId.');
+  return randomUUID();
+}
+
+export class Messenger {
+  readonly account: string;
+  private readonly session: XmppSession;
+  private readonly storage: Storage;
+  private readonly encryption: EncryptionHook | undefined;
+  private readonly newId: () => string;
+  private readonly now: () => number;
+  private readonly listeners = new Set<(event: MessengerEvent) => void>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private snapshot: MessengerSnapshot = { status: 'idle', pending: 0 };
+  /** Incoming stanzas are handled one at a time, in arrival order. */
+  private incoming: Promise<void> = Promise.resolve();
+
+  constructor(deps: MessengerDeps) {
+    this.session = deps.session;
+    this.storage = deps.storage;
+    this.encryption = deps.encryption;
+    this.account = bareJid(deps.session.jid);
+    this.newId = deps.newId ?? defaultId;
+    this.now = deps.now ?? Date.now;
+  }
+
+  subscribe(listener: (event: MessengerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  getSnapshot(): MessengerSnapshot {
+    return this.snapshot;
+  }
+
+  /** Listens, catches up from the archive, then resends whatever the outbox still holds. */
+  async start(): Promise<void> {
+    const client = this.session.client;
+    this.unsubscribe.push(
+      this.session.onStanza((stanza) => {
+        this.incoming = this.incoming
+          .then(() => this.handleIncoming(stanza, 'live'))
+          .catch((error: unknown) => this.report(error));
+      }),
+    );
+    const onAck = (stanza: Element) =>
+      void this.acknowledged(stanza).catch((error: unknown) => this.report(error));
+    client.streamManagement.on('ack', onAck);
+    this.unsubscribe.push(() => client.streamManagement.removeListener('ack', onAck));
+    // A new stream (after a reconnect that could not resume) starts over: catch up and resend.
+    const onOnline = () =>
+      void this.enableCarbons()
+        .then(() => this.sync())
+        .catch((error: unknown) => this.report(error));
+    client.on('online', onOnline);
+    this.unsubscribe.push(() => client.removeListener('online', onOnline));
+    await this.enableCarbons();
+    await this.session.send(parse("<presence xmlns='jabber:client'/>"));
+    await this.sync();
+  }
+
+  async close(): Promise<void> {
+    for (const stop of this.unsubscribe.splice(0)) stop();
+    await this.incoming;
+    this.setStatus('closed');
+  }
+
+  /** Stores, queues and sends a text message; resolves once it is stored (state 'pending'). */
+  async sendText(peer: string, body: string): Promise<StoredMessage> {
+    const id = this.newId();
+    const message: StoredMessage = {
+      id,
+      account: this.account,
+      peer: bareJid(peer),
+      direction: 'out',
+      body,
+      timestamp: this.now(),
+      originId: id,
+      state: 'pending',
+      encrypted: this.encryption !== undefined,
+    };
+    await this.storage.messages.add(message);
+    this.emit({ type: 'message', message });
+    let stanza = buildChatMessage({ to: message.peer, id, body });
+    if (this.encryption) {
+      try {
+        stanza = await this.encryption.encrypt({ to: message.peer, body, stanza });
+      } catch (error) {
+        // Fail closed: a message that cannot be encrypted is never sent in the clear.
+        const failure = isHushError(error) ? error : new HushError('ProtocolError', String(error));
+        await this.setState(id, 'failed', { code: failure.code, message: failure.message });
+        return (await this.storage.messages.get(this.account, id)) ?? message;
+      }
+    }
+    const createdAt = this.now();
+    await this.storage.outbox.put({
+      id,
+      account: this.account,
+      messageId: id,
+      stanzaXml: stanza.toString(),
+      attempts: 1,
+      createdAt,
+      nextAttemptAt: createdAt,
+    });
+    await this.updatePending();
+    await this.trySend(stanza);
+    return message;
+  }
+
+  /** Tells the peer everything up to now was seen (XEP-0333) and marks it read here. */
+  async markDisplayed(peer: string): Promise<void> {
+    const contact = bareJid(peer);
+    const [last] = (await this.storage.messages.history(this.account, contact, { limit: 50 }))
+      .filter((message) => message.direction === 'in' && message.originId !== undefined)
+      .slice(-1);
+    await this.storage.messages.markRead(this.account, contact, this.now());
+    if (last?.originId) await this.trySend(buildDisplayed(contact, last.originId));
+  }
+
+  /** XEP-0280: this device gets copies of what the account's other devices send and receive. */
+  private async enableCarbons(): Promise<void> {
+    try {
+      await this.session.request(
+        parse(`<iq xmlns='jabber:client' type='set'><enable xmlns='${NS_CARBONS}'/></iq>`),
+      );
+    } catch (error) {
+      this.report(
+        new HushError(
+          'ProtocolError',
+          'The server does not copy messages to other devices (carbons).',
+          { cause: error },
+        ),
+      );
+    }
+  }
+
+  private async sync(): Promise<void> {
+    this.setStatus('syncing');
+    const stored = (await this.storage.accounts.get(this.account)) ?? {
+      jid: this.account,
+      service: this.session.client.options.service,
+      resource: this.session.jid.slice(this.session.jid.indexOf('/') + 1),
+    };
+    const last = await catchUpArchive(this.session, {
+      ...(stored?.mamLastStanzaId ? { after: stored.mamLastStanzaId } : {}),
+      onPage: async (page) => {
+        for (const stanza of page.messages) await this.handleIncoming(stanza, 'archive');
+        if (page.last && stored)
+          await this.storage.accounts.put({ ...stored, mamLastStanzaId: page.last });
+      },
+    });
+    if (last) await this.storage.accounts.put({ ...stored, mamLastStanzaId: last });
+    for (const entry of await this.storage.outbox.list(this.account)) {
+      await this.storage.outbox.update(this.account, entry.id, { attempts: entry.attempts + 1 });
+      await this.trySend(parse(entry.stanzaXml));
+    }
+    await this.updatePending();
+    this.setStatus('ready');
+  }
+
+  private async trySend(stanza: Element): Promise<void> {
+    try {
+      await this.session.send(stanza);
+    } catch {
+      // The stanza stays in the outbox; the next connection sends it again.
+    }
+  }
+
+  /** Stream management acked a stanza: if it carried a message, that message reached the server. */
+  private async acknowledged(stanza: Element): Promise<void> {
+    const id = stanza.attrs.id;
+    if (!stanza.is('message') || !id) return;
+    if (await this.storage.outbox.remove(this.account, id)) {
+      await this.setState(id, 'sent');
+      await this.updatePending();
+    }
+  }
+
+  private async handleIncoming(stanza: Element, expected: 'live' | 'archive'): Promise<void> {
+    const parsed = parseIncoming(stanza, this.account);
+    if (!parsed) return;
+    if (expected === 'live' && parsed.kind === 'chat' && parsed.source === 'archive') return; // handled by sync
+    switch (parsed.kind) {
+      case 'chat':
+        return this.receiveChat(parsed);
+      case 'receipt':
+      case 'displayed': {
+        const message = await this.storage.messages.findByOriginId(
+          this.account,
+          parsed.peer,
+          parsed.id,
+        );
+        if (message?.direction === 'out')
+          await this.setState(message.id, parsed.kind === 'receipt' ? 'delivered' : 'read');
+        return;
+      }
+      case 'error': {
+        if (!parsed.id) return;
+        const message = await this.storage.messages.findByOriginId(
+          this.account,
+          parsed.peer,
+          parsed.id,
+        );
+        if (message?.direction === 'out') {
+          await this.setState(message.id, 'failed', {
+            code: parsed.condition,
+            message: parsed.text ?? `The server could not deliver it (${parsed.condition}).`,
+          });
+        }
+        return;
+      }
+      case 'chat-state':
+        return;
+    }
+  }
+
+  private async receiveChat(parsed: ParsedChatMessage): Promise<void> {
+    let body = parsed.body;
+    let encrypted = false;
+    let failure: HushError | undefined;
+    if (this.encryption) {
+      const result = await this.encryption.decrypt(parsed);
+      encrypted = result.encrypted;
+      if ('error' in result) failure = result.error;
+      else body = result.body;
+    }
+    if (body === undefined && !failure) return; // nothing to show (e.g. a key-transport message)
+    const id = parsed.direction === 'out' && parsed.originId ? parsed.originId : this.newId();
+    const message: StoredMessage = {
+      id,
+      account: this.account,
+      peer: parsed.peer,
+      direction: parsed.direction,
+      body: body ?? '',
+      timestamp: parsed.timestamp ?? this.now(),
+      ...(parsed.originId ? { originId: parsed.originId } : {}),
+      ...(parsed.stanzaId ? { stanzaId: parsed.stanzaId } : {}),
+      state: failure ? 'undecryptable' : parsed.direction === 'out' ? 'sent' : 'received',
+      ...(failure ? { failure: { code: failure.code, message: failure.message } } : {}),
+      encrypted,
+    };
+    const { stored, duplicate } = await this.storage.messages.add(message);
+    if (!duplicate) this.emit({ type: 'message', message: stored });
+    // Receipts go out for live messages only: archive copies were acknowledged by another device or
+    // are old; a receipt for each would flood the sender after every catch-up.
+    if (
+      parsed.direction === 'in' &&
+      parsed.requestsReceipt &&
+      parsed.source === 'live' &&
+      parsed.id
+    ) {
+      await this.trySend(buildReceipt(parsed.peer, parsed.id));
+    }
+  }
+
+  private async setState(
+    id: string,
+    state: StoredMessage['state'],
+    failure?: { code: string; message: string },
+  ): Promise<void> {
+    if (await this.storage.messages.updateState(this.account, id, state, failure)) {
+      const message = await this.storage.messages.get(this.account, id);
+      if (message) this.emit({ type: 'state', message });
+    }
+  }
+
+  private async updatePending(): Promise<void> {
+    const pending = (await this.storage.outbox.list(this.account)).length;
+    if (pending !== this.snapshot.pending) this.snapshot = { ...this.snapshot, pending };
+  }
+
+  private setStatus(status: MessengerStatus): void {
+    if (status === this.snapshot.status) return;
+    this.snapshot = { ...this.snapshot, status };
+    this.emit({ type: 'status', status });
+  }
+
+  private report(error: unknown): void {
+    this.emit({
+      type: 'error',
+      error: isHushError(error)
+        ? error
+        : new HushError('ProtocolError', String(error), { cause: error }),
+    });
+  }
+
+  private emit(event: MessengerEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}

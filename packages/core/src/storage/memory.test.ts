@@ -1,0 +1,4 @@
+import { createMemoryStorage } from './memory.ts';
+import { storageContract } from './contract.ts';
+
+storageContract('memory storage', async () => createMemoryStorage());

@@ -1,0 +1,279 @@
+// Storage in memory: for tests, and for a session that must leave nothing behind. Behaves exactly as
+// the persistent backends do (contract.ts runs the same tests against all of them), including
+// ordering ties by order of storing and returning copies.
+import { canTransition, failureAfter } from './state.ts';
+import type {
+  AccountStore,
+  AddResult,
+  Conversation,
+  HistoryQuery,
+  MessageFailure,
+  MessageState,
+  MessageStore,
+  OutboxChanges,
+  OutboxEntry,
+  OutboxStore,
+  Storage,
+  StoredAccount,
+  StoredMessage,
+} from './types.ts';
+
+// Keys join parts with NUL, which cannot occur in a JID or an XML attribute value.
+const key = (...parts: string[]): string => parts.join('\u0000');
+
+interface MessageRecord {
+  message: StoredMessage;
+  /** Order of storing: breaks timestamp ties, as SQLite's rowid does. */
+  readonly seq: number;
+}
+
+/** Only the known fields, as a persistent backend would keep them (no extra or undefined ones). */
+function copyMessage(m: StoredMessage): StoredMessage {
+  return withFailure(m, m.failure);
+}
+
+/** A copy of `m` whose failure is `failure` (none if undefined). */
+function withFailure(m: StoredMessage, failure: MessageFailure | undefined): StoredMessage {
+  return {
+    id: m.id,
+    account: m.account,
+    peer: m.peer,
+    direction: m.direction,
+    body: m.body,
+    timestamp: m.timestamp,
+    ...(m.originId !== undefined && { originId: m.originId }),
+    ...(m.stanzaId !== undefined && { stanzaId: m.stanzaId }),
+    state: m.state,
+    ...(failure !== undefined && { failure: { code: failure.code, message: failure.message } }),
+    encrypted: m.encrypted,
+  };
+}
+
+const byConversationOrder = (a: MessageRecord, b: MessageRecord): number =>
+  a.message.timestamp - b.message.timestamp || a.seq - b.seq;
+
+class MemoryMessageStore implements MessageStore {
+  readonly #byId = new Map<string, MessageRecord>();
+  readonly #byStanzaId = new Map<string, MessageRecord>();
+  readonly #byOriginId = new Map<string, MessageRecord>();
+  #seq = 0;
+
+  async add(message: StoredMessage): Promise<AddResult> {
+    const existing =
+      this.#byId.get(key(message.account, message.id)) ??
+      (message.stanzaId === undefined
+        ? undefined
+        : this.#byStanzaId.get(key(message.account, message.stanzaId))) ??
+      (message.originId === undefined
+        ? undefined
+        : this.#byOriginId.get(key(message.account, message.peer, message.originId)));
+    if (existing) {
+      if (existing.message.stanzaId === undefined && message.stanzaId !== undefined) {
+        await this.setStanzaId(message.account, existing.message.id, message.stanzaId);
+      }
+      return { stored: copyMessage(existing.message), duplicate: true };
+    }
+    const record: MessageRecord = { message: copyMessage(message), seq: ++this.#seq };
+    this.#byId.set(key(message.account, message.id), record);
+    if (message.stanzaId !== undefined) {
+      this.#byStanzaId.set(key(message.account, message.stanzaId), record);
+    }
+    if (message.originId !== undefined) {
+      this.#byOriginId.set(key(message.account, message.peer, message.originId), record);
+    }
+    return { stored: copyMessage(record.message), duplicate: false };
+  }
+
+  async get(account: string, id: string): Promise<StoredMessage | undefined> {
+    const record = this.#byId.get(key(account, id));
+    return record && copyMessage(record.message);
+  }
+
+  async findByOriginId(
+    account: string,
+    peer: string,
+    originId: string,
+  ): Promise<StoredMessage | undefined> {
+    const record = this.#byOriginId.get(key(account, peer, originId));
+    return record && copyMessage(record.message);
+  }
+
+  async findByStanzaId(account: string, stanzaId: string): Promise<StoredMessage | undefined> {
+    const record = this.#byStanzaId.get(key(account, stanzaId));
+    return record && copyMessage(record.message);
+  }
+
+  async updateState(
+    account: string,
+    id: string,
+    state: MessageState,
+    failure?: MessageFailure,
+  ): Promise<boolean> {
+    const record = this.#byId.get(key(account, id));
+    if (!record) return false;
+    const { message } = record;
+    if (!canTransition(message.direction, message.state, state)) return false;
+    record.message = withFailure(
+      { ...message, state },
+      failureAfter(message.state, message.failure, failure),
+    );
+    return true;
+  }
+
+  async setStanzaId(account: string, id: string, stanzaId: string): Promise<boolean> {
+    const record = this.#byId.get(key(account, id));
+    if (!record || record.message.stanzaId !== undefined) return false;
+    if (this.#byStanzaId.has(key(account, stanzaId))) return false;
+    record.message = { ...record.message, stanzaId };
+    this.#byStanzaId.set(key(account, stanzaId), record);
+    return true;
+  }
+
+  #conversation(account: string, peer: string): MessageRecord[] {
+    return [...this.#byId.values()]
+      .filter((r) => r.message.account === account && r.message.peer === peer)
+      .sort(byConversationOrder);
+  }
+
+  async history(account: string, peer: string, query: HistoryQuery): Promise<StoredMessage[]> {
+    const limit = Math.floor(query.limit);
+    if (!(limit > 0)) return [];
+    let records = this.#conversation(account, peer);
+    const cursor =
+      query.beforeId === undefined ? undefined : this.#byId.get(key(account, query.beforeId));
+    if (cursor && cursor.message.peer === peer) {
+      records = records.filter((r) => byConversationOrder(r, cursor) < 0);
+    } else if (query.before !== undefined) {
+      const before = query.before;
+      records = records.filter((r) => r.message.timestamp < before);
+    }
+    return records.slice(-limit).map((r) => copyMessage(r.message));
+  }
+
+  async conversations(account: string): Promise<Conversation[]> {
+    const byPeer = new Map<string, { last: MessageRecord; unread: number }>();
+    for (const record of this.#byId.values()) {
+      const m = record.message;
+      if (m.account !== account) continue;
+      const entry = byPeer.get(m.peer) ?? { last: record, unread: 0 };
+      if (byConversationOrder(record, entry.last) > 0) entry.last = record;
+      if (m.direction === 'in' && m.state !== 'read') entry.unread++;
+      byPeer.set(m.peer, entry);
+    }
+    return [...byPeer.entries()]
+      .sort(([, a], [, b]) => byConversationOrder(b.last, a.last))
+      .map(([peer, { last, unread }]) => ({
+        peer,
+        lastMessage: copyMessage(last.message),
+        unread,
+      }));
+  }
+
+  async markRead(account: string, peer: string, upToTimestamp: number): Promise<number> {
+    let changed = 0;
+    for (const record of this.#byId.values()) {
+      const m = record.message;
+      if (m.account !== account || m.peer !== peer || m.direction !== 'in') continue;
+      if (m.timestamp > upToTimestamp || !canTransition('in', m.state, 'read')) continue;
+      record.message = { ...m, state: 'read' };
+      changed++;
+    }
+    return changed;
+  }
+}
+
+interface OutboxRecord {
+  entry: OutboxEntry;
+  readonly seq: number;
+}
+
+function copyEntry(e: OutboxEntry): OutboxEntry {
+  return {
+    id: e.id,
+    account: e.account,
+    messageId: e.messageId,
+    stanzaXml: e.stanzaXml,
+    attempts: e.attempts,
+    createdAt: e.createdAt,
+    nextAttemptAt: e.nextAttemptAt,
+  };
+}
+
+class MemoryOutboxStore implements OutboxStore {
+  readonly #entries = new Map<string, OutboxRecord>();
+  #seq = 0;
+
+  async put(entry: OutboxEntry): Promise<void> {
+    const k = key(entry.account, entry.id);
+    const existing = this.#entries.get(k);
+    if (existing) existing.entry = copyEntry(entry);
+    else this.#entries.set(k, { entry: copyEntry(entry), seq: ++this.#seq });
+  }
+
+  async remove(account: string, id: string): Promise<boolean> {
+    return this.#entries.delete(key(account, id));
+  }
+
+  async list(account: string): Promise<OutboxEntry[]> {
+    return [...this.#entries.values()]
+      .filter((r) => r.entry.account === account)
+      .sort((a, b) => a.entry.createdAt - b.entry.createdAt || a.seq - b.seq)
+      .map((r) => copyEntry(r.entry));
+  }
+
+  async update(account: string, id: string, changes: OutboxChanges): Promise<boolean> {
+    const record = this.#entries.get(key(account, id));
+    if (!record) return false;
+    const { entry } = record;
+    record.entry = {
+      ...entry,
+      stanzaXml: changes.stanzaXml ?? entry.stanzaXml,
+      attempts: changes.attempts ?? entry.attempts,
+      nextAttemptAt: changes.nextAttemptAt ?? entry.nextAttemptAt,
+    };
+    return true;
+  }
+}
+
+function copyAccount(a: StoredAccount): StoredAccount {
+  return {
+    jid: a.jid,
+    service: a.service,
+    ...(a.password !== undefined && { password: a.password }),
+    resource: a.resource,
+    ...(a.mamLastStanzaId !== undefined && { mamLastStanzaId: a.mamLastStanzaId }),
+  };
+}
+
+class MemoryAccountStore implements AccountStore {
+  readonly #accounts = new Map<string, StoredAccount>();
+
+  async get(jid: string): Promise<StoredAccount | undefined> {
+    const account = this.#accounts.get(jid);
+    return account && copyAccount(account);
+  }
+
+  async list(): Promise<StoredAccount[]> {
+    return [...this.#accounts.values()]
+      .sort((a, b) => (a.jid < b.jid ? -1 : a.jid > b.jid ? 1 : 0))
+      .map(copyAccount);
+  }
+
+  async put(account: StoredAccount): Promise<void> {
+    this.#accounts.set(account.jid, copyAccount(account));
+  }
+
+  async remove(jid: string): Promise<boolean> {
+    return this.#accounts.delete(jid);
+  }
+}
+
+/** A fresh, empty storage held in memory. */
+export function createMemoryStorage(): Storage {
+  return {
+    accounts: new MemoryAccountStore(),
+    messages: new MemoryMessageStore(),
+    outbox: new MemoryOutboxStore(),
+    close: async () => {},
+  };
+}

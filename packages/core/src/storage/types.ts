@@ -1,0 +1,180 @@
+// What core keeps between runs: accounts, messages and the outbox. Core only sees these interfaces;
+// a memory implementation lives beside them (memory.ts) and each platform brings a persistent one
+// (SQLite on Node in @hush/storage-node; expo-sqlite and a web backend later). Every method returns a
+// Promise so an asynchronous backend (IndexedDB, expo-sqlite) fits the same interface.
+//
+// All records are keyed by the owning account's bare JID: one storage can hold several accounts.
+// Results are copies; changing a returned object never changes what is stored.
+
+export type MessageDirection = 'in' | 'out';
+
+/**
+ * Outgoing messages move pending → sent (the server acked it) → delivered (XEP-0184 receipt) →
+ * read (XEP-0333 marker), or to failed and, on retry, back to pending. Incoming messages are
+ * received (or undecryptable) and then read. See state.ts for the exact rules.
+ */
+export type MessageState =
+  'pending' | 'sent' | 'delivered' | 'read' | 'failed' | 'received' | 'undecryptable';
+
+/** Why a message failed to send or could not be decrypted; `code` is a HushErrorCode-like string. */
+export interface MessageFailure {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface StoredMessage {
+  /** Local id (a UUID the client makes); unique per account. */
+  readonly id: string;
+  /** Bare JID of the account that owns this copy. */
+  readonly account: string;
+  /** Bare JID of the other side. */
+  readonly peer: string;
+  readonly direction: MessageDirection;
+  readonly body: string;
+  /** Milliseconds since the epoch: when it was sent (XEP-0203 delay) or, lacking that, received. */
+  readonly timestamp: number;
+  /** XEP-0359 origin-id chosen by the sender; the same on every copy of the message. */
+  readonly originId?: string;
+  /** XEP-0359 stanza-id assigned by the account's own archive (by = account's bare JID). */
+  readonly stanzaId?: string;
+  readonly state: MessageState;
+  readonly failure?: MessageFailure;
+  /** Whether it travelled OMEMO-encrypted. */
+  readonly encrypted: boolean;
+}
+
+export interface AddResult {
+  /** The stored message: the new one, or the copy that was already there. */
+  readonly stored: StoredMessage;
+  readonly duplicate: boolean;
+}
+
+export interface HistoryQuery {
+  /** Page size: at most this many messages. */
+  readonly limit: number;
+  /** Only messages older than this timestamp (exclusive). Omit both for the newest page. */
+  readonly before?: number;
+  /**
+   * Only messages before this one (the oldest message of the previous page) in conversation order;
+   * takes precedence over `before` when it names a message of this conversation. Unlike a timestamp
+   * it never skips messages that share one: XEP-0203 delay stamps often have one-second resolution,
+   * so a catch-up burst does.
+   */
+  readonly beforeId?: string;
+}
+
+export interface Conversation {
+  readonly peer: string;
+  readonly lastMessage: StoredMessage;
+  /** Incoming messages not yet 'read'. */
+  readonly unread: number;
+}
+
+/**
+ * Messages ordered by (timestamp, order of storing): messages with equal timestamps keep the order
+ * they arrived in.
+ */
+export interface MessageStore {
+  /**
+   * Stores a message unless it is a copy of one already stored: same (account, id), same
+   * (account, stanzaId) or same (account, peer, originId). A copy is how the same message comes back
+   * as a carbon, from MAM catch-up and live; receivers add every copy and let this decide. When the
+   * copy brings a stanzaId the stored message lacks (our own sent message, echoed by the archive),
+   * the stored message takes it, so later copies match by stanzaId too.
+   */
+  add(message: StoredMessage): Promise<AddResult>;
+  get(account: string, id: string): Promise<StoredMessage | undefined>;
+  findByOriginId(
+    account: string,
+    peer: string,
+    originId: string,
+  ): Promise<StoredMessage | undefined>;
+  findByStanzaId(account: string, stanzaId: string): Promise<StoredMessage | undefined>;
+  /**
+   * Moves a message to `state` if the rules in state.ts allow it (states never go backwards, so a
+   * late ack cannot undo a read marker); returns whether anything changed. Refused transitions,
+   * unknown ids and states of the wrong direction return false rather than throw: receipts and
+   * markers come from the network. `failure` replaces the stored failure; leaving 'failed' clears it.
+   */
+  updateState(
+    account: string,
+    id: string,
+    state: MessageState,
+    failure?: MessageFailure,
+  ): Promise<boolean>;
+  /**
+   * Records the archive's stanza-id for a message. A stanza-id never changes once known and belongs
+   * to one message: returns false (and changes nothing) if the message has another one already or
+   * another message has this one.
+   */
+  setStanzaId(account: string, id: string, stanzaId: string): Promise<boolean>;
+  /** One page of a conversation, oldest first (newest last), as a chat view shows it. */
+  history(account: string, peer: string, query: HistoryQuery): Promise<StoredMessage[]>;
+  /** Every peer the account has messages with, most recent conversation first. */
+  conversations(account: string): Promise<Conversation[]>;
+  /** Marks incoming messages up to and including `upToTimestamp` read; returns how many changed. */
+  markRead(account: string, peer: string, upToTimestamp: number): Promise<number>;
+}
+
+/** A stanza waiting for the server's stream-management ack; removed only when acked. */
+export interface OutboxEntry {
+  readonly id: string;
+  readonly account: string;
+  /** The StoredMessage this stanza carries. */
+  readonly messageId: string;
+  /** The exact stanza to resend (already encrypted): a resend must not re-encrypt or change ids. */
+  readonly stanzaXml: string;
+  readonly attempts: number;
+  readonly createdAt: number;
+  readonly nextAttemptAt: number;
+}
+
+export type OutboxChanges = Partial<Pick<OutboxEntry, 'stanzaXml' | 'attempts' | 'nextAttemptAt'>>;
+
+export interface OutboxStore {
+  /** Inserts, or replaces the entry with the same (account, id) keeping its place in the order. */
+  put(entry: OutboxEntry): Promise<void>;
+  /** Returns whether there was such an entry. */
+  remove(account: string, id: string): Promise<boolean>;
+  /** The account's entries in creation order (createdAt, then order of putting). */
+  list(account: string): Promise<OutboxEntry[]>;
+  /**
+   * Changes an existing entry; returns false if it is gone. Unlike put it never recreates an entry,
+   * so a retry timer updating attempts cannot resurrect a stanza the server has just acked.
+   */
+  update(account: string, id: string, changes: OutboxChanges): Promise<boolean>;
+}
+
+export interface StoredAccount {
+  /** Bare JID. */
+  readonly jid: string;
+  /** Where to connect: wss://…, xmpps://… or xmpp://… (see SessionOptions.service). */
+  readonly service: string;
+  /**
+   * The login credential, where the platform keeps it with the account. Platforms with a keystore
+   * leave it out here: the app keeps it in the platform keystore (expo-secure-store); the CLI keeps
+   * its storage, password included, in a file only the user can read (mode 0600).
+   */
+  readonly password?: string;
+  readonly resource: string;
+  /** XEP-0313: the stanza-id of the last archived message seen; MAM catch-up resumes after it. */
+  readonly mamLastStanzaId?: string;
+}
+
+export interface AccountStore {
+  get(jid: string): Promise<StoredAccount | undefined>;
+  /** All accounts, ordered by JID. */
+  list(): Promise<StoredAccount[]>;
+  /** Inserts or replaces the account with this JID. */
+  put(account: StoredAccount): Promise<void>;
+  /** Removes the account record only (its messages and outbox stay); returns whether it existed. */
+  remove(jid: string): Promise<boolean>;
+}
+
+export interface Storage {
+  readonly accounts: AccountStore;
+  readonly messages: MessageStore;
+  readonly outbox: OutboxStore;
+  /** Releases the backend; the storage must not be used afterwards. */
+  close(): Promise<void>;
+}

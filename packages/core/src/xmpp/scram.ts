@@ -1,0 +1,484 @@
+// RFC 5802 SCRAM — https://www.rfc-editor.org/rfc/rfc5802
+// RFC 7677 SCRAM-SHA-256 — https://www.rfc-editor.org/rfc/rfc7677
+// SCRAM-SHA-256 and SCRAM-SHA-1 on @noble/hashes, without channel binding (gs2 header `n,,`).
+// Why not xmpp.js's own SCRAM-SHA-1: it runs 10,000 sequential WebCrypto HMAC calls (~1 s per login),
+// has no SHA-256, and is dropped from browser and React Native bundles, which then fall back to PLAIN.
+// noble's pbkdf2 is synchronous pure JS and runs the same on every platform.
+import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import type { CHash } from '@noble/hashes/utils.js';
+import { HushError } from '../errors.ts';
+
+/** The SCRAM mechanisms Hush speaks, most preferred first. */
+export const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-1'] as const;
+export type ScramMechanismName = (typeof SCRAM_MECHANISMS)[number];
+
+/** RFC 5802 §5.1: "the iteration count [...] SHOULD be at least 4096". Fewer makes offline guessing cheap. */
+export const MIN_ITERATIONS = 4096;
+/**
+ * A hostile server could ask for a billion iterations and freeze the client; Prosody uses 10,000, so
+ * 100 times that still leaves room for servers that raise it.
+ */
+export const MAX_ITERATIONS = 1_000_000;
+/** 18 random bytes: 144 bits of nonce, 24 base64 characters with no padding. */
+export const CLIENT_NONCE_BYTES = 18;
+
+export type ScramFailure =
+  | 'NoRandomSource'
+  | 'MalformedServerMessage'
+  | 'NonceMismatch'
+  | 'IterationCountTooLow'
+  | 'IterationCountTooHigh'
+  | 'ServerSignatureMismatch'
+  | 'ServerSignatureMissing'
+  | 'ServerRejected'
+  | 'OutOfOrder';
+
+/**
+ * A SCRAM exchange that cannot go on. It is a HushError ('ProtocolError' to a UI: the server, or
+ * something between it and us, misbehaved) with the precise `reason` for logs and tests.
+ */
+export class ScramError extends HushError {
+  readonly reason: ScramFailure;
+
+  constructor(reason: ScramFailure, message: string) {
+    super('ProtocolError', message);
+    this.name = 'ScramError';
+    this.reason = reason;
+  }
+}
+
+type Hash = CHash;
+const HASHES: Record<ScramMechanismName, Hash> = { 'SCRAM-SHA-256': sha256, 'SCRAM-SHA-1': sha1 };
+
+export type RandomBytes = (length: number) => Uint8Array;
+
+/**
+ * The platform's CSPRNG (WebCrypto: browsers, Node, React Native with a getRandomValues polyfill), or
+ * a ScramError when there is none: a predictable nonce would let a replayed exchange pass, so there
+ * is no weaker fallback.
+ */
+export function defaultRandomBytes(length: number): Uint8Array {
+  const crypto = (globalThis as { crypto?: { getRandomValues?: (array: Uint8Array) => unknown } })
+    .crypto;
+  if (typeof crypto?.getRandomValues !== 'function') {
+    throw new ScramError(
+      'NoRandomSource',
+      'This platform has no secure random source (crypto.getRandomValues); cannot log in safely.',
+    );
+  }
+  const bytes = new Uint8Array(length);
+  crypto.getRandomValues(bytes);
+  return bytes;
+}
+
+/** A fresh client nonce: base64 has no ',' and only printable characters, as RFC 5802 §5.1 asks. */
+export function makeClientNonce(randomBytes: RandomBytes = defaultRandomBytes): string {
+  const bytes = randomBytes(CLIENT_NONCE_BYTES);
+  if (!(bytes instanceof Uint8Array) || bytes.length !== CLIENT_NONCE_BYTES) {
+    throw new ScramError('NoRandomSource', 'The random source returned the wrong number of bytes.');
+  }
+  return encodeBase64(bytes);
+}
+
+export interface ScramClientOptions {
+  readonly mechanism: ScramMechanismName;
+  readonly username: string;
+  readonly password: string;
+  /** From makeClientNonce(); a parameter so the RFC test vectors can fix it. */
+  readonly clientNonce: string;
+}
+
+type ScramState =
+  | { readonly step: 'initial' }
+  | { readonly step: 'sent-client-first'; readonly clientFirstBare: string }
+  | { readonly step: 'sent-client-final'; readonly serverSignature: Uint8Array }
+  | { readonly step: 'verified' }
+  | { readonly step: 'failed'; readonly error: ScramError };
+
+/**
+ * One SCRAM exchange as a pure state machine over strings: clientFirst() → clientFinal(serverFirst)
+ * → verifyServerFinal(serverFinal). Any deviation throws a ScramError and the exchange stays failed.
+ */
+export class ScramClient {
+  readonly mechanism: ScramMechanismName;
+  readonly #hash: Hash;
+  readonly #username: string;
+  readonly #password: string;
+  readonly #clientNonce: string;
+  #state: ScramState = { step: 'initial' };
+
+  constructor(options: ScramClientOptions) {
+    this.mechanism = options.mechanism;
+    this.#hash = HASHES[options.mechanism];
+    this.#username = saslPrep(options.username);
+    this.#password = saslPrep(options.password);
+    this.#clientNonce = options.clientNonce;
+  }
+
+  /** True once the server has proved it knows the password's server key. */
+  get verified(): boolean {
+    return this.#state.step === 'verified';
+  }
+
+  /** n,,n=user,r=nonce */
+  clientFirst(): string {
+    this.#expect('initial');
+    const clientFirstBare = `n=${saslName(this.#username)},r=${this.#clientNonce}`;
+    this.#state = { step: 'sent-client-first', clientFirstBare };
+    return `${GS2_HEADER}${clientFirstBare}`;
+  }
+
+  /** Checks server-first-message and answers with client-final-message (c=biws,r=…,p=proof). */
+  clientFinal(serverFirst: string): string {
+    const state = this.#expect('sent-client-first');
+    return this.#guard(() => {
+      const attributes = parseAttributes(serverFirst);
+      // A mandatory extension we do not understand: RFC 5802 §5.1 says the client must fail.
+      if (attributes.has('m'))
+        throw malformed('server-first-message carries an unknown mandatory extension');
+      const nonce = attributes.get('r');
+      const saltText = attributes.get('s');
+      const iterationText = attributes.get('i');
+      if (nonce === undefined || saltText === undefined || iterationText === undefined)
+        throw malformed('server-first-message lacks r, s or i');
+      // The server must extend our nonce with its own part; anything else is a replay or a mix-up.
+      if (!nonce.startsWith(this.#clientNonce) || nonce.length <= this.#clientNonce.length)
+        throw new ScramError('NonceMismatch', 'The server nonce does not extend the client nonce.');
+      if (!/^[1-9][0-9]{0,9}$/.test(iterationText)) throw malformed('bad iteration count');
+      const iterations = Number(iterationText);
+      if (iterations < MIN_ITERATIONS)
+        throw new ScramError(
+          'IterationCountTooLow',
+          `The server asks for ${iterations} iterations; at least ${MIN_ITERATIONS} are required.`,
+        );
+      if (iterations > MAX_ITERATIONS)
+        throw new ScramError(
+          'IterationCountTooHigh',
+          `The server asks for ${iterations} iterations; at most ${MAX_ITERATIONS} are accepted.`,
+        );
+      const salt = decodeBase64(saltText);
+      if (salt === undefined || salt.length === 0) throw malformed('bad salt');
+
+      const hash = this.#hash;
+      const saltedPassword = pbkdf2(hash, utf8(this.#password), salt, {
+        c: iterations,
+        dkLen: hash.outputLen,
+      });
+      const clientKey = hmac(hash, saltedPassword, utf8('Client Key'));
+      const storedKey = hash(clientKey);
+      const serverKey = hmac(hash, saltedPassword, utf8('Server Key'));
+      const clientFinalWithoutProof = `c=${encodeBase64(utf8(GS2_HEADER))},r=${nonce}`;
+      const authMessage = utf8(
+        `${state.clientFirstBare},${serverFirst},${clientFinalWithoutProof}`,
+      );
+      const clientSignature = hmac(hash, storedKey, authMessage);
+      const clientProof = clientKey.map((byte, index) => byte ^ (clientSignature[index] ?? 0));
+      this.#state = {
+        step: 'sent-client-final',
+        serverSignature: hmac(hash, serverKey, authMessage),
+      };
+      return `${clientFinalWithoutProof},p=${encodeBase64(clientProof)}`;
+    });
+  }
+
+  /** Checks server-final-message (v=signature): a server that cannot sign is not the real one. */
+  verifyServerFinal(serverFinal: string): void {
+    const state = this.#expect('sent-client-final');
+    this.#guard(() => {
+      const attributes = parseAttributes(serverFinal);
+      const error = attributes.get('e');
+      if (error !== undefined)
+        throw new ScramError('ServerRejected', `The server rejected the login: ${error}`);
+      const signatureText = attributes.get('v');
+      if (signatureText === undefined) throw malformed('server-final-message lacks v');
+      const signature = decodeBase64(signatureText);
+      if (signature === undefined || !equalBytes(signature, state.serverSignature))
+        throw new ScramError(
+          'ServerSignatureMismatch',
+          'The server could not prove it knows the password: possible impostor.',
+        );
+      this.#state = { step: 'verified' };
+    });
+  }
+
+  /** Marks the exchange failed from outside (e.g. unreadable data around the message). */
+  fail(error: ScramError): void {
+    this.#state = { step: 'failed', error };
+  }
+
+  /**
+   * Throws unless the server signature was verified: for when the server declares success, which
+   * without a valid signature may come from an impostor that never saw the password.
+   */
+  assertVerified(): void {
+    const state = this.#state;
+    if (state.step === 'verified') return;
+    if (state.step === 'failed') throw state.error;
+    const error = new ScramError(
+      'ServerSignatureMissing',
+      'The server accepted the login without proving it knows the password.',
+    );
+    this.#state = { step: 'failed', error };
+    throw error;
+  }
+
+  #expect<Step extends ScramState['step']>(step: Step): Extract<ScramState, { step: Step }> {
+    const state = this.#state;
+    if (state.step === 'failed') throw state.error;
+    if (state.step !== step)
+      throw new ScramError('OutOfOrder', `SCRAM message out of order (at ${state.step}).`);
+    return state as Extract<ScramState, { step: Step }>;
+  }
+
+  #guard<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      const failure =
+        error instanceof ScramError
+          ? error
+          : new ScramError('MalformedServerMessage', `Unreadable SCRAM message: ${String(error)}`);
+      this.#state = { step: 'failed', error: failure };
+      throw failure;
+    }
+  }
+}
+
+const GS2_HEADER = 'n,,';
+
+function malformed(what: string): ScramError {
+  return new ScramError('MalformedServerMessage', `Malformed SCRAM message: ${what}.`);
+}
+
+/** RFC 5802 §7: comma-separated `a=value` pairs, each attribute once. */
+function parseAttributes(message: string): Map<string, string> {
+  const attributes = new Map<string, string>();
+  for (const part of message.split(',')) {
+    if (!/^[A-Za-z]=/.test(part)) throw malformed(`attribute '${part.slice(0, 20)}'`);
+    const name = part.charAt(0);
+    if (attributes.has(name)) throw malformed(`attribute ${name} repeated`);
+    attributes.set(name, part.slice(2));
+  }
+  return attributes;
+}
+
+/** RFC 5802 §5.1 saslname: ',' and '=' would break the attribute syntax. */
+function saslName(name: string): string {
+  return name.replaceAll('=', '=3D').replaceAll(',', '=2C');
+}
+
+// RFC 4013 SASLprep, its mapping and normalisation steps: non-ASCII spaces become U+0020, "commonly
+// mapped to nothing" characters go, then NFKC. Prohibited-character and bidi checks are left out: a
+// password that contains them only fails to log in, as the server applies the full profile.
+const NON_ASCII_SPACE = /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/g;
+// Code points, not a character class: several are combining marks, which a regex class would pair
+// with their neighbours.
+const MAPPED_TO_NOTHING = new Set([
+  0x00ad,
+  0x034f,
+  0x1806,
+  0x180b,
+  0x180c,
+  0x180d,
+  0x200b,
+  0x200c,
+  0x200d,
+  0x2060,
+  0xfeff,
+  ...Array.from({ length: 16 }, (_, i) => 0xfe00 + i),
+]);
+export function saslPrep(text: string): string {
+  const mapped = Array.from(text.replace(NON_ASCII_SPACE, ' '))
+    .filter((char) => !MAPPED_TO_NOTHING.has(char.codePointAt(0) ?? 0))
+    .join('');
+  return mapped.normalize('NFKC');
+}
+
+const encoder = new TextEncoder();
+function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** Compares in time independent of where the bytes differ. */
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return difference === 0;
+}
+
+// Base64 (RFC 4648 §4) here rather than btoa/atob or Buffer: core runs where either may be missing,
+// and decoding must reject non-canonical input instead of skipping characters as atob does.
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+export function encodeBase64(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const [a = 0, b = 0, c = 0] = [bytes[i], bytes[i + 1], bytes[i + 2]];
+    const chunk = (a << 16) | (b << 8) | c;
+    out += ALPHABET.charAt((chunk >> 18) & 63) + ALPHABET.charAt((chunk >> 12) & 63);
+    out += i + 1 < bytes.length ? ALPHABET.charAt((chunk >> 6) & 63) : '=';
+    out += i + 2 < bytes.length ? ALPHABET.charAt(chunk & 63) : '=';
+  }
+  return out;
+}
+
+/** Canonical base64 to bytes, or undefined when the text is not canonical base64. */
+export function decodeBase64(text: string): Uint8Array | undefined {
+  if (
+    text.length % 4 !== 0 ||
+    !/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)
+  )
+    return undefined;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const bytes = new Uint8Array((text.length / 4) * 3 - padding);
+  let length = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    let chunk = 0;
+    for (let j = 0; j < 4; j++) {
+      const index = ALPHABET.indexOf(text.charAt(i + j));
+      chunk = (chunk << 6) | (index < 0 ? 0 : index);
+    }
+    for (const shift of [16, 8, 0])
+      if (length < bytes.length) bytes[length++] = (chunk >> shift) & 255;
+  }
+  // Unused low bits must be zero, or two texts would decode to the same bytes.
+  return encodeBase64(bytes) === text ? bytes : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// xmpp.js adapter: its SASL layer (saslmechanisms) instantiates `new Mechanism()` per login, calls
+// response(credentials) for the initial message and after every challenge(text). Texts cross it as
+// "binary strings" (one char per byte) because @xmpp/base64 is btoa/atob.
+
+/** The parts of xmpp.js's SASL factory and client this adapter needs. */
+export interface SaslFactoryLike {
+  use(name: string, mechanism: unknown): unknown;
+  _mechs: { name: string; mech: unknown }[];
+}
+interface NonzaLike {
+  name: string;
+  getNS(): string | undefined;
+  text(): string;
+  getChildText(name: string): string | null;
+}
+export interface NonzaSourceLike {
+  on(event: 'nonza', listener: (element: NonzaLike) => void): unknown;
+}
+
+export interface ScramSaslOptions {
+  /** A CSPRNG; defaults to globalThis.crypto.getRandomValues, failing closed without one. */
+  readonly randomBytes?: RandomBytes;
+}
+
+export interface ScramSasl {
+  /**
+   * Call after xmpp.js reports SASL success: throws the ScramError if the SCRAM exchange did not
+   * end with a verified server signature. Does nothing when no SCRAM exchange ran.
+   */
+  assertServerVerified(): void;
+}
+
+const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
+// XEP-0388 SASL2 — https://xmpp.org/extensions/xep-0388.html: the same data, in <additional-data/>.
+const NS_SASL2 = 'urn:xmpp:sasl:2';
+const binaryToText = (binary: string) =>
+  new TextDecoder('utf-8', { fatal: true }).decode(
+    Uint8Array.from(binary, (char) => char.charCodeAt(0)),
+  );
+const textToBinary = (text: string) => String.fromCharCode(...utf8(text));
+
+/**
+ * Registers SCRAM-SHA-256 and SCRAM-SHA-1 on an xmpp.js client, replacing its own SCRAM-SHA-1, and
+ * checks the server signature that RFC 6120 §6.4.6 puts in <success/> (xmpp.js ignores that data).
+ */
+export function scramSasl(
+  { saslFactory, entity }: { saslFactory: SaslFactoryLike; entity: NonzaSourceLike },
+  options: ScramSaslOptions = {},
+): ScramSasl {
+  const randomBytes = options.randomBytes ?? defaultRandomBytes;
+  let current: ScramClient | undefined;
+
+  const makeMechanism = (name: ScramMechanismName) =>
+    class ScramMechanism {
+      readonly name = name;
+      readonly clientFirst = true;
+      #client: ScramClient | undefined;
+      #reply = '';
+
+      response(credentials: { username?: string | null; password?: string | null }): string {
+        if (!this.#client) {
+          this.#client = new ScramClient({
+            mechanism: name,
+            username: credentials.username ?? '',
+            password: credentials.password ?? '',
+            clientNonce: makeClientNonce(randomBytes),
+          });
+          current = this.#client;
+          return textToBinary(this.#client.clientFirst());
+        }
+        return textToBinary(this.#reply);
+      }
+
+      challenge(binary: string): this {
+        if (!this.#client) throw new ScramError('OutOfOrder', 'SCRAM challenge before auth.');
+        const text = decodeServerText(binary);
+        // Some servers send server-final-message as a last challenge instead of inside <success/>;
+        // its answer is an empty response.
+        if (text.startsWith('v=') || text.startsWith('e=')) {
+          this.#client.verifyServerFinal(text);
+          this.#reply = '';
+        } else {
+          this.#reply = this.#client.clientFinal(text);
+        }
+        return this;
+      }
+    };
+
+  // saslmechanisms picks the first registration with a matching name, and the order of its list is
+  // xmpp.js's order of preference: drop the stock SCRAM-SHA-1 and put ours first.
+  const others = saslFactory._mechs.filter((entry) => !entry.name.startsWith('SCRAM-'));
+  saslFactory._mechs.length = 0;
+  for (const name of SCRAM_MECHANISMS) saslFactory.use(name, makeMechanism(name));
+  saslFactory._mechs.push(...others);
+
+  entity.on('nonza', (element) => {
+    if (element.name !== 'success' || !current) return;
+    const ns = element.getNS();
+    if (ns !== NS_SASL && ns !== NS_SASL2) return;
+    const client = current;
+    if (client.verified) return;
+    const data = (ns === NS_SASL ? element.text() : element.getChildText('additional-data')) ?? '';
+    // Listeners must not throw into the XML parser: a failure is stored and surfaces from
+    // assertServerVerified().
+    // RFC 6120 §6.4.6: no data is sent as an empty element, a '=' stands for empty data.
+    if (data === '' || data === '=') return;
+    try {
+      client.verifyServerFinal(decodeServerText(decodeSuccessBase64(data)));
+    } catch (error) {
+      client.fail(error instanceof ScramError ? error : malformed('unreadable <success/> data'));
+    }
+  });
+
+  return {
+    assertServerVerified() {
+      current?.assertVerified();
+    },
+  };
+}
+
+function decodeServerText(binary: string): string {
+  try {
+    return binaryToText(binary);
+  } catch {
+    throw malformed('not UTF-8');
+  }
+}
+
+function decodeSuccessBase64(data: string): string {
+  const bytes = decodeBase64(data.trim());
+  if (!bytes) throw malformed('bad base64 in <success/>');
+  return String.fromCharCode(...bytes);
+}

@@ -1,0 +1,2 @@
+export { openSqliteStorage } from './sqlite.ts';
+export { migrate, migrations, schemaVersion } from './schema.ts';

@@ -1,0 +1,97 @@
+// The SQLite schema of Hush storage and how a database reaches it.
+//
+// Rules, so any version of Hush opens any other version's database:
+// 1. Migrations only ADD: tables, columns, indexes. Never drop, rename or retype anything, never
+//    change what a stored value means, and never edit a migration once it has shipped — append one.
+// 2. An added column is nullable or has a DEFAULT, so rows written by an older version (which does
+//    not know the column) stay valid.
+// 3. Code names every column it reads and writes, and updates rows in place (INSERT … ON CONFLICT DO
+//    UPDATE, never INSERT OR REPLACE, which deletes the row and with it the columns a newer version
+//    added). So an older Hush works on a newer database: it sees a schema_version above its own,
+//    applies nothing and ignores what it does not know.
+// schema_version holds one row per applied migration; the database's version is the highest.
+import type { DatabaseSync } from 'node:sqlite';
+
+export const migrations: readonly string[] = [
+  // 1: accounts and messages. Unique indexes are the deduplication: a message is stored once per
+  // account by local id, by the archive's stanza-id and by (peer, origin-id) (XEP-0359). NULLs never
+  // collide in a SQLite unique index; the WHERE clauses only keep the indexes small.
+  `CREATE TABLE accounts (
+     jid TEXT PRIMARY KEY NOT NULL,
+     service TEXT NOT NULL,
+     password TEXT,
+     resource TEXT NOT NULL
+   );
+   CREATE TABLE messages (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL,
+     account TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     direction TEXT NOT NULL,
+     body TEXT NOT NULL,
+     timestamp INTEGER NOT NULL,
+     origin_id TEXT,
+     stanza_id TEXT,
+     state TEXT NOT NULL,
+     failure_code TEXT,
+     failure_message TEXT,
+     encrypted INTEGER NOT NULL
+   );
+   CREATE UNIQUE INDEX messages_by_id ON messages (account, id);
+   CREATE UNIQUE INDEX messages_by_stanza_id ON messages (account, stanza_id)
+     WHERE stanza_id IS NOT NULL;
+   CREATE UNIQUE INDEX messages_by_origin_id ON messages (account, peer, origin_id)
+     WHERE origin_id IS NOT NULL;
+   CREATE INDEX messages_by_conversation ON messages (account, peer, timestamp, seq);`,
+
+  // 2: where MAM catch-up resumes, and the outbox of stanzas awaiting the server's ack.
+  `ALTER TABLE accounts ADD COLUMN mam_last_stanza_id TEXT;
+   CREATE TABLE outbox (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL,
+     account TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     stanza_xml TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     next_attempt_at INTEGER NOT NULL
+   );
+   CREATE UNIQUE INDEX outbox_by_id ON outbox (account, id);
+   CREATE INDEX outbox_by_creation ON outbox (account, created_at, seq);`,
+];
+
+/** The database's schema version: how many migrations it has, 0 for a new database. */
+export function schemaVersion(db: DatabaseSync): number {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+  );
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_version').get();
+  return typeof row?.version === 'number' ? row.version : 0;
+}
+
+/**
+ * Applies the migrations the database lacks, up to `target` (all of them unless a test asks for an
+ * older schema), in one transaction: a crash leaves the old version, never half of a new one.
+ * BEGIN IMMEDIATE takes the write lock before reading the version, so two processes opening the
+ * same file cannot both migrate it. Returns the version the database is at, which is above the
+ * known migrations for a database written by a newer Hush.
+ */
+export function migrate(db: DatabaseSync, target: number = migrations.length): number {
+  schemaVersion(db);
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const current = schemaVersion(db);
+    const record = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)');
+    for (let version = current + 1; version <= target; version++) {
+      const sql = migrations[version - 1];
+      if (sql === undefined) throw new RangeError(`no migration ${version}`);
+      db.exec(sql);
+      record.run(version, Date.now());
+    }
+    db.exec('COMMIT');
+    return Math.max(current, target);
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
