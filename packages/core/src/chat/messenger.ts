@@ -101,6 +101,11 @@ export class Messenger {
         .catch((error: unknown) => this.report(error));
     client.on('online', onOnline);
     this.unsubscribe.push(() => client.removeListener('online', onOnline));
+    // A resumed stream resends what the server had not acked, but not what failed to go out while
+    // the socket was down: those are only in the outbox.
+    const onResumed = () => void this.resendOutbox().catch((error: unknown) => this.report(error));
+    client.streamManagement.on('resumed', onResumed);
+    this.unsubscribe.push(() => client.streamManagement.removeListener('resumed', onResumed));
     await this.enableCarbons();
     await this.session.send(parse("<presence xmlns='jabber:client'/>"));
     await this.sync();
@@ -197,12 +202,17 @@ export class Messenger {
       },
     });
     if (last) await this.storage.accounts.put({ ...stored, mamLastStanzaId: last });
+    await this.resendOutbox();
+    this.setStatus('ready');
+  }
+
+  /** Sends every stanza still waiting for the server's ack again; receivers deduplicate. */
+  private async resendOutbox(): Promise<void> {
     for (const entry of await this.storage.outbox.list(this.account)) {
       await this.storage.outbox.update(this.account, entry.id, { attempts: entry.attempts + 1 });
       await this.trySend(parse(entry.stanzaXml));
     }
     await this.updatePending();
-    this.setStatus('ready');
   }
 
   private async trySend(stanza: Element): Promise<void> {

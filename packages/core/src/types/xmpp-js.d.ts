@@ -65,7 +65,10 @@ declare module '@xmpp/client' {
       inbound: number;
       /** 'ack': the server acknowledged this stanza; 'fail': the stream died before it did. */
       on(event: 'ack' | 'fail', listener: (stanza: Element) => void): void;
+      /** The stream was resumed after a reconnect: nothing was lost, no new 'online' follows. */
+      on(event: 'resumed', listener: () => void): void;
       removeListener(event: 'ack' | 'fail', listener: (stanza: Element) => void): void;
+      removeListener(event: 'resumed', listener: () => void): void;
     };
     saslFactory: {
       use(name: string, mechanism: unknown): unknown;

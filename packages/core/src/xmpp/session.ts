@@ -4,7 +4,7 @@
 // One authenticated XMPP session on xmpp.js: wss:// (browsers, React Native, Node 22) or, on Node,
 // xmpp:// (STARTTLS) and xmpps:// (direct TLS). Failures become typed HushErrors a UI can show.
 import { client, type XmppClient, type IqCaller, type XmppError } from '@xmpp/client';
-import type { Element } from '@xmpp/xml';
+import xml, { type Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
 import { scramSasl, SCRAM_MECHANISMS, type RandomBytes } from './scram.ts';
 
@@ -23,7 +23,17 @@ export interface SessionOptions {
   readonly timeoutMs?: number;
   /** The CSPRNG for SCRAM nonces; defaults to crypto.getRandomValues (login fails without one). */
   readonly randomBytes?: RandomBytes;
+  /**
+   * Reconnection after a dropped connection, with exponential backoff: the first attempt after
+   * `initialDelayMs` (1 s), each further one twice as late up to `maxDelayMs` (60 s), back to the
+   * start once online. Stream management (XEP-0198) resumes the stream where the server still holds
+   * it, resending what it had not acknowledged.
+   */
+  readonly reconnect?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
 }
+
+/** XEP-0352 Client State Indication — https://xmpp.org/extensions/xep-0352.html */
+export const NS_CSI = 'urn:xmpp:csi:0';
 
 export interface XmppSession {
   /** The bound full JID. */
@@ -36,6 +46,8 @@ export interface XmppSession {
   request(iq: Element, timeoutMs?: number): Promise<Element>;
   /** Calls `listener` for every incoming stanza; returns the unsubscribe function. */
   onStanza(listener: (stanza: Element) => void): () => void;
+  /** XEP-0352: tell the server whether someone is looking at the app, so it can hold back noise. */
+  setClientState(state: 'active' | 'inactive'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -131,6 +143,12 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     { saslFactory: xmpp.saslFactory, entity: xmpp },
     options.randomBytes ? { randomBytes: options.randomBytes } : {},
   );
+  let csiOffered = false;
+  xmpp.on('nonza', (element) => {
+    if (element.is('features', 'http://etherx.jabber.org/streams')) {
+      csiOffered = element.getChild('csi', NS_CSI) !== undefined;
+    }
+  });
   // Socket errors are also emitted as events; without a listener Node would treat them as fatal.
   xmpp.on('error', (error) => {
     failure ??= error;
@@ -158,6 +176,20 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     clearTimeout(timer);
   }
 
+  const initialDelay = options.reconnect?.initialDelayMs ?? 1000;
+  const maxDelay = options.reconnect?.maxDelayMs ?? 60_000;
+  // xmpp.js waits `reconnect.delay` before each attempt; its own listener has already read the delay
+  // for this attempt when ours runs, so ours sets the next one.
+  xmpp.reconnect.delay = initialDelay;
+  xmpp.on('disconnect', () => {
+    xmpp.reconnect.delay = Math.min(xmpp.reconnect.delay * 2, maxDelay);
+  });
+  const resetBackoff = () => {
+    xmpp.reconnect.delay = initialDelay;
+  };
+  xmpp.on('online', resetBackoff);
+  xmpp.streamManagement.on('resumed', resetBackoff);
+
   return {
     jid: xmpp.jid?.toString() ?? options.jid,
     mechanism: usedMechanism,
@@ -167,6 +199,10 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     onStanza(listener) {
       xmpp.on('stanza', listener);
       return () => xmpp.removeListener('stanza', listener);
+    },
+    async setClientState(state) {
+      // Only when the server offered CSI; otherwise the hint is meaningless and would be an error.
+      if (csiOffered) await xmpp.send(xml(state, { xmlns: NS_CSI }));
     },
     async close() {
       xmpp.reconnect.stop();
