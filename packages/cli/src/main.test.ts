@@ -1,14 +1,32 @@
 // The CLI as people script it: the real binary, a real server, exit codes and messages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { startProsody, type ProsodyServer } from '@hush/test-utils';
 
 const bin = fileURLToPath(new URL('../bin/hush.js', import.meta.url));
 let server: ProsodyServer;
-before(async () => (server = await startProsody()));
-after(() => server?.stop());
+let home: string;
+before(async () => {
+  server = await startProsody();
+  home = await mkdtemp(join(tmpdir(), 'hush-cli-'));
+});
+after(async () => {
+  await server?.stop();
+  await rm(home, { recursive: true, force: true });
+});
+
+const env = (password?: string) => ({
+  ...process.env,
+  NODE_EXTRA_CA_CERTS: server.caFile,
+  HUSH_HOME: home,
+  HUSH_PASSWORD: password ?? '',
+});
 
 function hush(
   args: string[],
@@ -19,7 +37,7 @@ function hush(
       process.execPath,
       ['--disable-warning=ExperimentalWarning', bin, ...args],
       {
-        env: { ...process.env, NODE_EXTRA_CA_CERTS: server.caFile, HUSH_PASSWORD: password ?? '' },
+        env: env(password),
       },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
@@ -76,4 +94,81 @@ test('a server whose certificate is not trusted is refused with its own error', 
   } finally {
     await other.stop();
   }
+});
+
+test('send, listen --json and history between two profiles, with the account kept in each profile', async () => {
+  const service = ['--service', server.websocketUrl];
+  await server.createAccount('gus', 'gus-password');
+  await server.createAccount('hana', 'hana-password');
+  assert.equal(
+    (await hush(['--profile', 'gus', 'login', 'gus@localhost', ...service], 'gus-password')).code,
+    0,
+  );
+  assert.equal(
+    (await hush(['--profile', 'hana', 'login', 'hana@localhost', ...service], 'hana-password'))
+      .code,
+    0,
+  );
+
+  // A message sent while hana is not listening comes from the archive when she next connects.
+  const early = await hush(['--profile', 'gus', 'send', 'hana@localhost', 'sent before listening']);
+  assert.equal(early.code, 0, early.stderr);
+  assert.match(early.stdout, /Sent to hana@localhost/);
+
+  const listener = spawn(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', bin, '--profile', 'hana', 'listen', '--json'],
+    {
+      env: env(),
+    },
+  );
+  const lines = createInterface({ input: listener.stdout });
+  const events: Record<string, unknown>[] = [];
+  let listenerErrors = '';
+  listener.stderr.on('data', (chunk: Buffer) => (listenerErrors += chunk.toString()));
+  lines.on('line', (line) => events.push(JSON.parse(line) as Record<string, unknown>));
+  const seen = (predicate: (event: Record<string, unknown>) => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `not seen; got ${JSON.stringify(events)} ${listenerErrors} exit=${String(listener.exitCode)}`,
+            ),
+          ),
+        15_000,
+      );
+      const check = () => {
+        if (events.some(predicate)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      lines.on('line', () => setImmediate(check));
+      check();
+    });
+  try {
+    await seen((event) => event.type === 'ready');
+    await seen((event) => event.body === 'sent before listening');
+    const live = await hush(['--profile', 'gus', 'send', 'hana@localhost', 'live hello', '--json']);
+    assert.equal(live.code, 0, live.stderr);
+    assert.equal((JSON.parse(live.stdout) as { state: string }).state !== 'pending', true);
+    await seen(
+      (event) =>
+        event.body === 'live hello' && event.direction === 'in' && event.peer === 'gus@localhost',
+    );
+  } finally {
+    listener.kill('SIGINT');
+  }
+
+  const history = await hush(['--profile', 'gus', 'history', 'hana@localhost']);
+  assert.equal(history.code, 0, history.stderr);
+  assert.match(
+    history.stdout,
+    /me -> hana@localhost: sent before listening\n.*me -> hana@localhost: live hello/s,
+  );
+
+  const noAccount = await hush(['--profile', 'nobody', 'send', 'hana@localhost', 'x']);
+  assert.equal(noAccount.code, 6);
+  assert.match(noAccount.stderr, /NoAccount/);
 });

@@ -1,30 +1,47 @@
-// hush: the command-line Hush client. Exit codes are stable, for scripts:
-//   0 ok · 1 unexpected error · 2 usage · 3 wrong password · 4 invite or sign-up refused
-//   5 server unreachable, certificate not trusted or no answer
+// hush: the command-line Hush client, for people, scripts, bots and tests. Its commands, output and
+// exit codes are kept stable:
+//   0 ok · 1 unexpected error · 2 usage · 3 wrong password · 4 invite, sign-up or address refused
+//   5 server unreachable, certificate not trusted or no answer · 6 no account in the profile
+//   7 a message could not be sent
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import {
+  bareJid,
+  isHushError,
   openSession,
   parseInvite,
   registerAccount,
-  isHushError,
+  splitJid,
+  HushError,
   type HushErrorCode,
+  type StoredMessage,
 } from '@hush/core';
+import { connectProfile, openProfile, type Profile } from './profile.ts';
 
 export interface Io {
   stdout(line: string): void;
   stderr(line: string): void;
   env: Record<string, string | undefined>;
   stdin: Readable;
+  /** Resolves when the user asks `listen` to stop (Ctrl-C); tests pass their own. */
+  interrupted?: Promise<void>;
 }
 
-const USAGE = `Usage:
-  hush register <invite> <username> [--service URL]   create an account with an invite link
-  hush login <user@domain> [--service URL]             check that an account can log in
+export const USAGE = `Usage: hush [--profile NAME] COMMAND
+
+Account
+  register <invite> <username> [--service URL]   create an account with an invite link and keep it
+  login <user@domain> [--service URL]            log in and keep the account in this profile
+Messages
+  send <user@domain> <text>                      send a text; waits until the server has it
+  listen [--json]                                print messages as they come (one JSON object a line
+                                                 with --json) until Ctrl-C
+  history <user@domain> [--limit N]              the conversation, oldest first
 
 The password is read from HUSH_PASSWORD, or else as one line from standard input.
---service: wss://host/xmpp-websocket, xmpps://host:5223 or xmpp://host:5222
+--profile: a folder of its own below HUSH_HOME (default ~/.local/state/hush) per account (default
+           "default"). --service: wss://host/xmpp-websocket, xmpps://host:5223 or xmpp://host:5222
            (default wss://DOMAIN/xmpp-websocket). Trust a private CA with NODE_EXTRA_CA_CERTS=ca.crt.`;
 
 const EXIT: Partial<Record<HushErrorCode, number>> = {
@@ -37,6 +54,9 @@ const EXIT: Partial<Record<HushErrorCode, number>> = {
   ServerUnreachable: 5,
   CertificateUntrusted: 5,
   Timeout: 5,
+  EncryptionRequired: 5,
+  NoAccount: 6,
+  SendFailed: 7,
 };
 
 async function readPassword(io: Io): Promise<string> {
@@ -49,57 +69,197 @@ async function readPassword(io: Io): Promise<string> {
   return '';
 }
 
+function formatMessage(message: StoredMessage): string {
+  const when = new Date(message.timestamp).toISOString();
+  const who = message.direction === 'in' ? message.peer : `me -> ${message.peer}`;
+  const note =
+    message.state === 'undecryptable' || message.state === 'failed'
+      ? ` [${message.state}: ${message.failure?.message ?? ''}]`
+      : '';
+  return `${when} ${who}: ${message.body}${note}`;
+}
+
+function jsonMessage(message: StoredMessage): string {
+  const { id, peer, direction, body, timestamp, state, encrypted, originId, failure } = message;
+  return JSON.stringify({
+    type: 'message',
+    id,
+    peer,
+    direction,
+    body,
+    timestamp,
+    state,
+    encrypted,
+    originId,
+    failure,
+  });
+}
+
+type Values = { service?: string; json?: boolean; limit?: string };
+
+async function run(
+  command: string,
+  args: string[],
+  values: Values,
+  profile: () => Promise<Profile>,
+  io: Io,
+): Promise<number> {
+  const defaultService = (domain: string) => values.service ?? `wss://${domain}/xmpp-websocket`;
+  switch (`${command}/${args.length}`) {
+    case 'register/2': {
+      const [invite = '', username = ''] = args;
+      const { domain } = parseInvite(invite);
+      const password = await readPassword(io);
+      if (password.length < 8)
+        throw new HushError('InvalidUsername', 'Choose a password of at least 8 characters.');
+      const session = await registerAccount({
+        service: defaultService(domain),
+        invite,
+        username,
+        password,
+      });
+      const state = await profile();
+      await state.storage.accounts.put({
+        jid: `${username}@${domain}`,
+        service: defaultService(domain),
+        password,
+        resource: 'hush-cli',
+      });
+      await session.close();
+      io.stdout(`Account ${username}@${domain} created.`);
+      return 0;
+    }
+    case 'login/1': {
+      const jid = bareJid(args[0] ?? '');
+      const { domain } = splitJid(jid);
+      const password = await readPassword(io);
+      const session = await openSession({ service: defaultService(domain), jid, password });
+      const state = await profile();
+      await state.storage.accounts.put({
+        jid,
+        service: defaultService(domain),
+        password,
+        resource: 'hush-cli',
+      });
+      io.stdout(`Logged in as ${session.jid}.`);
+      await session.close();
+      return 0;
+    }
+    case 'send/2': {
+      const [to = '', text = ''] = args;
+      splitJid(bareJid(to));
+      const state = await profile();
+      const { session, messenger } = await connectProfile(state);
+      try {
+        const message = await messenger.sendText(to, text);
+        // Done when the server acknowledged it; an unacknowledged message stays in the outbox and
+        // goes out with the next command that connects.
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+          const current = await state.storage.messages.get(message.account, message.id);
+          if (current?.state === 'failed')
+            throw new HushError(
+              'SendFailed',
+              current.failure?.message ?? 'The message could not be sent.',
+            );
+          if (current && current.state !== 'pending') break;
+          if (Date.now() > deadline)
+            throw new HushError(
+              'Timeout',
+              'The server did not confirm the message; it stays queued and is sent next time.',
+            );
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        io.stdout(
+          values.json
+            ? jsonMessage(
+                (await state.storage.messages.get(message.account, message.id)) ?? message,
+              )
+            : `Sent to ${bareJid(to)}.`,
+        );
+        return 0;
+      } finally {
+        await messenger.close();
+        await session.close();
+      }
+    }
+    case 'listen/0': {
+      const state = await profile();
+      const { session, messenger } = await connectProfile(state, (event) => {
+        if (event.type === 'message' && event.message.direction === 'in') {
+          io.stdout(values.json ? jsonMessage(event.message) : formatMessage(event.message));
+        } else if (event.type === 'error') {
+          io.stderr(`hush: ${event.error.message} (${event.error.code})`);
+        }
+      });
+      if (values.json) io.stdout(JSON.stringify({ type: 'ready', jid: session.jid }));
+      else io.stderr(`Listening as ${session.jid}; Ctrl-C stops.`);
+      await (io.interrupted ??
+        new Promise<void>((resolve) => process.once('SIGINT', () => resolve())));
+      await messenger.close();
+      await session.close();
+      return 0;
+    }
+    case 'history/1': {
+      const peer = bareJid(args[0] ?? '');
+      splitJid(peer);
+      const limit = Number(values.limit ?? '50');
+      if (!Number.isInteger(limit) || limit <= 0)
+        throw new HushError('InvalidUsername', '--limit takes a positive number');
+      const state = await profile();
+      const account = await state.account();
+      // Catch up first so the history includes what arrived while no hush command ran.
+      try {
+        const { session, messenger } = await connectProfile(state);
+        await messenger.close();
+        await session.close();
+      } catch (error) {
+        if (!isHushError(error) || EXIT[error.code] !== 5) throw error;
+        io.stderr(`hush: offline (${error.message}); showing what is stored here.`);
+      }
+      for (const message of await state.storage.messages.history(account.jid, peer, { limit })) {
+        io.stdout(values.json ? jsonMessage(message) : formatMessage(message));
+      }
+      return 0;
+    }
+    default:
+      return -1;
+  }
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { service: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        service: { type: 'string' },
+        profile: { type: 'string', default: 'default' },
+        json: { type: 'boolean' },
+        limit: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     io.stderr(`hush: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }
   const { positionals, values } = parsed;
-  const [command, ...rest] = positionals;
+  const [command, ...args] = positionals;
   if (values.help || command === undefined) {
     (values.help ? io.stdout : io.stderr)(USAGE);
     return values.help ? 0 : 2;
   }
-  const service = (domain: string) => values.service ?? `wss://${domain}/xmpp-websocket`;
-
+  let opened: Profile | undefined;
+  const profile = async () => (opened ??= await openProfile(io.env, values.profile));
   try {
-    if (command === 'register' && rest.length === 2) {
-      const [invite = '', username = ''] = rest;
-      const { domain } = parseInvite(invite);
-      const password = await readPassword(io);
-      if (password.length < 8) {
-        io.stderr('hush: choose a password of at least 8 characters');
-        return 2;
-      }
-      const session = await registerAccount({
-        service: service(domain),
-        invite,
-        username,
-        password,
-      });
-      await session.close();
-      io.stdout(`Account ${username}@${domain} created.`);
-      return 0;
+    const code = await run(command, args, values, profile, io);
+    if (code === -1) {
+      io.stderr(`hush: unknown command or wrong arguments: ${argv.join(' ')}\n${USAGE}`);
+      return 2;
     }
-    if (command === 'login' && rest.length === 1) {
-      const [jid = ''] = rest;
-      const domain = jid.slice(jid.indexOf('@') + 1);
-      const session = await openSession({
-        service: service(domain),
-        jid,
-        password: await readPassword(io),
-      });
-      io.stdout(`Logged in as ${session.jid}.`);
-      await session.close();
-      return 0;
-    }
+    return code;
   } catch (error) {
     if (isHushError(error)) {
       io.stderr(`hush: ${error.message} (${error.code})`);
@@ -107,7 +267,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     io.stderr(`hush: unexpected error: ${String(error)}`);
     return 1;
+  } finally {
+    await opened?.close();
   }
-  io.stderr(`hush: unknown command or wrong arguments: ${argv.join(' ')}\n${USAGE}`);
-  return 2;
 }

@@ -11,6 +11,8 @@ export type HushErrorCode =
   | 'ServerUnreachable'
   | 'CertificateUntrusted'
   | 'EncryptionRequired'
+  | 'NoAccount'
+  | 'SendFailed'
   | 'Timeout'
   | 'ProtocolError';
 

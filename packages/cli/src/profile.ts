@@ -1,0 +1,70 @@
+// A CLI profile: one account's state in its own folder (mode 0700): a SQLite file (mode 0600) holding
+// the account with its password, the messages and the outbox. `--profile NAME` picks the folder
+// below HUSH_HOME (default ~/.local/state/hush), so several accounts can run side by side.
+import { mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStorage } from '@hush/storage-node';
+import {
+  HushError,
+  Messenger,
+  openSession,
+  type MessengerEvent,
+  type Storage,
+  type StoredAccount,
+  type XmppSession,
+} from '@hush/core';
+
+export interface Profile {
+  readonly dir: string;
+  readonly storage: Storage;
+  account(): Promise<StoredAccount>;
+  close(): Promise<void>;
+}
+
+export async function openProfile(
+  env: Record<string, string | undefined>,
+  name: string,
+): Promise<Profile> {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name))
+    throw new HushError('InvalidUsername', `'${name}' is not a usable profile name`);
+  const home = env.HUSH_HOME ?? join(env.HOME ?? homedir(), '.local/state/hush');
+  const dir = join(home, name);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const storage = await openSqliteStorage(join(dir, 'hush.db'));
+  return {
+    dir,
+    storage,
+    async account() {
+      const [account] = await storage.accounts.list();
+      if (!account)
+        throw new HushError(
+          'NoAccount',
+          `Profile '${name}' has no account yet: run hush register or hush login.`,
+        );
+      return account;
+    },
+    close: () => storage.close(),
+  };
+}
+
+/** Connects the profile's account and starts its Messenger (archive catch-up, outbox resend). */
+export async function connectProfile(
+  profile: Profile,
+  onEvent?: (event: MessengerEvent) => void,
+): Promise<{ session: XmppSession; messenger: Messenger }> {
+  const account = await profile.account();
+  if (account.password === undefined)
+    throw new HushError('WrongPassword', 'No password stored: run hush login again.');
+  const session = await openSession({
+    service: account.service,
+    jid: account.jid,
+    password: account.password,
+    resource: account.resource,
+  });
+  const messenger = new Messenger({ session, storage: profile.storage });
+  // Subscribed before start(), so messages from the archive catch-up are seen too.
+  if (onEvent) messenger.subscribe(onEvent);
+  await messenger.start();
+  return { session, messenger };
+}
