@@ -180,3 +180,30 @@ test('messages left in the outbox by a crash are sent after a restart, and arriv
     ['survived a crash'],
   );
 });
+
+test('a message the server cannot deliver fails with the reason, and a retry sends it once it can', async () => {
+  const alice = await device('alice');
+  const message = await alice.messenger.sendText('ghost@localhost', 'anyone there?');
+  await until(
+    async () => (await stateOf(alice.storage, 'alice@localhost', message.id)) === 'failed',
+    'the bounce',
+  );
+  const failed = await alice.storage.messages.get('alice@localhost', message.id);
+  assert.equal(failed?.failure?.code, 'service-unavailable');
+  assert.equal(await alice.messenger.retry('no-such-id'), false);
+
+  await server.createAccount('ghost', 'ghost-password');
+  assert.equal(await alice.messenger.retry(message.id), true);
+  await until(
+    async () => (await stateOf(alice.storage, 'alice@localhost', message.id)) === 'sent',
+    'the retry to reach the server',
+  );
+  const ghost = await device('ghost');
+  const history = await ghost.storage.messages.history('ghost@localhost', 'alice@localhost', {
+    limit: 10,
+  });
+  assert.deepEqual(
+    history.map((m) => m.body),
+    ['anyone there?'],
+  );
+});

@@ -13,10 +13,10 @@ import parse from '@xmpp/xml/lib/parse.js';
 import { HushError, isHushError } from '../errors.ts';
 import type { XmppSession } from '../xmpp/session.ts';
 import type { Storage, StoredMessage } from '../storage/types.ts';
-import { buildChatMessage, buildDisplayed, buildReceipt } from './build.ts';
+import { buildChatMessage, buildChatState, buildDisplayed, buildReceipt } from './build.ts';
 import { bareJid, parseIncoming } from './parse.ts';
 import { catchUpArchive } from './archive.ts';
-import type { EncryptionHook, ParsedChatMessage } from './types.ts';
+import type { ChatState, EncryptionHook, ParsedChatMessage } from './types.ts';
 import { NS_CARBONS } from './namespaces.ts';
 
 export type MessengerStatus = 'idle' | 'syncing' | 'ready' | 'closed';
@@ -133,15 +133,41 @@ export class Messenger {
     };
     await this.storage.messages.add(message);
     this.emit({ type: 'message', message });
-    let stanza = buildChatMessage({ to: message.peer, id, body });
+    await this.queue(message);
+    return message;
+  }
+
+  /**
+   * Sends a failed outgoing message again, with the same id (so a copy that did arrive after all is
+   * deduplicated). Returns false when the message is not a failed outgoing one.
+   */
+  async retry(id: string): Promise<boolean> {
+    const message = await this.storage.messages.get(this.account, id);
+    if (message?.direction !== 'out' || message.state !== 'failed') return false;
+    if (!(await this.storage.messages.updateState(this.account, id, 'pending'))) return false;
+    const pending = (await this.storage.messages.get(this.account, id)) ?? message;
+    this.emit({ type: 'state', message: pending });
+    await this.queue(pending);
+    return true;
+  }
+
+  /** XEP-0085: tell the peer this person is typing, paused, or here. */
+  async sendChatState(peer: string, state: ChatState): Promise<void> {
+    await this.trySend(buildChatState(bareJid(peer), state));
+  }
+
+  /** Encrypts (when a hook is set), puts the stanza in the outbox, and sends it. */
+  private async queue(message: StoredMessage): Promise<void> {
+    const { id, peer, body } = message;
+    let stanza = buildChatMessage({ to: peer, id, body });
     if (this.encryption) {
       try {
-        stanza = await this.encryption.encrypt({ to: message.peer, body, stanza });
+        stanza = await this.encryption.encrypt({ to: peer, body, stanza });
       } catch (error) {
         // Fail closed: a message that cannot be encrypted is never sent in the clear.
         const failure = isHushError(error) ? error : new HushError('ProtocolError', String(error));
         await this.setState(id, 'failed', { code: failure.code, message: failure.message });
-        return (await this.storage.messages.get(this.account, id)) ?? message;
+        return;
       }
     }
     const createdAt = this.now();
@@ -156,7 +182,6 @@ export class Messenger {
     });
     await this.updatePending();
     await this.trySend(stanza);
-    return message;
   }
 
   /** Tells the peer everything up to now was seen (XEP-0333) and marks it read here. */
