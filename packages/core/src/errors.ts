@@ -14,6 +14,8 @@ export type HushErrorCode =
   | 'NoAccount'
   | 'SendFailed'
   | 'Timeout'
+  | 'NotAllowed'
+  | 'InvalidPassword'
   | 'ProtocolError';
 
 export class HushError extends Error {

@@ -60,3 +60,18 @@ export type {
   ParsedChatMessage,
   ParsedIncoming,
 } from './chat/types.ts';
+export { changePassword, deleteAccount } from './account/manage.ts';
+export {
+  Contacts,
+  parseRosterItem,
+  NS_ROSTER,
+  NS_BLOCKING,
+  NS_PRE_APPROVAL,
+} from './contacts/index.ts';
+export type {
+  Contact,
+  ContactsDeps,
+  PresenceChange,
+  Subscription,
+  SubscriptionRequest,
+} from './contacts/index.ts';
