@@ -172,3 +172,68 @@ test('send, listen --json and history between two profiles, with the account kep
   assert.equal(noAccount.code, 6);
   assert.match(noAccount.stderr, /NoAccount/);
 });
+
+test('contacts, password change and account deletion through the CLI', async () => {
+  const service = ['--service', server.websocketUrl];
+  await server.createAccount('ida', 'ida-password');
+  await server.createAccount('jon', 'jon-password');
+  assert.equal(
+    (await hush(['--profile', 'ida', 'login', 'ida@localhost', ...service], 'ida-password')).code,
+    0,
+  );
+  assert.equal(
+    (await hush(['--profile', 'jon', 'login', 'jon@localhost', ...service], 'jon-password')).code,
+    0,
+  );
+
+  assert.equal(
+    (await hush(['--profile', 'ida', 'contacts', 'add', 'jon@localhost', 'Jon'])).code,
+    0,
+  );
+  assert.equal((await hush(['--profile', 'jon', 'contacts', 'add', 'ida@localhost'])).code, 0);
+  const listed = await hush(['--profile', 'ida', 'contacts', 'list', '--json']);
+  assert.equal(listed.code, 0, listed.stderr);
+  const jon = JSON.parse(listed.stdout.trim()) as {
+    jid: string;
+    name: string;
+    subscription: string;
+    blocked: boolean;
+  };
+  assert.deepEqual(
+    [jon.jid, jon.name, jon.subscription, jon.blocked],
+    ['jon@localhost', 'Jon', 'both', false],
+  );
+
+  assert.equal((await hush(['--profile', 'ida', 'contacts', 'block', 'jon@localhost'])).code, 0);
+  assert.match(
+    (await hush(['--profile', 'ida', 'contacts', 'list'])).stdout,
+    /jon@localhost \(Jon\) both \w+ blocked/,
+  );
+  assert.equal((await hush(['--profile', 'ida', 'contacts', 'unblock', 'jon@localhost'])).code, 0);
+  assert.equal((await hush(['--profile', 'ida', 'contacts', 'remove', 'jon@localhost'])).code, 0);
+  assert.equal((await hush(['--profile', 'ida', 'contacts', 'list'])).stdout, '');
+  assert.equal((await hush(['--profile', 'ida', 'contacts', 'frobnicate', 'x'])).code, 2);
+
+  const changed = await hush(['--profile', 'jon', 'account', 'password'], 'jon-new-password');
+  assert.equal(changed.code, 0, changed.stderr);
+  assert.equal(
+    (await hush(['login', 'jon@localhost', ...service], 'jon-password')).code,
+    3,
+    'the old password no longer works',
+  );
+  // The profile keeps the new password: it still connects.
+  assert.equal((await hush(['--profile', 'jon', 'contacts', 'list'])).code, 0);
+
+  const deleted = await hush(['--profile', 'jon', 'account', 'delete']);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.equal(
+    (await hush(['login', 'jon@localhost', ...service], 'jon-new-password')).code,
+    3,
+    'the account is gone',
+  );
+  assert.equal(
+    (await hush(['--profile', 'jon', 'send', 'ida@localhost', 'x'])).code,
+    6,
+    'and the profile no longer holds it',
+  );
+});

@@ -8,6 +8,8 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import {
   bareJid,
+  changePassword,
+  deleteAccount,
   isHushError,
   openSession,
   parseInvite,
@@ -33,6 +35,13 @@ export const USAGE = `Usage: hush [--profile NAME] COMMAND
 Account
   register <invite> <username> [--service URL]   create an account with an invite link and keep it
   login <user@domain> [--service URL]            log in and keep the account in this profile
+  account password                               change the password (the new one as the password input)
+  account delete                                 delete the account on the server, with its history
+Contacts
+  contacts list                                  contacts, with subscription and online state
+  contacts add <user@domain> [name]              add, ask to see their presence, and pre-approve them
+  contacts add <xmpp:...?roster;preauth=...>     accept a contact invite link
+  contacts remove|block|unblock <user@domain>
 Messages
   send <user@domain> <text>                      send a text; waits until the server has it
   listen [--json]                                print messages as they come (one JSON object a line
@@ -55,6 +64,8 @@ const EXIT: Partial<Record<HushErrorCode, number>> = {
   CertificateUntrusted: 5,
   Timeout: 5,
   EncryptionRequired: 5,
+  NotAllowed: 4,
+  InvalidPassword: 4,
   NoAccount: 6,
   SendFailed: 7,
 };
@@ -222,8 +233,97 @@ async function run(
       }
       return 0;
     }
+    case 'account/1': {
+      const state = await profile();
+      const account = await state.account();
+      const { session, messenger } = await connectProfile(state);
+      try {
+        if (args[0] === 'password') {
+          const password = await readPassword(io);
+          if (password.length < 8)
+            throw new HushError('InvalidPassword', 'Choose a password of at least 8 characters.');
+          await changePassword(session, password);
+          await state.storage.accounts.put({ ...account, password });
+          io.stdout('Password changed.');
+          return 0;
+        }
+        if (args[0] === 'delete') {
+          await messenger.close();
+          await deleteAccount(session);
+          await state.storage.accounts.remove(account.jid);
+          io.stdout(`Account ${account.jid} deleted from the server.`);
+          return 0;
+        }
+        return -1;
+      } finally {
+        await messenger.close();
+        await session.close();
+      }
+    }
     default:
+      if (command === 'contacts' && args.length >= 1)
+        return contactsCommand(args, values, profile, io);
       return -1;
+  }
+}
+
+async function contactsCommand(
+  args: string[],
+  values: Values,
+  profile: () => Promise<Profile>,
+  io: Io,
+): Promise<number> {
+  const [action = '', target = '', name] = args;
+  if (!['list', 'add', 'remove', 'block', 'unblock'].includes(action)) return -1;
+  if ((action === 'list') !== (args.length === 1) || args.length > (action === 'add' ? 3 : 2))
+    return -1;
+  const state = await profile();
+  const { session, messenger, contacts } = await connectProfile(state);
+  try {
+    switch (action) {
+      case 'list': {
+        const blocked = new Set(await contacts.blocked());
+        for (const contact of await contacts.list()) {
+          const online = contacts.available(contact.jid) ? 'online' : 'offline';
+          if (values.json)
+            io.stdout(
+              JSON.stringify({
+                ...contact,
+                online: online === 'online',
+                blocked: blocked.has(contact.jid),
+              }),
+            );
+          else
+            io.stdout(
+              `${contact.jid}${contact.name ? ` (${contact.name})` : ''} ${contact.subscription} ${online}${blocked.has(contact.jid) ? ' blocked' : ''}`,
+            );
+        }
+        return 0;
+      }
+      case 'add': {
+        const contact = target.startsWith('xmpp:')
+          ? await contacts.acceptInviteLink(target)
+          : await contacts.add(target, name);
+        io.stdout(`Added ${contact.jid}.`);
+        return 0;
+      }
+      case 'remove':
+        await contacts.remove(target);
+        io.stdout(`Removed ${bareJid(target)}.`);
+        return 0;
+      case 'block':
+        await contacts.block(target);
+        io.stdout(`Blocked ${bareJid(target)}.`);
+        return 0;
+      default:
+        await contacts.unblock(target);
+        io.stdout(`Unblocked ${bareJid(target)}.`);
+        return 0;
+    }
+  } finally {
+    contacts.close();
+    await messenger.close();
+    await session.close();
   }
 }
 

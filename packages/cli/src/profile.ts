@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStorage } from '@hush/storage-node';
 import {
+  Contacts,
   HushError,
   Messenger,
   openSession,
@@ -52,7 +53,7 @@ export async function openProfile(
 export async function connectProfile(
   profile: Profile,
   onEvent?: (event: MessengerEvent) => void,
-): Promise<{ session: XmppSession; messenger: Messenger }> {
+): Promise<{ session: XmppSession; messenger: Messenger; contacts: Contacts }> {
   const account = await profile.account();
   if (account.password === undefined)
     throw new HushError('WrongPassword', 'No password stored: run hush login again.');
@@ -62,9 +63,13 @@ export async function connectProfile(
     password: account.password,
     resource: account.resource,
   });
+  // Contacts first: Messenger.start() announces presence, and requests from contacts already in the
+  // roster are then approved as they come.
+  const contacts = new Contacts({ session });
+  await contacts.start();
   const messenger = new Messenger({ session, storage: profile.storage });
   // Subscribed before start(), so messages from the archive catch-up are seen too.
   if (onEvent) messenger.subscribe(onEvent);
   await messenger.start();
-  return { session, messenger };
+  return { session, messenger, contacts };
 }
