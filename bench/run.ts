@@ -114,3 +114,4 @@ console.log(`Date: ${new Date().toISOString().slice(0, 10)}\n`);
 console.log('| measurement | result |\n| --- | --- |');
 for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
 await import('./login.ts').then((login) => login.printLoginRows());
+await import('./messaging.ts').then((messaging) => messaging.printMessagingRows());

@@ -80,6 +80,8 @@ limits = {
 
 ---------- History ----------
 default_archive_policy = true
+-- Pages of 250 (Prosody's default is 50) make a catch-up after days offline take fewer round trips.
+max_archive_query_results = 250
 archive_expires_after = "@ARCHIVE_EXPIRY@"
 
 ---------- HTTP: websocket and uploads ----------

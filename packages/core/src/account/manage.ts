@@ -74,6 +74,7 @@ export async function changePassword(session: XmppSession, newPassword: string):
   } catch (error) {
     throw accountError(error, 'change the password');
   }
+  session.updatePassword(newPassword);
 }
 
 /**

@@ -46,7 +46,7 @@ export async function fetchArchivePage(
           xml(
             'set',
             { xmlns: NS_RSM },
-            xml('max', {}, String(options.max ?? 100)),
+            xml('max', {}, String(options.max ?? 250)),
             options.after !== undefined ? xml('after', {}, options.after) : null,
           ),
         ),
@@ -84,7 +84,7 @@ export async function catchUpArchive(
     try {
       page = await fetchArchivePage(session, {
         ...(after !== undefined ? { after } : {}),
-        max: options.pageSize ?? 100,
+        max: options.pageSize ?? 250,
       });
     } catch (error) {
       if (after !== undefined && (error as { condition?: string }).condition === 'item-not-found') {

@@ -59,6 +59,7 @@ export class Messenger {
   private readonly listeners = new Set<(event: MessengerEvent) => void>();
   private readonly unsubscribe: (() => void)[] = [];
   private snapshot: MessengerSnapshot = { status: 'idle', pending: 0 };
+  private receiptsForArchive = false;
   /** Incoming stanzas are handled one at a time, in arrival order. */
   private incoming: Promise<void> = Promise.resolve();
 
@@ -107,6 +108,10 @@ export class Messenger {
     client.streamManagement.on('resumed', onResumed);
     this.unsubscribe.push(() => client.streamManagement.removeListener('resumed', onResumed));
     await this.enableCarbons();
+    // Catch up before announcing presence: Prosody then leaves the messages that waited offline in
+    // the archive instead of pushing each a second time. A second pass after presence picks up what
+    // arrived in between.
+    await this.sync();
     await this.session.send(parse("<presence xmlns='jabber:client'/>"));
     await this.sync();
   }
@@ -218,6 +223,9 @@ export class Messenger {
       service: this.session.client.options.service,
       resource: this.session.jid.slice(this.session.jid.indexOf('/') + 1),
     };
+    // A device's very first catch-up is old history: no receipts for it. Later catch-ups bring what
+    // arrived while this device was away, and the sender learns it was delivered.
+    this.receiptsForArchive = stored.mamLastStanzaId !== undefined;
     const last = await catchUpArchive(this.session, {
       ...(stored?.mamLastStanzaId ? { after: stored.mamLastStanzaId } : {}),
       onPage: async (page) => {
@@ -323,12 +331,15 @@ export class Messenger {
     };
     const { stored, duplicate } = await this.storage.messages.add(message);
     if (!duplicate) this.emit({ type: 'message', message: stored });
-    // Receipts go out for live messages only: archive copies were acknowledged by another device or
-    // are old; a receipt for each would flood the sender after every catch-up.
+    // One receipt, for the first copy this device stores, live or from a catch-up (not from a new
+    // device's first history download, which would flood senders with receipts for old messages).
+    const receiptDue =
+      parsed.source === 'live' || (parsed.source === 'archive' && this.receiptsForArchive);
     if (
+      !duplicate &&
       parsed.direction === 'in' &&
       parsed.requestsReceipt &&
-      parsed.source === 'live' &&
+      receiptDue &&
       parsed.id
     ) {
       await this.trySend(buildReceipt(parsed.peer, parsed.id));

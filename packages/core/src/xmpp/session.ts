@@ -46,6 +46,8 @@ export interface XmppSession {
   request(iq: Element, timeoutMs?: number): Promise<Element>;
   /** Calls `listener` for every incoming stanza; returns the unsubscribe function. */
   onStanza(listener: (stanza: Element) => void): () => void;
+  /** The password the next (re)connection logs in with, after a change on the server. */
+  updatePassword(password: string): void;
   /** XEP-0352: tell the server whether someone is looking at the app, so it can hold back noise. */
   setClientState(state: 'active' | 'inactive'): Promise<void>;
   close(): Promise<void>;
@@ -103,6 +105,8 @@ export function toHushError(error: unknown): HushError {
 
 export async function openSession(options: SessionOptions): Promise<XmppSession> {
   const { local, domain } = splitJid(options.jid);
+  // Reconnections log in again: after a password change they must use the new one.
+  let password = options.password;
   let failure: unknown;
   let usedMechanism = '';
   const xmpp = client({
@@ -130,7 +134,7 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
               )
             : new HushError('ProtocolError', 'The server offers no usable login mechanism.');
         }
-        await authenticate({ username: local, password: options.password }, mechanism);
+        await authenticate({ username: local, password }, mechanism);
         if (scramMechanism) scram.assertServerVerified();
       } catch (error) {
         failure = error;
@@ -199,6 +203,9 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     onStanza(listener) {
       xmpp.on('stanza', listener);
       return () => xmpp.removeListener('stanza', listener);
+    },
+    updatePassword(newPassword) {
+      password = newPassword;
     },
     async setClientState(state) {
       // Only when the server offered CSI; otherwise the hint is meaningless and would be an error.
