@@ -207,3 +207,32 @@ test('a message the server cannot deliver fails with the reason, and a retry sen
     ['anyone there?'],
   );
 });
+
+test('a message that waited while the recipient was away is marked delivered when they catch up', async () => {
+  await server.createAccount('kim', 'kim-password');
+  await server.createAccount('lou', 'lou-password');
+  const kim = await device('kim');
+  const louStorage = createMemoryStorage();
+  const louFirst = await device('lou', louStorage);
+  await louFirst.messenger.close();
+  await louFirst.session.close();
+
+  const message = await kim.messenger.sendText('lou@localhost', 'while you were away');
+  await until(
+    async () => (await stateOf(kim.storage, 'kim@localhost', message.id)) === 'sent',
+    'the server ack',
+  );
+  const louAgain = await device('lou', louStorage);
+  const history = await louAgain.storage.messages.history('lou@localhost', 'kim@localhost', {
+    limit: 10,
+  });
+  assert.deepEqual(
+    history.map((m) => m.body),
+    ['while you were away'],
+    'once, from the catch-up',
+  );
+  await until(
+    async () => (await stateOf(kim.storage, 'kim@localhost', message.id)) === 'delivered',
+    'the receipt after catch-up',
+  );
+});

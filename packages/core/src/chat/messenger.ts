@@ -234,7 +234,12 @@ export class Messenger {
           await this.storage.accounts.put({ ...stored, mamLastStanzaId: page.last });
       },
     });
-    if (last) await this.storage.accounts.put({ ...stored, mamLastStanzaId: last });
+    // An empty archive leaves no id to resume from; '' still records that this device has caught
+    // up once, so what arrives from now on counts as new (and gets receipts).
+    await this.storage.accounts.put({
+      ...stored,
+      mamLastStanzaId: last ?? stored.mamLastStanzaId ?? '',
+    });
     await this.resendOutbox();
     this.setStatus('ready');
   }

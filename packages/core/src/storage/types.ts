@@ -157,7 +157,10 @@ export interface StoredAccount {
    */
   readonly password?: string;
   readonly resource: string;
-  /** XEP-0313: the stanza-id of the last archived message seen; MAM catch-up resumes after it. */
+  /**
+   * XEP-0313: the stanza-id of the last archived message seen; MAM catch-up resumes after it. '' once
+   * a catch-up found the archive empty; absent before the device's first catch-up.
+   */
   readonly mamLastStanzaId?: string;
 }
 
