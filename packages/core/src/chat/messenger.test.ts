@@ -236,3 +236,27 @@ test('a message that waited while the recipient was away is marked delivered whe
     'the receipt after catch-up',
   );
 });
+
+test('a device that says it is inactive (CSI) still gets chat messages at once', async () => {
+  await server.createAccount('mia', 'mia-password');
+  await server.createAccount('ned', 'ned-password');
+  const mia = await device('mia');
+  const ned = await device('ned');
+  await ned.session.setClientState('inactive');
+  // The server itself records the state (its session table has a CSI column).
+  assert.match(await server.prosodyctl('shell', 'c2s:show()'), /ned@localhost\S*\s.*\binactive\b/);
+  const sent = await mia.messenger.sendText('ned@localhost', 'wake up');
+  await until(
+    async () =>
+      (await ned.storage.messages.history('ned@localhost', 'mia@localhost', { limit: 5 }))
+        .length === 1,
+    'the message to an inactive device',
+    5000,
+  );
+  await until(
+    async () => (await stateOf(mia.storage, 'mia@localhost', sent.id)) === 'delivered',
+    'the receipt',
+  );
+  await ned.session.setClientState('active');
+  assert.equal(ned.session.client.status, 'online');
+});
