@@ -75,3 +75,5 @@ export type {
   Subscription,
   SubscriptionRequest,
 } from './contacts/index.ts';
+export { installNobleCrypto, OmemoCryptoError } from './omemo/crypto-provider.ts';
+export type { NobleCryptoOptions, OmemoCryptoFailure } from './omemo/crypto-provider.ts';
