@@ -148,9 +148,11 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     options.randomBytes ? { randomBytes: options.randomBytes } : {},
   );
   let csiOffered = false;
+  let streamManagementOffered = false;
   xmpp.on('nonza', (element) => {
     if (element.is('features', 'http://etherx.jabber.org/streams')) {
       csiOffered = element.getChild('csi', NS_CSI) !== undefined;
+      streamManagementOffered ||= element.getChild('sm', 'urn:xmpp:sm:3') !== undefined;
     }
   });
   // Socket errors are also emitted as events; without a listener Node would treat them as fatal.
@@ -180,6 +182,16 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     clearTimeout(timer);
   }
 
+  // xmpp.js 0.14 resets its inbound stanza counter when <enabled/> arrives, even for stanzas read
+  // in the same chunk just before it; its next ack then counts backwards and Prosody kills the
+  // stream. Waiting (briefly; a server without XEP-0198 never enables it) until stream management is
+  // on keeps callers from sending and receiving in that window.
+  if (streamManagementOffered) {
+    const deadline = Date.now() + 3000;
+    while (!xmpp.streamManagement.enabled && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
   const initialDelay = options.reconnect?.initialDelayMs ?? 1000;
   const maxDelay = options.reconnect?.maxDelayMs ?? 60_000;
   // xmpp.js waits `reconnect.delay` before each attempt; its own listener has already read the delay
