@@ -77,3 +77,22 @@ export type {
 } from './contacts/index.ts';
 export { installNobleCrypto, OmemoCryptoError } from './omemo/crypto-provider.ts';
 export type { NobleCryptoOptions, OmemoCryptoFailure } from './omemo/crypto-provider.ts';
+export {
+  NS_OMEMO_LEGACY,
+  DEVICE_LIST_NODE,
+  bundleNode,
+  buildBundle,
+  buildDeviceList,
+  parseBundle,
+  parseDeviceList,
+} from './omemo/bundle.ts';
+export type { OmemoBundle } from './omemo/bundle.ts';
+export {
+  publishDeviceList,
+  fetchDeviceList,
+  publishBundle,
+  fetchBundle,
+  onDeviceListUpdate,
+  OmemoPepError,
+} from './omemo/pep.ts';
+export type { DeviceListUpdate, OmemoPepFailure } from './omemo/pep.ts';

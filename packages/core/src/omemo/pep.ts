@@ -1,0 +1,296 @@
+// XEP-0384 OMEMO Encryption (legacy 0.3, eu.siacs.conversations.axolotl) — https://xmpp.org/extensions/attic/xep-0384-0.3.0.html
+// XEP-0163 Personal Eventing Protocol — https://xmpp.org/extensions/xep-0163.html
+// XEP-0060 Publish-Subscribe (publish-options §7.1.5, node configuration §8.2) — https://xmpp.org/extensions/xep-0060.html
+//
+// Publishing and fetching OMEMO device lists and bundles in PEP, and listening for device list
+// changes. Every node is published with access_model=open: with PEP's default (presence), anyone who
+// is not a contact gets `forbidden` and cannot start an encrypted chat (FINDINGS.md, Prosody 0.12).
+// Each node keeps one item, id 'current', as Conversations, Dino and Gajim write and read it.
+//
+// Prosody 0.12 (pep.test.ts): someone who may not read a node gets `forbidden`, and so does anyone
+// but the owner when the node does not exist (its default access model is presence) or the account
+// does not exist at all; the owner sees `item-not-found` (a contact presumably too: not tested). So
+// for a stranger Forbidden usually means "no OMEMO here"; this module reports it as is and lets the
+// caller decide.
+//
+// Notifications (onDeviceListUpdate): PEP only pushes to a resource whose entity capabilities
+// (XEP-0115) contain `eu.siacs.conversations.axolotl.devicelist+notify`, and Prosody only pushes a
+// contact's changes when we share presence with them. Advertising caps is the session's job, not
+// this module's: without it the listener simply never fires, so callers must still fetch.
+import xml, { type Element } from '@xmpp/xml';
+import type { XmppError } from '@xmpp/client';
+import { HushError, type HushErrorCode } from '../errors.ts';
+import type { XmppSession } from '../xmpp/session.ts';
+import {
+  DEVICE_LIST_NODE,
+  buildBundle,
+  buildDeviceList,
+  bundleNode,
+  isDeviceId,
+  parseBundle,
+  parseDeviceList,
+  type OmemoBundle,
+} from './bundle.ts';
+
+export const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
+export const NS_PUBSUB_OWNER = 'http://jabber.org/protocol/pubsub#owner';
+export const NS_PUBSUB_EVENT = 'http://jabber.org/protocol/pubsub#event';
+export const NS_DATA_FORMS = 'jabber:x:data';
+const PUBLISH_OPTIONS_FORM = 'http://jabber.org/protocol/pubsub#publish-options';
+const NODE_CONFIG_FORM = 'http://jabber.org/protocol/pubsub#node_config';
+/** The one item id of every OMEMO node. */
+export const CURRENT_ITEM = 'current';
+
+export type OmemoPepFailure =
+  'NotFound' | 'Forbidden' | 'Malformed' | 'PublishFailed' | 'Timeout' | 'ServerError';
+
+/** A PEP operation failed; `code` for the UI, `reason` for the OMEMO layer's decisions and tests. */
+export class OmemoPepError extends HushError {
+  readonly reason: OmemoPepFailure;
+
+  constructor(
+    reason: OmemoPepFailure,
+    code: HushErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.name = 'OmemoPepError';
+    this.reason = reason;
+  }
+}
+
+export interface DeviceListUpdate {
+  /** The bare JID whose device list changed (the account itself for its own devices). */
+  readonly jid: string;
+  readonly deviceIds: readonly number[];
+}
+
+function bare(jid: string): string {
+  const slash = jid.indexOf('/');
+  return (slash >= 0 ? jid.slice(0, slash) : jid).toLowerCase();
+}
+
+function pepError(error: unknown, action: string): OmemoPepError {
+  if (error instanceof OmemoPepError) return error;
+  const { condition, text, name } = (error ?? {}) as XmppError;
+  const detail = text ? ` (${text})` : '';
+  if (name === 'TimeoutError') {
+    return new OmemoPepError('Timeout', 'Timeout', `The server did not answer to ${action}.`, {
+      cause: error,
+    });
+  }
+  switch (condition) {
+    case 'item-not-found':
+      return new OmemoPepError('NotFound', 'ProtocolError', `Nothing published to ${action}.`, {
+        cause: error,
+      });
+    case 'forbidden':
+    case 'not-authorized':
+    case 'not-allowed':
+      return new OmemoPepError(
+        'Forbidden',
+        'NotAllowed',
+        `The server does not let you ${action}${detail}.`,
+        { cause: error },
+      );
+    default:
+      return new OmemoPepError(
+        'ServerError',
+        'ProtocolError',
+        `Could not ${action}: ${condition ?? (error instanceof Error ? error.message : String(error))}`,
+        { cause: error },
+      );
+  }
+}
+
+function accessForm(formType: string): Element {
+  return xml(
+    'x',
+    { xmlns: NS_DATA_FORMS, type: 'submit' },
+    xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, formType)),
+    xml('field', { var: 'pubsub#access_model' }, xml('value', {}, 'open')),
+  );
+}
+
+function publishIq(node: string, payload: Element): Element {
+  return xml(
+    'iq',
+    { type: 'set' },
+    xml(
+      'pubsub',
+      { xmlns: NS_PUBSUB },
+      xml('publish', { node }, xml('item', { id: CURRENT_ITEM }, payload)),
+      xml('publish-options', {}, accessForm(PUBLISH_OPTIONS_FORM)),
+    ),
+  );
+}
+
+/**
+ * Publishes `payload` as the node's 'current' item with access_model=open. A node that already
+ * exists with another access model (made by an older client or without publish-options) fails the
+ * precondition (XEP-0060 §7.1.5): it is reconfigured to open, then published to once more.
+ */
+async function publishOpen(session: XmppSession, node: string, payload: Element): Promise<void> {
+  try {
+    await session.request(publishIq(node, payload));
+    return;
+  } catch (error) {
+    // Prosody 0.12 answers <conflict/> plus <precondition-not-met/> in the namespace
+    // 'http://jabber.org/protocol/pubsub\#errors' (a stray backslash), so match the name only.
+    const failure = error as XmppError | undefined;
+    const preconditionFailed = failure?.element
+      ?.getChildElements()
+      .some((child) => child.name === 'precondition-not-met');
+    if (!preconditionFailed && failure?.condition !== 'conflict') {
+      throw pepError(error, `publish ${node}`);
+    }
+  }
+  try {
+    await session.request(
+      xml(
+        'iq',
+        { type: 'set' },
+        xml(
+          'pubsub',
+          { xmlns: NS_PUBSUB_OWNER },
+          xml('configure', { node }, accessForm(NODE_CONFIG_FORM)),
+        ),
+      ),
+    );
+    await session.request(publishIq(node, payload));
+  } catch (error) {
+    throw pepError(error, `publish ${node}`);
+  }
+}
+
+/** The payload of the node's 'current' item (or its only/last item) from an <items> element. */
+function currentPayload(items: Element | undefined): Element | null | undefined {
+  if (!items) return undefined;
+  const all = items.getChildren('item');
+  if (all.length === 0) return undefined;
+  const item = all.find((candidate) => candidate.attrs.id === CURRENT_ITEM) ?? all.at(-1);
+  return item?.getChildElements()[0] ?? null;
+}
+
+async function fetchItems(
+  session: XmppSession,
+  jid: string,
+  node: string,
+): Promise<Element | undefined> {
+  const result = await session.request(
+    xml(
+      'iq',
+      { type: 'get', to: bare(jid) },
+      xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node })),
+    ),
+  );
+  return result.getChild('pubsub', NS_PUBSUB)?.getChild('items');
+}
+
+export async function publishDeviceList(
+  session: XmppSession,
+  deviceIds: readonly number[],
+): Promise<void> {
+  await publishOpen(session, DEVICE_LIST_NODE, buildDeviceList(deviceIds));
+}
+
+/**
+ * The device ids `jid` announces: [] when it has never published a list (item-not-found) or the node
+ * is empty. Rejects with OmemoPepError: Forbidden, Timeout, ServerError, or Malformed when the item
+ * is not a device list.
+ */
+export async function fetchDeviceList(session: XmppSession, jid: string): Promise<number[]> {
+  let items: Element | undefined;
+  try {
+    items = await fetchItems(session, jid, DEVICE_LIST_NODE);
+  } catch (error) {
+    const failure = pepError(error, `read the devices of ${bare(jid)}`);
+    if (failure.reason === 'NotFound') return [];
+    throw failure;
+  }
+  const payload = currentPayload(items);
+  if (payload === undefined) return [];
+  const ids = payload && parseDeviceList(payload);
+  if (!ids) {
+    throw new OmemoPepError(
+      'Malformed',
+      'ProtocolError',
+      `The device list of ${bare(jid)} is malformed.`,
+    );
+  }
+  return ids;
+}
+
+export async function publishBundle(
+  session: XmppSession,
+  deviceId: number,
+  bundle: OmemoBundle,
+): Promise<void> {
+  if (!isDeviceId(deviceId)) {
+    throw new HushError('ProtocolError', `Device id ${deviceId} is not in 1..2^31-1.`);
+  }
+  await publishOpen(session, bundleNode(deviceId), buildBundle(bundle));
+}
+
+/**
+ * The bundle of one device of `jid`. Rejects with OmemoPepError: NotFound (no such device, or its
+ * bundle was never published), Malformed, Forbidden, Timeout, ServerError.
+ */
+export async function fetchBundle(
+  session: XmppSession,
+  jid: string,
+  deviceId: number,
+): Promise<OmemoBundle> {
+  const what = `the keys of device ${deviceId} of ${bare(jid)}`;
+  if (!isDeviceId(deviceId)) {
+    throw new OmemoPepError('NotFound', 'ProtocolError', `Device id ${deviceId} is not valid.`);
+  }
+  let items: Element | undefined;
+  try {
+    items = await fetchItems(session, jid, bundleNode(deviceId));
+  } catch (error) {
+    throw pepError(error, `read ${what}`);
+  }
+  const payload = currentPayload(items);
+  if (payload === undefined) {
+    throw new OmemoPepError('NotFound', 'ProtocolError', `Nothing published for ${what}.`);
+  }
+  const bundle = payload && parseBundle(payload);
+  if (!bundle) throw new OmemoPepError('Malformed', 'ProtocolError', `Malformed ${what}.`);
+  return bundle;
+}
+
+/**
+ * A PEP device list notification -> the update, or null for any other stanza. A notification is
+ * believed only from a bare JID (PEP services are the accounts themselves, RFC 6120 §8.1.2.1 for the
+ * missing `from`, which means our own account).
+ */
+export function parseDeviceListEvent(stanza: Element, accountJid: string): DeviceListUpdate | null {
+  try {
+    if (!stanza.is('message')) return null;
+    const from = stanza.attrs.from ?? bare(accountJid);
+    if (from.includes('/')) return null;
+    const items = stanza.getChild('event', NS_PUBSUB_EVENT)?.getChild('items');
+    if (items?.attrs.node !== DEVICE_LIST_NODE) return null;
+    const payload = currentPayload(items);
+    const deviceIds = payload ? parseDeviceList(payload) : null;
+    return deviceIds ? { jid: from.toLowerCase(), deviceIds } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Calls `listener` for every device list notification the server pushes; returns the unsubscribe
+ * function. Fires only if the session advertises devicelist+notify in its caps (see the header).
+ */
+export function onDeviceListUpdate(
+  session: XmppSession,
+  listener: (update: DeviceListUpdate) => void,
+): () => void {
+  return session.onStanza((stanza) => {
+    const update = parseDeviceListEvent(stanza, session.jid);
+    if (update) listener(update);
+  });
+}
