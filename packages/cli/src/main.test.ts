@@ -78,6 +78,13 @@ test('register with an invite, log in, and every refusal with its exit code', as
   assert.match(unreachable.stderr, /ServerUnreachable/);
 
   assert.equal((await hush(['frobnicate'])).code, 2);
+  const shortPassword = await hush(
+    ['register', await server.createInvite(), 'kai', ...service],
+    'short',
+  );
+  assert.equal(shortPassword.code, 4);
+  assert.match(shortPassword.stderr, /at least 8 characters\. \(InvalidPassword\)/);
+  assert.equal((await hush(['history', 'erin@localhost', '--limit', 'lots'])).code, 2);
 });
 
 test('a server whose certificate is not trusted is refused with its own error', async () => {

@@ -122,7 +122,7 @@ async function run(
       const { domain } = parseInvite(invite);
       const password = await readPassword(io);
       if (password.length < 8)
-        throw new HushError('InvalidUsername', 'Choose a password of at least 8 characters.');
+        throw new HushError('InvalidPassword', 'Choose a password of at least 8 characters.');
       const session = await registerAccount({
         service: defaultService(domain),
         invite,
@@ -215,8 +215,10 @@ async function run(
       const peer = bareJid(args[0] ?? '');
       splitJid(peer);
       const limit = Number(values.limit ?? '50');
-      if (!Number.isInteger(limit) || limit <= 0)
-        throw new HushError('InvalidUsername', '--limit takes a positive number');
+      if (!Number.isInteger(limit) || limit <= 0) {
+        io.stderr('hush: --limit takes a positive whole number');
+        return 2;
+      }
       const state = await profile();
       const account = await state.account();
       // Catch up first so the history includes what arrived while no hush command ran.
