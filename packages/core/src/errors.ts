@@ -16,7 +16,24 @@ export type HushErrorCode =
   | 'Timeout'
   | 'NotAllowed'
   | 'InvalidPassword'
-  | 'ProtocolError';
+  | 'ProtocolError'
+  // OMEMO (omemo/)
+  | 'NoOmemoDevice'
+  | 'NoTrustedDevice'
+  | 'UntrustedIdentity'
+  | 'Undecryptable'
+  | 'NotEncryptedForDevice'
+  // Files and voice messages (media/, voice/)
+  | 'FileTooLarge'
+  | 'QuotaExceeded'
+  | 'UploadFailed'
+  | 'UploadUnavailable'
+  | 'DownloadFailed'
+  | 'LinkExpired'
+  | 'IntegrityError'
+  | 'UnsupportedContent'
+  | 'VoiceTooLong'
+  | 'Cancelled';
 
 export class HushError extends Error {
   readonly code: HushErrorCode;

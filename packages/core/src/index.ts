@@ -37,6 +37,12 @@ export type {
   OutboxChanges,
   OutboxEntry,
   OutboxStore,
+  OmemoDevice,
+  OmemoIdentity,
+  OmemoPreKey,
+  OmemoSignedPreKey,
+  OmemoStore,
+  OmemoTrust,
   Storage,
   StoredAccount,
   StoredMessage,
@@ -96,3 +102,19 @@ export {
   OmemoPepError,
 } from './omemo/pep.ts';
 export type { DeviceListUpdate, OmemoPepFailure } from './omemo/pep.ts';
+export { Omemo } from './omemo/omemo.ts';
+export type { OmemoDeviceInfo, OmemoEvent, OmemoOptions } from './omemo/omemo.ts';
+export { DEFAULT_KEY_POLICY } from './omemo/keys.ts';
+export type { KeyPolicy } from './omemo/keys.ts';
+export {
+  fingerprintOf,
+  formatFingerprint,
+  normalizeFingerprint,
+  formatVerificationUri,
+  parseVerificationUri,
+} from './omemo/trust.ts';
+export type { VerificationUri } from './omemo/trust.ts';
+export { advertiseCapabilities, capsHash, NS_CAPS, NS_DISCO_INFO } from './xmpp/caps.ts';
+export type { ClientIdentity } from './xmpp/caps.ts';
+export { startClient } from './client.ts';
+export type { HushClient, StartClientOptions } from './client.ts';

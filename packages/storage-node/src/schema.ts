@@ -58,6 +58,54 @@ export const migrations: readonly string[] = [
    );
    CREATE UNIQUE INDEX outbox_by_id ON outbox (account, id);
    CREATE INDEX outbox_by_creation ON outbox (account, created_at, seq);`,
+
+  // 3: OMEMO. This device's identity and prekeys for each account, its Signal sessions with other
+  // devices, and the devices it knows with their trust. Keys are BLOBs of the exact bytes; a
+  // device's identity_key is NULL until a bundle or message brings it.
+  `CREATE TABLE omemo_identities (
+     account TEXT PRIMARY KEY NOT NULL,
+     device_id INTEGER NOT NULL,
+     registration_id INTEGER NOT NULL,
+     public_key BLOB NOT NULL,
+     private_key BLOB NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE omemo_prekeys (
+     account TEXT NOT NULL,
+     key_id INTEGER NOT NULL,
+     public_key BLOB NOT NULL,
+     private_key BLOB NOT NULL,
+     PRIMARY KEY (account, key_id)
+   );
+   CREATE TABLE omemo_signed_prekeys (
+     account TEXT NOT NULL,
+     key_id INTEGER NOT NULL,
+     public_key BLOB NOT NULL,
+     private_key BLOB NOT NULL,
+     signature BLOB NOT NULL,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (account, key_id)
+   );
+   CREATE INDEX omemo_signed_prekeys_by_creation
+     ON omemo_signed_prekeys (account, created_at, key_id);
+   CREATE TABLE omemo_sessions (
+     account TEXT NOT NULL,
+     jid TEXT NOT NULL,
+     device_id INTEGER NOT NULL,
+     record TEXT NOT NULL,
+     PRIMARY KEY (account, jid, device_id)
+   );
+   CREATE TABLE omemo_devices (
+     account TEXT NOT NULL,
+     jid TEXT NOT NULL,
+     device_id INTEGER NOT NULL,
+     identity_key BLOB,
+     trust TEXT NOT NULL,
+     active INTEGER NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     PRIMARY KEY (account, jid, device_id)
+   );`,
 ];
 
 /** The database's schema version: how many migrations it has, 0 for a new database. */

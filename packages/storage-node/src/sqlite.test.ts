@@ -10,14 +10,22 @@ import fc from 'fast-check';
 import {
   createMemoryStorage,
   type MessageState,
+  type OmemoDevice,
+  type OmemoTrust,
   type Storage,
   type StoredMessage,
 } from '@hush/core';
 import {
   allMessages,
   collidingMessage,
+  keylessOmemoDevice,
   message,
+  omemoDevice,
+  omemoIdentity,
+  omemoPreKey,
+  omemoSignedPreKey,
   storageContract,
+  testBytes,
 } from '@hush/core/storage/contract';
 import { openSqliteStorage } from './sqlite.ts';
 import { migrate, migrations, schemaVersion } from './schema.ts';
@@ -31,6 +39,7 @@ storageContract('sqlite storage', () => openSqliteStorage(freshFile()));
 
 const alice = 'alice@hush.test';
 const bob = 'bob@hush.test';
+const carol = 'carol@hush.test';
 
 function inspect<T>(file: string, read: (db: DatabaseSync) => T): T {
   const db = new DatabaseSync(file);
@@ -40,6 +49,20 @@ function inspect<T>(file: string, read: (db: DatabaseSync) => T): T {
     db.close();
   }
 }
+
+const tables = (db: DatabaseSync): string[] =>
+  db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .all()
+    .map((row) => String(row.name));
+
+const omemoTables = [
+  'omemo_devices',
+  'omemo_identities',
+  'omemo_prekeys',
+  'omemo_sessions',
+  'omemo_signed_prekeys',
+];
 
 describe('sqlite storage: the file', () => {
   it('keeps everything across close and reopen', async () => {
@@ -96,6 +119,45 @@ describe('sqlite storage: the file', () => {
     );
   });
 
+  it('keeps OMEMO keys, sessions and devices across close and reopen', async () => {
+    const file = freshFile();
+    const keyless = keylessOmemoDevice({ deviceId: 3, active: false });
+    const devices: OmemoDevice[] = [
+      omemoDevice({ jid: alice, deviceId: 8, trust: 'verified' }),
+      omemoDevice({ deviceId: 2, trust: 'untrusted', identityKey: testBytes(9, 33) }),
+      keyless,
+    ];
+    const first = await openSqliteStorage(file);
+    await first.omemo.putIdentity(alice, omemoIdentity(2 ** 31 - 1));
+    await first.omemo.putIdentity(carol, omemoIdentity(5));
+    await first.omemo.putPreKeys(alice, [omemoPreKey(2), omemoPreKey(1), omemoPreKey(3)]);
+    await first.omemo.removePreKey(alice, 2);
+    await first.omemo.putSignedPreKey(alice, omemoSignedPreKey(1, 500));
+    await first.omemo.putSignedPreKey(alice, omemoSignedPreKey(2, 100));
+    await first.omemo.putSession(alice, bob, 2, '{"session":"bob-2"}');
+    await first.omemo.putSession(carol, bob, 2, '{"session":"carol"}');
+    for (const device of devices) await first.omemo.putDevice(alice, device);
+    await first.close();
+
+    const second = await openSqliteStorage(file);
+    try {
+      const { omemo } = second;
+      assert.deepEqual(await omemo.getIdentity(alice), omemoIdentity(2 ** 31 - 1));
+      assert.deepEqual(await omemo.getIdentity(carol), omemoIdentity(5));
+      assert.deepEqual(await omemo.listPreKeys(alice), [omemoPreKey(1), omemoPreKey(3)]);
+      assert.deepEqual(await omemo.listSignedPreKeys(alice), [
+        omemoSignedPreKey(2, 100),
+        omemoSignedPreKey(1, 500),
+      ]);
+      assert.equal(await omemo.getSession(alice, bob, 2), '{"session":"bob-2"}');
+      assert.equal(await omemo.getSession(carol, bob, 2), '{"session":"carol"}');
+      assert.deepEqual(await omemo.listDevices(alice), [devices[0], devices[1], keyless]);
+      assert.deepEqual(await omemo.listDevices(carol), []);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('uses WAL and a file only its owner can read', async () => {
     const file = freshFile();
     await (await openSqliteStorage(file)).close();
@@ -149,6 +211,60 @@ describe('sqlite storage: the file', () => {
     );
   });
 
+  it('adds the OMEMO tables to a database created at schema version 2', async () => {
+    const file = freshFile();
+    const account = { jid: alice, service: 'xmpps://hush.test:5223', resource: 'cli' };
+    inspect(file, (db) => {
+      assert.equal(migrate(db, 2), 2);
+      assert.deepEqual(
+        tables(db).filter((t) => t.startsWith('omemo_')),
+        [],
+      );
+      db.prepare(
+        'INSERT INTO accounts (jid, service, resource, mam_last_stanza_id) VALUES (?, ?, ?, ?)',
+      ).run(account.jid, account.service, account.resource, 'arch-2');
+      db.prepare(
+        `INSERT INTO messages (id, account, peer, direction, body, timestamp, state, encrypted)
+         VALUES ('old', ?, ?, 'in', 'from v2', 42, 'received', 1)`,
+      ).run(alice, bob);
+      db.prepare(
+        `INSERT INTO outbox (id, account, message_id, stanza_xml, attempts, created_at,
+           next_attempt_at) VALUES ('e', ?, 'old', '<message/>', 1, 2, 3)`,
+      ).run(alice);
+    });
+    const storage = await openSqliteStorage(file);
+    try {
+      assert.deepEqual(await storage.accounts.get(alice), {
+        ...account,
+        mamLastStanzaId: 'arch-2',
+      });
+      assert.deepEqual(
+        await storage.messages.get(alice, 'old'),
+        message({ id: 'old', body: 'from v2', timestamp: 42 }),
+      );
+      assert.equal((await storage.outbox.list(alice))[0]?.nextAttemptAt, 3);
+      assert.equal(await storage.omemo.getIdentity(alice), undefined);
+      await storage.omemo.putIdentity(alice, omemoIdentity(1));
+      await storage.omemo.putPreKeys(alice, [omemoPreKey(1)]);
+      await storage.omemo.putSignedPreKey(alice, omemoSignedPreKey(1, 1));
+      await storage.omemo.putSession(alice, bob, 1, 'record');
+      await storage.omemo.putDevice(alice, omemoDevice({ deviceId: 1 }));
+      assert.deepEqual(await storage.omemo.getIdentity(alice), omemoIdentity(1));
+      assert.deepEqual(await storage.omemo.listDevices(alice), [omemoDevice({ deviceId: 1 })]);
+    } finally {
+      await storage.close();
+    }
+    inspect(file, (db) => {
+      assert.equal(schemaVersion(db), migrations.length);
+      const present = tables(db);
+      assert.deepEqual(
+        omemoTables.filter((t) => !present.includes(t)),
+        [],
+        'missing tables',
+      );
+    });
+  });
+
   it('opens a database from a newer version and keeps what it does not know', async () => {
     const file = freshFile();
     const account = { jid: alice, service: 'wss://hush.test/xmpp-websocket', resource: 'app' };
@@ -164,6 +280,8 @@ describe('sqlite storage: the file', () => {
       createdAt: 1,
       nextAttemptAt: 1,
     });
+    await first.omemo.putDevice(alice, omemoDevice({ deviceId: 1 }));
+    await first.omemo.putSession(alice, bob, 1, 'record');
     await first.close();
     const future = migrations.length + 5;
     inspect(file, (db) => {
@@ -172,10 +290,14 @@ describe('sqlite storage: the file', () => {
         ALTER TABLE messages ADD COLUMN reaction TEXT;
         ALTER TABLE messages ADD COLUMN edited INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE outbox ADD COLUMN priority INTEGER;
+        ALTER TABLE omemo_devices ADD COLUMN label TEXT;
+        ALTER TABLE omemo_sessions ADD COLUMN used_at INTEGER;
         CREATE TABLE contacts (jid TEXT PRIMARY KEY);
         UPDATE accounts SET avatar = 'avatar.png';
         UPDATE messages SET reaction = '👍';
-        UPDATE outbox SET priority = 3;`);
+        UPDATE outbox SET priority = 3;
+        UPDATE omemo_devices SET label = 'phone';
+        UPDATE omemo_sessions SET used_at = 77;`);
       db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, 0)').run(future);
     });
 
@@ -203,6 +325,9 @@ describe('sqlite storage: the file', () => {
         nextAttemptAt: 9,
       });
       assert.equal(await storage.outbox.update(alice, 'e', { attempts: 2 }), true);
+      await storage.omemo.putDevice(alice, omemoDevice({ deviceId: 1, trust: 'verified' }));
+      await storage.omemo.putSession(alice, bob, 1, 'ratcheted');
+      assert.equal((await storage.omemo.getDevice(alice, bob, 1))?.trust, 'verified');
     } finally {
       await storage.close();
     }
@@ -214,6 +339,8 @@ describe('sqlite storage: the file', () => {
         '👍',
       );
       assert.equal(db.prepare('SELECT priority FROM outbox').get()?.priority, 3);
+      assert.equal(db.prepare('SELECT label FROM omemo_devices').get()?.label, 'phone');
+      assert.equal(db.prepare('SELECT used_at FROM omemo_sessions').get()?.used_at, 77);
     });
   });
 });
@@ -284,6 +411,136 @@ async function snapshot(storage: Storage): Promise<unknown> {
   );
 }
 
+// OMEMO operations; key ids, device ids and creation times collide so that puts replace and
+// orderings meet ties.
+type OmemoOperation =
+  | { kind: 'putIdentity'; account: string; deviceId: number; seed: number }
+  | { kind: 'putPreKeys'; account: string; keys: { keyId: number; seed: number }[] }
+  | { kind: 'removePreKey'; account: string; keyId: number }
+  | { kind: 'putSignedPreKey'; account: string; keyId: number; createdAt: number; seed: number }
+  | { kind: 'removeSignedPreKey'; account: string; keyId: number }
+  | { kind: 'putSession'; account: string; jid: string; deviceId: number; record: string }
+  | { kind: 'removeSession'; account: string; jid: string; deviceId: number }
+  | { kind: 'putDevice'; account: string; device: OmemoDevice }
+  | { kind: 'read'; account: string; jid: string; keyId: number; deviceId: number };
+
+const jidPool = fc.constantFrom(alice, bob, carol);
+const keyIdPool = fc.integer({ min: 1, max: 12 });
+const deviceIdPool = fc.constantFrom(1, 2, 9, 10, 2 ** 31 - 1);
+const seed = fc.nat({ max: 1000 });
+const omemoOperation: fc.Arbitrary<OmemoOperation> = fc.oneof(
+  fc.record({
+    kind: fc.constant('putIdentity' as const),
+    account: accountPool,
+    deviceId: deviceIdPool,
+    seed,
+  }),
+  fc.record({
+    kind: fc.constant('putPreKeys' as const),
+    account: accountPool,
+    keys: fc.array(fc.record({ keyId: keyIdPool, seed }), { maxLength: 4 }),
+  }),
+  fc.record({ kind: fc.constant('removePreKey' as const), account: accountPool, keyId: keyIdPool }),
+  fc.record({
+    kind: fc.constant('putSignedPreKey' as const),
+    account: accountPool,
+    keyId: keyIdPool,
+    createdAt: fc.integer({ min: 0, max: 3 }),
+    seed,
+  }),
+  fc.record({
+    kind: fc.constant('removeSignedPreKey' as const),
+    account: accountPool,
+    keyId: keyIdPool,
+  }),
+  fc.record({
+    kind: fc.constant('putSession' as const),
+    account: accountPool,
+    jid: jidPool,
+    deviceId: deviceIdPool,
+    record: fc.string({ maxLength: 8 }),
+  }),
+  fc.record({
+    kind: fc.constant('removeSession' as const),
+    account: accountPool,
+    jid: jidPool,
+    deviceId: deviceIdPool,
+  }),
+  fc.record({
+    kind: fc.constant('putDevice' as const),
+    account: accountPool,
+    device: fc.record(
+      {
+        jid: jidPool,
+        deviceId: deviceIdPool,
+        identityKey: fc.uint8Array({ maxLength: 33 }),
+        trust: fc.constantFrom<OmemoTrust>('blind', 'verified', 'untrusted', 'distrusted'),
+        active: fc.boolean(),
+        firstSeen: fc.integer({ min: 0, max: 20 }),
+        lastSeen: fc.integer({ min: 0, max: 20 }),
+      },
+      { requiredKeys: ['jid', 'deviceId', 'trust', 'active', 'firstSeen', 'lastSeen'] },
+    ),
+  }),
+  fc.record({
+    kind: fc.constant('read' as const),
+    account: accountPool,
+    jid: jidPool,
+    keyId: keyIdPool,
+    deviceId: deviceIdPool,
+  }),
+);
+
+async function applyOmemo({ omemo }: Storage, op: OmemoOperation): Promise<unknown> {
+  switch (op.kind) {
+    case 'putIdentity':
+      return omemo.putIdentity(op.account, omemoIdentity(op.deviceId, op.seed));
+    case 'putPreKeys':
+      return omemo.putPreKeys(
+        op.account,
+        op.keys.map((k) => omemoPreKey(k.keyId, k.seed)),
+      );
+    case 'removePreKey':
+      return omemo.removePreKey(op.account, op.keyId);
+    case 'putSignedPreKey':
+      return omemo.putSignedPreKey(op.account, omemoSignedPreKey(op.keyId, op.createdAt, op.seed));
+    case 'removeSignedPreKey':
+      return omemo.removeSignedPreKey(op.account, op.keyId);
+    case 'putSession':
+      return omemo.putSession(op.account, op.jid, op.deviceId, op.record);
+    case 'removeSession':
+      return omemo.removeSession(op.account, op.jid, op.deviceId);
+    case 'putDevice':
+      return omemo.putDevice(op.account, op.device);
+    case 'read':
+      return Promise.all([
+        omemo.getIdentity(op.account),
+        omemo.getPreKey(op.account, op.keyId),
+        omemo.getSignedPreKey(op.account, op.keyId),
+        omemo.getSession(op.account, op.jid, op.deviceId),
+        omemo.getDevice(op.account, op.jid, op.deviceId),
+        omemo.listDevices(op.account, op.jid),
+      ]);
+  }
+}
+
+async function omemoSnapshot({ omemo }: Storage): Promise<unknown> {
+  return Promise.all(
+    [alice, carol].map(async (account) => ({
+      identity: await omemo.getIdentity(account),
+      preKeys: await omemo.listPreKeys(account),
+      signedPreKeys: await omemo.listSignedPreKeys(account),
+      devices: await omemo.listDevices(account),
+      // Sessions cannot be listed: read every one the operations could have made.
+      sessions: await Promise.all(
+        [alice, bob, carol].flatMap((jid) =>
+          [1, 2, 9, 10, 2 ** 31 - 1].map((deviceId) => omemo.getSession(account, jid, deviceId)),
+        ),
+      ),
+    })),
+  );
+}
+
 describe('sqlite storage: agrees with memory storage', () => {
   it('gives the same results and ends in the same state for random operations (property)', () =>
     fc.assert(
@@ -295,6 +552,23 @@ describe('sqlite storage: agrees with memory storage', () => {
             assert.deepEqual(await apply(sqlite, op), await apply(memory, op), op.kind);
           }
           assert.deepEqual(await snapshot(sqlite), await snapshot(memory));
+        } finally {
+          await sqlite.close();
+        }
+      }),
+      { numRuns: 60 },
+    ));
+
+  it('gives the same results and ends in the same state for random OMEMO operations (property)', () =>
+    fc.assert(
+      fc.asyncProperty(fc.array(omemoOperation, { maxLength: 40 }), async (operations) => {
+        const memory = createMemoryStorage();
+        const sqlite = await openSqliteStorage(freshFile());
+        try {
+          for (const op of operations) {
+            assert.deepEqual(await applyOmemo(sqlite, op), await applyOmemo(memory, op), op.kind);
+          }
+          assert.deepEqual(await omemoSnapshot(sqlite), await omemoSnapshot(memory));
         } finally {
           await sqlite.close();
         }

@@ -8,7 +8,7 @@
 //   everything left in the outbox after a crash or restart is sent again by start();
 // - receivers deduplicate every copy (live, carbon, archive, resend) by origin-id and stanza-id, so
 //   resending is always safe.
-import type { Element } from '@xmpp/xml';
+import xml, { type Element } from '@xmpp/xml';
 import parse from '@xmpp/xml/lib/parse.js';
 import { HushError, isHushError } from '../errors.ts';
 import type { XmppSession } from '../xmpp/session.ts';
@@ -41,6 +41,8 @@ export interface MessengerDeps {
   /** A fresh unique id; defaults to crypto.randomUUID where the platform has it. */
   readonly newId?: () => string;
   readonly now?: () => number;
+  /** Extra children of every presence this device sends (XEP-0115 caps, so PEP pushes updates). */
+  readonly presence?: readonly Element[];
 }
 
 function defaultId(): string {
@@ -56,6 +58,7 @@ export class Messenger {
   private readonly encryption: EncryptionHook | undefined;
   private readonly newId: () => string;
   private readonly now: () => number;
+  private readonly presence: readonly Element[];
   private readonly listeners = new Set<(event: MessengerEvent) => void>();
   private readonly unsubscribe: (() => void)[] = [];
   private snapshot: MessengerSnapshot = { status: 'idle', pending: 0 };
@@ -70,6 +73,7 @@ export class Messenger {
     this.account = bareJid(deps.session.jid);
     this.newId = deps.newId ?? defaultId;
     this.now = deps.now ?? Date.now;
+    this.presence = deps.presence ?? [];
   }
 
   subscribe(listener: (event: MessengerEvent) => void): () => void {
@@ -112,7 +116,7 @@ export class Messenger {
     // the archive instead of pushing each a second time. A second pass after presence picks up what
     // arrived in between.
     await this.sync();
-    await this.session.send(parse("<presence xmlns='jabber:client'/>"));
+    await this.session.send(xml('presence', {}, ...this.presence));
     await this.sync();
   }
 
@@ -314,10 +318,18 @@ export class Messenger {
     let encrypted = false;
     let failure: HushError | undefined;
     if (this.encryption) {
+      // A copy of a message already stored is not decrypted again: a Signal message decrypts once
+      // (its key is gone afterwards), and a PreKey message seen live and again from the archive
+      // would otherwise look broken and trigger a needless session repair.
+      if (await this.alreadyStored(parsed)) return;
       const result = await this.encryption.decrypt(parsed);
       encrypted = result.encrypted;
-      if ('error' in result) failure = result.error;
-      else body = result.body;
+      if ('ignore' in result) return;
+      // An undecryptable message keeps no body: the clear-text one is only the fallback notice.
+      if ('error' in result) {
+        failure = result.error;
+        body = undefined;
+      } else body = result.body;
     }
     if (body === undefined && !failure) return; // nothing to show (e.g. a key-transport message)
     const id = parsed.direction === 'out' && parsed.originId ? parsed.originId : this.newId();
@@ -340,8 +352,11 @@ export class Messenger {
     // device's first history download, which would flood senders with receipts for old messages).
     const receiptDue =
       parsed.source === 'live' || (parsed.source === 'archive' && this.receiptsForArchive);
+    // No receipt for a message that could not be decrypted: the sender keeps seeing it as not
+    // delivered, which is the truth about its content.
     if (
       !duplicate &&
+      !failure &&
       parsed.direction === 'in' &&
       parsed.requestsReceipt &&
       receiptDue &&
@@ -349,6 +364,26 @@ export class Messenger {
     ) {
       await this.trySend(buildReceipt(parsed.peer, parsed.id));
     }
+  }
+
+  private async alreadyStored(parsed: ParsedChatMessage): Promise<boolean> {
+    if (
+      parsed.stanzaId &&
+      (await this.storage.messages.findByStanzaId(this.account, parsed.stanzaId))
+    )
+      return true;
+    if (!parsed.originId) return false;
+    const known = await this.storage.messages.findByOriginId(
+      this.account,
+      parsed.peer,
+      parsed.originId,
+    );
+    // An outgoing copy matches a message this device sent (its id is the origin-id); an incoming one
+    // matches a copy of the same message from the same peer.
+    if (known?.direction !== parsed.direction) return false;
+    if (parsed.stanzaId && !known.stanzaId)
+      await this.storage.messages.setStanzaId(this.account, known.id, parsed.stanzaId);
+    return true;
   }
 
   private async setState(

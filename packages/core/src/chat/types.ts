@@ -72,4 +72,9 @@ export interface EncryptionHook {
 export type DecryptResult =
   | { readonly encrypted: false; readonly body: string | undefined }
   | { readonly encrypted: true; readonly body: string }
-  | { readonly encrypted: true; readonly error: HushError };
+  | { readonly encrypted: true; readonly error: HushError }
+  /**
+   * Nothing to show: a key-transport message (it only builds or repairs a session), a copy of a
+   * message this device already decrypted, or this device's own message echoed back.
+   */
+  | { readonly encrypted: true; readonly ignore: 'key-transport' | 'duplicate' | 'own-echo' };

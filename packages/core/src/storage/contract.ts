@@ -6,7 +6,16 @@ import { describe, it } from 'node:test';
 // eslint-disable-next-line no-restricted-imports -- test support, only ever loaded by *.test.ts files
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { MessageState, OutboxEntry, Storage, StoredMessage } from './types.ts';
+import type {
+  MessageState,
+  OmemoDevice,
+  OmemoIdentity,
+  OmemoPreKey,
+  OmemoSignedPreKey,
+  OutboxEntry,
+  Storage,
+  StoredMessage,
+} from './types.ts';
 
 export type MakeStorage = () => Promise<Storage>;
 
@@ -39,6 +48,54 @@ function outboxEntry(fields: Partial<OutboxEntry> & { id: string }): OutboxEntry
     nextAttemptAt: 1_000,
     ...fields,
   };
+}
+
+/** `length` bytes that depend on `seed`, so keys made from different seeds differ. */
+export function testBytes(seed: number, length = 32): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (seed * 131 + i * 7 + 1) & 0xff);
+}
+
+/** A 33-byte Curve25519 public key as OMEMO publishes it, with its 0x05 type prefix. */
+const publicKey = (seed: number): Uint8Array => Uint8Array.of(0x05, ...testBytes(seed));
+
+export function omemoIdentity(deviceId: number, seed = deviceId): OmemoIdentity {
+  return {
+    deviceId,
+    registrationId: (seed % 16380) + 1,
+    publicKey: publicKey(seed),
+    privateKey: testBytes(seed + 1),
+    createdAt: 1_000 + seed,
+  };
+}
+
+export function omemoPreKey(keyId: number, seed = keyId): OmemoPreKey {
+  return { keyId, publicKey: publicKey(seed), privateKey: testBytes(seed + 1) };
+}
+
+export function omemoSignedPreKey(
+  keyId: number,
+  createdAt: number,
+  seed = keyId,
+): OmemoSignedPreKey {
+  return { ...omemoPreKey(keyId, seed), signature: testBytes(seed + 2, 64), createdAt };
+}
+
+/** A device of bob's that alice's client knows; fields the test does not care about get defaults. */
+export function omemoDevice(fields: Partial<OmemoDevice> & { deviceId: number }): OmemoDevice {
+  return { ...keylessOmemoDevice(fields), identityKey: publicKey(fields.deviceId), ...fields };
+}
+
+/** Like omemoDevice, but no bundle or message has brought its identity key yet. */
+export function keylessOmemoDevice(
+  fields: Partial<Omit<OmemoDevice, 'identityKey'>> & { deviceId: number },
+): OmemoDevice {
+  return { jid: bob, trust: 'blind', active: true, firstSeen: 1_000, lastSeen: 2_000, ...fields };
+}
+
+/** A plain Uint8Array, not a Buffer or another subclass, so a caller may treat it as one. */
+function assertPlainBytes(value: Uint8Array | undefined): void {
+  assert.ok(value);
+  assert.equal(Object.getPrototypeOf(value), Uint8Array.prototype);
 }
 
 /** Every message the storage holds for `account`, via the public API, in conversation order. */
@@ -363,6 +420,250 @@ export function storageContract(name: string, makeStorage: MakeStorage): void {
           (await outbox.list(alice)).map((e) => e.id),
           ['e2'],
         );
+      }));
+  });
+
+  describe(`${name}: omemo`, () => {
+    it('keeps and replaces the identity of each account', () =>
+      withStorage(async ({ omemo }) => {
+        assert.equal(await omemo.getIdentity(alice), undefined);
+        await omemo.putIdentity(alice, omemoIdentity(1_234_567));
+        assert.deepEqual(await omemo.getIdentity(alice), omemoIdentity(1_234_567));
+        assert.equal(await omemo.getIdentity(carol), undefined);
+        // The largest device id and registration id OMEMO allows.
+        const replaced = { ...omemoIdentity(2 ** 31 - 1, 7), registrationId: 16380 };
+        await omemo.putIdentity(alice, replaced);
+        assert.deepEqual(await omemo.getIdentity(alice), replaced);
+        await omemo.putIdentity(carol, omemoIdentity(42));
+        assert.deepEqual(await omemo.getIdentity(alice), replaced);
+        assert.deepEqual(await omemo.getIdentity(carol), omemoIdentity(42));
+      }));
+
+    it('stores one-time prekeys in batches, lists them by keyId and removes them', () =>
+      withStorage(async ({ omemo }) => {
+        assert.deepEqual(await omemo.listPreKeys(alice), []);
+        await omemo.putPreKeys(
+          alice,
+          [5, 1, 100, 3].map((id) => omemoPreKey(id)),
+        );
+        await omemo.putPreKeys(alice, [omemoPreKey(20), omemoPreKey(2)]);
+        await omemo.putPreKeys(alice, []);
+        const ids = async (): Promise<number[]> =>
+          (await omemo.listPreKeys(alice)).map((k) => k.keyId);
+        assert.deepEqual(await ids(), [1, 2, 3, 5, 20, 100], 'numeric order, not text order');
+        assert.deepEqual(await omemo.getPreKey(alice, 3), omemoPreKey(3));
+        assert.equal(await omemo.getPreKey(alice, 4), undefined);
+        // A batch may replace keys it shares ids with.
+        await omemo.putPreKeys(alice, [omemoPreKey(3, 333), omemoPreKey(4)]);
+        assert.deepEqual(await omemo.getPreKey(alice, 3), omemoPreKey(3, 333));
+        assert.deepEqual((await omemo.listPreKeys(alice))[2], omemoPreKey(3, 333));
+        assert.equal(await omemo.removePreKey(alice, 3), true);
+        assert.equal(await omemo.removePreKey(alice, 3), false);
+        assert.equal(await omemo.getPreKey(alice, 3), undefined);
+        assert.deepEqual(await ids(), [1, 2, 4, 5, 20, 100]);
+        assert.deepEqual(await omemo.listPreKeys(carol), []);
+      }));
+
+    it('lists signed prekeys by createdAt then keyId, the newest last', () =>
+      withStorage(async ({ omemo }) => {
+        await omemo.putSignedPreKey(alice, omemoSignedPreKey(7, 2_000));
+        await omemo.putSignedPreKey(alice, omemoSignedPreKey(9, 1_000));
+        await omemo.putSignedPreKey(alice, omemoSignedPreKey(3, 1_000));
+        await omemo.putSignedPreKey(alice, omemoSignedPreKey(1, 3_000));
+        const ids = async (): Promise<number[]> =>
+          (await omemo.listSignedPreKeys(alice)).map((k) => k.keyId);
+        assert.deepEqual(await ids(), [3, 9, 7, 1]);
+        assert.deepEqual(await omemo.getSignedPreKey(alice, 9), omemoSignedPreKey(9, 1_000));
+        assert.equal(await omemo.getSignedPreKey(alice, 2), undefined);
+        // Re-signing key 3 later makes it the newest.
+        await omemo.putSignedPreKey(alice, omemoSignedPreKey(3, 5_000, 33));
+        assert.deepEqual(await ids(), [9, 7, 1, 3]);
+        assert.deepEqual(await omemo.getSignedPreKey(alice, 3), omemoSignedPreKey(3, 5_000, 33));
+        assert.equal(await omemo.removeSignedPreKey(alice, 9), true);
+        assert.equal(await omemo.removeSignedPreKey(alice, 9), false);
+        assert.deepEqual(await ids(), [7, 1, 3]);
+        assert.deepEqual(await omemo.listSignedPreKeys(alice), [
+          omemoSignedPreKey(7, 2_000),
+          omemoSignedPreKey(1, 3_000),
+          omemoSignedPreKey(3, 5_000, 33),
+        ]);
+      }));
+
+    it('keeps one session per (account, jid, deviceId)', () =>
+      withStorage(async ({ omemo }) => {
+        const record = JSON.stringify({ version: 'v1', sessions: { ünïcödé: '🔐'.repeat(500) } });
+        await omemo.putSession(alice, bob, 1, record);
+        await omemo.putSession(alice, bob, 2, 'bob-2');
+        await omemo.putSession(alice, carol, 1, 'carol-1');
+        await omemo.putSession(carol, bob, 1, 'as-carol');
+        assert.equal(await omemo.getSession(alice, bob, 1), record);
+        assert.equal(await omemo.getSession(alice, bob, 2), 'bob-2');
+        assert.equal(await omemo.getSession(alice, carol, 1), 'carol-1');
+        assert.equal(await omemo.getSession(carol, bob, 1), 'as-carol');
+        assert.equal(await omemo.getSession(alice, bob, 3), undefined);
+        await omemo.putSession(alice, bob, 1, 'ratcheted');
+        assert.equal(await omemo.getSession(alice, bob, 1), 'ratcheted');
+        assert.equal(await omemo.getSession(carol, bob, 1), 'as-carol');
+        assert.equal(await omemo.removeSession(alice, bob, 1), true);
+        assert.equal(await omemo.removeSession(alice, bob, 1), false);
+        assert.equal(await omemo.getSession(alice, bob, 1), undefined);
+        assert.equal(await omemo.getSession(alice, bob, 2), 'bob-2');
+        assert.equal(await omemo.getSession(alice, carol, 1), 'carol-1');
+        assert.equal(await omemo.getSession(carol, bob, 1), 'as-carol');
+      }));
+
+    it('keeps devices and lists them by jid then deviceId', () =>
+      withStorage(async ({ omemo }) => {
+        const bob10 = omemoDevice({ deviceId: 10 });
+        const bob9 = omemoDevice({ deviceId: 9, trust: 'verified' });
+        const unknownKey = keylessOmemoDevice({ deviceId: 2 ** 31 - 1 });
+        const carol5 = omemoDevice({ jid: carol, deviceId: 5, trust: 'untrusted', active: false });
+        const own = omemoDevice({ jid: alice, deviceId: 77, trust: 'distrusted' });
+        for (const d of [carol5, bob10, unknownKey, own, bob9]) await omemo.putDevice(alice, d);
+        assert.deepEqual(await omemo.listDevices(alice), [own, bob9, bob10, unknownKey, carol5]);
+        assert.deepEqual(await omemo.listDevices(alice, bob), [bob9, bob10, unknownKey]);
+        assert.deepEqual(await omemo.listDevices(alice, 'nobody@hush.test'), []);
+        const stored = await omemo.getDevice(alice, bob, 2 ** 31 - 1);
+        assert.deepEqual(stored, unknownKey);
+        assert.equal(stored && 'identityKey' in stored, false);
+        assert.equal(await omemo.getDevice(alice, carol, 10), undefined);
+        // The key changed and was listed again: replaced in place, still one device.
+        const changedKey = {
+          ...bob10,
+          identityKey: testBytes(99, 33),
+          trust: 'untrusted' as const,
+        };
+        await omemo.putDevice(alice, { ...changedKey, active: false, lastSeen: 9_000 });
+        assert.deepEqual(await omemo.getDevice(alice, bob, 10), {
+          ...changedKey,
+          active: false,
+          lastSeen: 9_000,
+        });
+        assert.deepEqual(
+          (await omemo.listDevices(alice, bob)).map((d) => [d.deviceId, d.trust]),
+          [
+            [9, 'verified'],
+            [10, 'untrusted'],
+            [2 ** 31 - 1, 'blind'],
+          ],
+        );
+        // Code point order (SQLite's on UTF-8), which differs from UTF-16 order above U+FFFF.
+        const astral = omemoDevice({ jid: '\u{1F600}@hush.test', deviceId: 1 });
+        const fullwidth = omemoDevice({ jid: '\uFF21@hush.test', deviceId: 1 });
+        await omemo.putDevice(carol, astral);
+        await omemo.putDevice(carol, fullwidth);
+        assert.deepEqual(await omemo.listDevices(carol), [fullwidth, astral]);
+      }));
+
+    it("keeps each account's keys, sessions and devices apart", () =>
+      withStorage(async ({ omemo }) => {
+        await omemo.putIdentity(alice, omemoIdentity(1));
+        await omemo.putPreKeys(alice, [omemoPreKey(1), omemoPreKey(2)]);
+        await omemo.putSignedPreKey(alice, omemoSignedPreKey(1, 1_000));
+        await omemo.putSession(alice, bob, 1, 'session');
+        await omemo.putDevice(alice, omemoDevice({ deviceId: 1 }));
+
+        assert.equal(await omemo.getIdentity(carol), undefined);
+        assert.equal(await omemo.getPreKey(carol, 1), undefined);
+        assert.deepEqual(await omemo.listPreKeys(carol), []);
+        assert.equal(await omemo.getSignedPreKey(carol, 1), undefined);
+        assert.deepEqual(await omemo.listSignedPreKeys(carol), []);
+        assert.equal(await omemo.getSession(carol, bob, 1), undefined);
+        assert.equal(await omemo.getDevice(carol, bob, 1), undefined);
+        assert.deepEqual(await omemo.listDevices(carol), []);
+        assert.deepEqual(await omemo.listDevices(carol, bob), []);
+        assert.equal(await omemo.removePreKey(carol, 1), false);
+        assert.equal(await omemo.removeSignedPreKey(carol, 1), false);
+        assert.equal(await omemo.removeSession(carol, bob, 1), false);
+
+        await omemo.putIdentity(carol, omemoIdentity(1, 50));
+        await omemo.putPreKeys(carol, [omemoPreKey(1, 50)]);
+        await omemo.putSignedPreKey(carol, omemoSignedPreKey(1, 9_000, 50));
+        await omemo.putSession(carol, bob, 1, 'carol-session');
+        await omemo.putDevice(carol, omemoDevice({ deviceId: 1, trust: 'distrusted' }));
+
+        assert.deepEqual(await omemo.getIdentity(alice), omemoIdentity(1));
+        assert.deepEqual(await omemo.listPreKeys(alice), [omemoPreKey(1), omemoPreKey(2)]);
+        assert.deepEqual(await omemo.listSignedPreKeys(alice), [omemoSignedPreKey(1, 1_000)]);
+        assert.equal(await omemo.getSession(alice, bob, 1), 'session');
+        assert.deepEqual(await omemo.listDevices(alice), [omemoDevice({ deviceId: 1 })]);
+        assert.deepEqual(await omemo.listPreKeys(carol), [omemoPreKey(1, 50)]);
+        assert.deepEqual(await omemo.listDevices(carol), [
+          omemoDevice({ deviceId: 1, trust: 'distrusted' }),
+        ]);
+      }));
+
+    it('stores copies of the bytes it is given and returns copies', () =>
+      withStorage(async ({ omemo }) => {
+        const identity = omemoIdentity(1);
+        const preKey = omemoPreKey(1);
+        const signed = omemoSignedPreKey(1, 1_000);
+        const device = omemoDevice({ deviceId: 1 });
+        // Given arrays are copied when stored: the caller may wipe or reuse them.
+        const given = {
+          identity: omemoIdentity(1),
+          preKey: omemoPreKey(1),
+          signed: omemoSignedPreKey(1, 1_000),
+          device: omemoDevice({ deviceId: 1 }),
+        };
+        await omemo.putIdentity(alice, given.identity);
+        await omemo.putPreKeys(alice, [given.preKey]);
+        await omemo.putSignedPreKey(alice, given.signed);
+        await omemo.putDevice(alice, given.device);
+        given.identity.privateKey.fill(0);
+        given.preKey.privateKey.fill(0);
+        given.signed.signature.fill(0);
+        given.device.identityKey?.fill(0);
+
+        // Returned arrays and objects are the caller's to change.
+        const gotIdentity = await omemo.getIdentity(alice);
+        assertPlainBytes(gotIdentity?.publicKey);
+        assertPlainBytes(gotIdentity?.privateKey);
+        gotIdentity?.privateKey.fill(0);
+        if (gotIdentity) Object.assign(gotIdentity, { deviceId: 666 });
+        const [listed] = await omemo.listPreKeys(alice);
+        assertPlainBytes(listed?.privateKey);
+        listed?.privateKey.fill(0);
+        (await omemo.getPreKey(alice, 1))?.publicKey.fill(0);
+        const gotSigned = await omemo.getSignedPreKey(alice, 1);
+        assertPlainBytes(gotSigned?.signature);
+        gotSigned?.signature.fill(0);
+        (await omemo.listSignedPreKeys(alice))[0]?.privateKey.fill(0);
+        const gotDevice = await omemo.getDevice(alice, bob, 1);
+        assertPlainBytes(gotDevice?.identityKey);
+        gotDevice?.identityKey?.fill(0);
+        (await omemo.listDevices(alice))[0]?.identityKey?.fill(0);
+
+        assert.deepEqual(await omemo.getIdentity(alice), identity);
+        assert.deepEqual(await omemo.listPreKeys(alice), [preKey]);
+        assert.deepEqual(await omemo.listSignedPreKeys(alice), [signed]);
+        assert.deepEqual(await omemo.listDevices(alice), [device]);
+      }));
+
+    it('stores exactly the bytes of a view into a larger buffer', () =>
+      withStorage(async ({ omemo }) => {
+        const backing = testBytes(5, 200);
+        const view = (start: number, length: number): Uint8Array =>
+          backing.subarray(start, start + length);
+        await omemo.putPreKeys(alice, [
+          { keyId: 1, publicKey: view(3, 33), privateKey: view(40, 32) },
+        ]);
+        await omemo.putDevice(alice, omemoDevice({ deviceId: 1, identityKey: view(100, 33) }));
+        const preKey = await omemo.getPreKey(alice, 1);
+        assert.deepEqual(preKey, {
+          keyId: 1,
+          publicKey: Uint8Array.from(view(3, 33)),
+          privateKey: Uint8Array.from(view(40, 32)),
+        });
+        assertPlainBytes(preKey?.publicKey);
+        assert.equal(preKey?.publicKey.byteOffset, 0);
+        assert.deepEqual(
+          (await omemo.getDevice(alice, bob, 1))?.identityKey,
+          Uint8Array.from(view(100, 33)),
+        );
+        // Empty is a value too, unlike an absent identity key.
+        await omemo.putDevice(alice, omemoDevice({ deviceId: 2, identityKey: new Uint8Array(0) }));
+        assert.deepEqual((await omemo.getDevice(alice, bob, 2))?.identityKey, new Uint8Array(0));
       }));
   });
 

@@ -10,6 +10,11 @@ import type {
   MessageFailure,
   MessageState,
   MessageStore,
+  OmemoDevice,
+  OmemoIdentity,
+  OmemoPreKey,
+  OmemoSignedPreKey,
+  OmemoStore,
   OutboxChanges,
   OutboxEntry,
   OutboxStore,
@@ -268,12 +273,166 @@ class MemoryAccountStore implements AccountStore {
   }
 }
 
+// A fresh buffer even when given a Buffer or a view into a larger one: the caller keeps ownership of
+// its array, and a persistent backend hands back exactly the viewed bytes as a plain Uint8Array.
+const copyBytes = (bytes: Uint8Array): Uint8Array => new Uint8Array(bytes);
+
+function copyIdentity(i: OmemoIdentity): OmemoIdentity {
+  return {
+    deviceId: i.deviceId,
+    registrationId: i.registrationId,
+    publicKey: copyBytes(i.publicKey),
+    privateKey: copyBytes(i.privateKey),
+    createdAt: i.createdAt,
+  };
+}
+
+function copyPreKey(k: OmemoPreKey): OmemoPreKey {
+  return { keyId: k.keyId, publicKey: copyBytes(k.publicKey), privateKey: copyBytes(k.privateKey) };
+}
+
+function copySignedPreKey(k: OmemoSignedPreKey): OmemoSignedPreKey {
+  return {
+    ...copyPreKey(k),
+    signature: copyBytes(k.signature),
+    createdAt: k.createdAt,
+  };
+}
+
+function copyDevice(d: OmemoDevice): OmemoDevice {
+  return {
+    jid: d.jid,
+    deviceId: d.deviceId,
+    ...(d.identityKey !== undefined && { identityKey: copyBytes(d.identityKey) }),
+    trust: d.trust,
+    active: d.active,
+    firstSeen: d.firstSeen,
+    lastSeen: d.lastSeen,
+  };
+}
+
+/**
+ * Orders strings by code point, as SQLite's BINARY collation orders their UTF-8 bytes. Plain `<`
+ * compares UTF-16 units and so puts characters above U+FFFF before U+E000..U+FFFF.
+ */
+function byCodePoint(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    if (a.charCodeAt(i) !== b.charCodeAt(i))
+      return (a.codePointAt(i) ?? 0) - (b.codePointAt(i) ?? 0);
+  }
+  return a.length - b.length;
+}
+
+/** The account's part of `byAccount`, created on first use. */
+function ofAccount<K, V>(byAccount: Map<string, Map<K, V>>, account: string): Map<K, V> {
+  let records = byAccount.get(account);
+  if (!records) {
+    records = new Map();
+    byAccount.set(account, records);
+  }
+  return records;
+}
+
+class MemoryOmemoStore implements OmemoStore {
+  readonly #identities = new Map<string, OmemoIdentity>();
+  readonly #preKeys = new Map<string, Map<number, OmemoPreKey>>();
+  readonly #signedPreKeys = new Map<string, Map<number, OmemoSignedPreKey>>();
+  /** By key(jid, deviceId) within each account. */
+  readonly #sessions = new Map<string, Map<string, string>>();
+  readonly #devices = new Map<string, Map<string, OmemoDevice>>();
+
+  async getIdentity(account: string): Promise<OmemoIdentity | undefined> {
+    const identity = this.#identities.get(account);
+    return identity && copyIdentity(identity);
+  }
+
+  async putIdentity(account: string, identity: OmemoIdentity): Promise<void> {
+    this.#identities.set(account, copyIdentity(identity));
+  }
+
+  async getPreKey(account: string, keyId: number): Promise<OmemoPreKey | undefined> {
+    const preKey = this.#preKeys.get(account)?.get(keyId);
+    return preKey && copyPreKey(preKey);
+  }
+
+  async putPreKeys(account: string, preKeys: readonly OmemoPreKey[]): Promise<void> {
+    const stored = ofAccount(this.#preKeys, account);
+    for (const preKey of preKeys) stored.set(preKey.keyId, copyPreKey(preKey));
+  }
+
+  async removePreKey(account: string, keyId: number): Promise<boolean> {
+    return this.#preKeys.get(account)?.delete(keyId) ?? false;
+  }
+
+  async listPreKeys(account: string): Promise<OmemoPreKey[]> {
+    return [...(this.#preKeys.get(account)?.values() ?? [])]
+      .sort((a, b) => a.keyId - b.keyId)
+      .map(copyPreKey);
+  }
+
+  async getSignedPreKey(account: string, keyId: number): Promise<OmemoSignedPreKey | undefined> {
+    const signedPreKey = this.#signedPreKeys.get(account)?.get(keyId);
+    return signedPreKey && copySignedPreKey(signedPreKey);
+  }
+
+  async putSignedPreKey(account: string, signedPreKey: OmemoSignedPreKey): Promise<void> {
+    ofAccount(this.#signedPreKeys, account).set(signedPreKey.keyId, copySignedPreKey(signedPreKey));
+  }
+
+  async removeSignedPreKey(account: string, keyId: number): Promise<boolean> {
+    return this.#signedPreKeys.get(account)?.delete(keyId) ?? false;
+  }
+
+  async listSignedPreKeys(account: string): Promise<OmemoSignedPreKey[]> {
+    return [...(this.#signedPreKeys.get(account)?.values() ?? [])]
+      .sort((a, b) => a.createdAt - b.createdAt || a.keyId - b.keyId)
+      .map(copySignedPreKey);
+  }
+
+  async getSession(account: string, jid: string, deviceId: number): Promise<string | undefined> {
+    return this.#sessions.get(account)?.get(key(jid, String(deviceId)));
+  }
+
+  async putSession(account: string, jid: string, deviceId: number, record: string): Promise<void> {
+    ofAccount(this.#sessions, account).set(key(jid, String(deviceId)), record);
+  }
+
+  async removeSession(account: string, jid: string, deviceId: number): Promise<boolean> {
+    return this.#sessions.get(account)?.delete(key(jid, String(deviceId))) ?? false;
+  }
+
+  async getDevice(
+    account: string,
+    jid: string,
+    deviceId: number,
+  ): Promise<OmemoDevice | undefined> {
+    const device = this.#devices.get(account)?.get(key(jid, String(deviceId)));
+    return device && copyDevice(device);
+  }
+
+  async putDevice(account: string, device: OmemoDevice): Promise<void> {
+    ofAccount(this.#devices, account).set(
+      key(device.jid, String(device.deviceId)),
+      copyDevice(device),
+    );
+  }
+
+  async listDevices(account: string, jid?: string): Promise<OmemoDevice[]> {
+    return [...(this.#devices.get(account)?.values() ?? [])]
+      .filter((d) => jid === undefined || d.jid === jid)
+      .sort((a, b) => byCodePoint(a.jid, b.jid) || a.deviceId - b.deviceId)
+      .map(copyDevice);
+  }
+}
+
 /** A fresh, empty storage held in memory. */
 export function createMemoryStorage(): Storage {
   return {
     accounts: new MemoryAccountStore(),
     messages: new MemoryMessageStore(),
     outbox: new MemoryOutboxStore(),
+    omemo: new MemoryOmemoStore(),
     close: async () => {},
   };
 }

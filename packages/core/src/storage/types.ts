@@ -178,6 +178,93 @@ export interface Storage {
   readonly accounts: AccountStore;
   readonly messages: MessageStore;
   readonly outbox: OutboxStore;
+  /** OMEMO keys, sessions and trust decisions of this device. */
+  readonly omemo: OmemoStore;
   /** Releases the backend; the storage must not be used afterwards. */
   close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// OMEMO keys. Everything here stays on the device: the private parts are never sent anywhere.
+// Byte fields are Uint8Array copies; every record is keyed by the owning account's bare JID.
+
+/** This device's long-term OMEMO identity for one account. */
+export interface OmemoIdentity {
+  /** The OMEMO device id (1 .. 2^31-1), published in the device list. */
+  readonly deviceId: number;
+  /** The Signal registration id (1 .. 16380). */
+  readonly registrationId: number;
+  /** Curve25519 identity key pair; publicKey is 33 bytes (0x05 prefix), privateKey 32 bytes. */
+  readonly publicKey: Uint8Array;
+  readonly privateKey: Uint8Array;
+  readonly createdAt: number;
+}
+
+export interface OmemoPreKey {
+  readonly keyId: number;
+  readonly publicKey: Uint8Array;
+  readonly privateKey: Uint8Array;
+}
+
+export interface OmemoSignedPreKey extends OmemoPreKey {
+  readonly signature: Uint8Array;
+  readonly createdAt: number;
+}
+
+/**
+ * How far this device trusts another device's identity key:
+ * - 'blind': accepted on first use, not verified (the default, as in Conversations);
+ * - 'verified': the person compared fingerprints (QR code or by hand);
+ * - 'untrusted': the device's identity key changed since it was accepted; nothing is encrypted for
+ *   it until the person decides (trust or distrust);
+ * - 'distrusted': the person refused this key.
+ */
+export type OmemoTrust = 'blind' | 'verified' | 'untrusted' | 'distrusted';
+
+/** Another device (of a contact, or of this account) as this device knows it. */
+export interface OmemoDevice {
+  /** Bare JID of the device's owner. */
+  readonly jid: string;
+  readonly deviceId: number;
+  /** The identity key the trust decision is about (33 bytes), once known from a bundle or message. */
+  readonly identityKey?: Uint8Array;
+  readonly trust: OmemoTrust;
+  /** Whether the device is in its owner's current published device list. */
+  readonly active: boolean;
+  readonly firstSeen: number;
+  /** Last time a message from it decrypted, or it was (re)listed; stale devices stop getting keys. */
+  readonly lastSeen: number;
+}
+
+export interface OmemoStore {
+  getIdentity(account: string): Promise<OmemoIdentity | undefined>;
+  /** Inserts or replaces. */
+  putIdentity(account: string, identity: OmemoIdentity): Promise<void>;
+
+  getPreKey(account: string, keyId: number): Promise<OmemoPreKey | undefined>;
+  /** Inserts or replaces each. */
+  putPreKeys(account: string, preKeys: readonly OmemoPreKey[]): Promise<void>;
+  /** Returns whether there was such a key. */
+  removePreKey(account: string, keyId: number): Promise<boolean>;
+  /** All one-time prekeys, ordered by keyId. */
+  listPreKeys(account: string): Promise<OmemoPreKey[]>;
+
+  getSignedPreKey(account: string, keyId: number): Promise<OmemoSignedPreKey | undefined>;
+  /** Inserts or replaces. */
+  putSignedPreKey(account: string, signedPreKey: OmemoSignedPreKey): Promise<void>;
+  removeSignedPreKey(account: string, keyId: number): Promise<boolean>;
+  /** All signed prekeys, ordered by createdAt then keyId (the newest last). */
+  listSignedPreKeys(account: string): Promise<OmemoSignedPreKey[]>;
+
+  /** The serialized Signal session record with one remote device. */
+  getSession(account: string, jid: string, deviceId: number): Promise<string | undefined>;
+  /** Inserts or replaces. */
+  putSession(account: string, jid: string, deviceId: number, record: string): Promise<void>;
+  removeSession(account: string, jid: string, deviceId: number): Promise<boolean>;
+
+  getDevice(account: string, jid: string, deviceId: number): Promise<OmemoDevice | undefined>;
+  /** Inserts or replaces the device with this (jid, deviceId). */
+  putDevice(account: string, device: OmemoDevice): Promise<void>;
+  /** The account's known devices of `jid` (or of everyone), ordered by jid then deviceId. */
+  listDevices(account: string, jid?: string): Promise<OmemoDevice[]>;
 }

@@ -57,6 +57,19 @@ declare module '@xmpp/client' {
     jid: JID | null;
     options: { service: string; domain: string };
     iqCaller: IqCaller;
+    /** Answers IQs: the handler's element is the result payload, or an <error/> element. */
+    iqCallee: {
+      get(
+        ns: string,
+        name: string,
+        handler: (context: { stanza: Element; element: Element }) => Element | Promise<Element>,
+      ): void;
+      set(
+        ns: string,
+        name: string,
+        handler: (context: { stanza: Element; element: Element }) => Element | Promise<Element>,
+      ): void;
+    };
     reconnect: { stop(): void; start(): void; delay: number };
     streamManagement: {
       enabled: boolean;

@@ -1,0 +1,76 @@
+// One account on this device, wired: session -> contacts -> OMEMO -> chat. The CLI and the app both
+// start here, so the order that matters is written down once:
+// 1. contacts first: Messenger.start() announces presence, and requests from people already in the
+//    roster are approved as they come;
+// 2. OMEMO before chat: the device's keys and device list must be published before catch-up decrypts
+//    anything, and caps (with devicelist+notify) must be known before the first presence;
+// 3. the Messenger last; subscribers attached before start() also see the catch-up.
+import type { XmppSession } from './xmpp/session.ts';
+import { advertiseCapabilities } from './xmpp/caps.ts';
+import type { Storage } from './storage/types.ts';
+import { Contacts } from './contacts/index.ts';
+import { Messenger, type MessengerEvent } from './chat/messenger.ts';
+import { Omemo, type OmemoEvent, type OmemoOptions } from './omemo/omemo.ts';
+import { NS_CHATSTATES, NS_MARKERS, NS_RECEIPTS } from './chat/namespaces.ts';
+
+export interface StartClientOptions {
+  readonly session: XmppSession;
+  readonly storage: Storage;
+  /** OMEMO on (the default) or off; off is for tests and tools that speak to plain-text bots. */
+  readonly encryption?: boolean;
+  readonly omemo?: Omit<OmemoOptions, 'session' | 'store'>;
+  readonly onMessengerEvent?: (event: MessengerEvent) => void;
+  readonly onOmemoEvent?: (event: OmemoEvent) => void;
+  /** XEP-0115 identity type: 'phone', 'pc' or 'web'. */
+  readonly clientType?: string;
+}
+
+export interface HushClient {
+  readonly session: XmppSession;
+  readonly contacts: Contacts;
+  readonly messenger: Messenger;
+  /** Present when encryption is on. */
+  readonly omemo?: Omemo;
+  /** Stops listening; the session stays open (close it separately). */
+  close(): Promise<void>;
+}
+
+export async function startClient(options: StartClientOptions): Promise<HushClient> {
+  const { session, storage } = options;
+  const contacts = new Contacts({ session });
+  await contacts.start();
+  const encryption = options.encryption ?? true;
+  const omemo = encryption
+    ? new Omemo({ ...options.omemo, session, store: storage.omemo })
+    : undefined;
+  if (omemo && options.onOmemoEvent) omemo.subscribe(options.onOmemoEvent);
+  const caps = advertiseCapabilities(
+    session,
+    [NS_RECEIPTS, NS_MARKERS, NS_CHATSTATES, ...(omemo ? Omemo.features : [])],
+    { category: 'client', type: options.clientType ?? 'pc', name: 'Hush' },
+  );
+  await omemo?.start();
+  const messenger = new Messenger({
+    session,
+    storage,
+    presence: [caps],
+    ...(omemo ? { encryption: omemo } : {}),
+  });
+  if (options.onMessengerEvent) messenger.subscribe(options.onMessengerEvent);
+  await messenger.start();
+  // A new stream (not a resumed one) is a good moment to rotate keys that fell due while away.
+  const onOnline = () => void omemo?.maintain().catch(() => undefined);
+  session.client.on('online', onOnline);
+  return {
+    session,
+    contacts,
+    messenger,
+    ...(omemo ? { omemo } : {}),
+    async close() {
+      session.client.removeListener('online', onOnline);
+      omemo?.close();
+      contacts.close();
+      await messenger.close();
+    },
+  };
+}
