@@ -244,3 +244,71 @@ test('contacts, password change and account deletion through the CLI', async () 
     'and the profile no longer holds it',
   );
 });
+
+test('encryption by default: fingerprints, devices, verify, distrust and trust, and a contact without OMEMO refused', async () => {
+  const service = ['--service', server.websocketUrl];
+  for (const name of ['ivy', 'jon', 'kim']) {
+    await server.createAccount(name, `${name}-password`);
+    const plain = name === 'kim' ? ['--plain'] : [];
+    const login = await hush(
+      ['--profile', name, 'login', `${name}@localhost`, ...service, ...plain],
+      `${name}-password`,
+    );
+    assert.equal(login.code, 0, login.stderr);
+  }
+  const own = await hush(['--profile', 'jon', 'fingerprints', '--json']);
+  assert.equal(own.code, 0, own.stderr);
+  const jon = JSON.parse(own.stdout) as { deviceId: number; fingerprint: string; uri: string };
+  assert.match(jon.fingerprint, /^[0-9a-f]{64}$/);
+  assert.equal(jon.uri, `xmpp:jon@localhost?omemo-sid-${jon.deviceId}=${jon.fingerprint}`);
+  const human = await hush(['--profile', 'jon', 'fingerprints']);
+  assert.match(human.stdout, /^\d+ ([0-9a-f]{8} ){7}[0-9a-f]{8}\nxmpp:jon@localhost\?omemo-sid-/);
+
+  const sent = await hush(['--profile', 'ivy', 'send', 'jon@localhost', 'secret hello', '--json']);
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.equal((JSON.parse(sent.stdout) as { encrypted: boolean }).encrypted, true);
+  const history = await hush(['--profile', 'jon', 'history', 'ivy@localhost', '--json']);
+  const got = history.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { body: string; encrypted: boolean });
+  assert.deepEqual(
+    got.map((m) => [m.body, m.encrypted]),
+    [['secret hello', true]],
+  );
+
+  const devices = await hush(['--profile', 'ivy', 'fingerprints', 'jon@localhost', '--json']);
+  const listed = devices.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { deviceId: number; fingerprint: string; trust: string });
+  assert.deepEqual(
+    listed.map((d) => [d.deviceId, d.fingerprint, d.trust]),
+    [[jon.deviceId, jon.fingerprint, 'blind']],
+  );
+  const verified = await hush(['--profile', 'ivy', 'verify', jon.uri]);
+  assert.equal(verified.code, 0, verified.stderr);
+  assert.match(verified.stdout, / verified/);
+  const ownDevices = await hush(['--profile', 'ivy', 'devices', '--json']);
+  assert.equal(
+    (JSON.parse(ownDevices.stdout.trim().split('\n')[0] ?? '{}') as { current: boolean }).current,
+    true,
+  );
+
+  const distrusted = await hush(['--profile', 'ivy', 'distrust', 'jon@localhost', jon.fingerprint]);
+  assert.equal(distrusted.code, 0, distrusted.stderr);
+  const refused = await hush(['--profile', 'ivy', 'send', 'jon@localhost', 'not for you']);
+  assert.equal(refused.code, 7);
+  assert.match(refused.stderr, /NoTrustedDevice/);
+  const trusted = await hush(['--profile', 'ivy', 'trust', 'jon@localhost', jon.fingerprint]);
+  assert.equal(trusted.code, 0, trusted.stderr);
+  const again = await hush(['--profile', 'ivy', 'send', 'jon@localhost', 'trusted again']);
+  assert.equal(again.code, 0, again.stderr);
+
+  // kim logged in with --plain: no OMEMO device, so nothing goes out in the clear.
+  const plain = await hush(['--profile', 'ivy', 'send', 'kim@localhost', 'would leak']);
+  assert.equal(plain.code, 7);
+  assert.match(plain.stderr, /NoOmemoDevice/);
+  const unknown = await hush(['--profile', 'ivy', 'trust', 'jon@localhost', 'ab'.repeat(32)]);
+  assert.equal(unknown.code, 7);
+});

@@ -16,7 +16,9 @@ import {
   registerAccount,
   splitJid,
   HushError,
+  formatFingerprint,
   type HushErrorCode,
+  type OmemoDeviceInfo,
   type StoredMessage,
 } from '@hush/core';
 import { connectProfile, openProfile, type Profile } from './profile.ts';
@@ -47,6 +49,14 @@ Messages
   listen [--json]                                print messages as they come (one JSON object a line
                                                  with --json) until Ctrl-C
   history <user@domain> [--limit N]              the conversation, oldest first
+Encryption (OMEMO, on by default; --plain sends and reads without it, for plain-text bots only)
+  fingerprints [user@domain]                     this device's fingerprint and verification URI, or
+                                                 the fingerprints of someone's devices
+  devices                                        this account's devices
+  trust <user@domain> <fingerprint>              trust a device (also after its key changed)
+  distrust <user@domain> <fingerprint>           stop encrypting for a device
+  verify <xmpp:...?omemo-sid-N=FINGERPRINT>      mark the devices a scanned code names verified
+  verify <user@domain> <fingerprint>             mark one device verified after comparing by hand
 
 The password is read from HUSH_PASSWORD, or else as one line from standard input.
 --profile: a folder of its own below HUSH_HOME (default ~/.local/state/hush) per account (default
@@ -68,6 +78,9 @@ const EXIT: Partial<Record<HushErrorCode, number>> = {
   InvalidPassword: 4,
   NoAccount: 6,
   SendFailed: 7,
+  NoOmemoDevice: 7,
+  NoTrustedDevice: 7,
+  UntrustedIdentity: 7,
 };
 
 async function readPassword(io: Io): Promise<string> {
@@ -106,7 +119,7 @@ function jsonMessage(message: StoredMessage): string {
   });
 }
 
-type Values = { service?: string; json?: boolean; limit?: string };
+type Values = { service?: string; json?: boolean; limit?: string; plain?: boolean };
 
 async function run(
   command: string,
@@ -137,6 +150,8 @@ async function run(
         resource: 'hush-cli',
       });
       await session.close();
+      // This device's OMEMO keys are made and published now, so people can write to it at once.
+      if (!values.plain) await (await connectProfile(state)).close();
       io.stdout(`Account ${username}@${domain} created.`);
       return 0;
     }
@@ -152,15 +167,17 @@ async function run(
         password,
         resource: 'hush-cli',
       });
-      io.stdout(`Logged in as ${session.jid}.`);
       await session.close();
+      if (!values.plain) await (await connectProfile(state)).close();
+      io.stdout(`Logged in as ${session.jid}.`);
       return 0;
     }
     case 'send/2': {
       const [to = '', text = ''] = args;
       splitJid(bareJid(to));
       const state = await profile();
-      const { session, messenger } = await connectProfile(state);
+      const client = await connectProfile(state, { plain: values.plain === true });
+      const { messenger } = client;
       try {
         const message = await messenger.sendText(to, text);
         // Done when the server acknowledged it; an unacknowledged message stays in the outbox and
@@ -171,7 +188,7 @@ async function run(
           if (current?.state === 'failed')
             throw new HushError(
               'SendFailed',
-              current.failure?.message ?? 'The message could not be sent.',
+              `${current.failure?.message ?? 'The message could not be sent.'}${current.failure ? ` [${current.failure.code}]` : ''}`,
             );
           if (current && current.state !== 'pending') break;
           if (Date.now() > deadline)
@@ -190,25 +207,40 @@ async function run(
         );
         return 0;
       } finally {
-        await messenger.close();
-        await session.close();
+        await client.close();
       }
     }
     case 'listen/0': {
       const state = await profile();
-      const { session, messenger } = await connectProfile(state, (event) => {
-        if (event.type === 'message' && event.message.direction === 'in') {
-          io.stdout(values.json ? jsonMessage(event.message) : formatMessage(event.message));
-        } else if (event.type === 'error') {
-          io.stderr(`hush: ${event.error.message} (${event.error.code})`);
-        }
+      const client = await connectProfile(state, {
+        plain: values.plain === true,
+        onEvent: (event) => {
+          if (event.type === 'message' && event.message.direction === 'in') {
+            io.stdout(values.json ? jsonMessage(event.message) : formatMessage(event.message));
+          } else if (event.type === 'error') {
+            io.stderr(`hush: ${event.error.message} (${event.error.code})`);
+          }
+        },
+        onOmemoEvent: (event) => {
+          if (event.type === 'identity-changed')
+            io.stderr(
+              `hush: device ${event.deviceId} of ${event.jid} has a new key; it gets nothing until you trust it (hush fingerprints ${event.jid}).`,
+            );
+        },
       });
-      if (values.json) io.stdout(JSON.stringify({ type: 'ready', jid: session.jid }));
+      const { session } = client;
+      if (values.json)
+        io.stdout(
+          JSON.stringify({
+            type: 'ready',
+            jid: session.jid,
+            ...(client.omemo ? { deviceId: client.omemo.deviceId } : {}),
+          }),
+        );
       else io.stderr(`Listening as ${session.jid}; Ctrl-C stops.`);
       await (io.interrupted ??
         new Promise<void>((resolve) => process.once('SIGINT', () => resolve())));
-      await messenger.close();
-      await session.close();
+      await client.close();
       return 0;
     }
     case 'history/1': {
@@ -223,9 +255,7 @@ async function run(
       const account = await state.account();
       // Catch up first so the history includes what arrived while no hush command ran.
       try {
-        const { session, messenger } = await connectProfile(state);
-        await messenger.close();
-        await session.close();
+        await (await connectProfile(state, { plain: values.plain === true })).close();
       } catch (error) {
         if (!isHushError(error) || EXIT[error.code] !== 5) throw error;
         io.stderr(`hush: offline (${error.message}); showing what is stored here.`);
@@ -238,7 +268,8 @@ async function run(
     case 'account/1': {
       const state = await profile();
       const account = await state.account();
-      const { session, messenger } = await connectProfile(state);
+      const client = await connectProfile(state, { plain: true });
+      const { session, messenger } = client;
       try {
         if (args[0] === 'password') {
           const password = await readPassword(io);
@@ -258,13 +289,14 @@ async function run(
         }
         return -1;
       } finally {
-        await messenger.close();
-        await session.close();
+        await client.close();
       }
     }
     default:
       if (command === 'contacts' && args.length >= 1)
         return contactsCommand(args, values, profile, io);
+      if (['fingerprints', 'devices', 'trust', 'distrust', 'verify'].includes(command))
+        return trustCommand(command, args, values, profile, io);
       return -1;
   }
 }
@@ -280,7 +312,8 @@ async function contactsCommand(
   if ((action === 'list') !== (args.length === 1) || args.length > (action === 'add' ? 3 : 2))
     return -1;
   const state = await profile();
-  const { session, messenger, contacts } = await connectProfile(state);
+  const client = await connectProfile(state, { plain: values.plain === true });
+  const { contacts } = client;
   try {
     switch (action) {
       case 'list': {
@@ -323,9 +356,76 @@ async function contactsCommand(
         return 0;
     }
   } finally {
-    contacts.close();
-    await messenger.close();
-    await session.close();
+    await client.close();
+  }
+}
+
+function deviceLine(device: OmemoDeviceInfo): string {
+  const notes = [
+    device.current ? 'this device' : undefined,
+    device.active ? undefined : 'not listed',
+    device.stale ? 'stale' : undefined,
+  ].filter(Boolean);
+  const fingerprint = device.fingerprint
+    ? formatFingerprint(device.fingerprint)
+    : '(key not seen yet)';
+  return `${device.deviceId} ${fingerprint} ${device.trust}${notes.length ? ` (${notes.join(', ')})` : ''}`;
+}
+
+async function trustCommand(
+  command: string,
+  args: string[],
+  values: Values,
+  profile: () => Promise<Profile>,
+  io: Io,
+): Promise<number> {
+  const shapes: Record<string, number[]> = {
+    fingerprints: [0, 1],
+    devices: [0],
+    trust: [2],
+    distrust: [2],
+    verify: [1, 2],
+  };
+  if (!shapes[command]?.includes(args.length)) return -1;
+  const state = await profile();
+  const client = await connectProfile(state);
+  const omemo = client.omemo;
+  const print = (devices: OmemoDeviceInfo[]) => {
+    for (const device of devices)
+      io.stdout(values.json ? JSON.stringify({ type: 'device', ...device }) : deviceLine(device));
+  };
+  try {
+    if (!omemo) return -1;
+    const [first = '', second = ''] = args;
+    switch (command) {
+      case 'fingerprints':
+        if (args.length === 0) {
+          const fingerprint = await omemo.fingerprint();
+          const uri = await omemo.verificationUri();
+          if (values.json)
+            io.stdout(
+              JSON.stringify({ type: 'fingerprint', deviceId: omemo.deviceId, fingerprint, uri }),
+            );
+          else io.stdout(`${omemo.deviceId} ${formatFingerprint(fingerprint)}\n${uri}`);
+        } else print(await omemo.devices(bareJid(first)));
+        return 0;
+      case 'devices':
+        print(await omemo.devices());
+        return 0;
+      case 'trust':
+        print([await omemo.trust(first, second)]);
+        return 0;
+      case 'distrust':
+        print([await omemo.distrust(first, second)]);
+        return 0;
+      default:
+        print(
+          args.length === 1 ? await omemo.verifyUri(first) : [await omemo.verify(first, second)],
+        );
+        return 0;
+    }
+  } finally {
+    await client.close();
   }
 }
 
@@ -340,6 +440,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         profile: { type: 'string', default: 'default' },
         json: { type: 'boolean' },
         limit: { type: 'string' },
+        plain: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -1,19 +1,20 @@
 // A CLI profile: one account's state in its own folder (mode 0700): a SQLite file (mode 0600) holding
-// the account with its password, the messages and the outbox. `--profile NAME` picks the folder
+// the account with its password, the messages, the outbox and this device's OMEMO keys (which never
+// leave it). `--profile NAME` picks the folder
 // below HUSH_HOME (default ~/.local/state/hush), so several accounts can run side by side.
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStorage } from '@hush/storage-node';
 import {
-  Contacts,
   HushError,
-  Messenger,
   openSession,
+  startClient,
+  type HushClient,
   type MessengerEvent,
+  type OmemoEvent,
   type Storage,
   type StoredAccount,
-  type XmppSession,
 } from '@hush/core';
 
 export interface Profile {
@@ -49,11 +50,18 @@ export async function openProfile(
   };
 }
 
-/** Connects the profile's account and starts its Messenger (archive catch-up, outbox resend). */
+/**
+ * Connects the profile's account: contacts, OMEMO (unless `plain`), then the Messenger with its
+ * archive catch-up and outbox resend.
+ */
 export async function connectProfile(
   profile: Profile,
-  onEvent?: (event: MessengerEvent) => void,
-): Promise<{ session: XmppSession; messenger: Messenger; contacts: Contacts }> {
+  options: {
+    onEvent?: (event: MessengerEvent) => void;
+    onOmemoEvent?: (event: OmemoEvent) => void;
+    plain?: boolean;
+  } = {},
+): Promise<HushClient & { close(): Promise<void> }> {
   const account = await profile.account();
   if (account.password === undefined)
     throw new HushError('WrongPassword', 'No password stored: run hush login again.');
@@ -63,13 +71,24 @@ export async function connectProfile(
     password: account.password,
     resource: account.resource,
   });
-  // Contacts first: Messenger.start() announces presence, and requests from contacts already in the
-  // roster are then approved as they come.
-  const contacts = new Contacts({ session });
-  await contacts.start();
-  const messenger = new Messenger({ session, storage: profile.storage });
-  // Subscribed before start(), so messages from the archive catch-up are seen too.
-  if (onEvent) messenger.subscribe(onEvent);
-  await messenger.start();
-  return { session, messenger, contacts };
+  try {
+    const client = await startClient({
+      session,
+      storage: profile.storage,
+      encryption: !options.plain,
+      clientType: 'pc',
+      ...(options.onEvent ? { onMessengerEvent: options.onEvent } : {}),
+      ...(options.onOmemoEvent ? { onOmemoEvent: options.onOmemoEvent } : {}),
+    });
+    return {
+      ...client,
+      async close() {
+        await client.close();
+        await session.close();
+      },
+    };
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
 }

@@ -5,3 +5,4 @@ export type { TcpProxy } from './proxy.ts';
 export { freePorts, waitForPort } from './ports.ts';
 export { trustCertificateAuthority } from './tls.ts';
 export { repoRoot } from './paths.ts';
+export { startOmemoPeer, type OmemoPeer, type OmemoPeerEvent } from './omemo-peer.ts';

@@ -75,6 +75,10 @@ export type DecryptResult =
   | { readonly encrypted: true; readonly error: HushError }
   /**
    * Nothing to show: a key-transport message (it only builds or repairs a session), a copy of a
-   * message this device already decrypted, or this device's own message echoed back.
+   * message this device already decrypted, this device's own message echoed back, or history from
+   * before this device existed (never encrypted for it).
    */
-  | { readonly encrypted: true; readonly ignore: 'key-transport' | 'duplicate' | 'own-echo' };
+  | {
+      readonly encrypted: true;
+      readonly ignore: 'key-transport' | 'duplicate' | 'own-echo' | 'before-device';
+    };

@@ -128,6 +128,7 @@ export class Omemo implements EncryptionHook {
   /** Key maintenance and bundle publishing run one at a time. */
   #keyWork: Promise<void> = Promise.resolve();
   #deviceId = 0;
+  #createdAt = 0;
 
   constructor(options: OmemoOptions) {
     this.#randomBytes = resolveRandomBytes(options.randomBytes);
@@ -170,6 +171,7 @@ export class Omemo implements EncryptionHook {
       this.#now(),
     );
     this.#deviceId = identity.deviceId;
+    this.#createdAt = identity.createdAt;
     this.#unsubscribe.push(
       onDeviceListUpdate(this.#session, (update) => {
         void this.#applyDeviceList(update).catch((error: unknown) => this.#report(error));
@@ -222,6 +224,12 @@ export class Omemo implements EncryptionHook {
     }
     const key = encrypted.keys.find((candidate) => candidate.rid === this.#deviceId);
     if (!key) {
+      // A session-building message for the sender's other devices (python-omemo sends one to the
+      // whole account after each PreKey message), or archive history older than this device.
+      if (!encrypted.payload) return { encrypted: true, ignore: 'key-transport' };
+      if (message.timestamp !== undefined && message.timestamp < this.#createdAt) {
+        return { encrypted: true, ignore: 'before-device' };
+      }
       return {
         encrypted: true,
         error: new HushError(

@@ -1,0 +1,146 @@
+// OMEMO with an independent implementation: a peer on Debian's python-omemo, oldmemo and slixmpp
+// (packages/test-utils/python), against a real Prosody. The first message in each direction is a
+// PreKey message: Hush opens a session with one python account, another python account opens one
+// with Hush.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startOmemoPeer,
+  startProsody,
+  trustCertificateAuthority,
+  type OmemoPeer,
+  type OmemoPeerEvent,
+  type ProsodyServer,
+} from '@hush/test-utils';
+import type { Element } from '@xmpp/xml';
+import { openSession } from '../xmpp/session.ts';
+import { createMemoryStorage } from '../storage/memory.ts';
+import type { Storage } from '../storage/types.ts';
+import { startClient, type HushClient } from '../client.ts';
+import { NS_OMEMO_LEGACY } from './bundle.ts';
+
+const PASSWORD = 'interop-password';
+let server: ProsodyServer;
+let work: string;
+const clients: HushClient[] = [];
+const peers: OmemoPeer[] = [];
+
+before(async () => {
+  server = await startProsody();
+  trustCertificateAuthority(server.caCert);
+  work = await mkdtemp(join(tmpdir(), 'hush-interop-'));
+  for (const name of ['hush', 'py1', 'py2']) await server.createAccount(name, PASSWORD);
+});
+after(async () => {
+  await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
+  await Promise.all(peers.map((peer) => peer.stop()));
+  await server?.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function hush(
+  name: string,
+): Promise<{ client: HushClient; storage: Storage; raw: Element[] }> {
+  const storage = createMemoryStorage();
+  const session = await openSession({
+    service: server.websocketUrl,
+    jid: `${name}@localhost`,
+    password: PASSWORD,
+  });
+  const raw: Element[] = [];
+  session.onStanza((stanza) => raw.push(stanza));
+  const client = await startClient({ session, storage });
+  clients.push(client);
+  return { client, storage, raw };
+}
+
+async function python(name: string): Promise<OmemoPeer> {
+  const peer = await startOmemoPeer({
+    jid: `${name}@localhost`,
+    password: PASSWORD,
+    host: '127.0.0.1',
+    port: server.ports.c2s,
+    caFile: server.caFile,
+    dir: join(work, name),
+    logFile: join(work, `${name}.log`),
+  });
+  peers.push(peer);
+  return peer;
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const isMessage = (body: string) => (event: OmemoPeerEvent) =>
+  event.event === 'message' && event.body === body;
+
+test('Hush and python-omemo: messages both ways, the first in each direction a PreKey message', async () => {
+  const me = await hush('hush');
+  const py1 = await python('py1');
+  const py2 = await python('py2');
+  const everything = async () =>
+    (
+      await Promise.all(
+        ['py1@localhost', 'py2@localhost'].map((peer) =>
+          me.storage.messages.history('hush@localhost', peer, { limit: 100 }),
+        ),
+      )
+    ).flat();
+  const received = (body: string) =>
+    until(async () => (await everything()).find((m) => m.body === body), `hush to have "${body}"`);
+
+  // Hush opens the session with py1.
+  await me.client.messenger.sendText('py1@localhost', 'hello from hush ✓');
+  const first = await py1.next(isMessage('hello from hush ✓'));
+  assert.ok(first.event === 'message' && first.encrypted && first.prekey, 'a PreKey message');
+  assert.equal(first.event === 'message' && first.senderDevice, me.client.omemo?.deviceId);
+  await py1.send('hush@localhost', 'hello back from python');
+  const back = await received('hello back from python');
+  assert.equal(back.encrypted, true);
+  assert.equal(back.state, 'received');
+  await me.client.messenger.sendText('py1@localhost', 'second from hush');
+  const second = await py1.next(isMessage('second from hush'));
+  assert.ok(second.event === 'message' && !second.prekey, 'then a normal message');
+
+  // py2 opens the session with Hush: its first message is a PreKey message Hush decrypts.
+  await py2.send('hush@localhost', 'python speaks first');
+  const fromPy2 = await received('python speaks first');
+  assert.equal(fromPy2.encrypted, true);
+  const stanza = me.raw.find(
+    (s) =>
+      s.getChild('encrypted', NS_OMEMO_LEGACY)?.getChild('header')?.attrs.sid ===
+      String(py2.deviceId),
+  );
+  const key = stanza
+    ?.getChild('encrypted', NS_OMEMO_LEGACY)
+    ?.getChild('header')
+    ?.getChildren('key')
+    .find((k) => k.attrs.rid === String(me.client.omemo?.deviceId));
+  assert.equal(key?.attrs.prekey, 'true');
+  await me.client.messenger.sendText('py2@localhost', 'hush answers');
+  const answer = await py2.next(isMessage('hush answers'));
+  assert.ok(answer.event === 'message' && answer.encrypted);
+
+  // Python's session-completing key-transport messages are not shown, and nothing is undecryptable.
+  const all = await everything();
+  assert.ok(
+    all.every((m) => m.state !== 'undecryptable'),
+    JSON.stringify(all),
+  );
+  assert.ok(all.every((m) => m.body !== ''));
+  assert.ok(!py1.events.some((e) => e.event === 'undecryptable'));
+  assert.ok(!py2.events.some((e) => e.event === 'undecryptable'));
+  // The fingerprints both sides show are the same.
+  const seen = await me.client.omemo?.devices('py1@localhost');
+  assert.equal(seen?.find((d) => d.deviceId === py1.deviceId)?.fingerprint, py1.fingerprint);
+});
