@@ -115,3 +115,4 @@ console.log('| measurement | result |\n| --- | --- |');
 for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
 await import('./login.ts').then((login) => login.printLoginRows());
 await import('./messaging.ts').then((messaging) => messaging.printMessagingRows());
+await import('./omemo.ts').then((omemo) => omemo.printOmemoRows());

@@ -123,6 +123,9 @@ export class Omemo implements EncryptionHook {
   readonly #repairIntervalMs: number;
   readonly #listFetchedAt = new Map<string, number>();
   readonly #lastRepair = new Map<string, number>();
+  readonly #seenWritten = new Map<string, number>();
+  /** Devices this object has encrypted for: their session exists, no need to load it to check. */
+  readonly #openSessions = new Set<string>();
   readonly #listeners = new Set<(event: OmemoEvent) => void>();
   readonly #unsubscribe: (() => void)[] = [];
   /** Key maintenance and bundle publishing run one at a time. */
@@ -521,8 +524,20 @@ export class Omemo implements EncryptionHook {
         try {
           const address = new SignalProtocolAddress(target.jid, target.deviceId);
           const cipher = new SessionCipher(this.#signal, address);
-          if (!(await cipher.hasOpenSession())) await this.#buildSession(target);
-          const sealed = await cipher.encrypt(toArrayBuffer(keyMaterial));
+          const name = address.toString();
+          let sealed;
+          try {
+            if (!this.#openSessions.has(name) && !(await cipher.hasOpenSession())) {
+              await this.#buildSession(target);
+            }
+            sealed = await cipher.encrypt(toArrayBuffer(keyMaterial));
+          } catch (error) {
+            // The session this object remembered is gone from the store: check and build again.
+            if (!this.#openSessions.delete(name)) throw error;
+            if (!(await cipher.hasOpenSession())) await this.#buildSession(target);
+            sealed = await cipher.encrypt(toArrayBuffer(keyMaterial));
+          }
+          this.#openSessions.add(name);
           if (sealed.body === undefined) return;
           keys.push({
             jid: target.jid,
@@ -601,10 +616,14 @@ export class Omemo implements EncryptionHook {
   }
 
   async #seen(jid: string, deviceId: number): Promise<void> {
-    const known = await this.#store.getDevice(this.account, jid, deviceId);
+    const key = `${jid}/${deviceId}`;
     const now = this.#now();
+    // lastSeen only decides staleness (days), so one write an hour per device is enough.
+    if (now - (this.#seenWritten.get(key) ?? -Infinity) < 60 * 60 * 1000) return;
+    const known = await this.#store.getDevice(this.account, jid, deviceId);
     if (known) {
       await this.#store.putDevice(this.account, { ...known, lastSeen: now });
+      this.#seenWritten.set(key, now);
     }
   }
 
