@@ -3,7 +3,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -311,4 +313,100 @@ test('encryption by default: fingerprints, devices, verify, distrust and trust, 
   assert.match(plain.stderr, /NoOmemoDevice/);
   const unknown = await hush(['--profile', 'ivy', 'trust', 'jon@localhost', 'ab'.repeat(32)]);
   assert.equal(unknown.code, 7);
+});
+
+test('send-file and send-voice: the listener downloads, decrypts and reports kind, type, duration and sha256; an over-long recording is refused', async () => {
+  const service = ['--service', server.websocketUrl];
+  for (const name of ['lea', 'max']) {
+    await server.createAccount(name, `${name}-password`);
+    const login = await hush(
+      ['--profile', name, 'login', `${name}@localhost`, ...service],
+      `${name}-password`,
+    );
+    assert.equal(login.code, 0, login.stderr);
+  }
+  const voicePath = join(home, 'voice.ogg');
+  await promisify(execFile)('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=300:duration=2.5',
+    '-c:a',
+    'libopus',
+    voicePath,
+  ]);
+  const longPath = join(home, 'long.m4a');
+  await promisify(execFile)('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=300:duration=302',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '8k',
+    longPath,
+  ]);
+  const docPath = join(home, 'notes.bin');
+  await writeFile(docPath, randomBytes(50_000));
+  const sha = async (path: string) =>
+    createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
+
+  const filesDir = join(home, 'max-files');
+  const listener = spawn(
+    process.execPath,
+    [
+      '--disable-warning=ExperimentalWarning',
+      bin,
+      '--profile',
+      'max',
+      'listen',
+      '--json',
+      '--files',
+      filesDir,
+    ],
+    { env: env() },
+  );
+  const events: Record<string, unknown>[] = [];
+  createInterface({ input: listener.stdout }).on('line', (line) =>
+    events.push(JSON.parse(line) as Record<string, unknown>),
+  );
+  const seen = async (predicate: (event: Record<string, unknown>) => boolean) => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const found = events.find(predicate);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`not seen; got ${JSON.stringify(events)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  try {
+    await seen((event) => event.type === 'ready');
+    const voice = await hush(['--profile', 'lea', 'send-voice', 'max@localhost', voicePath]);
+    assert.equal(voice.code, 0, voice.stderr);
+    const gotVoice = await seen((event) => event.type === 'file' && event.kind === 'voice');
+    assert.equal(gotVoice.sha256, await sha(voicePath));
+    assert.equal(gotVoice.mimeType, 'audio/ogg; codecs=opus');
+    assert.ok(Math.abs(Number(gotVoice.durationMs) - 2500) <= 50, String(gotVoice.durationMs));
+    assert.equal(await sha(String(gotVoice.path)), await sha(voicePath));
+
+    const doc = await hush(['--profile', 'lea', 'send-file', 'max@localhost', docPath]);
+    assert.equal(doc.code, 0, doc.stderr);
+    const gotDoc = await seen((event) => event.type === 'file' && event.kind === 'file');
+    assert.equal(gotDoc.sha256, await sha(docPath));
+
+    const long = await hush(['--profile', 'lea', 'send-voice', 'max@localhost', longPath]);
+    assert.equal(long.code, 4);
+    assert.match(long.stderr, /VoiceTooLong/);
+  } finally {
+    listener.kill('SIGINT');
+  }
 });

@@ -4,6 +4,9 @@
 //   5 server unreachable, certificate not trusted or no answer · 6 no account in the profile
 //   7 a message could not be sent
 import { parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import {
@@ -17,11 +20,14 @@ import {
   splitJid,
   HushError,
   formatFingerprint,
+  checkVoiceLimits,
+  downloadFile,
+  inspectFile,
   type HushErrorCode,
   type OmemoDeviceInfo,
   type StoredMessage,
 } from '@hush/core';
-import { connectProfile, openProfile, type Profile } from './profile.ts';
+import { connectProfile, openProfile, type Profile, type ProfileClient } from './profile.ts';
 
 export interface Io {
   stdout(line: string): void;
@@ -49,6 +55,12 @@ Messages
   listen [--json]                                print messages as they come (one JSON object a line
                                                  with --json) until Ctrl-C
   history <user@domain> [--limit N]              the conversation, oldest first
+Files and voice messages (encrypted, XEP-0454; at most 10 MB, voice at most 5 minutes)
+  send-file <user@domain> <path>                 encrypt, upload and send a file
+  send-voice <user@domain> <audio file>          the same for a recording (M4A/AAC, Ogg, WebM or
+                                                 MP4 with Opus); its length is checked first
+  listen [--files DIR]                           also downloads, decrypts and checks incoming files
+                                                 into DIR (default: the profile's files folder)
 Encryption (OMEMO, on by default; --plain sends and reads without it, for plain-text bots only)
   fingerprints [user@domain]                     this device's fingerprint and verification URI, or
                                                  the fingerprints of someone's devices
@@ -81,6 +93,12 @@ const EXIT: Partial<Record<HushErrorCode, number>> = {
   NoOmemoDevice: 7,
   NoTrustedDevice: 7,
   UntrustedIdentity: 7,
+  FileTooLarge: 4,
+  VoiceTooLong: 4,
+  QuotaExceeded: 4,
+  UnsupportedContent: 4,
+  UploadFailed: 7,
+  UploadUnavailable: 7,
 };
 
 async function readPassword(io: Io): Promise<string> {
@@ -119,7 +137,101 @@ function jsonMessage(message: StoredMessage): string {
   });
 }
 
-type Values = { service?: string; json?: boolean; limit?: string; plain?: boolean };
+type Values = {
+  service?: string;
+  json?: boolean;
+  limit?: string;
+  plain?: boolean;
+  files?: string;
+};
+
+/** Waits until the server has the message (it leaves the outbox) or it failed. */
+async function untilSent(state: Profile, message: StoredMessage): Promise<StoredMessage> {
+  // An unacknowledged message stays in the outbox and goes out with the next command that connects.
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const current = await state.storage.messages.get(message.account, message.id);
+    if (current?.state === 'failed')
+      throw new HushError(
+        'SendFailed',
+        `${current.failure?.message ?? 'The message could not be sent.'}${current.failure ? ` [${current.failure.code}]` : ''}`,
+      );
+    if (current && current.state !== 'pending') return current;
+    if (Date.now() > deadline)
+      throw new HushError(
+        'Timeout',
+        'The server did not confirm the message; it stays queued and is sent next time.',
+      );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Sends the files an earlier command could not finish (a cut upload, a crash). */
+async function resumeUploads(client: ProfileClient, io: Io): Promise<void> {
+  const { sent, failed } = await client.files.resume();
+  for (const message of sent)
+    io.stderr(`hush: sent a file left over from before to ${message.peer}.`);
+  for (const { error } of failed)
+    io.stderr(`hush: a file waiting to be sent failed again: ${error.message} (${error.code})`);
+}
+
+/** The link of a file message: a body that is exactly one aesgcm:// or https:// URL. */
+function fileLink(body: string): string | undefined {
+  const text = body.trim();
+  return /^(aesgcm|https):\/\/\S+$/i.test(text) ? text : undefined;
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'audio/mp4': 'm4a',
+  'audio/ogg': 'ogg',
+  'audio/webm': 'webm',
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'application/pdf': 'pdf',
+};
+
+async function receiveFile(
+  link: string,
+  from: string,
+  dir: string,
+  values: Values,
+  io: Io,
+): Promise<void> {
+  try {
+    const { bytes, encrypted } = await downloadFile(link);
+    const info = inspectFile(bytes);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const extension = EXTENSIONS[info.mimeType.split(';')[0] ?? ''] ?? 'bin';
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, `${sha256.slice(0, 16)}.${extension}`);
+    await writeFile(path, bytes, { mode: 0o600 });
+    const report = {
+      type: 'file',
+      from,
+      kind: info.kind,
+      mimeType: info.mimeType,
+      ...(info.audio ? { durationMs: info.audio.durationMs } : {}),
+      size: bytes.length,
+      sha256,
+      encrypted,
+      path,
+    };
+    io.stdout(
+      values.json
+        ? JSON.stringify(report)
+        : `  ${info.kind} ${info.mimeType}${info.audio ? ` ${(info.audio.durationMs / 1000).toFixed(1)} s` : ''}, ${bytes.length} bytes, sha256 ${sha256} -> ${path}`,
+    );
+  } catch (error) {
+    const failure = isHushError(error) ? error : new HushError('DownloadFailed', String(error));
+    io.stdout(
+      values.json
+        ? JSON.stringify({ type: 'file-error', from, code: failure.code, message: failure.message })
+        : `  the file could not be fetched: ${failure.message} (${failure.code})`,
+    );
+  }
+}
 
 async function run(
   command: string,
@@ -172,38 +284,27 @@ async function run(
       io.stdout(`Logged in as ${session.jid}.`);
       return 0;
     }
-    case 'send/2': {
-      const [to = '', text = ''] = args;
-      splitJid(bareJid(to));
+    case 'send/2':
+    case 'send-file/2':
+    case 'send-voice/2': {
+      const [to = '', what = ''] = args;
+      const peer = bareJid(to);
+      splitJid(peer);
+      const file = command === 'send' ? undefined : new Uint8Array(await readFile(what));
+      // A voice message is checked before anything is uploaded: its length, size and format.
+      if (command === 'send-voice' && file) checkVoiceLimits(file);
       const state = await profile();
       const client = await connectProfile(state, { plain: values.plain === true });
-      const { messenger } = client;
       try {
-        const message = await messenger.sendText(to, text);
-        // Done when the server acknowledged it; an unacknowledged message stays in the outbox and
-        // goes out with the next command that connects.
-        const deadline = Date.now() + 15_000;
-        for (;;) {
-          const current = await state.storage.messages.get(message.account, message.id);
-          if (current?.state === 'failed')
-            throw new HushError(
-              'SendFailed',
-              `${current.failure?.message ?? 'The message could not be sent.'}${current.failure ? ` [${current.failure.code}]` : ''}`,
-            );
-          if (current && current.state !== 'pending') break;
-          if (Date.now() > deadline)
-            throw new HushError(
-              'Timeout',
-              'The server did not confirm the message; it stays queued and is sent next time.',
-            );
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
+        await resumeUploads(client, io);
+        const message = file
+          ? await client.files.send(peer, file)
+          : await client.messenger.sendText(peer, what);
+        const current = await untilSent(state, message);
         io.stdout(
           values.json
-            ? jsonMessage(
-                (await state.storage.messages.get(message.account, message.id)) ?? message,
-              )
-            : `Sent to ${bareJid(to)}.`,
+            ? jsonMessage(current)
+            : `Sent ${command === 'send' ? '' : command === 'send-voice' ? 'a voice message ' : 'a file '}to ${peer}.`,
         );
         return 0;
       } finally {
@@ -212,11 +313,18 @@ async function run(
     }
     case 'listen/0': {
       const state = await profile();
+      const filesDir = values.files ?? join(state.dir, 'files');
+      let downloads = Promise.resolve();
       const client = await connectProfile(state, {
         plain: values.plain === true,
         onEvent: (event) => {
           if (event.type === 'message' && event.message.direction === 'in') {
             io.stdout(values.json ? jsonMessage(event.message) : formatMessage(event.message));
+            const link = fileLink(event.message.body);
+            if (link && event.message.state === 'received') {
+              const from = event.message.peer;
+              downloads = downloads.then(() => receiveFile(link, from, filesDir, values, io));
+            }
           } else if (event.type === 'error') {
             io.stderr(`hush: ${event.error.message} (${event.error.code})`);
           }
@@ -238,8 +346,10 @@ async function run(
           }),
         );
       else io.stderr(`Listening as ${session.jid}; Ctrl-C stops.`);
+      await resumeUploads(client, io);
       await (io.interrupted ??
         new Promise<void>((resolve) => process.once('SIGINT', () => resolve())));
+      await downloads;
       await client.close();
       return 0;
     }
@@ -441,6 +551,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         json: { type: 'boolean' },
         limit: { type: 'string' },
         plain: { type: 'boolean' },
+        files: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStorage } from '@hush/storage-node';
 import {
+  FileSender,
   HushError,
   openSession,
   startClient,
@@ -50,6 +51,9 @@ export async function openProfile(
   };
 }
 
+/** A connected account; close() also closes the session. */
+export type ProfileClient = HushClient & { readonly files: FileSender; close(): Promise<void> };
+
 /**
  * Connects the profile's account: contacts, OMEMO (unless `plain`), then the Messenger with its
  * archive catch-up and outbox resend.
@@ -61,7 +65,7 @@ export async function connectProfile(
     onOmemoEvent?: (event: OmemoEvent) => void;
     plain?: boolean;
   } = {},
-): Promise<HushClient & { close(): Promise<void> }> {
+): Promise<ProfileClient> {
   const account = await profile.account();
   if (account.password === undefined)
     throw new HushError('WrongPassword', 'No password stored: run hush login again.');
@@ -82,6 +86,7 @@ export async function connectProfile(
     });
     return {
       ...client,
+      files: new FileSender({ session, storage: profile.storage, messenger: client.messenger }),
       async close() {
         await client.close();
         await session.close();

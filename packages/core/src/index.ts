@@ -43,6 +43,8 @@ export type {
   OmemoSignedPreKey,
   OmemoStore,
   OmemoTrust,
+  PendingUpload,
+  UploadStore,
   Storage,
   StoredAccount,
   StoredMessage,
@@ -118,3 +120,7 @@ export { advertiseCapabilities, capsHash, NS_CAPS, NS_DISCO_INFO } from './xmpp/
 export type { ClientIdentity } from './xmpp/caps.ts';
 export { startClient } from './client.ts';
 export type { HushClient, StartClientOptions } from './client.ts';
+export * from './media/index.ts';
+export * from './voice/index.ts';
+export { FileSender } from './media/file-sender.ts';
+export type { FileSenderDeps, SendFileOptions } from './media/file-sender.ts';

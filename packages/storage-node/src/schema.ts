@@ -106,6 +106,25 @@ export const migrations: readonly string[] = [
      last_seen INTEGER NOT NULL,
      PRIMARY KEY (account, jid, device_id)
    );`,
+
+  // 4: encrypted files waiting to be uploaded and sent (XEP-0454), so a restart loses none. The
+  // ciphertext (up to the server's upload limit, MBs) sits in the row beside its key and IV, so one
+  // commit keeps all three or none. seq keeps the order of putting, as in the outbox; url is NULL
+  // until the upload succeeds.
+  `CREATE TABLE pending_uploads (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL,
+     account TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     ciphertext BLOB NOT NULL,
+     key BLOB NOT NULL,
+     iv BLOB NOT NULL,
+     created_at INTEGER NOT NULL,
+     attempts INTEGER NOT NULL,
+     url TEXT
+   );
+   CREATE UNIQUE INDEX pending_uploads_by_id ON pending_uploads (account, id);
+   CREATE INDEX pending_uploads_by_creation ON pending_uploads (account, created_at, seq);`,
 ];
 
 /** The database's schema version: how many migrations it has, 0 for a new database. */

@@ -12,6 +12,7 @@ import {
   type MessageState,
   type OmemoDevice,
   type OmemoTrust,
+  type PendingUpload,
   type Storage,
   type StoredMessage,
 } from '@hush/core';
@@ -24,6 +25,7 @@ import {
   omemoIdentity,
   omemoPreKey,
   omemoSignedPreKey,
+  pendingUpload,
   storageContract,
   testBytes,
 } from '@hush/core/storage/contract';
@@ -158,6 +160,51 @@ describe('sqlite storage: the file', () => {
     }
   });
 
+  it('keeps pending uploads across close and reopen', async () => {
+    const file = freshFile();
+    // A small Buffer is a view into Node's shared pool; only its own bytes may be stored.
+    const pooled = Buffer.from(testBytes(3, 116));
+    const waiting = { ...pendingUpload({ id: 'u2', createdAt: 50 }, 2), ciphertext: pooled };
+    const uploaded = pendingUpload({
+      id: 'u1',
+      createdAt: 50,
+      attempts: 2,
+      url: 'https://x.test/f',
+    });
+    const first = await openSqliteStorage(file);
+    await first.uploads.put(uploaded);
+    await first.uploads.put(waiting);
+    await first.uploads.put(pendingUpload({ id: 'gone', createdAt: 1 }));
+    await first.uploads.put(pendingUpload({ id: 'u1', account: carol }, 7));
+    await first.uploads.remove(alice, 'gone');
+    await first.close();
+
+    const second = await openSqliteStorage(file);
+    try {
+      const expected = { ...waiting, ciphertext: testBytes(3, 116) };
+      assert.deepEqual(await second.uploads.list(alice), [uploaded, expected]);
+      const got = await second.uploads.get(alice, 'u2');
+      assert.equal(Object.getPrototypeOf(got?.ciphertext), Uint8Array.prototype);
+      assert.deepEqual(got, expected);
+      assert.deepEqual(await second.uploads.list(carol), [
+        pendingUpload({ id: 'u1', account: carol }, 7),
+      ]);
+      // The order of putting survives too: a replace keeps its place, a new upload comes last.
+      await second.uploads.put({ ...uploaded, attempts: 3 });
+      await second.uploads.put(pendingUpload({ id: 'u0', createdAt: 50 }));
+      assert.deepEqual(
+        (await second.uploads.list(alice)).map((u) => [u.id, u.attempts]),
+        [
+          ['u1', 3],
+          ['u2', 0],
+          ['u0', 0],
+        ],
+      );
+    } finally {
+      await second.close();
+    }
+  });
+
   it('uses WAL and a file only its owner can read', async () => {
     const file = freshFile();
     await (await openSqliteStorage(file)).close();
@@ -265,6 +312,43 @@ describe('sqlite storage: the file', () => {
     });
   });
 
+  it('adds the pending_uploads table to a database created at schema version 3', async () => {
+    const file = freshFile();
+    inspect(file, (db) => {
+      assert.equal(migrate(db, 3), 3);
+      assert.equal(tables(db).includes('pending_uploads'), false);
+      db.prepare(
+        `INSERT INTO outbox (id, account, message_id, stanza_xml, attempts, created_at,
+           next_attempt_at) VALUES ('e', ?, 'm', '<message/>', 0, 2, 3)`,
+      ).run(alice);
+      db.prepare(
+        `INSERT INTO omemo_identities (account, device_id, registration_id, public_key,
+           private_key, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(
+        alice,
+        omemoIdentity(1).deviceId,
+        omemoIdentity(1).registrationId,
+        omemoIdentity(1).publicKey,
+        omemoIdentity(1).privateKey,
+        omemoIdentity(1).createdAt,
+      );
+    });
+    const storage = await openSqliteStorage(file);
+    try {
+      assert.equal((await storage.outbox.list(alice))[0]?.nextAttemptAt, 3);
+      assert.deepEqual(await storage.omemo.getIdentity(alice), omemoIdentity(1));
+      assert.deepEqual(await storage.uploads.list(alice), []);
+      await storage.uploads.put(pendingUpload({ id: 'u' }));
+      assert.deepEqual(await storage.uploads.get(alice, 'u'), pendingUpload({ id: 'u' }));
+    } finally {
+      await storage.close();
+    }
+    inspect(file, (db) => {
+      assert.equal(schemaVersion(db), migrations.length);
+      assert.equal(tables(db).includes('pending_uploads'), true);
+    });
+  });
+
   it('opens a database from a newer version and keeps what it does not know', async () => {
     const file = freshFile();
     const account = { jid: alice, service: 'wss://hush.test/xmpp-websocket', resource: 'app' };
@@ -282,6 +366,7 @@ describe('sqlite storage: the file', () => {
     });
     await first.omemo.putDevice(alice, omemoDevice({ deviceId: 1 }));
     await first.omemo.putSession(alice, bob, 1, 'record');
+    await first.uploads.put(pendingUpload({ id: 'u' }));
     await first.close();
     const future = migrations.length + 5;
     inspect(file, (db) => {
@@ -292,12 +377,14 @@ describe('sqlite storage: the file', () => {
         ALTER TABLE outbox ADD COLUMN priority INTEGER;
         ALTER TABLE omemo_devices ADD COLUMN label TEXT;
         ALTER TABLE omemo_sessions ADD COLUMN used_at INTEGER;
+        ALTER TABLE pending_uploads ADD COLUMN file_name TEXT;
         CREATE TABLE contacts (jid TEXT PRIMARY KEY);
         UPDATE accounts SET avatar = 'avatar.png';
         UPDATE messages SET reaction = '👍';
         UPDATE outbox SET priority = 3;
         UPDATE omemo_devices SET label = 'phone';
-        UPDATE omemo_sessions SET used_at = 77;`);
+        UPDATE omemo_sessions SET used_at = 77;
+        UPDATE pending_uploads SET file_name = 'voice.ogg';`);
       db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, 0)').run(future);
     });
 
@@ -328,6 +415,8 @@ describe('sqlite storage: the file', () => {
       await storage.omemo.putDevice(alice, omemoDevice({ deviceId: 1, trust: 'verified' }));
       await storage.omemo.putSession(alice, bob, 1, 'ratcheted');
       assert.equal((await storage.omemo.getDevice(alice, bob, 1))?.trust, 'verified');
+      await storage.uploads.put(pendingUpload({ id: 'u', attempts: 1, url: 'https://x.test/u' }));
+      assert.equal((await storage.uploads.get(alice, 'u'))?.url, 'https://x.test/u');
     } finally {
       await storage.close();
     }
@@ -341,6 +430,10 @@ describe('sqlite storage: the file', () => {
       assert.equal(db.prepare('SELECT priority FROM outbox').get()?.priority, 3);
       assert.equal(db.prepare('SELECT label FROM omemo_devices').get()?.label, 'phone');
       assert.equal(db.prepare('SELECT used_at FROM omemo_sessions').get()?.used_at, 77);
+      assert.equal(
+        db.prepare('SELECT file_name FROM pending_uploads').get()?.file_name,
+        'voice.ogg',
+      );
     });
   });
 });
@@ -541,6 +634,62 @@ async function omemoSnapshot({ omemo }: Storage): Promise<unknown> {
   );
 }
 
+// Upload operations; ids and creation times collide so that puts replace and the order meets ties.
+type UploadOperation =
+  | { kind: 'put'; upload: PendingUpload }
+  | { kind: 'remove'; account: string; id: string }
+  | { kind: 'get'; account: string; id: string };
+
+const uploadIdPool = fc.constantFrom('u0', 'u1', 'u2', 'u3', 'u4');
+const uploadOperation: fc.Arbitrary<UploadOperation> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc
+      .record(
+        {
+          account: accountPool,
+          id: uploadIdPool,
+          peer: jidPool,
+          ciphertext: fc.uint8Array({ maxLength: 40 }),
+          key: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+          iv: fc.uint8Array({ minLength: 12, maxLength: 12 }),
+          createdAt: fc.integer({ min: 0, max: 3 }),
+          attempts: fc.nat({ max: 5 }),
+          url: fc.constantFrom('https://upload.hush.test/1', 'https://upload.hush.test/2'),
+        },
+        {
+          requiredKeys: [
+            'account',
+            'id',
+            'peer',
+            'ciphertext',
+            'key',
+            'iv',
+            'createdAt',
+            'attempts',
+          ],
+        },
+      )
+      .map((upload) => ({ kind: 'put' as const, upload })),
+  },
+  fc.record({ kind: fc.constant('remove' as const), account: accountPool, id: uploadIdPool }),
+  fc.record({ kind: fc.constant('get' as const), account: accountPool, id: uploadIdPool }),
+);
+
+async function applyUpload({ uploads }: Storage, op: UploadOperation): Promise<unknown> {
+  switch (op.kind) {
+    case 'put':
+      return uploads.put(op.upload);
+    case 'remove':
+      return uploads.remove(op.account, op.id);
+    case 'get':
+      return uploads.get(op.account, op.id);
+  }
+}
+
+const uploadSnapshot = ({ uploads }: Storage): Promise<unknown> =>
+  Promise.all([alice, carol].map((account) => uploads.list(account)));
+
 describe('sqlite storage: agrees with memory storage', () => {
   it('gives the same results and ends in the same state for random operations (property)', () =>
     fc.assert(
@@ -569,6 +718,23 @@ describe('sqlite storage: agrees with memory storage', () => {
             assert.deepEqual(await applyOmemo(sqlite, op), await applyOmemo(memory, op), op.kind);
           }
           assert.deepEqual(await omemoSnapshot(sqlite), await omemoSnapshot(memory));
+        } finally {
+          await sqlite.close();
+        }
+      }),
+      { numRuns: 60 },
+    ));
+
+  it('gives the same results and ends in the same state for random upload operations (property)', () =>
+    fc.assert(
+      fc.asyncProperty(fc.array(uploadOperation, { maxLength: 30 }), async (operations) => {
+        const memory = createMemoryStorage();
+        const sqlite = await openSqliteStorage(freshFile());
+        try {
+          for (const op of operations) {
+            assert.deepEqual(await applyUpload(sqlite, op), await applyUpload(memory, op), op.kind);
+          }
+          assert.deepEqual(await uploadSnapshot(sqlite), await uploadSnapshot(memory));
         } finally {
           await sqlite.close();
         }

@@ -30,9 +30,11 @@ import type {
   OutboxChanges,
   OutboxEntry,
   OutboxStore,
+  PendingUpload,
   Storage,
   StoredAccount,
   StoredMessage,
+  UploadStore,
 } from '@hush/core';
 import { migrate } from './schema.ts';
 
@@ -145,6 +147,21 @@ function toDevice(row: Row): OmemoDevice {
     active: numeric(row, 'active') !== 0,
     firstSeen: numeric(row, 'first_seen'),
     lastSeen: numeric(row, 'last_seen'),
+  };
+}
+
+function toUpload(row: Row): PendingUpload {
+  const url = optionalText(row, 'url');
+  return {
+    id: text(row, 'id'),
+    account: text(row, 'account'),
+    peer: text(row, 'peer'),
+    ciphertext: bytes(row, 'ciphertext'),
+    key: bytes(row, 'key'),
+    iv: bytes(row, 'iv'),
+    createdAt: numeric(row, 'created_at'),
+    attempts: numeric(row, 'attempts'),
+    ...(url !== undefined && { url }),
   };
 }
 
@@ -637,6 +654,56 @@ class SqliteOmemoStore implements OmemoStore {
   }
 }
 
+class SqliteUploadStore implements UploadStore {
+  readonly #put: StatementSync;
+  readonly #get: StatementSync;
+  readonly #remove: StatementSync;
+  readonly #list: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#put = db.prepare(
+      `INSERT INTO pending_uploads (id, account, peer, ciphertext, key, iv, created_at, attempts,
+         url)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (account, id) DO UPDATE SET peer = excluded.peer,
+         ciphertext = excluded.ciphertext, key = excluded.key, iv = excluded.iv,
+         created_at = excluded.created_at, attempts = excluded.attempts, url = excluded.url`,
+    );
+    this.#get = db.prepare('SELECT * FROM pending_uploads WHERE account = ? AND id = ?');
+    this.#remove = db.prepare('DELETE FROM pending_uploads WHERE account = ? AND id = ?');
+    this.#list = db.prepare(
+      'SELECT * FROM pending_uploads WHERE account = ? ORDER BY created_at, seq',
+    );
+  }
+
+  async put(upload: PendingUpload): Promise<void> {
+    this.#put.run(
+      upload.id,
+      upload.account,
+      upload.peer,
+      upload.ciphertext,
+      upload.key,
+      upload.iv,
+      upload.createdAt,
+      upload.attempts,
+      upload.url ?? null,
+    );
+  }
+
+  async get(account: string, id: string): Promise<PendingUpload | undefined> {
+    const row = this.#get.get(account, id);
+    return row && toUpload(row);
+  }
+
+  async remove(account: string, id: string): Promise<boolean> {
+    return changed(this.#remove.run(account, id));
+  }
+
+  async list(account: string): Promise<PendingUpload[]> {
+    return this.#list.all(account).map(toUpload);
+  }
+}
+
 /**
  * Opens (creating if needed) the storage in the SQLite file at `path` and brings its schema up to
  * date. A new file is created readable by its owner only (0600): it holds messages, OMEMO private
@@ -668,6 +735,7 @@ export async function openSqliteStorage(path: string): Promise<Storage> {
     messages: new SqliteMessageStore(db),
     outbox: new SqliteOutboxStore(db),
     omemo: new SqliteOmemoStore(db),
+    uploads: new SqliteUploadStore(db),
     close: async () => {
       if (db.isOpen) db.close();
     },

@@ -127,8 +127,12 @@ export class Messenger {
   }
 
   /** Stores, queues and sends a text message; resolves once it is stored (state 'pending'). */
-  async sendText(peer: string, body: string): Promise<StoredMessage> {
-    const id = this.newId();
+  async sendText(
+    peer: string,
+    body: string,
+    options: { id?: string } = {},
+  ): Promise<StoredMessage> {
+    const id = options.id ?? this.newId();
     const message: StoredMessage = {
       id,
       account: this.account,

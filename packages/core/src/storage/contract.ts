@@ -13,6 +13,7 @@ import type {
   OmemoPreKey,
   OmemoSignedPreKey,
   OutboxEntry,
+  PendingUpload,
   Storage,
   StoredMessage,
 } from './types.ts';
@@ -90,6 +91,37 @@ export function keylessOmemoDevice(
   fields: Partial<Omit<OmemoDevice, 'identityKey'>> & { deviceId: number },
 ): OmemoDevice {
   return { jid: bob, trust: 'blind', active: true, firstSeen: 1_000, lastSeen: 2_000, ...fields };
+}
+
+/** An upload of alice's to bob; fields the test does not care about get defaults. */
+export function pendingUpload(
+  fields: Partial<PendingUpload> & { id: string },
+  seed = 1,
+): PendingUpload {
+  return {
+    account: alice,
+    peer: bob,
+    ciphertext: testBytes(seed, 100 + 16),
+    key: testBytes(seed + 1, 32),
+    iv: testBytes(seed + 2, 12),
+    createdAt: 1_000,
+    attempts: 0,
+    ...fields,
+  };
+}
+
+/** `length` bytes filled fast enough for megabytes, and not all alike. */
+function bigBytes(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i++) bytes[i] = Math.imul(i, 0x9e3779b1) >>> 24;
+  return bytes;
+}
+
+// Compared by hand: on a mismatch assert.deepEqual would try to print megabytes.
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  if (a?.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A plain Uint8Array, not a Buffer or another subclass, so a caller may treat it as one. */
@@ -664,6 +696,156 @@ export function storageContract(name: string, makeStorage: MakeStorage): void {
         // Empty is a value too, unlike an absent identity key.
         await omemo.putDevice(alice, omemoDevice({ deviceId: 2, identityKey: new Uint8Array(0) }));
         assert.deepEqual((await omemo.getDevice(alice, bob, 2))?.identityKey, new Uint8Array(0));
+      }));
+  });
+
+  describe(`${name}: uploads`, () => {
+    it('keeps, replaces and removes an upload', () =>
+      withStorage(async ({ uploads }) => {
+        const upload = pendingUpload({ id: 'u1' });
+        assert.equal(await uploads.get(alice, 'u1'), undefined);
+        await uploads.put(upload);
+        assert.deepEqual(await uploads.get(alice, 'u1'), upload);
+        assert.deepEqual(await uploads.list(alice), [upload]);
+        assert.equal(await uploads.get(alice, 'nope'), undefined);
+        // The upload went through: the same upload again, now with its URL.
+        const uploaded = { ...upload, attempts: 1, url: 'https://upload.hush.test/a/b.bin' };
+        await uploads.put(uploaded);
+        assert.deepEqual(await uploads.get(alice, 'u1'), uploaded);
+        assert.deepEqual(await uploads.list(alice), [uploaded]);
+        assert.equal(await uploads.remove(alice, 'u1'), true);
+        assert.equal(await uploads.remove(alice, 'u1'), false);
+        assert.equal(await uploads.get(alice, 'u1'), undefined);
+        assert.deepEqual(await uploads.list(alice), []);
+      }));
+
+    it('lists uploads oldest first, a replaced one keeping its place', () =>
+      withStorage(async ({ uploads }) => {
+        await uploads.put(pendingUpload({ id: 'u3', createdAt: 3_000 }));
+        await uploads.put(pendingUpload({ id: 'u1', createdAt: 1_000 }));
+        await uploads.put(pendingUpload({ id: 'u2a', createdAt: 2_000 }));
+        await uploads.put(pendingUpload({ id: 'u2b', createdAt: 2_000 }));
+        await uploads.put(pendingUpload({ id: 'other', account: carol, createdAt: 0 }));
+        const ids = async (): Promise<string[]> => (await uploads.list(alice)).map((u) => u.id);
+        assert.deepEqual(await ids(), ['u1', 'u2a', 'u2b', 'u3']);
+        await uploads.put(pendingUpload({ id: 'u2a', createdAt: 2_000, attempts: 3 }, 9));
+        assert.deepEqual(await ids(), ['u1', 'u2a', 'u2b', 'u3']);
+        assert.deepEqual(
+          (await uploads.list(alice))[1],
+          pendingUpload({ id: 'u2a', createdAt: 2_000, attempts: 3 }, 9),
+        );
+        // Removed and put again, it is the newest of its createdAt.
+        assert.equal(await uploads.remove(alice, 'u2a'), true);
+        await uploads.put(pendingUpload({ id: 'u2a', createdAt: 2_000 }));
+        assert.deepEqual(await ids(), ['u1', 'u2b', 'u2a', 'u3']);
+        assert.deepEqual(await uploads.list(carol), [
+          pendingUpload({ id: 'other', account: carol, createdAt: 0 }),
+        ]);
+      }));
+
+    it("keeps each account's uploads apart", () =>
+      withStorage(async ({ uploads }) => {
+        const mine = pendingUpload({ id: 'same' });
+        const theirs = pendingUpload({ id: 'same', account: carol, peer: alice }, 50);
+        await uploads.put(mine);
+        assert.equal(await uploads.get(carol, 'same'), undefined);
+        assert.deepEqual(await uploads.list(carol), []);
+        assert.equal(await uploads.remove(carol, 'same'), false);
+        await uploads.put(theirs);
+        assert.deepEqual(await uploads.get(alice, 'same'), mine);
+        assert.deepEqual(await uploads.get(carol, 'same'), theirs);
+        assert.equal(await uploads.remove(carol, 'same'), true);
+        assert.deepEqual(await uploads.list(alice), [mine]);
+        assert.deepEqual(await uploads.list(carol), []);
+        assert.deepEqual(await uploads.list('nobody@hush.test'), []);
+      }));
+
+    it('tells an upload without a URL from one with', () =>
+      withStorage(async ({ uploads }) => {
+        await uploads.put(pendingUpload({ id: 'waiting' }));
+        await uploads.put(pendingUpload({ id: 'done', url: 'https://upload.hush.test/ü/🎙️.ogg' }));
+        const waiting = await uploads.get(alice, 'waiting');
+        assert.ok(waiting);
+        assert.equal('url' in waiting, false);
+        assert.equal((await uploads.get(alice, 'done'))?.url, 'https://upload.hush.test/ü/🎙️.ogg');
+        const [listedWaiting, listedDone] = await uploads.list(alice);
+        assert.equal(listedWaiting && 'url' in listedWaiting, false);
+        assert.equal(listedDone?.url, 'https://upload.hush.test/ü/🎙️.ogg');
+        // Replacing with an upload that has none drops the URL (a retry from the start).
+        await uploads.put(pendingUpload({ id: 'done', attempts: 2 }));
+        const restarted = await uploads.get(alice, 'done');
+        assert.deepEqual(restarted, pendingUpload({ id: 'done', attempts: 2 }));
+        assert.equal(restarted && 'url' in restarted, false);
+      }));
+
+    it('stores copies of the bytes it is given and returns plain copies', () =>
+      withStorage(async ({ uploads }) => {
+        const upload = pendingUpload({ id: 'u' });
+        const given = pendingUpload({ id: 'u' });
+        await uploads.put(given);
+        given.ciphertext.fill(0);
+        given.key.fill(0);
+        given.iv.fill(0);
+        const got = await uploads.get(alice, 'u');
+        assertPlainBytes(got?.ciphertext);
+        assertPlainBytes(got?.key);
+        assertPlainBytes(got?.iv);
+        got?.ciphertext.fill(0);
+        got?.key.fill(0);
+        if (got) Object.assign(got, { attempts: 9 });
+        const [listed] = await uploads.list(alice);
+        assertPlainBytes(listed?.ciphertext);
+        listed?.iv.fill(0);
+        listed?.ciphertext.fill(0);
+        assert.deepEqual(await uploads.get(alice, 'u'), upload);
+        assert.deepEqual(await uploads.list(alice), [upload]);
+
+        // Views into a larger buffer, and a subclass (as a Buffer is): exactly the viewed bytes
+        // come back, as plain arrays of their own.
+        class Bytes extends Uint8Array {}
+        const backing = testBytes(5, 300);
+        const view = (start: number, length: number): Uint8Array =>
+          backing.subarray(start, start + length);
+        await uploads.put({
+          ...pendingUpload({ id: 'v' }),
+          ciphertext: view(10, 116),
+          key: Bytes.from(view(200, 32)),
+          iv: view(250, 12),
+        });
+        const fromViews = await uploads.get(alice, 'v');
+        assert.deepEqual(fromViews, {
+          ...pendingUpload({ id: 'v' }),
+          ciphertext: Uint8Array.from(view(10, 116)),
+          key: Uint8Array.from(view(200, 32)),
+          iv: Uint8Array.from(view(250, 12)),
+        });
+        assertPlainBytes(fromViews?.key);
+        assert.equal(fromViews?.ciphertext.byteOffset, 0);
+        assert.equal(fromViews?.ciphertext.buffer.byteLength, 116);
+        // Empty bytes are stored as bytes, not taken for a missing value.
+        await uploads.put({ ...pendingUpload({ id: 'e' }), ciphertext: new Uint8Array(0) });
+        assert.deepEqual((await uploads.get(alice, 'e'))?.ciphertext, new Uint8Array(0));
+      }));
+
+    it('round-trips a 10 MB ciphertext', () =>
+      withStorage(async ({ uploads }) => {
+        const ciphertext = bigBytes(10 * 1024 * 1024 + 16);
+        await uploads.put(pendingUpload({ id: 'big', ciphertext }));
+        await uploads.put(pendingUpload({ id: 'small', createdAt: 2_000 }));
+        assert.ok(sameBytes((await uploads.get(alice, 'big'))?.ciphertext, ciphertext));
+        await uploads.put(
+          pendingUpload({
+            id: 'big',
+            ciphertext,
+            attempts: 1,
+            url: 'https://upload.hush.test/big',
+          }),
+        );
+        const [big, small] = await uploads.list(alice);
+        assert.ok(sameBytes(big?.ciphertext, ciphertext));
+        assert.equal(big?.url, 'https://upload.hush.test/big');
+        assert.deepEqual(big?.key, pendingUpload({ id: 'big' }).key);
+        assert.deepEqual(small, pendingUpload({ id: 'small', createdAt: 2_000 }));
       }));
   });
 

@@ -20,6 +20,8 @@ export type {
   OmemoSignedPreKey,
   OmemoStore,
   OmemoTrust,
+  PendingUpload,
+  UploadStore,
   Storage,
   StoredAccount,
   StoredMessage,

@@ -18,9 +18,11 @@ import type {
   OutboxChanges,
   OutboxEntry,
   OutboxStore,
+  PendingUpload,
   Storage,
   StoredAccount,
   StoredMessage,
+  UploadStore,
 } from './types.ts';
 
 // Keys join parts with NUL, which cannot occur in a JID or an XML attribute value.
@@ -426,6 +428,53 @@ class MemoryOmemoStore implements OmemoStore {
   }
 }
 
+function copyUpload(u: PendingUpload): PendingUpload {
+  return {
+    id: u.id,
+    account: u.account,
+    peer: u.peer,
+    ciphertext: copyBytes(u.ciphertext),
+    key: copyBytes(u.key),
+    iv: copyBytes(u.iv),
+    createdAt: u.createdAt,
+    attempts: u.attempts,
+    ...(u.url !== undefined && { url: u.url }),
+  };
+}
+
+interface UploadRecord {
+  upload: PendingUpload;
+  readonly seq: number;
+}
+
+class MemoryUploadStore implements UploadStore {
+  readonly #uploads = new Map<string, UploadRecord>();
+  #seq = 0;
+
+  async put(upload: PendingUpload): Promise<void> {
+    const k = key(upload.account, upload.id);
+    const existing = this.#uploads.get(k);
+    if (existing) existing.upload = copyUpload(upload);
+    else this.#uploads.set(k, { upload: copyUpload(upload), seq: ++this.#seq });
+  }
+
+  async get(account: string, id: string): Promise<PendingUpload | undefined> {
+    const record = this.#uploads.get(key(account, id));
+    return record && copyUpload(record.upload);
+  }
+
+  async remove(account: string, id: string): Promise<boolean> {
+    return this.#uploads.delete(key(account, id));
+  }
+
+  async list(account: string): Promise<PendingUpload[]> {
+    return [...this.#uploads.values()]
+      .filter((r) => r.upload.account === account)
+      .sort((a, b) => a.upload.createdAt - b.upload.createdAt || a.seq - b.seq)
+      .map((r) => copyUpload(r.upload));
+  }
+}
+
 /** A fresh, empty storage held in memory. */
 export function createMemoryStorage(): Storage {
   return {
@@ -433,6 +482,7 @@ export function createMemoryStorage(): Storage {
     messages: new MemoryMessageStore(),
     outbox: new MemoryOutboxStore(),
     omemo: new MemoryOmemoStore(),
+    uploads: new MemoryUploadStore(),
     close: async () => {},
   };
 }

@@ -180,6 +180,8 @@ export interface Storage {
   readonly outbox: OutboxStore;
   /** OMEMO keys, sessions and trust decisions of this device. */
   readonly omemo: OmemoStore;
+  /** Encrypted files waiting to be uploaded and sent. */
+  readonly uploads: UploadStore;
   /** Releases the backend; the storage must not be used afterwards. */
   close(): Promise<void>;
 }
@@ -267,4 +269,36 @@ export interface OmemoStore {
   putDevice(account: string, device: OmemoDevice): Promise<void>;
   /** The account's known devices of `jid` (or of everyone), ordered by jid then deviceId. */
   listDevices(account: string, jid?: string): Promise<OmemoDevice[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files on their way out: kept (already encrypted) until the upload and the message carrying its
+// link are done, so a cut connection or a restart never loses a file someone sent.
+
+export interface PendingUpload {
+  /** The id the message carrying the link will have (a UUID). */
+  readonly id: string;
+  readonly account: string;
+  /** Bare JID of the recipient. */
+  readonly peer: string;
+  /** The XEP-0454 ciphertext (file plus 16-byte GCM tag). */
+  readonly ciphertext: Uint8Array;
+  /** AES-256-GCM key (32 bytes) and IV (12 bytes). They never leave the device except inside OMEMO. */
+  readonly key: Uint8Array;
+  readonly iv: Uint8Array;
+  readonly createdAt: number;
+  /** Upload attempts so far. */
+  readonly attempts: number;
+  /** The https:// URL once the upload succeeded but the message was not yet queued. */
+  readonly url?: string;
+}
+
+export interface UploadStore {
+  /** Inserts, or replaces the upload with this (account, id) keeping its place in the order. */
+  put(upload: PendingUpload): Promise<void>;
+  get(account: string, id: string): Promise<PendingUpload | undefined>;
+  /** Returns whether there was such an upload. */
+  remove(account: string, id: string): Promise<boolean>;
+  /** The account's pending uploads, oldest first (createdAt, then order of putting). */
+  list(account: string): Promise<PendingUpload[]>;
 }

@@ -1,0 +1,311 @@
+// Hostile input for every container parser: mutated real recordings, random bytes behind each magic
+// number, and large pathological files. The only acceptable failure is a HushError that did not
+// come from a parser bug (readContainer wraps any other exception, keeping it as the cause), and
+// every call must finish quickly.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import fc from 'fast-check';
+import { HushError } from '../errors.ts';
+import { checkVoiceLimits, inspectAudio, inspectFile } from './index.ts';
+
+const run = promisify(execFile);
+let dir: string;
+const samples = new Map<string, Uint8Array>();
+const ENCODINGS: Record<string, string[]> = {
+  'a.m4a': ['-c:a', 'aac'],
+  'o.mp4': ['-c:a', 'libopus', '-f', 'mp4'],
+  'o.ogg': ['-c:a', 'libopus'],
+  'o.webm': ['-c:a', 'libopus'],
+  'fa.mp4': ['-c:a', 'aac', '-movflags', 'frag_keyframe+empty_moov', '-f', 'mp4'],
+  'fo.mp4': ['-c:a', 'libopus', '-movflags', 'frag_keyframe+empty_moov', '-f', 'mp4'],
+  'lo.webm': ['-c:a', 'libopus', '-live', '1', '-f', 'webm'],
+};
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hush-voice-fuzz-'));
+  await Promise.all(
+    Object.entries(ENCODINGS).map(async ([name, args]) => {
+      const file = join(dir, name);
+      await run('ffmpeg', [
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=duration=0.5',
+        '-ac',
+        '1',
+        ...args,
+        file,
+      ]);
+      samples.set(name, new Uint8Array(await readFile(file)));
+    }),
+  );
+});
+after(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+let slowest = 0;
+
+/** Runs every public entry point on `bytes`; fails on anything but a clean result or clean refusal. */
+function survives(bytes: Uint8Array): void {
+  const started = performance.now();
+  for (const inspect of [inspectAudio, checkVoiceLimits]) {
+    try {
+      const info = inspect(bytes);
+      assert.ok(
+        Number.isFinite(info.durationMs) && info.durationMs >= 0,
+        `duration ${info.durationMs}`,
+      );
+    } catch (error) {
+      if (!(error instanceof HushError)) throw error;
+      // A wrapped non-HushError is a parser bug (a RangeError, a TypeError) that slipped through.
+      if (error.cause instanceof Error && !(error.cause instanceof HushError)) throw error.cause;
+    }
+  }
+  const file = inspectFile(bytes);
+  assert.ok(['voice', 'image', 'file'].includes(file.kind));
+  const elapsed = performance.now() - started;
+  slowest = Math.max(slowest, elapsed);
+  assert.ok(elapsed < 250, `took ${elapsed.toFixed(0)} ms`);
+}
+
+type Mutation =
+  | { kind: 'set'; at: number; value: number }
+  | { kind: 'size'; at: number; value: number }
+  | { kind: 'truncate'; at: number }
+  | { kind: 'insert'; at: number; bytes: Uint8Array }
+  | { kind: 'delete'; at: number; length: number };
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({
+    kind: fc.constant('set' as const),
+    at: fc.nat(),
+    value: fc.integer({ min: 0, max: 255 }),
+  }),
+  // Size and count fields are where parsers trust input: write extreme 32-bit values over them.
+  fc.record({
+    kind: fc.constant('size' as const),
+    at: fc.nat(),
+    value: fc.constantFrom(0, 1, 7, 8, 9, 16, 0x7fffffff, 0x80000000, 0xffffffff, 0x01ffffff),
+  }),
+  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ maxLength: 16 }),
+  }),
+  fc.record({
+    kind: fc.constant('delete' as const),
+    at: fc.nat(),
+    length: fc.integer({ min: 1, max: 64 }),
+  }),
+);
+
+function mutate(original: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
+  let bytes = original.slice();
+  for (const change of mutations) {
+    const at = bytes.length === 0 ? 0 : change.at % bytes.length;
+    switch (change.kind) {
+      case 'set':
+        if (bytes.length > 0) bytes[at] = change.value;
+        break;
+      case 'size':
+        if (bytes.length >= 4) {
+          new DataView(bytes.buffer).setUint32(Math.min(at, bytes.length - 4), change.value);
+        }
+        break;
+      case 'truncate':
+        bytes = bytes.slice(0, at);
+        break;
+      case 'insert':
+        bytes = new Uint8Array([...bytes.subarray(0, at), ...change.bytes, ...bytes.subarray(at)]);
+        break;
+      case 'delete':
+        bytes = new Uint8Array([...bytes.subarray(0, at), ...bytes.subarray(at + change.length)]);
+        break;
+    }
+  }
+  return bytes;
+}
+
+test('mutated real recordings: a result or a clean UnsupportedContent, quickly', (t) => {
+  assert.equal(samples.size, Object.keys(ENCODINGS).length);
+  for (const [name, sample] of samples) {
+    survives(sample);
+    fc.assert(
+      fc.property(fc.array(mutation, { minLength: 1, maxLength: 6 }), (mutations) => {
+        survives(mutate(sample, mutations));
+      }),
+      { numRuns: 400, seed: name.length * 7919 },
+    );
+  }
+  t.diagnostic(`slowest call: ${slowest.toFixed(1)} ms`);
+});
+
+test('random bytes, alone and behind every magic number', () => {
+  const text = (value: string) => [...value].map((c) => c.charCodeAt(0));
+  const prefixes = [
+    [],
+    text('OggS'),
+    [...text('OggS'), 0, 2, ...new Array<number>(21).fill(0), 1, 19, ...text('OpusHead')],
+    [0, 0, 0, 16, ...text('ftypM4A ')],
+    [0, 0, 0, 8, ...text('ftyp'), 0, 0, 0, 8, ...text('moov')],
+    [0x1a, 0x45, 0xdf, 0xa3],
+    [0x1a, 0x45, 0xdf, 0xa3, 0x87, 0x42, 0x82, 0x84, ...text('webm')],
+    [
+      0x1a,
+      0x45,
+      0xdf,
+      0xa3,
+      0x87,
+      0x42,
+      0x82,
+      0x84,
+      ...text('webm'),
+      0x18,
+      0x53,
+      0x80,
+      0x67,
+      0x01,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+    ],
+    text('RIFF\0\0\0\0WEBP'),
+    [0x89, ...text('PNG')],
+  ];
+  fc.assert(
+    fc.property(fc.constantFrom(...prefixes), fc.uint8Array({ maxLength: 600 }), (prefix, tail) => {
+      survives(new Uint8Array([...prefix, ...tail]));
+    }),
+    { numRuns: 3000, seed: 42 },
+  );
+});
+
+test('pathological files of several MB finish in bounded time', () => {
+  const MB = 1024 * 1024;
+  const fill = (size: number, unit: number[]) => {
+    const bytes = new Uint8Array(size);
+    for (let i = 0; i + unit.length <= size; i += unit.length) bytes.set(unit, i);
+    return bytes;
+  };
+  const ascii = (value: string) => [...value].map((c) => c.charCodeAt(0));
+  const cases: Uint8Array[] = [];
+
+  // Ogg: a valid OpusHead page, then 8 MB of page headers of the same stream with bad CRCs.
+  const page = [
+    ...ascii('OggS'),
+    0,
+    0,
+    0x10,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    9,
+    9,
+    9,
+    9,
+    0,
+  ];
+  const ogg = fill(8 * MB, page);
+  ogg.set([
+    ...ascii('OggS'),
+    0,
+    2,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    19,
+    ...ascii('OpusHead'),
+    1,
+    1,
+    0,
+    0,
+  ]);
+  cases.push(ogg);
+
+  // MP4: a moov of a million empty boxes, and a trun claiming 2^32-1 samples it does not hold.
+  const mp4 = fill(8 * MB, [0, 0, 0, 8, ...ascii('free')]);
+  mp4.set([0, 0, 0, 16, ...ascii('ftypisom'), 0, 0, 0, 0]);
+  mp4.set([0, 0x7f, 0xff, 0xf0, ...ascii('moov')], 16);
+  cases.push(mp4);
+  const trun = new Uint8Array([
+    ...[0, 0, 0, 16, ...ascii('ftypisom'), 0, 0, 0, 0],
+    ...[0, 0, 0, 8, ...ascii('moov')],
+    ...[0, 0, 0, 40, ...ascii('moof'), 0, 0, 0, 32, ...ascii('traf')],
+    ...[0, 0, 0, 24, ...ascii('trun'), 0, 0, 1, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 0, 0, 0, 1],
+  ]);
+  cases.push(trun);
+
+  // WebM: unknown-size Segment and Cluster holding a million tiny SimpleBlocks.
+  const webm = fill(7 * 1_200_000, [0xa3, 0x85, 0x81, 0x00, 0x01, 0x80, 0xfc]);
+  webm.set([
+    ...[0x1a, 0x45, 0xdf, 0xa3, 0x87, 0x42, 0x82, 0x84, ...ascii('webm')],
+    ...[0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+    ...[0x16, 0x54, 0xae, 0x6b, 0x90, 0xae, 0x8e, 0xd7, 0x81, 0x01, 0x83, 0x81, 0x02],
+    ...[0x86, 0x86, ...ascii('A_OPUS')],
+    ...[0x1f, 0x43, 0xb6, 0x75, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xe7, 0x81, 0x00],
+    // A Void element, so that the blocks filling the rest line up after these 63 bytes.
+    ...[0xec, 0x81, 0x00],
+  ]);
+  cases.push(webm);
+  // Nested size claims far beyond the file.
+  cases.push(
+    new Uint8Array([0x1a, 0x45, 0xdf, 0xa3, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf0]),
+  );
+
+  for (const bytes of cases) {
+    const started = performance.now();
+    try {
+      inspectAudio(bytes);
+    } catch (error) {
+      if (!(error instanceof HushError)) throw error;
+      if (error.cause instanceof Error) throw error.cause;
+    }
+    inspectFile(bytes);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 2000, `${elapsed.toFixed(0)} ms`);
+  }
+});
