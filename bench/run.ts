@@ -116,3 +116,4 @@ for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
 await import('./login.ts').then((login) => login.printLoginRows());
 await import('./messaging.ts').then((messaging) => messaging.printMessagingRows());
 await import('./omemo.ts').then((omemo) => omemo.printOmemoRows());
+await import('./media.ts').then((media) => media.printMediaRows());

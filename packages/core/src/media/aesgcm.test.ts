@@ -160,3 +160,17 @@ test('malformed links and inputs are UnsupportedContent errors, never crashes', 
     { numRuns: 500 },
   );
 });
+
+test('the platform (WebCrypto) path and the noble path are interchangeable both ways', async () => {
+  const { encryptFileAsync, decryptFileAsync } = await import('./aesgcm.ts');
+  const data = new Uint8Array(100_000).map((_, i) => i * 7);
+  const viaPlatform = await encryptFileAsync(data);
+  assert.deepEqual(decryptFile(viaPlatform.ciphertext, viaPlatform.key, viaPlatform.iv), data);
+  const viaNoble = encryptFile(data);
+  assert.deepEqual(await decryptFileAsync(viaNoble.ciphertext, viaNoble.key, viaNoble.iv), data);
+  const broken = viaNoble.ciphertext.slice();
+  broken[10] = (broken[10] ?? 0) ^ 1;
+  await assert.rejects(decryptFileAsync(broken, viaNoble.key, viaNoble.iv), {
+    code: 'IntegrityError',
+  });
+});

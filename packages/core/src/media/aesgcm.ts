@@ -80,6 +80,75 @@ export function decryptFile(ciphertext: Uint8Array, key: Uint8Array, iv: Uint8Ar
   }
 }
 
+/**
+ * The platform's AES-GCM (WebCrypto: OpenSSL on Node, the browser's own), when there is one. Files
+ * are megabytes: pure-JS GCM runs at ~50 MB/s, WebCrypto at gigabytes per second. React Native has
+ * no WebCrypto and uses the noble implementation.
+ */
+interface AesGcmSubtle {
+  importKey(
+    format: 'raw',
+    key: Uint8Array,
+    algorithm: 'AES-GCM',
+    extractable: false,
+    usages: ('encrypt' | 'decrypt')[],
+  ): Promise<unknown>;
+  encrypt(
+    algorithm: { name: 'AES-GCM'; iv: Uint8Array },
+    key: unknown,
+    data: Uint8Array,
+  ): Promise<ArrayBuffer>;
+  decrypt(
+    algorithm: { name: 'AES-GCM'; iv: Uint8Array },
+    key: unknown,
+    data: Uint8Array,
+  ): Promise<ArrayBuffer>;
+}
+
+function platformSubtle(): AesGcmSubtle | undefined {
+  // Core's type library has no DOM: the few WebCrypto members used here, typed by hand.
+  const subtle = (globalThis as { crypto?: { subtle?: AesGcmSubtle } }).crypto?.subtle;
+  return typeof subtle?.encrypt === 'function' ? subtle : undefined;
+}
+
+/** encryptFile, on the platform's AES-GCM where there is one (same output). */
+export async function encryptFileAsync(
+  bytes: Uint8Array,
+  randomBytes?: RandomBytes,
+): Promise<EncryptedFile> {
+  const subtle = platformSubtle();
+  if (!subtle) return encryptFile(bytes, randomBytes);
+  const key = secureRandom(AESGCM_KEY_BYTES, randomBytes);
+  const iv = secureRandom(AESGCM_IV_BYTES, randomBytes);
+  const cryptoKey = await subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt']);
+  const sealed = await subtle.encrypt({ name: 'AES-GCM', iv }, cryptoKey, bytes);
+  return { ciphertext: new Uint8Array(sealed), key, iv };
+}
+
+/** decryptFile, on the platform's AES-GCM where there is one (same checks and errors). */
+export async function decryptFileAsync(
+  ciphertext: Uint8Array,
+  key: Uint8Array,
+  iv: Uint8Array,
+): Promise<Uint8Array> {
+  const subtle = platformSubtle();
+  if (!subtle) return decryptFile(ciphertext, key, iv);
+  if (key.length !== AESGCM_KEY_BYTES || !ACCEPTED_IV_BYTES.includes(iv.length)) {
+    throw new HushError('UnsupportedContent', 'The file key or IV has the wrong length.');
+  }
+  if (ciphertext.length < AESGCM_TAG_BYTES) {
+    throw new HushError('IntegrityError', 'The encrypted file is truncated.');
+  }
+  try {
+    const cryptoKey = await subtle.importKey('raw', key, 'AES-GCM', false, ['decrypt']);
+    return new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv }, cryptoKey, ciphertext));
+  } catch (error) {
+    throw new HushError('IntegrityError', 'The file was altered or the key does not match.', {
+      cause: error,
+    });
+  }
+}
+
 const HEX_FRAGMENT = /^(?:[0-9a-f]{24}|[0-9a-f]{32})[0-9a-f]{64}$/i;
 
 /** Whitespace or control characters in a link are never legitimate and could smuggle header text. */

@@ -5,7 +5,7 @@
 // links as they are. The body is read chunk by chunk and reading stops at the size limit, so a
 // hostile or broken server cannot make the client allocate more than the limit.
 import { HushError } from '../errors.ts';
-import { AESGCM_TAG_BYTES, decryptFile, parseAesgcmUrl } from './aesgcm.ts';
+import { AESGCM_TAG_BYTES, decryptFileAsync, parseAesgcmUrl } from './aesgcm.ts';
 import { cancelledError, isCancellation, throwIfCancelled } from './cancel.ts';
 import type { DownloadOptions, DownloadResult, FetchFunction } from './types.ts';
 
@@ -58,7 +58,7 @@ export async function downloadFile(
 
   const body = await readBounded(response, limit, maxBytes, signal, onProgress);
   if (!target) return { bytes: body, encrypted: false };
-  return { bytes: decryptFile(body, target.key, target.iv), encrypted: true };
+  return { bytes: await decryptFileAsync(body, target.key, target.iv), encrypted: true };
 }
 
 async function readBounded(

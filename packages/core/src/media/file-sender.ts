@@ -10,7 +10,7 @@ import type { XmppSession } from '../xmpp/session.ts';
 import type { Messenger } from '../chat/messenger.ts';
 import type { PendingUpload, Storage, StoredMessage } from '../storage/types.ts';
 import type { RandomBytes } from '../omemo/crypto-provider.ts';
-import { AESGCM_TAG_BYTES, encryptFile, formatAesgcmUrl } from './aesgcm.ts';
+import { AESGCM_TAG_BYTES, encryptFileAsync, formatAesgcmUrl } from './aesgcm.ts';
 import { discoverUploadService, fileTooLarge } from './slot.ts';
 import { uploadFile } from './upload.ts';
 import type { FetchFunction, ProgressListener } from './types.ts';
@@ -62,7 +62,7 @@ export class FileSender {
     ) {
       throw fileTooLarge(service.maxFileSize);
     }
-    const { ciphertext, key, iv } = encryptFile(bytes, this.#deps.randomBytes);
+    const { ciphertext, key, iv } = await encryptFileAsync(bytes, this.#deps.randomBytes);
     const pending: PendingUpload = {
       id: (this.#deps.newId ?? (() => globalThis.crypto.randomUUID()))(),
       account: this.#account,

@@ -4,6 +4,8 @@
 export {
   encryptFile,
   decryptFile,
+  encryptFileAsync,
+  decryptFileAsync,
   formatAesgcmUrl,
   parseAesgcmUrl,
   AESGCM_KEY_BYTES,

@@ -10,7 +10,7 @@
 import { HushError } from '../errors.ts';
 import type { RandomBytes } from '../xmpp/scram.ts';
 import type { XmppSession } from '../xmpp/session.ts';
-import { AESGCM_TAG_BYTES, encryptFile, formatAesgcmUrl } from './aesgcm.ts';
+import { AESGCM_TAG_BYTES, encryptFileAsync, formatAesgcmUrl } from './aesgcm.ts';
 import {
   cancelledError,
   isCancellation,
@@ -289,7 +289,7 @@ export async function uploadEncryptedFile(
   if (service.maxFileSize !== undefined && bytes.length + AESGCM_TAG_BYTES > service.maxFileSize) {
     throw fileTooLarge(service.maxFileSize);
   }
-  const { ciphertext, key, iv } = encryptFile(bytes, options.randomBytes);
+  const { ciphertext, key, iv } = await encryptFileAsync(bytes, options.randomBytes);
   const result = await uploadFile(
     session,
     { bytes: ciphertext, filename: 'encrypted', contentType: 'application/octet-stream' },

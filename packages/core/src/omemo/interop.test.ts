@@ -1,10 +1,11 @@
 // OMEMO with an independent implementation: a peer on Debian's python-omemo, oldmemo and slixmpp
-// (packages/test-utils/python), against a real Prosody. The first message in each direction is a
+// (packages/test-utils/python), against a real Prosody: messages, and XEP-0454 files. The first message in each direction is a
 // PreKey message: Hush opens a session with one python account, another python account opens one
 // with Hush.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -21,6 +22,8 @@ import { createMemoryStorage } from '../storage/memory.ts';
 import type { Storage } from '../storage/types.ts';
 import { startClient, type HushClient } from '../client.ts';
 import { NS_OMEMO_LEGACY } from './bundle.ts';
+import { FileSender } from '../media/file-sender.ts';
+import { downloadFile } from '../media/download.ts';
 
 const PASSWORD = 'interop-password';
 let server: ProsodyServer;
@@ -143,4 +146,36 @@ test('Hush and python-omemo: messages both ways, the first in each direction a P
   // The fingerprints both sides show are the same.
   const seen = await me.client.omemo?.devices('py1@localhost');
   assert.equal(seen?.find((d) => d.deviceId === py1.deviceId)?.fingerprint, py1.fingerprint);
+});
+
+test('Hush and python-omemo: encrypted files (XEP-0454 aesgcm://) both ways', async () => {
+  await server.createAccount('hushfiles', PASSWORD);
+  await server.createAccount('pyfiles', PASSWORD);
+  const me = await hush('hushfiles');
+  const py = await python('pyfiles');
+  const files = new FileSender({
+    session: me.client.session,
+    storage: me.storage,
+    messenger: me.client.messenger,
+  });
+  const outgoing = new Uint8Array(randomBytes(150_000));
+  await files.send('pyfiles@localhost', outgoing);
+  const got = await py.next((event) => event.event === 'file');
+  assert.ok(got.event === 'file');
+  assert.equal(got.sha256, createHash('sha256').update(outgoing).digest('hex'));
+  assert.equal(got.size, outgoing.length);
+
+  const path = join(work, 'from-python.bin');
+  await writeFile(path, randomBytes(120_000));
+  const sent = await py.sendFile('hushfiles@localhost', path);
+  const message = await until(
+    async () =>
+      (await me.storage.messages.history('hushfiles@localhost', 'pyfiles@localhost', { limit: 10 }))
+        .filter((m) => m.direction === 'in')
+        .find((m) => m.body.startsWith('aesgcm://')),
+    'the link from python',
+  );
+  assert.equal(message.encrypted, true);
+  const { bytes } = await downloadFile(message.body);
+  assert.equal(createHash('sha256').update(bytes).digest('hex'), sent.sha256);
 });

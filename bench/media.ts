@@ -1,0 +1,131 @@
+// XEP-0454 OMEMO Media Sharing — https://xmpp.org/extensions/xep-0454.html
+// Files: AES-256-GCM as core runs it (WebCrypto where the platform has it, noble on React Native)
+// against raw node:crypto on the same 10 MB, side by side; and a 10 MB encrypted file uploaded,
+// downloaded and decrypted through a real Prosody (the template's settings) on loopback, with the
+// peak memory it took.
+// `node bench/media.ts` prints a whole table; bench/run.ts appends the rows to its own table.
+import { cpus, totalmem } from 'node:os';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import {
+  createMemoryStorage,
+  decryptFile,
+  decryptFileAsync,
+  downloadFile,
+  encryptFile,
+  encryptFileAsync,
+  openSession,
+  startClient,
+  FileSender,
+} from '@hush/core';
+import { startProsody, trustCertificateAuthority } from '@hush/test-utils';
+
+const SIZE = 10 * 1024 * 1024;
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
+async function rate(run: () => Promise<unknown> | unknown, rounds: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  return SIZE / 1024 / 1024 / (median(times) / 1000);
+}
+
+export async function measureMedia(): Promise<[string, string][]> {
+  const rows: [string, string][] = [];
+  const data = new Uint8Array(randomBytes(SIZE));
+  const key = new Uint8Array(randomBytes(32));
+  const iv = new Uint8Array(randomBytes(12));
+  const raw = await rate(() => {
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const sealed = Buffer.concat([cipher.update(data), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    const decipher = createDecipheriv('aes-256-gcm', key, iv);
+    decipher.setAuthTag(tag);
+    Buffer.concat([decipher.update(sealed), decipher.final()]);
+  }, 7);
+  const core = await rate(async () => {
+    const sealed = await encryptFileAsync(data);
+    await decryptFileAsync(sealed.ciphertext, sealed.key, sealed.iv);
+  }, 7);
+  const noble = await rate(() => {
+    const sealed = encryptFile(data);
+    decryptFile(sealed.ciphertext, sealed.key, sealed.iv);
+  }, 3);
+  rows.push([
+    'AES-256-GCM encrypt+decrypt of 10 MiB: core (WebCrypto) vs raw node:crypto, median of 7',
+    `${core.toFixed(0)} MB/s vs ${raw.toFixed(0)} MB/s: ${(core / raw).toFixed(2)}`,
+  ]);
+  rows.push([
+    'AES-256-GCM encrypt+decrypt of 10 MiB, noble (React Native, no WebCrypto), median of 3',
+    `${noble.toFixed(0)} MB/s (${(noble / raw).toFixed(3)} of node:crypto)`,
+  ]);
+
+  const server = await startProsody();
+  try {
+    trustCertificateAuthority(server.caCert);
+    await server.createAccount('alice', 'bench-password');
+    await server.createAccount('bob', 'bench-password');
+    const connect = async (name: string) => {
+      const session = await openSession({
+        service: server.websocketUrl,
+        jid: `${name}@localhost`,
+        password: 'bench-password',
+      });
+      const storage = createMemoryStorage();
+      const client = await startClient({ session, storage });
+      return { session, storage, client };
+    };
+    const alice = await connect('alice');
+    const bob = await connect('bob');
+    const files = new FileSender({
+      session: alice.session,
+      storage: alice.storage,
+      messenger: alice.client.messenger,
+    });
+    const file = new Uint8Array(randomBytes(SIZE - 64));
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now();
+      const message = await files.send('bob@localhost', file);
+      const { bytes } = await downloadFile(message.body);
+      times.push(performance.now() - start);
+      if (bytes.length !== file.length) throw new Error('size mismatch');
+    }
+    clearInterval(sampler);
+    rows.push([
+      '10 MiB file: encrypt, upload, send, download, decrypt, on loopback (template server), median of 5',
+      `${median(times).toFixed(0)} ms`,
+    ]);
+    rows.push([
+      'peak memory added while doing it (RSS above the baseline)',
+      `${((peak - before) / 1024 / 1024).toFixed(0)} MiB (${(peak / 1024 / 1024).toFixed(0)} MiB in all)`,
+    ]);
+    for (const side of [alice, bob]) {
+      await side.client.close();
+      await side.session.close();
+    }
+  } finally {
+    await server.stop();
+  }
+  return rows;
+}
+
+/** Prints the rows as lines of run.ts's Markdown table. */
+export async function printMediaRows(): Promise<void> {
+  for (const [name, value] of await measureMedia()) console.log(`| ${name} | ${value} |`);
+}
+
+if (process.argv[1] === import.meta.filename) {
+  console.log(
+    `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  );
+  console.log(`Date: ${new Date().toISOString().slice(0, 10)}\n`);
+  console.log('| measurement | result |\n| --- | --- |');
+  await printMediaRows();
+}
