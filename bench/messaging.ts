@@ -3,7 +3,7 @@
 // Messaging: two accounts, each a Messenger with memory storage over wss, on a real Prosody on
 // loopback. Round trip and throughput are measured in this one process, on one clock, from
 // `sendText` to the receiver's Messenger emitting 'message'. Every measurement runs on
-// two servers side by side: the template's per-connection read limit (C2S_RATE 256kb/s, C2S_BURST 4s)
+// two servers side by side: the template's per-connection read limit (C2S_RATE, C2S_BURST 4s)
 // and a raised one, so the ratio is what the production limit costs.
 // `node bench/messaging.ts` prints a whole table; bench/run.ts appends the rows to its own table.
 import { cpus, totalmem } from 'node:os';
@@ -16,10 +16,11 @@ import {
   type XmppSession,
 } from '@hush/core';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import { templateDefault } from './template.ts';
 
 const COUNT = 1000;
 const PASSWORD = 'bench-password';
-const PRODUCTION_RATE = '256kb/s';
+const PRODUCTION_RATE = templateDefault('C2S_RATE');
 const RAISED_RATE = '10mb/s';
 
 /** The value at quantile q (0..1) of `values`, nearest rank. */

@@ -22,6 +22,7 @@ import {
 import { createTestParty, type TestParty } from '../packages/core/src/omemo/test-store.ts';
 import { decryptPayload, encryptPayload } from '../packages/core/src/omemo/message.ts';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import { templateDefault } from './template.ts';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
 const PASSWORD = 'bench-password';
@@ -200,7 +201,7 @@ async function onServer(rate: string): Promise<[string, string][]> {
 }
 
 const CATCH_UP = 1000;
-const TEMPLATE_RATE = '256kb/s';
+const TEMPLATE_RATE = process.env.BENCH_C2S_RATE ?? templateDefault('C2S_RATE');
 
 /**
  * The receiver's device is known to the sender (it wrote once), goes away, CATCH_UP messages wait in

@@ -31,7 +31,7 @@ usage() {
   UPLOAD_EXPIRY       seconds an uploaded file is kept         default 604800 (7 days)
   UPLOAD_DAILY_QUOTA  bytes one user may upload per day        default 104857600 (100 MB)
   UPLOAD_GLOBAL_QUOTA bytes of uploads the server keeps        default 10737418240 (10 GB)
-  C2S_RATE            per-connection read rate                 default 256kb/s
+  C2S_RATE            per-connection read rate                 default 1mb/s
   C2S_BURST           seconds of burst above the rate          default 4s
   NETWORK_READ_SIZE   bytes read from a socket at once         default 65536 (Prosody's own: 4096)
 TXT
@@ -47,7 +47,7 @@ declare -A v=(
 	[PID_FILE]=/run/prosody/prosody.pid [PLUGIN_DIR]="$here/modules" [RUN_AS_ROOT]=false
 	[INVITE_EXPIRY]=604800 [ARCHIVE_EXPIRY]=1w
 	[UPLOAD_LIMIT]=10485760 [UPLOAD_EXPIRY]=604800 [UPLOAD_DAILY_QUOTA]=104857600
-	[UPLOAD_GLOBAL_QUOTA]=10737418240 [C2S_RATE]=256kb/s [C2S_BURST]=4s [NETWORK_READ_SIZE]=65536
+	[UPLOAD_GLOBAL_QUOTA]=10737418240 [C2S_RATE]=1mb/s [C2S_BURST]=4s [NETWORK_READ_SIZE]=65536
 )
 for arg in "$@"; do
 	case "$arg" in

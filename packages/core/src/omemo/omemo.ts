@@ -14,7 +14,6 @@
 //   bundle and an empty key-transport message, at most once per device per repairIntervalMs.
 import xml, { type Element } from '@xmpp/xml';
 import {
-  SessionBuilder,
   SessionCipher,
   SignalProtocolAddress,
 } from '@privacyresearch/libsignal-protocol-typescript';
@@ -23,7 +22,7 @@ import type { XmppSession } from '../xmpp/session.ts';
 import type { OmemoDevice, OmemoStore, OmemoTrust } from '../storage/types.ts';
 import type { DecryptResult, EncryptionHook, ParsedChatMessage } from '../chat/types.ts';
 import { DEVICE_LIST_NODE, normalizePublicKey } from './bundle.ts';
-import { binaryStringToBytes, equalBytes, toArrayBuffer } from './bytes.ts';
+import { equalBytes, toArrayBuffer } from './bytes.ts';
 import { installNobleCrypto, resolveRandomBytes, type RandomBytes } from './crypto-provider.ts';
 import {
   DEFAULT_KEY_POLICY,
@@ -41,17 +40,11 @@ import {
   encryptPayload,
   keyTransportMaterial,
   parseEncrypted,
-  type EncryptedKey,
 } from './message.ts';
-import {
-  fetchBundle,
-  fetchDeviceList,
-  onDeviceListUpdate,
-  publishBundle,
-  publishDeviceList,
-  type DeviceListUpdate,
-} from './pep.ts';
+import { onDeviceListUpdate, publishBundle } from './pep.ts';
 import { SignalStore } from './signal-store.ts';
+import { DeviceLists } from './device-lists.ts';
+import { Sessions, type Target } from './sessions.ts';
 import {
   fingerprintOf,
   formatVerificationUri,
@@ -96,11 +89,6 @@ export type OmemoEvent =
   | { readonly type: 'repair'; readonly jid: string; readonly deviceId: number }
   | { readonly type: 'error'; readonly error: HushError };
 
-interface Target {
-  readonly jid: string;
-  readonly deviceId: number;
-}
-
 function bare(jid: string): string {
   const slash = jid.indexOf('/');
   return (slash >= 0 ? jid.slice(0, slash) : jid).toLowerCase();
@@ -119,13 +107,11 @@ export class Omemo implements EncryptionHook {
   readonly #now: () => number;
   readonly #policy: KeyPolicy;
   readonly #staleDeviceMs: number;
-  readonly #deviceListMaxAgeMs: number;
   readonly #repairIntervalMs: number;
-  readonly #listFetchedAt = new Map<string, number>();
   readonly #lastRepair = new Map<string, number>();
   readonly #seenWritten = new Map<string, number>();
-  /** Devices this object has encrypted for: their session exists, no need to load it to check. */
-  readonly #openSessions = new Set<string>();
+  readonly #lists: DeviceLists;
+  readonly #sessions: Sessions;
   readonly #listeners = new Set<(event: OmemoEvent) => void>();
   readonly #unsubscribe: (() => void)[] = [];
   /** Key maintenance and bundle publishing run one at a time. */
@@ -142,11 +128,28 @@ export class Omemo implements EncryptionHook {
     this.#now = options.now ?? Date.now;
     this.#policy = { ...DEFAULT_KEY_POLICY, ...options.keyPolicy };
     this.#staleDeviceMs = options.staleDeviceMs ?? 90 * DAY;
-    this.#deviceListMaxAgeMs = options.deviceListMaxAgeMs ?? 10 * 60 * 1000;
     this.#repairIntervalMs = options.repairIntervalMs ?? 60 * 60 * 1000;
     this.#signal = new SignalStore(this.#store, this.account, this.#now, (change) =>
       this.#emit({ type: 'identity-changed', ...change }),
     );
+    this.#lists = new DeviceLists({
+      session: this.#session,
+      store: this.#store,
+      account: this.account,
+      now: this.#now,
+      maxAgeMs: options.deviceListMaxAgeMs ?? 10 * 60 * 1000,
+      ownDeviceId: () => this.#deviceId,
+      onChange: (jid) => this.#emit({ type: 'devices', jid }),
+    });
+    this.#sessions = new Sessions({
+      session: this.#session,
+      store: this.#store,
+      signal: this.#signal,
+      account: this.account,
+      randomBytes: this.#randomBytes,
+      onIdentityChanged: (target) => this.#emit({ type: 'identity-changed', ...target }),
+      report: (error) => this.#report(error),
+    });
   }
 
   /** The PEP feature that makes the server push device-list changes (for XEP-0115 caps). */
@@ -177,11 +180,11 @@ export class Omemo implements EncryptionHook {
     this.#createdAt = identity.createdAt;
     this.#unsubscribe.push(
       onDeviceListUpdate(this.#session, (update) => {
-        void this.#applyDeviceList(update).catch((error: unknown) => this.#report(error));
+        void this.#lists.apply(update).catch((error: unknown) => this.#report(error));
       }),
     );
     await this.#maintain(true);
-    await this.#announceDevice(await fetchDeviceList(this.#session, this.account));
+    await this.#lists.refresh(this.account, true);
   }
 
   close(): void {
@@ -199,7 +202,7 @@ export class Omemo implements EncryptionHook {
     const peer = bare(message.to);
     const targets = await this.#targets(peer);
     const { payload, iv, keyMaterial } = encryptPayload(message.body, this.#randomBytes);
-    const keys = await this.#encryptKey(targets, keyMaterial);
+    const keys = await this.#sessions.encryptKey(targets, keyMaterial);
     if (!keys.some((key) => key.jid === peer)) {
       throw new HushError('NoOmemoDevice', `Could not encrypt for any device of ${peer}.`);
     }
@@ -294,7 +297,7 @@ export class Omemo implements EncryptionHook {
   /** The known devices of `jid` (after fetching its current list), or of this account. */
   async devices(jid: string = this.account, refresh = true): Promise<OmemoDeviceInfo[]> {
     const owner = bare(jid);
-    if (refresh) await this.#deviceList(owner, true).catch(() => undefined);
+    if (refresh) await this.#lists.refresh(owner, true).catch(() => undefined);
     const now = this.#now();
     const devices = await this.#store.listDevices(this.account, owner);
     const list: OmemoDeviceInfo[] = devices.map((device) => ({
@@ -350,7 +353,7 @@ export class Omemo implements EncryptionHook {
     if (!uri || uri.devices.length === 0) {
       throw new HushError('ProtocolError', 'This is not an OMEMO verification code.');
     }
-    await this.#deviceList(uri.jid, true).catch(() => undefined);
+    await this.#lists.refresh(uri.jid, true).catch(() => undefined);
     const verified: OmemoDeviceInfo[] = [];
     for (const { deviceId, fingerprint } of uri.devices) {
       const known = await this.#store.getDevice(this.account, uri.jid, deviceId);
@@ -387,7 +390,7 @@ export class Omemo implements EncryptionHook {
     let targets = await this.#targets(owner);
     if (only) targets = targets.filter((t) => t.jid === owner && only.includes(t.deviceId));
     const { iv, keyMaterial } = keyTransportMaterial(this.#randomBytes);
-    const keys = await this.#encryptKey(targets, keyMaterial);
+    const keys = await this.#sessions.encryptKey(targets, keyMaterial);
     if (keys.length === 0) return;
     await this.#session.send(
       xml(
@@ -425,65 +428,16 @@ export class Omemo implements EncryptionHook {
     await work;
   }
 
-  async #announceDevice(listed: readonly number[]): Promise<void> {
-    await this.#applyDeviceList({ jid: this.account, deviceIds: listed });
-    if (!listed.includes(this.#deviceId)) {
-      await publishDeviceList(this.#session, [...listed, this.#deviceId]);
-    }
-  }
-
-  /** Records a device list: listed devices are active, the others not; new ones get first trust. */
-  async #applyDeviceList(update: DeviceListUpdate): Promise<void> {
-    const owner = bare(update.jid);
-    this.#listFetchedAt.set(owner, this.#now());
-    const known = await this.#store.listDevices(this.account, owner);
-    const listed = new Set(update.deviceIds);
-    if (owner === this.account) listed.delete(this.#deviceId);
-    const now = this.#now();
-    const anyVerified = known.some((device) => device.trust === 'verified');
-    for (const device of known) {
-      const active = listed.has(device.deviceId);
-      if (device.active !== active)
-        await this.#store.putDevice(this.account, { ...device, active });
-      listed.delete(device.deviceId);
-    }
-    for (const deviceId of listed) {
-      await this.#store.putDevice(this.account, {
-        jid: owner,
-        deviceId,
-        trust: anyVerified ? 'untrusted' : 'blind',
-        active: true,
-        firstSeen: now,
-        lastSeen: now,
-      });
-    }
-    if (owner === this.account && this.#deviceId && !update.deviceIds.includes(this.#deviceId)) {
-      // Another client rewrote the list without this device: put it back, or nobody encrypts for it.
-      await publishDeviceList(this.#session, [...update.deviceIds, this.#deviceId]);
-    }
-    this.#emit({ type: 'devices', jid: owner });
-  }
-
-  async #deviceList(jid: string, force = false): Promise<void> {
-    const fetchedAt = this.#listFetchedAt.get(jid);
-    if (!force && fetchedAt !== undefined && this.#now() - fetchedAt < this.#deviceListMaxAgeMs) {
-      return;
-    }
-    const deviceIds = await fetchDeviceList(this.#session, jid);
-    if (jid === this.account) await this.#announceDevice(deviceIds);
-    else await this.#applyDeviceList({ jid, deviceIds });
-  }
-
   /** The devices a message to `peer` is encrypted for; throws the reason when the peer has none. */
   async #targets(peer: string): Promise<Target[]> {
     try {
-      await this.#deviceList(peer);
+      await this.#lists.refresh(peer);
     } catch (error) {
       throw new HushError('NoOmemoDevice', `Could not read the OMEMO devices of ${peer}.`, {
         cause: error,
       });
     }
-    await this.#deviceList(this.account).catch((error: unknown) => this.#report(error));
+    await this.#lists.refresh(this.account).catch((error: unknown) => this.#report(error));
     const now = this.#now();
     const usable = (device: OmemoDevice) =>
       device.active &&
@@ -513,83 +467,6 @@ export class Omemo implements EncryptionHook {
     return [...peerTargets, ...own].map(({ jid, deviceId }) => ({ jid, deviceId }));
   }
 
-  /** Encrypts the key material for each target, building sessions from bundles where needed. */
-  async #encryptKey(
-    targets: readonly Target[],
-    keyMaterial: Uint8Array,
-  ): Promise<(EncryptedKey & { jid: string })[]> {
-    const keys: (EncryptedKey & { jid: string })[] = [];
-    await Promise.all(
-      targets.map(async (target) => {
-        try {
-          const address = new SignalProtocolAddress(target.jid, target.deviceId);
-          const cipher = new SessionCipher(this.#signal, address);
-          const name = address.toString();
-          let sealed;
-          try {
-            if (!this.#openSessions.has(name) && !(await cipher.hasOpenSession())) {
-              await this.#buildSession(target);
-            }
-            sealed = await cipher.encrypt(toArrayBuffer(keyMaterial));
-          } catch (error) {
-            // The session this object remembered is gone from the store: check and build again.
-            if (!this.#openSessions.delete(name)) throw error;
-            if (!(await cipher.hasOpenSession())) await this.#buildSession(target);
-            sealed = await cipher.encrypt(toArrayBuffer(keyMaterial));
-          }
-          this.#openSessions.add(name);
-          if (sealed.body === undefined) return;
-          keys.push({
-            jid: target.jid,
-            rid: target.deviceId,
-            preKey: sealed.type === 3,
-            data: binaryStringToBytes(sealed.body),
-          });
-        } catch (error) {
-          // One unreachable or changed device must not stop the message to the others.
-          this.#report(error);
-        }
-      }),
-    );
-    keys.sort((a, b) => a.rid - b.rid);
-    return keys;
-  }
-
-  /** A new Signal session from the device's published bundle, with a random one-time prekey. */
-  async #buildSession(target: Target): Promise<void> {
-    const bundle = await fetchBundle(this.#session, target.jid, target.deviceId);
-    const known = await this.#store.getDevice(this.account, target.jid, target.deviceId);
-    if (known?.identityKey && !equalBytes(known.identityKey, bundle.identityKey)) {
-      await this.#store.putDevice(this.account, {
-        ...known,
-        identityKey: bundle.identityKey,
-        trust: known.trust === 'distrusted' ? 'distrusted' : 'untrusted',
-      });
-      this.#emit({ type: 'identity-changed', jid: target.jid, deviceId: target.deviceId });
-      throw new HushError(
-        'UntrustedIdentity',
-        `Device ${target.deviceId} of ${target.jid} has a new identity key.`,
-      );
-    }
-    const preKey =
-      bundle.preKeys[Math.floor(((this.#randomBytes(1)[0] ?? 0) / 256) * bundle.preKeys.length)];
-    if (!preKey) throw new HushError('NoOmemoDevice', 'The bundle has no prekeys.');
-    const builder = new SessionBuilder(
-      this.#signal,
-      new SignalProtocolAddress(target.jid, target.deviceId),
-    );
-    await builder.processPreKey({
-      identityKey: toArrayBuffer(bundle.identityKey),
-      registrationId: 0,
-      signedPreKey: {
-        keyId: bundle.signedPreKey.id,
-        publicKey: toArrayBuffer(bundle.signedPreKey.publicKey),
-        signature: toArrayBuffer(bundle.signedPreKey.signature),
-      },
-      preKey: { keyId: preKey.id, publicKey: toArrayBuffer(preKey.publicKey) },
-    });
-  }
-
   #scheduleRepair(jid: string, deviceId: number): void {
     const key = `${jid}/${deviceId}`;
     const last = this.#lastRepair.get(key);
@@ -599,9 +476,9 @@ export class Omemo implements EncryptionHook {
     void (async () => {
       // The old session is archived, not deleted: messages already on their way in it still decrypt
       // (libsignal tries archived sessions too) while the peer switches to the new one.
-      await this.#buildSession({ jid, deviceId });
+      await this.#sessions.build({ jid, deviceId });
       const { iv, keyMaterial } = keyTransportMaterial(this.#randomBytes);
-      const keys = await this.#encryptKey([{ jid, deviceId }], keyMaterial);
+      const keys = await this.#sessions.encryptKey([{ jid, deviceId }], keyMaterial);
       if (keys.length === 0) return;
       await this.#session.send(
         xml(
@@ -631,7 +508,7 @@ export class Omemo implements EncryptionHook {
     const owner = bare(jid);
     const wanted = normalizeFingerprint(fingerprint);
     if (!wanted) throw new HushError('ProtocolError', `'${fingerprint}' is not a fingerprint.`);
-    await this.#deviceList(owner, true).catch(() => undefined);
+    await this.#lists.refresh(owner, true).catch(() => undefined);
     const devices = await this.#store.listDevices(this.account, owner);
     const device = devices.find((d) => d.identityKey && fingerprintOf(d.identityKey) === wanted);
     if (!device) {
