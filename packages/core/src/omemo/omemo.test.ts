@@ -556,3 +556,34 @@ test('trust: fingerprints, verification by xmpp: URI, a wrong code refused, dist
   }, 'failed');
   assert.equal(staleFailed.failure?.code, 'NoTrustedDevice');
 });
+
+test('an empty key-transport message builds the session: nothing is shown, and the answer needs no bundle', async () => {
+  const aliceName = await person('alice');
+  const bobName = await person('bob');
+  const alice = await device(aliceName);
+  const bob = await device(bobName);
+  const aliceRaw = tap(alice);
+  await alice.client.omemo?.sendKeyTransport(`${bobName}@localhost`);
+  // Bob now has a session with alice's device without any message to show.
+  const aliceId = alice.client.omemo?.deviceId ?? 0;
+  await until(
+    async () =>
+      (await bob.storage.omemo.getSession(
+        `${bobName}@localhost`,
+        `${aliceName}@localhost`,
+        aliceId,
+      )) !== undefined || undefined,
+    'bob to have the session',
+  );
+  assert.equal((await history(bob, `${aliceName}@localhost`)).length, 0);
+  await bob.client.messenger.sendText(`${aliceName}@localhost`, 'over the built session');
+  await received(alice, `${bobName}@localhost`, 'over the built session');
+  const key = aliceRaw
+    .find((s) => s.getChild('encrypted', NS_OMEMO_LEGACY))
+    ?.getChild('encrypted', NS_OMEMO_LEGACY)
+    ?.getChild('header')
+    ?.getChildren('key')
+    .find((k) => k.attrs.rid === String(aliceId));
+  assert.ok(key);
+  assert.notEqual(key.attrs.prekey, 'true', 'bob answered in the session alice built');
+});
