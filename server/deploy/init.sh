@@ -182,6 +182,8 @@ ensure_packages() {
 		command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 	done
 	[[ ${#missing[@]} -gt 0 ]] || return 0
+	# Prosody's recommended DNS library: without it every prosodyctl call warns on stderr.
+	[[ " ${missing[*]} " != *" prosody "* ]] || missing+=(lua-unbound)
 	command -v apt-get >/dev/null || die "missing ${missing[*]}, and this is not a Debian/Ubuntu system (no apt-get)"
 	say "Installing ${missing[*]} ..."
 	apt-get update -qq
