@@ -1,0 +1,229 @@
+// The web app end to end: two people sign up with invites in two Chromium profiles, add each other,
+// write both ways and see delivered and read; a reload keeps the history; a wrong password shows its
+// error. Screenshots of the main screens go to the folder printed at the start.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openProfile, startStack, webBuild, type Stack } from './harness.ts';
+
+const password = 'correct horse battery';
+let stack: Stack;
+let shots: string;
+const contexts: BrowserContext[] = [];
+let alice: Page;
+let bob: Page;
+const measured: Record<string, string> = {};
+
+/** Every file below `dir`, concatenated: what the server keeps on disk. */
+function readTree(dir: string): string {
+  return readdirSync(dir)
+    .map((name) => join(dir, name))
+    .map((path) => {
+      const stat = statSync(path);
+      if (stat.isDirectory()) return readTree(path);
+      return stat.isFile() ? readFileSync(path, 'latin1') : '';
+    })
+    .join('\n');
+}
+
+async function page(context: BrowserContext): Promise<Page> {
+  const p = context.pages()[0] ?? (await context.newPage());
+  p.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  return p;
+}
+
+async function shot(p: Page, name: string): Promise<void> {
+  await p.screenshot({ path: join(shots, `${name}.png`) });
+}
+
+async function signUp(p: Page, url: string, invite: string | undefined, name: string) {
+  await p.goto(url);
+  if (invite !== undefined) {
+    await p.getByTestId('tab-invite').click();
+    await p.getByTestId('invite-input').fill(invite);
+  }
+  await p.getByTestId('username-input').fill(name);
+  await p.getByTestId('password-input').fill(password);
+  await p.getByTestId('submit').click();
+  await p.getByText(/Online$/).waitFor({ timeout: 30_000 });
+}
+
+describe('Hush web app', { timeout: 240_000 }, () => {
+  before(async () => {
+    shots = await mkdtemp(join(tmpdir(), 'hush-e2e-screens-'));
+    console.log(`screenshots: ${shots}`);
+    stack = await startStack();
+    const [aliceContext, bobContext] = [await openProfile(stack), await openProfile(stack)];
+    contexts.push(aliceContext, bobContext);
+    alice = await page(aliceContext);
+    bob = await page(bobContext);
+  });
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await stack?.stop();
+    console.log('measured:', JSON.stringify(measured, null, 2));
+  });
+
+  it('signs up from an invite page link and from a pasted invite', async () => {
+    // The invite page form: https://DOMAIN/invite?TOKEN opens the app with the invite filled in.
+    const aliceToken = /preauth=([^;&]+)/.exec(await stack.prosody.createInvite())?.[1];
+    await alice.goto(`${stack.url}invite?${aliceToken}`);
+    await alice.getByTestId('username-input').waitFor();
+    assert.match(await alice.getByTestId('invite-input').inputValue(), /invite\?/);
+    await shot(alice, '01-onboarding-invite');
+    await signUp(alice, `${stack.url}invite?${aliceToken}`, undefined, 'alice');
+    // The used invite leaves the address bar: a reload does not offer it again.
+    assert.equal(new URL(alice.url()).search, '');
+    await signUp(bob, stack.url, await stack.prosody.createInvite(), 'bob');
+    await shot(alice, '02-chat-list-empty');
+  });
+
+  it('adds a contact and exchanges messages both ways with delivered and read', async () => {
+    await alice.getByTestId('open-add-contact').click();
+    await alice.getByTestId('contact-input').fill('bob@localhost');
+    await shot(alice, '03-add-contact');
+    await alice.getByTestId('add-contact').click();
+    await alice.getByTestId('composer-input').waitFor();
+
+    // Bob sees the request and accepts it.
+    await bob.getByTestId('approve-alice@localhost').click({ timeout: 20_000 });
+
+    await alice.getByTestId('composer-input').fill('Hello Bob');
+    const sentAt = Date.now();
+    await alice.getByTestId('send-button').click();
+    await bob.getByTestId('preview-alice@localhost').getByText('Hello Bob').waitFor();
+    measured.sendToShownMs = String(Date.now() - sentAt);
+    await alice.getByLabel('Delivered').last().waitFor({ timeout: 20_000 });
+    await shot(bob, '04-chat-list-unread');
+    assert.equal(await bob.getByTestId('unread-alice@localhost').innerText(), '1');
+
+    await bob.getByTestId('chat-alice@localhost').click();
+    await bob.getByText('Hello Bob').waitFor();
+    await alice.getByLabel('Read').last().waitFor({ timeout: 20_000 });
+    await shot(alice, '05-chat-read');
+
+    await bob.getByTestId('composer-input').fill('Hi Alice, got it');
+    await bob.getByTestId('send-button').click();
+    await alice.getByText('Hi Alice, got it').waitFor();
+    await bob.getByLabel('Read').last().waitFor({ timeout: 20_000 });
+    await shot(bob, '06-chat-bob');
+    // OMEMO on both sides: no bubble says it travelled in the clear, and the server's archive
+    // holds ciphertext only.
+    assert.equal(await bob.getByTestId('unencrypted').count(), 0);
+    assert.equal(await alice.getByTestId('unencrypted').count(), 0);
+    const archived = await readTree(stack.prosody.dataDir);
+    assert.ok(
+      archived.includes('eu.siacs.conversations.axolotl'),
+      'the archive has OMEMO messages',
+    );
+    assert.ok(!archived.includes('Hello Bob'), 'no clear text on the server');
+
+    await bob.getByTestId('open-contact').click();
+    await bob
+      .getByTestId('fingerprints')
+      .getByText(/Device \d+/)
+      .first()
+      .waitFor();
+    await shot(bob, '07-contact-details');
+    await bob.getByTestId('back').click();
+    await bob.getByTestId('back').click();
+  });
+
+  it('comes back by itself after the connection drops, and what was written meanwhile arrives', async () => {
+    // Alice is still in the conversation with Bob.
+    await alice.getByTestId('composer-input').waitFor();
+    stack.dropConnections();
+    await alice.getByTestId('composer-offline').waitFor({ timeout: 10_000 });
+    await alice.getByTestId('composer-offline').waitFor({ state: 'detached', timeout: 30_000 });
+    await alice.getByTestId('composer-input').fill('After the drop');
+    await alice.getByTestId('send-button').click();
+    await bob.getByTestId('preview-alice@localhost').getByText('After the drop').waitFor({
+      timeout: 30_000,
+    });
+    await alice.getByLabel('Delivered').last().waitFor({ timeout: 20_000 });
+    await alice.getByTestId('back').click();
+  });
+
+  it('shows a message that cannot be encrypted as failed, with a retry', async () => {
+    // dave has never used an OMEMO client: nothing can be encrypted for him, and nothing is sent
+    // in the clear instead.
+    await stack.prosody.createAccount('dave', password);
+    await alice.getByTestId('open-add-contact').click();
+    await alice.getByTestId('contact-input').fill('dave@localhost');
+    await alice.getByTestId('add-contact').click();
+    await alice.getByTestId('composer-input').fill('Are you there?');
+    await alice.getByTestId('send-button').click();
+    await alice
+      .locator('[data-testid^="state-"][aria-label="Not sent"]')
+      .waitFor({ timeout: 20_000 });
+    await alice.getByText('Retry').waitFor();
+    await shot(alice, '08-failed-retry');
+    await alice.getByTestId('back').click();
+  });
+
+  it('keeps the history across a reload, readable before the connection is back', async () => {
+    const started = Date.now();
+    await bob.reload();
+    await bob.getByTestId('chat-alice@localhost').waitFor();
+    measured.coldStartToInteractiveMs = String(Date.now() - started);
+    await bob.getByText(/Online$/).waitFor({ timeout: 30_000 });
+    measured.coldStartToConnectedMs = String(Date.now() - started);
+    await bob.getByTestId('chat-alice@localhost').click();
+    await bob.getByText('Hello Bob').waitFor();
+    await bob.getByText('Hi Alice, got it').waitFor();
+    await bob.setViewportSize({ width: 1280, height: 800 });
+    await shot(bob, '11-desktop-chat');
+    await bob.setViewportSize({ width: 420, height: 760 });
+  });
+
+  it('shows the wrong-password error on login', async () => {
+    const context = await openProfile(stack);
+    contexts.push(context);
+    const p = await page(context);
+    // A profile that never saw the app: download, parse, IndexedDB opened, first screen usable.
+    const started = Date.now();
+    await p.goto(stack.url);
+    await p.getByTestId('jid-input').waitFor();
+    measured.firstVisitToLoginFormMs = String(Date.now() - started);
+    await p.getByTestId('jid-input').fill('alice@localhost');
+    await p.getByTestId('password-input').fill('not the password');
+    await p.getByTestId('submit').click();
+    await p.getByTestId('error-WrongPassword').waitFor({ timeout: 20_000 });
+    await shot(p, '09-wrong-password');
+  });
+
+  it('deletes an account on the server and on the device', async () => {
+    const context = await openProfile(stack);
+    contexts.push(context);
+    const p = await page(context);
+    await signUp(p, stack.url, await stack.prosody.createInvite(), 'carol');
+    await p.getByTestId('open-settings').click();
+    await p
+      .getByTestId('own-fingerprint')
+      .getByText(/^[0-9a-f]{8} /)
+      .waitFor();
+    await p.getByTestId('delete-account').click();
+    await shot(p, '10-settings-delete');
+    await p.getByTestId('confirm-delete').click();
+    await p.getByTestId('tab-login').waitFor({ timeout: 20_000 });
+    await p.getByTestId('jid-input').fill('carol@localhost');
+    await p.getByTestId('password-input').fill(password);
+    await p.getByTestId('submit').click();
+    await p.getByTestId('error-WrongPassword').waitFor({ timeout: 20_000 });
+  });
+
+  it('ships a web bundle of known size', () => {
+    const dir = join(webBuild, '_expo/static/js/web');
+    const total = readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .reduce((sum, f) => sum + gzipSync(readFileSync(join(dir, f))).length, 0);
+    measured.bundleGzipKiB = (total / 1024).toFixed(0);
+    assert.ok(total > 0);
+  });
+});

@@ -1,0 +1,147 @@
+// The browser end-to-end stack: a throwaway Prosody (test-utils), the exported web build served over
+// HTTPS from a loopback port with /xmpp-websocket passed through to Prosody (as Caddy does in
+// production, so the app finds its server on its own origin), and Debian's Chromium driven by
+// playwright-core. Chromium trusts the test certificate by its SPKI pin only; nothing else about TLS
+// is relaxed.
+import { createHash, X509Certificate } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import { connect } from 'node:tls';
+import { mkdtemp, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { startProsody, repoRoot, type ProsodyServer } from '@hush/test-utils';
+
+export const webBuild = join(repoRoot, 'packages/app/dist');
+
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.css': 'text/css',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.svg': 'image/svg+xml',
+  '.ttf': 'font/ttf',
+  '.wav': 'audio/wav',
+};
+
+export interface Stack {
+  readonly prosody: ProsodyServer;
+  /** https://localhost:PORT/ */
+  readonly url: string;
+  /** base64 SHA-256 of the server certificate's SubjectPublicKeyInfo, for Chromium's pin list. */
+  readonly spki: string;
+  /** Cuts every open websocket, as a network change does; the apps must come back by themselves. */
+  dropConnections(): void;
+  stop(): Promise<void>;
+}
+
+/** The SPKI pin Chromium's --ignore-certificate-errors-spki-list expects. */
+export function spkiHash(certPem: string): string {
+  const der = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(der).digest('base64');
+}
+
+export async function startStack(): Promise<Stack> {
+  if (!existsSync(join(webBuild, 'index.html'))) {
+    throw new Error(`No web build in ${webBuild}: run npm run export:web -w @hush/app first.`);
+  }
+  const prosody = await startProsody();
+  const certFile = join(prosody.dir, 'certs', `${prosody.domain}.crt`);
+  const keyFile = join(prosody.dir, 'certs', `${prosody.domain}.key`);
+  const cert = readFileSync(certFile, 'utf8');
+  const server: Server = createServer({ cert, key: readFileSync(keyFile) }, (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'https://x').pathname));
+    let file = join(webBuild, path);
+    // Caddy's try_files {path} /index.html: the app's own paths (/invite?TOKEN) load the app.
+    if (!file.startsWith(webBuild) || !existsSync(file) || statSync(file).isDirectory()) {
+      file = join(webBuild, 'index.html');
+    }
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  const tunnels = new Set<{ destroy(): void }>();
+  server.on('upgrade', (req, socket, head) => {
+    if (!req.url?.startsWith('/xmpp-websocket')) return socket.destroy();
+    const upstream = connect({
+      host: '127.0.0.1',
+      port: prosody.ports.https,
+      servername: prosody.domain,
+      ca: prosody.caCert,
+    });
+    upstream.once('secureConnect', () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      }
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length) upstream.write(head);
+      socket.pipe(upstream).pipe(socket);
+    });
+    const close = () => {
+      socket.destroy();
+      upstream.destroy();
+      tunnels.delete(tunnel);
+    };
+    const tunnel = { destroy: close };
+    tunnels.add(tunnel);
+    upstream.on('error', close);
+    socket.on('error', close);
+    upstream.on('close', close);
+    socket.on('close', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no address');
+  return {
+    prosody,
+    url: `https://localhost:${address.port}/`,
+    spki: spkiHash(cert),
+    dropConnections() {
+      for (const tunnel of [...tunnels]) tunnel.destroy();
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await prosody.stop();
+    },
+  };
+}
+
+export interface BrowserOptions {
+  /** A WAV file Chromium's fake microphone plays. */
+  fakeAudio?: string;
+}
+
+/** A Chromium profile of its own (own IndexedDB), trusting the stack's certificate by its pin. */
+export async function openProfile(
+  stack: Stack,
+  options: BrowserOptions = {},
+): Promise<BrowserContext> {
+  const dir = await mkdtemp(join(tmpdir(), 'hush-e2e-profile-'));
+  await mkdir(dir, { recursive: true });
+  return chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 420, height: 760 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--ignore-certificate-errors-spki-list=${stack.spki}`,
+      ...(options.fakeAudio
+        ? [
+            '--use-fake-ui-for-media-stream',
+            '--use-fake-device-for-media-stream',
+            `--use-file-for-fake-audio-capture=${options.fakeAudio}`,
+          ]
+        : []),
+    ],
+  });
+}

@@ -1,0 +1,113 @@
+// Voice messages in the web app, with Chromium's fake microphone playing a spoken WAV: hold to
+// record, release to send (encrypted upload, XEP-0454 link over OMEMO), the other side plays it;
+// sliding away cancels.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openProfile, startStack, type Stack } from './harness.ts';
+
+const run = promisify(execFile);
+const password = 'correct horse battery';
+let stack: Stack;
+let shots: string;
+const contexts: BrowserContext[] = [];
+let alice: Page;
+let bob: Page;
+
+/** A few seconds of speech, as Chromium's fake capture device wants it: 48 kHz mono WAV. */
+async function speech(dir: string): Promise<string> {
+  const raw = join(dir, 'raw.wav');
+  const wav = join(dir, 'speech.wav');
+  await run('espeak-ng', ['-w', raw, 'Hello Bob, this is a voice message from Alice.']);
+  await run('sox', [raw, '-r', '48000', '-c', '1', wav]);
+  return wav;
+}
+
+async function signUp(p: Page, name: string): Promise<void> {
+  await p.goto(stack.url);
+  await p.getByTestId('tab-invite').click();
+  await p.getByTestId('invite-input').fill(await stack.prosody.createInvite());
+  await p.getByTestId('username-input').fill(name);
+  await p.getByTestId('password-input').fill(password);
+  await p.getByTestId('submit').click();
+  await p.getByText(/Online$/).waitFor({ timeout: 30_000 });
+}
+
+/** Presses the record button, holds it `ms`, optionally slides `dx` before letting go. */
+async function hold(p: Page, ms: number, dx = 0): Promise<void> {
+  const box = await p.getByTestId('record-button').boundingBox();
+  assert.ok(box, 'the record button is on screen');
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  await p.mouse.move(x, y);
+  await p.mouse.down();
+  await p.getByTestId('recording-indicator').waitFor();
+  await p.waitForTimeout(ms);
+  if (dx) await p.mouse.move(x + dx, y, { steps: 5 });
+  await p.mouse.up();
+}
+
+describe('voice messages in the web app', { timeout: 240_000 }, () => {
+  before(async () => {
+    shots = await mkdtemp(join(tmpdir(), 'hush-e2e-voice-'));
+    console.log(`screenshots: ${shots}`);
+    const fakeAudio = await speech(shots);
+    stack = await startStack();
+    const [aliceContext, bobContext] = [
+      await openProfile(stack, { fakeAudio }),
+      await openProfile(stack, { fakeAudio }),
+    ];
+    contexts.push(aliceContext, bobContext);
+    for (const context of contexts) await context.grantPermissions(['microphone']);
+    alice = aliceContext.pages()[0] ?? (await aliceContext.newPage());
+    bob = bobContext.pages()[0] ?? (await bobContext.newPage());
+    for (const p of [alice, bob])
+      p.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    await signUp(alice, 'alice');
+    await signUp(bob, 'bob');
+  });
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await stack?.stop();
+  });
+
+  it('records while held, sends on release, and the other side plays it', async () => {
+    await alice.getByTestId('open-add-contact').click();
+    await alice.getByTestId('contact-input').fill('bob@localhost');
+    await alice.getByTestId('add-contact').click();
+    await bob.getByTestId('approve-alice@localhost').click({ timeout: 20_000 });
+
+    await hold(alice, 2_500);
+    await alice.getByTestId('voice-bubble').waitFor({ timeout: 30_000 });
+    await alice.screenshot({ path: join(shots, '01-alice-voice-sent.png') });
+
+    await bob.getByTestId('chat-alice@localhost').click({ timeout: 20_000 });
+    const bubble = bob.getByTestId('voice-bubble');
+    await bubble.waitFor({ timeout: 30_000 });
+    // The duration comes from the file itself: about the 2.5 s held.
+    assert.match(await bubble.getByTestId('voice-time').innerText(), /^0:00 \/ 0:0[2-3]$/);
+    await bubble.getByTestId('voice-play').click();
+    await bob.getByLabel('Pause').waitFor();
+    // Playing: the position moves on.
+    const deadline = Date.now() + 10_000;
+    while (/^0:00 /.test(await bubble.getByTestId('voice-time').innerText())) {
+      assert.ok(Date.now() < deadline, 'the position never moved');
+      await bob.waitForTimeout(100);
+    }
+    await bob.screenshot({ path: join(shots, '02-bob-voice-playing.png') });
+  });
+
+  it('cancels when the finger slides away', async () => {
+    const before = await alice.getByTestId('voice-bubble').count();
+    await hold(alice, 1_500, -150);
+    await alice.waitForTimeout(1_000);
+    assert.equal(await alice.getByTestId('voice-bubble').count(), before);
+    assert.equal(await alice.getByTestId('voice-sending').count(), 0);
+  });
+});

@@ -1,0 +1,278 @@
+// The app: one AccountController for the device, and the screen for where the person is.
+// Navigation is a small state machine rather than a router: five screens, one level deep.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { ActivityIndicator, BackHandler, StyleSheet, View } from 'react-native';
+import { SafeAreaProvider, SafeAreaView } from 'react-native-safe-area-context';
+import { StatusBar } from 'expo-status-bar';
+import type { OmemoDeviceInfo } from '@hush/core';
+import { AccountController } from './client/account';
+import { readInvite } from './client/invite-link';
+import { platform as defaultPlatform } from './platform';
+import type { Platform } from './platform/types';
+import {
+  ControllerContext,
+  PlatformContext,
+  useAccount,
+  useAppActive,
+  useChats,
+  useController,
+  useThread,
+} from './ui/hooks';
+import { Onboarding } from './ui/Onboarding';
+import { ChatList } from './ui/ChatList';
+import { ChatScreen } from './ui/ChatScreen';
+import { AddContact } from './ui/AddContact';
+import { ContactDetails } from './ui/ContactDetails';
+import { Settings } from './ui/Settings';
+import { colors } from './ui/theme';
+
+type Route =
+  | { readonly screen: 'list' }
+  | { readonly screen: 'chat'; readonly peer: string }
+  | { readonly screen: 'contact'; readonly peer: string }
+  | { readonly screen: 'add' }
+  | { readonly screen: 'settings' };
+
+export function App(props: { platform?: Platform; controller?: AccountController }) {
+  const platform = props.platform ?? defaultPlatform;
+  const controller = useMemo(
+    () => props.controller ?? new AccountController(platform),
+    [props.controller, platform],
+  );
+  const [invite, setInvite] = useState<string | undefined>();
+  useEffect(() => {
+    void platform.initialInvite().then(setInvite);
+    // A controller made here starts here; one passed in (tests) is the caller's to start.
+    if (!props.controller) void controller.start();
+  }, [controller, platform, props.controller]);
+  return (
+    <SafeAreaProvider>
+      <StatusBar style="dark" />
+      <SafeAreaView style={styles.root} edges={['top', 'bottom', 'left', 'right']}>
+        {/* On a wide browser window the app keeps a phone-like column instead of stretching. */}
+        <View style={styles.column}>
+          <PlatformContext.Provider value={platform}>
+            <ControllerContext.Provider value={controller}>
+              <Root
+                invite={invite}
+                platform={platform}
+                onInviteUsed={() => {
+                  platform.forgetInitialInvite();
+                  setInvite(undefined);
+                }}
+              />
+            </ControllerContext.Provider>
+          </PlatformContext.Provider>
+        </View>
+      </SafeAreaView>
+    </SafeAreaProvider>
+  );
+}
+
+function Root(props: { invite: string | undefined; platform: Platform; onInviteUsed: () => void }) {
+  const account = useAccount();
+  const signedIn = account.phase !== 'starting' && account.phase !== 'signedOut';
+  const { invite, onInviteUsed } = props;
+  useEffect(() => {
+    if (signedIn && invite) onInviteUsed();
+  }, [signedIn, invite, onInviteUsed]);
+  if (account.phase === 'starting') {
+    return (
+      <View style={styles.center} testID="starting">
+        <ActivityIndicator color={colors.accent} />
+      </View>
+    );
+  }
+  if (account.phase === 'signedOut' || !account.jid) {
+    // Keyed by the invite: one that arrives after the first render starts the form afresh.
+    return (
+      <Onboarding
+        key={props.invite ?? ''}
+        {...(props.invite ? { initialInvite: props.invite } : {})}
+      />
+    );
+  }
+  return <Signed jid={account.jid} platform={props.platform} />;
+}
+
+function Signed(props: { jid: string; platform: Platform }) {
+  const controller = useController();
+  const account = useAccount();
+  const active = useAppActive();
+  useEffect(() => {
+    if (account.phase === 'online') void controller.setActive(active);
+  }, [controller, active, account.phase]);
+  const chats = useChats();
+  const [route, setRoute] = useState<Route>({ screen: 'list' });
+  const toList = () => setRoute({ screen: 'list' });
+  const connection = controller.current;
+  const connected = account.phase === 'online';
+  // Android's back button (and gesture) goes up one screen, as the on-screen arrow does.
+  useEffect(() => {
+    if (route.screen === 'list') return;
+    const up: Route =
+      route.screen === 'contact' ? { screen: 'chat', peer: route.peer } : { screen: 'list' };
+    const subscription = BackHandler.addEventListener('hardwareBackPress', () => {
+      setRoute(up);
+      return true;
+    });
+    return () => subscription.remove();
+  }, [route]);
+  const devicesOf = route.screen === 'contact' ? route.peer : undefined;
+  const [devices, setDevices] = useState<readonly OmemoDeviceInfo[] | undefined>();
+  useEffect(() => {
+    const omemo = controller.current?.omemo;
+    if (!devicesOf || !omemo) return;
+    let live = true;
+    omemo.devices(devicesOf).then(
+      (list) => live && setDevices(list),
+      () => live && setDevices([]),
+    );
+    return () => {
+      live = false;
+      setDevices(undefined);
+    };
+  }, [controller, devicesOf, connected]);
+  const [fingerprint, setFingerprint] = useState<string | undefined>();
+  useEffect(() => {
+    if (!connected) return;
+    void controller.current?.omemo?.fingerprint().then(setFingerprint, () => undefined);
+  }, [controller, connected]);
+
+  switch (route.screen) {
+    case 'list':
+      return (
+        <ChatList
+          jid={props.jid}
+          phase={account.phase}
+          chats={chats}
+          error={account.error}
+          onDismissError={() => controller.clearError()}
+          onOpen={(peer) => setRoute({ screen: 'chat', peer })}
+          onAdd={() => setRoute({ screen: 'add' })}
+          onSettings={() => setRoute({ screen: 'settings' })}
+          onApprove={(jid) =>
+            void connection?.contacts.approve(jid).then(() => controller.chats?.refresh())
+          }
+          onDeny={(jid) =>
+            void connection?.contacts.deny(jid).then(() => controller.chats?.refresh())
+          }
+        />
+      );
+    case 'chat':
+      return (
+        <Conversation
+          peer={route.peer}
+          connected={connected}
+          visible={active}
+          platform={props.platform}
+          onBack={toList}
+          onDetails={() => setRoute({ screen: 'contact', peer: route.peer })}
+        />
+      );
+    case 'add':
+      return (
+        <AddContact
+          onBack={toList}
+          onAdd={async (input) => {
+            const contacts = controller.requireConnection().contacts;
+            const contact = /^xmpp:/i.test(input)
+              ? await contacts.acceptInviteLink(readInvite(input).uri)
+              : await contacts.add(input.toLowerCase());
+            await controller.chats?.refresh();
+            setRoute({ screen: 'chat', peer: contact.jid });
+            return contact.jid;
+          }}
+        />
+      );
+    case 'contact': {
+      const contact = connection?.contacts.get(route.peer);
+      return (
+        <ContactDetails
+          peer={route.peer}
+          subscription={contact?.subscription}
+          available={connection?.contacts.available(route.peer) ?? false}
+          blocked={chats.blocked.includes(route.peer)}
+          devices={devices}
+          identityChanged={(account.identityChanged ?? []).includes(route.peer)}
+          onTrust={async (fingerprint, decision) => {
+            const omemo = controller.requireConnection().omemo;
+            if (!omemo) return;
+            if (decision === 'verify') await omemo.verify(route.peer, fingerprint);
+            else if (decision === 'trust') await omemo.trust(route.peer, fingerprint);
+            else await omemo.distrust(route.peer, fingerprint);
+            controller.identityHandled(route.peer);
+            setDevices(await omemo.devices(route.peer, false));
+          }}
+          onBack={() => setRoute({ screen: 'chat', peer: route.peer })}
+          onBlock={async (block) => {
+            const contacts = controller.requireConnection().contacts;
+            await (block ? contacts.block(route.peer) : contacts.unblock(route.peer));
+            await controller.chats?.refreshBlocked();
+          }}
+          onRemove={async () => {
+            await controller.requireConnection().contacts.remove(route.peer);
+            toList();
+          }}
+        />
+      );
+    }
+    case 'settings':
+      return (
+        <Settings
+          account={account}
+          fingerprint={fingerprint}
+          onBack={toList}
+          onLogOut={() => controller.logOut()}
+          onDelete={() => controller.deleteAccount()}
+        />
+      );
+  }
+}
+
+function Conversation(props: {
+  peer: string;
+  connected: boolean;
+  visible: boolean;
+  platform: Platform;
+  onBack: () => void;
+  onDetails: () => void;
+}) {
+  const controller = useController();
+  const account = useAccount();
+  const thread = useThread(props.peer);
+  const { peer } = props;
+  const onSeen = useCallback(() => void controller.markSeen(peer), [controller, peer]);
+  return (
+    <ChatScreen
+      identityChanged={(account.identityChanged ?? []).includes(peer)}
+      peer={peer}
+      thread={thread}
+      connected={props.connected}
+      visible={props.visible}
+      available={controller.current?.contacts.available(peer) ?? false}
+      onBack={props.onBack}
+      onDetails={props.onDetails}
+      onSend={(text) => controller.sendText(peer, text)}
+      onRetry={(id) => void controller.current?.messenger.retry(id)}
+      onLoadOlder={() => void controller.chats?.thread(peer).loadOlder()}
+      onSeen={onSeen}
+      onVoice={async (recording) => {
+        const bytes = await props.platform.readRecording(recording.uri);
+        await controller.sendVoice(peer, bytes, recording.mime);
+      }}
+    />
+  );
+}
+
+const styles = StyleSheet.create({
+  root: { flex: 1, backgroundColor: colors.border },
+  column: {
+    flex: 1,
+    width: '100%',
+    maxWidth: 760,
+    alignSelf: 'center',
+    backgroundColor: colors.background,
+  },
+  center: { flex: 1, alignItems: 'center', justifyContent: 'center' },
+});

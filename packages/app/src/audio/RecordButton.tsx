@@ -1,0 +1,146 @@
+// Hold to record a voice message, slide left to cancel, release to send. The microphone
+// permission is asked on first use; a refusal shows how to allow it instead of failing silently.
+// iOS and Android record AAC in M4A (every XMPP client plays it); browsers can only record Opus
+// (doc/design.md, voice format policy).
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { PanResponder, Platform, StyleSheet, Text, View } from 'react-native';
+import {
+  RecordingPresets,
+  getRecordingPermissionsAsync,
+  requestRecordingPermissionsAsync,
+  setAudioModeAsync,
+  useAudioRecorder,
+} from 'expo-audio';
+import { formatDuration } from '../ui/VoiceBubble';
+import { colors, radius } from '../ui/theme';
+import { VoiceRecording } from './voice-recording';
+
+/** Sliding this far left (points) cancels the recording. */
+const CANCEL_DISTANCE = 80;
+
+export interface RecordButtonProps {
+  onRecorded: (recording: { uri: string; mime: string; durationMs: number }) => void;
+  disabled?: boolean;
+}
+
+const mime = Platform.OS === 'web' ? 'audio/webm' : 'audio/mp4';
+
+export function RecordButton(props: RecordButtonProps) {
+  const recorder = useAudioRecorder(RecordingPresets.HIGH_QUALITY);
+  const [recording] = useState(
+    () =>
+      new VoiceRecording({
+        getPermission: getRecordingPermissionsAsync,
+        requestPermission: requestRecordingPermissionsAsync,
+        // Recording continues when the screen locks mid-message (the app.json plugin declares it).
+        prepareAudio: () =>
+          setAudioModeAsync({
+            allowsRecording: true,
+            playsInSilentMode: true,
+            allowsBackgroundRecording: true,
+            interruptionMode: 'doNotMix',
+            shouldPlayInBackground: true,
+            shouldRouteThroughEarpiece: false,
+          }),
+      }),
+  );
+  const { onRecorded } = props;
+  useEffect(
+    () => recording.onRecorded(({ uri, durationMs }) => onRecorded({ uri, mime, durationMs })),
+    [recording, onRecorded],
+  );
+  const [responder] = useState(() =>
+    PanResponder.create({
+      onStartShouldSetPanResponder: () => true,
+      onMoveShouldSetPanResponder: () => true,
+      onPanResponderGrant: () => void recording.press(recorder),
+      onPanResponderMove: (_event, gesture) => recording.slide(gesture.dx, CANCEL_DISTANCE),
+      onPanResponderRelease: () => void recording.release(recorder),
+      onPanResponderTerminate: () => void recording.abort(recorder),
+    }),
+  );
+  const state = useSyncExternalStore(recording.subscribe, recording.getSnapshot);
+  const active = state.phase === 'recording';
+  return (
+    <View style={styles.wrap}>
+      {active ? (
+        <View style={styles.live} testID="recording-indicator">
+          <View style={styles.dot} />
+          <Text style={styles.liveText} testID="recording-duration">
+            {formatDuration(state.elapsedMs / 1000)}
+          </Text>
+          <Text style={[styles.hint, state.cancelling && styles.cancelHint]}>
+            {state.cancelling ? 'Release to cancel' : '‹ Slide to cancel'}
+          </Text>
+        </View>
+      ) : state.refused ? (
+        <Text style={styles.refused} testID="microphone-refused">
+          Microphone access is off. Allow it for Hush in{' '}
+          {Platform.OS === 'web' ? "the browser's site settings" : 'Settings'} to record voice
+          messages.
+        </Text>
+      ) : state.notice ? (
+        <Text style={styles.hint}>{state.notice}</Text>
+      ) : null}
+      <View
+        {...(props.disabled ? {} : responder.panHandlers)}
+        accessibilityRole="button"
+        accessibilityLabel="Hold to record a voice message"
+        testID="record-button"
+        style={[
+          styles.button,
+          active && styles.buttonRecording,
+          state.cancelling && styles.buttonCancel,
+          props.disabled && styles.disabled,
+        ]}
+      >
+        <MicrophoneIcon />
+      </View>
+    </View>
+  );
+}
+
+/** Drawn, not an emoji: not every device has a font with one. */
+function MicrophoneIcon() {
+  return (
+    <View style={styles.mic}>
+      <View style={styles.micHead} />
+      <View style={styles.micCup} />
+      <View style={styles.micStem} />
+    </View>
+  );
+}
+
+const styles = StyleSheet.create({
+  wrap: { flexDirection: 'row', alignItems: 'center', gap: 8, flexShrink: 1 },
+  live: { flexDirection: 'row', alignItems: 'center', gap: 8 },
+  dot: { width: 10, height: 10, borderRadius: 5, backgroundColor: colors.danger },
+  liveText: { fontVariant: ['tabular-nums'], fontWeight: '600', color: colors.text },
+  hint: { color: colors.muted, fontSize: 13, flexShrink: 1 },
+  cancelHint: { color: colors.danger, fontWeight: '600' },
+  refused: { color: colors.danger, fontSize: 13, flexShrink: 1, maxWidth: 260 },
+  button: {
+    width: 44,
+    height: 44,
+    borderRadius: radius.round,
+    backgroundColor: colors.accent,
+    alignItems: 'center',
+    justifyContent: 'center',
+  },
+  buttonRecording: { backgroundColor: colors.danger, transform: [{ scale: 1.15 }] },
+  buttonCancel: { backgroundColor: colors.muted },
+  disabled: { opacity: 0.4 },
+  mic: { alignItems: 'center' },
+  micHead: { width: 10, height: 16, borderRadius: 5, backgroundColor: colors.accentText },
+  micCup: {
+    width: 16,
+    height: 8,
+    marginTop: -4,
+    borderBottomLeftRadius: 8,
+    borderBottomRightRadius: 8,
+    borderWidth: 2,
+    borderTopWidth: 0,
+    borderColor: colors.accentText,
+  },
+  micStem: { width: 2, height: 4, backgroundColor: colors.accentText },
+});

@@ -1,0 +1,83 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { VOICE_LIMIT_MS } from '../voice/sender.ts';
+import {
+  VoiceRecording,
+  type Permission,
+  type Recorded,
+  type Recorder,
+} from './voice-recording.ts';
+
+function setup(permission: Permission, ask: Permission = permission) {
+  let now = 1_000;
+  const calls: string[] = [];
+  const recorder: Recorder = {
+    uri: 'blob:voice',
+    prepareToRecordAsync: async () => void calls.push('prepare'),
+    record: () => void calls.push('record'),
+    stop: async () => void calls.push('stop'),
+  };
+  const recording = new VoiceRecording({
+    getPermission: async () => permission,
+    requestPermission: async () => {
+      calls.push('ask');
+      return ask;
+    },
+    prepareAudio: async () => undefined,
+    now: () => now,
+  });
+  const sent: Recorded[] = [];
+  recording.onRecorded((r) => sent.push(r));
+  return { recording, recorder, calls, sent, advance: (ms: number) => (now += ms) };
+}
+
+const granted = { granted: true, canAskAgain: true };
+
+describe('hold-to-record', () => {
+  it('records while held and sends on release', async () => {
+    const { recording, recorder, calls, sent, advance } = setup(granted);
+    await recording.press(recorder);
+    assert.equal(recording.getSnapshot().phase, 'recording');
+    advance(2_500);
+    await recording.release(recorder);
+    assert.deepEqual(calls, ['prepare', 'record', 'stop']);
+    assert.deepEqual(sent, [{ uri: 'blob:voice', durationMs: 2_500 }]);
+    assert.equal(recording.getSnapshot().phase, 'idle');
+  });
+
+  it('cancels when slid away, and takes a tap for a question', async () => {
+    const { recording, recorder, sent, advance } = setup(granted);
+    await recording.press(recorder);
+    advance(3_000);
+    recording.slide(-120, 80);
+    assert.equal(recording.getSnapshot().cancelling, true);
+    await recording.release(recorder);
+    await recording.press(recorder);
+    advance(100);
+    await recording.release(recorder);
+    assert.deepEqual(sent, []);
+    assert.match(recording.getSnapshot().notice ?? '', /Hold the button/);
+  });
+
+  it('asks for the microphone once and shows a refusal', async () => {
+    const { recording, recorder, calls, sent } = setup(
+      { granted: false, canAskAgain: true },
+      { granted: false, canAskAgain: false },
+    );
+    await recording.press(recorder);
+    assert.deepEqual(calls, ['ask']);
+    assert.equal(recording.getSnapshot().refused, true);
+    assert.equal(recording.getSnapshot().phase, 'idle');
+    assert.deepEqual(sent, []);
+  });
+
+  it('stops at five minutes and sends what there is', async (t) => {
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    const { recording, recorder, sent, advance } = setup(granted);
+    await recording.press(recorder);
+    advance(VOICE_LIMIT_MS + 1);
+    t.mock.timers.tick(200);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(sent, [{ uri: 'blob:voice', durationMs: VOICE_LIMIT_MS }]);
+  });
+});

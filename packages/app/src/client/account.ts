@@ -1,0 +1,389 @@
+// The app's one account: signing up, logging in, staying connected, logging out. A plain class
+// with a phase and a snapshot (React binds it with useSyncExternalStore); it wires core exactly as
+// the CLI's profile.ts does: openSession → Contacts → Messenger on a platform Storage.
+//
+// Phases: starting (opening storage) → signedOut, or → offline (history readable at once) →
+// connecting → online; a dropped connection goes back to offline while xmpp.js reconnects.
+import {
+  FileSender,
+  HushError,
+  deleteAccount,
+  startClient,
+  isHushError,
+  openSession,
+  registerAccount,
+  splitJid,
+  toHushError,
+  type Contacts,
+  type HushClient,
+  type Messenger,
+  type Omemo,
+  type OmemoEvent,
+  type Storage,
+  type StoredAccount,
+  type XmppSession,
+} from '@hush/core';
+import type { Platform, PasswordVault } from '../platform/types.ts';
+import { ChatStore } from './chats.ts';
+import { SnapshotStore } from './store.ts';
+import { readInvite } from './invite-link.ts';
+import { fileVoiceSender, unavailableVoiceSender, type VoiceSender } from '../voice/sender.ts';
+
+export type AccountPhase = 'starting' | 'signedOut' | 'offline' | 'connecting' | 'online';
+
+export interface AccountSnapshot {
+  readonly phase: AccountPhase;
+  /** The account's bare JID once there is one. */
+  readonly jid?: string;
+  readonly service?: string;
+  /** What the person should see about the last failure (login, sign-up, connection). */
+  readonly error?: HushError | undefined;
+  /** A sign-up or login is under way. */
+  readonly busy: boolean;
+  /** Contacts whose device's identity key changed: nothing is encrypted for it until decided. */
+  readonly identityChanged?: readonly string[];
+}
+
+export interface SignUpInput {
+  readonly invite: string;
+  readonly username: string;
+  readonly password: string;
+  /** wss://…; defaults to the platform's guess for the invite's domain. */
+  readonly service?: string;
+}
+
+export interface LogInInput {
+  readonly jid: string;
+  readonly password: string;
+  readonly service?: string;
+}
+
+/** What one connected account has. */
+export interface Connection {
+  readonly session: XmppSession;
+  readonly messenger: Messenger;
+  readonly contacts: Contacts;
+  readonly omemo?: Omemo;
+  readonly client: HushClient;
+}
+
+const MIN_PASSWORD = 8;
+
+function bare(jid: string): string {
+  const slash = jid.indexOf('/');
+  return (slash >= 0 ? jid.slice(0, slash) : jid).toLowerCase();
+}
+
+function newResource(): string {
+  const bytes = new Uint8Array(6);
+  globalThis.crypto.getRandomValues(bytes);
+  return `hush-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+export class AccountController extends SnapshotStore<AccountSnapshot> {
+  private readonly platform: Platform;
+  private storage: Storage | undefined;
+  private vault: PasswordVault | undefined;
+  private connection: Connection | undefined;
+  private detach: (() => void)[] = [];
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryDelay = 2_000;
+  chats: ChatStore | undefined;
+  /** How voice messages leave: through core's FileSender while connected. */
+  voice: VoiceSender = unavailableVoiceSender;
+
+  constructor(platform: Platform) {
+    super({ phase: 'starting', busy: false });
+    this.platform = platform;
+  }
+
+  get current(): Connection | undefined {
+    return this.connection;
+  }
+
+  /** Opens storage; with a stored account, shows its history at once and connects. */
+  async start(): Promise<void> {
+    this.storage = await this.platform.openStorage();
+    this.vault = this.platform.vault(this.storage);
+    const [account] = await this.storage.accounts.list();
+    if (!account) {
+      this.update({ phase: 'signedOut' });
+      return;
+    }
+    this.chats = new ChatStore(this.storage, account.jid);
+    void this.chats.refresh();
+    this.update({ phase: 'offline', jid: account.jid, service: account.service });
+    await this.reconnect(account);
+  }
+
+  async signUp(input: SignUpInput): Promise<void> {
+    await this.whileBusy(async () => {
+      const invite = readInvite(input.invite);
+      const username = input.username.trim();
+      if (username === '') throw new HushError('InvalidUsername', 'Choose a name.');
+      if (input.password.length < MIN_PASSWORD)
+        throw new HushError(
+          'InvalidPassword',
+          `Use a password of at least ${MIN_PASSWORD} characters.`,
+        );
+      const service = input.service?.trim() || this.platform.defaultService(invite.domain);
+      const resource = newResource();
+      const registration = await registerAccount({
+        service,
+        invite: invite.uri,
+        username,
+        password: input.password,
+        resource,
+      });
+      // The sign-up session would redeem the (single-use) invite again on every reconnection, and
+      // after the first dropped connection never log in again: chat on a plain login instead.
+      const jid = bare(registration.jid);
+      await registration.close();
+      const session = await openSession({ service, jid, password: input.password, resource });
+      await this.adopt(session, { service, resource, password: input.password });
+    });
+  }
+
+  async logIn(input: LogInInput): Promise<void> {
+    await this.whileBusy(async () => {
+      const jid = bare(input.jid.trim());
+      const { domain } = splitJid(jid);
+      if (input.password === '') throw new HushError('WrongPassword', 'Enter your password.');
+      const service = input.service?.trim() || this.platform.defaultService(domain);
+      const resource = newResource();
+      const session = await openSession({ service, jid, password: input.password, resource });
+      await this.adopt(session, { service, resource, password: input.password });
+    });
+  }
+
+  /** Disconnects and forgets the password; this device's history stays for the next login. */
+  async logOut(): Promise<void> {
+    const jid = this.getSnapshot().jid;
+    await this.disconnect();
+    if (jid && this.storage && this.vault) {
+      await this.vault.forget(jid);
+      await this.storage.accounts.remove(jid);
+    }
+    this.chats = undefined;
+    this.set({ phase: 'signedOut', busy: false });
+  }
+
+  /** Deletes the account on the server, then everything this device stored. */
+  async deleteAccount(): Promise<void> {
+    const connection = this.connection;
+    if (!connection)
+      throw new HushError('ServerUnreachable', 'Connect first: the server deletes the account.');
+    const jid = this.getSnapshot().jid;
+    await deleteAccount(connection.session);
+    await this.disconnect();
+    if (jid) await this.vault?.forget(jid);
+    await this.storage?.close();
+    await this.platform.deleteStorage();
+    this.storage = await this.platform.openStorage();
+    this.vault = this.platform.vault(this.storage);
+    this.chats = undefined;
+    this.set({ phase: 'signedOut', busy: false });
+  }
+
+  clearError(): void {
+    if (this.getSnapshot().error) this.update({ error: undefined });
+  }
+
+  /**
+   * The person is looking at the conversation: tell the peer (XEP-0333 displayed) and mark it
+   * read here. Storage changes without a Messenger event, so the views are refreshed by hand.
+   */
+  async markSeen(peer: string): Promise<void> {
+    const messenger = this.connection?.messenger;
+    if (!messenger) return;
+    await messenger.markDisplayed(peer);
+    await this.chats?.thread(peer).refresh();
+    await this.chats?.refresh();
+  }
+
+  async sendText(peer: string, body: string): Promise<void> {
+    const messenger = this.requireConnection().messenger;
+    await messenger.sendText(peer, body);
+  }
+
+  async sendVoice(peer: string, bytes: Uint8Array, mime: string): Promise<void> {
+    await this.voice.sendVoice(peer, bytes, mime);
+  }
+
+  async close(): Promise<void> {
+    await this.disconnect();
+    await this.storage?.close();
+  }
+
+  requireConnection(): Connection {
+    if (!this.connection)
+      throw new HushError('ServerUnreachable', 'Not connected: waiting for the server.');
+    return this.connection;
+  }
+
+  private async whileBusy(work: () => Promise<void>): Promise<void> {
+    this.update({ busy: true, error: undefined });
+    try {
+      await work();
+      this.update({ busy: false });
+    } catch (error) {
+      this.update({ busy: false, error: toHushError(error) });
+    }
+  }
+
+  /** A fresh login or sign-up succeeded: keep the account and start chatting. */
+  private async adopt(
+    session: XmppSession,
+    account: { service: string; resource: string; password: string },
+  ): Promise<void> {
+    const storage = this.requireStorage();
+    const jid = bare(session.jid);
+    const existing = await storage.accounts.get(jid);
+    const stored: StoredAccount = {
+      ...existing,
+      jid,
+      service: account.service,
+      resource: account.resource,
+    };
+    await storage.accounts.put(stored);
+    await this.vault?.save(jid, account.password);
+    this.chats = new ChatStore(storage, jid);
+    void this.chats.refresh();
+    this.set({ phase: 'connecting', jid, service: account.service, busy: true });
+    try {
+      await this.attach(session);
+    } catch (error) {
+      // The account exists and is stored: show it offline and keep trying, as after a restart.
+      this.update({ phase: 'offline', busy: false, error: toHushError(error) });
+      this.retryTimer = setTimeout(() => void this.reconnect(stored), this.retryDelay);
+    }
+  }
+
+  private async reconnect(account: StoredAccount): Promise<void> {
+    clearTimeout(this.retryTimer);
+    const password = await this.vault?.load(account.jid);
+    if (password === undefined) {
+      this.set({
+        phase: 'signedOut',
+        busy: false,
+        error: new HushError('WrongPassword', 'Log in again: this device has no password stored.'),
+      });
+      return;
+    }
+    this.update({ phase: 'connecting' });
+    try {
+      const session = await openSession({
+        service: account.service,
+        jid: account.jid,
+        password,
+        resource: account.resource,
+      });
+      await this.attach(session);
+      this.retryDelay = 2_000;
+    } catch (error) {
+      const failure = toHushError(error);
+      if (isHushError(failure, 'WrongPassword')) {
+        // The password changed on another device: only the person can fix that.
+        await this.vault?.forget(account.jid);
+        this.set({ phase: 'signedOut', busy: false, jid: account.jid, error: failure });
+        return;
+      }
+      this.update({ phase: 'offline', error: failure });
+      this.retryTimer = setTimeout(() => void this.reconnect(account), this.retryDelay);
+      this.retryDelay = Math.min(this.retryDelay * 2, 60_000);
+    }
+  }
+
+  private async attach(session: XmppSession): Promise<void> {
+    const storage = this.requireStorage();
+    // Wired by core's startClient, as the CLI does: contacts, then OMEMO (keys published before
+    // the catch-up decrypts anything), then the Messenger with its catch-up and outbox resend.
+    let client: HushClient;
+    try {
+      client = await startClient({
+        session,
+        storage,
+        clientType: this.platform.name === 'web' ? 'web' : 'phone',
+        onMessengerEvent: (event) => {
+          if (event.type === 'error') this.update({ error: event.error });
+        },
+        onOmemoEvent: (event) => this.onOmemoEvent(event),
+      });
+    } catch (error) {
+      // A half-started client must not keep a logged-in stream behind the person's back.
+      await session.close();
+      throw error;
+    }
+    const { contacts, messenger, omemo } = client;
+    this.connection = { session, messenger, contacts, client, ...(omemo ? { omemo } : {}) };
+    const files = new FileSender({ session, storage, messenger });
+    this.voice = fileVoiceSender(files);
+    this.detach.push(() => {
+      this.voice = unavailableVoiceSender;
+    });
+    // Files a cut connection or a restart left half-sent go out now.
+    void files.resume().then(({ failed }) => {
+      const first = failed[0];
+      if (first) this.update({ error: first.error });
+    });
+    // Attached after the catch-up: the chat views read it from storage.
+    const chats = this.chats;
+    if (chats) this.detach.push(chats.attach(messenger, contacts));
+    const onStatus = (status: string) => {
+      if (status === 'online') this.update({ phase: 'online' });
+      else if (status === 'disconnect' || status === 'offline' || status === 'connecting')
+        this.update({ phase: 'offline' });
+    };
+    session.client.on('status', onStatus);
+    this.detach.push(() => session.client.removeListener('status', onStatus));
+    const onResumed = () => this.update({ phase: 'online' });
+    session.client.streamManagement.on('resumed', onResumed);
+    this.detach.push(() => session.client.streamManagement.removeListener('resumed', onResumed));
+    this.detach.push(
+      messenger.subscribe((event) => {
+        if (event.type === 'error') this.update({ error: event.error });
+      }),
+    );
+    this.update({ phase: 'online', busy: false, error: undefined });
+  }
+
+  private onOmemoEvent(event: OmemoEvent): void {
+    if (event.type === 'identity-changed') {
+      const known = this.getSnapshot().identityChanged ?? [];
+      if (!known.includes(event.jid)) this.update({ identityChanged: [...known, event.jid] });
+    } else if (event.type === 'devices') {
+      void this.chats?.refresh();
+    }
+  }
+
+  /**
+   * XEP-0352: with the app in the background the server may hold back presence and other noise
+   * (messages still come at once).
+   */
+  async setActive(active: boolean): Promise<void> {
+    await this.connection?.session
+      .setClientState(active ? 'active' : 'inactive')
+      .catch(() => undefined);
+  }
+
+  /** The person decided about a changed key (in the contact's details): stop warning. */
+  identityHandled(jid: string): void {
+    const known = this.getSnapshot().identityChanged ?? [];
+    this.update({ identityChanged: known.filter((j) => j !== jid) });
+  }
+
+  private async disconnect(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    for (const stop of this.detach.splice(0)) stop();
+    const connection = this.connection;
+    this.connection = undefined;
+    if (!connection) return;
+    await connection.client.close().catch(() => undefined);
+    await connection.session.close();
+  }
+
+  private requireStorage(): Storage {
+    if (!this.storage) throw new HushError('ProtocolError', 'Storage is not open yet.');
+    return this.storage;
+  }
+}

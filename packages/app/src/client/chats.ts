@@ -1,0 +1,163 @@
+// The chat list and the open conversations of one account, read from storage and refreshed when the
+// Messenger or the roster says something changed. Storage is the source of truth: a snapshot is
+// always a query result, never a second copy kept in step by hand.
+import type { Contact, Contacts, Messenger, Storage, StoredMessage } from '@hush/core';
+import { SnapshotStore } from './store.ts';
+
+export interface ChatListItem {
+  readonly peer: string;
+  readonly name?: string;
+  readonly lastMessage?: StoredMessage;
+  readonly unread: number;
+  readonly available: boolean;
+  /** We asked to see their presence and they have not answered yet. */
+  readonly awaitingApproval: boolean;
+}
+
+export interface ChatsSnapshot {
+  readonly loaded: boolean;
+  readonly items: readonly ChatListItem[];
+  /** People who asked to add this account; answered with approve or deny. */
+  readonly requests: readonly string[];
+  readonly blocked: readonly string[];
+}
+
+export interface ThreadSnapshot {
+  readonly loaded: boolean;
+  /** Oldest first. */
+  readonly messages: readonly StoredMessage[];
+  readonly hasOlder: boolean;
+}
+
+const PAGE = 50;
+
+/** Runs `work` once now and once more if asked again while it ran; never twice at once. */
+function coalesced(work: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let again = false;
+  const run = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await work();
+        } while (again);
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+  return run;
+}
+
+export class ThreadStore extends SnapshotStore<ThreadSnapshot> {
+  private readonly storage: Storage;
+  private readonly account: string;
+  readonly peer: string;
+  private size = PAGE;
+  readonly refresh: () => Promise<void>;
+
+  constructor(storage: Storage, account: string, peer: string) {
+    super({ loaded: false, messages: [], hasOlder: false });
+    this.storage = storage;
+    this.account = account;
+    this.peer = peer;
+    this.refresh = coalesced(async () => {
+      const messages = await this.storage.messages.history(this.account, this.peer, {
+        limit: this.size + 1,
+      });
+      const hasOlder = messages.length > this.size;
+      this.set({ loaded: true, messages: hasOlder ? messages.slice(1) : messages, hasOlder });
+    });
+  }
+
+  async loadOlder(): Promise<void> {
+    this.size += PAGE;
+    await this.refresh();
+  }
+}
+
+export class ChatStore extends SnapshotStore<ChatsSnapshot> {
+  private readonly storage: Storage;
+  readonly account: string;
+  private contacts: Contacts | undefined;
+  private readonly threads = new Map<string, ThreadStore>();
+  readonly refresh: () => Promise<void>;
+
+  constructor(storage: Storage, account: string) {
+    super({ loaded: false, items: [], requests: [], blocked: [] });
+    this.storage = storage;
+    this.account = account;
+    this.refresh = coalesced(() => this.load());
+  }
+
+  /** Follows a connected account's Messenger and roster; returns the function that stops it. */
+  attach(messenger: Messenger, contacts: Contacts): () => void {
+    this.contacts = contacts;
+    const stops = [
+      messenger.subscribe((event) => {
+        if (event.type === 'message' || event.type === 'state') {
+          void this.refresh();
+          void this.threads.get(event.message.peer)?.refresh();
+        }
+      }),
+      contacts.onChange(() => void this.refresh()),
+      contacts.onRequest(() => void this.refresh()),
+      contacts.onPresence(() => void this.refresh()),
+    ];
+    void this.refreshBlocked();
+    void this.refresh();
+    return () => {
+      for (const stop of stops) stop();
+      this.contacts = undefined;
+    };
+  }
+
+  thread(peer: string): ThreadStore {
+    let thread = this.threads.get(peer);
+    if (!thread) {
+      thread = new ThreadStore(this.storage, this.account, peer);
+      this.threads.set(peer, thread);
+      void thread.refresh();
+    }
+    return thread;
+  }
+
+  async refreshBlocked(): Promise<void> {
+    const blocked = await this.contacts?.blocked().catch(() => undefined);
+    if (blocked) this.update({ blocked: [...blocked] });
+  }
+
+  private async load(): Promise<void> {
+    const conversations = await this.storage.messages.conversations(this.account);
+    const roster: readonly Contact[] = this.contacts?.contacts() ?? [];
+    const byPeer = new Map(roster.map((contact) => [contact.jid, contact]));
+    const item = (peer: string, contact: Contact | undefined): ChatListItem => ({
+      peer,
+      ...(contact?.name ? { name: contact.name } : {}),
+      unread: 0,
+      available: this.contacts?.available(peer) ?? false,
+      awaitingApproval:
+        contact !== undefined &&
+        contact.ask &&
+        (contact.subscription === 'none' || contact.subscription === 'from'),
+    });
+    const items: ChatListItem[] = conversations.map((conversation) => ({
+      ...item(conversation.peer, byPeer.get(conversation.peer)),
+      lastMessage: conversation.lastMessage,
+      unread: conversation.unread,
+    }));
+    // Contacts without messages yet come after every conversation, by address.
+    const seen = new Set(items.map((i) => i.peer));
+    for (const contact of [...roster].sort((a, b) => a.jid.localeCompare(b.jid))) {
+      if (!seen.has(contact.jid)) items.push(item(contact.jid, contact));
+    }
+    const requests = (this.contacts?.requests() ?? []).map((request) => request.jid);
+    this.update({ loaded: true, items, requests });
+  }
+}

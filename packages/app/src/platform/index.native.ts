@@ -1,0 +1,51 @@
+// iOS and Android: SQLite storage (expo-sqlite), the password in the platform keystore
+// (expo-secure-store: Keychain, Android Keystore), recordings as files.
+import * as SecureStore from 'expo-secure-store';
+import { File, Paths } from 'expo-file-system';
+import { Linking } from 'react-native';
+import { deleteNativeStorage, openNativeStorage } from '../storage/sqlite.native';
+import type { Platform } from './types';
+
+// SecureStore keys allow only [A-Za-z0-9._-]: the JID is hex-encoded.
+const keyFor = (jid: string) =>
+  `hush.password.${Array.from(new TextEncoder().encode(jid), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+
+export const platform: Platform = {
+  name: 'native',
+  openStorage: openNativeStorage,
+  deleteStorage: deleteNativeStorage,
+  vault: () => ({
+    load: async (jid) => (await SecureStore.getItemAsync(keyFor(jid))) ?? undefined,
+    save: (jid, password) =>
+      SecureStore.setItemAsync(keyFor(jid), password, {
+        keychainAccessible: SecureStore.AFTER_FIRST_UNLOCK_THIS_DEVICE_ONLY,
+      }),
+    forget: (jid) => SecureStore.deleteItemAsync(keyFor(jid)),
+  }),
+  defaultService: (domain) => `wss://${domain}/xmpp-websocket`,
+  readRecording: async (uri) => new File(uri).bytes(),
+  async playableUri(bytes, mimeType) {
+    // The players read files: the decrypted audio goes to the cache folder (the OS may clear it)
+    // and is deleted once no bubble shows it.
+    const extension = mimeType.includes('mp4') ? 'm4a' : mimeType.includes('ogg') ? 'ogg' : 'webm';
+    const file = new File(Paths.cache, `voice-${globalThis.crypto.randomUUID()}.${extension}`);
+    await file.write(bytes);
+    return {
+      uri: file.uri,
+      release: () => {
+        try {
+          file.delete();
+        } catch {
+          // already gone
+        }
+      },
+    };
+  },
+  forgetInitialInvite() {
+    // A deep link is delivered once; there is nothing to take back.
+  },
+  async initialInvite() {
+    const url = await Linking.getInitialURL();
+    return url && /^xmpp:|preauth|\/invite/i.test(url) ? url : undefined;
+  },
+};

@@ -1,0 +1,64 @@
+// The web platform: IndexedDB storage, the page's own origin as the XMPP websocket, recordings as
+// blob: URLs.
+import { deleteIndexedDbStorage, openIndexedDbStorage } from '../storage/indexeddb';
+import type { Platform } from './types';
+
+const DATABASE = 'hush';
+
+export const platform: Platform = {
+  name: 'web',
+  openStorage: () => openIndexedDbStorage({ name: DATABASE }),
+  deleteStorage: () => deleteIndexedDbStorage(DATABASE),
+  // The web has no keystore. The password stays in this origin's IndexedDB, as the CLI keeps it in
+  // a file only its user can read; logging out removes it.
+  vault: (storage) => ({
+    async load(jid) {
+      return (await storage.accounts.get(jid))?.password;
+    },
+    async save(jid, password) {
+      const account = await storage.accounts.get(jid);
+      if (account) await storage.accounts.put({ ...account, password });
+    },
+    async forget(jid) {
+      const account = await storage.accounts.get(jid);
+      if (!account) return;
+      await storage.accounts.put({
+        jid: account.jid,
+        service: account.service,
+        resource: account.resource,
+        ...(account.mamLastStanzaId !== undefined && { mamLastStanzaId: account.mamLastStanzaId }),
+      });
+    },
+  }),
+  defaultService(domain) {
+    // Served by the Hush server itself (Caddy in front of Prosody): the websocket is on this origin,
+    // port included, which matters for local installs on a non-standard port.
+    const here = globalThis.location;
+    if (here?.hostname === domain) return `wss://${here.host}/xmpp-websocket`;
+    return `wss://${domain}/xmpp-websocket`;
+  },
+  async readRecording(uri) {
+    const response = await fetch(uri);
+    return new Uint8Array(await response.arrayBuffer());
+  },
+  async playableUri(bytes, mimeType) {
+    const uri = URL.createObjectURL(new Blob([bytes as BlobPart], { type: mimeType }));
+    return { uri, release: () => URL.revokeObjectURL(uri) };
+  },
+  forgetInitialInvite() {
+    const here = globalThis.location;
+    if (here && (here.pathname !== '/' || here.search || here.hash)) {
+      globalThis.history?.replaceState(null, '', '/');
+    }
+  },
+  async initialInvite() {
+    const here = globalThis.location;
+    if (!here) return undefined;
+    if (
+      /\/invite\/?$/.test(here.pathname) ||
+      /preauth|xmpp:|xmpp%3A/i.test(here.search + here.hash)
+    )
+      return here.href;
+    return undefined;
+  },
+};

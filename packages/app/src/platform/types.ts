@@ -1,0 +1,29 @@
+// What the app needs from the platform it runs on. Each platform implements it in index.web.ts or
+// index.native.ts; everything above (client/, ui/) only sees this interface.
+import type { Storage } from '@hush/core';
+
+/** Where the login password lives: the platform keystore where there is one. */
+export interface PasswordVault {
+  load(jid: string): Promise<string | undefined>;
+  save(jid: string, password: string): Promise<void>;
+  forget(jid: string): Promise<void>;
+}
+
+export interface Platform {
+  readonly name: 'web' | 'native';
+  /** The app's durable storage: IndexedDB on the web, SQLite on iOS and Android. */
+  openStorage(): Promise<Storage>;
+  /** Removes everything the app stored on this device (after the account is deleted). */
+  deleteStorage(): Promise<void>;
+  vault(storage: Storage): PasswordVault;
+  /** The websocket address of a domain's XMPP server when the person gives none. */
+  defaultService(domain: string): string;
+  /** The bytes of a finished recording (a blob: URL on the web, a file:// URI on native). */
+  readRecording(uri: string): Promise<Uint8Array>;
+  /** A URI the audio player can open for these (decrypted) bytes; `release` frees it. */
+  playableUri(bytes: Uint8Array, mimeType: string): Promise<{ uri: string; release(): void }>;
+  /** An invite link the app was opened with (the web page's address, a deep link), if any. */
+  initialInvite(): Promise<string | undefined>;
+  /** The invite was used: a reload or the next log-out must not offer it again. */
+  forgetInitialInvite(): void;
+}

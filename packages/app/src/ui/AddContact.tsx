@@ -1,0 +1,59 @@
+// Add someone by address (name@server) or by the contact invite link they sent.
+import { useState } from 'react';
+import { StyleSheet, Text, View } from 'react-native';
+import { toHushError, type HushError } from '@hush/core';
+import { Button, ErrorNotice, Field, Header } from './components';
+import { colors, space } from './theme';
+
+export function AddContact(props: {
+  onBack: () => void;
+  onAdd: (input: string) => Promise<string>;
+}) {
+  const [input, setInput] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<HushError | undefined>();
+  const add = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await props.onAdd(input.trim());
+    } catch (failure) {
+      setError(toHushError(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <View style={styles.screen}>
+      <Header title="Add a contact" onBack={props.onBack} />
+      <View style={styles.body}>
+        {error ? <ErrorNotice error={error} onDismiss={() => setError(undefined)} /> : null}
+        <Field
+          label="Address or invite link"
+          testID="contact-input"
+          value={input}
+          onChangeText={setInput}
+          placeholder="bob@example.org or xmpp:bob@example.org?roster;preauth=…"
+          keyboardType="email-address"
+          onSubmitEditing={() => void add()}
+        />
+        <Text style={styles.note}>
+          They see a request and can accept it. Messages reach them either way.
+        </Text>
+        <Button
+          title="Add"
+          onPress={() => void add()}
+          busy={busy}
+          disabled={!input.trim()}
+          testID="add-contact"
+        />
+      </View>
+    </View>
+  );
+}
+
+const styles = StyleSheet.create({
+  screen: { flex: 1, backgroundColor: colors.background },
+  body: { padding: space.l, width: '100%', maxWidth: 560, alignSelf: 'center' },
+  note: { color: colors.muted, marginBottom: space.m },
+});

@@ -1,0 +1,104 @@
+import { fireEvent, render, screen } from '@testing-library/react-native';
+import type { StoredMessage } from '@hush/core';
+import type { ChatsSnapshot } from '../client/chats';
+import { ChatList } from './ChatList';
+
+const message = (fields: Partial<StoredMessage>): StoredMessage => ({
+  id: 'm1',
+  account: 'alice@example.org',
+  peer: 'bob@example.org',
+  direction: 'in',
+  body: 'Hi',
+  timestamp: Date.now(),
+  state: 'received',
+  encrypted: false,
+  ...fields,
+});
+
+const chats: ChatsSnapshot = {
+  loaded: true,
+  requests: ['dave@example.org'],
+  blocked: [],
+  items: [
+    {
+      peer: 'bob@example.org',
+      lastMessage: message({ body: 'See you at eight' }),
+      unread: 2,
+      available: true,
+      awaitingApproval: false,
+    },
+    {
+      peer: 'carol@example.org',
+      lastMessage: message({
+        id: 'm2',
+        peer: 'carol@example.org',
+        direction: 'out',
+        body: 'On my way',
+        state: 'delivered',
+      }),
+      unread: 0,
+      available: false,
+      awaitingApproval: false,
+    },
+    {
+      peer: 'erin@example.org',
+      lastMessage: message({
+        id: 'm3',
+        peer: 'erin@example.org',
+        state: 'undecryptable',
+        body: '',
+      }),
+      unread: 1,
+      available: false,
+      awaitingApproval: false,
+    },
+  ],
+};
+
+async function renderList(overrides: Partial<Parameters<typeof ChatList>[0]> = {}) {
+  const handlers = {
+    onOpen: jest.fn(),
+    onAdd: jest.fn(),
+    onSettings: jest.fn(),
+    onApprove: jest.fn(),
+    onDeny: jest.fn(),
+  };
+  await render(
+    <ChatList jid="alice@example.org" phase="online" chats={chats} {...handlers} {...overrides} />,
+  );
+  return handlers;
+}
+
+describe('ChatList', () => {
+  it('shows each conversation with its last message, state and unread count', async () => {
+    await renderList();
+    expect(screen.getByTestId('preview-bob@example.org')).toHaveTextContent('See you at eight');
+    expect(screen.getByTestId('unread-bob@example.org')).toHaveTextContent('2');
+    expect(screen.getByTestId('preview-carol@example.org')).toHaveTextContent(/On my way/);
+    expect(screen.getByLabelText('Delivered')).toBeTruthy();
+    expect(screen.queryByTestId('unread-carol@example.org')).toBeNull();
+    expect(screen.getByTestId('preview-erin@example.org')).toHaveTextContent(
+      'Message could not be decrypted',
+    );
+    expect(screen.getByText('alice@example.org · Online')).toBeTruthy();
+  });
+
+  it('opens a conversation and answers contact requests', async () => {
+    const handlers = await renderList();
+    await fireEvent.press(screen.getByTestId('chat-bob@example.org'));
+    expect(handlers.onOpen).toHaveBeenCalledWith('bob@example.org');
+    await fireEvent.press(screen.getByTestId('approve-dave@example.org'));
+    expect(handlers.onApprove).toHaveBeenCalledWith('dave@example.org');
+  });
+
+  it('invites to add someone when there is nobody yet', async () => {
+    const handlers = await renderList({
+      chats: { loaded: true, items: [], requests: [], blocked: [] },
+      phase: 'offline',
+    });
+    expect(screen.getByText('No chats yet')).toBeTruthy();
+    expect(screen.getByText('alice@example.org · Offline — reconnecting…')).toBeTruthy();
+    await fireEvent.press(screen.getByText('Add a contact'));
+    expect(handlers.onAdd).toHaveBeenCalled();
+  });
+});

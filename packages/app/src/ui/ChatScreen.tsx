@@ -1,0 +1,212 @@
+// One conversation: its history (newest at the bottom), and a box to write or record.
+import { useEffect, useRef, useState } from 'react';
+import {
+  FlatList,
+  KeyboardAvoidingView,
+  Platform,
+  Pressable,
+  StyleSheet,
+  Text,
+  TextInput,
+  View,
+} from 'react-native';
+import { toHushError, type HushError, type StoredMessage } from '@hush/core';
+import type { ThreadSnapshot } from '../client/chats';
+import { RecordButton } from '../audio/RecordButton';
+import { ErrorNotice, Header, LinkButton } from './components';
+import { MessageBubble } from './MessageBubble';
+import { colors, radius, space } from './theme';
+
+export interface ChatScreenProps {
+  peer: string;
+  thread: ThreadSnapshot;
+  connected: boolean;
+  /** The app is in front: only then does a message count as read. */
+  visible: boolean;
+  available: boolean;
+  /** One of the peer's devices has a new identity key that nobody decided about yet. */
+  identityChanged?: boolean;
+  onBack: () => void;
+  onDetails: () => void;
+  onSend: (text: string) => Promise<void>;
+  onRetry: (id: string) => void;
+  onLoadOlder: () => void;
+  /** The person is looking at the newest incoming message: mark it read (XEP-0333). */
+  onSeen: () => void;
+  onVoice: (recording: { uri: string; mime: string; durationMs: number }) => Promise<void>;
+}
+
+export function ChatScreen(props: ChatScreenProps) {
+  const [text, setText] = useState('');
+  const [error, setError] = useState<HushError | undefined>();
+  const list = useRef<FlatList<StoredMessage>>(null);
+  const messages = props.thread.messages;
+  const lastIncomingUnread = [...messages]
+    .reverse()
+    .find((m) => m.direction === 'in' && m.state !== 'read');
+  const { onSeen } = props;
+
+  useEffect(() => {
+    if (lastIncomingUnread && props.connected && props.visible) onSeen();
+  }, [lastIncomingUnread?.id, lastIncomingUnread, props.connected, props.visible, onSeen]);
+
+  const send = async () => {
+    const body = text.trim();
+    if (!body) return;
+    setText('');
+    try {
+      await props.onSend(body);
+    } catch (failure) {
+      setText(body);
+      setError(toHushError(failure));
+    }
+  };
+
+  const [sendingVoice, setSendingVoice] = useState(false);
+  const voice = async (recording: { uri: string; mime: string; durationMs: number }) => {
+    setSendingVoice(true);
+    try {
+      await props.onVoice(recording);
+    } catch (failure) {
+      setError(toHushError(failure));
+    } finally {
+      setSendingVoice(false);
+    }
+  };
+
+  return (
+    <KeyboardAvoidingView
+      style={styles.screen}
+      behavior={Platform.OS === 'ios' ? 'padding' : undefined}
+    >
+      <Header
+        title={props.peer}
+        subtitle={props.available ? 'online' : 'offline'}
+        onBack={props.onBack}
+        right={<LinkButton title="Info" onPress={props.onDetails} testID="open-contact" />}
+      />
+      {props.identityChanged ? (
+        <Pressable
+          accessibilityRole="button"
+          testID="identity-changed-banner"
+          onPress={props.onDetails}
+          style={styles.identity}
+        >
+          <Text style={styles.identityText}>
+            A device of {props.peer} has a new encryption key. Nothing is encrypted for it until you
+            check it. Review…
+          </Text>
+        </Pressable>
+      ) : null}
+      {error ? (
+        <View style={styles.notice}>
+          <ErrorNotice error={error} onDismiss={() => setError(undefined)} />
+        </View>
+      ) : null}
+      <FlatList
+        ref={list}
+        testID="messages"
+        data={messages as StoredMessage[]}
+        keyExtractor={(m) => m.id}
+        renderItem={({ item }) => <MessageBubble message={item} onRetry={props.onRetry} />}
+        contentContainerStyle={styles.listContent}
+        onContentSizeChange={() => list.current?.scrollToEnd({ animated: false })}
+        ListHeaderComponent={
+          props.thread.hasOlder ? (
+            <LinkButton title="Show earlier messages" onPress={props.onLoadOlder} />
+          ) : undefined
+        }
+        ListEmptyComponent={
+          props.thread.loaded ? (
+            <Text style={styles.empty}>No messages yet. Say hello.</Text>
+          ) : undefined
+        }
+      />
+      {!props.connected ? (
+        <Text style={styles.offline} testID="composer-offline">
+          Waiting for the connection…
+        </Text>
+      ) : sendingVoice ? (
+        <Text style={styles.offline} testID="voice-sending">
+          Encrypting and sending the voice message…
+        </Text>
+      ) : null}
+      <View style={styles.composer}>
+        <TextInput
+          testID="composer-input"
+          accessibilityLabel="Message"
+          style={styles.input}
+          value={text}
+          onChangeText={setText}
+          placeholder="Message"
+          placeholderTextColor={colors.muted}
+          multiline
+          onKeyPress={(e) => {
+            // Enter sends on the web, Shift+Enter makes a new line.
+            const native = e.nativeEvent as { key: string; shiftKey?: boolean };
+            if (Platform.OS === 'web' && native.key === 'Enter' && !native.shiftKey) {
+              e.preventDefault();
+              void send();
+            }
+          }}
+        />
+        {text.trim() ? (
+          <Pressable
+            accessibilityRole="button"
+            accessibilityLabel="Send"
+            testID="send-button"
+            disabled={!props.connected}
+            onPress={() => void send()}
+            style={[styles.send, !props.connected && styles.disabled]}
+          >
+            <Text style={styles.sendText}>➤</Text>
+          </Pressable>
+        ) : (
+          <RecordButton onRecorded={(r) => void voice(r)} disabled={!props.connected} />
+        )}
+      </View>
+    </KeyboardAvoidingView>
+  );
+}
+
+const styles = StyleSheet.create({
+  screen: { flex: 1, backgroundColor: colors.background },
+  notice: { paddingHorizontal: space.m, paddingTop: space.m },
+  identity: { backgroundColor: colors.warningSurface, padding: space.m },
+  identityText: { color: colors.danger },
+  listContent: { paddingVertical: space.m, flexGrow: 1 },
+  empty: { color: colors.muted, textAlign: 'center', marginTop: space.xl },
+  offline: { textAlign: 'center', color: colors.muted, paddingVertical: space.xs },
+  composer: {
+    flexDirection: 'row',
+    alignItems: 'flex-end',
+    gap: space.s,
+    padding: space.s,
+    backgroundColor: colors.surface,
+    borderTopWidth: 1,
+    borderTopColor: colors.border,
+  },
+  input: {
+    flex: 1,
+    minHeight: 44,
+    maxHeight: 140,
+    borderWidth: 1,
+    borderColor: colors.border,
+    borderRadius: radius.m,
+    paddingHorizontal: space.m,
+    paddingVertical: 10,
+    fontSize: 16,
+    color: colors.text,
+    backgroundColor: colors.background,
+  },
+  send: {
+    width: 44,
+    height: 44,
+    borderRadius: 22,
+    backgroundColor: colors.accent,
+    alignItems: 'center',
+    justifyContent: 'center',
+  },
+  sendText: { color: colors.accentText, fontSize: 18 },
+  disabled: { opacity: 0.4 },
+});

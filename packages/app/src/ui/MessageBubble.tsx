@@ -1,0 +1,125 @@
+// One message: its text (or voice/file player), time and, for outgoing ones, its delivery state.
+import { Pressable, StyleSheet, Text, View } from 'react-native';
+import type { StoredMessage } from '@hush/core';
+import { describeBody } from './message-kind';
+import { VoiceBubble } from './VoiceBubble';
+import { formatTime } from './ChatList';
+import { colors, radius, space } from './theme';
+
+const stateText: Partial<Record<StoredMessage['state'], string>> = {
+  pending: '○',
+  sent: '✓',
+  delivered: '✓✓',
+  read: '✓✓',
+  failed: '⚠',
+};
+
+const stateLabel: Partial<Record<StoredMessage['state'], string>> = {
+  pending: 'Sending',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+  failed: 'Not sent',
+};
+
+export function StateMark(props: { message: StoredMessage }) {
+  const { state } = props.message;
+  return (
+    <Text
+      accessibilityLabel={stateLabel[state]}
+      testID={`state-${props.message.id}`}
+      style={[styles.state, state === 'read' && styles.read, state === 'failed' && styles.failed]}
+    >
+      {stateText[state] ?? ''}
+    </Text>
+  );
+}
+
+export function MessageBubble(props: { message: StoredMessage; onRetry?: (id: string) => void }) {
+  const { message } = props;
+  const out = message.direction === 'out';
+  const body = describeBody(message.body);
+  return (
+    <View
+      style={[styles.row, out ? styles.rowOut : styles.rowIn]}
+      testID={`message-${message.id}`}
+      accessibilityLabel={`${out ? 'You' : 'They'}: ${message.body}${out ? `, ${stateLabel[message.state] ?? ''}` : ''}`}
+    >
+      <View
+        style={[
+          styles.bubble,
+          out ? styles.out : styles.in,
+          message.state === 'undecryptable' && styles.undecryptable,
+        ]}
+      >
+        {message.state === 'undecryptable' ? (
+          <View testID="undecryptable">
+            <Text style={styles.undecryptableTitle}>This message could not be decrypted</Text>
+            <Text style={styles.meta}>
+              {message.failure?.message ?? 'It was not encrypted for this device.'}
+            </Text>
+          </View>
+        ) : body.kind === 'text' ? (
+          <Text style={styles.text} selectable testID="message-text">
+            {message.body}
+          </Text>
+        ) : (
+          <VoiceBubble body={body} />
+        )}
+        <View style={styles.footer}>
+          {/* Encrypted is the normal case; a message that travelled in the clear says so. */}
+          {!message.encrypted && message.state !== 'undecryptable' ? (
+            <Text style={styles.meta} testID="unencrypted">
+              not encrypted ·
+            </Text>
+          ) : null}
+          <Text style={styles.meta}>{formatTime(message.timestamp)}</Text>
+          {out ? <StateMark message={message} /> : null}
+        </View>
+        {message.state === 'failed' ? (
+          <View style={styles.failure}>
+            <Text style={styles.failedText}>
+              Not sent{message.failure ? `: ${message.failure.message}` : ''}
+            </Text>
+            {props.onRetry ? (
+              <Pressable
+                accessibilityRole="button"
+                testID={`retry-${message.id}`}
+                onPress={() => props.onRetry?.(message.id)}
+              >
+                <Text style={styles.retry}>Retry</Text>
+              </Pressable>
+            ) : null}
+          </View>
+        ) : null}
+      </View>
+    </View>
+  );
+}
+
+const styles = StyleSheet.create({
+  row: { paddingHorizontal: space.m, paddingVertical: 3, flexDirection: 'row' },
+  rowOut: { justifyContent: 'flex-end' },
+  rowIn: { justifyContent: 'flex-start' },
+  bubble: {
+    maxWidth: '80%',
+    borderRadius: radius.m,
+    paddingHorizontal: space.m,
+    paddingVertical: space.s,
+    borderWidth: 1,
+    borderColor: colors.border,
+  },
+  out: { backgroundColor: colors.outgoing, borderColor: colors.outgoing },
+  in: { backgroundColor: colors.incoming },
+  undecryptable: { backgroundColor: colors.warningSurface, borderStyle: 'dashed' },
+  undecryptableTitle: { fontWeight: '600', color: colors.text },
+  text: { fontSize: 16, color: colors.text },
+  footer: { flexDirection: 'row', justifyContent: 'flex-end', gap: space.xs, marginTop: 2 },
+  meta: { fontSize: 11, color: colors.muted },
+  state: { fontSize: 11, color: colors.muted },
+  read: { color: colors.read },
+  failed: { color: colors.danger },
+  failure: { flexDirection: 'row', gap: space.s, alignItems: 'center', marginTop: space.xs },
+  failedText: { color: colors.danger, fontSize: 13, flexShrink: 1 },
+  retry: { color: colors.accent, fontWeight: '700' },
+});

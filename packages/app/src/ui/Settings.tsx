@@ -1,0 +1,123 @@
+// The account: who is logged in where, log out, delete the account.
+import { useState } from 'react';
+import { ScrollView, StyleSheet, Text, View } from 'react-native';
+import { toHushError, type HushError } from '@hush/core';
+import type { AccountSnapshot } from '../client/account';
+import { Button, ErrorNotice, Header } from './components';
+import { phaseLabel } from './ChatList';
+import { groupFingerprint } from './ContactDetails';
+import { colors, radius, space } from './theme';
+
+export function Settings(props: {
+  account: AccountSnapshot;
+  /** This device's OMEMO fingerprint, for others to compare. */
+  fingerprint: string | undefined;
+  onBack: () => void;
+  onLogOut: () => Promise<void>;
+  onDelete: () => Promise<void>;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<HushError | undefined>();
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+    } catch (failure) {
+      setError(toHushError(failure));
+      setBusy(false);
+    }
+  };
+  return (
+    <View style={styles.screen}>
+      <Header title="Settings" onBack={props.onBack} />
+      <ScrollView contentContainerStyle={styles.body}>
+        {error ? <ErrorNotice error={error} onDismiss={() => setError(undefined)} /> : null}
+        <View style={styles.card}>
+          <Row label="Account" value={props.account.jid ?? ''} />
+          <Row label="Server" value={props.account.service ?? ''} />
+          <Row label="Connection" value={phaseLabel[props.account.phase]} />
+        </View>
+        <View style={styles.card} testID="own-fingerprint">
+          <Text style={styles.label}>This device's encryption key</Text>
+          <Text style={styles.mono} selectable>
+            {props.fingerprint ? groupFingerprint(props.fingerprint) : '…'}
+          </Text>
+          <Text style={styles.note}>Contacts compare it with what their app shows for you.</Text>
+        </View>
+        <Button
+          title="Log out"
+          kind="secondary"
+          busy={busy}
+          onPress={() => void run(props.onLogOut)}
+          testID="log-out"
+        />
+        <Text style={styles.note}>
+          Logging out removes the password from this device; your messages here stay.
+        </Text>
+        {confirming ? (
+          <View style={styles.danger}>
+            <Text style={styles.dangerText}>
+              Delete {props.account.jid} on the server and everything on this device? This cannot be
+              undone.
+            </Text>
+            <Button
+              title="Delete my account"
+              kind="danger"
+              busy={busy}
+              onPress={() => void run(props.onDelete)}
+              testID="confirm-delete"
+            />
+            <Button title="Keep it" kind="secondary" onPress={() => setConfirming(false)} />
+          </View>
+        ) : (
+          <Button
+            title="Delete account…"
+            kind="danger"
+            onPress={() => setConfirming(true)}
+            testID="delete-account"
+          />
+        )}
+      </ScrollView>
+    </View>
+  );
+}
+
+function Row(props: { label: string; value: string }) {
+  return (
+    <View style={styles.row}>
+      <Text style={styles.label}>{props.label}</Text>
+      <Text style={styles.value} selectable numberOfLines={2}>
+        {props.value}
+      </Text>
+    </View>
+  );
+}
+
+const styles = StyleSheet.create({
+  screen: { flex: 1, backgroundColor: colors.background },
+  body: { padding: space.l, gap: space.m, width: '100%', maxWidth: 560, alignSelf: 'center' },
+  card: {
+    backgroundColor: colors.surface,
+    borderRadius: radius.s,
+    borderWidth: 1,
+    borderColor: colors.border,
+    padding: space.m,
+    gap: space.s,
+  },
+  row: { flexDirection: 'row', justifyContent: 'space-between', gap: space.m },
+  label: { color: colors.muted },
+  value: { color: colors.text, flexShrink: 1, textAlign: 'right' },
+  note: { color: colors.muted, fontSize: 13 },
+  mono: { fontFamily: 'monospace', color: colors.text },
+  danger: {
+    gap: space.s,
+    padding: space.m,
+    borderRadius: radius.s,
+    backgroundColor: colors.dangerSurface,
+    borderWidth: 1,
+    borderColor: colors.danger,
+  },
+  dangerText: { color: colors.text },
+});

@@ -1,0 +1,53 @@
+import { createContext, useContext, useSyncExternalStore } from 'react';
+import { AppState } from 'react-native';
+import type { AccountController, AccountSnapshot } from '../client/account';
+import type { ChatsSnapshot, ThreadSnapshot } from '../client/chats';
+import type { Platform } from '../platform/types';
+
+export const ControllerContext = createContext<AccountController | null>(null);
+export const PlatformContext = createContext<Platform | null>(null);
+
+export function usePlatform(): Platform {
+  const platform = useContext(PlatformContext);
+  if (!platform) throw new Error('usePlatform outside PlatformContext');
+  return platform;
+}
+
+export function useController(): AccountController {
+  const controller = useContext(ControllerContext);
+  if (!controller) throw new Error('useController outside ControllerContext');
+  return controller;
+}
+
+export function useAccount(): AccountSnapshot {
+  const controller = useController();
+  return useSyncExternalStore(controller.subscribe, controller.getSnapshot);
+}
+
+const emptyChats: ChatsSnapshot = { loaded: false, items: [], requests: [], blocked: [] };
+const noop = () => () => {};
+
+export function useChats(): ChatsSnapshot {
+  const chats = useController().chats;
+  return useSyncExternalStore(chats?.subscribe ?? noop, chats?.getSnapshot ?? (() => emptyChats));
+}
+
+const emptyThread: ThreadSnapshot = { loaded: false, messages: [], hasOlder: false };
+
+export function useThread(peer: string): ThreadSnapshot {
+  const thread = useController().chats?.thread(peer);
+  return useSyncExternalStore(
+    thread?.subscribe ?? noop,
+    thread?.getSnapshot ?? (() => emptyThread),
+  );
+}
+
+const subscribeAppState = (listener: () => void) => {
+  const subscription = AppState.addEventListener('change', listener);
+  return () => subscription.remove();
+};
+
+/** Whether the app is in front of the person (a visible tab on the web). */
+export function useAppActive(): boolean {
+  return useSyncExternalStore(subscribeAppState, () => AppState.currentState === 'active');
+}
