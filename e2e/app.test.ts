@@ -167,7 +167,17 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await alice.getByTestId('back').click();
   });
 
-  it('keeps the history across a reload, readable before the connection is back', async () => {
+  it('keeps the history and the same OMEMO device across a reload, readable before the connection is back', async () => {
+    const fingerprint = async () => {
+      await bob.getByTestId('open-settings').click();
+      const card = bob.getByTestId('own-fingerprint');
+      await card.getByText(/^[0-9a-f]{8} /).waitFor({ timeout: 20_000 });
+      const text = await card.innerText();
+      await bob.getByTestId('back').click();
+      return /([0-9a-f]{8} ){7}[0-9a-f]{8}/.exec(text)?.[0];
+    };
+    const before = await fingerprint();
+    assert.ok(before, 'the device shows its fingerprint');
     const started = Date.now();
     await bob.reload();
     await bob.getByTestId('chat-alice@localhost').waitFor();
@@ -177,6 +187,10 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await bob.getByTestId('chat-alice@localhost').click();
     await bob.getByText('Hello Bob').waitFor();
     await bob.getByText('Hi Alice, got it').waitFor();
+    await bob.getByTestId('back').click();
+    // One device across reloads: a new one per page load would bloat every contact's device list.
+    assert.equal(await fingerprint(), before);
+    await bob.getByTestId('chat-alice@localhost').click();
     await bob.setViewportSize({ width: 1280, height: 800 });
     await shot(bob, '11-desktop-chat');
     await bob.setViewportSize({ width: 420, height: 760 });

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -101,6 +101,29 @@ describe('voice messages in the web app', { timeout: 240_000 }, () => {
       await bob.waitForTimeout(100);
     }
     await bob.screenshot({ path: join(shots, '02-bob-voice-playing.png') });
+  });
+
+  it('shows a dead file link as such: the upload expired on the server', async () => {
+    await bob.getByTestId('back').click();
+    const before = await alice.getByTestId('voice-bubble').count();
+    await hold(alice, 1_200);
+    const sent = Date.now() + 30_000;
+    while ((await alice.getByTestId('voice-bubble').count()) <= before) {
+      assert.ok(Date.now() < sent, 'the second voice message was not sent');
+      await alice.waitForTimeout(100);
+    }
+    // The server forgets every upload (what the expiry does after 7 days) before bob opens the chat.
+    const stored = join(
+      stack.prosody.dataDir,
+      `upload%2e${stack.prosody.domain}`,
+      'http_file_share',
+    );
+    assert.ok((await readdir(stored)).length > 0, 'the uploads are where Prosody keeps them');
+    await rm(stored, { recursive: true, force: true });
+    await bob.getByTestId('chat-alice@localhost').click({ timeout: 20_000 });
+    await bob.getByTestId('file-error').first().waitFor({ timeout: 30_000 });
+    assert.match(await bob.getByTestId('file-error').first().innerText(), /expired|no longer/i);
+    await bob.screenshot({ path: join(shots, '03-bob-dead-link.png') });
   });
 
   it('cancels when the finger slides away', async () => {

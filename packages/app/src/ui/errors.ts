@@ -17,6 +17,17 @@ const titles: Partial<Record<HushErrorCode, string>> = {
   UploadUnavailable: 'Voice messages are not available yet',
   VoiceTooLong: 'Voice message too long',
   FileTooLarge: 'File too large',
+  QuotaExceeded: 'Upload quota reached for today',
+  UploadFailed: 'The upload failed; it is retried',
+  LinkExpired: 'This file has expired on the server',
+  DownloadFailed: 'The file could not be downloaded',
+  IntegrityError: 'The file was altered on its way',
+  UnsupportedContent: 'This file cannot be played here',
+  NoOmemoDevice: 'Your contact has no encryption set up',
+  NoTrustedDevice: 'None of your contact’s devices is trusted',
+  UntrustedIdentity: 'Your contact’s keys changed: check them first',
+  Undecryptable: 'This message could not be decrypted',
+  NotEncryptedForDevice: 'This message was not encrypted for this device',
 };
 
 export function errorTitle(error: HushError): string {
