@@ -96,16 +96,22 @@ export async function registerAccount(options: RegisterOptions): Promise<XmppSes
   }
   const jid = `${options.username}@${invite.domain}`;
   splitJid(jid);
+  let registered = false;
   return openSession({
     service: options.service,
     jid,
     password: options.password,
     ...(options.resource ? { resource: options.resource } : {}),
-    beforeAuthenticate: (iq) =>
-      registerOnStream(iq, {
+    // Only the first stream signs up: the invite is single-use, so a reconnection that redeemed it
+    // again would be refused and the new account could never come back online.
+    beforeAuthenticate: async (iq) => {
+      if (registered) return;
+      await registerOnStream(iq, {
         token: invite.token,
         username: options.username,
         password: options.password,
-      }),
+      });
+      registered = true;
+    },
   });
 }
