@@ -24,6 +24,8 @@ interface Service {
   environment?: Record<string, string>;
   networks?: Record<string, { ipv4_address?: string } | null>;
   depends_on?: Record<string, { condition?: string }>;
+  /** Short strings (compose 1.x) or long-form objects (v2). */
+  volumes?: (string | { source?: string; target?: string; read_only?: boolean })[];
 }
 interface ComposeConfig {
   services: Record<string, Service>;
@@ -128,6 +130,13 @@ test('compose resolves docker-compose.yml with .env.example: pinned images, the 
   assert.equal(args.get('BEHIND_PROXY'), 'true');
   assert.equal(args.get('LOG_FILE'), 'console');
   assert.equal(prosody.depends_on?.config?.condition, 'service_completed_successfully');
+  // Caddy serves the exported web app from the repository's build folder, read-only.
+  const web = (caddy.volumes ?? [])
+    .map((v) =>
+      typeof v === 'string' ? v : `${v.source ?? ''}:${v.target ?? ''}${v.read_only ? ':ro' : ''}`,
+    )
+    .find((v) => v.includes(':/srv/web'));
+  assert.equal(web, `${join(here, '../../packages/app/dist')}:/srv/web:ro`);
 });
 
 test('compose refuses to start without a DOMAIN, naming the setting', async (t) => {
