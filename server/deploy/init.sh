@@ -58,6 +58,8 @@ Options:
   --c2s-port N                  XMPP STARTTLS port (default 5222)
   --c2s-tls-port N              XMPP direct TLS port (default 5223)
   --interfaces LIST             listen addresses, comma-separated (default *,:: = all)
+  --web-dir DIR                 the built web app (npm run export:web -w @hush/app makes
+                                packages/app/dist): copied and served at https://DOMAIN/
   --service auto|systemd|none   how Prosody runs (default auto: systemd when it runs)
   --prefix DIR                  sandbox: write everything below DIR (see the top of this script)
   -h, --help                    this text
@@ -71,7 +73,7 @@ die() {
 say() { printf '%s\n' "$*"; }
 
 # ---------- Arguments ----------
-domain="" cert_src="" key_src="" cert_mode="" email="" webroot="" prefix="" service=auto
+domain="" cert_src="" key_src="" cert_mode="" email="" webroot="" prefix="" service=auto web_src=
 retention_days=7 https_port=443 c2s_port=5222 c2s_tls_port=5223 interfaces='*,::'
 set_cert_mode() {
 	[[ -z $cert_mode || $cert_mode == "$1" ]] || die "choose one of --cert/--key, --letsencrypt, --local-ca"
@@ -84,7 +86,7 @@ while [[ $# -gt 0 ]]; do
 	--local-ca) set_cert_mode local-ca; shift; continue ;;
 	--letsencrypt) set_cert_mode letsencrypt; shift; continue ;;
 	--domain | --cert | --key | --email | --webroot | --retention-days | --https-port | --c2s-port | \
-		--c2s-tls-port | --interfaces | --service | --prefix)
+		--c2s-tls-port | --interfaces | --service | --prefix | --web-dir)
 		[[ $# -ge 2 ]] || die "$opt needs a value"
 		value=$2
 		shift 2
@@ -104,6 +106,7 @@ while [[ $# -gt 0 ]]; do
 	--interfaces) interfaces=$value ;;
 	--service) service=$value ;;
 	--prefix) prefix=${value%/} ;;
+	--web-dir) web_src=${value%/} ;;
 	esac
 done
 
@@ -117,6 +120,7 @@ done
 [[ $(printf '%s\n' "$https_port" "$c2s_port" "$c2s_tls_port" | sort -u | wc -l) -eq 3 ]] ||
 	die "--c2s-port, --c2s-tls-port and --https-port must differ"
 [[ $retention_days =~ ^[0-9]+$ && $retention_days -ge 1 ]] || die "--retention-days '$retention_days' is not a number of days (1 or more)"
+[[ -z $web_src || -f $web_src/index.html ]] || die "--web-dir '$web_src' has no index.html (build it: npm run export:web -w @hush/app)"
 [[ $interfaces =~ ^(\*|[0-9A-Fa-f.:]+)(,(\*|[0-9A-Fa-f.:]+))*$ ]] || die "--interfaces '$interfaces' is not a list of addresses"
 case "$cert_mode" in
 files) [[ -n $cert_src && -n $key_src ]] || die "--cert and --key go together" ;;
@@ -151,6 +155,7 @@ run_dir=$prefix/run/prosody
 pid_file=$run_dir/prosody.pid
 bin_dir=$prefix/usr/local/bin
 module_dir=$prefix/usr/local/lib/hush/prosody-modules
+web_dir=$prefix/usr/local/share/hush/web
 dropin_dir=$prefix/etc/systemd/system/prosody.service.d
 le_dir=$prefix/etc/letsencrypt
 invite_file=$data_dir/hush/first-invite
@@ -295,13 +300,25 @@ HOOK
 	;;
 esac
 
+# ---------- Web app ----------
+# A copy Prosody can read wherever the checkout lives; replaced only when the build changed.
+if [[ -n $web_src ]] && ! diff -rq "$web_src" "$web_dir" >/dev/null 2>&1; then
+	rm -rf "$web_dir"
+	mkdir -p "$(dirname "$web_dir")"
+	cp -r "$web_src" "$web_dir"
+	chmod -R u=rwX,go=rX "$web_dir"
+	changed+=("$web_dir")
+	restart=true
+fi
+
 # ---------- Configuration ----------
 rendered=$(mktemp)
 trap 'rm -f "$rendered" "${hook:-}"' EXIT
 "$repo_server/prosody/render.sh" DOMAIN="$domain" INTERFACES="$interfaces" C2S_PORT="$c2s_port" \
 	C2S_TLS_PORT="$c2s_tls_port" HTTPS_PORT="$https_port" CERT="$cert" KEY="$key" DATA_DIR="$data_dir" \
 	LOG_FILE="$log_dir/prosody.log" PID_FILE="$pid_file" PLUGIN_DIR="$module_dir" RUN_AS_ROOT=false \
-	ARCHIVE_EXPIRY="${retention_days}d" UPLOAD_EXPIRY=$((retention_days * 86400)) >"$rendered"
+	ARCHIVE_EXPIRY="${retention_days}d" UPLOAD_EXPIRY=$((retention_days * 86400)) \
+	WEB_DIR="${web_src:+$web_dir}" >"$rendered"
 if ! [[ -f $cfg ]] || ! cmp -s "$rendered" "$cfg"; then
 	# Checked where Prosody will read it (the prosody user must be able to), then swapped in.
 	# Prosody picks the parser by the file's extension, hence the name.

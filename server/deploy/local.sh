@@ -8,7 +8,9 @@
 # from the distribution (installed when missing), everything kept below one folder (default
 # .hush-local/ in this checkout; HUSH_LOCAL_DIR moves it), listening on 127.0.0.1 only. Ports:
 # HUSH_C2S_PORT (5222), HUSH_C2S_TLS_PORT (5223), HUSH_HTTPS_PORT (5281). Clients trust the printed
-# ca.crt. Re-running keeps accounts, history and keys.
+# ca.crt. Re-running keeps accounts, history and keys. The web app is served at
+# https://localhost:HTTPS_PORT/ when it has been built (npm run export:web -w @hush/app, into
+# packages/app/dist; HUSH_WEB_DIR points elsewhere).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -25,8 +27,12 @@ fi
 mkdir -p "$state"
 chmod 755 "$state"
 https_port=${HUSH_HTTPS_PORT:-5281}
+web=${HUSH_WEB_DIR:-$repo/packages/app/dist}
+web_args=()
+[[ ! -f $web/index.html ]] || web_args=(--web-dir "$web")
 "$here/init.sh" --prefix "$state" --domain localhost --local-ca --interfaces 127.0.0.1 \
-	--c2s-port "${HUSH_C2S_PORT:-5222}" --c2s-tls-port "${HUSH_C2S_TLS_PORT:-5223}" --https-port "$https_port"
+	--c2s-port "${HUSH_C2S_PORT:-5222}" --c2s-tls-port "${HUSH_C2S_TLS_PORT:-5223}" --https-port "$https_port" \
+	"${web_args[@]}"
 
 config="$state/etc/prosody/prosody.cfg.lua"
 echo
@@ -35,6 +41,7 @@ echo "Invite for a second person:"
 cat <<TXT
 
 Hush runs on localhost:
+  web app     $([[ ${#web_args[@]} -gt 0 ]] && echo "https://localhost:$https_port/" || echo "not built (npm ci && npm run export:web -w @hush/app, then run this again)")
   websocket   wss://localhost:$https_port/xmpp-websocket
   XMPP        localhost:${HUSH_C2S_PORT:-5222} (STARTTLS), localhost:${HUSH_C2S_TLS_PORT:-5223} (direct TLS)
   trust       $state/etc/prosody/local-ca/ca.crt   (e.g. NODE_EXTRA_CA_CERTS=... for the CLI)

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, chmod } from 'node:fs/promises';
+import { mkdtemp, rm, chmod, mkdir, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,14 +18,20 @@ const needsRoot =
     : 'local.sh installs packages and runs Prosody as its user: it needs root (CI runs as root)';
 
 test(
-  'local.sh starts a working server and prints two invites that each sign up one person',
+  'local.sh starts a working server serving the web app, and prints two invites that each sign up one person',
   { skip: needsRoot },
   async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hush-local-'));
     await chmod(dir, 0o755);
     const [c2s, c2sTls, https] = (await freePorts(3)) as [number, number, number];
+    // A stand-in web build: the real one is made by the browser tests' export step.
+    const web = join(dir, 'web-build');
+    await mkdir(web);
+    const page = `<!doctype html><title>Hush ${https}</title>`;
+    await writeFile(join(web, 'index.html'), page);
     const env = {
       ...process.env,
+      HUSH_WEB_DIR: web,
       HUSH_LOCAL_DIR: dir,
       HUSH_C2S_PORT: String(c2s),
       HUSH_C2S_TLS_PORT: String(c2sTls),
@@ -36,6 +42,9 @@ test(
       const invites = [...new Set(stdout.match(/xmpp:localhost\?register;preauth=[\w-]+/g) ?? [])];
       assert.equal(invites.length, 2, `two distinct invites in:\n${stdout}`);
       trustCertificateAuthority(readFileSync(join(dir, 'etc/prosody/local-ca/ca.crt'), 'utf8'));
+      assert.match(stdout, new RegExp(`web app +https://localhost:${https}/`));
+      const served = await fetch(`https://localhost:${https}/`);
+      assert.equal(await served.text(), page);
       const service = `wss://localhost:${https}/xmpp-websocket`;
       for (const [index, invite] of invites.entries()) {
         const session = await registerAccount({

@@ -14,6 +14,7 @@ local public_url = "@PUBLIC_URL@"           -- https base URL people and clients
 local behind_proxy = @BEHIND_PROXY@         -- true: a TLS proxy on a trusted address fronts HTTP
 local c2s_addresses = { @INTERFACES@ }
 local http_addresses = { @HTTP_INTERFACES@ }
+local web_dir = "@WEB_DIR@"                 -- the web app's files, or "" when another server has them
 
 ---------- Process ----------
 pidfile = "@PID_FILE@"
@@ -97,6 +98,13 @@ if behind_proxy then
 end
 
 VirtualHost (domain)
+if web_dir ~= "" then
+	-- The web app at https://DOMAIN/ (mod_http_files), beside the websocket and the uploads. Host
+	-- modules add to the global ones.
+	modules_enabled = { "http_files" }
+	http_files_dir = web_dir
+	http_paths = { files = "/" }
+end
 
 -- One name and one certificate: the upload service answers on the main domain's HTTP host.
 Component ("upload." .. domain) "http_file_share"

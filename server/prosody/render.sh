@@ -24,6 +24,8 @@ usage() {
   PID_FILE            pid file                                 default /run/prosody/prosody.pid
   PLUGIN_DIR          Hush's own Prosody modules               default the modules/ folder beside this script
   RUN_AS_ROOT         true|false                               default false
+  WEB_DIR             the web app's files (packages/app/dist), served at the domain root
+                                                               default empty: not served
   INVITE_EXPIRY       seconds an invite stays valid            default 604800 (7 days)
   ARCHIVE_EXPIRY      message archive retention: seconds, or a Prosody period (1d, 1w, 1m, 1y), or never
                                                                default 1w
@@ -44,7 +46,7 @@ declare -A v=(
 	[BEHIND_PROXY]=false [TRUSTED_PROXIES]="127.0.0.1,::1" [INTERFACES]="*,::"
 	[C2S_PORT]=5222 [C2S_TLS_PORT]=5223 [HTTPS_PORT]=5281 [HTTP_PORT]=""
 	[DATA_DIR]=/var/lib/prosody [LOG_FILE]=/var/log/prosody/prosody.log [LOG_LEVEL]=info
-	[PID_FILE]=/run/prosody/prosody.pid [PLUGIN_DIR]="$here/modules" [RUN_AS_ROOT]=false
+	[PID_FILE]=/run/prosody/prosody.pid [PLUGIN_DIR]="$here/modules" [RUN_AS_ROOT]=false [WEB_DIR]=
 	[INVITE_EXPIRY]=604800 [ARCHIVE_EXPIRY]=1w
 	[UPLOAD_LIMIT]=10485760 [UPLOAD_EXPIRY]=604800 [UPLOAD_DAILY_QUOTA]=104857600
 	[UPLOAD_GLOBAL_QUOTA]=10737418240 [C2S_RATE]=1mb/s [C2S_BURST]=4s [NETWORK_READ_SIZE]=65536
@@ -93,6 +95,7 @@ need KEY "$path" "an absolute path"
 need DATA_DIR "$path" "an absolute path"
 need PID_FILE "$path" "an absolute path"
 need PLUGIN_DIR "$path" "an absolute path"
+[[ -z ${v[WEB_DIR]} ]] || need WEB_DIR "$path" "an absolute path, or empty"
 [[ ${v[LOG_FILE]} == console ]] || need LOG_FILE "$path" "an absolute path or console"
 need LOG_LEVEL '^(debug|info|warn|error)$' "debug, info, warn or error"
 need RUN_AS_ROOT "$bool" "true or false"

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, readdir, readFile, mkdir, chmod } from 'node:fs/promises';
+import { mkdtemp, rm, readdir, readFile, mkdir, chmod, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,6 +68,7 @@ test('every rendered variant passes prosodyctl check config', async () => {
     };
     const variants: Record<string, Record<string, string>> = {
       'native defaults': {},
+      'serving the web app': { WEB_DIR: join(dir, 'web') },
       'native on 443, long retention': {
         HTTPS_PORT: '443',
         ARCHIVE_EXPIRY: '1y',
@@ -369,4 +370,30 @@ test('message content never reaches the log files', async () => {
   for (const file of logs) logText += await readFile(join(server.logDir, file), 'utf8');
   assert.match(logText, /carol@localhost/, 'the log does record connections');
   assert.ok(!logText.includes(marker), 'the marker is in no log file');
+});
+
+test('with WEB_DIR set, Prosody serves the web app at the domain root beside the websocket', async () => {
+  const web = await mkdtemp(join(tmpdir(), 'hush-web-'));
+  const marker = `<!doctype html><title>Hush ${randomUUID()}</title>`;
+  await writeFile(join(web, 'index.html'), marker);
+  await chmod(web, 0o755);
+  const server = await startProsody({ settings: { WEB_DIR: web } });
+  try {
+    trustCertificateAuthority(server.caCert);
+    const page = await fetch(server.httpsUrl);
+    assert.equal(page.status, 200);
+    assert.equal(await page.text(), marker);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    const session = await openSession({
+      service: server.websocketUrl,
+      jid: await server
+        .createAccount('webuser', 'webuser-password')
+        .then(() => 'webuser@localhost'),
+      password: 'webuser-password',
+    });
+    await session.close();
+  } finally {
+    await server.stop();
+    await rm(web, { recursive: true, force: true });
+  }
 });
