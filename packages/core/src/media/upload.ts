@@ -2,7 +2,7 @@
 // XEP-0454 OMEMO Media Sharing (encrypted uploads) — https://xmpp.org/extensions/xep-0454.html
 //
 // PUTs the bytes into a slot (slot.ts), retrying cut or failed PUTs. Prosody 0.12's
-// mod_http_file_share (FINDINGS.md, and its source): PUT and GET URL are the same; the PUT carries an
+// mod_http_file_share (read from its source): PUT and GET URL are the same; the PUT carries an
 // Authorization: Bearer token valid 300 s; a PUT cut half-way is discarded, so the same slot can be
 // tried again, but a completed one answers 409 and an expired token 410: a 4xx means the slot is
 // spent and a new one is needed. The size limit is enforced at slot request and applies to what is

@@ -4,7 +4,7 @@
 //
 // Publishing and fetching OMEMO device lists and bundles in PEP, and listening for device list
 // changes. Every node is published with access_model=open: with PEP's default (presence), anyone who
-// is not a contact gets `forbidden` and cannot start an encrypted chat (FINDINGS.md, Prosody 0.12).
+// is not a contact gets `forbidden` and cannot start an encrypted chat (measured on Prosody 0.12).
 // Each node keeps one item, id 'current', as Conversations, Dino and Gajim write and read it.
 //
 // Prosody 0.12 (pep.test.ts): someone who may not read a node gets `forbidden`, and so does anyone
