@@ -93,7 +93,11 @@ function Player(props: { uri: string; knownDurationMs?: number }) {
     }
   };
   return (
-    <View style={styles.player} testID="voice-bubble">
+    <View
+      style={styles.player}
+      testID="voice-bubble"
+      accessibilityLabel={`Voice message, ${duration.toFixed(1)} seconds`}
+    >
       <Pressable
         accessibilityRole="button"
         accessibilityLabel={status.playing ? 'Pause' : 'Play'}
