@@ -130,13 +130,23 @@ test('compose resolves docker-compose.yml with .env.example: pinned images, the 
   assert.equal(args.get('BEHIND_PROXY'), 'true');
   assert.equal(args.get('LOG_FILE'), 'console');
   assert.equal(prosody.depends_on?.config?.condition, 'service_completed_successfully');
-  // Caddy serves the exported web app from the repository's build folder, read-only.
-  const web = (caddy.volumes ?? [])
-    .map((v) =>
+  // The web service builds the app into a volume that Caddy serves read-only, once it is built.
+  const mounts = (s: Service) =>
+    (s.volumes ?? []).map((v) =>
       typeof v === 'string' ? v : `${v.source ?? ''}:${v.target ?? ''}${v.read_only ? ':ro' : ''}`,
-    )
-    .find((v) => v.includes(':/srv/web'));
-  assert.equal(web, `${join(here, '../../packages/app/dist')}:/srv/web:ro`);
+    );
+  const web = service(config, 'web');
+  assert.match(web.image ?? '', /^node:22[.-]/);
+  const built = mounts(web).find((v) => /:\/web(:rw)?$/.test(v));
+  assert.ok(built, 'the web service writes the web volume');
+  const served = mounts(caddy).find((v) => v.includes(':/srv/web'));
+  assert.equal(served, `${built.replace(/:\/web(:rw)?$/, '')}:/srv/web:ro`);
+  assert.ok(
+    mounts(web).includes(`${join(here, '../..')}:/hush/repo:ro`),
+    'the web service reads this checkout, read-only',
+  );
+  assert.equal(caddy.depends_on?.web?.condition, 'service_completed_successfully');
+  assert.equal(args.get('WEB_APP'), 'true');
 });
 
 test('compose refuses to start without a DOMAIN, naming the setting', async (t) => {
@@ -273,4 +283,25 @@ test('Caddy accepts the Caddyfile: formatted, proxying the websocket and uploads
   }
   assert.match(json, /"email":"admin@example\.org"/);
   assert.match(json, /"root":"\/srv\/web"/);
+});
+
+test('the web service builds the app from a copy of the checkout, and skips an unchanged build', async (t) => {
+  // compose/build-web.sh as the container runs it, with its three folders moved to a scratch dir:
+  // the checkout is read only, dependencies are installed into the copy, the build lands in `web`.
+  const dir = await scratch(t);
+  const env = {
+    ...process.env,
+    HUSH_REPO: join(here, '../..'),
+    HUSH_WEB_WORK: join(dir, 'build/repo'),
+    HUSH_WEB_OUT: join(dir, 'web'),
+  };
+  const script = join(here, 'compose/build-web.sh');
+  const first = await run('bash', [script], { env, maxBuffer: 64 * 1024 * 1024 });
+  assert.match(first.stdout, /Built the web app/);
+  const page = await readFile(join(dir, 'web/index.html'), 'utf8');
+  const bundle = /src="(\/_expo\/static\/js\/web\/[^"]+\.js)"/.exec(page)?.[1];
+  assert.ok(bundle, 'index.html loads the bundle');
+  assert.ok((await stat(join(dir, 'web', bundle))).size > 100_000, 'the bundle is the whole app');
+  const second = await run('bash', [script], { env });
+  assert.match(second.stdout, /up to date/);
 });

@@ -6,10 +6,17 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { request } from 'node:https';
 import { connect, type TLSSocket } from 'node:tls';
-import { rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startProsody, repoRoot, type ProsodyServer } from '@hush/test-utils';
+import {
+  startProsody,
+  repoRoot,
+  trustCertificateAuthority,
+  type ProsodyServer,
+} from '@hush/test-utils';
 
 const run = promisify(execFile);
 const hushServer = join(repoRoot, 'server/deploy/hush-server');
@@ -137,6 +144,7 @@ test('hush-server: invite, users, delete-user and stats on a real Prosody', asyn
     const invite = await hushOk(server, 'invite');
     assert.match(invite.split('\n')[0] ?? '', /^xmpp:localhost\?register;preauth=[\w-]+$/);
     assert.match(invite, /Single use, valid for 7 days/);
+    assert.equal(invite.split('\n')[1], '', 'no https link where no web app is served');
 
     assert.equal(await hushOk(server, 'users'), '');
     await server.createAccount('alice', 'alice-password');
@@ -168,6 +176,27 @@ test('hush-server: invite, users, delete-user and stats on a real Prosody', asyn
     assert.match(stats, /^upload storage: +1536 bytes/m);
   } finally {
     await server.stop();
+  }
+});
+
+test('hush-server invite: where the web app is served, an https link that opens it', async () => {
+  const web = await mkdtemp(join(tmpdir(), 'hush-web-'));
+  const page = `<!doctype html><title>Hush ${randomUUID()}</title>`;
+  await writeFile(join(web, 'index.html'), page);
+  await chmod(web, 0o755);
+  const server = await startProsody({ settings: { WEB_DIR: web } });
+  try {
+    const [uri, link] = (await hushOk(server, 'invite')).split('\n');
+    const token = /preauth=([\w-]+)$/.exec(uri ?? '')?.[1];
+    assert.ok(token, uri);
+    assert.equal(link, `${server.httpsUrl}invite?${token}`);
+    trustCertificateAuthority(server.caCert);
+    const response = await fetch(link);
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), page);
+  } finally {
+    await server.stop();
+    await rm(web, { recursive: true, force: true });
   }
 });
 

@@ -464,12 +464,18 @@ invite_usable() {
 	[[ -n $expires && $expires -gt $(($(date +%s) + 3600)) ]]
 }
 show_invite() {
+	# With the web app served here, the same invite as an https link opens it in a browser.
+	local web="" token=${2##*preauth=}
+	if [[ -n $web_src && $token =~ ^[A-Za-z0-9_-]+$ ]]; then
+		web="https://$domain$([[ $https_port == 443 ]] || echo ":$https_port")/invite?$token"
+	fi
 	say "$1"
 	say ""
 	say "    $2"
+	[[ -z $web ]] || say "    $web"
 	say ""
-	qrencode -t ANSIUTF8 -m 2 "$2" || true
-	say "Open the link on a phone with Hush (or any XMPP app that supports invites), or scan the code."
+	qrencode -t ANSIUTF8 -m 2 "${web:-$2}" || true
+	say "Open the link on a phone with Hush (or any XMPP app that supports invites)${web:+ or the https link in a browser}, or scan the code."
 	say "It works once, for one account."
 }
 

@@ -8,9 +8,8 @@
 # from the distribution (installed when missing), everything kept below one folder (default
 # .hush-local/ in this checkout; HUSH_LOCAL_DIR moves it), listening on 127.0.0.1 only. Ports:
 # HUSH_C2S_PORT (5222), HUSH_C2S_TLS_PORT (5223), HUSH_HTTPS_PORT (5281). Clients trust the printed
-# ca.crt. Re-running keeps accounts, history and keys. The web app is served at
-# https://localhost:HTTPS_PORT/ when it has been built (npm run export:web -w @hush/app, into
-# packages/app/dist; HUSH_WEB_DIR points elsewhere).
+# ca.crt. Re-running keeps accounts, history and keys. The web app is built (packages/app/dist) and
+# served at https://localhost:HTTPS_PORT/; invites print an https link that opens it.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -27,9 +26,21 @@ fi
 mkdir -p "$state"
 chmod 755 "$state"
 https_port=${HUSH_HTTPS_PORT:-5281}
+# The web app: a given build (HUSH_WEB_DIR), or this checkout's, built when missing or older than
+# its sources (scripts/build-web.sh: Node 22 and npm ci when needed), as the checkout's owner rather
+# than root. HUSH_WEB_DIR=none serves no web app.
 web=${HUSH_WEB_DIR:-$repo/packages/app/dist}
+if [[ -z ${HUSH_WEB_DIR:-} ]] && ! "$repo/scripts/build-web.sh" --check "$web"; then
+	owner=$(stat -c %U "$repo")
+	if [[ $owner == root ]]; then
+		"$repo/scripts/build-web.sh" "$web" || echo "local.sh: the web app could not be built; serving without it" >&2
+	else
+		runuser -u "$owner" -- env HOME="$(getent passwd "$owner" | cut -d: -f6)" PATH="$PATH" \
+			"$repo/scripts/build-web.sh" "$web" || echo "local.sh: the web app could not be built; serving without it" >&2
+	fi
+fi
 web_args=()
-[[ ! -f $web/index.html ]] || web_args=(--web-dir "$web")
+[[ $web == none || ! -f $web/index.html ]] || web_args=(--web-dir "$web")
 "$here/init.sh" --prefix "$state" --domain localhost --local-ca --interfaces 127.0.0.1 \
 	--c2s-port "${HUSH_C2S_PORT:-5222}" --c2s-tls-port "${HUSH_C2S_TLS_PORT:-5223}" --https-port "$https_port" \
 	"${web_args[@]}"
@@ -41,7 +52,7 @@ echo "Invite for a second person:"
 cat <<TXT
 
 Hush runs on localhost:
-  web app     $([[ ${#web_args[@]} -gt 0 ]] && echo "https://localhost:$https_port/" || echo "not built (npm ci && npm run export:web -w @hush/app, then run this again)")
+  web app     $([[ ${#web_args[@]} -gt 0 ]] && echo "https://localhost:$https_port/ (trust ca.crt below in the browser, or import it)" || echo "not served")
   websocket   wss://localhost:$https_port/xmpp-websocket
   XMPP        localhost:${HUSH_C2S_PORT:-5222} (STARTTLS), localhost:${HUSH_C2S_TLS_PORT:-5223} (direct TLS)
   trust       $state/etc/prosody/local-ca/ca.crt   (e.g. NODE_EXTRA_CA_CERTS=... for the CLI)

@@ -2,13 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, chmod, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, chmod, mkdir, utimes, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { registerAccount } from '@hush/core';
-import { freePorts, trustCertificateAuthority } from '@hush/test-utils';
+import { freePorts, repoRoot, trustCertificateAuthority } from '@hush/test-utils';
 
 const run = promisify(execFile);
 const script = join(import.meta.dirname, 'local.sh');
@@ -45,6 +45,14 @@ test(
       assert.match(stdout, new RegExp(`web app +https://localhost:${https}/`));
       const served = await fetch(`https://localhost:${https}/`);
       assert.equal(await served.text(), page);
+      // Each invite also comes as an https link that opens the web app with its token.
+      const links =
+        stdout.match(new RegExp(`https://localhost:${https}/invite\\?[\\w-]+`, 'g')) ?? [];
+      assert.deepEqual(
+        links.map((link) => link.split('?')[1]).sort(),
+        invites.map((invite) => invite.split('preauth=')[1]).sort(),
+      );
+      assert.equal(await (await fetch(links[0] ?? '')).text(), page);
       const service = `wss://localhost:${https}/xmpp-websocket`;
       for (const [index, invite] of invites.entries()) {
         const session = await registerAccount({
@@ -62,3 +70,21 @@ test(
     }
   },
 );
+
+test('build-web.sh --check: a build is current until a source is newer than its index.html', async () => {
+  const out = await mkdtemp(join(tmpdir(), 'hush-web-check-'));
+  const check = () =>
+    run('bash', [join(repoRoot, 'scripts/build-web.sh'), '--check', out]).then(
+      () => 'current',
+      (error: { code?: number }) => (error.code === 1 ? 'stale' : `failed: ${String(error.code)}`),
+    );
+  try {
+    assert.equal(await check(), 'stale', 'no build yet');
+    await writeFile(join(out, 'index.html'), '<!doctype html>');
+    assert.equal(await check(), 'current');
+    await utimes(join(out, 'index.html'), new Date('2001-01-01'), new Date('2001-01-01'));
+    assert.equal(await check(), 'stale', 'sources changed after the build');
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});

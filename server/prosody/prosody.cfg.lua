@@ -15,6 +15,8 @@ local behind_proxy = @BEHIND_PROXY@         -- true: a TLS proxy on a trusted ad
 local c2s_addresses = { @INTERFACES@ }
 local http_addresses = { @HTTP_INTERFACES@ }
 local web_dir = "@WEB_DIR@"                 -- the web app's files, or "" when another server has them
+-- Read by hush-server: true when the web app answers at public_url, so invites get an https link.
+local web_app = @WEB_APP@
 
 ---------- Process ----------
 pidfile = "@PID_FILE@"
@@ -99,11 +101,10 @@ end
 
 VirtualHost (domain)
 if web_dir ~= "" then
-	-- The web app at https://DOMAIN/ (mod_http_files), beside the websocket and the uploads. Host
+	-- The web app at https://DOMAIN/ (Hush's mod_hush_web), beside the websocket and the uploads. Host
 	-- modules add to the global ones.
-	modules_enabled = { "http_files" }
-	http_files_dir = web_dir
-	http_paths = { files = "/" }
+	modules_enabled = { "hush_web" }
+	hush_web_dir = web_dir
 end
 
 -- One name and one certificate: the upload service answers on the main domain's HTTP host.

@@ -26,6 +26,9 @@ usage() {
   RUN_AS_ROOT         true|false                               default false
   WEB_DIR             the web app's files (packages/app/dist), served at the domain root
                                                                default empty: not served
+  WEB_APP             true when the web app answers at PUBLIC_URL (served by Prosody from WEB_DIR, or
+                      by the proxy in front); invites then also print an https link
+                                                               default true with WEB_DIR, else false
   INVITE_EXPIRY       seconds an invite stays valid            default 604800 (7 days)
   ARCHIVE_EXPIRY      message archive retention: seconds, or a Prosody period (1d, 1w, 1m, 1y), or never
                                                                default 1w
@@ -70,6 +73,9 @@ need DOMAIN '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$' 
 [[ -v v[CERT] ]] || v[CERT]=/etc/prosody/certs/${v[DOMAIN]}.crt
 [[ -v v[KEY] ]] || v[KEY]=/etc/prosody/certs/${v[DOMAIN]}.key
 [[ -v v[HTTP_INTERFACES] ]] || v[HTTP_INTERFACES]=${v[INTERFACES]}
+if [[ ! -v v[WEB_APP] ]]; then
+	if [[ -n ${v[WEB_DIR]} ]]; then v[WEB_APP]=true; else v[WEB_APP]=false; fi
+fi
 if [[ ! -v v[PUBLIC_URL] ]]; then
 	port=${v[HTTPS_PORT]}
 	if [[ -z $port || $port == 443 ]]; then v[PUBLIC_URL]="https://${v[DOMAIN]}/"; else v[PUBLIC_URL]="https://${v[DOMAIN]}:$port/"; fi
@@ -99,6 +105,7 @@ need PLUGIN_DIR "$path" "an absolute path"
 [[ ${v[LOG_FILE]} == console ]] || need LOG_FILE "$path" "an absolute path or console"
 need LOG_LEVEL '^(debug|info|warn|error)$' "debug, info, warn or error"
 need RUN_AS_ROOT "$bool" "true or false"
+need WEB_APP "$bool" "true or false"
 need INVITE_EXPIRY "$count" "a number of seconds"
 need ARCHIVE_EXPIRY '^([0-9]+[dwmy]?|never)$' "seconds, a period such as 1w, or never"
 need UPLOAD_LIMIT "$count" "a number of bytes"

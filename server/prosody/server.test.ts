@@ -376,6 +376,9 @@ test('with WEB_DIR set, Prosody serves the web app at the domain root beside the
   const web = await mkdtemp(join(tmpdir(), 'hush-web-'));
   const marker = `<!doctype html><title>Hush ${randomUUID()}</title>`;
   await writeFile(join(web, 'index.html'), marker);
+  const bundle = `console.log(${JSON.stringify(randomUUID())});`;
+  await mkdir(join(web, '_expo/static/js/web'), { recursive: true });
+  await writeFile(join(web, '_expo/static/js/web/entry-1.js'), bundle);
   await chmod(web, 0o755);
   const server = await startProsody({ settings: { WEB_DIR: web } });
   try {
@@ -384,6 +387,28 @@ test('with WEB_DIR set, Prosody serves the web app at the domain root beside the
     assert.equal(page.status, 200);
     assert.equal(await page.text(), marker);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+    // An invite link opens the app, which reads the token from its address.
+    for (const path of ['invite?abcdEFGH1234', 'invite/?abcdEFGH1234', 'index.html']) {
+      const invite = await fetch(new URL(path, server.httpsUrl));
+      assert.equal(invite.status, 200, path);
+      assert.equal(await invite.text(), marker, path);
+      assert.equal(invite.headers.get('cache-control'), 'no-cache', path);
+    }
+    const script = await fetch(new URL('_expo/static/js/web/entry-1.js', server.httpsUrl));
+    assert.equal(script.status, 200);
+    assert.equal(await script.text(), bundle);
+    assert.match(script.headers.get('content-type') ?? '', /^text\/javascript/);
+    // Other paths are not the app: a missing file is 404, and nothing outside the folder is served.
+    assert.equal((await fetch(new URL('missing.js', server.httpsUrl))).status, 404);
+    assert.equal((await fetch(new URL('invites', server.httpsUrl))).status, 404);
+    for (const escape of ['/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fetc/passwd']) {
+      const response = await fetch(`${server.httpsUrl.replace(/\/$/, '')}${escape}`);
+      assert.ok([400, 403, 404].includes(response.status), `${escape}: ${response.status}`);
+      assert.doesNotMatch(await response.text(), /root:/);
+    }
+    // The websocket and the uploads keep their paths.
+    assert.equal((await fetch(new URL('file_share/nothing', server.httpsUrl))).status, 404);
     const session = await openSession({
       service: server.websocketUrl,
       jid: await server
