@@ -113,6 +113,10 @@ export async function startStack(): Promise<Stack> {
 export interface BrowserOptions {
   /** A WAV file Chromium's fake microphone plays. */
   fakeAudio?: string;
+  /** A Y4M (or MJPEG) file Chromium's fake camera plays, in a loop. */
+  fakeVideo?: string;
+  /** Further Chromium flags, e.g. a fake camera whose permission prompt is refused. */
+  args?: readonly string[];
 }
 
 /** A Chromium profile of its own (own IndexedDB), trusting the stack's certificate by its pin. */
@@ -135,13 +139,15 @@ export async function openProfile(
       '--disable-component-update',
       '--disable-sync',
       `--ignore-certificate-errors-spki-list=${stack.spki}`,
-      ...(options.fakeAudio
-        ? [
-            '--use-fake-ui-for-media-stream',
-            '--use-fake-device-for-media-stream',
-            `--use-file-for-fake-audio-capture=${options.fakeAudio}`,
-          ]
+      // Fake devices, and no permission prompt. Without --use-fake-device-for-media-stream
+      // getUserMedia finds no camera here (NotFoundError); without the fake UI headless Chromium
+      // refuses the prompt (NotAllowedError).
+      ...(options.fakeAudio || options.fakeVideo
+        ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']
         : []),
+      ...(options.fakeAudio ? [`--use-file-for-fake-audio-capture=${options.fakeAudio}`] : []),
+      ...(options.fakeVideo ? [`--use-file-for-fake-video-capture=${options.fakeVideo}`] : []),
+      ...(options.args ?? []),
     ],
   });
 }

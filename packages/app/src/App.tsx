@@ -1,12 +1,12 @@
 // The app: one AccountController for the device, and the screen for where the person is.
-// Navigation is a small state machine rather than a router: five screens, one level deep.
+// Navigation is a small state machine rather than a router: six screens, one level deep.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ActivityIndicator, BackHandler, StyleSheet, View } from 'react-native';
 import { SafeAreaProvider, SafeAreaView } from 'react-native-safe-area-context';
 import { StatusBar } from 'expo-status-bar';
-import type { OmemoDeviceInfo } from '@hush/core';
+import { HushError, type OmemoDeviceInfo } from '@hush/core';
 import { AccountController } from './client/account';
-import { readInvite } from './client/invite-link';
+import { followCode } from './client/scanned-code';
 import { platform as defaultPlatform } from './platform';
 import type { Platform } from './platform/types';
 import {
@@ -24,6 +24,7 @@ import { ChatScreen } from './ui/ChatScreen';
 import { AddContact } from './ui/AddContact';
 import { ContactDetails } from './ui/ContactDetails';
 import { Settings } from './ui/Settings';
+import { QrScan } from './ui/QrScan';
 import { colors } from './ui/theme';
 
 type Route =
@@ -31,6 +32,8 @@ type Route =
   | { readonly screen: 'chat'; readonly peer: string }
   | { readonly screen: 'contact'; readonly peer: string }
   | { readonly screen: 'add' }
+  // The QR scanner: from a contact's details (`peer`) to verify them, else to add someone.
+  | { readonly screen: 'scan'; readonly peer?: string }
   | { readonly screen: 'settings' };
 
 export function App(props: { platform?: Platform; controller?: AccountController }) {
@@ -111,7 +114,13 @@ function Signed(props: { jid: string; platform: Platform }) {
   useEffect(() => {
     if (route.screen === 'list') return;
     const up: Route =
-      route.screen === 'contact' ? { screen: 'chat', peer: route.peer } : { screen: 'list' };
+      route.screen === 'contact'
+        ? { screen: 'chat', peer: route.peer }
+        : route.screen === 'scan'
+          ? route.peer
+            ? { screen: 'contact', peer: route.peer }
+            : { screen: 'add' }
+          : { screen: 'list' };
     const subscription = BackHandler.addEventListener('hardwareBackPress', () => {
       setRoute(up);
       return true;
@@ -134,10 +143,41 @@ function Signed(props: { jid: string; platform: Platform }) {
     };
   }, [controller, devicesOf, connected]);
   const [fingerprint, setFingerprint] = useState<string | undefined>();
+  const [verificationUri, setVerificationUri] = useState<string | undefined>();
   useEffect(() => {
     if (!connected) return;
     void controller.current?.omemo?.fingerprint().then(setFingerprint, () => undefined);
+    void controller.current?.omemo?.verificationUri().then(setVerificationUri, () => undefined);
   }, [controller, connected]);
+
+  /**
+   * Follows a pasted or scanned code (client/scanned-code.ts) and opens what it led to: the chat
+   * with someone added, the details of someone whose device was verified.
+   */
+  const openCode = async (text: string, expected?: string) => {
+    const { contacts, omemo } = controller.requireConnection();
+    const result = await followCode(
+      text,
+      {
+        account: contacts.account,
+        isContact: (jid) => contacts.get(jid) !== undefined,
+        add: async (jid) => (await contacts.add(jid)).jid,
+        acceptInvite: async (uri) => (await contacts.acceptInviteLink(uri)).jid,
+        verify: async (uri) => {
+          if (!omemo) {
+            throw new HushError('NoOmemoDevice', 'Encryption is not set up on this device yet.');
+          }
+          await omemo.verifyUri(uri);
+        },
+      },
+      expected,
+    );
+    await controller.chats?.refresh();
+    if (!result.verified) setRoute({ screen: 'chat', peer: result.jid });
+    else if (result.jid === contacts.account) setRoute({ screen: 'settings' });
+    else setRoute({ screen: 'contact', peer: result.jid });
+    return result.jid;
+  };
 
   switch (route.screen) {
     case 'list':
@@ -174,17 +214,28 @@ function Signed(props: { jid: string; platform: Platform }) {
       return (
         <AddContact
           onBack={toList}
-          onAdd={async (input) => {
-            const contacts = controller.requireConnection().contacts;
-            const contact = /^xmpp:/i.test(input)
-              ? await contacts.acceptInviteLink(readInvite(input).uri)
-              : await contacts.add(input.toLowerCase());
-            await controller.chats?.refresh();
-            setRoute({ screen: 'chat', peer: contact.jid });
-            return contact.jid;
-          }}
+          onAdd={(input) => openCode(input)}
+          onScan={() => setRoute({ screen: 'scan' })}
         />
       );
+    case 'scan': {
+      const { peer } = route;
+      return peer ? (
+        <QrScan
+          title="Verify by QR code"
+          note={`Point the camera at the QR code in ${peer}'s settings: their device is marked verified when the key matches.`}
+          onBack={() => setRoute({ screen: 'contact', peer })}
+          onCode={(text) => openCode(text, peer)}
+        />
+      ) : (
+        <QrScan
+          title="Scan a QR code"
+          note="Point the camera at the QR code in a contact's settings, or at an invite."
+          onBack={() => setRoute({ screen: 'add' })}
+          onCode={(text) => openCode(text)}
+        />
+      );
+    }
     case 'contact': {
       const contact = connection?.contacts.get(route.peer);
       return (
@@ -204,6 +255,7 @@ function Signed(props: { jid: string; platform: Platform }) {
             controller.identityHandled(route.peer);
             setDevices(await omemo.devices(route.peer, false));
           }}
+          onScanToVerify={() => setRoute({ screen: 'scan', peer: route.peer })}
           onBack={() => setRoute({ screen: 'chat', peer: route.peer })}
           onBlock={async (block) => {
             const contacts = controller.requireConnection().contacts;
@@ -222,6 +274,7 @@ function Signed(props: { jid: string; platform: Platform }) {
         <Settings
           account={account}
           fingerprint={fingerprint}
+          verificationUri={verificationUri}
           onBack={toList}
           onLogOut={() => controller.logOut()}
           onDelete={() => controller.deleteAccount()}

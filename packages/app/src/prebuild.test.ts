@@ -1,6 +1,6 @@
 // The native projects Expo generates from app.json carry what iOS and Android need for voice
-// messages: `expo prebuild` runs offline with the bundled template into a scratch copy of the app,
-// and the generated Info.plist and AndroidManifest.xml are read back.
+// messages and the QR scanner: `expo prebuild` runs offline with the bundled template into a
+// scratch copy of the app, and the generated Info.plist and AndroidManifest.xml are read back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 const app = fileURLToPath(new URL('..', import.meta.url));
 const root = join(app, '../..');
 
-test('expo prebuild: microphone text and background audio on iOS; RECORD_AUDIO, notifications and a microphone foreground service on Android', async () => {
+test('expo prebuild: microphone and camera texts and background audio on iOS; RECORD_AUDIO, CAMERA, notifications and a microphone foreground service on Android', async () => {
   const scratch = await mkdtemp(join(tmpdir(), 'hush-prebuild-'));
   try {
     for (const file of ['app.json', 'package.json', 'index.ts', 'babel.config.cjs'])
@@ -39,6 +39,10 @@ test('expo prebuild: microphone text and background audio on iOS; RECORD_AUDIO, 
     );
     const plist = await readFile(join(scratch, 'ios/Hush/Info.plist'), 'utf8');
     assert.match(plist, /<key>NSMicrophoneUsageDescription<\/key>\s*<string>Hush records voice/);
+    assert.match(
+      plist,
+      /<key>NSCameraUsageDescription<\/key>\s*<string>Hush uses the camera to scan QR codes/,
+    );
     assert.match(plist, /<key>UIBackgroundModes<\/key>\s*<array>[\s\S]*<string>audio<\/string>/);
     assert.match(plist, /<string>xmpp<\/string>/);
     const manifest = await readFile(
@@ -49,6 +53,7 @@ test('expo prebuild: microphone text and background audio on iOS; RECORD_AUDIO, 
       'android.permission.RECORD_AUDIO',
       'android.permission.POST_NOTIFICATIONS',
       'android.permission.FOREGROUND_SERVICE_MICROPHONE',
+      'android.permission.CAMERA',
     ]) {
       assert.ok(manifest.includes(`android:name="${permission}"`), permission);
     }

@@ -1,4 +1,4 @@
-// Add someone by address (name@server) or by the contact invite link they sent.
+// Add someone by address (name@server), by the contact invite link they sent, or by their QR code.
 import { useState } from 'react';
 import { StyleSheet, Text, View } from 'react-native';
 import { toHushError, type HushError } from '@hush/core';
@@ -8,6 +8,8 @@ import { colors, space } from './theme';
 export function AddContact(props: {
   onBack: () => void;
   onAdd: (input: string) => Promise<string>;
+  /** Opens the QR scanner (a contact's QR code or invite). */
+  onScan: () => void;
 }) {
   const [input, setInput] = useState('');
   const [busy, setBusy] = useState(false);
@@ -47,6 +49,17 @@ export function AddContact(props: {
           disabled={!input.trim()}
           testID="add-contact"
         />
+        <View style={styles.scan}>
+          <Button
+            title="Scan a QR code"
+            kind="secondary"
+            onPress={props.onScan}
+            testID="open-scanner"
+          />
+          <Text style={styles.note}>
+            Their QR code is in Settings in Hush. Scanning it also verifies their device.
+          </Text>
+        </View>
       </View>
     </View>
   );
@@ -56,4 +69,5 @@ const styles = StyleSheet.create({
   screen: { flex: 1, backgroundColor: colors.background },
   body: { padding: space.l, width: '100%', maxWidth: 560, alignSelf: 'center' },
   note: { color: colors.muted, marginBottom: space.m },
+  scan: { marginTop: space.xl, gap: space.s },
 });

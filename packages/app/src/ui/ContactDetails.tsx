@@ -14,6 +14,8 @@ export interface ContactDetailsProps {
   devices: readonly OmemoDeviceInfo[] | undefined;
   identityChanged: boolean;
   onTrust: (fingerprint: string, decision: 'verify' | 'trust' | 'distrust') => Promise<void>;
+  /** Opens the QR scanner to verify their device from the code their app shows. */
+  onScanToVerify: () => void;
   onBack: () => void;
   onBlock: (block: boolean) => Promise<void>;
   onRemove: () => Promise<void>;
@@ -87,8 +89,15 @@ export function ContactDetails(props: ContactDetailsProps) {
           )}
         </View>
         <Text style={styles.muted}>
-          Compare fingerprints in person or on a call: when they match, mark the device verified.
+          Compare fingerprints in person or on a call: when they match, mark the device verified. Or
+          scan the QR code their app shows in its settings.
         </Text>
+        <Button
+          title="Scan to verify"
+          kind="secondary"
+          onPress={props.onScanToVerify}
+          testID="scan-to-verify"
+        />
         <View style={styles.actions}>
           <Button
             title={props.blocked ? 'Unblock' : 'Block'}

@@ -6,12 +6,15 @@ import type { AccountSnapshot } from '../client/account';
 import { Button, ErrorNotice, Header } from './components';
 import { phaseLabel } from './ChatList';
 import { groupFingerprint } from './ContactDetails';
+import { QrShareCard } from './QrShareCard';
 import { colors, radius, space } from './theme';
 
 export function Settings(props: {
   account: AccountSnapshot;
   /** This device's OMEMO fingerprint, for others to compare. */
   fingerprint: string | undefined;
+  /** This device's verification URI (xmpp:JID?omemo-sid-ID=FP), shown as a QR code. */
+  verificationUri: string | undefined;
   onBack: () => void;
   onLogOut: () => Promise<void>;
   onDelete: () => Promise<void>;
@@ -46,6 +49,7 @@ export function Settings(props: {
           </Text>
           <Text style={styles.note}>Contacts compare it with what their app shows for you.</Text>
         </View>
+        <QrShareCard jid={props.account.jid} verificationUri={props.verificationUri} />
         <Button
           title="Log out"
           kind="secondary"

@@ -1,0 +1,49 @@
+// This device's QR code, for Settings: the verification URI core builds (xmpp:JID?omemo-sid-ID=FP,
+// Conversations' format). Scanning it adds the account and verifies this device in one step. Until
+// the fingerprint is known (offline, or encryption not set up) the code is the bare address, which
+// still adds the account.
+import { StyleSheet, Text, View } from 'react-native';
+import { QrCode } from './QrCode';
+import { colors, radius, space } from './theme';
+
+export function QrShareCard(props: {
+  jid: string | undefined;
+  verificationUri: string | undefined;
+}) {
+  const value = props.verificationUri ?? (props.jid ? `xmpp:${props.jid}` : undefined);
+  return (
+    <View style={styles.card} testID="own-qr">
+      <Text style={styles.title}>Your QR code</Text>
+      {value ? (
+        <View style={styles.code}>
+          <QrCode value={value} size={264} testID="own-qr-code" />
+        </View>
+      ) : null}
+      <Text style={styles.note}>
+        {props.verificationUri
+          ? 'Someone who scans this in Hush (Add a contact → Scan a QR code) or in Conversations adds you and marks this device verified, with no fingerprints to compare. Show it in person.'
+          : 'Someone who scans this in Hush adds you. Once connected, it also carries this device’s key for them to verify.'}
+      </Text>
+      {value ? (
+        <Text style={styles.link} selectable testID="own-qr-link">
+          {value}
+        </Text>
+      ) : null}
+    </View>
+  );
+}
+
+const styles = StyleSheet.create({
+  card: {
+    backgroundColor: colors.surface,
+    borderRadius: radius.s,
+    borderWidth: 1,
+    borderColor: colors.border,
+    padding: space.m,
+    gap: space.s,
+  },
+  title: { color: colors.muted },
+  code: { alignItems: 'center', paddingVertical: space.s },
+  note: { color: colors.muted, fontSize: 13 },
+  link: { fontFamily: 'monospace', color: colors.text, fontSize: 12 },
+});
