@@ -127,7 +127,13 @@ function Signed(props: { jid: string; platform: Platform }) {
     });
     return () => subscription.remove();
   }, [route]);
-  const devicesOf = route.screen === 'contact' ? route.peer : undefined;
+  // A contact's devices on their details, this account's own devices in the settings.
+  const devicesOf =
+    route.screen === 'contact'
+      ? route.peer
+      : route.screen === 'settings'
+        ? (account.jid ?? undefined)
+        : undefined;
   const [devices, setDevices] = useState<readonly OmemoDeviceInfo[] | undefined>();
   useEffect(() => {
     const omemo = controller.current?.omemo;
@@ -275,6 +281,17 @@ function Signed(props: { jid: string; platform: Platform }) {
           account={account}
           fingerprint={fingerprint}
           verificationUri={verificationUri}
+          devices={devices?.filter((device) => !device.current)}
+          onTrust={async (fingerprint, decision) => {
+            const omemo = controller.requireConnection().omemo;
+            const own = account.jid;
+            if (!omemo || !own) return;
+            if (decision === 'verify') await omemo.verify(own, fingerprint);
+            else if (decision === 'trust') await omemo.trust(own, fingerprint);
+            else await omemo.distrust(own, fingerprint);
+            controller.identityHandled(own);
+            setDevices(await omemo.devices(own, false));
+          }}
           onBack={toList}
           onLogOut={() => controller.logOut()}
           onDelete={() => controller.deleteAccount()}

@@ -131,7 +131,8 @@ export function groupFingerprint(hex: string): string {
   return (hex.match(/.{1,8}/g) ?? []).join(' ');
 }
 
-function Device(props: {
+/** One OMEMO device: its fingerprint, trust, and the decisions that can be taken about it. */
+export function Device(props: {
   device: OmemoDeviceInfo;
   onTrust: (decision: 'verify' | 'trust' | 'distrust') => void;
 }) {

@@ -1,11 +1,11 @@
 // The account: who is logged in where, log out, delete the account.
 import { useState } from 'react';
 import { ScrollView, StyleSheet, Text, View } from 'react-native';
-import { toHushError, type HushError } from '@hush/core';
+import { toHushError, type HushError, type OmemoDeviceInfo } from '@hush/core';
 import type { AccountSnapshot } from '../client/account';
 import { Button, ErrorNotice, Header } from './components';
 import { phaseLabel } from './ChatList';
-import { groupFingerprint } from './ContactDetails';
+import { Device, groupFingerprint } from './ContactDetails';
 import { QrShareCard } from './QrShareCard';
 import { colors, radius, space } from './theme';
 
@@ -15,6 +15,9 @@ export function Settings(props: {
   fingerprint: string | undefined;
   /** This device's verification URI (xmpp:JID?omemo-sid-ID=FP), shown as a QR code. */
   verificationUri: string | undefined;
+  /** This account's other OMEMO devices; undefined while loading or without encryption. */
+  devices?: readonly OmemoDeviceInfo[] | undefined;
+  onTrust?: (fingerprint: string, decision: 'verify' | 'trust' | 'distrust') => Promise<void>;
   onBack: () => void;
   onLogOut: () => Promise<void>;
   onDelete: () => Promise<void>;
@@ -22,11 +25,13 @@ export function Settings(props: {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<HushError | undefined>();
-  const run = async (work: () => Promise<void>) => {
+  const run = async (work: () => Promise<void>, options = { keepBusy: true }) => {
     setBusy(true);
     setError(undefined);
     try {
       await work();
+      // Log out and delete leave this screen; a device decision stays on it.
+      if (!options.keepBusy) setBusy(false);
     } catch (failure) {
       setError(toHushError(failure));
       setBusy(false);
@@ -50,6 +55,34 @@ export function Settings(props: {
           <Text style={styles.note}>Contacts compare it with what their app shows for you.</Text>
         </View>
         <QrShareCard jid={props.account.jid} verificationUri={props.verificationUri} />
+        <View style={styles.card} testID="own-devices">
+          <Text style={styles.label}>Your other devices</Text>
+          {props.devices === undefined ? (
+            <Text style={styles.note}>Loading…</Text>
+          ) : props.devices.length === 0 ? (
+            <Text style={styles.note}>
+              None: this is the only device of {props.account.jid} with encryption keys.
+            </Text>
+          ) : (
+            props.devices.map((device) => (
+              <Device
+                key={device.deviceId}
+                device={device}
+                onTrust={(decision) => {
+                  const { fingerprint } = device;
+                  if (fingerprint && props.onTrust)
+                    void run(() => props.onTrust?.(fingerprint, decision) ?? Promise.resolve(), {
+                      keepBusy: false,
+                    });
+                }}
+              />
+            ))
+          )}
+          <Text style={styles.note}>
+            Messages are encrypted for these too. Refuse a device you do not recognise, then change
+            your password.
+          </Text>
+        </View>
         <Button
           title="Log out"
           kind="secondary"
