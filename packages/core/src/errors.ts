@@ -33,7 +33,9 @@ export type HushErrorCode =
   | 'IntegrityError'
   | 'UnsupportedContent'
   | 'VoiceTooLong'
-  | 'Cancelled';
+  | 'Cancelled'
+  // A scanned or pasted code is readable but not the one asked for (another person's, no key).
+  | 'WrongCode';
 
 export class HushError extends Error {
   readonly code: HushErrorCode;

@@ -106,10 +106,10 @@ describe('scanned codes', () => {
   it('from a contact, takes only a verification code of that contact', async () => {
     const { calls, actions } = recorder(['alice@example.org', 'carol@example.org']);
     await assert.rejects(followCode(verification, actions, 'carol@example.org'), (e) =>
-      isHushError(e, 'ProtocolError'),
+      isHushError(e, 'WrongCode'),
     );
     await assert.rejects(followCode('xmpp:alice@example.org', actions, 'alice@example.org'), (e) =>
-      isHushError(e, 'ProtocolError'),
+      isHushError(e, 'WrongCode'),
     );
     assert.deepEqual(calls, []);
     await followCode(verification, actions, 'alice@example.org');

@@ -84,13 +84,13 @@ export async function followCode(
   if (expected !== undefined) {
     if (code.kind !== 'verification') {
       throw new HushError(
-        'ProtocolError',
+        'WrongCode',
         'This code holds no encryption key: ask them to show the QR code in their settings.',
       );
     }
     if (code.jid !== expected) {
       throw new HushError(
-        'ProtocolError',
+        'WrongCode',
         `This code is for ${code.jid}, not for ${expected}: nothing was verified.`,
       );
     }

@@ -28,6 +28,7 @@ const titles: Partial<Record<HushErrorCode, string>> = {
   UntrustedIdentity: 'Your contact’s keys changed: check them first',
   Undecryptable: 'This message could not be decrypted',
   NotEncryptedForDevice: 'This message was not encrypted for this device',
+  WrongCode: 'Not the code of this contact',
 };
 
 export function errorTitle(error: HushError): string {
