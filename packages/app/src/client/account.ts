@@ -191,14 +191,10 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
 
   /**
    * The person is looking at the conversation: tell the peer (XEP-0333 displayed) and mark it
-   * read here. Storage changes without a Messenger event, so the views are refreshed by hand.
+   * read here; the Messenger's 'read' event refreshes the views (as it does for a read elsewhere).
    */
   async markSeen(peer: string): Promise<void> {
-    const messenger = this.connection?.messenger;
-    if (!messenger) return;
-    await messenger.markDisplayed(peer);
-    await this.chats?.thread(peer).refresh();
-    await this.chats?.refresh();
+    await this.connection?.messenger.markDisplayed(peer);
   }
 
   async sendText(peer: string, body: string): Promise<void> {

@@ -101,9 +101,9 @@ export class ChatStore extends SnapshotStore<ChatsSnapshot> {
     this.contacts = contacts;
     const stops = [
       messenger.subscribe((event) => {
-        if (event.type === 'message' || event.type === 'state') {
+        if (event.type === 'message' || event.type === 'state' || event.type === 'read') {
           void this.refresh();
-          void this.threads.get(event.message.peer)?.refresh();
+          void this.threads.get(event.type === 'read' ? event.peer : event.message.peer)?.refresh();
         }
       }),
       contacts.onChange(() => void this.refresh()),

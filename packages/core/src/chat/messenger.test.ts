@@ -112,6 +112,25 @@ test('text both ways over wss and TLS: pending -> sent -> delivered -> read, and
       name,
     );
   }
+
+  // Read on the phone: the laptop's copy turns read too (no unread badge left on the other device),
+  // and both tell their views.
+  const incoming = (m: StoredMessage) => m.direction === 'in' && m.body === 'hi alice';
+  const unreadOnLaptop = await until(
+    async () =>
+      (
+        await alice.storage.messages.history('alice@localhost', 'bob@localhost', { limit: 10 })
+      ).find(incoming),
+    'the laptop to have the message',
+  );
+  assert.notEqual(unreadOnLaptop.state, 'read');
+  await alicePhone.messenger.markDisplayed('bob@localhost');
+  assert.ok(alicePhone.events.some((e) => e.type === 'read' && e.peer === 'bob@localhost'));
+  await until(
+    async () => (await stateOf(alice.storage, 'alice@localhost', unreadOnLaptop.id)) === 'read',
+    'the laptop to learn it was read on the phone',
+  );
+  assert.ok(alice.events.some((e) => e.type === 'read' && e.peer === 'bob@localhost'));
 });
 
 test('an offline recipient gets everything on login from the archive, in order, once', async () => {

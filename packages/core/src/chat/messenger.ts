@@ -24,6 +24,8 @@ export type MessengerStatus = 'idle' | 'syncing' | 'ready' | 'closed';
 export type MessengerEvent =
   | { readonly type: 'message'; readonly message: StoredMessage }
   | { readonly type: 'state'; readonly message: StoredMessage }
+  /** The peer's messages were read up to `upTo` (here, or on another device of the account). */
+  | { readonly type: 'read'; readonly peer: string; readonly upTo: number }
   | { readonly type: 'status'; readonly status: MessengerStatus }
   | { readonly type: 'error'; readonly error: HushError };
 
@@ -203,7 +205,9 @@ export class Messenger {
     const [last] = (await this.storage.messages.history(this.account, contact, { limit: 50 }))
       .filter((message) => message.direction === 'in' && message.originId !== undefined)
       .slice(-1);
-    await this.storage.messages.markRead(this.account, contact, this.now());
+    const upTo = this.now();
+    await this.storage.messages.markRead(this.account, contact, upTo);
+    this.emit({ type: 'read', peer: contact, upTo });
     if (last?.originId) await this.trySend(buildDisplayed(contact, last.originId));
   }
 
@@ -293,8 +297,17 @@ export class Messenger {
           parsed.peer,
           parsed.id,
         );
-        if (message?.direction === 'out')
+        if (parsed.direction === 'in' && message?.direction === 'out') {
           await this.setState(message.id, parsed.kind === 'receipt' ? 'delivered' : 'read');
+        } else if (
+          parsed.kind === 'displayed' &&
+          parsed.direction === 'out' &&
+          message?.direction === 'in'
+        ) {
+          // Read on another device of this account: the unread count clears here too.
+          await this.storage.messages.markRead(this.account, parsed.peer, message.timestamp);
+          this.emit({ type: 'read', peer: parsed.peer, upTo: message.timestamp });
+        }
         return;
       }
       case 'error': {

@@ -72,6 +72,7 @@ test('receipts, displayed markers, chat states and errors', () => {
     peer: 'bob@example.org',
     id: 'm1',
     source: 'live',
+    direction: 'in',
   });
   const displayed = buildDisplayed('alice@example.org', 'm2');
   displayed.attrs.from = 'bob@example.org/phone';
@@ -80,6 +81,20 @@ test('receipts, displayed markers, chat states and errors', () => {
     peer: 'bob@example.org',
     id: 'm2',
     source: 'live',
+    direction: 'in',
+  });
+  // The same marker sent by another device of this account, copied here as a carbon.
+  const sent = buildDisplayed('bob@example.org', 'm3');
+  sent.attrs.from = 'alice@example.org/laptop';
+  const carbon = at(
+    `<message from='alice@example.org' to='alice@example.org/phone'><sent xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>${sent.toString()}</forwarded></sent></message>`,
+  );
+  assert.deepEqual(parseIncoming(carbon, ME), {
+    kind: 'displayed',
+    peer: 'bob@example.org',
+    id: 'm3',
+    source: 'carbon',
+    direction: 'out',
   });
   assert.deepEqual(
     parseIncoming(

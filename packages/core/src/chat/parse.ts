@@ -106,8 +106,8 @@ export function parseIncoming(stanza: Element, accountJid: string): ParsedIncomi
       body !== undefined || message.getChildElements().some((child) => child.name === 'encrypted');
 
     if (!hasPayload) {
-      if (receipt) return { kind: 'receipt', peer, id: receipt, source };
-      if (displayed) return { kind: 'displayed', peer, id: displayed, source };
+      if (receipt) return { kind: 'receipt', peer, id: receipt, source, direction };
+      if (displayed) return { kind: 'displayed', peer, id: displayed, source, direction };
       if (state && source === 'live' && direction === 'in')
         return { kind: 'chat-state', peer, state };
       return null;

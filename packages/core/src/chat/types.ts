@@ -38,12 +38,16 @@ export type ParsedIncoming =
       readonly peer: string;
       readonly id: string;
       readonly source: MessageSource;
+      /** 'out': sent by one of this account's devices (a carbon or archive copy). */
+      readonly direction: 'in' | 'out';
     }
   | {
       readonly kind: 'displayed';
       readonly peer: string;
       readonly id: string;
       readonly source: MessageSource;
+      /** 'out': this account read the peer's messages on another device. */
+      readonly direction: 'in' | 'out';
     }
   | { readonly kind: 'chat-state'; readonly peer: string; readonly state: ChatState }
   | {
