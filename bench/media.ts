@@ -2,10 +2,12 @@
 // Files: AES-256-GCM as core runs it (WebCrypto where the platform has it, noble on React Native)
 // against raw node:crypto on the same 10 MB, side by side; and a 10 MB encrypted file uploaded,
 // downloaded and decrypted through a real Prosody (the template's settings) on loopback, with the
-// peak memory it took.
+// peak memory it took; and a 5-minute Opus voice message remuxed into CAF, as iOS plays it.
 // `node bench/media.ts` prints a whole table; bench/run.ts appends the rows to its own table.
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
@@ -17,6 +19,7 @@ import {
   encryptFile,
   encryptFileAsync,
   openSession,
+  opusToCaf,
   startClient,
   FileSender,
 } from '@hush/core';
@@ -36,8 +39,64 @@ async function rate(run: () => Promise<unknown> | unknown, rounds: number): Prom
   return SIZE / 1024 / 1024 / (median(times) / 1000);
 }
 
+// 5 minutes (the voice limit) at 32 kb/s, about what MediaRecorder makes, in the three containers
+// the web sends Opus in.
+const VOICE_FORMATS: [string, string, string[]][] = [
+  ['Ogg', 'ogg', []],
+  ['WebM as MediaRecorder writes it', 'webm', ['-live', '1', '-f', 'webm']],
+  ['fragmented MP4', 'mp4', ['-movflags', 'frag_keyframe+empty_moov', '-f', 'mp4']],
+];
+const REMUX_ROUNDS = 15;
+
+/** Median milliseconds of opusToCaf on the file; run in an interpreter-only child too. */
+async function remuxMilliseconds(file: string): Promise<number> {
+  const bytes = new Uint8Array(await readFile(file));
+  const times: number[] = [];
+  for (let i = 0; i < REMUX_ROUNDS; i++) {
+    const start = performance.now();
+    opusToCaf(bytes);
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+/**
+ * Remuxing a 5-minute voice message into CAF, here and in a Node process without V8's compilers:
+ * Hermes, which runs the iOS app, has no JIT either, so that is the nearer stand-in for a phone.
+ */
+export async function measureVoiceRemux(): Promise<[string, string][]> {
+  const run = promisify(execFile);
+  const dir = await mkdtemp(join(tmpdir(), 'hush-bench-voice-'));
+  try {
+    const rows: [string, string][] = [];
+    for (const [label, ext, args] of VOICE_FORMATS) {
+      const file = join(dir, `voice.${ext}`);
+      await run('ffmpeg', [
+        ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=300'],
+        ...['-c:a', 'libopus', '-b:a', '32k', '-vbr', 'off', ...args, file],
+      ]);
+      const size = (await readFile(file)).length;
+      const jit = await remuxMilliseconds(file);
+      const child = await run(process.execPath, [
+        // V8's interpreter alone (--jitless would also turn off the WebAssembly that Node's
+        // TypeScript stripping needs).
+        ...['--no-opt', '--no-maglev', '--no-sparkplug', '--disable-warning=ExperimentalWarning'],
+        ...[fileURLToPath(import.meta.url), '--remux', file],
+      ]);
+      const interpreted = Number(child.stdout.trim().split('\n').at(-1));
+      rows.push([
+        `5-minute Opus voice message, ${label} (${(size / 1024).toFixed(0)} KiB), remuxed to CAF for iOS, median of ${REMUX_ROUNDS}`,
+        `${jit.toFixed(1)} ms (interpreter only: ${interpreted.toFixed(1)} ms)`,
+      ]);
+    }
+    return rows;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function measureMedia(): Promise<[string, string][]> {
-  const rows: [string, string][] = [];
+  const rows: [string, string][] = await measureVoiceRemux();
   const data = new Uint8Array(randomBytes(SIZE));
   const key = new Uint8Array(randomBytes(32));
   const iv = new Uint8Array(randomBytes(12));
@@ -149,6 +208,8 @@ export async function printMediaRows(): Promise<void> {
 
 if (process.argv[1] === import.meta.filename && process.argv.includes('--transfer')) {
   await measureTransfer();
+} else if (process.argv[1] === import.meta.filename && process.argv.includes('--remux')) {
+  console.log(await remuxMilliseconds(process.argv.at(-1) ?? ''));
 } else if (process.argv[1] === import.meta.filename) {
   console.log(
     `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,

@@ -1,9 +1,11 @@
 // iOS and Android: SQLite storage (expo-sqlite), the password in the platform keystore
-// (expo-secure-store: Keychain, Android Keystore), recordings as files.
+// (expo-secure-store: Keychain, Android Keystore), recordings as files. iOS plays Opus only in
+// CAF, so received Opus is remuxed there; Android's player takes Ogg, WebM and MP4 as they are.
 import * as SecureStore from 'expo-secure-store';
 import { File, Paths } from 'expo-file-system';
-import { Linking } from 'react-native';
+import { Linking, Platform as ReactNativePlatform } from 'react-native';
 import { deleteNativeStorage, openNativeStorage } from '../storage/sqlite.native';
+import { fileExtension, forAppleDecoder } from './playable';
 import type { Platform } from './types';
 
 // SecureStore keys allow only [A-Za-z0-9._-]: the JID is hex-encoded.
@@ -26,10 +28,12 @@ export const platform: Platform = {
   readRecording: async (uri) => new File(uri).bytes(),
   async playableUri(bytes, mimeType) {
     // The players read files: the decrypted audio goes to the cache folder (the OS may clear it)
-    // and is deleted once no bubble shows it.
-    const extension = mimeType.includes('mp4') ? 'm4a' : mimeType.includes('ogg') ? 'ogg' : 'webm';
+    // and is deleted once no bubble shows it. AVFoundation goes by the extension: '.caf' for CAF.
+    const playable =
+      ReactNativePlatform.OS === 'ios' ? forAppleDecoder(bytes, mimeType) : { bytes, mimeType };
+    const extension = fileExtension(playable.mimeType);
     const file = new File(Paths.cache, `voice-${globalThis.crypto.randomUUID()}.${extension}`);
-    await file.write(bytes);
+    await file.write(playable.bytes);
     return {
       uri: file.uri,
       release: () => {

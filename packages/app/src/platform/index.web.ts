@@ -1,9 +1,18 @@
 // The web platform: IndexedDB storage, the page's own origin as the XMPP websocket, recordings as
-// blob: URLs.
+// blob: URLs; Opus as CAF for a browser that plays only that (Safari).
 import { deleteIndexedDbStorage, openIndexedDbStorage } from '../storage/indexeddb';
+import { forBrowser } from './playable';
 import type { Platform } from './types';
 
 const DATABASE = 'hush';
+
+let probe: HTMLAudioElement | undefined;
+/** What the browser's <audio> says of a type: '', 'maybe' or 'probably'. */
+function canPlayType(mimeType: string): string {
+  if (typeof Audio === 'undefined') return 'maybe'; // not a browser (tests): take files as they are
+  probe ??= new Audio();
+  return probe.canPlayType(mimeType);
+}
 
 export const platform: Platform = {
   name: 'web',
@@ -42,7 +51,10 @@ export const platform: Platform = {
     return new Uint8Array(await response.arrayBuffer());
   },
   async playableUri(bytes, mimeType) {
-    const uri = URL.createObjectURL(new Blob([bytes as BlobPart], { type: mimeType }));
+    const playable = forBrowser(bytes, mimeType, canPlayType);
+    const uri = URL.createObjectURL(
+      new Blob([playable.bytes as BlobPart], { type: playable.mimeType }),
+    );
     return { uri, release: () => URL.revokeObjectURL(uri) };
   },
   forgetInitialInvite() {

@@ -1,7 +1,8 @@
-// Hostile input for every container parser: mutated real recordings, random bytes behind each magic
-// number, and large pathological files. The only acceptable failure is a HushError that did not
-// come from a parser bug (readContainer wraps any other exception, keeping it as the cause), and
-// every call must finish quickly.
+// Hostile input for every container parser and for the Opus-to-CAF remuxer: mutated real
+// recordings, random bytes behind each magic number, and large pathological files. The only
+// acceptable failure is a HushError that did not come from a parser bug (readContainer and
+// readOpusTrack wrap any other exception, keeping it as the cause), and every call must finish
+// quickly. A CAF that does come out must hold together.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { HushError } from '../errors.ts';
-import { checkVoiceLimits, inspectAudio, inspectFile } from './index.ts';
+import { checkVoiceLimits, inspectAudio, inspectFile, opusToCaf } from './index.ts';
 
 const run = promisify(execFile);
 let dir: string;
@@ -54,6 +55,45 @@ after(async () => {
 
 let slowest = 0;
 
+/** Passes a clean refusal; rethrows anything else. */
+function refusedCleanly(error: unknown): void {
+  if (!(error instanceof HushError)) throw error;
+  // A wrapped non-HushError is a parser bug (a RangeError, a TypeError) that slipped through.
+  if (error.cause instanceof Error && !(error.cause instanceof HushError)) throw error.cause;
+}
+
+/** Chunks that end exactly at the end, 'data' last, and packet sizes in 'pakt' that fill it. */
+function assertCafHoldsTogether(caf: Uint8Array): void {
+  const view = new DataView(caf.buffer, caf.byteOffset, caf.length);
+  assert.equal(String.fromCharCode(...caf.subarray(0, 4)), 'caff');
+  const chunks = new Map<string, { start: number; end: number }>();
+  for (let at = 8; at < caf.length;) {
+    const type = String.fromCharCode(...caf.subarray(at, at + 4));
+    const end = at + 12 + Number(view.getBigUint64(at + 4));
+    assert.ok(end <= caf.length, `${type} past the end`);
+    chunks.set(type, { start: at + 12, end });
+    at = end;
+  }
+  const pakt = chunks.get('pakt');
+  const data = chunks.get('data');
+  assert.ok(pakt && data && data.end === caf.length);
+  // desc starts at 20; mFramesPerPacket 0 means a frame count follows each packet size.
+  const framesVary = view.getUint32(20 + 20) === 0;
+  let values = 0;
+  let sizes = 0;
+  let value = 0;
+  for (let i = pakt.start + 24; i < pakt.end; i++) {
+    const byte = caf[i] ?? 0;
+    value = value * 128 + (byte & 0x7f);
+    if (byte & 0x80) continue;
+    if (!framesVary || values % 2 === 0) sizes += value;
+    values++;
+    value = 0;
+  }
+  assert.equal(sizes, data.end - data.start - 4);
+  assert.equal(Number(view.getBigUint64(pakt.start)), framesVary ? values / 2 : values);
+}
+
 /** Runs every public entry point on `bytes`; fails on anything but a clean result or clean refusal. */
 function survives(bytes: Uint8Array): void {
   const started = performance.now();
@@ -65,13 +105,16 @@ function survives(bytes: Uint8Array): void {
         `duration ${info.durationMs}`,
       );
     } catch (error) {
-      if (!(error instanceof HushError)) throw error;
-      // A wrapped non-HushError is a parser bug (a RangeError, a TypeError) that slipped through.
-      if (error.cause instanceof Error && !(error.cause instanceof HushError)) throw error.cause;
+      refusedCleanly(error);
     }
   }
   const file = inspectFile(bytes);
   assert.ok(['voice', 'image', 'file'].includes(file.kind));
+  try {
+    assertCafHoldsTogether(opusToCaf(bytes));
+  } catch (error) {
+    refusedCleanly(error);
+  }
   const elapsed = performance.now() - started;
   slowest = Math.max(slowest, elapsed);
   assert.ok(elapsed < 250, `took ${elapsed.toFixed(0)} ms`);
@@ -296,8 +339,44 @@ test('pathological files of several MB finish in bounded time', () => {
     new Uint8Array([0x1a, 0x45, 0xdf, 0xa3, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf0]),
   );
 
+  // MP4: an Opus track whose sample table points a million one-byte samples at the same byte.
+  // The chunk offsets (all zero) end the file, so every box around them counts them as `zeros`.
+  const u32 = (value: number) => [
+    value >>> 24,
+    (value >>> 16) & 0xff,
+    (value >>> 8) & 0xff,
+    value & 0xff,
+  ];
+  const box = (type: string, payload: number[][], zeros = 0): number[] => {
+    const body = payload.flat();
+    return [...u32(8 + body.length + zeros), ...ascii(type), ...body];
+  };
+  const samples = 1_000_000;
+  const zeros = 4 * samples;
+  const dOps = box('dOps', [[0, 1, 1, 0x38, 0, 0, 0xbb, 0x80, 0, 0, 0]]);
+  const stbl = box(
+    'stbl',
+    [
+      box('stsd', [u32(0), u32(1), box('Opus', [new Array<number>(28).fill(0), dOps])]),
+      box('stsz', [u32(0), u32(1), u32(samples)]),
+      box('stsc', [u32(0), u32(1), u32(1), u32(1), u32(1)]),
+      box('stco', [u32(0), u32(samples)], zeros),
+    ],
+    zeros,
+  );
+  const hdlr = box('hdlr', [u32(0), u32(0), ascii('soun'), new Array<number>(12).fill(0)]);
+  const moov = box(
+    'moov',
+    [box('trak', [box('mdia', [hdlr, box('minf', [stbl], zeros)], zeros)], zeros)],
+    zeros,
+  );
+  const header = [...box('ftyp', [ascii('isom'), u32(0)]), ...moov];
+  const opusTable = new Uint8Array(header.length + zeros);
+  opusTable.set(header);
+  cases.push(opusTable);
+
   for (const bytes of cases) {
-    const started = performance.now();
+    let started = performance.now();
     try {
       inspectAudio(bytes);
     } catch (error) {
@@ -305,7 +384,16 @@ test('pathological files of several MB finish in bounded time', () => {
       if (error.cause instanceof Error) throw error.cause;
     }
     inspectFile(bytes);
-    const elapsed = performance.now() - started;
+    let elapsed = performance.now() - started;
     assert.ok(elapsed < 2000, `${elapsed.toFixed(0)} ms`);
+    // The WebM case remuxes 1.2 million packets, the MP4 one a million.
+    started = performance.now();
+    try {
+      assertCafHoldsTogether(opusToCaf(bytes));
+    } catch (error) {
+      refusedCleanly(error);
+    }
+    elapsed = performance.now() - started;
+    assert.ok(elapsed < 2000, `remux: ${elapsed.toFixed(0)} ms`);
   }
 });

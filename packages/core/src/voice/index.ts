@@ -7,4 +7,5 @@ export {
   VOICE_MAX_BYTES,
 } from './voice.ts';
 export { inspectFile } from './sniff.ts';
+export { opusToCaf, CAF_MIME_TYPE } from './caf.ts';
 export type { AudioContainer, AudioCodec, AudioInfo, FileInfo, FileKind } from './types.ts';

@@ -10,6 +10,7 @@
 // Box sizes are untrusted: a box claiming more than its parent holds is clamped to the parent, and no
 // loop runs more often than the bytes it walks allow.
 import { ascii, malformed, toMilliseconds, u16be, u32be, u64be, u8 } from './byte-reader.ts';
+import { checkedHead, OPUS_RATE, OpusPacketList, type OpusTrack } from './opus.ts';
 import type { AudioCodec, ContainerAudio } from './types.ts';
 
 /** Box types as big-endian 32-bit numbers: walking a million boxes builds no strings. */
@@ -25,6 +26,7 @@ function fourccText(type: number): string {
 const BOX_NAMES = [
   'ftyp', 'moov', 'moof', 'trak', 'tkhd', 'mdia', 'hdlr', 'mdhd', 'minf', 'stbl', 'stsd',
   'esds', 'mp4a', 'Opus', 'traf', 'tfhd', 'tfdt', 'trun', 'mvhd', 'mvex', 'mehd', 'trex',
+  'dOps', 'stsz', 'stsc', 'stco', 'co64', 'edts', 'elst',
 ] as const;
 const BOX = Object.fromEntries(BOX_NAMES.map((name) => [name, fourcc(name)])) as Record<
   (typeof BOX_NAMES)[number],
@@ -33,10 +35,14 @@ const BOX = Object.fromEntries(BOX_NAMES.map((name) => [name, fourcc(name)])) as
 
 interface Box {
   readonly type: number;
+  /** First byte of the box header. */
+  readonly at: number;
   /** First byte of the payload. */
   readonly start: number;
   /** One past the last byte, clamped to the parent. */
   readonly end: number;
+  /** Its size claims more than the parent holds (clamped for parsing, refused for remuxing). */
+  readonly truncated: boolean;
 }
 
 export function isMp4(bytes: Uint8Array): boolean {
@@ -48,7 +54,8 @@ export function mp4MajorBrand(bytes: Uint8Array): string {
   return ascii(bytes, 8, 4);
 }
 
-function children(bytes: Uint8Array, start: number, end: number): Box[] {
+/** The boxes in [start, end); with `only`, just those of these types (a million others cost less). */
+function children(bytes: Uint8Array, start: number, end: number, only?: readonly number[]): Box[] {
   const boxes: Box[] = [];
   let offset = start;
   while (offset + 8 <= end) {
@@ -63,7 +70,17 @@ function children(bytes: Uint8Array, start: number, end: number): Box[] {
     }
     if (size < header) throw malformed(`MP4 box '${fourccText(type)}' smaller than its header`);
     const boxEnd = Math.min(offset + size, end);
-    boxes.push({ type, start: Math.min(offset + header, boxEnd), end: boxEnd });
+    if (only && !only.includes(type)) {
+      offset = boxEnd;
+      continue;
+    }
+    boxes.push({
+      type,
+      at: offset,
+      start: Math.min(offset + header, boxEnd),
+      end: boxEnd,
+      truncated: offset + size > end,
+    });
     offset = boxEnd;
   }
   return boxes;
@@ -119,13 +136,17 @@ function readTrack(bytes: Uint8Array, trak: Box): Track {
   };
 }
 
-/** The esds descriptors' objectTypeIndication: 0x40 and 0x66–0x68 are AAC; 0x69/0x6B are MP3. */
-function aacObjectType(bytes: Uint8Array, entry: Box): number | undefined {
+function sampleEntryChildren(bytes: Uint8Array, entry: Box): Box[] {
   // AudioSampleEntry: 8 bytes of SampleEntry, 20 of audio fields; QuickTime versions 1 and 2 add 16
   // and 36 bytes before the child boxes.
   const version = u16be(bytes, entry.start + 8);
   const boxesStart = entry.start + 28 + (version === 1 ? 16 : version === 2 ? 36 : 0);
-  const esds = children(bytes, boxesStart, entry.end).find((box) => box.type === BOX.esds);
+  return children(bytes, boxesStart, entry.end);
+}
+
+/** The esds descriptors' objectTypeIndication: 0x40 and 0x66–0x68 are AAC; 0x69/0x6B are MP3. */
+function aacObjectType(bytes: Uint8Array, entry: Box): number | undefined {
+  const esds = sampleEntryChildren(bytes, entry).find((box) => box.type === BOX.esds);
   if (!esds) return undefined;
   let offset = esds.start + 4;
   const readDescriptorHeader = () => {
@@ -278,4 +299,167 @@ export function parseMp4(bytes: Uint8Array): ContainerAudio {
     durationMs = toMilliseconds(audio.duration, audio.timescale);
   }
   return { codec, ...(other ? { otherCodec: other } : {}), hasVideo, durationMs };
+}
+
+/** Where each packet of a track's sample table lies (stsz sizes, stsc runs, stco/co64 chunks). */
+function tableSamples(
+  bytes: Uint8Array,
+  stbl: Box | undefined,
+  add: (at: number, size: number) => void,
+) {
+  const boxes = stbl ? children(bytes, stbl.start, stbl.end) : [];
+  const find = (type: number) => boxes.find((box) => box.type === type);
+  const stsz = find(BOX.stsz);
+  const stsc = find(BOX.stsc);
+  const co64 = find(BOX.co64);
+  const stco = find(BOX.stco) ?? co64;
+  if (!stsz || !stsc || !stco) return;
+  const fixedSize = u32be(bytes, stsz.start + 4);
+  const sampleCount = u32be(bytes, stsz.start + 8);
+  const runCount = u32be(bytes, stsc.start + 4);
+  const chunkCount = u32be(bytes, stco.start + 4);
+  const offsetSize = stco === co64 ? 8 : 4;
+  // Counts are untrusted: each table must hold what it claims before it is walked.
+  if (
+    (fixedSize === 0 && sampleCount * 4 > stsz.end - stsz.start - 12) ||
+    runCount * 12 > stsc.end - stsc.start - 8 ||
+    chunkCount * offsetSize > stco.end - stco.start - 8
+  ) {
+    throw malformed('MP4 sample table claims more than it holds');
+  }
+  let sample = 0;
+  let run = 0;
+  for (let chunk = 1; chunk <= chunkCount && sample < sampleCount; chunk++) {
+    while (run + 1 < runCount && u32be(bytes, stsc.start + 8 + (run + 1) * 12) <= chunk) run++;
+    const perChunk = runCount > 0 ? u32be(bytes, stsc.start + 8 + run * 12 + 4) : 0;
+    const entry = stco.start + 8 + (chunk - 1) * offsetSize;
+    let at = offsetSize === 8 ? u64be(bytes, entry) : u32be(bytes, entry);
+    for (let i = 0; i < perChunk && sample < sampleCount; i++, sample++) {
+      const size = fixedSize || u32be(bytes, stsz.start + 12 + sample * 4);
+      add(at, size);
+      at += size;
+    }
+  }
+  if (sample < sampleCount) throw malformed('MP4 samples without a chunk');
+}
+
+/** Where each packet of a track's fragments lies (moof/traf/trun, ISO/IEC 14496-12 §8.8). */
+function fragmentSamples(
+  bytes: Uint8Array,
+  moof: Box,
+  trackId: number,
+  trexSize: number,
+  add: (at: number, size: number) => void,
+) {
+  for (const traf of children(bytes, moof.start, moof.end)) {
+    if (traf.type !== BOX.traf) continue;
+    const parts = children(bytes, traf.start, traf.end);
+    const tfhd = parts.find((box) => box.type === BOX.tfhd);
+    if (!tfhd || u32be(bytes, tfhd.start + 4) !== trackId) continue;
+    const flags = u32be(bytes, tfhd.start) & 0xffffff;
+    let field = tfhd.start + 8;
+    // Without an explicit base, offsets count from the moof (Chromium sets default-base-is-moof).
+    const base = flags & 0x01 ? u64be(bytes, field) : moof.at;
+    if (flags & 0x01) field += 8;
+    if (flags & 0x02) field += 4;
+    if (flags & 0x08) field += 4;
+    const defaultSize = flags & 0x10 ? u32be(bytes, field) : trexSize;
+    let at = base;
+    for (const trun of parts) {
+      if (trun.type !== BOX.trun) continue;
+      const trunFlags = u32be(bytes, trun.start) & 0xffffff;
+      const count = u32be(bytes, trun.start + 4);
+      let entry = trun.start + 8;
+      if (trunFlags & 0x001) {
+        at = base + (u32be(bytes, entry) | 0);
+        entry += 4;
+      }
+      if (trunFlags & 0x004) entry += 4;
+      let entrySize = 0;
+      for (const bit of [0x100, 0x200, 0x400, 0x800]) if (trunFlags & bit) entrySize += 4;
+      if (count * entrySize > trun.end - entry)
+        throw malformed('MP4 trun claims more than it holds');
+      const sizeAt = trunFlags & 0x100 ? 4 : 0;
+      for (let i = 0; i < count; i++) {
+        const size = trunFlags & 0x200 ? u32be(bytes, entry + i * entrySize + sizeAt) : defaultSize;
+        add(at, size);
+        at += size;
+      }
+    }
+  }
+}
+
+/**
+ * Every Opus packet of the audio track, for remuxing: the sample table, then each fragment.
+ * Pre-skip comes from dOps (Opus in ISOBMFF, https://opus-codec.org/docs/opus_in_isobmff.html §4.3,
+ * big-endian unlike OpusHead); the played length from the edit list when there is one, which
+ * fragmented recordings from MediaRecorder do not have (no end padding is dropped then).
+ */
+export function readMp4Opus(bytes: Uint8Array): OpusTrack {
+  if (!isMp4(bytes)) throw malformed('not an MP4 file');
+  const top = children(bytes, 0, bytes.length);
+  // A cut file ends inside its last box: duration parsing tolerates that, remuxing does not.
+  if (top.some((box) => box.truncated)) throw malformed('truncated MP4');
+  const moov = top.find((box) => box.type === BOX.moov);
+  if (!moov) throw malformed('MP4 without a moov box');
+  const movieBoxes = children(bytes, moov.start, moov.end, [BOX.trak, BOX.mvhd, BOX.mvex]);
+  const trak = movieBoxes
+    .filter((box) => box.type === BOX.trak)
+    .find((box) => readTrack(bytes, box).handler === 'soun');
+  if (!trak) throw malformed('MP4 without an audio track');
+  const track = readTrack(bytes, trak);
+  const entry = track.sampleEntry;
+  if (!entry || entry.type !== BOX.Opus) {
+    const { codec, other } = codecOf(bytes, entry);
+    throw malformed(`MP4 audio is ${codec ?? other ?? 'unknown'}, not Opus`);
+  }
+  const dOps = sampleEntryChildren(bytes, entry).find((box) => box.type === BOX.dOps);
+  if (!dOps) throw malformed('MP4 Opus without dOps');
+  const head = checkedHead(
+    u8(bytes, dOps.start + 1),
+    u16be(bytes, dOps.start + 2),
+    u8(bytes, dOps.start + 10),
+  );
+
+  const list = new OpusPacketList(bytes.length);
+  const add = (at: number, size: number) => {
+    if (at + size > bytes.length) throw malformed('MP4 sample past the end of the file');
+    list.add(bytes, at, at + size);
+  };
+  const mdia = child(bytes, trak, BOX.mdia);
+  tableSamples(bytes, path(bytes, mdia, BOX.minf, BOX.stbl), add);
+  const mvex = movieBoxes.find((box) => box.type === BOX.mvex);
+  const trex = (mvex ? children(bytes, mvex.start, mvex.end) : []).find(
+    (box) => box.type === BOX.trex && u32be(bytes, box.start + 4) === track.id,
+  );
+  const trexSize = trex ? u32be(bytes, trex.start + 16) : 0;
+  for (const moof of top) {
+    if (moof.type === BOX.moof) fragmentSamples(bytes, moof, track.id, trexSize, add);
+  }
+
+  const movie = readHeaderDuration(
+    bytes,
+    movieBoxes.find((box) => box.type === BOX.mvhd),
+  );
+  const played = editedLength(bytes, child(bytes, trak, BOX.edts), movie?.timescale ?? 0);
+  const endPadding = played === undefined ? 0 : list.totalSamples - head.preSkip - played;
+  return list.finish(head, endPadding);
+}
+
+/** 48 kHz samples the edit list plays (its first non-empty edit), if it says. */
+function editedLength(bytes: Uint8Array, edts: Box | undefined, movieTimescale: number) {
+  const elst = child(bytes, edts, BOX.elst);
+  if (!elst || movieTimescale <= 0) return undefined;
+  const version = u8(bytes, elst.start);
+  const count = Math.min(u32be(bytes, elst.start + 4), 16);
+  const entrySize = version === 1 ? 20 : 12;
+  for (let i = 0; i < count; i++) {
+    const entry = elst.start + 8 + i * entrySize;
+    if (entry + entrySize > elst.end) break;
+    const duration = version === 1 ? u64be(bytes, entry) : u32be(bytes, entry);
+    const mediaTime = version === 1 ? u32be(bytes, entry + 8) : u32be(bytes, entry + 4);
+    if (mediaTime === 0xffffffff) continue; // an empty edit: a pause before the track starts
+    return duration > 0 ? Math.round((duration * OPUS_RATE) / movieTimescale) : undefined;
+  }
+  return undefined;
 }

@@ -6,6 +6,7 @@
 // scanning back from the end for a capture pattern whose page header is consistent, belongs to the
 // Opus stream and carries a valid CRC: "OggS" can occur inside compressed data by chance.
 import { malformed, startsWith, toMilliseconds, u16le, u32le, u8 } from './byte-reader.ts';
+import { OpusPacketList, readOpusHead, type OpusHead, type OpusTrack } from './opus.ts';
 import type { ContainerAudio } from './types.ts';
 
 const HEADER_BYTES = 27;
@@ -60,12 +61,18 @@ function pageCrcMatches(bytes: Uint8Array, offset: number, end: number): boolean
       crcTable[i] = r >>> 0;
     }
   }
+  const table = crcTable;
   let crc = 0;
-  for (let i = offset; i < end; i++) {
-    const byte = i >= offset + 22 && i < offset + 26 ? 0 : (bytes[i] ?? 0);
-    crc = ((crc << 8) ^ (crcTable[((crc >>> 24) ^ byte) & 0xff] ?? 0)) >>> 0;
+  // Three loops rather than a test per byte for the zeroed checksum field: the remuxer checks
+  // every page, and without a JIT (Hermes) this loop is most of its time.
+  for (let i = offset; i < offset + 22; i++) {
+    crc = (crc << 8) ^ (table[((crc >>> 24) ^ (bytes[i] ?? 0)) & 0xff] ?? 0);
   }
-  return crc === u32le(bytes, offset + 22);
+  for (let i = 0; i < 4; i++) crc = (crc << 8) ^ (table[(crc >>> 24) & 0xff] ?? 0);
+  for (let i = offset + 26; i < end; i++) {
+    crc = (crc << 8) ^ (table[((crc >>> 24) ^ (bytes[i] ?? 0)) & 0xff] ?? 0);
+  }
+  return crc >>> 0 === u32le(bytes, offset + 22);
 }
 
 export function parseOgg(bytes: Uint8Array): ContainerAudio {
@@ -103,4 +110,71 @@ export function parseOgg(bytes: Uint8Array): ContainerAudio {
     };
   }
   throw malformed('Ogg without a readable last page');
+}
+
+/**
+ * Every Opus packet of the file's first logical stream, for remuxing. Pages are read in order from
+ * the start and each must be whole with a valid CRC: a damaged file is refused, not half played.
+ * End padding (RFC 7845 §4.4): the last page's granule position says where playback ends; the
+ * packets may hold more samples than that. A stream need not start at granule 0 (§4.3), so the
+ * first audio page's granule, less the samples completed on it, is the origin.
+ */
+export function readOggOpus(bytes: Uint8Array): OpusTrack {
+  const first = readPage(bytes, 0);
+  if (!first || !(first.headerType & 0x02)) throw malformed('Ogg without a first page');
+  let head: OpusHead | undefined;
+  let packetIndex = 0;
+  const list = new OpusPacketList(bytes.length);
+  let pieces: Uint8Array[] = [];
+  let origin: number | undefined;
+  let endGranule: number | undefined;
+
+  for (let offset = 0; offset < bytes.length;) {
+    const page = readPage(bytes, offset);
+    if (!page || !pageCrcMatches(bytes, offset, page.end)) throw malformed('damaged Ogg page');
+    const pageOffset = offset;
+    offset = page.end;
+    if (page.serial !== first.serial) continue;
+    // A page that does not continue a packet must not find one unfinished, and vice versa.
+    const continues = (page.headerType & 0x01) !== 0;
+    if (continues !== pieces.length > 0) throw malformed('broken Ogg packet');
+    const completedBefore = list.count;
+    let at = page.payloadStart;
+    for (let lacing = pageOffset + HEADER_BYTES; lacing < page.payloadStart; lacing++) {
+      const size = u8(bytes, lacing);
+      pieces.push(bytes.subarray(at, at + size));
+      at += size;
+      if (size === 255) continue;
+      // Most packets lie within one page; only those that cross a page boundary are copied.
+      const packet = pieces.length === 1 ? (pieces[0] ?? new Uint8Array(0)) : concat(pieces);
+      pieces = [];
+      if (packetIndex === 0) head = readOpusHead(packet, 0, packet.length);
+      // Packet 1 is OpusTags (RFC 7845 §5.2): nothing a player needs.
+      else if (packetIndex > 1) list.add(packet, 0, packet.length);
+      packetIndex++;
+    }
+    const granuleKnown = !(page.granuleLow === 0xffffffff && page.granuleHigh === 0xffffffff);
+    if (granuleKnown && list.count > completedBefore) {
+      if (page.granuleHigh >= 0x80000000) throw malformed('negative Ogg granule position');
+      const granule = page.granuleHigh * 0x100000000 + page.granuleLow;
+      // On the first audio page, every sample so far ends at this granule.
+      origin ??= Math.max(0, granule - list.totalSamples);
+      endGranule = granule;
+    }
+    if (page.headerType & 0x04) break;
+  }
+  if (pieces.length > 0) throw malformed('Ogg ends inside a packet');
+  if (!head) throw malformed('Ogg without OpusHead');
+  const played = endGranule === undefined ? list.totalSamples : endGranule - (origin ?? 0);
+  return list.finish(head, list.totalSamples - played);
+}
+
+function concat(pieces: readonly Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    joined.set(piece, at);
+    at += piece.length;
+  }
+  return joined;
 }

@@ -9,6 +9,15 @@
 // Element sizes are untrusted: every element is clamped to its parent, and unknown sizes are only
 // accepted where Matroska allows them (Segment, Cluster).
 import { ascii, malformed, toMilliseconds, u8 } from './byte-reader.ts';
+import {
+  checkedHead,
+  OPUS_RATE,
+  OpusPacketList,
+  opusPacketSamples,
+  readOpusHead,
+  type OpusHead,
+  type OpusTrack,
+} from './opus.ts';
 import type { AudioCodec, ContainerAudio } from './types.ts';
 
 const ID = {
@@ -23,6 +32,10 @@ const ID = {
   TrackNumber: 0xd7,
   TrackType: 0x83,
   CodecID: 0x86,
+  CodecPrivate: 0x63a2,
+  CodecDelay: 0x56aa,
+  Audio: 0xe1,
+  Channels: 0x9f,
   DefaultDuration: 0x23e383,
   Cluster: 0x1f43b675,
   Timecode: 0xe7,
@@ -30,6 +43,7 @@ const ID = {
   BlockGroup: 0xa0,
   Block: 0xa1,
   BlockDuration: 0x9b,
+  DiscardPadding: 0x75a2,
 } as const;
 // Top-level elements: inside an unknown-size Cluster, meeting one of these ends the Cluster.
 const SEGMENT_CHILDREN = new Set([
@@ -76,6 +90,8 @@ interface Element {
   /** Clamped to the parent; for an unknown size, the parent's end. */
   readonly end: number;
   readonly unknownSize: boolean;
+  /** Its size claims more than its parent holds: clamped here, refused by the remuxer. */
+  readonly truncated: boolean;
 }
 
 function readElement(bytes: Uint8Array, offset: number, parentEnd: number): Element {
@@ -89,6 +105,7 @@ function readElement(bytes: Uint8Array, offset: number, parentEnd: number): Elem
     start,
     end: unknownSize ? parentEnd : Math.min(start + size.value, parentEnd),
     unknownSize,
+    truncated: !unknownSize && start + size.value > parentEnd,
   };
 }
 
@@ -124,20 +141,8 @@ function readString(bytes: Uint8Array, element: Element): string {
 
 /** Milliseconds of audio in one Opus packet from its TOC byte (RFC 6716 §3.1), if it is sane. */
 function opusPacketMs(bytes: Uint8Array, offset: number, end: number): number | undefined {
-  if (offset >= end) return undefined;
-  const toc = u8(bytes, offset);
-  const config = toc >> 3;
-  const frameMs =
-    config < 12
-      ? [10, 20, 40, 60][config % 4]
-      : config < 16
-        ? [10, 20][config % 2]
-        : [2.5, 5, 10, 20][config % 4];
-  const code = toc & 0x03;
-  const frames =
-    code === 0 ? 1 : code < 3 ? 2 : offset + 1 < end ? u8(bytes, offset + 1) & 0x3f : 0;
-  const ms = (frameMs ?? 0) * frames;
-  return ms > 0 && ms <= 120 ? ms : undefined;
+  const samples = opusPacketSamples(bytes, offset, end);
+  return samples === undefined ? undefined : (samples / OPUS_RATE) * 1000;
 }
 
 interface AudioTrack {
@@ -157,7 +162,7 @@ interface LastBlock {
   laced: boolean;
 }
 
-export function parseWebm(bytes: Uint8Array): ContainerAudio {
+function readSegment(bytes: Uint8Array): Element {
   const header = readElement(bytes, 0, bytes.length);
   if (header.id !== ID.EBML || header.unknownSize) throw malformed('not an EBML file');
   const docType = children(bytes, header).find((element) => element.id === ID.DocType);
@@ -165,6 +170,11 @@ export function parseWebm(bytes: Uint8Array): ContainerAudio {
   if (doc !== 'webm' && doc !== 'matroska') throw malformed(`unknown EBML document type '${doc}'`);
   const segment = readElement(bytes, header.end, bytes.length);
   if (segment.id !== ID.Segment) throw malformed('WebM without a Segment');
+  return segment;
+}
+
+export function parseWebm(bytes: Uint8Array): ContainerAudio {
+  const segment = readSegment(bytes);
 
   let timecodeScale = 1_000_000;
   let duration: number | undefined;
@@ -273,4 +283,154 @@ export function parseWebm(bytes: Uint8Array): ContainerAudio {
     ...base,
     durationMs: toMilliseconds(Math.max(0, last.time + lastLength), unitsPerSecond),
   };
+}
+
+interface OpusTrackEntry {
+  readonly number: number;
+  readonly head: OpusHead;
+}
+
+/** The first audio track, which must be Opus: its number, channels and pre-skip. */
+function opusTrackEntry(bytes: Uint8Array, tracks: Element): OpusTrackEntry {
+  for (const entry of children(bytes, tracks)) {
+    if (entry.id !== ID.TrackEntry) continue;
+    const fields = children(bytes, entry);
+    const field = (id: number) => fields.find((element) => element.id === id);
+    const type = field(ID.TrackType);
+    if (!type || readUint(bytes, type) !== TRACK_AUDIO) continue;
+    const codecId = field(ID.CodecID);
+    const codec = codecId ? readString(bytes, codecId) : '';
+    if (codec !== 'A_OPUS') throw malformed(`WebM audio is ${codec || 'unknown'}, not Opus`);
+    const number = field(ID.TrackNumber);
+    const codecPrivate = field(ID.CodecPrivate);
+    if (codecPrivate) {
+      const head = readOpusHead(bytes, codecPrivate.start, codecPrivate.end);
+      return { number: number ? readUint(bytes, number) : 0, head };
+    }
+    // No OpusHead: Matroska's own Channels and CodecDelay (nanoseconds) say the same.
+    const audio = field(ID.Audio);
+    const channels = audio && children(bytes, audio).find((element) => element.id === ID.Channels);
+    const delay = field(ID.CodecDelay);
+    const preSkip = delay ? Math.round((readUint(bytes, delay) * OPUS_RATE) / 1e9) : 0;
+    if (preSkip > 0xffff) throw malformed('WebM CodecDelay too long');
+    return {
+      number: number ? readUint(bytes, number) : 0,
+      head: checkedHead(channels ? readUint(bytes, channels) : 1, preSkip, 0),
+    };
+  }
+  throw malformed('WebM without an audio track');
+}
+
+/**
+ * The frames of a Block (RFC 9559 §10.3 lacing): one, or several packed with Xiph, fixed-size or
+ * EBML lacing. Muxers do not lace Opus, but Matroska allows it.
+ */
+function blockFrames(bytes: Uint8Array, start: number, end: number, lacing: number): Uint8Array[] {
+  if (lacing === 0) return [bytes.subarray(start, end)];
+  const count = u8(bytes, start) + 1;
+  let at = start + 1;
+  const sizes: number[] = [];
+  if (lacing === 2) {
+    const size = (end - at) / count;
+    if (!Number.isInteger(size)) throw malformed('WebM fixed lacing of uneven frames');
+    for (let i = 0; i < count; i++) sizes.push(size);
+  } else {
+    for (let i = 0; i < count - 1; i++) {
+      if (lacing === 1) {
+        let size = 0;
+        let byte: number;
+        do {
+          byte = u8(bytes, at++);
+          size += byte;
+        } while (byte === 255);
+        sizes.push(size);
+      } else {
+        const vint = readVint(bytes, at, 8, false);
+        at += vint.length;
+        // After the first, each size is a signed difference from the one before.
+        const bias = 2 ** (7 * vint.length - 1) - 1;
+        sizes.push(i === 0 ? vint.value : (sizes[i - 1] ?? 0) + vint.value - bias);
+      }
+    }
+    const laced = sizes.reduce((sum, size) => sum + size, 0);
+    sizes.push(end - at - laced);
+  }
+  const frames: Uint8Array[] = [];
+  for (const size of sizes) {
+    if (size < 0 || at + size > end) throw malformed('WebM lacing past its block');
+    frames.push(bytes.subarray(at, at + size));
+    at += size;
+  }
+  return frames;
+}
+
+/**
+ * Every Opus packet of the first audio track, in the order stored, for remuxing. Pre-skip comes
+ * from the OpusHead in CodecPrivate (else CodecDelay); end padding from the last block's
+ * DiscardPadding (nanoseconds; FFmpeg writes it, MediaRecorder does not).
+ */
+export function readWebmOpus(bytes: Uint8Array): OpusTrack {
+  const segment = readSegment(bytes);
+  // Parsing for the duration clamps an element that runs past its parent; remuxing one would
+  // play a cut packet, so a truncated file is refused.
+  const whole = (element: Element) => {
+    if (element.truncated) throw malformed('truncated WebM');
+    return element;
+  };
+  whole(segment);
+  let track: OpusTrackEntry | undefined;
+  const list = new OpusPacketList(bytes.length);
+  let endPadding = 0;
+
+  const addBlock = (block: Element, discardPadding: Element | undefined) => {
+    if (!track) throw malformed('WebM block before its track');
+    const number = readVint(bytes, block.start, 8, false);
+    if (number.value !== track.number) return;
+    const at = block.start + number.length;
+    if (at + 3 > block.end) throw malformed('WebM block too short');
+    const lacing = (u8(bytes, at + 2) >> 1) & 0x03;
+    for (const frame of blockFrames(bytes, at + 3, block.end, lacing)) {
+      list.add(frame, 0, frame.length);
+    }
+    // Only the last block's padding is end padding; a signed value, negative means none.
+    const padding = discardPadding ? readSigned(bytes, discardPadding) : 0;
+    endPadding = Math.max(0, Math.round((padding * OPUS_RATE) / 1e9));
+  };
+
+  let offset = segment.start;
+  while (offset < segment.end) {
+    const element = whole(readElement(bytes, offset, segment.end));
+    if (element.id === ID.Tracks) track ??= opusTrackEntry(bytes, element);
+    else if (element.id === ID.Cluster) {
+      let inner = element.start;
+      while (inner < element.end) {
+        const child = whole(readElement(bytes, inner, element.end));
+        if (element.unknownSize && SEGMENT_CHILDREN.has(child.id)) break;
+        if (child.unknownSize) throw malformed('EBML element of unknown size inside a Cluster');
+        if (child.id === ID.SimpleBlock) addBlock(child, undefined);
+        else if (child.id === ID.BlockGroup) {
+          const parts = children(bytes, child);
+          const block = parts.find((part) => part.id === ID.Block);
+          if (block)
+            addBlock(
+              whole(block),
+              parts.find((part) => part.id === ID.DiscardPadding),
+            );
+        }
+        inner = child.end;
+      }
+      offset = inner;
+      continue;
+    }
+    offset = element.end;
+  }
+  if (!track) throw malformed('WebM without an audio track');
+  return list.finish(track.head, endPadding);
+}
+
+function readSigned(bytes: Uint8Array, element: Element): number {
+  const length = element.end - element.start;
+  if (length === 0) return 0;
+  const value = readUint(bytes, element);
+  return u8(bytes, element.start) & 0x80 ? value - 2 ** (8 * length) : value;
 }
