@@ -95,6 +95,9 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await bob.getByTestId('approve-alice@localhost').click({ timeout: 20_000 });
 
     await alice.getByTestId('composer-input').fill('Hello Bob');
+    // Typing shows on Bob's chat list before the message arrives (XEP-0085).
+    await bob.getByTestId('typing-alice@localhost').waitFor({ timeout: 10_000 });
+    await shot(bob, '04a-chat-list-typing');
     const sentAt = Date.now();
     await alice.getByTestId('send-button').click();
     await bob.getByTestId('preview-alice@localhost').getByText('Hello Bob').waitFor();

@@ -311,6 +311,7 @@ function Conversation(props: {
   const controller = useController();
   const account = useAccount();
   const thread = useThread(props.peer);
+  const chats = useChats();
   const { peer } = props;
   const onSeen = useCallback(() => void controller.markSeen(peer), [controller, peer]);
   return (
@@ -321,6 +322,8 @@ function Conversation(props: {
       connected={props.connected}
       visible={props.visible}
       available={controller.current?.contacts.available(peer) ?? false}
+      typing={chats.typing.includes(peer)}
+      onTyping={(state) => void controller.current?.messenger.sendChatState(peer, state)}
       onBack={props.onBack}
       onDetails={props.onDetails}
       onSend={(text) => controller.sendText(peer, text)}

@@ -1,7 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMemoryStorage, type StoredMessage } from '@hush/core';
-import { ChatStore } from './chats.ts';
+import {
+  createMemoryStorage,
+  type Contacts,
+  type Messenger,
+  type MessengerEvent,
+  type StoredMessage,
+} from '@hush/core';
+import { ChatStore, TYPING_EXPIRES_MS } from './chats.ts';
 
 const me = 'alice@example.org';
 
@@ -73,5 +79,45 @@ describe('ChatStore', () => {
       chats.getSnapshot().items.map((i) => i.peer),
       ['dave@example.org'],
     );
+  });
+
+  it('knows who is typing: composing until paused, a message from them, or the expiry', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const chats = new ChatStore(createMemoryStorage(), me);
+    let emit: (event: MessengerEvent) => void = () => undefined;
+    const messenger = {
+      subscribe(listener: (event: MessengerEvent) => void) {
+        emit = listener;
+        return () => undefined;
+      },
+    } as unknown as Messenger;
+    const none = () => () => undefined;
+    const contacts = {
+      onChange: none,
+      onRequest: none,
+      onPresence: none,
+      blocked: async () => [],
+      contacts: () => [],
+      requests: () => [],
+      available: () => false,
+    } as unknown as Contacts;
+    const stop = chats.attach(messenger, contacts);
+    const typing = () => chats.getSnapshot().typing;
+
+    emit({ type: 'chat-state', peer: 'bob@example.org', state: 'composing' });
+    emit({ type: 'chat-state', peer: 'carol@example.org', state: 'composing' });
+    assert.deepEqual(typing(), ['bob@example.org', 'carol@example.org']);
+    emit({ type: 'chat-state', peer: 'bob@example.org', state: 'paused' });
+    assert.deepEqual(typing(), ['carol@example.org']);
+    emit({ type: 'message', message: message('x', 'carol@example.org', 1) });
+    assert.deepEqual(typing(), []);
+
+    // A composing that is never followed by anything (their app closed) does not stay forever.
+    emit({ type: 'chat-state', peer: 'bob@example.org', state: 'composing' });
+    t.mock.timers.tick(TYPING_EXPIRES_MS - 1);
+    assert.deepEqual(typing(), ['bob@example.org']);
+    t.mock.timers.tick(1);
+    assert.deepEqual(typing(), []);
+    stop();
   });
 });

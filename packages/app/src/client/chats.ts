@@ -20,7 +20,12 @@ export interface ChatsSnapshot {
   /** People who asked to add this account; answered with approve or deny. */
   readonly requests: readonly string[];
   readonly blocked: readonly string[];
+  /** Peers typing right now (XEP-0085 composing), for the chat list and the conversation. */
+  readonly typing: readonly string[];
 }
+
+/** A 'composing' without a 'paused' after it (the peer's app was closed) expires after this. */
+export const TYPING_EXPIRES_MS = 30_000;
 
 export interface ThreadSnapshot {
   readonly loaded: boolean;
@@ -87,10 +92,11 @@ export class ChatStore extends SnapshotStore<ChatsSnapshot> {
   readonly account: string;
   private contacts: Contacts | undefined;
   private readonly threads = new Map<string, ThreadStore>();
+  private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly refresh: () => Promise<void>;
 
   constructor(storage: Storage, account: string) {
-    super({ loaded: false, items: [], requests: [], blocked: [] });
+    super({ loaded: false, items: [], requests: [], blocked: [], typing: [] });
     this.storage = storage;
     this.account = account;
     this.refresh = coalesced(() => this.load());
@@ -101,6 +107,10 @@ export class ChatStore extends SnapshotStore<ChatsSnapshot> {
     this.contacts = contacts;
     const stops = [
       messenger.subscribe((event) => {
+        if (event.type === 'chat-state') this.setTyping(event.peer, event.state === 'composing');
+        // A message from the peer ends their typing.
+        if (event.type === 'message' && event.message.direction === 'in')
+          this.setTyping(event.message.peer, false);
         if (event.type === 'message' || event.type === 'state' || event.type === 'read') {
           void this.refresh();
           void this.threads.get(event.type === 'read' ? event.peer : event.message.peer)?.refresh();
@@ -114,8 +124,23 @@ export class ChatStore extends SnapshotStore<ChatsSnapshot> {
     void this.refresh();
     return () => {
       for (const stop of stops) stop();
+      for (const peer of [...this.typingTimers.keys()]) this.setTyping(peer, false);
       this.contacts = undefined;
     };
+  }
+
+  private setTyping(peer: string, typing: boolean): void {
+    clearTimeout(this.typingTimers.get(peer));
+    this.typingTimers.delete(peer);
+    if (typing) {
+      const timer = setTimeout(() => this.setTyping(peer, false), TYPING_EXPIRES_MS);
+      // A pending expiry must not keep a Node process (tests, the CLI) alive.
+      (timer as { unref?: () => void }).unref?.();
+      this.typingTimers.set(peer, timer);
+    }
+    const others = this.getSnapshot().typing.filter((p) => p !== peer);
+    const next = typing ? [...others, peer] : others;
+    if (next.length !== this.getSnapshot().typing.length) this.update({ typing: next });
   }
 
   thread(peer: string): ThreadStore {

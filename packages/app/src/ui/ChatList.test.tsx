@@ -19,6 +19,7 @@ const chats: ChatsSnapshot = {
   loaded: true,
   requests: ['dave@example.org'],
   blocked: [],
+  typing: [],
   items: [
     {
       peer: 'bob@example.org',
@@ -83,6 +84,13 @@ describe('ChatList', () => {
     expect(screen.getByText('alice@example.org · Online')).toBeTruthy();
   });
 
+  it('shows who is typing in place of their last message', async () => {
+    await renderList({ chats: { ...chats, typing: ['bob@example.org'] } });
+    expect(screen.getByTestId('typing-bob@example.org')).toHaveTextContent('typing…');
+    expect(screen.queryByTestId('preview-bob@example.org')).toBeNull();
+    expect(screen.getByTestId('preview-carol@example.org')).toHaveTextContent(/On my way/);
+  });
+
   it('opens a conversation and answers contact requests', async () => {
     const handlers = await renderList();
     await fireEvent.press(screen.getByTestId('chat-bob@example.org'));
@@ -93,7 +101,7 @@ describe('ChatList', () => {
 
   it('invites to add someone when there is nobody yet', async () => {
     const handlers = await renderList({
-      chats: { loaded: true, items: [], requests: [], blocked: [] },
+      chats: { loaded: true, items: [], requests: [], blocked: [], typing: [] },
       phase: 'offline',
     });
     expect(screen.getByText('No chats yet')).toBeTruthy();

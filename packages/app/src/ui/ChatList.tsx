@@ -77,7 +77,14 @@ export function ChatList(props: {
       <FlatList
         data={chats.items}
         keyExtractor={(item) => item.peer}
-        renderItem={({ item }) => <Row item={item} onPress={() => props.onOpen(item.peer)} />}
+        extraData={chats.typing}
+        renderItem={({ item }) => (
+          <Row
+            item={item}
+            typing={chats.typing.includes(item.peer)}
+            onPress={() => props.onOpen(item.peer)}
+          />
+        )}
         ListEmptyComponent={
           chats.loaded ? (
             <View style={styles.empty}>
@@ -94,7 +101,7 @@ export function ChatList(props: {
   );
 }
 
-function Row(props: { item: ChatListItem; onPress: () => void }) {
+function Row(props: { item: ChatListItem; typing: boolean; onPress: () => void }) {
   const { item } = props;
   const last = item.lastMessage;
   return (
@@ -116,15 +123,21 @@ function Row(props: { item: ChatListItem; onPress: () => void }) {
           {last ? <Text style={styles.time}>{formatTime(last.timestamp)}</Text> : null}
         </View>
         <View style={styles.rowTop}>
-          <Text
-            style={[styles.preview, last?.state === 'undecryptable' && styles.undecryptable]}
-            numberOfLines={1}
-            testID={`preview-${item.peer}`}
-          >
-            {last?.direction === 'out' ? <StateMark message={last} /> : null}
-            {last?.direction === 'out' ? ' ' : ''}
-            {item.awaitingApproval && !last ? 'Waiting for them to accept' : preview(last)}
-          </Text>
+          {props.typing ? (
+            <Text style={[styles.preview, styles.typing]} testID={`typing-${item.peer}`}>
+              typing…
+            </Text>
+          ) : (
+            <Text
+              style={[styles.preview, last?.state === 'undecryptable' && styles.undecryptable]}
+              numberOfLines={1}
+              testID={`preview-${item.peer}`}
+            >
+              {last?.direction === 'out' ? <StateMark message={last} /> : null}
+              {last?.direction === 'out' ? ' ' : ''}
+              {item.awaitingApproval && !last ? 'Waiting for them to accept' : preview(last)}
+            </Text>
+          )}
           {item.unread > 0 ? (
             <View style={styles.badge} testID={`unread-${item.peer}`}>
               <Text style={styles.badgeText}>{item.unread}</Text>
@@ -182,6 +195,7 @@ const styles = StyleSheet.create({
   name: { flex: 1, fontSize: 16, fontWeight: '600', color: colors.text },
   time: { fontSize: 12, color: colors.muted },
   preview: { flex: 1, color: colors.muted },
+  typing: { color: colors.accent, fontStyle: 'italic' },
   undecryptable: { fontStyle: 'italic', color: colors.danger },
   badge: {
     minWidth: 22,

@@ -24,6 +24,10 @@ export interface ChatScreenProps {
   /** The app is in front: only then does a message count as read. */
   visible: boolean;
   available: boolean;
+  /** The peer is typing (XEP-0085 composing). */
+  typing?: boolean;
+  /** Tells the peer this person is typing or stopped; sent sparingly (see useTypingNotice). */
+  onTyping?: (state: 'composing' | 'paused') => void;
   /** One of the peer's devices has a new identity key that nobody decided about yet. */
   identityChanged?: boolean;
   onBack: () => void;
@@ -36,8 +40,43 @@ export interface ChatScreenProps {
   onVoice: (recording: { uri: string; mime: string; durationMs: number }) => Promise<void>;
 }
 
+/** After this long without a keystroke, 'paused' follows 'composing'. */
+export const PAUSED_AFTER_MS = 5_000;
+
+/**
+ * XEP-0085 from the composer: 'composing' once when typing starts (again only after a pause),
+ * 'paused' after PAUSED_AFTER_MS without a keystroke, when the text is cleared, or when the screen
+ * closes mid-sentence. A sent message carries 'active' itself, so sending just resets the state.
+ */
+function useTypingNotice(onTyping: ChatScreenProps['onTyping']) {
+  const composing = useRef(false);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const notify = useRef(onTyping);
+  useEffect(() => {
+    notify.current = onTyping;
+  }, [onTyping]);
+  const stop = (tell: boolean) => {
+    clearTimeout(timer.current);
+    timer.current = undefined;
+    if (composing.current && tell) notify.current?.('paused');
+    composing.current = false;
+  };
+  useEffect(() => () => stop(true), []);
+  return {
+    changed(text: string) {
+      if (!text.trim()) return stop(true);
+      if (!composing.current) notify.current?.('composing');
+      composing.current = true;
+      clearTimeout(timer.current);
+      timer.current = setTimeout(() => stop(true), PAUSED_AFTER_MS);
+    },
+    sent: () => stop(false),
+  };
+}
+
 export function ChatScreen(props: ChatScreenProps) {
   const [text, setText] = useState('');
+  const typingNotice = useTypingNotice(props.onTyping);
   const [error, setError] = useState<HushError | undefined>();
   const list = useRef<FlatList<StoredMessage>>(null);
   const messages = props.thread.messages;
@@ -54,6 +93,7 @@ export function ChatScreen(props: ChatScreenProps) {
     const body = text.trim();
     if (!body) return;
     setText('');
+    typingNotice.sent();
     try {
       await props.onSend(body);
     } catch (failure) {
@@ -81,7 +121,7 @@ export function ChatScreen(props: ChatScreenProps) {
     >
       <Header
         title={props.peer}
-        subtitle={props.available ? 'online' : 'offline'}
+        subtitle={props.typing ? 'typing…' : props.available ? 'online' : 'offline'}
         onBack={props.onBack}
         right={<LinkButton title="Info" onPress={props.onDetails} testID="open-contact" />}
       />
@@ -137,7 +177,10 @@ export function ChatScreen(props: ChatScreenProps) {
           accessibilityLabel="Message"
           style={styles.input}
           value={text}
-          onChangeText={setText}
+          onChangeText={(value) => {
+            setText(value);
+            typingNotice.changed(value);
+          }}
           placeholder="Message"
           placeholderTextColor={colors.muted}
           multiline

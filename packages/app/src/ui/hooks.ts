@@ -24,7 +24,13 @@ export function useAccount(): AccountSnapshot {
   return useSyncExternalStore(controller.subscribe, controller.getSnapshot);
 }
 
-const emptyChats: ChatsSnapshot = { loaded: false, items: [], requests: [], blocked: [] };
+const emptyChats: ChatsSnapshot = {
+  loaded: false,
+  items: [],
+  requests: [],
+  blocked: [],
+  typing: [],
+};
 const noop = () => () => {};
 
 export function useChats(): ChatsSnapshot {

@@ -279,3 +279,31 @@ test('a device that says it is inactive (CSI) still gets chat messages at once',
   await ned.session.setClientState('active');
   assert.equal(ned.session.client.status, 'online');
 });
+
+test('typing: chat states reach the peer as events, never stored, and not from the account itself', async () => {
+  await server.createAccount('oli', 'oli-password');
+  await server.createAccount('pia', 'pia-password');
+  const oli = await device('oli');
+  const oliTablet = await device('oli');
+  const pia = await device('pia');
+  const states = (events: MessengerEvent[]) =>
+    events.flatMap((e) => (e.type === 'chat-state' ? [`${e.peer} ${e.state}`] : []));
+  await oli.messenger.sendChatState('pia@localhost', 'composing');
+  await until(() => states(pia.events).length === 1 || undefined, 'composing at pia');
+  await oli.messenger.sendChatState('pia@localhost', 'paused');
+  await until(() => states(pia.events).length === 2 || undefined, 'paused at pia');
+  assert.deepEqual(states(pia.events), ['oli@localhost composing', 'oli@localhost paused']);
+  // Nothing stored, and Oli's other device does not see its own account typing.
+  assert.deepEqual(
+    await pia.storage.messages.history('pia@localhost', 'oli@localhost', { limit: 5 }),
+    [],
+  );
+  await oli.messenger.sendText('pia@localhost', 'done typing');
+  await until(
+    async () =>
+      (await oliTablet.storage.messages.history('oli@localhost', 'pia@localhost', { limit: 5 }))
+        .length === 1,
+    'the carbon of the message at the tablet',
+  );
+  assert.deepEqual(states(oliTablet.events), []);
+});

@@ -24,6 +24,8 @@ export type MessengerStatus = 'idle' | 'syncing' | 'ready' | 'closed';
 export type MessengerEvent =
   | { readonly type: 'message'; readonly message: StoredMessage }
   | { readonly type: 'state'; readonly message: StoredMessage }
+  /** XEP-0085: the peer is typing ('composing'), stopped ('paused'), or is here or gone. */
+  | { readonly type: 'chat-state'; readonly peer: string; readonly state: ChatState }
   /** The peer's messages were read up to `upTo` (here, or on another device of the account). */
   | { readonly type: 'read'; readonly peer: string; readonly upTo: number }
   | { readonly type: 'status'; readonly status: MessengerStatus }
@@ -326,6 +328,8 @@ export class Messenger {
         return;
       }
       case 'chat-state':
+        // Live only, from the peer (parse drops copies and the account's own): nothing is stored.
+        this.emit({ type: 'chat-state', peer: parsed.peer, state: parsed.state });
         return;
     }
   }

@@ -1,0 +1,59 @@
+import { act, fireEvent, render, screen } from '@testing-library/react-native';
+import { ChatScreen, PAUSED_AFTER_MS, type ChatScreenProps } from './ChatScreen';
+
+function props(overrides: Partial<ChatScreenProps> = {}): ChatScreenProps {
+  return {
+    peer: 'bob@example.org',
+    thread: { loaded: true, messages: [], hasOlder: false },
+    connected: true,
+    visible: true,
+    available: true,
+    onBack: jest.fn(),
+    onDetails: jest.fn(),
+    onSend: jest.fn(() => Promise.resolve()),
+    onRetry: jest.fn(),
+    onLoadOlder: jest.fn(),
+    onSeen: jest.fn(),
+    onVoice: jest.fn(() => Promise.resolve()),
+    ...overrides,
+  };
+}
+
+describe('ChatScreen: typing', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('shows that the peer is typing in the header', async () => {
+    await render(<ChatScreen {...props({ typing: true })} />);
+    expect(screen.getByTestId('header-subtitle')).toHaveTextContent('typing…');
+  });
+
+  it('tells composing once, paused after a quiet moment, and nothing more after sending', async () => {
+    const onTyping = jest.fn();
+    await render(<ChatScreen {...props({ onTyping })} />);
+    const input = screen.getByTestId('composer-input');
+    await fireEvent.changeText(input, 'H');
+    await fireEvent.changeText(input, 'He');
+    await fireEvent.changeText(input, 'Hel');
+    expect(onTyping.mock.calls).toEqual([['composing']]);
+    await act(() => jest.advanceTimersByTime(PAUSED_AFTER_MS));
+    expect(onTyping.mock.calls).toEqual([['composing'], ['paused']]);
+    // Typing again is composing again; the sent message itself says 'active'.
+    await fireEvent.changeText(input, 'Hello');
+    await fireEvent.press(screen.getByTestId('send-button'));
+    await act(() => jest.advanceTimersByTime(PAUSED_AFTER_MS * 2));
+    expect(onTyping.mock.calls).toEqual([['composing'], ['paused'], ['composing']]);
+  });
+
+  it('says paused when the text is cleared or the screen closes mid-sentence', async () => {
+    const onTyping = jest.fn();
+    const view = await render(<ChatScreen {...props({ onTyping })} />);
+    const input = screen.getByTestId('composer-input');
+    await fireEvent.changeText(input, 'Hm');
+    await fireEvent.changeText(input, '');
+    expect(onTyping.mock.calls).toEqual([['composing'], ['paused']]);
+    await fireEvent.changeText(input, 'Well');
+    await view.unmount();
+    expect(onTyping.mock.calls).toEqual([['composing'], ['paused'], ['composing'], ['paused']]);
+  });
+});
