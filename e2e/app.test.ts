@@ -170,6 +170,54 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await alice.getByTestId('back').click();
   });
 
+  it('notifies a message that arrives while the tab is hidden, and the notification opens the chat', async () => {
+    const bobContext = contexts[1];
+    assert.ok(bobContext);
+    await bobContext.grantPermissions(['notifications'], { origin: new URL(stack.url).origin });
+    // Record what the app shows (headless Chromium has no notification centre to look at), then
+    // hide the tab as switching to another one does.
+    await bob.evaluate(`{
+      const Real = window.Notification;
+      window.shown = [];
+      window.Notification = class extends Real {
+        constructor(title, options) {
+          super(title, options);
+          window.shown.push(this);
+        }
+      };
+    }`);
+    await bob.getByTestId('open-settings').click();
+    await bob.getByTestId('notifications-granted').waitFor();
+    await shot(bob, '08a-settings-notifications');
+    await bob.getByTestId('back').click();
+    const setHidden = (hidden: boolean) =>
+      bob.evaluate(`{
+        Object.defineProperty(document, 'visibilityState', {
+          configurable: true,
+          get: () => '${hidden ? 'hidden' : 'visible'}',
+        });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }`);
+    await setHidden(true);
+
+    await alice.getByTestId('chat-bob@localhost').click();
+    await alice.getByTestId('composer-input').fill('Are you there, Bob?');
+    await alice.getByTestId('send-button').click();
+    await bob.waitForFunction('window.shown.length > 0');
+    assert.deepEqual(
+      await bob.evaluate('window.shown.map(({ title, body, tag }) => ({ title, body, tag }))'),
+      [{ title: 'alice@localhost', body: 'Are you there, Bob?', tag: 'hush-chat-alice@localhost' }],
+    );
+    // Back in front, the notification opens the conversation.
+    await setHidden(false);
+    await bob.evaluate('window.shown[0].onclick()');
+    await bob.getByTestId('composer-input').waitFor();
+    await bob.getByText('Are you there, Bob?').waitFor();
+    await alice.getByLabel('Read').last().waitFor({ timeout: 20_000 });
+    await bob.getByTestId('back').click();
+    await alice.getByTestId('back').click();
+  });
+
   it('keeps the history and the same OMEMO device across a reload, readable before the connection is back', async () => {
     const fingerprint = async () => {
       await bob.getByTestId('open-settings').click();

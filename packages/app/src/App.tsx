@@ -1,12 +1,13 @@
 // The app: one AccountController for the device, and the screen for where the person is.
 // Navigation is a small state machine rather than a router: six screens, one level deep.
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { ActivityIndicator, BackHandler, StyleSheet, View } from 'react-native';
+import { ActivityIndicator, AppState, BackHandler, StyleSheet, View } from 'react-native';
 import { SafeAreaProvider, SafeAreaView } from 'react-native-safe-area-context';
 import { StatusBar } from 'expo-status-bar';
 import { HushError, type OmemoDeviceInfo } from '@hush/core';
 import { AccountController } from './client/account';
 import { followCode } from './client/scanned-code';
+import { notifyIncoming } from './client/notifier';
 import { platform as defaultPlatform } from './platform';
 import type { Platform } from './platform/types';
 import {
@@ -110,6 +111,18 @@ function Signed(props: { jid: string; platform: Platform }) {
   const toList = () => setRoute({ screen: 'list' });
   const connection = controller.current;
   const connected = account.phase === 'online';
+  // Messages that arrive while the app is not in front (a hidden tab) notify, where allowed.
+  const messenger = connection?.messenger;
+  const { platform } = props;
+  useEffect(() => {
+    if (!messenger) return;
+    return notifyIncoming(messenger, {
+      notifications: platform.notifications,
+      inFront: () => AppState.currentState === 'active',
+      nameOf: (peer) => controller.current?.contacts.get(peer)?.name,
+      onOpen: (peer) => setRoute({ screen: 'chat', peer }),
+    });
+  }, [messenger, platform, controller]);
   // Android's back button (and gesture) goes up one screen, as the on-screen arrow does.
   useEffect(() => {
     if (route.screen === 'list') return;
@@ -281,6 +294,7 @@ function Signed(props: { jid: string; platform: Platform }) {
           account={account}
           fingerprint={fingerprint}
           verificationUri={verificationUri}
+          notifications={platform.notifications}
           devices={devices?.filter((device) => !device.current)}
           onTrust={async (fingerprint, decision) => {
             const omemo = controller.requireConnection().omemo;

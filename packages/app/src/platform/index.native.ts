@@ -14,6 +14,13 @@ const keyFor = (jid: string) =>
 
 export const platform: Platform = {
   name: 'native',
+  // Without push (XEP-0357 and a push service) iOS and Android stop the app soon after it leaves the
+  // screen, so a local notification could only cover those seconds: not offered until push exists.
+  notifications: {
+    access: () => 'unsupported',
+    request: async () => 'unsupported',
+    show: () => undefined,
+  },
   openStorage: openNativeStorage,
   deleteStorage: deleteNativeStorage,
   vault: () => ({

@@ -2,7 +2,7 @@
 // blob: URLs; Opus as CAF for a browser that plays only that (Safari).
 import { deleteIndexedDbStorage, openIndexedDbStorage } from '../storage/indexeddb';
 import { forBrowser } from './playable';
-import type { Platform } from './types';
+import type { Notifications, Platform } from './types';
 
 const DATABASE = 'hush';
 
@@ -14,8 +14,35 @@ function canPlayType(mimeType: string): string {
   return probe.canPlayType(mimeType);
 }
 
+/** The browser's Notification API (absent in some embedded browsers and on older iOS Safari). */
+const notifications: Notifications = {
+  access() {
+    if (typeof Notification === 'undefined') return 'unsupported';
+    return Notification.permission;
+  },
+  async request() {
+    if (typeof Notification === 'undefined') return 'unsupported';
+    return Notification.requestPermission();
+  },
+  show({ title, body, tag, onOpen }) {
+    if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+    let note: Notification;
+    try {
+      note = new Notification(title, { body, tag });
+    } catch {
+      return; // some browsers allow notifications only from a service worker: none then
+    }
+    note.onclick = () => {
+      globalThis.focus?.();
+      onOpen();
+      note.close();
+    };
+  },
+};
+
 export const platform: Platform = {
   name: 'web',
+  notifications,
   openStorage: () => openIndexedDbStorage({ name: DATABASE }),
   deleteStorage: () => deleteIndexedDbStorage(DATABASE),
   // The web has no keystore. The password stays in this origin's IndexedDB, as the CLI keeps it in

@@ -9,6 +9,18 @@ export interface PasswordVault {
   forget(jid: string): Promise<void>;
 }
 
+/** Whether the app may show system notifications here. */
+export type NotificationAccess = 'granted' | 'denied' | 'default' | 'unsupported';
+
+/** System notifications for messages that arrive while the app is not in front. */
+export interface Notifications {
+  access(): NotificationAccess;
+  /** Asks the person (on the web only from a tap or click). */
+  request(): Promise<NotificationAccess>;
+  /** One notification per `tag`: a newer one for the same chat replaces the last. */
+  show(note: { title: string; body: string; tag: string; onOpen: () => void }): void;
+}
+
 export interface Platform {
   readonly name: 'web' | 'native';
   /** The app's durable storage: IndexedDB on the web, SQLite on iOS and Android. */
@@ -26,4 +38,5 @@ export interface Platform {
   initialInvite(): Promise<string | undefined>;
   /** The invite was used: a reload or the next log-out must not offer it again. */
   forgetInitialInvite(): void;
+  readonly notifications: Notifications;
 }

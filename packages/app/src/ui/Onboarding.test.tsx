@@ -19,6 +19,11 @@ const platform: Platform = {
   playableUri: async () => ({ uri: 'blob:none', release: () => undefined }),
   initialInvite: async () => undefined,
   forgetInitialInvite: () => undefined,
+  notifications: {
+    access: () => 'unsupported',
+    request: async () => 'unsupported',
+    show: () => undefined,
+  },
 };
 
 /** A controller whose server always says the password is wrong. */

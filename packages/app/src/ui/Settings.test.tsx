@@ -50,3 +50,44 @@ describe('Settings: this account’s other devices', () => {
     expect(screen.getByTestId('error-notice')).toHaveTextContent(/The server did not answer/);
   });
 });
+
+describe('Settings: notifications', () => {
+  it('asks for notifications when they are not decided, and shows the answer', async () => {
+    const request = jest.fn(() => Promise.resolve('granted' as const));
+    await render(
+      <Settings
+        account={account}
+        fingerprint={undefined}
+        verificationUri={undefined}
+        notifications={{ access: () => 'default', request, show: jest.fn() }}
+        onBack={jest.fn()}
+        onLogOut={jest.fn()}
+        onDelete={jest.fn()}
+      />,
+    );
+    expect(screen.getByTestId('notifications-default')).toBeTruthy();
+    await fireEvent.press(screen.getByTestId('enable-notifications'));
+    await screen.findByTestId('notifications-granted');
+    expect(request).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId('enable-notifications')).toBeNull();
+  });
+
+  it('says where they are blocked or not available, with nothing to press', async () => {
+    for (const access of ['denied', 'unsupported'] as const) {
+      const view = await render(
+        <Settings
+          account={account}
+          fingerprint={undefined}
+          verificationUri={undefined}
+          notifications={{ access: () => access, request: jest.fn(), show: jest.fn() }}
+          onBack={jest.fn()}
+          onLogOut={jest.fn()}
+          onDelete={jest.fn()}
+        />,
+      );
+      expect(screen.getByTestId(`notifications-${access}`)).toBeTruthy();
+      expect(screen.queryByTestId('enable-notifications')).toBeNull();
+      await view.unmount();
+    }
+  });
+});

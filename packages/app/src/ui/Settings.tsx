@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { ScrollView, StyleSheet, Text, View } from 'react-native';
 import { toHushError, type HushError, type OmemoDeviceInfo } from '@hush/core';
 import type { AccountSnapshot } from '../client/account';
+import type { NotificationAccess, Notifications } from '../platform/types';
 import { Button, ErrorNotice, Header } from './components';
 import { phaseLabel } from './ChatList';
 import { Device, groupFingerprint } from './ContactDetails';
@@ -15,6 +16,8 @@ export function Settings(props: {
   fingerprint: string | undefined;
   /** This device's verification URI (xmpp:JID?omemo-sid-ID=FP), shown as a QR code. */
   verificationUri: string | undefined;
+  /** System notifications for messages arriving while the app is not in front. */
+  notifications?: Notifications;
   /** This account's other OMEMO devices; undefined while loading or without encryption. */
   devices?: readonly OmemoDeviceInfo[] | undefined;
   onTrust?: (fingerprint: string, decision: 'verify' | 'trust' | 'distrust') => Promise<void>;
@@ -55,6 +58,7 @@ export function Settings(props: {
           <Text style={styles.note}>Contacts compare it with what their app shows for you.</Text>
         </View>
         <QrShareCard jid={props.account.jid} verificationUri={props.verificationUri} />
+        {props.notifications ? <NotificationCard notifications={props.notifications} /> : null}
         <View style={styles.card} testID="own-devices">
           <Text style={styles.label}>Your other devices</Text>
           {props.devices === undefined ? (
@@ -117,6 +121,33 @@ export function Settings(props: {
           />
         )}
       </ScrollView>
+    </View>
+  );
+}
+
+const accessText: Record<NotificationAccess, string> = {
+  granted: 'On: new messages show a notification while Hush is not in front.',
+  default: 'Off. Turn them on to see new messages while Hush is not in front.',
+  denied: 'Blocked for this site: allow notifications in the browser’s site settings.',
+  unsupported: 'Not available here yet: they need push, which Hush does not have yet.',
+};
+
+function NotificationCard(props: { notifications: Notifications }) {
+  const [access, setAccess] = useState(() => props.notifications.access());
+  return (
+    <View style={styles.card} testID="notifications">
+      <Text style={styles.label}>Notifications</Text>
+      <Text style={styles.note} testID={`notifications-${access}`}>
+        {accessText[access]}
+      </Text>
+      {access === 'default' ? (
+        <Button
+          title="Turn on notifications"
+          kind="secondary"
+          onPress={() => void props.notifications.request().then(setAccess)}
+          testID="enable-notifications"
+        />
+      ) : null}
     </View>
   );
 }
