@@ -117,3 +117,4 @@ await import('./login.ts').then((login) => login.printLoginRows());
 await import('./messaging.ts').then((messaging) => messaging.printMessagingRows());
 await import('./omemo.ts').then((omemo) => omemo.printOmemoRows());
 await import('./media.ts').then((media) => media.printMediaRows());
+await import('./storage.ts').then((storage) => storage.printStorageRows());

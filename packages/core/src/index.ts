@@ -44,6 +44,7 @@ export type {
   OmemoStore,
   OmemoTrust,
   PendingUpload,
+  UploadChanges,
   UploadStore,
   Storage,
   StoredAccount,

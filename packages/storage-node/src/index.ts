@@ -1,2 +1,1 @@
-export { openSqliteStorage } from './sqlite.ts';
-export { migrate, migrations, schemaVersion } from './schema.ts';
+export { nodeSqlDriver, openSqliteStorage } from './sqlite.ts';

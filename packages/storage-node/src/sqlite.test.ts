@@ -15,6 +15,7 @@ import {
   type PendingUpload,
   type Storage,
   type StoredMessage,
+  type UploadChanges,
 } from '@hush/core';
 import {
   allMessages,
@@ -29,8 +30,9 @@ import {
   storageContract,
   testBytes,
 } from '@hush/core/storage/contract';
-import { openSqliteStorage } from './sqlite.ts';
-import { migrate, migrations, schemaVersion } from './schema.ts';
+import { migrate, schemaVersion } from '@hush/core/storage/sql';
+import { migrations } from '@hush/core/storage/sql-schema';
+import { nodeSqlDriver, openSqliteStorage } from './sqlite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hush-storage-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,14 +45,19 @@ const alice = 'alice@hush.test';
 const bob = 'bob@hush.test';
 const carol = 'carol@hush.test';
 
-function inspect<T>(file: string, read: (db: DatabaseSync) => T): T {
+/** Opens the file straight with node:sqlite, as another program (or an older Hush) would. */
+async function inspect<T>(file: string, read: (db: DatabaseSync) => T | Promise<T>): Promise<T> {
   const db = new DatabaseSync(file);
   try {
-    return read(db);
+    return await read(db);
   } finally {
     db.close();
   }
 }
+
+const versionOf = (db: DatabaseSync): Promise<number> => schemaVersion(nodeSqlDriver(db));
+const migrateTo = (db: DatabaseSync, target: number): Promise<number> =>
+  migrate(nodeSqlDriver(db), target);
 
 const tables = (db: DatabaseSync): string[] =>
   db
@@ -115,10 +122,7 @@ describe('sqlite storage: the file', () => {
     } finally {
       await second.close();
     }
-    assert.equal(
-      inspect(file, (db) => schemaVersion(db)),
-      migrations.length,
-    );
+    assert.equal(await inspect(file, versionOf), migrations.length);
   });
 
   it('keeps OMEMO keys, sessions and devices across close and reopen', async () => {
@@ -209,14 +213,14 @@ describe('sqlite storage: the file', () => {
     const file = freshFile();
     await (await openSqliteStorage(file)).close();
     assert.equal(statSync(file).mode & 0o777, 0o600);
-    const mode = inspect(file, (db) => db.prepare('PRAGMA journal_mode').get()?.journal_mode);
+    const mode = await inspect(file, (db) => db.prepare('PRAGMA journal_mode').get()?.journal_mode);
     assert.equal(mode, 'wal');
   });
 
   it('migrates a database created at schema version 1', async () => {
     const file = freshFile();
-    inspect(file, (db) => {
-      assert.equal(migrate(db, 1), 1);
+    await inspect(file, async (db) => {
+      assert.equal(await migrateTo(db, 1), 1);
       db.prepare('INSERT INTO accounts (jid, service, resource) VALUES (?, ?, ?)').run(
         alice,
         'wss://hush.test/xmpp-websocket',
@@ -252,17 +256,14 @@ describe('sqlite storage: the file', () => {
     } finally {
       await storage.close();
     }
-    assert.equal(
-      inspect(file, (db) => schemaVersion(db)),
-      migrations.length,
-    );
+    assert.equal(await inspect(file, versionOf), migrations.length);
   });
 
   it('adds the OMEMO tables to a database created at schema version 2', async () => {
     const file = freshFile();
     const account = { jid: alice, service: 'xmpps://hush.test:5223', resource: 'cli' };
-    inspect(file, (db) => {
-      assert.equal(migrate(db, 2), 2);
+    await inspect(file, async (db) => {
+      assert.equal(await migrateTo(db, 2), 2);
       assert.deepEqual(
         tables(db).filter((t) => t.startsWith('omemo_')),
         [],
@@ -301,8 +302,8 @@ describe('sqlite storage: the file', () => {
     } finally {
       await storage.close();
     }
-    inspect(file, (db) => {
-      assert.equal(schemaVersion(db), migrations.length);
+    await inspect(file, async (db) => {
+      assert.equal(await versionOf(db), migrations.length);
       const present = tables(db);
       assert.deepEqual(
         omemoTables.filter((t) => !present.includes(t)),
@@ -314,8 +315,8 @@ describe('sqlite storage: the file', () => {
 
   it('adds the pending_uploads table to a database created at schema version 3', async () => {
     const file = freshFile();
-    inspect(file, (db) => {
-      assert.equal(migrate(db, 3), 3);
+    await inspect(file, async (db) => {
+      assert.equal(await migrateTo(db, 3), 3);
       assert.equal(tables(db).includes('pending_uploads'), false);
       db.prepare(
         `INSERT INTO outbox (id, account, message_id, stanza_xml, attempts, created_at,
@@ -343,8 +344,8 @@ describe('sqlite storage: the file', () => {
     } finally {
       await storage.close();
     }
-    inspect(file, (db) => {
-      assert.equal(schemaVersion(db), migrations.length);
+    await inspect(file, async (db) => {
+      assert.equal(await versionOf(db), migrations.length);
       assert.equal(tables(db).includes('pending_uploads'), true);
     });
   });
@@ -369,8 +370,8 @@ describe('sqlite storage: the file', () => {
     await first.uploads.put(pendingUpload({ id: 'u' }));
     await first.close();
     const future = migrations.length + 5;
-    inspect(file, (db) => {
-      // What a later Hush might have added under the rules in schema.ts.
+    await inspect(file, (db) => {
+      // What a later Hush might have added under the rules in core's sql-schema.ts.
       db.exec(`ALTER TABLE accounts ADD COLUMN avatar TEXT;
         ALTER TABLE messages ADD COLUMN reaction TEXT;
         ALTER TABLE messages ADD COLUMN edited INTEGER NOT NULL DEFAULT 0;
@@ -420,8 +421,8 @@ describe('sqlite storage: the file', () => {
     } finally {
       await storage.close();
     }
-    inspect(file, (db) => {
-      assert.equal(schemaVersion(db), future, 'an older version never lowers the version');
+    await inspect(file, async (db) => {
+      assert.equal(await versionOf(db), future, 'an older version never lowers the version');
       assert.equal(db.prepare('SELECT avatar FROM accounts').get()?.avatar, 'avatar.png');
       assert.equal(
         db.prepare("SELECT reaction FROM messages WHERE id = 'm1'").get()?.reaction,
@@ -637,6 +638,7 @@ async function omemoSnapshot({ omemo }: Storage): Promise<unknown> {
 // Upload operations; ids and creation times collide so that puts replace and the order meets ties.
 type UploadOperation =
   | { kind: 'put'; upload: PendingUpload }
+  | { kind: 'update'; account: string; id: string; changes: UploadChanges }
   | { kind: 'remove'; account: string; id: string }
   | { kind: 'get'; account: string; id: string };
 
@@ -672,6 +674,22 @@ const uploadOperation: fc.Arbitrary<UploadOperation> = fc.oneof(
       )
       .map((upload) => ({ kind: 'put' as const, upload })),
   },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('update' as const),
+      account: accountPool,
+      id: uploadIdPool,
+      // Up to 300 attempts: the stored integer changes size at 2 and at 128.
+      changes: fc.record(
+        {
+          attempts: fc.nat({ max: 300 }),
+          url: fc.constantFrom('https://upload.hush.test/1', 'https://upload.hush.test/3'),
+        },
+        { requiredKeys: [] },
+      ),
+    }),
+  },
   fc.record({ kind: fc.constant('remove' as const), account: accountPool, id: uploadIdPool }),
   fc.record({ kind: fc.constant('get' as const), account: accountPool, id: uploadIdPool }),
 );
@@ -680,6 +698,8 @@ async function applyUpload({ uploads }: Storage, op: UploadOperation): Promise<u
   switch (op.kind) {
     case 'put':
       return uploads.put(op.upload);
+    case 'update':
+      return uploads.update(op.account, op.id, op.changes);
     case 'remove':
       return uploads.remove(op.account, op.id);
     case 'get':

@@ -2,7 +2,7 @@
 // survive reloads. Behaves as core's memory and SQLite backends do: core's storage contract runs
 // against it (indexeddb.test.ts, on fake-indexeddb).
 //
-// Schema rules (as storage-node's schema.ts): versions only add object stores and indexes; records
+// Schema rules (as core's sql-schema.ts): versions only add object stores and indexes; records
 // keep unknown fields a newer version wrote (updates spread the stored record), so an older app
 // still works on a newer database it can open.
 //
@@ -29,6 +29,7 @@ import type {
   Storage,
   StoredAccount,
   StoredMessage,
+  UploadChanges,
   UploadStore,
 } from '@hush/core';
 
@@ -219,6 +220,26 @@ class Database {
     }
     await committed;
     return result;
+  }
+
+  /**
+   * Changes the record with this (account, id) in a store keyed by seq with a byId index; resolves
+   * with false if there is none. `change` spreads the stored record, which keeps its seq (its place
+   * in the order) and the fields a newer version added.
+   */
+  update<T extends { readonly seq: number }>(
+    storeName: string,
+    account: string,
+    id: string,
+    change: (record: T) => T,
+  ): Promise<boolean> {
+    return this.run(storeName, 'readwrite', async (tx) => {
+      const store = tx.objectStore(storeName);
+      const existing = await request<T | undefined>(store.index('byId').get([account, id]));
+      if (!existing) return false;
+      await request(store.put(change(existing)));
+      return true;
+    });
   }
 
   /** All records of an index range, in key order (or reverse). */
@@ -466,22 +487,12 @@ class IdbOutboxStore implements OutboxStore {
   }
 
   update(account: string, id: string, changes: OutboxChanges): Promise<boolean> {
-    return this.d.run(OUTBOX, 'readwrite', async (tx) => {
-      const store = tx.objectStore(OUTBOX);
-      const existing = await request<OutboxRecord | undefined>(
-        store.index('byId').get([account, id]),
-      );
-      if (!existing) return false;
-      await request(
-        store.put({
-          ...existing,
-          stanzaXml: changes.stanzaXml ?? existing.stanzaXml,
-          attempts: changes.attempts ?? existing.attempts,
-          nextAttemptAt: changes.nextAttemptAt ?? existing.nextAttemptAt,
-        }),
-      );
-      return true;
-    });
+    return this.d.update<OutboxRecord>(OUTBOX, account, id, (existing) => ({
+      ...existing,
+      stanzaXml: changes.stanzaXml ?? existing.stanzaXml,
+      attempts: changes.attempts ?? existing.attempts,
+      nextAttemptAt: changes.nextAttemptAt ?? existing.nextAttemptAt,
+    }));
   }
 }
 
@@ -678,6 +689,16 @@ class IdbUploadStore implements UploadStore {
       );
       return found && copyUpload(found);
     });
+  }
+
+  update(account: string, id: string, changes: UploadChanges): Promise<boolean> {
+    // IndexedDB has no partial update: the record, ciphertext included, is read and written again
+    // inside the transaction. What this saves is the caller handing the ciphertext over.
+    return this.d.update<UploadRecord>(UPLOADS, account, id, (existing) => ({
+      ...existing,
+      attempts: changes.attempts ?? existing.attempts,
+      ...(changes.url !== undefined && { url: changes.url }),
+    }));
   }
 
   remove(account: string, id: string): Promise<boolean> {

@@ -1,8 +1,10 @@
 // iOS and Android keep Hush's storage in SQLite through expo-sqlite, in the app's private data
-// folder. The queries and the schema are sql.ts's; the password is not here but in the keystore.
-import { deleteDatabaseAsync, openDatabaseAsync, type SQLiteBindValue } from 'expo-sqlite';
+// folder. The queries and the schema are core's (@hush/core/storage/sql), the same the CLI runs on
+// node:sqlite; this file adapts expo-sqlite to core's SqlDriver. The password is not here but in the
+// keystore.
+import { deleteDatabaseAsync, openDatabaseAsync } from 'expo-sqlite';
 import type { Storage } from '@hush/core';
-import { openSqlStorage } from './sql';
+import { openSqlStorage, type SqlRow } from '@hush/core/storage/sql';
 
 const DATABASE = 'hush.db';
 
@@ -14,10 +16,11 @@ export async function openNativeStorage(): Promise<Storage> {
   return openSqlStorage({
     exec: (sql) => db.execAsync(sql),
     run: async (sql, params) => {
-      const result = await db.runAsync(sql, params as SQLiteBindValue[]);
+      const result = await db.runAsync(sql, [...params]);
       return { changes: result.changes };
     },
-    all: (sql, params) => db.getAllAsync<Record<string, unknown>>(sql, params as SQLiteBindValue[]),
+    all: (sql, params) => db.getAllAsync<SqlRow>(sql, [...params]),
+    get: async (sql, params) => (await db.getFirstAsync<SqlRow>(sql, [...params])) ?? undefined,
     close: () => db.closeAsync(),
   });
 }

@@ -121,11 +121,17 @@ export class FileSender {
           },
         );
         current = { ...current, attempts: current.attempts + result.attempts, url: result.url };
-        await storage.uploads.put(current);
+        await storage.uploads.update(this.#account, current.id, {
+          attempts: current.attempts,
+          url: result.url,
+        });
       } catch (error) {
         const failure = asHushError(error);
         if (PERMANENT.has(failure.code)) await storage.uploads.remove(this.#account, current.id);
-        else await storage.uploads.put({ ...current, attempts: current.attempts + 1 });
+        else
+          await storage.uploads.update(this.#account, current.id, {
+            attempts: current.attempts + 1,
+          });
         throw failure;
       }
     }

@@ -1,6 +1,7 @@
 // The behaviour every Storage backend promises, written once and run against each of them:
-// memory.test.ts here, sqlite.test.ts in @hush/storage-node. Test-only: nothing in core's public
-// surface imports it, so its node:test import never reaches a browser or React Native bundle.
+// memory.test.ts and sql.test.ts here, sqlite.test.ts in @hush/storage-node, indexeddb.test.ts in
+// the app. Test-only: nothing in core's public surface imports it, so its node:test import never
+// reaches a browser or React Native bundle.
 // eslint-disable-next-line no-restricted-imports -- test support, only ever loaded by *.test.ts files
 import { describe, it } from 'node:test';
 // eslint-disable-next-line no-restricted-imports -- test support, only ever loaded by *.test.ts files
@@ -743,6 +744,44 @@ export function storageContract(name: string, makeStorage: MakeStorage): void {
         ]);
       }));
 
+    it('updates the attempts and the URL of an upload, and nothing else', () =>
+      withStorage(async ({ uploads }) => {
+        const upload = pendingUpload({ id: 'u1', createdAt: 2_000 });
+        await uploads.put(pendingUpload({ id: 'u0', createdAt: 2_000 }, 5));
+        await uploads.put(upload);
+        await uploads.put(pendingUpload({ id: 'u1', account: carol }, 7));
+        await uploads.put(pendingUpload({ id: 'u2', createdAt: 2_000 }, 6));
+        assert.equal(await uploads.update(alice, 'u1', { attempts: 1 }), true);
+        assert.deepEqual(await uploads.get(alice, 'u1'), { ...upload, attempts: 1 });
+        // A change left out keeps its value: the URL arrives once an attempt succeeded.
+        const url = 'https://upload.hush.test/ü/u1.bin';
+        assert.equal(await uploads.update(alice, 'u1', { url }), true);
+        assert.deepEqual(await uploads.get(alice, 'u1'), { ...upload, attempts: 1, url });
+        assert.equal(await uploads.update(alice, 'u1', { attempts: 300 }), true);
+        assert.equal(await uploads.update(alice, 'u1', {}), true);
+        const updated = { ...upload, attempts: 300, url };
+        assert.deepEqual(await uploads.get(alice, 'u1'), updated);
+        // It keeps its place in the order; other uploads, of this account or another, stay.
+        assert.deepEqual(await uploads.list(alice), [
+          pendingUpload({ id: 'u0', createdAt: 2_000 }, 5),
+          updated,
+          pendingUpload({ id: 'u2', createdAt: 2_000 }, 6),
+        ]);
+        assert.deepEqual(await uploads.list(carol), [
+          pendingUpload({ id: 'u1', account: carol }, 7),
+        ]);
+        assert.equal(await uploads.update(alice, 'nope', { attempts: 1 }), false);
+        assert.equal(await uploads.update('nobody@hush.test', 'u1', { attempts: 1 }), false);
+        // Unlike put, update never brings back an upload that was sent or dropped.
+        assert.equal(await uploads.remove(alice, 'u1'), true);
+        assert.equal(await uploads.update(alice, 'u1', { attempts: 301, url }), false);
+        assert.equal(await uploads.get(alice, 'u1'), undefined);
+        assert.deepEqual(
+          (await uploads.list(alice)).map((u) => u.id),
+          ['u0', 'u2'],
+        );
+      }));
+
     it("keeps each account's uploads apart", () =>
       withStorage(async ({ uploads }) => {
         const mine = pendingUpload({ id: 'same' });
@@ -844,6 +883,12 @@ export function storageContract(name: string, makeStorage: MakeStorage): void {
         const [big, small] = await uploads.list(alice);
         assert.ok(sameBytes(big?.ciphertext, ciphertext));
         assert.equal(big?.url, 'https://upload.hush.test/big');
+        // Counting another attempt leaves the ciphertext as it was.
+        assert.equal(await uploads.update(alice, 'big', { attempts: 2 }), true);
+        const counted = await uploads.get(alice, 'big');
+        assert.ok(sameBytes(counted?.ciphertext, ciphertext));
+        assert.equal(counted?.attempts, 2);
+        assert.equal(counted?.url, 'https://upload.hush.test/big');
         assert.deepEqual(big?.key, pendingUpload({ id: 'big' }).key);
         assert.deepEqual(small, pendingUpload({ id: 'small', createdAt: 2_000 }));
       }));

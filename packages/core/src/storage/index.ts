@@ -1,5 +1,6 @@
 // Storage: the interfaces core persists through, the state rules every backend shares, and the
-// in-memory backend. Persistent backends live in platform packages (@hush/storage-node).
+// in-memory backend. The SQLite backend (sql.ts) has its own entry point, @hush/core/storage/sql, so
+// a platform without SQLite (the web app) does not bundle it; platforms bring its driver.
 export { createMemoryStorage } from './memory.ts';
 export { canTransition, failureAfter, statesFor } from './state.ts';
 export type {
@@ -21,6 +22,7 @@ export type {
   OmemoStore,
   OmemoTrust,
   PendingUpload,
+  UploadChanges,
   UploadStore,
   Storage,
   StoredAccount,

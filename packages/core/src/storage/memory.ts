@@ -22,6 +22,7 @@ import type {
   Storage,
   StoredAccount,
   StoredMessage,
+  UploadChanges,
   UploadStore,
 } from './types.ts';
 
@@ -461,6 +462,19 @@ class MemoryUploadStore implements UploadStore {
   async get(account: string, id: string): Promise<PendingUpload | undefined> {
     const record = this.#uploads.get(key(account, id));
     return record && copyUpload(record.upload);
+  }
+
+  async update(account: string, id: string, changes: UploadChanges): Promise<boolean> {
+    const record = this.#uploads.get(key(account, id));
+    if (!record) return false;
+    const { upload } = record;
+    // The stored ciphertext is this store's own copy; the new record shares it.
+    record.upload = {
+      ...upload,
+      attempts: changes.attempts ?? upload.attempts,
+      ...(changes.url !== undefined && { url: changes.url }),
+    };
+    return true;
   }
 
   async remove(account: string, id: string): Promise<boolean> {

@@ -1,6 +1,6 @@
-// The SQLite schema of Hush storage, shared by every SQLite backend: @hush/storage-node (node:sqlite)
-// and the app's (expo-sqlite), so a database moves between the CLI and the app unchanged. Core runs
-// no SQL itself; the backends apply these migrations in order.
+// The SQLite schema of Hush storage, for core's SQLite storage (sql.ts) on every platform's driver:
+// node:sqlite in @hush/storage-node, expo-sqlite in the app, so a database moves between the CLI and
+// the app unchanged. sql.ts's migrate() applies these migrations in order.
 //
 // Rules, so any version of Hush opens any other version's database:
 // 1. Migrations only ADD: tables, columns, indexes. Never drop, rename or retype anything, never

@@ -1,7 +1,8 @@
 // What core keeps between runs: accounts, messages and the outbox. Core only sees these interfaces;
-// a memory implementation lives beside them (memory.ts) and each platform brings a persistent one
-// (SQLite on Node in @hush/storage-node; expo-sqlite and a web backend later). Every method returns a
-// Promise so an asynchronous backend (IndexedDB, expo-sqlite) fits the same interface.
+// a memory implementation lives beside them (memory.ts), and so does the SQLite one (sql.ts), to
+// which each platform brings its SQLite connection (node:sqlite in @hush/storage-node, expo-sqlite in
+// the app); the web app keeps IndexedDB. Every method returns a Promise so an asynchronous backend
+// (IndexedDB, expo-sqlite) fits the same interface.
 //
 // All records are keyed by the owning account's bare JID: one storage can hold several accounts.
 // Results are copies; changing a returned object never changes what is stored.
@@ -293,10 +294,19 @@ export interface PendingUpload {
   readonly url?: string;
 }
 
+/** What changes between upload attempts: their count and, once one succeeded, the URL. */
+export type UploadChanges = Partial<Pick<PendingUpload, 'attempts' | 'url'>>;
+
 export interface UploadStore {
   /** Inserts, or replaces the upload with this (account, id) keeping its place in the order. */
   put(upload: PendingUpload): Promise<void>;
   get(account: string, id: string): Promise<PendingUpload | undefined>;
+  /**
+   * Changes an existing upload; returns false if it is gone. The ciphertext (up to the server's
+   * limit, MBs) is neither passed nor copied again for a count. Like OutboxStore.update it never
+   * recreates an upload, so a late attempt cannot bring back one that was sent or dropped.
+   */
+  update(account: string, id: string, changes: UploadChanges): Promise<boolean>;
   /** Returns whether there was such an upload. */
   remove(account: string, id: string): Promise<boolean>;
   /** The account's pending uploads, oldest first (createdAt, then order of putting). */
