@@ -141,8 +141,16 @@ describe('Hush web app', { timeout: 240_000 }, () => {
   it('comes back by itself after the connection drops, and what was written meanwhile arrives', async () => {
     // Alice is still in the conversation with Bob.
     await alice.getByTestId('composer-input').waitFor();
+    stack.refuseConnections(true);
     stack.dropConnections();
     await alice.getByTestId('composer-offline').waitFor({ timeout: 10_000 });
+    // Written while offline: shown at once as sending, sent when the connection is back.
+    await alice.getByTestId('composer-input').fill('Written offline');
+    await alice.getByTestId('send-button').click();
+    await alice.getByText('Written offline').waitFor();
+    await alice.getByLabel('Sending').last().waitFor();
+    await shot(alice, '05a-written-offline');
+    stack.refuseConnections(false);
     await alice.getByTestId('composer-offline').waitFor({ state: 'detached', timeout: 30_000 });
     await alice.getByTestId('composer-input').fill('After the drop');
     await alice.getByTestId('send-button').click();
@@ -150,6 +158,12 @@ describe('Hush web app', { timeout: 240_000 }, () => {
       timeout: 30_000,
     });
     await alice.getByLabel('Delivered').last().waitFor({ timeout: 20_000 });
+    // In the order written, both delivered.
+    await bob.getByTestId('chat-alice@localhost').click();
+    const texts = await bob.getByTestId('message-text').allInnerTexts();
+    assert.deepEqual(texts.slice(-2), ['Written offline', 'After the drop']);
+    assert.equal(await alice.getByLabel('Sending').count(), 0);
+    await bob.getByTestId('back').click();
     await alice.getByTestId('back').click();
   });
 
@@ -245,6 +259,25 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await bob.setViewportSize({ width: 1280, height: 800 });
     await shot(bob, '11-desktop-chat');
     await bob.setViewportSize({ width: 420, height: 760 });
+  });
+
+  it('started offline, the app keeps what is written and sends it once the server is reachable', async () => {
+    stack.refuseConnections(true);
+    stack.dropConnections();
+    await bob.reload();
+    await bob.getByTestId('chat-alice@localhost').click();
+    await bob.getByTestId('composer-offline').waitFor();
+    await bob.getByTestId('composer-input').fill('Written before connecting');
+    await bob.getByTestId('send-button').click();
+    await bob.getByText('Written before connecting').waitFor();
+    await bob.getByLabel('Sending').last().waitFor();
+    stack.refuseConnections(false);
+    await alice
+      .getByTestId('preview-bob@localhost')
+      .getByText('Written before connecting')
+      .waitFor({ timeout: 30_000 });
+    await bob.getByLabel('Delivered').last().waitFor({ timeout: 20_000 });
+    await bob.getByTestId('back').click();
   });
 
   it('shows the wrong-password error on login', async () => {

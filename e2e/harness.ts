@@ -35,6 +35,8 @@ export interface Stack {
   readonly spki: string;
   /** Cuts every open websocket, as a network change does; the apps must come back by themselves. */
   dropConnections(): void;
+  /** While true, new websocket connections are refused: the apps stay offline. */
+  refuseConnections(value: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -63,8 +65,9 @@ export async function startStack(): Promise<Stack> {
     createReadStream(file).pipe(res);
   });
   const tunnels = new Set<{ destroy(): void }>();
+  let refusing = false;
   server.on('upgrade', (req, socket, head) => {
-    if (!req.url?.startsWith('/xmpp-websocket')) return socket.destroy();
+    if (refusing || !req.url?.startsWith('/xmpp-websocket')) return socket.destroy();
     const upstream = connect({
       host: '127.0.0.1',
       port: prosody.ports.https,
@@ -101,6 +104,9 @@ export async function startStack(): Promise<Stack> {
     spki: spkiHash(cert),
     dropConnections() {
       for (const tunnel of [...tunnels]) tunnel.destroy();
+    },
+    refuseConnections(value) {
+      refusing = value;
     },
     async stop() {
       server.closeAllConnections();

@@ -335,7 +335,7 @@ function Conversation(props: {
       thread={thread}
       connected={props.connected}
       visible={props.visible}
-      available={controller.current?.contacts.available(peer) ?? false}
+      available={props.connected && (controller.current?.contacts.available(peer) ?? false)}
       typing={chats.typing.includes(peer)}
       onTyping={(state) => void controller.current?.messenger.sendChatState(peer, state)}
       onBack={props.onBack}

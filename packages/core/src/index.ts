@@ -50,7 +50,7 @@ export type {
   StoredAccount,
   StoredMessage,
 } from './storage/index.ts';
-export { Messenger } from './chat/messenger.ts';
+export { Messenger, writeForLater, AWAITING_ENCRYPTION } from './chat/messenger.ts';
 export type {
   MessengerDeps,
   MessengerEvent,

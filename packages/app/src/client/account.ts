@@ -14,6 +14,7 @@ import {
   registerAccount,
   splitJid,
   toHushError,
+  writeForLater,
   type Contacts,
   type HushClient,
   type Messenger,
@@ -197,9 +198,29 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
     await this.connection?.messenger.markDisplayed(peer);
   }
 
+  /**
+   * Sends, or keeps for later: with a connection (live or reconnecting) the Messenger queues it;
+   * with none yet (the app started offline) it is stored pending and the next Messenger encrypts
+   * and sends it. Either way it is in storage before this resolves.
+   */
   async sendText(peer: string, body: string): Promise<void> {
-    const messenger = this.requireConnection().messenger;
-    await messenger.sendText(peer, body);
+    if (this.connection) {
+      await this.connection.messenger.sendText(peer, body);
+      return;
+    }
+    const jid = this.getSnapshot().jid;
+    if (!jid || !this.storage || !this.chats) {
+      throw new HushError('NoAccount', 'Not signed in on this device.');
+    }
+    await writeForLater(this.storage, {
+      account: jid,
+      peer,
+      body,
+      id: globalThis.crypto.randomUUID(),
+      timestamp: Date.now(),
+    });
+    await this.chats.thread(bare(peer)).refresh();
+    await this.chats.refresh();
   }
 
   async sendVoice(peer: string, bytes: Uint8Array, mime: string): Promise<void> {

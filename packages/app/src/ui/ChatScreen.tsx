@@ -164,7 +164,7 @@ export function ChatScreen(props: ChatScreenProps) {
       />
       {!props.connected ? (
         <Text style={styles.offline} testID="composer-offline">
-          Waiting for the connection…
+          Offline: what you write is sent when the connection is back.
         </Text>
       ) : sendingVoice ? (
         <Text style={styles.offline} testID="voice-sending">
@@ -198,9 +198,8 @@ export function ChatScreen(props: ChatScreenProps) {
             accessibilityRole="button"
             accessibilityLabel="Send"
             testID="send-button"
-            disabled={!props.connected}
             onPress={() => void send()}
-            style={[styles.send, !props.connected && styles.disabled]}
+            style={styles.send}
           >
             <Text style={styles.sendText}>➤</Text>
           </Pressable>

@@ -21,6 +21,49 @@ import { NS_CARBONS } from './namespaces.ts';
 
 export type MessengerStatus = 'idle' | 'syncing' | 'ready' | 'closed';
 
+/**
+ * The stanzaXml of an outbox entry whose message was written while offline. Encryption needs the
+ * peer's current devices and keys from the server, so the stanza is built, stored in the entry and
+ * sent once a stream is up; until then the entry keeps the message pending and counted.
+ */
+export const AWAITING_ENCRYPTION = '';
+
+/** Encryption refusals that waiting for a connection does not change: the message fails at once. */
+const FINAL_REFUSALS = new Set(['NoOmemoDevice', 'NoTrustedDevice', 'UntrustedIdentity']);
+
+/**
+ * Stores an outgoing text message and queues it for encryption, with no connection at all (an app
+ * started offline, before it has a Messenger): the account's next Messenger sends it.
+ */
+export async function writeForLater(
+  storage: Storage,
+  message: { account: string; peer: string; body: string; id: string; timestamp: number },
+  encrypted = true,
+): Promise<StoredMessage> {
+  const stored: StoredMessage = {
+    id: message.id,
+    account: bareJid(message.account),
+    peer: bareJid(message.peer),
+    direction: 'out',
+    body: message.body,
+    timestamp: message.timestamp,
+    originId: message.id,
+    state: 'pending',
+    encrypted,
+  };
+  await storage.messages.add(stored);
+  await storage.outbox.put({
+    id: stored.id,
+    account: stored.account,
+    messageId: stored.id,
+    stanzaXml: AWAITING_ENCRYPTION,
+    attempts: 0,
+    createdAt: stored.timestamp,
+    nextAttemptAt: stored.timestamp,
+  });
+  return stored;
+}
+
 export type MessengerEvent =
   | { readonly type: 'message'; readonly message: StoredMessage }
   | { readonly type: 'state'; readonly message: StoredMessage }
@@ -173,32 +216,49 @@ export class Messenger {
     await this.trySend(buildChatState(bareJid(peer), state));
   }
 
-  /** Encrypts (when a hook is set), puts the stanza in the outbox, and sends it. */
+  /**
+   * Encrypts (when a hook is set), puts the stanza in the outbox, and sends it. Without a stream the
+   * message waits in the outbox unencrypted (AWAITING_ENCRYPTION) and goes out after the next
+   * catch-up, in the order it was written.
+   */
   private async queue(message: StoredMessage): Promise<void> {
-    const { id, peer, body } = message;
-    let stanza = buildChatMessage({ to: peer, id, body });
-    if (this.encryption) {
-      try {
-        stanza = await this.encryption.encrypt({ to: peer, body, stanza });
-      } catch (error) {
-        // Fail closed: a message that cannot be encrypted is never sent in the clear.
-        const failure = isHushError(error) ? error : new HushError('ProtocolError', String(error));
-        await this.setState(id, 'failed', { code: failure.code, message: failure.message });
-        return;
-      }
-    }
+    const built = this.online() ? await this.build(message) : 'later';
+    if (built === 'failed') return;
     const createdAt = this.now();
     await this.storage.outbox.put({
-      id,
+      id: message.id,
       account: this.account,
-      messageId: id,
-      stanzaXml: stanza.toString(),
-      attempts: 1,
+      messageId: message.id,
+      stanzaXml: built === 'later' ? AWAITING_ENCRYPTION : built.toString(),
+      attempts: built === 'later' ? 0 : 1,
       createdAt,
       nextAttemptAt: createdAt,
     });
     await this.updatePending();
-    await this.trySend(stanza);
+    if (built !== 'later') await this.trySend(built);
+  }
+
+  /**
+   * The message's stanza, encrypted when a hook is set; 'failed' when encryption refused it (the
+   * message is marked failed: it is never sent in the clear), 'later' when the connection went
+   * away while encrypting.
+   */
+  private async build(message: StoredMessage): Promise<Element | 'failed' | 'later'> {
+    const { id, peer, body } = message;
+    const stanza = buildChatMessage({ to: peer, id, body });
+    if (!this.encryption) return stanza;
+    try {
+      return await this.encryption.encrypt({ to: peer, body, stanza });
+    } catch (error) {
+      const failure = isHushError(error) ? error : new HushError('ProtocolError', String(error));
+      if (!FINAL_REFUSALS.has(failure.code) && !this.online()) return 'later';
+      await this.setState(id, 'failed', { code: failure.code, message: failure.message });
+      return 'failed';
+    }
+  }
+
+  private online(): boolean {
+    return this.session.client.status === 'online';
   }
 
   /** Tells the peer everything up to now was seen (XEP-0333) and marks it read here. */
@@ -258,13 +318,47 @@ export class Messenger {
     this.setStatus('ready');
   }
 
-  /** Sends every stanza still waiting for the server's ack again; receivers deduplicate. */
+  /**
+   * Sends every stanza still waiting for the server's ack again (receivers deduplicate), and
+   * encrypts and sends what was written while offline.
+   */
   private async resendOutbox(): Promise<void> {
     for (const entry of await this.storage.outbox.list(this.account)) {
+      if (entry.stanzaXml === AWAITING_ENCRYPTION) {
+        await this.sendWritten(entry.id, entry.messageId);
+        continue;
+      }
       await this.storage.outbox.update(this.account, entry.id, { attempts: entry.attempts + 1 });
       await this.trySend(parse(entry.stanzaXml));
     }
     await this.updatePending();
+  }
+
+  /** Entries being encrypted now: a second resend (online and resumed at once) leaves them be. */
+  private readonly encrypting = new Set<string>();
+
+  private async sendWritten(entryId: string, messageId: string): Promise<void> {
+    if (this.encrypting.has(entryId) || !this.online()) return;
+    this.encrypting.add(entryId);
+    try {
+      const message = await this.storage.messages.get(this.account, messageId);
+      if (message?.direction !== 'out' || message.state !== 'pending') {
+        await this.storage.outbox.remove(this.account, entryId);
+        return;
+      }
+      const built = await this.build(message);
+      if (built === 'later') return;
+      if (built === 'failed') {
+        await this.storage.outbox.remove(this.account, entryId);
+        return;
+      }
+      const changes = { stanzaXml: built.toString(), attempts: 1 };
+      if (await this.storage.outbox.update(this.account, entryId, changes)) {
+        await this.trySend(built);
+      }
+    } finally {
+      this.encrypting.delete(entryId);
+    }
   }
 
   private async trySend(stanza: Element): Promise<void> {

@@ -212,7 +212,8 @@ export class Omemo implements EncryptionHook {
       ...message.stanza.getChildElements().filter((child) => !child.is('body')),
       buildEncrypted({ sid: this.#deviceId, keys, iv, payload }),
       xml('body', {}, FALLBACK_BODY),
-      xml('store', { xmlns: NS_HINTS }),
+      // Archived although it has no readable body (once: the chat stanza may carry it already).
+      ...(message.stanza.getChild('store', NS_HINTS) ? [] : [xml('store', { xmlns: NS_HINTS })]),
       xml('encryption', { xmlns: NS_EME, namespace: NS_OMEMO_LEGACY, name: 'OMEMO' }),
     );
     return stanza;
