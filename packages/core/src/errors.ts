@@ -35,7 +35,9 @@ export type HushErrorCode =
   | 'VoiceTooLong'
   | 'Cancelled'
   // A scanned or pasted code is readable but not the one asked for (another person's, no key).
-  | 'WrongCode';
+  | 'WrongCode'
+  // Decrypted, but sent by a device the person refused or whose new key is not trusted yet.
+  | 'UntrustedSender';
 
 export class HushError extends Error {
   readonly code: HushErrorCode;

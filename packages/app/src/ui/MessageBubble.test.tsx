@@ -61,6 +61,21 @@ describe('MessageBubble', () => {
     expect(screen.queryByTestId('message-text')).toBeNull();
   });
 
+  it('marks a message from a refused device, and shows its text', async () => {
+    await render(
+      <MessageBubble
+        message={outgoing('received', {
+          direction: 'in',
+          encrypted: true,
+          body: 'trust me',
+          failure: { code: 'UntrustedSender', message: 'Sent from a device you refused (42).' },
+        })}
+      />,
+    );
+    expect(screen.getByText('trust me')).toBeTruthy();
+    expect(screen.getByTestId('untrusted-sender')).toHaveTextContent(/device you refused \(42\)/);
+  });
+
   it('shows a voice message link as a player', async () => {
     await render(
       <MessageBubble

@@ -66,6 +66,13 @@ export function MessageBubble(props: { message: StoredMessage; onRetry?: (id: st
         ) : (
           <VoiceBubble body={body} />
         )}
+        {message.direction === 'in' &&
+        message.state !== 'undecryptable' &&
+        message.failure?.code === 'UntrustedSender' ? (
+          <Text style={styles.untrusted} testID="untrusted-sender">
+            ⚠ {message.failure.message} Check their devices in the contact's details.
+          </Text>
+        ) : null}
         <View style={styles.footer}>
           {/* Encrypted is the normal case; a message that travelled in the clear says so. */}
           {!message.encrypted && message.state !== 'undecryptable' ? (
@@ -113,6 +120,7 @@ const styles = StyleSheet.create({
   in: { backgroundColor: colors.incoming },
   undecryptable: { backgroundColor: colors.warningSurface, borderStyle: 'dashed' },
   undecryptableTitle: { fontWeight: '600', color: colors.text },
+  untrusted: { fontSize: 12, color: colors.danger, marginTop: 2 },
   text: { fontSize: 16, color: colors.text },
   footer: { flexDirection: 'row', justifyContent: 'flex-end', gap: space.xs, marginTop: 2 },
   meta: { fontSize: 11, color: colors.muted },

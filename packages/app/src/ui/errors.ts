@@ -29,6 +29,7 @@ const titles: Partial<Record<HushErrorCode, string>> = {
   Undecryptable: 'This message could not be decrypted',
   NotEncryptedForDevice: 'This message was not encrypted for this device',
   WrongCode: 'Not the code of this contact',
+  UntrustedSender: 'Sent from a device that is not trusted',
 };
 
 export function errorTitle(error: HushError): string {

@@ -432,6 +432,7 @@ export class Messenger {
     let body = parsed.body;
     let encrypted = false;
     let failure: HushError | undefined;
+    let warning: HushError | undefined;
     if (this.encryption) {
       // A copy of a message already stored is not decrypted again: a Signal message decrypts once
       // (its key is gone afterwards), and a PreKey message seen live and again from the archive
@@ -444,9 +445,13 @@ export class Messenger {
       if ('error' in result) {
         failure = result.error;
         body = undefined;
-      } else body = result.body;
+      } else {
+        body = result.body;
+        warning = 'warning' in result ? result.warning : undefined;
+      }
     }
     if (body === undefined && !failure) return; // nothing to show (e.g. a key-transport message)
+    const note = failure ?? warning;
     const id = parsed.direction === 'out' && parsed.originId ? parsed.originId : this.newId();
     const message: StoredMessage = {
       id,
@@ -458,7 +463,8 @@ export class Messenger {
       ...(parsed.originId ? { originId: parsed.originId } : {}),
       ...(parsed.stanzaId ? { stanzaId: parsed.stanzaId } : {}),
       state: failure ? 'undecryptable' : parsed.direction === 'out' ? 'sent' : 'received',
-      ...(failure ? { failure: { code: failure.code, message: failure.message } } : {}),
+      // An undecryptable message says why; a readable one from a refused device says that.
+      ...(note ? { failure: { code: note.code, message: note.message } } : {}),
       encrypted,
     };
     const { stored, duplicate } = await this.storage.messages.add(message);

@@ -75,7 +75,8 @@ export interface EncryptionHook {
 }
 export type DecryptResult =
   | { readonly encrypted: false; readonly body: string | undefined }
-  | { readonly encrypted: true; readonly body: string }
+  /** `warning`: decrypted, but from a device that is refused or not trusted yet (shown marked). */
+  | { readonly encrypted: true; readonly body: string; readonly warning?: HushError }
   | { readonly encrypted: true; readonly error: HushError }
   /**
    * Nothing to show: a key-transport message (it only builds or repairs a session), a copy of a

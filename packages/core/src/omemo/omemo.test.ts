@@ -544,7 +544,17 @@ test('trust: fingerprints, verification by xmpp: URI, a wrong code refused, dist
   assert.ok(
     failed.failure?.code === 'NoTrustedDevice' || failed.failure?.code === 'UntrustedIdentity',
   );
+  // What the refused device still sends is shown, marked as coming from a refused device.
+  await carol.client.messenger.sendText(`${aliceName}@localhost`, 'from a refused device');
+  const marked = await received(alice, `${carolName}@localhost`, 'from a refused device');
+  assert.equal(marked.state, 'received');
+  assert.equal(marked.failure?.code, 'UntrustedSender');
   await alice.client.omemo?.verify(`${carolName}@localhost`, carolFingerprint);
+  await carol.client.messenger.sendText(`${aliceName}@localhost`, 'verified again');
+  assert.equal(
+    (await received(alice, `${carolName}@localhost`, 'verified again')).failure,
+    undefined,
+  );
   // 91 days without a message from carol's device: it is stale and gets no keys.
   clock += 91 * DAY;
   const devices = await alice.client.omemo?.devices(`${carolName}@localhost`);

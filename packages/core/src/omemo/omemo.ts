@@ -268,14 +268,27 @@ export class Omemo implements EncryptionHook {
     await this.#seen(sender, encrypted.sid);
     if (key.preKey) await this.#maintain(false);
     if (!encrypted.payload) return { encrypted: true, ignore: 'key-transport' };
+    let body: string;
     try {
-      return {
-        encrypted: true,
-        body: decryptPayload(keyMaterial, encrypted.iv, encrypted.payload),
-      };
+      body = decryptPayload(keyMaterial, encrypted.iv, encrypted.payload);
     } catch (error) {
       return this.#undecryptable(`The message was altered or damaged: ${errorText(error)}`);
     }
+    // A refused device (or one whose key changed and is not decided yet) can still write: what it
+    // says is shown, marked, never passed off as coming from a trusted device.
+    const device = await this.#store.getDevice(this.account, sender, encrypted.sid);
+    if (device?.trust === 'distrusted' || device?.trust === 'untrusted') {
+      const why =
+        device.trust === 'distrusted'
+          ? 'a device you refused'
+          : 'a device whose new key you have not checked';
+      return {
+        encrypted: true,
+        body,
+        warning: new HushError('UntrustedSender', `Sent from ${why} (${encrypted.sid}).`),
+      };
+    }
+    return { encrypted: true, body };
   }
 
   // ---- Trust -------------------------------------------------------------------------------
