@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -151,5 +151,49 @@ describe('voice messages in the web app', { timeout: 300_000 }, () => {
     await alice.waitForTimeout(1_000);
     assert.equal(await alice.getByTestId('voice-bubble').count(), before);
     assert.equal(await alice.getByTestId('voice-sending').count(), 0);
+  });
+
+  it('sends a photo and a file: the photo shows inline, the file downloads intact, too large is refused', async () => {
+    const attach = async (path: string) => {
+      const chooser = alice.waitForEvent('filechooser');
+      await alice.getByTestId('attach-button').click();
+      await (await chooser).setFiles(path);
+    };
+    const photo = join(shots, 'photo.png');
+    await alice.screenshot({ path: photo });
+    const notes = join(shots, 'notes.txt');
+    const text = `Meeting notes ${Date.now()}: bring the keys.`;
+    await writeFile(notes, text);
+
+    await attach(photo);
+    const image = bob.getByTestId('file-image').last();
+    await image.waitFor({ timeout: 30_000 });
+    // Decoded and drawn: the browser knows the picture's size.
+    const width = await bob
+      .locator('[data-testid="file-image"] img')
+      .last()
+      .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
+    assert.ok(width > 100, `the photo decodes (${width} px wide)`);
+    await bob.screenshot({ path: join(shots, '04-bob-photo.png') });
+
+    await attach(notes);
+    const boxes = bob.getByTestId('file-save');
+    const photos = await bob.getByTestId('file-image').count();
+    const deadline = Date.now() + 30_000;
+    while ((await boxes.count()) <= photos) {
+      assert.ok(Date.now() < deadline, 'the file never arrived');
+      await bob.waitForTimeout(50);
+    }
+    const download = bob.waitForEvent('download');
+    await boxes.last().click();
+    const saved = await (await download).path();
+    assert.equal(await readFile(saved, 'utf8'), text, 'the same bytes, decrypted');
+
+    // Over the server's 10 MB limit: refused before any upload, with its error shown.
+    const big = join(shots, 'big.bin');
+    await writeFile(big, Buffer.alloc(11 * 1024 * 1024, 1));
+    await attach(big);
+    await alice.getByTestId('error-FileTooLarge').waitFor({ timeout: 20_000 });
+    await alice.screenshot({ path: join(shots, '05-alice-too-large.png') });
   });
 });

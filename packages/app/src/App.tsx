@@ -344,6 +344,10 @@ function Conversation(props: {
       onRetry={(id) => void controller.current?.messenger.retry(id)}
       onLoadOlder={() => void controller.chats?.thread(peer).loadOlder()}
       onSeen={onSeen}
+      onAttach={async () => {
+        const picked = await props.platform.pickFile();
+        if (picked) await controller.sendFile(peer, picked.bytes);
+      }}
       onVoice={async (recording) => {
         const bytes = await props.platform.readRecording(recording.uri);
         await controller.sendVoice(peer, bytes, recording.mime);

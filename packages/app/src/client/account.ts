@@ -227,6 +227,11 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
     await this.voice.sendVoice(peer, bytes, mime);
   }
 
+  /** A picked file: encrypted, uploaded and sent as an aesgcm:// link (XEP-0454). */
+  async sendFile(peer: string, bytes: Uint8Array): Promise<void> {
+    await this.voice.sendFile(peer, bytes);
+  }
+
   async close(): Promise<void> {
     await this.disconnect();
     await this.storage?.close();

@@ -2,6 +2,9 @@
 // (expo-secure-store: Keychain, Android Keystore), recordings as files. iOS plays Opus only in
 // CAF, so received Opus is remuxed there; Android's player takes Ogg, WebM and MP4 as they are.
 import * as SecureStore from 'expo-secure-store';
+import * as DocumentPicker from 'expo-document-picker';
+import * as Sharing from 'expo-sharing';
+import { HushError } from '@hush/core';
 import { File, Paths } from 'expo-file-system';
 import { Linking, Platform as ReactNativePlatform } from 'react-native';
 import { deleteNativeStorage, openNativeStorage } from '../storage/sqlite.native';
@@ -14,6 +17,29 @@ const keyFor = (jid: string) =>
 
 export const platform: Platform = {
   name: 'native',
+  async pickFile() {
+    // Copied into the app's cache first: a picked document's own URI may not stay readable.
+    const result = await DocumentPicker.getDocumentAsync({ copyToCacheDirectory: true });
+    const asset = result.canceled ? undefined : result.assets[0];
+    if (!asset) return undefined;
+    const file = new File(asset.uri);
+    try {
+      return { bytes: await file.bytes(), name: asset.name };
+    } finally {
+      try {
+        file.delete();
+      } catch {
+        // the OS may have cleared it already
+      }
+    }
+  },
+  async saveFile(uri, mimeType) {
+    // The decrypted copy in the cache folder goes to the share sheet (save to Files, Photos, …).
+    if (!(await Sharing.isAvailableAsync())) {
+      throw new HushError('UnsupportedContent', 'This device cannot share files.');
+    }
+    await Sharing.shareAsync(uri, { mimeType });
+  },
   // Without push (XEP-0357 and a push service) iOS and Android stop the app soon after it leaves the
   // screen, so a local notification could only cover those seconds: not offered until push exists.
   notifications: {
@@ -39,7 +65,7 @@ export const platform: Platform = {
     const playable =
       ReactNativePlatform.OS === 'ios' ? forAppleDecoder(bytes, mimeType) : { bytes, mimeType };
     const extension = fileExtension(playable.mimeType);
-    const file = new File(Paths.cache, `voice-${globalThis.crypto.randomUUID()}.${extension}`);
+    const file = new File(Paths.cache, `hush-${globalThis.crypto.randomUUID()}.${extension}`);
     await file.write(playable.bytes);
     return {
       uri: file.uri,

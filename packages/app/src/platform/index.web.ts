@@ -1,5 +1,6 @@
 // The web platform: IndexedDB storage, the page's own origin as the XMPP websocket, recordings as
 // blob: URLs; Opus as CAF for a browser that plays only that (Safari).
+import * as DocumentPicker from 'expo-document-picker';
 import { deleteIndexedDbStorage, openIndexedDbStorage } from '../storage/indexeddb';
 import { forBrowser } from './playable';
 import type { Notifications, Platform } from './types';
@@ -43,6 +44,21 @@ const notifications: Notifications = {
 export const platform: Platform = {
   name: 'web',
   notifications,
+  async pickFile() {
+    const result = await DocumentPicker.getDocumentAsync({ multiple: false });
+    const asset = result.canceled ? undefined : result.assets[0];
+    if (!asset) return undefined;
+    const blob = asset.file ?? (await (await fetch(asset.uri)).blob());
+    return { bytes: new Uint8Array(await blob.arrayBuffer()), name: asset.name };
+  },
+  async saveFile(uri) {
+    // A download of the decrypted copy (a blob: URL of this page); the name is neutral, as the
+    // link carries none.
+    const link = document.createElement('a');
+    link.href = uri;
+    link.download = 'hush-file';
+    link.click();
+  },
   openStorage: () => openIndexedDbStorage({ name: DATABASE }),
   deleteStorage: () => deleteIndexedDbStorage(DATABASE),
   // The web has no keystore. The password stays in this origin's IndexedDB, as the CLI keeps it in

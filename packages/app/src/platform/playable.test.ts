@@ -88,3 +88,15 @@ describe('what the player gets', () => {
     assert.equal(forBrowser(ogg, 'audio/ogg; codecs=opus', () => '').bytes, ogg);
   });
 });
+
+describe('file names for received files', () => {
+  it('names photos and documents by what they are, and anything unknown neutrally', () => {
+    assert.deepEqual(
+      ['image/png', 'image/jpeg', 'application/pdf', 'application/octet-stream', 'text/plain'].map(
+        fileExtension,
+      ),
+      ['png', 'jpg', 'pdf', 'bin', 'bin'],
+    );
+    assert.equal(fileExtension('audio/ogg; codecs=opus'), 'ogg');
+  });
+});

@@ -39,7 +39,22 @@ export function forBrowser(
 }
 
 /** The file name extension native players recognise a type by. */
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'image/heic': 'heic',
+  'image/heif': 'heif',
+  'image/avif': 'avif',
+  'application/pdf': 'pdf',
+};
+
+/** The file name extension players and the share sheet go by, from what the bytes are. */
 export function fileExtension(mimeType: string): string {
   if (mimeType === CAF_MIME_TYPE) return 'caf';
+  const known = EXTENSIONS[mimeType.split(';')[0] ?? ''];
+  if (known) return known;
+  if (!mimeType.startsWith('audio/') && !mimeType.startsWith('video/')) return 'bin';
   return mimeType.includes('mp4') ? 'm4a' : mimeType.includes('ogg') ? 'ogg' : 'webm';
 }

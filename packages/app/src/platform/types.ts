@@ -39,4 +39,8 @@ export interface Platform {
   /** The invite was used: a reload or the next log-out must not offer it again. */
   forgetInitialInvite(): void;
   readonly notifications: Notifications;
+  /** Lets the person choose a file to send; undefined when they cancel. */
+  pickFile(): Promise<{ readonly bytes: Uint8Array; readonly name: string } | undefined>;
+  /** Offers a received (decrypted) file to keep: a download on the web, the share sheet on phones. */
+  saveFile(uri: string, mimeType: string): Promise<void>;
 }

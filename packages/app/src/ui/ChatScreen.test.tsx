@@ -57,3 +57,31 @@ describe('ChatScreen: typing', () => {
     expect(onTyping.mock.calls).toEqual([['composing'], ['paused'], ['composing'], ['paused']]);
   });
 });
+
+describe('ChatScreen: files', () => {
+  it('sends a picked file and shows why one was refused', async () => {
+    const onAttach = jest
+      .fn<Promise<void>, []>()
+      .mockResolvedValueOnce(undefined)
+      .mockRejectedValueOnce(
+        Object.assign(new Error('The file is larger than the server accepts (10 MB).'), {
+          name: 'HushError',
+          code: 'FileTooLarge',
+        }),
+      );
+    await render(<ChatScreen {...props({ onAttach })} />);
+    await fireEvent.press(screen.getByTestId('attach-button'));
+    expect(onAttach).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId('error-notice')).toBeNull();
+    await fireEvent.press(screen.getByTestId('attach-button'));
+    await screen.findByTestId('error-notice');
+    expect(screen.getByTestId('error-notice')).toHaveTextContent(/larger than the server accepts/);
+  });
+
+  it('offers no attachment while offline', async () => {
+    const onAttach = jest.fn(() => Promise.resolve());
+    await render(<ChatScreen {...props({ onAttach, connected: false })} />);
+    await fireEvent.press(screen.getByTestId('attach-button'));
+    expect(onAttach).not.toHaveBeenCalled();
+  });
+});

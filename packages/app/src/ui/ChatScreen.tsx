@@ -38,6 +38,8 @@ export interface ChatScreenProps {
   /** The person is looking at the newest incoming message: mark it read (XEP-0333). */
   onSeen: () => void;
   onVoice: (recording: { uri: string; mime: string; durationMs: number }) => Promise<void>;
+  /** Picks a file and sends it (encrypted); resolves once sent, or when the person cancelled. */
+  onAttach?: () => Promise<void>;
 }
 
 /** After this long without a keystroke, 'paused' follows 'composing'. */
@@ -103,6 +105,18 @@ export function ChatScreen(props: ChatScreenProps) {
   };
 
   const [sendingVoice, setSendingVoice] = useState(false);
+  const [sendingFile, setSendingFile] = useState(false);
+  const attach = async () => {
+    if (!props.onAttach) return;
+    setSendingFile(true);
+    try {
+      await props.onAttach();
+    } catch (failure) {
+      setError(toHushError(failure));
+    } finally {
+      setSendingFile(false);
+    }
+  };
   const voice = async (recording: { uri: string; mime: string; durationMs: number }) => {
     setSendingVoice(true);
     try {
@@ -170,8 +184,24 @@ export function ChatScreen(props: ChatScreenProps) {
         <Text style={styles.offline} testID="voice-sending">
           Encrypting and sending the voice message…
         </Text>
+      ) : sendingFile ? (
+        <Text style={styles.offline} testID="file-sending">
+          Encrypting and sending the file…
+        </Text>
       ) : null}
       <View style={styles.composer}>
+        {props.onAttach ? (
+          <Pressable
+            accessibilityRole="button"
+            accessibilityLabel="Send a file"
+            testID="attach-button"
+            disabled={!props.connected || sendingFile}
+            onPress={() => void attach()}
+            style={[styles.attach, (!props.connected || sendingFile) && styles.disabled]}
+          >
+            <Text style={styles.attachText}>+</Text>
+          </Pressable>
+        ) : null}
         <TextInput
           testID="composer-input"
           accessibilityLabel="Message"
@@ -250,5 +280,7 @@ const styles = StyleSheet.create({
     justifyContent: 'center',
   },
   sendText: { color: colors.accentText, fontSize: 18 },
+  attach: { width: 36, height: 44, alignItems: 'center', justifyContent: 'center' },
+  attachText: { color: colors.accent, fontSize: 30, fontWeight: '300', lineHeight: 34 },
   disabled: { opacity: 0.4 },
 });

@@ -24,6 +24,8 @@ const platform: Platform = {
     request: async () => 'unsupported',
     show: () => undefined,
   },
+  pickFile: async () => undefined,
+  saveFile: async () => undefined,
 };
 
 /** A controller whose server always says the password is wrong. */

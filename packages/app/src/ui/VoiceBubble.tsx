@@ -1,8 +1,10 @@
-// A voice message or file in a bubble: play/pause, a bar to seek, position and duration.
+// A voice message or file in a bubble: play/pause, a bar to seek, position and duration; a photo
+// shown inline; any other file named by its type and size, with a way to keep it.
 // Encrypted (aesgcm://) files are fetched and decrypted first; what they are shows from their bytes.
 import { useState } from 'react';
 import {
   ActivityIndicator,
+  Image,
   Pressable,
   StyleSheet,
   Text,
@@ -10,6 +12,7 @@ import {
   type LayoutChangeEvent,
 } from 'react-native';
 import { useAudioPlayer, useAudioPlayerStatus } from 'expo-audio';
+import { toHushError, type HushError } from '@hush/core';
 import type { BodyKind } from './message-kind';
 import { errorTitle } from './errors';
 import { useFile } from './files';
@@ -64,12 +67,41 @@ function EncryptedFile(props: { link: string }) {
   if (file.info.audio) {
     return <Player uri={file.uri} knownDurationMs={file.info.audio.durationMs} />;
   }
+  return <ReceivedFile uri={file.uri} mimeType={file.info.mimeType} size={file.size} />;
+}
+
+/** Photos the platform shows inline; everything else is a named box with a way to keep it. */
+const INLINE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+
+function ReceivedFile(props: { uri: string; mimeType: string; size: number }) {
+  const platform = usePlatform();
+  const [error, setError] = useState<HushError | undefined>();
+  const save = () =>
+    void platform.saveFile(props.uri, props.mimeType).catch((failure: unknown) => {
+      setError(toHushError(failure));
+    });
   return (
     <View style={styles.file} testID="file-bubble">
-      <Text style={styles.fileName}>File</Text>
-      <Text style={styles.fileNote}>
-        {file.info.mimeType} · {formatSize(file.size)}
-      </Text>
+      {INLINE.has(props.mimeType) ? (
+        <Image
+          source={{ uri: props.uri }}
+          style={styles.image}
+          resizeMode="contain"
+          accessibilityLabel="Photo"
+          testID="file-image"
+        />
+      ) : (
+        <Text style={styles.fileName}>File</Text>
+      )}
+      <View style={styles.fileRow}>
+        <Text style={styles.fileNote}>
+          {props.mimeType} · {formatSize(props.size)}
+        </Text>
+        <Pressable accessibilityRole="button" onPress={save} testID="file-save">
+          <Text style={styles.save}>{platform.name === 'web' ? 'Download' : 'Share'}</Text>
+        </Pressable>
+      </View>
+      {error ? <Text style={styles.fileNote}>{error.message}</Text> : null}
     </View>
   );
 }
@@ -152,5 +184,13 @@ const styles = StyleSheet.create({
   file: { gap: 2 },
   fileName: { fontWeight: '600', color: colors.text },
   fileNote: { fontSize: 12, color: colors.muted },
+  fileRow: {
+    flexDirection: 'row',
+    gap: space.m,
+    alignItems: 'center',
+    justifyContent: 'space-between',
+  },
+  save: { color: colors.accent, fontWeight: '700', fontSize: 13 },
+  image: { width: 240, height: 180, borderRadius: radius.s, backgroundColor: colors.border },
   loading: { flexDirection: 'row', gap: space.s, alignItems: 'center', minWidth: 160 },
 });

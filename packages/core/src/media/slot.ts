@@ -113,12 +113,18 @@ function readMaxFileSize(forms: Element[]): number | undefined {
   return undefined;
 }
 
+/** 10485760 -> "10 MB"; an odd limit keeps its exact byte count. */
+function formatLimit(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  return Number.isInteger(mb) ? `${mb} MB` : `${bytes} bytes`;
+}
+
 export function fileTooLarge(limit: number | undefined): HushError {
   return new HushError(
     'FileTooLarge',
     limit === undefined
       ? 'The file is larger than the server accepts.'
-      : `The file is larger than the server accepts (${limit} bytes).`,
+      : `The file is larger than the server accepts (${formatLimit(limit)}).`,
   );
 }
 
