@@ -6,11 +6,10 @@
 const replaced = () =>
   new Error('curve25519-typescript is not bundled: core installs the @noble curve first.');
 
-export class Curve25519Wrapper {
-  static create(): Promise<never> {
-    return Promise.reject(replaced());
-  }
-}
+/** libsignal only calls its static create(). */
+export const Curve25519Wrapper = {
+  create: (): Promise<never> => Promise.reject(replaced()),
+};
 
 export class AsyncCurve25519Wrapper {
   keyPair(): Promise<never> {

@@ -597,3 +597,40 @@ test('an empty key-transport message builds the session: nothing is shown, and t
   assert.ok(key);
   assert.notEqual(key.attrs.prekey, 'true', 'bob answered in the session alice built');
 });
+
+test('a PreKey message is answered with a key-transport message: the sender stops sending PreKey messages without a reply', async () => {
+  const aliceName = await person('alice');
+  const bobName = await person('bob');
+  const alice = await device(aliceName);
+  const bob = await device(bobName);
+  const aliceRaw = tap(alice);
+  const bobRaw = tap(bob);
+  const bobId = String(bob.client.omemo?.deviceId);
+  const keyForBob = (stanza: Element | undefined) =>
+    stanza
+      ?.getChild('encrypted', NS_OMEMO_LEGACY)
+      ?.getChild('header')
+      ?.getChildren('key')
+      .find((k) => k.attrs.rid === bobId);
+  const withPayload = () =>
+    bobRaw.filter((s) => s.getChild('encrypted', NS_OMEMO_LEGACY)?.getChild('payload'));
+
+  await alice.client.messenger.sendText(`${bobName}@localhost`, 'first, never answered');
+  await received(bob, `${aliceName}@localhost`, 'first, never answered');
+  assert.equal(keyForBob(withPayload()[0])?.attrs.prekey, 'true');
+  // Bob writes nothing; his app answers the PreKey message with an empty key-transport message.
+  await until(
+    () =>
+      aliceRaw.some((s) => {
+        const encrypted = s.getChild('encrypted', NS_OMEMO_LEGACY);
+        return encrypted !== undefined && !encrypted.getChild('payload');
+      }),
+    "bob's key-transport answer",
+  );
+  assert.equal((await history(alice, `${bobName}@localhost`)).length, 1, 'nothing to show');
+  await alice.client.messenger.sendText(`${bobName}@localhost`, 'second');
+  await received(bob, `${aliceName}@localhost`, 'second');
+  const second = keyForBob(withPayload()[1]);
+  assert.ok(second);
+  assert.notEqual(second.attrs.prekey, 'true', 'the session is complete on both sides');
+});

@@ -67,6 +67,12 @@ export interface OmemoOptions {
   readonly deviceListMaxAgeMs?: number;
   /** At most one session repair per device in this interval (default 1 h). */
   readonly repairIntervalMs?: number;
+  /**
+   * After a PreKey message, an empty key-transport message answers the sending device after this
+   * long (default 2 s, so a burst gets one answer): its session is then complete, and it stops
+   * sending PreKey messages even if this person never writes back.
+   */
+  readonly preKeyAckDelayMs?: number;
 }
 
 /** A device as a UI lists it: whose, which, its fingerprint and how far it is trusted. */
@@ -109,6 +115,8 @@ export class Omemo implements EncryptionHook {
   readonly #staleDeviceMs: number;
   readonly #repairIntervalMs: number;
   readonly #lastRepair = new Map<string, number>();
+  readonly #preKeyAckDelayMs: number;
+  readonly #pendingAcks = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #seenWritten = new Map<string, number>();
   readonly #lists: DeviceLists;
   readonly #sessions: Sessions;
@@ -129,6 +137,7 @@ export class Omemo implements EncryptionHook {
     this.#policy = { ...DEFAULT_KEY_POLICY, ...options.keyPolicy };
     this.#staleDeviceMs = options.staleDeviceMs ?? 90 * DAY;
     this.#repairIntervalMs = options.repairIntervalMs ?? 60 * 60 * 1000;
+    this.#preKeyAckDelayMs = options.preKeyAckDelayMs ?? 2000;
     this.#signal = new SignalStore(this.#store, this.account, this.#now, (change) =>
       this.#emit({ type: 'identity-changed', ...change }),
     );
@@ -189,6 +198,8 @@ export class Omemo implements EncryptionHook {
 
   close(): void {
     for (const stop of this.#unsubscribe.splice(0)) stop();
+    for (const timer of this.#pendingAcks.values()) clearTimeout(timer);
+    this.#pendingAcks.clear();
   }
 
   /** Rotates the signed prekey when due and republishes; call now and then (e.g. on reconnect). */
@@ -266,7 +277,10 @@ export class Omemo implements EncryptionHook {
       return this.#undecryptable(`The message could not be decrypted: ${text}`);
     }
     await this.#seen(sender, encrypted.sid);
-    if (key.preKey) await this.#maintain(false);
+    if (key.preKey) {
+      await this.#maintain(false);
+      this.#answerPreKey(sender, encrypted.sid);
+    }
     if (!encrypted.payload) return { encrypted: true, ignore: 'key-transport' };
     let body: string;
     try {
@@ -479,6 +493,20 @@ export class Omemo implements EncryptionHook {
         ? []
         : (await this.#store.listDevices(this.account, this.account)).filter(usable);
     return [...peerTargets, ...own].map(({ jid, deviceId }) => ({ jid, deviceId }));
+  }
+
+  /** One key-transport answer per device after a PreKey message (or a burst of them). */
+  #answerPreKey(jid: string, deviceId: number): void {
+    if (jid === this.account && deviceId === this.#deviceId) return;
+    const key = `${jid}/${deviceId}`;
+    if (this.#pendingAcks.has(key)) return;
+    const timer = setTimeout(() => {
+      this.#pendingAcks.delete(key);
+      // Best effort: without it the peer only keeps sending PreKey messages until a reply.
+      void this.sendKeyTransport(jid, [deviceId]).catch(() => undefined);
+    }, this.#preKeyAckDelayMs);
+    (timer as { unref?: () => void }).unref?.();
+    this.#pendingAcks.set(key, timer);
   }
 
   #scheduleRepair(jid: string, deviceId: number): void {
