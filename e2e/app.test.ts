@@ -316,6 +316,53 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await p.getByTestId('error-WrongPassword').waitFor({ timeout: 20_000 });
   });
 
+  it('a second device of the same account: each lists the other, and reading on one clears the other', async () => {
+    const context = await openProfile(stack);
+    contexts.push(context);
+    const tablet = await page(context);
+    await tablet.goto(stack.url);
+    await tablet.getByTestId('tab-login').click();
+    await tablet.getByTestId('jid-input').fill('alice@localhost');
+    await tablet.getByTestId('password-input').fill(password);
+    await tablet.getByTestId('submit').click();
+    await tablet.getByText(/Online$/).waitFor({ timeout: 30_000 });
+
+    // Each device shows the other among "Your other devices", by fingerprint.
+    for (const device of [alice, tablet]) {
+      await device.getByTestId('open-settings').click();
+      const card = device.getByTestId('own-devices');
+      await card
+        .getByText(/^Device \d+ · /)
+        .first()
+        .waitFor({ timeout: 20_000 });
+      await card
+        .getByText(/^([0-9a-f]{8} ){7}[0-9a-f]{8}$/)
+        .first()
+        .waitFor({ timeout: 20_000 });
+    }
+    await tablet.getByTestId('own-devices').scrollIntoViewIfNeeded();
+    await shot(tablet, '09a-settings-other-devices');
+    for (const device of [alice, tablet]) await device.getByTestId('back').click();
+
+    await bob.getByTestId('chat-alice@localhost').click();
+    await bob.getByTestId('composer-input').fill('For both of your devices');
+    await bob.getByTestId('send-button').click();
+    for (const device of [alice, tablet]) {
+      await device
+        .getByTestId('preview-bob@localhost')
+        .getByText('For both of your devices')
+        .waitFor({ timeout: 20_000 });
+      await device.getByTestId('unread-bob@localhost').waitFor();
+    }
+    // Read on the tablet: the marker it sends reaches the first device too (a carbon).
+    await tablet.getByTestId('chat-bob@localhost').click();
+    await tablet.getByText('For both of your devices').waitFor();
+    await alice.getByTestId('unread-bob@localhost').waitFor({ state: 'detached', timeout: 20_000 });
+    await bob.getByLabel('Read').last().waitFor({ timeout: 20_000 });
+    await bob.getByTestId('back').click();
+    await context.close();
+  });
+
   it('ships a web bundle of known size', () => {
     const dir = join(webBuild, '_expo/static/js/web');
     const total = readdirSync(dir)

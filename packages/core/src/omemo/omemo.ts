@@ -325,7 +325,23 @@ export class Omemo implements EncryptionHook {
   /** The known devices of `jid` (after fetching its current list), or of this account. */
   async devices(jid: string = this.account, refresh = true): Promise<OmemoDeviceInfo[]> {
     const owner = bare(jid);
-    if (refresh) await this.#lists.refresh(owner, true).catch(() => undefined);
+    if (refresh) {
+      await this.#lists.refresh(owner, true).catch(() => undefined);
+      // A device known only from the list has no fingerprint to show yet: its bundle (and with it
+      // a session, as the first message would build) gives one. A device whose bundle is missing
+      // or whose key changed keeps showing what is known.
+      const unknown = (await this.#store.listDevices(this.account, owner)).filter(
+        (device) =>
+          !device.identityKey &&
+          device.active &&
+          !(owner === this.account && device.deviceId === this.#deviceId),
+      );
+      await Promise.all(
+        unknown.map((device) =>
+          this.#sessions.build({ jid: owner, deviceId: device.deviceId }).catch(() => undefined),
+        ),
+      );
+    }
     const now = this.#now();
     const devices = await this.#store.listDevices(this.account, owner);
     const list: OmemoDeviceInfo[] = devices.map((device) => ({
