@@ -6,3 +6,4 @@ export { freePorts, waitForPort } from './ports.ts';
 export { trustCertificateAuthority } from './tls.ts';
 export { repoRoot } from './paths.ts';
 export { startOmemoPeer, type OmemoPeer, type OmemoPeerEvent } from './omemo-peer.ts';
+export { until } from './until.ts';

@@ -8,6 +8,7 @@ import {
   trustCertificateAuthority,
   type ProsodyServer,
   type TcpProxy,
+  until,
 } from '@hush/test-utils';
 import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
@@ -26,18 +27,6 @@ after(async () => {
   await proxy?.close();
   await server?.stop();
 });
-
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 test(
   '100 connection cuts mid-send: every message arrives exactly once',
@@ -66,6 +55,8 @@ test(
         await until(
           () => proxy.accepted > i && senderSession.client.status === 'online',
           `reconnection before message ${i}`,
+          30_000,
+          10,
         );
         void sender.sendText('receiver@localhost', `cut ${i}`);
         // Cut at a different moment each time: before, during or just after the stanza goes out.

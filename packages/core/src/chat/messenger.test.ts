@@ -1,7 +1,12 @@
 // Messenger against a real Prosody: two people, several devices, offline catch-up, restarts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import {
+  startProsody,
+  trustCertificateAuthority,
+  type ProsodyServer,
+  until,
+} from '@hush/test-utils';
 import { openSession, type XmppSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import type { Storage, StoredMessage } from '../storage/types.ts';
@@ -42,20 +47,6 @@ async function device(
   const entry = { messenger, session, storage, events };
   open.push(entry);
   return entry;
-}
-
-async function until<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 const stateOf = async (storage: Storage, account: string, id: string) =>

@@ -11,6 +11,7 @@ import {
   trustCertificateAuthority,
   type ProsodyServer,
   type TcpProxy,
+  until,
 } from '@hush/test-utils';
 import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
@@ -45,20 +46,6 @@ async function device(name: string, storage: Storage, viaProxy = false): Promise
   const client = await startClient({ session, storage });
   open.push(client);
   return client;
-}
-
-async function until<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 const bodies = (messages: StoredMessage[], direction: 'in' | 'out') =>

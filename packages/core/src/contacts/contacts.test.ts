@@ -3,7 +3,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import xml, { type Element } from '@xmpp/xml';
-import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import {
+  startProsody,
+  trustCertificateAuthority,
+  type ProsodyServer,
+  until,
+} from '@hush/test-utils';
 import { openSession, type XmppSession } from '../xmpp/session.ts';
 import { isHushError } from '../errors.ts';
 import { Contacts, parseRosterItem } from './index.ts';
@@ -41,16 +46,6 @@ async function person(name: string) {
   await session.send(xml('presence')); // initial presence, which Messenger.start() sends in the app
   open.push({ contacts, session });
   return { session, contacts, requests, presence, stanzas };
-}
-
-async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

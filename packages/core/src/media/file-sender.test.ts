@@ -8,7 +8,12 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import {
+  startProsody,
+  trustCertificateAuthority,
+  type ProsodyServer,
+  until,
+} from '@hush/test-utils';
 import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import type { Storage, StoredMessage } from '../storage/types.ts';
@@ -71,16 +76,6 @@ async function stop(device: Device): Promise<void> {
   open.splice(open.indexOf(device.client), 1);
   await device.client.close();
   await device.client.session.close();
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** The file message from `peer` whose link downloads to bytes with this sha256. */

@@ -15,6 +15,7 @@ import {
   type OmemoPeer,
   type OmemoPeerEvent,
   type ProsodyServer,
+  until,
 } from '@hush/test-utils';
 import type { Element } from '@xmpp/xml';
 import { openSession } from '../xmpp/session.ts';
@@ -72,16 +73,6 @@ async function python(name: string): Promise<OmemoPeer> {
   });
   peers.push(peer);
   return peer;
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 const isMessage = (body: string) => (event: OmemoPeerEvent) =>

@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import {
+  startProsody,
+  trustCertificateAuthority,
+  type ProsodyServer,
+  until,
+} from '@hush/test-utils';
 import xml from '@xmpp/xml';
 import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
@@ -82,20 +87,6 @@ async function stop(device: Device): Promise<void> {
   if (index >= 0) open.splice(index, 1);
   await device.client.close();
   await device.client.session.close();
-}
-
-async function until<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 async function history(device: Device, peer: string): Promise<StoredMessage[]> {
