@@ -10,7 +10,7 @@ import { connect } from 'node:tls';
 import { mkdtemp, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startProsody, repoRoot, type ProsodyServer } from '@hush/test-utils';
 
 export const webBuild = join(repoRoot, 'packages/app/dist');
@@ -156,4 +156,20 @@ export async function openProfile(
       ...(options.args ?? []),
     ],
   });
+}
+
+/** Signs up `name` on the stack's server with a fresh invite, through the onboarding form. */
+export async function signUpWithInvite(
+  p: Page,
+  stack: Stack,
+  name: string,
+  password: string,
+): Promise<void> {
+  await p.goto(stack.url);
+  await p.getByTestId('tab-invite').click();
+  await p.getByTestId('invite-input').fill(await stack.prosody.createInvite());
+  await p.getByTestId('username-input').fill(name);
+  await p.getByTestId('password-input').fill(password);
+  await p.getByTestId('submit').click();
+  await p.getByText(/Online$/).waitFor({ timeout: 30_000 });
 }

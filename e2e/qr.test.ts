@@ -12,7 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
-import { openProfile, startStack, type BrowserOptions, type Stack } from './harness.ts';
+import {
+  openProfile,
+  startStack,
+  type BrowserOptions,
+  type Stack,
+  signUpWithInvite,
+} from './harness.ts';
 
 const run = promisify(execFile);
 const password = 'correct horse battery';
@@ -32,15 +38,7 @@ async function profile(options: BrowserOptions = {}): Promise<Page> {
   return p;
 }
 
-async function signUp(p: Page, name: string): Promise<void> {
-  await p.goto(stack.url);
-  await p.getByTestId('tab-invite').click();
-  await p.getByTestId('invite-input').fill(await stack.prosody.createInvite());
-  await p.getByTestId('username-input').fill(name);
-  await p.getByTestId('password-input').fill(password);
-  await p.getByTestId('submit').click();
-  await p.getByText(/Online$/).waitFor({ timeout: 30_000 });
-}
+const signUp = (p: Page, name: string) => signUpWithInvite(p, stack, name, password);
 
 async function shot(p: Page, name: string): Promise<void> {
   await p.screenshot({ path: join(shots, `${name}.png`) });

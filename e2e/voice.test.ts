@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
-import { openProfile, startStack, type Stack } from './harness.ts';
+import { openProfile, startStack, type Stack, signUpWithInvite } from './harness.ts';
 
 const run = promisify(execFile);
 const password = 'correct horse battery';
@@ -28,15 +28,7 @@ async function speech(dir: string): Promise<string> {
   return wav;
 }
 
-async function signUp(p: Page, name: string): Promise<void> {
-  await p.goto(stack.url);
-  await p.getByTestId('tab-invite').click();
-  await p.getByTestId('invite-input').fill(await stack.prosody.createInvite());
-  await p.getByTestId('username-input').fill(name);
-  await p.getByTestId('password-input').fill(password);
-  await p.getByTestId('submit').click();
-  await p.getByText(/Online$/).waitFor({ timeout: 30_000 });
-}
+const signUp = (p: Page, name: string) => signUpWithInvite(p, stack, name, password);
 
 /** Presses the record button, holds it `ms`, optionally slides `dx` before letting go. */
 async function hold(p: Page, ms: number, dx = 0): Promise<void> {

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { ScrollView, StyleSheet, Text, View } from 'react-native';
 import { toHushError, type HushError, type OmemoDeviceInfo } from '@hush/core';
 import { Avatar, Button, ErrorNotice, Header, LinkButton } from './components';
-import { colors, radius, space } from './theme';
+import { card, colors, radius, space } from './theme';
 
 export interface ContactDetailsProps {
   peer: string;
@@ -170,14 +170,7 @@ const styles = StyleSheet.create({
   jid: { fontSize: 20, fontWeight: '700', color: colors.text },
   muted: { color: colors.muted },
   section: { fontWeight: '700', color: colors.text, fontSize: 15 },
-  card: {
-    backgroundColor: colors.surface,
-    borderRadius: radius.s,
-    borderWidth: 1,
-    borderColor: colors.border,
-    padding: space.m,
-    gap: space.s,
-  },
+  card,
   fingerprint: { gap: 2, paddingVertical: space.xs },
   trustActions: { flexDirection: 'row', gap: space.s, flexWrap: 'wrap' },
   warning: {

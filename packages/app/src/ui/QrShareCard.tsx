@@ -4,7 +4,7 @@
 // still adds the account.
 import { StyleSheet, Text, View } from 'react-native';
 import { QrCode } from './QrCode';
-import { colors, radius, space } from './theme';
+import { card, colors, space } from './theme';
 
 export function QrShareCard(props: {
   jid: string | undefined;
@@ -34,14 +34,7 @@ export function QrShareCard(props: {
 }
 
 const styles = StyleSheet.create({
-  card: {
-    backgroundColor: colors.surface,
-    borderRadius: radius.s,
-    borderWidth: 1,
-    borderColor: colors.border,
-    padding: space.m,
-    gap: space.s,
-  },
+  card,
   title: { color: colors.muted },
   code: { alignItems: 'center', paddingVertical: space.s },
   note: { color: colors.muted, fontSize: 13 },

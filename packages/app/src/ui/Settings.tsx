@@ -8,7 +8,7 @@ import { Button, ErrorNotice, Header } from './components';
 import { phaseLabel } from './ChatList';
 import { Device, groupFingerprint } from './ContactDetails';
 import { QrShareCard } from './QrShareCard';
-import { colors, radius, space } from './theme';
+import { card, colors, radius, space } from './theme';
 
 export function Settings(props: {
   account: AccountSnapshot;
@@ -166,14 +166,7 @@ function Row(props: { label: string; value: string }) {
 const styles = StyleSheet.create({
   screen: { flex: 1, backgroundColor: colors.background },
   body: { padding: space.l, gap: space.m, width: '100%', maxWidth: 560, alignSelf: 'center' },
-  card: {
-    backgroundColor: colors.surface,
-    borderRadius: radius.s,
-    borderWidth: 1,
-    borderColor: colors.border,
-    padding: space.m,
-    gap: space.s,
-  },
+  card,
   row: { flexDirection: 'row', justifyContent: 'space-between', gap: space.m },
   label: { color: colors.muted },
   value: { color: colors.text, flexShrink: 1, textAlign: 'right' },

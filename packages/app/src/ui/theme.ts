@@ -17,3 +17,13 @@ export const colors = {
 
 export const space = { xs: 4, s: 8, m: 12, l: 16, xl: 24 } as const;
 export const radius = { s: 8, m: 14, round: 999 } as const;
+
+/** A white card on the grey background: the settings and contact screens' sections. */
+export const card = {
+  backgroundColor: colors.surface,
+  borderRadius: radius.s,
+  borderWidth: 1,
+  borderColor: colors.border,
+  padding: space.m,
+  gap: space.s,
+} as const;
