@@ -25,6 +25,9 @@ const types: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.ttf': 'font/ttf',
   '.wav': 'audio/wav',
+  '.mp3': 'audio/mpeg',
+  '.wasm': 'application/wasm',
+  '.mjs': 'text/javascript; charset=utf-8',
 };
 
 export interface Stack {
@@ -46,16 +49,37 @@ export function spkiHash(certPem: string): string {
   return createHash('sha256').update(der).digest('base64');
 }
 
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /**
+   * Further folders served on the same origin, by URL prefix (e.g. { '/converse/': dir }): another
+   * web client then reaches the same websocket as the app.
+   */
+  readonly folders?: Readonly<Record<string, string>>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (!existsSync(join(webBuild, 'index.html'))) {
     throw new Error(`No web build in ${webBuild}: run npm run export:web -w @hush/app first.`);
   }
+  const folders = Object.entries(options.folders ?? {});
   const prosody = await startProsody();
   const certFile = join(prosody.dir, 'certs', `${prosody.domain}.crt`);
   const keyFile = join(prosody.dir, 'certs', `${prosody.domain}.key`);
   const cert = readFileSync(certFile, 'utf8');
   const server: Server = createServer({ cert, key: readFileSync(keyFile) }, (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'https://x').pathname));
+    const folder = folders.find(([prefix]) => path.startsWith(prefix));
+    if (folder) {
+      const [prefix, root] = folder;
+      const file = join(root, path.slice(prefix.length));
+      if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+      createReadStream(file).pipe(res);
+      return;
+    }
     let file = join(webBuild, path);
     // Caddy's try_files {path} /index.html: the app's own paths (/invite?TOKEN) load the app.
     if (!file.startsWith(webBuild) || !existsSync(file) || statSync(file).isDirectory()) {
