@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
-import { openProfile, startStack, webBuild, type Stack } from './harness.ts';
+import {
+  openProfile,
+  startStack,
+  webBuild,
+  type Stack,
+  policyViolations,
+  waitInPage,
+} from './harness.ts';
 
 const password = 'correct horse battery';
 let stack: Stack;
@@ -217,7 +224,7 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await alice.getByTestId('chat-bob@localhost').click();
     await alice.getByTestId('composer-input').fill('Are you there, Bob?');
     await alice.getByTestId('send-button').click();
-    await bob.waitForFunction('window.shown.length > 0');
+    await waitInPage(bob, 'window.shown.length > 0');
     assert.deepEqual(
       await bob.evaluate('window.shown.map(({ title, body, tag }) => ({ title, body, tag }))'),
       [{ title: 'alice@localhost', body: 'Are you there, Bob?', tag: 'hush-chat-alice@localhost' }],
@@ -370,5 +377,9 @@ describe('Hush web app', { timeout: 240_000 }, () => {
       .reduce((sum, f) => sum + gzipSync(readFileSync(join(dir, f))).length, 0);
     measured.bundleGzipKiB = (total / 1024).toFixed(0);
     assert.ok(total > 0);
+  });
+
+  it('ran without anything blocked by the Content-Security-Policy', () => {
+    assert.deepEqual(policyViolations, []);
   });
 });

@@ -18,7 +18,13 @@ import {
   type HushClient,
 } from '@hush/core';
 import { trustCertificateAuthority } from '@hush/test-utils';
-import { openProfile, signUpWithInvite, startStack, type Stack } from './harness.ts';
+import {
+  openProfile,
+  signUpWithInvite,
+  startStack,
+  type Stack,
+  policyViolations,
+} from './harness.ts';
 
 const run = promisify(execFile);
 const password = 'formats of voice';
@@ -108,5 +114,9 @@ describe('voice message formats in the web app', { timeout: 180_000 }, () => {
       await bubble.getByLabel('Pause').click();
     }
     await alice.screenshot({ path: join(dir, '01-four-formats.png') });
+  });
+
+  it('ran without anything blocked by the Content-Security-Policy', () => {
+    assert.deepEqual(policyViolations, []);
   });
 });

@@ -1,17 +1,23 @@
 // The browser end-to-end stack: a throwaway Prosody (test-utils), the exported web build served over
-// HTTPS from a loopback port with /xmpp-websocket passed through to Prosody (as Caddy does in
-// production, so the app finds its server on its own origin), and Debian's Chromium driven by
-// playwright-core. Chromium trusts the test certificate by its SPKI pin only; nothing else about TLS
-// is relaxed.
+// HTTPS from a loopback port with /xmpp-websocket and /file_share/ passed through to Prosody (as
+// Caddy does in production, so the app finds its server, and its uploads, on its own origin) under
+// the server's Content-Security-Policy, and Debian's Chromium driven by playwright-core. Chromium
+// trusts the test certificate by its SPKI pin only; nothing else about TLS is relaxed.
 import { createHash, X509Certificate } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
+import { createServer, request, type Server } from 'node:https';
 import { connect } from 'node:tls';
 import { mkdtemp, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startProsody, repoRoot, type ProsodyServer } from '@hush/test-utils';
+import {
+  freePorts,
+  repoRoot,
+  startProsody,
+  webContentSecurityPolicy,
+  type ProsodyServer,
+} from '@hush/test-utils';
 
 export const webBuild = join(repoRoot, 'packages/app/dist');
 
@@ -62,12 +68,36 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw new Error(`No web build in ${webBuild}: run npm run export:web -w @hush/app first.`);
   }
   const folders = Object.entries(options.folders ?? {});
-  const prosody = await startProsody();
+  // As in production, the page, the websocket and the uploads share one origin: Prosody hands out
+  // upload URLs on this server's address, which passes /file_share/ through to it (as Caddy does).
+  const [port] = (await freePorts(1)) as [number];
+  const prosody = await startProsody({ settings: { PUBLIC_URL: `https://localhost:${port}/` } });
+  const policy = webContentSecurityPolicy();
   const certFile = join(prosody.dir, 'certs', `${prosody.domain}.crt`);
   const keyFile = join(prosody.dir, 'certs', `${prosody.domain}.key`);
   const cert = readFileSync(certFile, 'utf8');
   const server: Server = createServer({ cert, key: readFileSync(keyFile) }, (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'https://x').pathname));
+    if (path.startsWith('/file_share/')) {
+      const upstream = request(
+        {
+          host: '127.0.0.1',
+          port: prosody.ports.https,
+          servername: prosody.domain,
+          ca: prosody.caCert,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: `${prosody.domain}:${prosody.ports.https}` },
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+      return;
+    }
     const folder = folders.find(([prefix]) => path.startsWith(prefix));
     if (folder) {
       const [prefix, root] = folder;
@@ -80,6 +110,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       createReadStream(file).pipe(res);
       return;
     }
+    // The app runs under the policy the server sends with it (other clients' folders do not).
+    res.setHeader('content-security-policy', policy);
     let file = join(webBuild, path);
     // Caddy's try_files {path} /index.html: the app's own paths (/invite?TOKEN) load the app.
     if (!file.startsWith(webBuild) || !existsSync(file) || statSync(file).isDirectory()) {
@@ -119,7 +151,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     upstream.on('close', close);
     socket.on('close', close);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no address');
   return {
@@ -140,6 +172,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
+/** What the server's Content-Security-Policy blocked in any profile; the suites expect none. */
+export const policyViolations: string[] = [];
+
 export interface BrowserOptions {
   /** A WAV file Chromium's fake microphone plays. */
   fakeAudio?: string;
@@ -156,7 +191,7 @@ export async function openProfile(
 ): Promise<BrowserContext> {
   const dir = await mkdtemp(join(tmpdir(), 'hush-e2e-profile-'));
   await mkdir(dir, { recursive: true });
-  return chromium.launchPersistentContext(dir, {
+  const context = await chromium.launchPersistentContext(dir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     viewport: { width: 420, height: 760 },
@@ -180,6 +215,11 @@ export async function openProfile(
       ...(options.args ?? []),
     ],
   });
+  // Chromium reports what the Content-Security-Policy blocked on the console.
+  context.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) policyViolations.push(message.text());
+  });
+  return context;
 }
 
 /** Signs up `name` on the stack's server with a fresh invite, through the onboarding form. */
@@ -196,4 +236,17 @@ export async function signUpWithInvite(
   await p.getByTestId('password-input').fill(password);
   await p.getByTestId('submit').click();
   await p.getByText(/Online$/).waitFor({ timeout: 30_000 });
+}
+
+/**
+ * Waits until `expression` is true in the page. Playwright's waitForFunction compiles its predicate
+ * in the page with new Function, which the app's Content-Security-Policy forbids (no eval);
+ * page.evaluate runs from outside the page, so this polls with that instead.
+ */
+export async function waitInPage(p: Page, expression: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await p.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression} in the page`);
+    await p.waitForTimeout(50);
+  }
 }

@@ -18,6 +18,8 @@ import {
   type BrowserOptions,
   type Stack,
   signUpWithInvite,
+  policyViolations,
+  waitInPage,
 } from './harness.ts';
 
 const run = promisify(execFile);
@@ -137,7 +139,8 @@ describe('QR codes in the web app', { timeout: 240_000 }, () => {
     const carol = await profile({ fakeVideo: video });
     await signUp(carol, 'carol');
     await openScanner(carol);
-    await carol.waitForFunction(
+    await waitInPage(
+      carol,
       "document.querySelector('video[data-testid=qr-camera]')?.currentTime > 1",
     );
     await shot(carol, '04-scanner-live');
@@ -170,5 +173,9 @@ describe('QR codes in the web app', { timeout: 240_000 }, () => {
       .getByText(/No camera/)
       .waitFor();
     await shot(erin, '06-no-camera');
+  });
+
+  it('ran without anything blocked by the Content-Security-Policy', () => {
+    assert.deepEqual(policyViolations, []);
   });
 });

@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
-import { openProfile, startStack, type Stack, signUpWithInvite } from './harness.ts';
+import {
+  openProfile,
+  startStack,
+  type Stack,
+  signUpWithInvite,
+  policyViolations,
+} from './harness.ts';
 
 const run = promisify(execFile);
 const password = 'correct horse battery';
@@ -211,5 +217,9 @@ describe('voice messages in the web app', { timeout: 300_000 }, () => {
     await attach(big);
     await alice.getByTestId('error-FileTooLarge').waitFor({ timeout: 20_000 });
     await alice.screenshot({ path: join(shots, '05-alice-too-large.png') });
+  });
+
+  it('ran without anything blocked by the Content-Security-Policy', () => {
+    assert.deepEqual(policyViolations, []);
   });
 });

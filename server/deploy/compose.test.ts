@@ -11,6 +11,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from '
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { webContentSecurityPolicy } from '@hush/test-utils';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -283,6 +284,9 @@ test('Caddy accepts the Caddyfile: formatted, proxying the websocket and uploads
   }
   assert.match(json, /"email":"admin@example\.org"/);
   assert.match(json, /"root":"\/srv\/web"/);
+  // The web app gets the same Content-Security-Policy as Prosody's mod_hush_web sends.
+  const policy = /"Content-Security-Policy":\["([^"]+)"\]/.exec(json)?.[1];
+  assert.equal(policy, webContentSecurityPolicy());
 });
 
 test('the web service builds the app from a copy of the checkout, and skips an unchanged build', async (t) => {

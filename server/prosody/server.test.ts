@@ -16,6 +16,7 @@ import {
   renderConfig,
   makeCertificates,
   trustCertificateAuthority,
+  webContentSecurityPolicy,
   type ProsodyServer,
 } from '@hush/test-utils';
 
@@ -388,6 +389,8 @@ test('with WEB_DIR set, Prosody serves the web app at the domain root beside the
     assert.equal(await page.text(), marker);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
     assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(page.headers.get('content-security-policy'), webContentSecurityPolicy());
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self';/);
     // An invite link opens the app, which reads the token from its address.
     for (const path of ['invite?abcdEFGH1234', 'invite/?abcdEFGH1234', 'index.html']) {
       const invite = await fetch(new URL(path, server.httpsUrl));

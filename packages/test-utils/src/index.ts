@@ -7,3 +7,4 @@ export { trustCertificateAuthority } from './tls.ts';
 export { repoRoot } from './paths.ts';
 export { startOmemoPeer, type OmemoPeer, type OmemoPeerEvent } from './omemo-peer.ts';
 export { until } from './until.ts';
+export { webContentSecurityPolicy } from './web-policy.ts';

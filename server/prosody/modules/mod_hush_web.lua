@@ -44,9 +44,15 @@ local function app(event)
 	return serve(event, "index.html");
 end
 
+-- The app holds its keys in the browser: a script that is not the app's own must not run, and the
+-- app talks to its own origin only (websocket, uploads). Inline styles are React Native Web's;
+-- blob: URLs are decrypted photos, voice messages and recordings. server/deploy/Caddyfile sends the
+-- same policy (compared by compose.test.ts), and the browser tests run the app under it.
+local content_security_policy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self' blob:; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 local function security_headers(response)
 	local headers = response.headers;
-	-- The app talks to its own origin only (websocket, uploads); nothing may frame it.
+	headers.content_security_policy = content_security_policy;
 	headers.x_content_type_options = "nosniff";
 	headers.referrer_policy = "no-referrer";
 	headers.x_frame_options = "DENY";
