@@ -1,8 +1,8 @@
 // Add someone by address (name@server), by the contact invite link they sent, or by their QR code.
 import { useState } from 'react';
 import { StyleSheet, Text, View } from 'react-native';
-import { toHushError, type HushError } from '@hush/core';
 import { Button, ErrorNotice, Field, Header } from './components';
+import { useAction } from './hooks';
 import { colors, space } from './theme';
 
 export function AddContact(props: {
@@ -12,24 +12,13 @@ export function AddContact(props: {
   onScan: () => void;
 }) {
   const [input, setInput] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<HushError | undefined>();
-  const add = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await props.onAdd(input.trim());
-    } catch (failure) {
-      setError(toHushError(failure));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run, dismiss } = useAction();
+  const add = () => run(() => props.onAdd(input.trim()));
   return (
     <View style={styles.screen}>
       <Header title="Add a contact" onBack={props.onBack} />
       <View style={styles.body}>
-        {error ? <ErrorNotice error={error} onDismiss={() => setError(undefined)} /> : null}
+        {error ? <ErrorNotice error={error} onDismiss={dismiss} /> : null}
         <Field
           label="Address or invite link"
           testID="contact-input"

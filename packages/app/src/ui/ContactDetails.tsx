@@ -1,8 +1,8 @@
 // A contact: address, presence, their devices' fingerprints (OMEMO), block and remove.
-import { useState } from 'react';
 import { ScrollView, StyleSheet, Text, View } from 'react-native';
-import { toHushError, type HushError, type OmemoDeviceInfo } from '@hush/core';
+import type { OmemoDeviceInfo } from '@hush/core';
 import { Avatar, Button, ErrorNotice, Header, LinkButton } from './components';
+import { useAction } from './hooks';
 import { card, colors, radius, space } from './theme';
 
 export interface ContactDetailsProps {
@@ -29,23 +29,13 @@ const subscriptionText: Record<string, string> = {
 };
 
 export function ContactDetails(props: ContactDetailsProps) {
-  const [error, setError] = useState<HushError | undefined>();
-  const [busy, setBusy] = useState(false);
-  const act = (work: () => Promise<void>) => async () => {
-    setBusy(true);
-    try {
-      await work();
-    } catch (failure) {
-      setError(toHushError(failure));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run, dismiss } = useAction();
+  const act = (work: () => Promise<void>) => () => run(work);
   return (
     <View style={styles.screen}>
       <Header title="Contact" onBack={props.onBack} />
       <ScrollView contentContainerStyle={styles.body}>
-        {error ? <ErrorNotice error={error} onDismiss={() => setError(undefined)} /> : null}
+        {error ? <ErrorNotice error={error} onDismiss={dismiss} /> : null}
         <View style={styles.identity}>
           <Avatar jid={props.peer} size={72} />
           <Text style={styles.jid} selectable>

@@ -4,9 +4,9 @@
 // fail again on every frame.
 import { useRef, useState } from 'react';
 import { ActivityIndicator, ScrollView, StyleSheet, Text, View } from 'react-native';
-import { toHushError, type HushError } from '@hush/core';
 import { Button, ErrorNotice, Field, Header } from './components';
 import { QrScanner } from './QrScanner';
+import { useAction } from './hooks';
 import { colors, radius, space } from './theme';
 
 export function QrScan(props: {
@@ -17,30 +17,21 @@ export function QrScan(props: {
   /** Follows a scanned or pasted code; the screen shows a rejection. */
   onCode: (text: string) => Promise<unknown>;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<HushError | undefined>();
+  const { busy, error, run, dismiss } = useAction();
   const [pasted, setPasted] = useState('');
   // The camera reports a code on every frame it stays in view: one at a time.
   const handling = useRef(false);
   const follow = async (text: string) => {
     if (handling.current || !text.trim()) return;
     handling.current = true;
-    setBusy(true);
-    setError(undefined);
-    try {
-      await props.onCode(text.trim());
-    } catch (failure) {
-      setError(toHushError(failure));
-    } finally {
-      handling.current = false;
-      setBusy(false);
-    }
+    await run(() => props.onCode(text.trim()));
+    handling.current = false;
   };
   return (
     <View style={styles.screen}>
       <Header title={props.title} onBack={props.onBack} />
       <ScrollView contentContainerStyle={styles.body} keyboardShouldPersistTaps="handled">
-        {error ? <ErrorNotice error={error} onDismiss={() => setError(undefined)} /> : null}
+        {error ? <ErrorNotice error={error} onDismiss={dismiss} /> : null}
         <Text style={styles.note}>{props.note}</Text>
         <View style={styles.viewfinder} testID="qr-viewfinder">
           <QrScanner onScan={(text) => void follow(text)} paused={busy || error !== undefined} />

@@ -1,12 +1,13 @@
 // The account: who is logged in where, log out, delete the account.
 import { useState } from 'react';
 import { ScrollView, StyleSheet, Text, View } from 'react-native';
-import { toHushError, type HushError, type OmemoDeviceInfo } from '@hush/core';
+import type { OmemoDeviceInfo } from '@hush/core';
 import type { AccountSnapshot } from '../client/account';
 import type { NotificationAccess, Notifications } from '../platform/types';
 import { Button, ErrorNotice, Header } from './components';
 import { phaseLabel } from './ChatList';
 import { Device, groupFingerprint } from './ContactDetails';
+import { useAction } from './hooks';
 import { QrShareCard } from './QrShareCard';
 import { card, colors, radius, space } from './theme';
 
@@ -26,25 +27,12 @@ export function Settings(props: {
   onDelete: () => Promise<void>;
 }) {
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<HushError | undefined>();
-  const run = async (work: () => Promise<void>, options = { keepBusy: true }) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await work();
-      // Log out and delete leave this screen; a device decision stays on it.
-      if (!options.keepBusy) setBusy(false);
-    } catch (failure) {
-      setError(toHushError(failure));
-      setBusy(false);
-    }
-  };
+  const { busy, error, run, dismiss } = useAction();
   return (
     <View style={styles.screen}>
       <Header title="Settings" onBack={props.onBack} />
       <ScrollView contentContainerStyle={styles.body}>
-        {error ? <ErrorNotice error={error} onDismiss={() => setError(undefined)} /> : null}
+        {error ? <ErrorNotice error={error} onDismiss={dismiss} /> : null}
         <View style={styles.card}>
           <Row label="Account" value={props.account.jid ?? ''} />
           <Row label="Server" value={props.account.service ?? ''} />
@@ -75,9 +63,7 @@ export function Settings(props: {
                 onTrust={(decision) => {
                   const { fingerprint } = device;
                   if (fingerprint && props.onTrust)
-                    void run(() => props.onTrust?.(fingerprint, decision) ?? Promise.resolve(), {
-                      keepBusy: false,
-                    });
+                    void run(() => props.onTrust?.(fingerprint, decision) ?? Promise.resolve());
                 }}
               />
             ))
@@ -91,7 +77,7 @@ export function Settings(props: {
           title="Log out"
           kind="secondary"
           busy={busy}
-          onPress={() => void run(props.onLogOut)}
+          onPress={() => void run(props.onLogOut, { stay: false })}
           testID="log-out"
         />
         <Text style={styles.note}>
@@ -107,7 +93,7 @@ export function Settings(props: {
               title="Delete my account"
               kind="danger"
               busy={busy}
-              onPress={() => void run(props.onDelete)}
+              onPress={() => void run(props.onDelete, { stay: false })}
               testID="confirm-delete"
             />
             <Button title="Keep it" kind="secondary" onPress={() => setConfirming(false)} />

@@ -1,4 +1,5 @@
-import { createContext, useContext, useSyncExternalStore } from 'react';
+import { createContext, useContext, useState, useSyncExternalStore } from 'react';
+import { toHushError, type HushError } from '@hush/core';
 import { AppState } from 'react-native';
 import type { AccountController, AccountSnapshot } from '../client/account';
 import type { ChatsSnapshot, ThreadSnapshot } from '../client/chats';
@@ -56,4 +57,26 @@ const subscribeAppState = (listener: () => void) => {
 /** Whether the app is in front of the person (a visible tab on the web). */
 export function useAppActive(): boolean {
   return useSyncExternalStore(subscribeAppState, () => AppState.currentState === 'active');
+}
+
+/**
+ * What a screen does when a button starts work that can fail: busy while it runs, the failure kept
+ * as a typed error for an ErrorNotice. `stay: false` keeps the button busy after success, for work
+ * that leaves the screen (log out, delete).
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<HushError | undefined>();
+  const run = async (work: () => Promise<unknown>, options = { stay: true }) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+      if (options.stay) setBusy(false);
+    } catch (failure) {
+      setError(toHushError(failure));
+      setBusy(false);
+    }
+  };
+  return { busy, error, run, dismiss: () => setError(undefined) };
 }
