@@ -112,10 +112,13 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await alice.getByLabel('Delivered').last().waitFor({ timeout: 20_000 });
     await shot(bob, '04-chat-list-unread');
     assert.equal(await bob.getByTestId('unread-alice@localhost').innerText(), '1');
+    // The unread count in the tab's title.
+    await waitInPage(bob, "document.title === '(1) Hush'", 5_000);
 
     await bob.getByTestId('chat-alice@localhost').click();
     await bob.getByText('Hello Bob').waitFor();
     await alice.getByLabel('Read').last().waitFor({ timeout: 20_000 });
+    await waitInPage(bob, "document.title === 'Hush'", 5_000);
     await shot(alice, '05-chat-read');
 
     await bob.getByTestId('composer-input').fill('Hi Alice, got it');

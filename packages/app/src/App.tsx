@@ -111,6 +111,9 @@ function Signed(props: { jid: string; platform: Platform }) {
   const toList = () => setRoute({ screen: 'list' });
   const connection = controller.current;
   const connected = account.phase === 'online';
+  // The unread count where the platform shows one (the tab's title on the web).
+  const unread = chats.items.reduce((sum, item) => sum + item.unread, 0);
+  useEffect(() => props.platform.showUnread(unread), [props.platform, unread]);
   // Messages that arrive while the app is not in front (a hidden tab) notify, where allowed.
   const messenger = connection?.messenger;
   const { platform } = props;

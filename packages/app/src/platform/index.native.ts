@@ -17,6 +17,8 @@ const keyFor = (jid: string) =>
 
 export const platform: Platform = {
   name: 'native',
+  // The app icon's badge needs a notifications module (see below): nothing to show it on yet.
+  showUnread: () => undefined,
   async pickFile() {
     // Copied into the app's cache first: a picked document's own URI may not stay readable.
     const result = await DocumentPicker.getDocumentAsync({ copyToCacheDirectory: true });

@@ -44,6 +44,9 @@ const notifications: Notifications = {
 export const platform: Platform = {
   name: 'web',
   notifications,
+  showUnread(count) {
+    if (typeof document !== 'undefined') document.title = count > 0 ? `(${count}) Hush` : 'Hush';
+  },
   async pickFile() {
     const result = await DocumentPicker.getDocumentAsync({ multiple: false });
     const asset = result.canceled ? undefined : result.assets[0];

@@ -39,6 +39,8 @@ export interface Platform {
   /** The invite was used: a reload or the next log-out must not offer it again. */
   forgetInitialInvite(): void;
   readonly notifications: Notifications;
+  /** Shows how many messages are unread where the platform has a place for it (the tab's title). */
+  showUnread(count: number): void;
   /** Lets the person choose a file to send; undefined when they cancel. */
   pickFile(): Promise<{ readonly bytes: Uint8Array; readonly name: string } | undefined>;
   /** Offers a received (decrypted) file to keep: a download on the web, the share sheet on phones. */

@@ -25,6 +25,7 @@ const platform: Platform = {
     show: () => undefined,
   },
   pickFile: async () => undefined,
+  showUnread: () => undefined,
   saveFile: async () => undefined,
 };
 
