@@ -4,11 +4,9 @@
 // (XEP-0454 over OMEMO); the browser decrypts, shows the duration read from the file, and plays it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   FileSender,
@@ -17,7 +15,7 @@ import {
   startClient,
   type HushClient,
 } from '@hush/core';
-import { trustCertificateAuthority } from '@hush/test-utils';
+import { trustCertificateAuthority, tone } from '@hush/test-utils';
 import {
   openProfile,
   signUpWithInvite,
@@ -26,7 +24,6 @@ import {
   policyViolations,
 } from './harness.ts';
 
-const run = promisify(execFile);
 const password = 'formats of voice';
 const SECONDS = 2;
 // What each kind of client sends, made by ffmpeg from a tone.
@@ -76,19 +73,8 @@ describe('voice message formats in the web app', { timeout: 180_000 }, () => {
       messenger: phone.messenger,
     });
     for (const [name, args] of Object.entries(FORMATS)) {
-      const file = join(dir, name.replaceAll(' ', '-'));
-      await run('ffmpeg', [
-        '-v',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        `sine=frequency=440:duration=${SECONDS}`,
-        ...args,
-        file,
-      ]);
-      await files.send('alice@localhost', new Uint8Array(await readFile(file)));
+      const bytes = await tone(join(dir, name.replaceAll(' ', '-')), SECONDS, args);
+      await files.send('alice@localhost', bytes);
     }
 
     await alice.getByTestId('chat-phone@localhost').click({ timeout: 30_000 });

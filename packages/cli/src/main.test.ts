@@ -5,11 +5,10 @@ import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startProsody, type ProsodyServer } from '@hush/test-utils';
+import { startProsody, type ProsodyServer, tone } from '@hush/test-utils';
 
 const bin = fileURLToPath(new URL('../bin/hush.js', import.meta.url));
 let server: ProsodyServer;
@@ -326,33 +325,9 @@ test('send-file and send-voice: the listener downloads, decrypts and reports kin
     assert.equal(login.code, 0, login.stderr);
   }
   const voicePath = join(home, 'voice.ogg');
-  await promisify(execFile)('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=300:duration=2.5',
-    '-c:a',
-    'libopus',
-    voicePath,
-  ]);
+  await tone(voicePath, 2.5, ['-c:a', 'libopus'], { frequency: 300 });
   const longPath = join(home, 'long.m4a');
-  await promisify(execFile)('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=300:duration=302',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '8k',
-    longPath,
-  ]);
+  await tone(longPath, 302, ['-c:a', 'aac', '-b:a', '8k'], { frequency: 300 });
   const docPath = join(home, 'notes.bin');
   await writeFile(docPath, randomBytes(50_000));
   const sha = async (path: string) =>

@@ -8,3 +8,4 @@ export { repoRoot } from './paths.ts';
 export { startOmemoPeer, type OmemoPeer, type OmemoPeerEvent } from './omemo-peer.ts';
 export { until } from './until.ts';
 export { webContentSecurityPolicy } from './web-policy.ts';
+export { tone } from './tone.ts';

@@ -1,14 +1,12 @@
 import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CAF_MIME_TYPE, inspectFile, isHushError } from '@hush/core';
+import { tone } from '@hush/test-utils';
 import { fileExtension, forAppleDecoder, forBrowser, isOpusAudio } from './playable.ts';
 
-const run = promisify(execFile);
 let dir: string;
 const files = new Map<string, Uint8Array>();
 
@@ -21,19 +19,7 @@ before(async () => {
     'voice.m4a': ['-c:a', 'aac'],
   };
   for (const [name, args] of Object.entries(encodings)) {
-    const file = join(dir, name);
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=duration=0.5',
-      ...args,
-      file,
-    ]);
-    files.set(name, new Uint8Array(await readFile(file)));
+    files.set(name, await tone(join(dir, name), 0.5, args));
   }
 });
 after(async () => {

@@ -2,17 +2,16 @@
 // aesgcm:// link sent over OMEMO, downloaded and checked on every device of both sides.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   startProsody,
   trustCertificateAuthority,
   type ProsodyServer,
   until,
+  tone,
 } from '@hush/test-utils';
 import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
@@ -96,21 +95,8 @@ async function receivedFile(device: Device, peer: string, sha256: string) {
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-async function tone(seconds: number, file: string, args: string[]): Promise<Uint8Array> {
-  const path = join(work, file);
-  await promisify(execFile)('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:duration=${seconds}`,
-    ...args,
-    path,
-  ]);
-  return new Uint8Array(await readFile(path));
-}
+const toneFile = (seconds: number, file: string, args: string[]) =>
+  tone(join(work, file), seconds, args);
 
 test('a file and a voice message both ways, two devices on each side: every device gets the same bytes, and the server stores only ciphertext', async () => {
   const [aliceJid, bobJid] = [await person('alice'), await person('bob')];
@@ -129,7 +115,7 @@ test('a file and a voice message both ways, two devices on each side: every devi
   }
   await receivedFile(alicePhone, bobJid, sha(document));
 
-  const voice = await tone(3.2, 'voice.m4a', ['-c:a', 'aac', '-b:a', '48k']);
+  const voice = await toneFile(3.2, 'voice.m4a', ['-c:a', 'aac', '-b:a', '48k']);
   const info = checkVoiceLimits(voice);
   assert.equal(info.codec, 'aac');
   await bobPhone.files.send(aliceJid, voice);
@@ -179,7 +165,7 @@ test('refused before any upload: a file over the server limit and a voice messag
   await assert.rejects(alice.files.send(bobJid, new Uint8Array(10 * 1024 * 1024 + 1)), {
     code: 'FileTooLarge',
   });
-  const long = await tone(301, 'long.ogg', ['-c:a', 'libopus', '-b:a', '6k']);
+  const long = await toneFile(301, 'long.ogg', ['-c:a', 'libopus', '-b:a', '6k']);
   assert.throws(() => checkVoiceLimits(long), { code: 'VoiceTooLong' });
   assert.equal(puts, 0);
   assert.equal((await alice.storage.uploads.list(aliceJid)).length, 0);

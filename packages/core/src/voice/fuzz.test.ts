@@ -5,16 +5,14 @@
 // quickly. A CAF that does come out must hold together.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { HushError } from '../errors.ts';
 import { checkVoiceLimits, inspectAudio, inspectFile, opusToCaf } from './index.ts';
+import { tone } from '@hush/test-utils';
 
-const run = promisify(execFile);
 let dir: string;
 const samples = new Map<string, Uint8Array>();
 const ENCODINGS: Record<string, string[]> = {
@@ -31,21 +29,7 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hush-voice-fuzz-'));
   await Promise.all(
     Object.entries(ENCODINGS).map(async ([name, args]) => {
-      const file = join(dir, name);
-      await run('ffmpeg', [
-        '-v',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=duration=0.5',
-        '-ac',
-        '1',
-        ...args,
-        file,
-      ]);
-      samples.set(name, new Uint8Array(await readFile(file)));
+      samples.set(name, await tone(join(dir, name), 0.5, ['-ac', '1', ...args]));
     }),
   );
 });

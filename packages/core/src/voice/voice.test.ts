@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isHushError } from '../errors.ts';
 import { checkVoiceLimits, inspectAudio, inspectFile, VOICE_MAX_BYTES } from './index.ts';
+import { tone } from '@hush/test-utils';
 
 const run = promisify(execFile);
 let dir: string;
@@ -92,19 +93,7 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hush-voice-'));
   await inPairs(
     SAMPLES.map(
-      (sample) => () =>
-        run('ffmpeg', [
-          ...[
-            '-v',
-            'error',
-            '-y',
-            '-f',
-            'lavfi',
-            '-i',
-            `sine=frequency=440:duration=${sample.seconds}`,
-          ],
-          ...['-ac', '1', ...sample.args, join(dir, sample.name)],
-        ]),
+      (sample) => () => tone(join(dir, sample.name), sample.seconds, ['-ac', '1', ...sample.args]),
     ),
   );
 });
@@ -306,17 +295,7 @@ test('formats Hush does not take as voice are UnsupportedContent', async () => {
   await inPairs(
     cases.map(([name, args]) => async () => {
       try {
-        await run('ffmpeg', [
-          '-v',
-          'error',
-          '-y',
-          '-f',
-          'lavfi',
-          '-i',
-          'sine=duration=1',
-          ...args,
-          join(dir, name),
-        ]);
+        await tone(join(dir, name), 1, args);
         made.push(name);
       } catch {
         // An encoder this ffmpeg build lacks: nothing to test for it.
