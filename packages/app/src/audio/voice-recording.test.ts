@@ -8,12 +8,16 @@ import {
   type Recorder,
 } from './voice-recording.ts';
 
-function setup(permission: Permission, ask: Permission = permission) {
+/** `openMs`: how long the microphone takes to open (prepareToRecordAsync), on the test's clock. */
+function setup(permission: Permission, ask: Permission = permission, openMs = 0) {
   let now = 1_000;
   const calls: string[] = [];
   const recorder: Recorder = {
     uri: 'blob:voice',
-    prepareToRecordAsync: async () => void calls.push('prepare'),
+    prepareToRecordAsync: async () => {
+      calls.push('prepare');
+      now += openMs;
+    },
     record: () => void calls.push('record'),
     stop: async () => void calls.push('stop'),
   };
@@ -25,6 +29,10 @@ function setup(permission: Permission, ask: Permission = permission) {
     },
     prepareAudio: async () => undefined,
     now: () => now,
+    wait: async (ms) => {
+      calls.push(`wait ${ms}`);
+      now += ms;
+    },
   });
   const sent: Recorded[] = [];
   recording.onRecorded((r) => sent.push(r));
@@ -42,6 +50,50 @@ describe('hold-to-record', () => {
     await recording.release(recorder);
     assert.deepEqual(calls, ['prepare', 'record', 'stop']);
     assert.deepEqual(sent, [{ uri: 'blob:voice', durationMs: 2_500 }]);
+    assert.equal(recording.getSnapshot().phase, 'idle');
+  });
+
+  it('counts from the press: a microphone slow to open neither shortens the message nor the timer', async () => {
+    const { recording, recorder, calls, sent, advance } = setup(granted, granted, 700);
+    const pressed = recording.press(recorder);
+    // Allowed: recording shows at once, while the microphone is still opening.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(recording.getSnapshot().phase, 'recording');
+    await pressed;
+    advance(2_300);
+    await recording.release(recorder);
+    // Held 3 s (0.7 s of it opening the microphone): 3 s sent, the recorder ran 0.7 s past the
+    // release to make up for its late start.
+    assert.deepEqual(calls, ['prepare', 'record', 'wait 700', 'stop']);
+    assert.deepEqual(sent, [{ uri: 'blob:voice', durationMs: 3_000 }]);
+  });
+
+  it('a release while the microphone opens still sends the hold', async () => {
+    const { recording, recorder, calls, sent, advance } = setup(granted);
+    let opened: () => void = () => undefined;
+    const opening = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    const slow: Recorder = {
+      ...recorder,
+      uri: recorder.uri,
+      prepareToRecordAsync: async () => {
+        calls.push('prepare');
+        await opening;
+      },
+    };
+    const pressed = recording.press(slow);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(recording.getSnapshot().phase, 'recording');
+    advance(1_500);
+    await recording.release(slow);
+    assert.equal(recording.getSnapshot().phase, 'finishing');
+    advance(200);
+    opened();
+    await pressed;
+    // Held 1.5 s, the recorder started 1.7 s after the press: it records 1.5 s from then.
+    assert.deepEqual(calls, ['prepare', 'record', 'wait 1500', 'stop']);
+    assert.deepEqual(sent, [{ uri: 'blob:voice', durationMs: 1_500 }]);
     assert.equal(recording.getSnapshot().phase, 'idle');
   });
 

@@ -1,11 +1,20 @@
 // The hold-to-record state machine, apart from the button that drives it: idle → starting (asking
-// for the microphone, preparing) → recording → finishing → idle. Release sends, sliding away
-// cancels, the 5-minute limit sends what there is. A plain class with a snapshot, as the chat logic.
+// for the microphone) → recording → finishing → idle. Release sends, sliding away cancels, the
+// 5-minute limit sends what there is. A plain class with a snapshot, as the chat logic.
+//
+// A voice message is as long as the hold, counted from the press: the timer runs from the moment
+// the button went down, and recording is shown as soon as the microphone is allowed. Opening the
+// microphone takes a while (a browser's getUserMedia, an audio session on a phone; more with a
+// Bluetooth headset), so the recorder starts a little after the press; it keeps recording for
+// that same while after the release, and the message comes out as long as the button was held.
 import { VOICE_LIMIT_MS } from '../voice/sender.ts';
 import { SnapshotStore } from '../client/store.ts';
 
 /** Shorter presses are taken as a tap: they explain how to record instead of sending a click. */
 export const MIN_VOICE_MS = 600;
+
+/** The recorder keeps going after the release for as long as it took to start, up to this. */
+export const MAX_START_DELAY_MS = 2_000;
 
 export type RecordingPhase = 'idle' | 'starting' | 'recording' | 'finishing';
 
@@ -38,6 +47,8 @@ export interface RecordingDeps {
   /** Sets the audio session up for recording (iOS: category, background). */
   prepareAudio(): Promise<void>;
   now?: () => number;
+  /** Resolves after `ms` (tests pass a clock of their own). */
+  wait?: (ms: number) => Promise<void>;
 }
 
 export interface Recorded {
@@ -45,11 +56,21 @@ export interface Recorded {
   readonly durationMs: number;
 }
 
+interface EarlyRelease {
+  readonly at: number;
+  readonly send: boolean;
+}
+
 export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
   private readonly deps: RecordingDeps;
   private readonly now: () => number;
-  private startedAt = 0;
-  private releasedEarly = false;
+  private readonly wait: (ms: number) => Promise<void>;
+  /** When the button went down: the message's length and the timer count from here. */
+  private pressedAt = 0;
+  /** When the recorder actually started; undefined while the microphone is still opening. */
+  private runningSince: number | undefined;
+  /** Released (or cancelled) before the recorder ran: what to do once it does. */
+  private releasedEarly: EarlyRelease | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly recordedListeners = new Set<(recording: Recorded) => void>();
 
@@ -57,12 +78,15 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
     super({ phase: 'idle', elapsedMs: 0, cancelling: false, refused: false });
     this.deps = deps;
     this.now = deps.now ?? Date.now;
+    this.wait = deps.wait ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   /** The finger went down: ask for the microphone if needed, then record. */
   async press(recorder: Recorder): Promise<void> {
     if (this.getSnapshot().phase !== 'idle') return;
-    this.releasedEarly = false;
+    this.pressedAt = this.now();
+    this.runningSince = undefined;
+    this.releasedEarly = undefined;
     this.set({ phase: 'starting', elapsedMs: 0, cancelling: false, refused: false });
     try {
       let permission = await this.deps.getPermission();
@@ -84,14 +108,20 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
         this.set({ phase: 'idle', elapsedMs: 0, cancelling: false, refused: true });
         return;
       }
+      // Allowed: the person sees the recording (and its timer, from the press) at once, while the
+      // microphone opens.
+      if (!this.releasedEarly) {
+        this.update({ phase: 'recording', elapsedMs: this.now() - this.pressedAt });
+        this.timer = setInterval(() => this.tick(recorder), 200);
+      }
       await this.deps.prepareAudio();
       await recorder.prepareToRecordAsync();
       recorder.record();
-      this.startedAt = this.now();
-      this.update({ phase: 'recording' });
-      this.timer = setInterval(() => this.tick(recorder), 200);
-      if (this.releasedEarly) await this.finish(recorder, false);
+      this.runningSince = this.now();
+      const early = this.earlyRelease();
+      if (early) await this.stopRecorder(recorder, early.send, early.at);
     } catch (error) {
+      clearInterval(this.timer);
       this.set({
         phase: 'idle',
         elapsedMs: 0,
@@ -100,6 +130,11 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
         notice: `Could not record: ${error instanceof Error ? error.message : String(error)}`,
       });
     }
+  }
+
+  /** A release that came while the microphone was opening (set by finish() meanwhile). */
+  private earlyRelease(): EarlyRelease | undefined {
+    return this.releasedEarly;
   }
 
   /** Calls `listener` with every finished recording to send; returns the unsubscribe. */
@@ -127,28 +162,45 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
   }
 
   private tick(recorder: Recorder): void {
-    const elapsedMs = this.now() - this.startedAt;
+    const elapsedMs = this.now() - this.pressedAt;
     this.update({ elapsedMs });
     if (elapsedMs >= VOICE_LIMIT_MS) void this.finish(recorder, true);
   }
 
   private async finish(recorder: Recorder, send: boolean): Promise<void> {
     const { phase } = this.getSnapshot();
-    if (phase === 'starting') {
-      this.releasedEarly = true;
+    if (phase === 'starting' || (phase === 'recording' && this.runningSince === undefined)) {
+      // Still asking or still opening the microphone: press() finishes once the recorder runs.
+      this.releasedEarly ??= { at: this.now(), send };
+      clearInterval(this.timer);
+      if (phase === 'recording') this.update({ phase: 'finishing' });
       return;
     }
     if (phase !== 'recording') return;
+    await this.stopRecorder(recorder, send, this.now());
+  }
+
+  /** Stops the running recorder for a release at `releasedAt`, and hands the recording on. */
+  private async stopRecorder(recorder: Recorder, send: boolean, releasedAt: number): Promise<void> {
     clearInterval(this.timer);
     this.update({ phase: 'finishing' });
-    const durationMs = Math.min(this.now() - this.startedAt, VOICE_LIMIT_MS);
+    const runningSince = this.runningSince ?? releasedAt;
+    const durationMs = Math.min(releasedAt - this.pressedAt, VOICE_LIMIT_MS);
+    const tooShort = send && durationMs < MIN_VOICE_MS;
+    if (send && !tooShort) {
+      // The recorder started late by this much: it stops as much after the release, so the
+      // message is as long as the hold (never past the limit).
+      const late = Math.min(runningSince - this.pressedAt, MAX_START_DELAY_MS);
+      const recorded = releasedAt - runningSince;
+      const more = Math.min(late, VOICE_LIMIT_MS - recorded) - (this.now() - releasedAt);
+      if (more > 0) await this.wait(more);
+    }
     try {
       await recorder.stop();
     } catch {
       // a recorder that already stopped by itself
     }
     const uri = recorder.uri;
-    const tooShort = send && durationMs < MIN_VOICE_MS;
     this.set({
       phase: 'idle',
       elapsedMs: 0,
