@@ -113,7 +113,7 @@ test('compose resolves docker-compose.yml with .env.example: pinned images, the 
   const caddy = service(config, 'caddy');
 
   // Exact releases, never a moving tag; config and prosody run the same image.
-  assert.match(prosody.image ?? '', /^prosodyim\/prosody:0\.12\.\d+$/);
+  assert.match(prosody.image ?? '', /^prosodyim\/prosody:13\.0\.\d+$/);
   assert.equal(render.image, prosody.image);
   assert.match(caddy.image ?? '', /^caddy:\d+\.\d+\.\d+(-alpine)?$/);
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Install or update a Hush server (Prosody 0.12) on a Debian/Ubuntu machine. Run as root:
+# Install or update a Hush server (Prosody 13) on Debian 12 or 13. Run as root:
 #
 #   init.sh --domain chat.example.org --letsencrypt --email admin@example.org
 #   init.sh --domain chat.example.org --cert fullchain.pem --key privkey.pem
 #   init.sh --domain chat.lan --local-ca              # LAN/test: a private CA clients must trust
 #
-# What it does, each step only when needed: installs prosody, qrencode and openssl (certbot with
+# What it does, each step only when needed: installs Prosody 13 and prosody-modules (Debian 13, or
+# Debian 12's bookworm-backports suite, which it adds), qrencode and openssl (certbot with
 # --letsencrypt) from the distribution; renders server/prosody/prosody.cfg.lua into
 # /etc/prosody/prosody.cfg.lua (a differing old config is kept as prosody.cfg.lua.bak-TIME); puts the
 # certificate at /etc/prosody/certs/DOMAIN.{crt,key}; installs Hush's Prosody modules
@@ -187,21 +188,63 @@ ensure_packages() {
 		command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 	done
 	[[ ${#missing[@]} -gt 0 ]] || return 0
-	# Prosody's recommended DNS library: without it every prosodyctl call warns on stderr.
-	[[ " ${missing[*]} " != *" prosody "* ]] || missing+=(lua-unbound)
 	command -v apt-get >/dev/null || die "missing ${missing[*]}, and this is not a Debian/Ubuntu system (no apt-get)"
 	say "Installing ${missing[*]} ..."
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 	changed+=("packages: ${missing[*]}")
 }
-packages=(prosodyctl:prosody qrencode:qrencode openssl:openssl setpriv:util-linux)
+packages=(qrencode:qrencode openssl:openssl setpriv:util-linux)
 [[ $cert_mode != letsencrypt ]] || packages+=(certbot:certbot)
 ensure_packages "${packages[@]}"
-version=$(dpkg-query -W -f='${Version}' prosody 2>/dev/null || true)
-if [[ -n $version ]] && ! dpkg --compare-versions "$version" ge 0.12; then
-	die "Prosody $version is too old: Hush needs 0.12 or later (Debian 12, Ubuntu 24.04, or backports)"
+
+# Prosody 13 with its community modules (SASL2, Bind 2, FAST): Debian 13 has them, Debian 12 gets
+# them from Debian's own bookworm-backports suite (added here when missing). Other systems (Ubuntu
+# 24.04 ships 0.12) are not supported unless Prosody 13 is already installed, e.g. from Prosody's
+# own repository (https://prosody.im/download/package_repository).
+prosody_version() { dpkg-query -W -f='${Version}' prosody 2>/dev/null || true; }
+is_prosody_13() { dpkg --compare-versions "$1" ge 13~ && dpkg --compare-versions "$1" lt 14~; }
+os_id="" os_version=""
+if [[ -r /etc/os-release ]]; then
+	os_id=$(sed -n 's/^ID="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release)
+	os_version=$(sed -n 's/^VERSION_ID="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release)
 fi
+version=$(prosody_version)
+install_prosody=false
+if ! is_prosody_13 "$version"; then
+	install_prosody=true
+elif ! dpkg -s prosody-modules >/dev/null 2>&1 && [[ $os_id == debian ]]; then
+	install_prosody=true
+fi
+if $install_prosody; then
+	command -v apt-get >/dev/null || die "Hush needs Prosody 13, and this is not a Debian system (no apt-get)"
+	from=()
+	case "$os_id $os_version" in
+	"debian 12")
+		if ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+			printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm-backports' \
+				'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' \
+				>/etc/apt/sources.list.d/bookworm-backports.sources
+			changed+=("/etc/apt/sources.list.d/bookworm-backports.sources")
+		fi
+		from=(-t bookworm-backports)
+		;;
+	debian\ *) [[ ${os_version%%.*} -ge 13 ]] 2>/dev/null || die "Debian $os_version is not supported: use Debian 12 or 13" ;;
+	*)
+		die "Hush needs Prosody 13, which ${os_id:-this system} ${os_version} does not ship (Ubuntu 24.04 has 0.12)." \
+			"Use Debian 12 or 13, or install Prosody 13 from Prosody's own repository" \
+			"(https://prosody.im/download/package_repository) and run this again."
+		;;
+	esac
+	say "Installing Prosody 13 and prosody-modules${from[*]:+ (${from[*]})} ..."
+	apt-get update -qq
+	# lua-unbound: Prosody's recommended DNS library; without it every prosodyctl call warns on stderr.
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${from[@]}" \
+		prosody prosody-modules lua-unbound >/dev/null
+	changed+=("packages: prosody $(prosody_version), prosody-modules")
+	version=$(prosody_version)
+fi
+is_prosody_13 "$version" || die "Prosody ${version:-(none)} is installed, but Hush needs Prosody 13"
 getent passwd "$user" >/dev/null || die "the '$user' user is missing: is the prosody package installed correctly?"
 
 # ---------- Directories ----------
@@ -487,7 +530,7 @@ if $has_accounts; then
 elif [[ -s $invite_file ]] && invite_usable "$(<"$invite_file")"; then
 	show_invite "No account yet. The first invite, made at install time and not used yet:" "$(<"$invite_file")"
 else
-	out=$(prosodyctl --config "$cfg" mod_invites generate "$domain")
+	out=$(prosodyctl --config "$cfg" shell invite create_account "$domain" 2>&1) || die "could not make an invite: $out"
 	uri=$(grep -oE 'xmpp:[^[:space:]]+' <<<"$out" | head -n1) || die "prosodyctl printed no invite: $out"
 	why="The first invite"
 	[[ ! -s $invite_file ]] || why="The stored first invite has expired or was withdrawn; a new one"

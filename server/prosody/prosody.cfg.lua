@@ -7,7 +7,7 @@
 -- (server/deploy/docker-compose.yml) and every integration test (packages/test-utils), so the tests
 -- exercise the production configuration, not a look-alike.
 --
--- Prosody 0.12 documentation: https://prosody.im/doc/configure
+-- Prosody 13 documentation: https://prosody.im/doc/configure
 
 local domain = "@DOMAIN@"
 local public_url = "@PUBLIC_URL@"           -- https base URL people and clients reach (wss, uploads)

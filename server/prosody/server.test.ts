@@ -17,6 +17,7 @@ import {
   makeCertificates,
   trustCertificateAuthority,
   webContentSecurityPolicy,
+  until,
   type ProsodyServer,
 } from '@hush/test-utils';
 
@@ -423,5 +424,73 @@ test('with WEB_DIR set, Prosody serves the web app at the domain root beside the
   } finally {
     await server.stop();
     await rm(web, { recursive: true, force: true });
+  }
+});
+
+test('a contact-only invite (no sign-up) makes the two accounts mutual contacts', async () => {
+  await server.createAccount('inviter', 'inviter-pw');
+  await server.createAccount('invitee', 'invitee-pw');
+  // Prosody 0.12.3's invites.get() read `reusable` from the account-invite record, which an invite
+  // without sign-up lacks, and so refused every contact-only invite.
+  const out = await server.prosodyctl('shell', 'invite', 'create_contact', 'inviter@localhost');
+  const uri = /xmpp:\S+/.exec(out)?.[0];
+  assert.match(uri ?? '', /^xmpp:inviter@localhost\?roster;preauth=[\w-]+$/, out);
+  assert.doesNotMatch(uri ?? '', /ibr=y/, 'the invite does not allow sign-up');
+  const token = /preauth=([\w-]+)/.exec(uri ?? '')?.[1] ?? '';
+  const invitee = await openSession({
+    service: server.websocketUrl,
+    jid: 'invitee@localhost',
+    password: 'invitee-pw',
+  });
+  try {
+    const seen: Element[] = [];
+    invitee.onStanza((stanza) => seen.push(stanza));
+    await invitee.send(xml('presence'));
+    await invitee.send(
+      xml(
+        'presence',
+        { type: 'subscribe', to: 'inviter@localhost' },
+        xml('preauth', { xmlns: 'urn:xmpp:pars:0', token }),
+      ),
+    );
+    const from = (type: string) =>
+      seen.some(
+        (s) => s.is('presence') && s.attrs.type === type && s.attrs.from === 'inviter@localhost',
+      );
+    // The token is accepted: the inviter's server approves at once, without asking the inviter, and
+    // asks back for the mutual subscription.
+    await until(() => from('subscribe'), 'a subscription request back from the inviter');
+    await invitee.send(xml('presence', { type: 'subscribed', to: 'inviter@localhost' }));
+    const inviter = await openSession({
+      service: server.websocketUrl,
+      jid: 'inviter@localhost',
+      password: 'inviter-pw',
+    });
+    const subscription = async (session: typeof inviter, jid: string) => {
+      const roster = await session.request(
+        xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })),
+      );
+      return roster
+        .getChild('query')
+        ?.getChildren('item')
+        .find((item: Element) => item.attrs.jid === jid)?.attrs.subscription;
+    };
+    try {
+      await until(
+        async () => (await subscription(inviter, 'invitee@localhost')) === 'both',
+        "the inviter's roster lists the invitee with a mutual subscription",
+      );
+      // Prosody approves on the inviter's side only; the invitee's own request, sent again, is now
+      // answered by the server itself (the inviter is already subscribed to the invitee).
+      await invitee.send(xml('presence', { type: 'subscribe', to: 'inviter@localhost' }));
+      await until(
+        async () => (await subscription(invitee, 'inviter@localhost')) === 'both',
+        "the invitee's roster shows a mutual subscription",
+      );
+    } finally {
+      await inviter.close();
+    }
+  } finally {
+    await invitee.close();
   }
 });

@@ -40,6 +40,14 @@ export interface ProsodyServer {
   createAccount(username: string, password: string): Promise<string>;
   /** All log text so far. */
   readLogs(): Promise<string>;
+  /**
+   * Stops the server (SIGTERM, or SIGKILL with `{ kill: true }`, as a crash would) and starts it again
+   * on the same ports and data, resolving once it accepts connections again.
+   */
+  restart(options?: { kill?: boolean }): Promise<void>;
+  /** Stops the server without removing anything; start() brings it back on the same ports. */
+  halt(options?: { kill?: boolean }): Promise<void>;
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +67,47 @@ export async function renderConfig(settings: Record<string, string>, file: strin
 /** Makes (or keeps) a local CA and a server certificate for `domain` in `dir`. */
 export async function makeCertificates(dir: string, domain: string): Promise<void> {
   await run(join(repoRoot, 'server/deploy/local-ca.sh'), [dir, domain, 'IP:127.0.0.1', 'IP:::1']);
+}
+
+class PortTaken extends Error {}
+
+interface Launched {
+  running(): boolean;
+  stop(kill: boolean): Promise<void>;
+}
+
+/** Starts Prosody on `configFile` and resolves once all its ports accept connections. */
+async function launch(configFile: string, ports: number[], logFile: string): Promise<Launched> {
+  const child = spawn('prosody', ['--config', configFile, '-F'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.once('exit', () => running.delete(child));
+  const ready = await Promise.race([
+    Promise.all(ports.map((port) => waitForPort(port))).then(() => true),
+    exited.then(() => false),
+  ]);
+  if (!ready) {
+    const log = await readFile(logFile, 'utf8').catch(() => '');
+    if (/Failed to open server port|Address already in use/.test(log + output))
+      throw new PortTaken(`Prosody could not open its ports:\n${output}\n${log}`);
+    throw new Error(`Prosody did not start:\n${output}\n${log}`);
+  }
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  return {
+    running: alive,
+    async stop(kill) {
+      if (!alive()) return;
+      child.kill(kill ? 'SIGKILL' : 'SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
 
 export async function startProsody(options: ProsodyOptions = {}): Promise<ProsodyServer> {
@@ -92,26 +141,13 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
       },
       configFile,
     );
-    const child = spawn('prosody', ['--config', configFile, '-F'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    running.add(child);
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.once('exit', () => running.delete(child));
-
-    const ready = await Promise.race([
-      Promise.all([waitForPort(c2s), waitForPort(c2sTls), waitForPort(https)]).then(() => true),
-      exited.then(() => false),
-    ]);
-    if (!ready) {
-      const log = await readFile(join(logDir, 'prosody.log'), 'utf8').catch(() => '');
-      if (attempt < 3 && /Failed to open server port|Address already in use/.test(log + output))
-        continue;
+    let current: Launched;
+    try {
+      current = await launch(configFile, [c2s, c2sTls, https], join(logDir, 'prosody.log'));
+    } catch (error) {
+      if (attempt < 3 && error instanceof PortTaken) continue;
       await rm(dir, { recursive: true, force: true });
-      throw new Error(`Prosody did not start:\n${output}\n${log}`);
+      throw error;
     }
 
     const server: ProsodyServer = {
@@ -130,7 +166,8 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
         return stdout;
       },
       async createInvite() {
-        const out = await server.prosodyctl('mod_invites', 'generate', DOMAIN);
+        // Prosody 13 makes invites through its admin shell (the server must be running).
+        const out = await server.prosodyctl('shell', 'invite', 'create_account', DOMAIN);
         const uri = /xmpp:\S+/.exec(out)?.[0];
         if (!uri) throw new Error(`prosodyctl printed no invite: ${out}`);
         return uri;
@@ -142,13 +179,19 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
       async readLogs() {
         return readFile(join(logDir, 'prosody.log'), 'utf8');
       },
+      async halt(how = {}) {
+        await current.stop(how.kill === true);
+      },
+      async start() {
+        if (current.running()) return;
+        current = await launch(configFile, [c2s, c2sTls, https], join(logDir, 'prosody.log'));
+      },
+      async restart(how = {}) {
+        await server.halt(how);
+        await server.start();
+      },
       async stop() {
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-          await exited;
-          clearTimeout(timer);
-        }
+        await current.stop(false);
         if (!options.keep) await rm(dir, { recursive: true, force: true });
       },
     };
