@@ -7,6 +7,7 @@ import { client, type XmppClient, type IqCaller, type XmppError } from '@xmpp/cl
 import xml, { type Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
 import { scramSasl, SCRAM_MECHANISMS, type RandomBytes } from './scram.ts';
+import { keepReconnecting } from './reconnect.ts';
 
 export interface SessionOptions {
   /** wss://host:port/xmpp-websocket, xmpps://host:port (direct TLS) or xmpp://host:port (STARTTLS). */
@@ -97,6 +98,16 @@ export function toHushError(error: unknown): HushError {
     /ECONNREFUSED|ENOTFOUND|fetch failed|WebSocket/i.test(e.message ?? '')
   ) {
     return new HushError('ServerUnreachable', 'The server cannot be reached.', { cause: error });
+  }
+  // A failed WebSocket handshake tells nothing more (no errno, no TLS detail, by design of the
+  // WebSocket API): the server is down, refused, answered without upgrading, or its certificate was
+  // not trusted.
+  if (code === 'ECONNERROR' || /non-101|network error/i.test(e.message ?? '')) {
+    return new HushError(
+      'ServerUnreachable',
+      'The server cannot be reached (or its TLS certificate is not trusted).',
+      { cause: error },
+    );
   }
   return new HushError('ProtocolError', e.message || 'Unexpected error from the server.', {
     cause: error,
@@ -205,6 +216,15 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   };
   xmpp.on('online', resetBackoff);
   xmpp.streamManagement.on('resumed', resetBackoff);
+  const stopWatching = keepReconnecting(xmpp, timeoutMs);
+
+  // XEP-0352: the server forgets the client's state with the stream. A new stream (not a resumed
+  // one) starts 'active' on the server, so an idle app says 'inactive' again.
+  let clientState: 'active' | 'inactive' = 'active';
+  xmpp.on('online', () => {
+    if (clientState === 'inactive' && csiOffered)
+      xmpp.send(xml('inactive', { xmlns: NS_CSI })).catch(() => undefined);
+  });
 
   return {
     jid: xmpp.jid?.toString() ?? options.jid,
@@ -220,10 +240,12 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
       password = newPassword;
     },
     async setClientState(state) {
+      clientState = state;
       // Only when the server offered CSI; otherwise the hint is meaningless and would be an error.
-      if (csiOffered) await xmpp.send(xml(state, { xmlns: NS_CSI }));
+      if (csiOffered && xmpp.status === 'online') await xmpp.send(xml(state, { xmlns: NS_CSI }));
     },
     async close() {
+      stopWatching();
       xmpp.reconnect.stop();
       await xmpp.stop().catch(() => undefined);
     },
