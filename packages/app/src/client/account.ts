@@ -339,26 +339,56 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
     const { contacts, messenger, omemo } = client;
     this.connection = { session, messenger, contacts, client, ...(omemo ? { omemo } : {}) };
     const files = new FileSender({ session, storage, messenger });
-    this.voice = fileVoiceSender(files);
+    // Files a cut connection or a restart left half-sent go out now, and again whenever the
+    // connection is back (a resumed stream or a new one). Never while a send is under way: it
+    // would upload the same pending file a second time.
+    let sending = 0;
+    let resuming = false;
+    const resumeFiles = () => {
+      if (sending > 0 || resuming) return;
+      resuming = true;
+      void files
+        .resume()
+        .then(({ failed }) => {
+          const first = failed[0];
+          if (first) this.update({ error: first.error });
+        })
+        .finally(() => {
+          resuming = false;
+        });
+    };
+    const sender = fileVoiceSender(files);
+    const counted =
+      <A extends unknown[]>(send: (...args: A) => Promise<void>) =>
+      async (...args: A) => {
+        sending++;
+        try {
+          await send(...args);
+        } finally {
+          sending--;
+        }
+      };
+    this.voice = { sendVoice: counted(sender.sendVoice), sendFile: counted(sender.sendFile) };
     this.detach.push(() => {
       this.voice = unavailableVoiceSender;
     });
-    // Files a cut connection or a restart left half-sent go out now.
-    void files.resume().then(({ failed }) => {
-      const first = failed[0];
-      if (first) this.update({ error: first.error });
-    });
+    resumeFiles();
     // Attached after the catch-up: the chat views read it from storage.
     const chats = this.chats;
     if (chats) this.detach.push(chats.attach(messenger, contacts));
     const onStatus = (status: string) => {
-      if (status === 'online') this.update({ phase: 'online' });
-      else if (status === 'disconnect' || status === 'offline' || status === 'connecting')
+      if (status === 'online') {
+        this.update({ phase: 'online' });
+        resumeFiles();
+      } else if (status === 'disconnect' || status === 'offline' || status === 'connecting')
         this.update({ phase: 'offline' });
     };
     session.client.on('status', onStatus);
     this.detach.push(() => session.client.removeListener('status', onStatus));
-    const onResumed = () => this.update({ phase: 'online' });
+    const onResumed = () => {
+      this.update({ phase: 'online' });
+      resumeFiles();
+    };
     session.client.streamManagement.on('resumed', onResumed);
     this.detach.push(() => session.client.streamManagement.removeListener('resumed', onResumed));
     this.detach.push(
