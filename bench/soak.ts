@@ -1,0 +1,69 @@
+// npm run soak: delivery under faults, measured by what every device stores. N senders (core
+// clients behind proxies cut every 0.2-1 s) write M messages each to one account that is open on a
+// core client, the CLI's listener and two web apps; Prosody is killed and restarted mid-run and the
+// CLI listener is killed while it catches up. Prints, per device: lost, duplicated and out-of-order
+// messages (per sender, against send order, as the stored history reads), what is left in the
+// senders' outboxes, and the seconds from the restart to the first live message; then a JSON line.
+//
+//   npm run soak -- [--senders N] [--messages M] [--interval-ms MS] [--browsers B] [--no-cli]
+//   (or SOAK_SENDERS, SOAK_MESSAGES, SOAK_INTERVAL_MS, SOAK_BROWSERS)
+// The web app is exported first (npm run export:web -w @hush/app), so it runs today's core;
+// --no-build skips that.
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '@hush/test-utils';
+import { jsonLine, machine, table } from './soak/report.ts';
+import { defaultOptions, runSoak } from './soak/run.ts';
+
+const { values } = parseArgs({
+  options: {
+    senders: { type: 'string' },
+    messages: { type: 'string' },
+    'interval-ms': { type: 'string' },
+    browsers: { type: 'string' },
+    'no-cli': { type: 'boolean' },
+    'no-build': { type: 'boolean' },
+    quiet: { type: 'boolean' },
+  },
+});
+
+function count(flag: string | undefined, env: string, fallback: number): number {
+  const text = flag ?? process.env[env];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(
+      `soak: ${env.toLowerCase().replace('soak_', '')} takes a whole number, not '${text}'`,
+    );
+    process.exit(2);
+  }
+  return value;
+}
+
+if (values['no-build'] !== true) {
+  execFileSync('npm', ['run', 'export:web', '-w', '@hush/app'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+const started = Date.now();
+const result = await runSoak({
+  senders: count(values.senders, 'SOAK_SENDERS', defaultOptions.senders),
+  messages: count(values.messages, 'SOAK_MESSAGES', defaultOptions.messages),
+  intervalMs: count(values['interval-ms'], 'SOAK_INTERVAL_MS', defaultOptions.intervalMs),
+  browsers: count(values.browsers, 'SOAK_BROWSERS', defaultOptions.browsers),
+  cli: values['no-cli'] !== true,
+  log: values.quiet
+    ? () => undefined
+    : (line) => console.error(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`),
+});
+console.log(`Machine: ${machine()}`);
+console.log(`Date: ${new Date().toISOString().slice(0, 10)}\n`);
+console.log(table(result));
+console.log('');
+console.log(jsonLine(result));
+const clean =
+  result.outboxLeft === 0 &&
+  result.clients.every((c) => c.lost + c.duplicated + c.outOfOrder + c.undecryptable === 0);
+process.exitCode = clean ? 0 : 1;

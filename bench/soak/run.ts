@@ -1,0 +1,329 @@
+// One soak run: N senders write M messages each to one account whose devices are a core client, the
+// CLI's listener and web apps, while the senders' connections are cut every 0.2-1 s, Prosody is
+// killed (SIGKILL) and started again, and the CLI listener is killed while it catches up from the
+// archive. Afterwards every device's stored history and every sender's outbox say what happened.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { trustCertificateAuthority, until } from '@hush/test-utils';
+import { startStack, type Stack } from '../../e2e/harness.ts';
+import { analyseClient, firstLiveAfter, type ClientCounts } from './analysis.ts';
+import {
+  CliReceiver,
+  startCoreReceiver,
+  WebReceiver,
+  type CliExit,
+  type ClientType,
+  type Receiver,
+} from './receivers.ts';
+import { Sender, type OutboxLeft } from './senders.ts';
+
+export interface SoakOptions {
+  readonly senders: number;
+  readonly messages: number;
+  /** Mean pause between two messages of one sender. */
+  readonly intervalMs: number;
+  /** Web app devices of the receiving account. */
+  readonly browsers: number;
+  /** Whether the CLI listener is one of its devices (and is killed mid-catch-up). */
+  readonly cli: boolean;
+  /**
+   * When things happen, as fractions of all messages written: the proxies cut between
+   * `cuts[i][0]` and `cuts[i][1]`; the CLI listener is killed at `cliDownAt` and started again at
+   * `cliBackAt` (and killed once more while it catches up); Prosody restarts at `restartAt`, after
+   * which no device is disturbed on purpose, so what each receives from then on is live delivery.
+   */
+  readonly cuts: readonly (readonly [number, number])[];
+  readonly cliDownAt: number;
+  readonly cliBackAt: number;
+  readonly restartAt: number;
+  /** Settling ends when nothing changed for this long (or everything arrived and left). */
+  readonly settleQuietMs: number;
+  readonly settleMaxMs: number;
+  readonly log: (line: string) => void;
+}
+
+export const defaultOptions: SoakOptions = {
+  senders: 5,
+  messages: 200,
+  intervalMs: 100,
+  browsers: 2,
+  cli: true,
+  cuts: [[0, 1]],
+  cliDownAt: 0.15,
+  cliBackAt: 0.3,
+  restartAt: 0.5,
+  settleQuietMs: 30_000,
+  settleMaxMs: 240_000,
+  log: () => undefined,
+};
+
+export interface ClientResult extends ClientCounts {
+  readonly name: string;
+  readonly type: ClientType;
+  /** Seconds from Prosody accepting connections again to the first live message (firstLiveAfter). */
+  readonly firstLiveAfterRestart: number | null;
+  /** Distinct soak messages that reached the device (events, lines or stored records). */
+  readonly arrived: number;
+}
+
+export interface CatchUpKill {
+  /** Messages written while the listener was away. */
+  readonly missed: number;
+  /** Message lines the listener printed before it was killed. */
+  readonly linesBeforeKill: number;
+  /** Whether it had finished its catch-up ('ready') before the kill landed. */
+  readonly readyBeforeKill: boolean;
+  /** Seconds from the start after the kill to 'ready'. */
+  readonly secondsToReady: number | null;
+}
+
+export interface SoakResult {
+  readonly options: Omit<SoakOptions, 'log'>;
+  readonly clients: readonly ClientResult[];
+  /** Entries left in senders' outboxes after settling. */
+  readonly outboxLeft: number;
+  readonly outboxes: readonly OutboxLeft[];
+  readonly senderStates: Record<string, number>;
+  readonly senderErrors: Record<string, number>;
+  readonly cuts: number;
+  /** Seconds from SIGKILL to Prosody accepting connections again. */
+  readonly restartSeconds: number;
+  readonly sendSeconds: number;
+  readonly settleSeconds: number;
+  /** Whether settling ended with everything delivered and every outbox empty. */
+  readonly settled: boolean;
+  readonly cliExits: readonly CliExit[];
+  readonly catchUpKill: CatchUpKill | null;
+  readonly notes: readonly string[];
+}
+
+const PASSWORD = 'soak-password-1';
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakResult> {
+  const options: SoakOptions = { ...defaultOptions, ...partial };
+  const { log } = options;
+  const notes: string[] = [];
+  const note = (line: string) => {
+    notes.push(line);
+    log(line);
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'hush-soak-'));
+  const receivers: Receiver[] = [];
+  const senders: Sender[] = [];
+  let stack: Stack | undefined;
+  try {
+    stack = await startStack();
+    const server = stack.prosody;
+    trustCertificateAuthority(server.caCert);
+    const receiverJid = await server.createAccount('receiver', PASSWORD);
+    for (let i = 0; i < options.senders; i++) await server.createAccount(`sender${i}`, PASSWORD);
+    log(`Prosody on ${server.websocketUrl}, web app on ${stack.url}, files in ${dir}`);
+
+    // The receiving account's devices first, so the senders encrypt for all of them from the start.
+    receivers.push(await startCoreReceiver(server, receiverJid, PASSWORD, note));
+    const started = performance.now();
+    let cli: CliReceiver | undefined;
+    let catchUpPlan: { killAfter: number; killed: boolean } | undefined;
+    const catchUpKill = {
+      missed: 0,
+      linesBeforeKill: 0,
+      readyBeforeKill: false,
+      secondsToReady: null as number | null,
+    };
+    if (options.cli) {
+      cli = new CliReceiver(
+        join(dir, 'cli'),
+        receiverJid,
+        PASSWORD,
+        server.caFile,
+        started,
+        (c) => {
+          if (catchUpPlan && !catchUpPlan.killed && c.lines >= catchUpPlan.killAfter) {
+            catchUpPlan.killed = true;
+            catchUpKill.readyBeforeKill = c.ready;
+            catchUpKill.linesBeforeKill = c.lines;
+            void c.kill();
+          }
+        },
+      );
+      await cli.login(server.websocketUrl);
+      cli.start();
+      await cli.whenReady();
+      receivers.push(cli);
+    }
+    for (let i = 1; i <= options.browsers; i++)
+      receivers.push(await WebReceiver.start(stack, `web-${i}`, receiverJid, PASSWORD, note));
+    log(`receiver devices: ${receivers.map((r) => r.name).join(', ')}`);
+
+    for (let i = 0; i < options.senders; i++)
+      senders.push(await Sender.start(server, i, PASSWORD, dir));
+    const devices = receivers.length;
+    for (const sender of senders)
+      await until(
+        async () => (await sender.peerDevices(receiverJid)) >= devices,
+        `${sender.jid} to see every device of ${receiverJid}`,
+        30_000,
+        200,
+      );
+    log(`${senders.length} senders connected through their proxies`);
+
+    const total = options.senders * options.messages;
+    const written = () => senders.reduce((sum, sender) => sum + sender.written, 0);
+    const whenWritten = (fraction: number) =>
+      until(
+        () => written() >= Math.min(total, Math.ceil(fraction * total)),
+        `${fraction * 100}% of the messages written`,
+        3_600_000,
+        20,
+      );
+
+    let restartSeconds = NaN;
+    let restartedAt = NaN;
+
+    const sendStart = performance.now();
+    const sending = Promise.all(
+      senders.map((sender) => sender.send(receiverJid, options.messages, options.intervalMs)),
+    );
+    const cutting = (async () => {
+      for (const [from, to] of options.cuts) {
+        await whenWritten(from);
+        for (const sender of senders) sender.startCuts();
+        log(`cuts on at ${written()} of ${total} written`);
+        await whenWritten(to);
+        await Promise.all(senders.map((sender) => sender.stopCuts()));
+        log(`cuts off at ${written()} of ${total} written`);
+      }
+    })();
+    const restarting = (async () => {
+      await whenWritten(options.restartAt);
+      log(`Prosody SIGKILL at ${written()} of ${total} written`);
+      const killedAt = performance.now();
+      await server.restart({ kill: true });
+      restartedAt = performance.now();
+      restartSeconds = (restartedAt - killedAt) / 1000;
+      log(`Prosody back after ${restartSeconds.toFixed(2)} s`);
+    })();
+    const catchingUp = (async () => {
+      if (!cli) return;
+      await whenWritten(options.cliDownAt);
+      const downAt = written();
+      if (cli.running) {
+        await cli.kill();
+        log(`CLI listener SIGKILL at ${downAt} of ${total} written`);
+      } else note(`the CLI listener was not running at ${downAt} of ${total} written`);
+      await whenWritten(options.cliBackAt);
+      catchUpKill.missed = written() - downAt;
+      catchUpPlan = { killAfter: Math.max(1, Math.ceil(catchUpKill.missed / 3)), killed: false };
+      cli.start();
+      log(`CLI listener started to catch up ${catchUpKill.missed} messages`);
+      await until(
+        () => catchUpPlan?.killed || !cli.running,
+        'the CLI listener to be killed mid-catch-up',
+        120_000,
+        10,
+      );
+      await until(() => !cli.running, 'the killed CLI listener to exit', 30_000, 10);
+      log(
+        `CLI listener SIGKILL after ${catchUpKill.linesBeforeKill} message lines` +
+          (catchUpKill.readyBeforeKill ? ' (its catch-up had finished)' : ' (mid-catch-up)'),
+      );
+      const again = performance.now();
+      cli.start();
+      try {
+        await cli.whenReady();
+        catchUpKill.secondsToReady = (performance.now() - again) / 1000;
+      } catch (error) {
+        note(`the CLI listener did not come back: ${(error as Error).message}`);
+      }
+    })();
+
+    await sending;
+    const sendSeconds = (performance.now() - sendStart) / 1000;
+    await Promise.all([cutting, restarting, catchingUp]);
+    await Promise.all(senders.map((sender) => sender.stopCuts()));
+    log(`all ${total} written in ${sendSeconds.toFixed(1)} s; settling`);
+
+    // Settle: until every device has every message and every outbox is empty, or nothing changes.
+    const settleStart = performance.now();
+    let settled = false;
+    let lastChange = settleStart;
+    let last = '';
+    for (;;) {
+      const outbox = (await Promise.all(senders.map((s) => s.outboxSize()))).reduce(
+        (a, b) => a + b,
+        0,
+      );
+      const arrived = receivers.map((r) => r.arrivals.size);
+      if (outbox === 0 && arrived.every((count) => count === total)) {
+        settled = true;
+        break;
+      }
+      const now = performance.now();
+      const state = `${outbox} ${arrived.join(' ')}`;
+      if (state !== last) {
+        last = state;
+        lastChange = now;
+        log(`settling: outboxes ${outbox}, arrived ${arrived.join(' / ')} of ${total}`);
+      }
+      if (now - lastChange > options.settleQuietMs || now - settleStart > options.settleMaxMs)
+        break;
+      await pause(500);
+    }
+    const settleSeconds = (performance.now() - settleStart) / 1000;
+
+    const peers = senders.map((sender) => sender.jid);
+    const clients: ClientResult[] = [];
+    for (const receiver of receivers) {
+      const counts = analyseClient(
+        await receiver.histories(peers),
+        options.messages,
+        senders.map((sender) => sender.writtenAt.map((at) => performance.timeOrigin + at)),
+      );
+      clients.push({
+        name: receiver.name,
+        type: receiver.type,
+        ...counts,
+        firstLiveAfterRestart: firstLiveAfter(
+          receiver.arrivals,
+          senders.map((sender) => sender.writtenAt),
+          restartedAt,
+        ),
+        arrived: receiver.arrivals.size,
+      });
+    }
+    const outboxes = await Promise.all(senders.map((sender) => sender.outboxLeft()));
+    const senderStates: Record<string, number> = {};
+    const senderErrors: Record<string, number> = {};
+    for (const sender of senders) {
+      for (const [state, count] of Object.entries(await sender.states(receiverJid)))
+        senderStates[state] = (senderStates[state] ?? 0) + count;
+      for (const [code, count] of sender.errors)
+        senderErrors[code] = (senderErrors[code] ?? 0) + count;
+    }
+    const { log: _unused, ...shown } = options;
+    void _unused;
+    return {
+      options: shown,
+      clients,
+      outboxLeft: outboxes.reduce((sum, left) => sum + left.entries, 0),
+      outboxes,
+      senderStates,
+      senderErrors,
+      cuts: senders.reduce((sum, sender) => sum + sender.cuts, 0),
+      restartSeconds,
+      sendSeconds,
+      settleSeconds,
+      settled,
+      cliExits: cli?.exits ?? [],
+      catchUpKill: cli ? catchUpKill : null,
+      notes,
+    };
+  } finally {
+    for (const sender of senders) await sender.close().catch(() => undefined);
+    for (const receiver of receivers) await receiver.close().catch(() => undefined);
+    await stack?.stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
