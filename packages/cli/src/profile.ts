@@ -2,6 +2,9 @@
 // the account with its password, the messages, the outbox and this device's OMEMO keys (which never
 // leave it). `--profile NAME` picks the folder
 // below HUSH_HOME (default ~/.local/state/hush), so several accounts can run side by side.
+// Each profile is a device of its own with its own XMPP resource, so two profiles of one account (on
+// one machine or two) are both online and both receive.
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -25,15 +28,32 @@ export interface Profile {
   close(): Promise<void>;
 }
 
-export async function openProfile(
+/** The profile's folder, made (0700) if it is new. */
+export async function profileDir(
   env: Record<string, string | undefined>,
   name: string,
-): Promise<Profile> {
+): Promise<string> {
   if (!/^[A-Za-z0-9_.-]+$/.test(name))
     throw new HushError('InvalidUsername', `'${name}' is not a usable profile name`);
   const home = env.HUSH_HOME ?? join(env.HOME ?? homedir(), '.local/state/hush');
   const dir = join(home, name);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/** A resource of this device's own: two devices with one resource would push each other off. */
+export function newResource(): string {
+  return `hush-cli-${randomBytes(6).toString('hex')}`;
+}
+
+/** The one resource every profile shared before each got its own. */
+const SHARED_RESOURCE = 'hush-cli';
+
+export async function openProfile(
+  env: Record<string, string | undefined>,
+  name: string,
+): Promise<Profile> {
+  const dir = await profileDir(env, name);
   const storage = await openSqliteStorage(join(dir, 'hush.db'));
   return {
     dir,
@@ -66,7 +86,11 @@ export async function connectProfile(
     plain?: boolean;
   } = {},
 ): Promise<ProfileClient> {
-  const account = await profile.account();
+  let account = await profile.account();
+  if (!account.resource || account.resource === SHARED_RESOURCE) {
+    account = { ...account, resource: newResource() };
+    await profile.storage.accounts.put(account);
+  }
   if (account.password === undefined)
     throw new HushError('WrongPassword', 'No password stored: run hush login again.');
   const session = await openSession({

@@ -1,0 +1,70 @@
+// Exit codes, kept stable for scripts:
+//   0 ok · 1 unexpected error · 2 usage · 3 wrong password · 4 invite, sign-up or address refused
+//   5 server unreachable, certificate not trusted or no answer · 6 no account in the profile
+//   7 a message could not be sent · 8 the profile is busy (another hush process holds it)
+import { isHushError, type HushErrorCode } from '@hush/core';
+
+/** What only the command line can get wrong: its arguments, local files, the profile's owner. */
+export type CliErrorCode = 'Usage' | 'FileNotFound' | 'ProfileBusy' | 'OwnerGone';
+
+export class CliError extends Error {
+  readonly code: CliErrorCode;
+
+  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CliError';
+    this.code = code;
+  }
+}
+
+const CLI_EXIT: Record<CliErrorCode, number> = {
+  Usage: 2,
+  FileNotFound: 2,
+  ProfileBusy: 8,
+  OwnerGone: 1,
+};
+
+const EXIT: Partial<Record<HushErrorCode, number>> = {
+  WrongPassword: 3,
+  InviteInvalid: 4,
+  InviteMalformed: 4,
+  RegistrationClosed: 4,
+  UsernameTaken: 4,
+  InvalidUsername: 4,
+  ServerUnreachable: 5,
+  CertificateUntrusted: 5,
+  Timeout: 5,
+  EncryptionRequired: 5,
+  NotAllowed: 4,
+  InvalidPassword: 4,
+  NoAccount: 6,
+  SendFailed: 7,
+  NoOmemoDevice: 7,
+  NoTrustedDevice: 7,
+  UntrustedIdentity: 7,
+  FileTooLarge: 4,
+  VoiceTooLong: 4,
+  QuotaExceeded: 4,
+  UnsupportedContent: 4,
+  UploadFailed: 7,
+  UploadUnavailable: 7,
+};
+
+/** The exit code for an error, 1 for anything unexpected. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof CliError) return CLI_EXIT[error.code];
+  if (isHushError(error)) return EXIT[error.code] ?? 1;
+  return 1;
+}
+
+/** Whether the error means "no connection now" (exit 5), after which a text can wait in the outbox. */
+export function isOffline(error: unknown): boolean {
+  return isHushError(error) && ['ServerUnreachable', 'Timeout'].includes(error.code);
+}
+
+/** The line a failed command prints on standard error. */
+export function describeError(error: unknown): string {
+  if (error instanceof CliError || isHushError(error))
+    return `hush: ${error.message} (${error.code})`;
+  return `hush: unexpected error: ${String(error)}`;
+}
