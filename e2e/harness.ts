@@ -71,18 +71,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // As in production, the page, the websocket and the uploads share one origin: Prosody hands out
   // upload URLs on this server's address, which passes /file_share/ through to it (as Caddy does).
   const [port] = (await freePorts(1)) as [number];
-  const started = await startProsody({ settings: { PUBLIC_URL: `https://localhost:${port}/` } });
-  // This Prosody's mod_invites no longer has `prosodyctl mod_invites generate`; its admin shell's
-  // `invite create_account` makes the same single-use xmpp:DOMAIN?register;preauth=TOKEN invite.
-  const prosody: ProsodyServer = {
-    ...started,
-    async createInvite() {
-      const out = await started.prosodyctl('shell', 'invite', 'create_account', started.domain);
-      const uri = /xmpp:\S+/.exec(out)?.[0];
-      if (!uri) throw new Error(`prosodyctl printed no invite: ${out}`);
-      return uri;
-    },
-  };
+  const prosody = await startProsody({ settings: { PUBLIC_URL: `https://localhost:${port}/` } });
+
   const policy = webContentSecurityPolicy();
   const certFile = join(prosody.dir, 'certs', `${prosody.domain}.crt`);
   const keyFile = join(prosody.dir, 'certs', `${prosody.domain}.key`);
