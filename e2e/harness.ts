@@ -72,7 +72,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // upload URLs on this server's address, which passes /file_share/ through to it (as Caddy does).
   const [port] = (await freePorts(1)) as [number];
   const prosody = await startProsody({ settings: { PUBLIC_URL: `https://localhost:${port}/` } });
-
   const policy = webContentSecurityPolicy();
   const certFile = join(prosody.dir, 'certs', `${prosody.domain}.crt`);
   const keyFile = join(prosody.dir, 'certs', `${prosody.domain}.key`);
