@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '@hush/test-utils';
-import { jsonLine, machine, table } from './soak/report.ts';
+import { jsonLine, machine, table, tree } from './soak/report.ts';
 import { defaultOptions, runSoak } from './soak/run.ts';
 
 const { values } = parseArgs({
@@ -59,7 +59,7 @@ const result = await runSoak({
     : (line) => console.error(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`),
 });
 console.log(`Machine: ${machine()}`);
-console.log(`Date: ${new Date().toISOString().slice(0, 10)}\n`);
+console.log(`Date: ${new Date().toISOString().slice(0, 10)}, tree ${tree()}\n`);
 console.log(table(result));
 console.log('');
 console.log(jsonLine(result));

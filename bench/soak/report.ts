@@ -1,9 +1,23 @@
 // The soak run as a Markdown table, the details behind any non-zero count, and one JSON line.
+import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { repoRoot } from '@hush/test-utils';
 import type { SoakResult } from './run.ts';
 
 export function machine(): string {
   return `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
+/** The commit measured, and whether the working tree differed from it. */
+export function tree(): string {
+  try {
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const head = git('rev-parse', '--short', 'HEAD');
+    return git('status', '--porcelain', '--untracked-files=no') ? `${head}+changes` : head;
+  } catch {
+    return 'unknown';
+  }
 }
 
 const seconds = (value: number | null) => (value === null ? 'never' : `${value.toFixed(1)} s`);
@@ -69,6 +83,7 @@ export function jsonLine(result: SoakResult): string {
   return JSON.stringify({
     date: new Date().toISOString(),
     machine: machine(),
+    tree: tree(),
     senders: result.options.senders,
     messages: result.options.messages,
     cuts: result.cuts,

@@ -196,15 +196,6 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
         log(`cuts off at ${written()} of ${total} written`);
       }
     })();
-    const restarting = (async () => {
-      await whenWritten(options.restartAt);
-      log(`Prosody SIGKILL at ${written()} of ${total} written`);
-      const killedAt = performance.now();
-      await server.restart({ kill: true });
-      restartedAt = performance.now();
-      restartSeconds = (restartedAt - killedAt) / 1000;
-      log(`Prosody back after ${restartSeconds.toFixed(2)} s`);
-    })();
     const catchingUp = (async () => {
       if (!cli) return;
       await whenWritten(options.cliDownAt);
@@ -213,8 +204,18 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
         await cli.kill();
         log(`CLI listener SIGKILL at ${downAt} of ${total} written`);
       } else note(`the CLI listener was not running at ${downAt} of ${total} written`);
+      // Back once the archive holds enough for it to catch up on: what the always-on core device
+      // got and this one did not.
+      const core = receivers[0] as Receiver;
+      const missed = () => [...core.arrivals.keys()].filter((b) => !cli.arrivals.has(b)).length;
       await whenWritten(options.cliBackAt);
-      catchUpKill.missed = written() - downAt;
+      await until(
+        () => missed() >= Math.min(10, total - downAt) || written() === total,
+        'messages for the CLI listener to catch up on',
+        120_000,
+        50,
+      );
+      catchUpKill.missed = missed();
       catchUpPlan = { killAfter: Math.max(1, Math.ceil(catchUpKill.missed / 3)), killed: false };
       cli.start();
       log(`CLI listener started to catch up ${catchUpKill.missed} messages`);
@@ -239,6 +240,19 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       }
     })();
 
+    // The restart waits for the CLI's catch-up to be over: from then on no device is disturbed on
+    // purpose, so whatever reaches it is live delivery.
+    const restarting = (async () => {
+      await catchingUp;
+      await whenWritten(options.restartAt);
+      if (written() === total) note('Prosody restarted after the last message was written');
+      log(`Prosody SIGKILL at ${written()} of ${total} written`);
+      const killedAt = performance.now();
+      await server.restart({ kill: true });
+      restartedAt = performance.now();
+      restartSeconds = (restartedAt - killedAt) / 1000;
+      log(`Prosody back after ${restartSeconds.toFixed(2)} s`);
+    })();
     await sending;
     const sendSeconds = (performance.now() - sendStart) / 1000;
     await Promise.all([cutting, restarting, catchingUp]);
@@ -265,7 +279,10 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       if (state !== last) {
         last = state;
         lastChange = now;
-        log(`settling: outboxes ${outbox}, arrived ${arrived.join(' / ')} of ${total}`);
+        log(
+          `settling: outboxes ${outbox}, arrived ${arrived.join(' / ')} of ${total}, ` +
+            `senders ${senders.map((sender) => sender.status).join(' ')}`,
+        );
       }
       if (now - lastChange > options.settleQuietMs || now - settleStart > options.settleMaxMs)
         break;

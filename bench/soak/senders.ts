@@ -116,6 +116,11 @@ export class Sender {
     await this.cutLoop;
   }
 
+  /** xmpp.js's connection status ('online', 'connecting', 'disconnect', ...). */
+  get status(): string {
+    return this.client.session.client.status;
+  }
+
   async outboxSize(): Promise<number> {
     return (await this.storage.outbox.list(this.jid)).length;
   }
