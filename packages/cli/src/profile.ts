@@ -71,6 +71,26 @@ export async function openProfile(
   };
 }
 
+/** How long closing waits for the server to acknowledge what this connection sent from the outbox. */
+const DRAIN_MS = 10_000;
+
+/**
+ * Waits (bounded) until the server has acknowledged every outbox entry while the stream is up: a
+ * command that connects sends what earlier ones left behind, and leaving before the acks would send
+ * it all once more next time.
+ */
+async function untilOutboxDrained(
+  storage: Storage,
+  account: string,
+  session: { client: { status: string } },
+): Promise<void> {
+  const deadline = Date.now() + DRAIN_MS;
+  while (Date.now() < deadline && session.client.status === 'online') {
+    if ((await storage.outbox.list(account)).length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 /** A connected account; close() also closes the session. */
 export type ProfileClient = HushClient & { readonly files: FileSender; close(): Promise<void> };
 
@@ -112,6 +132,7 @@ export async function connectProfile(
       ...client,
       files: new FileSender({ session, storage: profile.storage, messenger: client.messenger }),
       async close() {
+        await untilOutboxDrained(profile.storage, account.jid, session);
         await client.close();
         await session.close();
       },

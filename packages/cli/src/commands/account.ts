@@ -71,7 +71,7 @@ export async function account(args: string[], ctx: CommandContext): Promise<numb
   const stored = await state.account();
   // The new password is read before connecting, so a short one costs no login.
   const password = action === 'password' ? await newPassword(ctx) : '';
-  const client = await ctx.connect({ plain: true });
+  const client = await ctx.connect({ plain: ctx.options.plain === true });
   const { session, messenger } = client;
   try {
     if (action === 'password') {
