@@ -357,11 +357,14 @@ fi
 # ---------- Configuration ----------
 rendered=$(mktemp)
 trap 'rm -f "$rendered" "${hook:-}"' EXIT
+# SASL2, Bind 2 and FAST come from Debian's prosody-modules (in Prosody's own module folder).
+community_modules=false
+[[ ! -f /usr/lib/prosody/modules/mod_sasl2/mod_sasl2.lua ]] || community_modules=true
 "$repo_server/prosody/render.sh" DOMAIN="$domain" INTERFACES="$interfaces" C2S_PORT="$c2s_port" \
 	C2S_TLS_PORT="$c2s_tls_port" HTTPS_PORT="$https_port" CERT="$cert" KEY="$key" DATA_DIR="$data_dir" \
 	LOG_FILE="$log_dir/prosody.log" PID_FILE="$pid_file" PLUGIN_DIR="$module_dir" RUN_AS_ROOT=false \
 	ARCHIVE_EXPIRY="${retention_days}d" UPLOAD_EXPIRY=$((retention_days * 86400)) \
-	WEB_DIR="${web_src:+$web_dir}" >"$rendered"
+	WEB_DIR="${web_src:+$web_dir}" COMMUNITY_MODULES="$community_modules" >"$rendered"
 if ! [[ -f $cfg ]] || ! cmp -s "$rendered" "$cfg"; then
 	# Checked where Prosody will read it (the prosody user must be able to), then swapped in.
 	# Prosody picks the parser by the file's extension, hence the name.

@@ -39,6 +39,8 @@ usage() {
   C2S_RATE            per-connection read rate                 default 1mb/s
   C2S_BURST           seconds of burst above the rate          default 4s
   NETWORK_READ_SIZE   bytes read from a socket at once         default 65536 (Prosody's own: 4096)
+  COMMUNITY_MODULES   true: offer SASL2, Bind 2 and FAST from prosody-modules (installed beside Prosody)
+                                                               default true
 TXT
 }
 set -euo pipefail
@@ -53,6 +55,7 @@ declare -A v=(
 	[INVITE_EXPIRY]=604800 [ARCHIVE_EXPIRY]=1w
 	[UPLOAD_LIMIT]=10485760 [UPLOAD_EXPIRY]=604800 [UPLOAD_DAILY_QUOTA]=104857600
 	[UPLOAD_GLOBAL_QUOTA]=10737418240 [C2S_RATE]=1mb/s [C2S_BURST]=4s [NETWORK_READ_SIZE]=65536
+	[COMMUNITY_MODULES]=true
 )
 for arg in "$@"; do
 	case "$arg" in
@@ -106,6 +109,7 @@ need PLUGIN_DIR "$path" "an absolute path"
 need LOG_LEVEL '^(debug|info|warn|error)$' "debug, info, warn or error"
 need RUN_AS_ROOT "$bool" "true or false"
 need WEB_APP "$bool" "true or false"
+need COMMUNITY_MODULES "$bool" "true or false"
 need INVITE_EXPIRY "$count" "a number of seconds"
 need ARCHIVE_EXPIRY '^([0-9]+[dwmy]?|never)$' "seconds, a period such as 1w, or never"
 need UPLOAD_LIMIT "$count" "a number of bytes"

@@ -20,6 +20,7 @@ import {
   until,
   type ProsodyServer,
 } from '@hush/test-utils';
+import { base64, connectTls, fastResponse, openStream, plainAuth } from './raw-client.ts';
 
 const run = promisify(execFile);
 let server: ProsodyServer;
@@ -85,6 +86,8 @@ test('every rendered variant passes prosodyctl check config', async () => {
         LOG_FILE: 'console',
       },
       'archive kept forever': { ARCHIVE_EXPIRY: 'never' },
+      'without community modules': { COMMUNITY_MODULES: 'false' },
+      'with SASL2, Bind 2 and FAST': { COMMUNITY_MODULES: 'true' },
     };
     for (const [name, settings] of Object.entries(variants)) {
       const file = join(dir, 'prosody.cfg.lua');
@@ -492,5 +495,86 @@ test('a contact-only invite (no sign-up) makes the two accounts mutual contacts'
     }
   } finally {
     await invitee.close();
+  }
+});
+
+test('SASL2, Bind 2 and FAST are offered beside plain SASL, and each kind of login works', async () => {
+  const sasl2 = await startProsody({ settings: { COMMUNITY_MODULES: 'true' } });
+  try {
+    trustCertificateAuthority(sasl2.caCert);
+    await sasl2.createAccount('modern', 'modern-password');
+    const features = await openStream(await connectTls(sasl2), sasl2.domain, 'modern@localhost');
+    // Plain SASL (RFC 6120) for every client, with SCRAM-SHA-256.
+    const mechanisms =
+      /<mechanisms xmlns=['"]urn:ietf:params:xml:ns:xmpp-sasl['"]>[\s\S]*?<\/mechanisms>/.exec(
+        features,
+      )?.[0];
+    assert.match(mechanisms ?? '', /<mechanism>SCRAM-SHA-256<\/mechanism>/, features);
+    // SASL2 (XEP-0388) with Bind 2 (XEP-0386), FAST (XEP-0484) and stream management inline.
+    const authentication =
+      /<authentication xmlns=['"]urn:xmpp:sasl:2['"]>[\s\S]*?<\/authentication>/.exec(
+        features,
+      )?.[0];
+    assert.ok(authentication, `no SASL2 in ${features}`);
+    assert.match(authentication, /<mechanism>SCRAM-SHA-256<\/mechanism>/);
+    assert.match(authentication, /<bind xmlns=['"]urn:xmpp:bind:0['"]/);
+    assert.match(
+      authentication,
+      /<fast xmlns=['"]urn:xmpp:fast:0['"]>[^/]*<mechanism>HT-SHA-256-NONE/,
+    );
+    assert.match(authentication, /<sm xmlns=['"]urn:xmpp:sm:3['"]/);
+
+    // A SASL2 login that binds a resource inline and asks for a FAST token.
+    const agent = randomUUID();
+    const first = await connectTls(sasl2);
+    await openStream(first, sasl2.domain);
+    first.write(
+      `<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN'><initial-response>${base64('\0modern\0modern-password')}</initial-response>` +
+        `<user-agent id='${agent}'><software>server test</software></user-agent>` +
+        `<bind xmlns='urn:xmpp:bind:0'><tag>test</tag></bind>` +
+        `<request-token xmlns='urn:xmpp:fast:0' mechanism='HT-SHA-256-NONE'/></authenticate>`,
+    );
+    const success = await first.read(/<\/success>|<\/failure>/);
+    assert.match(success, /<success xmlns=['"]urn:xmpp:sasl:2['"]>/);
+    assert.match(
+      success,
+      /<authorization-identifier>modern@localhost\/test~[^<]+<\/authorization-identifier>/,
+    );
+    assert.match(success, /<bound xmlns=['"]urn:xmpp:bind:0['"]/);
+    const tokenElement = /<token\b[^>]*\bxmlns=['"]urn:xmpp:fast:0['"][^>]*>/.exec(success)?.[0];
+    const token = /\btoken=['"]([^'"]+)['"]/.exec(tokenElement ?? '')?.[1];
+    assert.ok(token, `no FAST token in ${success}`);
+    first.destroy();
+
+    // The token logs in without the password.
+    const second = await connectTls(sasl2);
+    await openStream(second, sasl2.domain, 'modern@localhost');
+    second.write(
+      `<authenticate xmlns='urn:xmpp:sasl:2' mechanism='HT-SHA-256-NONE'><initial-response>${fastResponse('modern', token)}</initial-response>` +
+        `<user-agent id='${agent}'><software>server test</software></user-agent>` +
+        `<fast xmlns='urn:xmpp:fast:0'/></authenticate>`,
+    );
+    assert.match(
+      await second.read(/<\/success>|<\/failure>/),
+      /<success xmlns=['"]urn:xmpp:sasl:2['"]>/,
+    );
+    second.destroy();
+
+    // A client that knows nothing of SASL2 logs in as before.
+    const legacy = await connectTls(sasl2);
+    await openStream(legacy, sasl2.domain);
+    assert.match(await plainAuth(legacy, 'modern', 'modern-password'), /<success/);
+    legacy.destroy();
+    // And so does Hush's core, over each transport.
+    for (const service of [sasl2.websocketUrl, `xmpps://localhost:${sasl2.ports.c2sTls}`]) {
+      const session = await openSession({
+        service,
+        jid: 'modern@localhost',
+        password: 'modern-password',
+      });
+      await session.close();
+    }
+  } finally {
+    await sasl2.stop();
   }
 });
