@@ -1,6 +1,6 @@
 // Voice messages in the web app, with Chromium's fake microphone playing a spoken WAV: hold to
-// record, release to send (encrypted upload, XEP-0454 link over OMEMO), the other side plays it;
-// sliding away cancels.
+// record, release to send (encrypted upload, XEP-0454 link over OMEMO), the other side plays it,
+// and keeps playing it after the server's copy expired; sliding away cancels.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -104,8 +104,13 @@ describe('voice messages in the web app', { timeout: 300_000 }, () => {
     await bob.screenshot({ path: join(shots, '02-bob-voice-playing.png') });
   });
 
-  it('shows a dead file link as such: the upload expired on the server', async () => {
+  it("keeps what it received playable after the server's copy is gone; expired only without a copy", async () => {
     await bob.getByTestId('back').click();
+    // Bob's device cannot reach the uploads while Alice sends a second one: it never has it.
+    const bobContext = contexts[1];
+    assert.ok(bobContext);
+    const offUploads = '**/file_share/**';
+    await bobContext.route(offUploads, (route) => route.abort());
     const before = await alice.getByTestId('voice-bubble').count();
     await hold(alice, 1_200);
     const sent = Date.now() + 30_000;
@@ -113,7 +118,8 @@ describe('voice messages in the web app', { timeout: 300_000 }, () => {
       assert.ok(Date.now() < sent, 'the second voice message was not sent');
       await alice.waitForTimeout(100);
     }
-    // The server forgets every upload (what the expiry does after 7 days) before bob opens the chat.
+    await bob.getByTestId('unread-alice@localhost').getByText('1').waitFor({ timeout: 30_000 });
+    // The server forgets every upload (what the expiry does after 7 days).
     const stored = join(
       stack.prosody.dataDir,
       `upload%2e${stack.prosody.domain}`,
@@ -121,10 +127,39 @@ describe('voice messages in the web app', { timeout: 300_000 }, () => {
     );
     assert.ok((await readdir(stored)).length > 0, 'the uploads are where Prosody keeps them');
     for (const name of await readdir(stored)) await rm(join(stored, name), { force: true });
-    await bob.getByTestId('chat-alice@localhost').click({ timeout: 20_000 });
+
+    // Bob opens the app again (nothing of the last page in memory, nor in the browser's HTTP cache:
+    // only what the app itself kept).
+    await bobContext.unroute(offUploads);
+    await (await bobContext.newCDPSession(bob)).send('Network.clearBrowserCache');
+    await bob.reload();
+    await bob.getByTestId('chat-alice@localhost').click({ timeout: 30_000 });
+    // The first one, played here before, still plays from this device's copy...
+    const kept = bob.getByTestId('voice-bubble');
+    await kept.waitFor({ timeout: 30_000 });
+    assert.equal(await kept.count(), 1);
+    await kept.getByTestId('voice-play').click();
+    await bob.getByLabel('Pause').waitFor();
+    const deadline = Date.now() + 10_000;
+    while (/^0:00 /.test(await kept.getByTestId('voice-time').innerText())) {
+      assert.ok(Date.now() < deadline, 'the kept voice message does not play');
+      await bob.waitForTimeout(100);
+    }
+    await kept.getByTestId('voice-play').click();
+    // ...the one this device never fetched is gone with the server's copy.
     await bob.getByTestId('file-error').first().waitFor({ timeout: 30_000 });
+    assert.equal(await bob.getByTestId('file-error').count(), 1);
     assert.match(await bob.getByTestId('file-error').first().innerText(), /expired|no longer/i);
-    await bob.screenshot({ path: join(shots, '03-bob-dead-link.png') });
+    await bob.screenshot({ path: join(shots, '03-bob-kept-and-expired.png') });
+    // The sender keeps what was sent from this device too, as it showed it.
+    const aliceContext = contexts[0];
+    assert.ok(aliceContext);
+    await (await aliceContext.newCDPSession(alice)).send('Network.clearBrowserCache');
+    await alice.reload();
+    await alice.getByTestId('chat-bob@localhost').click({ timeout: 30_000 });
+    await alice.getByTestId('composer-offline').waitFor({ state: 'detached', timeout: 30_000 });
+    await alice.getByTestId('voice-bubble').nth(before).waitFor({ timeout: 30_000 });
+    assert.equal(await alice.getByTestId('file-error').count(), 0);
   });
 
   it('a 30 s voice message: from release to shown on the other side (measured)', async () => {

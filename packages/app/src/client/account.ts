@@ -26,6 +26,7 @@ import {
 } from '@hush/core';
 import type { Platform, PasswordVault } from '../platform/types.ts';
 import { ChatStore } from './chats.ts';
+import { FileKeeper } from './kept-files.ts';
 import { SnapshotStore } from './store.ts';
 import { readInvite } from './invite-link.ts';
 import { fileVoiceSender, unavailableVoiceSender, type VoiceSender } from '../voice/sender.ts';
@@ -90,12 +91,15 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retryDelay = 2_000;
   chats: ChatStore | undefined;
+  /** Keeps the files of messages on this device (the platform's kept files). */
+  private readonly files: FileKeeper;
   /** How voice messages leave: through core's FileSender while connected. */
   voice: VoiceSender = unavailableVoiceSender;
 
   constructor(platform: Platform) {
     super({ phase: 'starting', busy: false });
     this.platform = platform;
+    this.files = new FileKeeper(platform.keptFiles);
   }
 
   get current(): Connection | undefined {
@@ -328,6 +332,9 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
         clientType: this.platform.name === 'web' ? 'web' : 'phone',
         onMessengerEvent: (event) => {
           if (event.type === 'error') this.update({ error: event.error });
+          // Files of messages in and out, caught up or live, are kept on this device as they come.
+          if (event.type === 'message' && event.message.state !== 'undecryptable')
+            void this.files.keep(event.message.body);
         },
         onOmemoEvent: (event) => this.onOmemoEvent(event),
       });

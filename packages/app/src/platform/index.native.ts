@@ -4,19 +4,41 @@
 import * as SecureStore from 'expo-secure-store';
 import * as DocumentPicker from 'expo-document-picker';
 import * as Sharing from 'expo-sharing';
+import { CryptoDigestAlgorithm, digestStringAsync } from 'expo-crypto';
 import { HushError } from '@hush/core';
-import { File, Paths } from 'expo-file-system';
+import { Directory, File, Paths } from 'expo-file-system';
 import { Linking, Platform as ReactNativePlatform } from 'react-native';
 import { deleteNativeStorage, openNativeStorage } from '../storage/sqlite.native';
 import { fileExtension, forAppleDecoder } from './playable';
-import type { Platform } from './types';
+import type { KeptFiles, Platform } from './types';
 
 // SecureStore keys allow only [A-Za-z0-9._-]: the JID is hex-encoded.
 const keyFor = (jid: string) =>
   `hush.password.${Array.from(new TextEncoder().encode(jid), (b) => b.toString(16).padStart(2, '0')).join('')}`;
 
+/**
+ * Kept files in the app's documents folder (not the cache, which the OS may clear), one file per
+ * URL under its SHA-256. The documents folder is inside the app's sandbox and encrypted by the OS
+ * (iOS Data Protection, Android file-based encryption); what it holds is the ciphertext anyway.
+ */
+const keptDirectory = () => new Directory(Paths.document, 'hush-files');
+const keptFile = async (url: string) =>
+  new File(keptDirectory(), await digestStringAsync(CryptoDigestAlgorithm.SHA256, url));
+
+const keptFiles: KeptFiles = {
+  async read(url) {
+    const file = await keptFile(url);
+    return file.exists ? await file.bytes() : undefined;
+  },
+  async write(url, bytes) {
+    keptDirectory().create({ intermediates: true, idempotent: true });
+    await (await keptFile(url)).write(bytes);
+  },
+};
+
 export const platform: Platform = {
   name: 'native',
+  keptFiles,
   // The app icon's badge needs a notifications module (see below): nothing to show it on yet.
   showUnread: () => undefined,
   async pickFile() {
@@ -50,7 +72,11 @@ export const platform: Platform = {
     show: () => undefined,
   },
   openStorage: openNativeStorage,
-  deleteStorage: deleteNativeStorage,
+  async deleteStorage() {
+    await deleteNativeStorage();
+    const kept = keptDirectory();
+    if (kept.exists) kept.delete();
+  },
   vault: () => ({
     load: async (jid) => (await SecureStore.getItemAsync(keyFor(jid))) ?? undefined,
     save: (jid, password) =>

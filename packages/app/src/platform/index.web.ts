@@ -2,10 +2,12 @@
 // blob: URLs; Opus as CAF for a browser that plays only that (Safari).
 import * as DocumentPicker from 'expo-document-picker';
 import { deleteIndexedDbStorage, openIndexedDbStorage } from '../storage/indexeddb';
+import { deleteIndexedDbKeptFiles, indexedDbKeptFiles } from '../storage/indexeddb-files';
 import { forBrowser } from './playable';
 import type { Notifications, Platform } from './types';
 
 const DATABASE = 'hush';
+const FILES_DATABASE = 'hush-files';
 
 let probe: HTMLAudioElement | undefined;
 /** What the browser's <audio> says of a type: '', 'maybe' or 'probably'. */
@@ -63,7 +65,12 @@ export const platform: Platform = {
     link.click();
   },
   openStorage: () => openIndexedDbStorage({ name: DATABASE }),
-  deleteStorage: () => deleteIndexedDbStorage(DATABASE),
+  // Files from messages, as the server had them (ciphertext), in a database of their own.
+  keptFiles: indexedDbKeptFiles({ name: FILES_DATABASE }),
+  async deleteStorage() {
+    await deleteIndexedDbStorage(DATABASE);
+    await deleteIndexedDbKeptFiles(FILES_DATABASE);
+  },
   // The web has no keystore. The password stays in this origin's IndexedDB, as the CLI keeps it in
   // a file only its user can read; logging out removes it.
   vault: (storage) => ({

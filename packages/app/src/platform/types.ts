@@ -21,11 +21,25 @@ export interface Notifications {
   show(note: { title: string; body: string; tag: string; onOpen: () => void }): void;
 }
 
+/**
+ * Files from messages, kept on this device for as long as the history is: a received voice message
+ * or file stays playable after the server's copy expired. What is kept is the file as the server had
+ * it, AES-256-GCM ciphertext, under its https:// URL; the key is only in the message (aesgcm://
+ * link) in this device's history.
+ */
+export interface KeptFiles {
+  /** The bytes kept under `url`, or undefined. */
+  read(url: string): Promise<Uint8Array | undefined>;
+  write(url: string, bytes: Uint8Array): Promise<void>;
+}
+
 export interface Platform {
   readonly name: 'web' | 'native';
   /** The app's durable storage: IndexedDB on the web, SQLite on iOS and Android. */
   openStorage(): Promise<Storage>;
-  /** Removes everything the app stored on this device (after the account is deleted). */
+  /** Where files from messages are kept: IndexedDB on the web, the app's documents on phones. */
+  readonly keptFiles: KeptFiles;
+  /** Removes everything the app stored on this device, kept files too (after the account is deleted). */
   deleteStorage(): Promise<void>;
   vault(storage: Storage): PasswordVault;
   /** The websocket address of a domain's XMPP server when the person gives none. */

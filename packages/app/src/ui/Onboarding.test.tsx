@@ -9,6 +9,7 @@ const platform: Platform = {
   name: 'web',
   openStorage: async () => createMemoryStorage(),
   deleteStorage: async () => undefined,
+  keptFiles: { read: async () => undefined, write: async () => undefined },
   vault: () => ({
     load: async () => undefined,
     save: async () => undefined,

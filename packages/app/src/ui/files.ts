@@ -1,7 +1,9 @@
-// Files in messages (voice messages above all): fetched once, decrypted (aesgcm://, XEP-0454) by
-// core, recognised from their bytes, and handed to the player as a local URI.
+// Files in messages (voice messages above all): read from this device's kept copy, or fetched and
+// kept (client/kept-files.ts), decrypted (aesgcm://, XEP-0454), recognised from their bytes, and
+// handed to the player as a local URI.
 import { useEffect, useState } from 'react';
-import { downloadFile, inspectFile, toHushError, type FileInfo, type HushError } from '@hush/core';
+import { inspectFile, toHushError, type FileInfo, type HushError } from '@hush/core';
+import { keptFile } from '../client/kept-files';
 import type { Platform } from '../platform/types';
 
 export type FileState =
@@ -29,7 +31,7 @@ function load(link: string, platform: Platform): Promise<Loaded> {
   let entry = loaded.get(link);
   if (!entry) {
     entry = (async () => {
-      const { bytes } = await downloadFile(link);
+      const bytes = await keptFile(link, platform.keptFiles);
       const info = inspectFile(bytes);
       const playable = await platform.playableUri(bytes, info.audio?.mimeType ?? info.mimeType);
       return { ...playable, info, size: bytes.length };
