@@ -3,11 +3,17 @@
 //
 // Reliability rules (doc/design.md, "Messages are never lost"):
 // - a message is stored, and its stanza put in the outbox, before anything is sent;
-// - it leaves the outbox only when the server acknowledges the stanza (XEP-0198 stream management);
-//   a stanza whose stream died unacknowledged stays and is sent again on the next connection, and
-//   everything left in the outbox after a crash or restart is sent again by start();
+// - it leaves the outbox when the server acknowledges the stanza (XEP-0198 stream management) or the
+//   peer confirms it (a receipt or a displayed marker), whichever comes first; a stanza whose stream
+//   died unacknowledged stays and is sent again on the next connection, and everything left in the
+//   outbox after a crash or restart is sent again by start();
+// - everything outgoing goes through one queue, oldest first: what waited in the outbox leaves
+//   before anything written later, so the server receives each device's messages in send order;
+// - every new stream (not a resumed one) gets what a first start does: carbons, catch-up, presence;
+//   live stanzas wait while a catch-up runs, so they are stored after the older ones it brings;
 // - receivers deduplicate every copy (live, carbon, archive, resend) by origin-id and stanza-id, so
-//   resending is always safe.
+//   resending is always safe, and keep each sender's messages in arrival order even where delay
+//   stamps (whole seconds) would sort them otherwise.
 import xml, { type Element } from '@xmpp/xml';
 import parse from '@xmpp/xml/lib/parse.js';
 import { HushError, isHushError } from '../errors.ts';
@@ -110,8 +116,10 @@ export class Messenger {
   private readonly unsubscribe: (() => void)[] = [];
   private snapshot: MessengerSnapshot = { status: 'idle', pending: 0 };
   private receiptsForArchive = false;
-  /** Incoming stanzas are handled one at a time, in arrival order. */
+  /** Incoming stanzas (and catch-ups) are handled one at a time, in arrival order. */
   private incoming: Promise<void> = Promise.resolve();
+  /** Outgoing messages and outbox resends, one at a time, oldest first. */
+  private outgoing: Promise<void> = Promise.resolve();
 
   constructor(deps: MessengerDeps) {
     this.session = deps.session;
@@ -132,44 +140,69 @@ export class Messenger {
     return this.snapshot;
   }
 
-  /** Listens, catches up from the archive, then resends whatever the outbox still holds. */
+  /** Listens, resends whatever the outbox still holds, catches up and announces presence. */
   async start(): Promise<void> {
     const client = this.session.client;
     this.unsubscribe.push(
       this.session.onStanza((stanza) => {
-        this.incoming = this.incoming
-          .then(() => this.handleIncoming(stanza, 'live'))
-          .catch((error: unknown) => this.report(error));
+        void this.inOrder(() => this.handleIncoming(stanza, 'live')).catch(() => undefined);
       }),
     );
     const onAck = (stanza: Element) =>
       void this.acknowledged(stanza).catch((error: unknown) => this.report(error));
     client.streamManagement.on('ack', onAck);
     this.unsubscribe.push(() => client.streamManagement.removeListener('ack', onAck));
-    // A new stream (after a reconnect that could not resume) starts over: catch up and resend.
-    const onOnline = () =>
-      void this.enableCarbons()
-        .then(() => this.sync())
-        .catch((error: unknown) => this.report(error));
+    // A new stream (after a reconnect that could not resume: the server restarted, or kept the old
+    // one too briefly) knows nothing of this client: everything a first start does, again.
+    const onOnline = () => void this.begin().catch(() => undefined);
     client.on('online', onOnline);
     this.unsubscribe.push(() => client.removeListener('online', onOnline));
     // A resumed stream resends what the server had not acked, but not what failed to go out while
     // the socket was down: those are only in the outbox.
-    const onResumed = () => void this.resendOutbox().catch((error: unknown) => this.report(error));
+    const onResumed = () => void this.outbound(() => this.resendOutbox()).catch(() => undefined);
     client.streamManagement.on('resumed', onResumed);
     this.unsubscribe.push(() => client.streamManagement.removeListener('resumed', onResumed));
-    await this.enableCarbons();
-    // Catch up before announcing presence: Prosody then leaves the messages that waited offline in
-    // the archive instead of pushing each a second time. A second pass after presence picks up what
-    // arrived in between.
-    await this.sync();
-    await this.session.send(xml('presence', {}, ...this.presence));
-    await this.sync();
+    await this.begin();
+  }
+
+  /**
+   * What every new stream needs. The outbox goes first (ahead of anything written from now on);
+   * the catch-up runs before presence, so Prosody leaves the messages that waited offline in the
+   * archive instead of pushing each a second time, and a second pass after presence picks up what
+   * arrived in between. Live stanzas wait in the incoming queue until both passes are done.
+   */
+  private async begin(): Promise<void> {
+    const resent = this.outbound(() => this.resendOutbox());
+    await this.inOrder(async () => {
+      await this.enableCarbons();
+      await this.sync();
+      await this.session.send(xml('presence', {}, ...this.presence));
+      await this.sync();
+    });
+    await resent;
+  }
+
+  /** Runs `task` after every incoming stanza and catch-up before it; reports its failure. */
+  private inOrder(task: () => Promise<void>): Promise<void> {
+    const run = this.incoming.then(task);
+    this.incoming = run.catch((error: unknown) => this.report(error));
+    return run;
+  }
+
+  /** Runs `task` after every outgoing message and resend before it; reports its failure. */
+  private outbound<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.outgoing.then(task);
+    this.outgoing = run.then(
+      () => undefined,
+      (error: unknown) => this.report(error),
+    );
+    return run;
   }
 
   async close(): Promise<void> {
     for (const stop of this.unsubscribe.splice(0)) stop();
     await this.incoming;
+    await this.outgoing;
     this.setStatus('closed');
   }
 
@@ -217,12 +250,18 @@ export class Messenger {
   }
 
   /**
-   * Encrypts (when a hook is set), puts the stanza in the outbox, and sends it. Without a stream the
-   * message waits in the outbox unencrypted (AWAITING_ENCRYPTION) and goes out after the next
-   * catch-up, in the order it was written.
+   * Encrypts (when a hook is set), puts the stanza in the outbox, and sends it, behind everything
+   * queued before. Without a stream, or while older messages still wait to be encrypted, the
+   * message waits in the outbox unencrypted (AWAITING_ENCRYPTION) and goes out with the next
+   * resend, in the order it was written.
    */
-  private async queue(message: StoredMessage): Promise<void> {
-    const built = this.online() ? await this.build(message) : 'later';
+  private queue(message: StoredMessage): Promise<void> {
+    return this.outbound(() => this.queueNow(message));
+  }
+
+  private async queueNow(message: StoredMessage): Promise<void> {
+    const behind = this.online() && (await this.anyAwaiting());
+    const built = this.online() && !behind ? await this.build(message) : 'later';
     if (built === 'failed') return;
     const createdAt = this.now();
     await this.storage.outbox.put({
@@ -236,6 +275,12 @@ export class Messenger {
     });
     await this.updatePending();
     if (built !== 'later') await this.trySend(built);
+    else if (behind) await this.resendOutbox();
+  }
+
+  private async anyAwaiting(): Promise<boolean> {
+    const entries = await this.storage.outbox.list(this.account);
+    return entries.some((entry) => entry.stanzaXml === AWAITING_ENCRYPTION);
   }
 
   /**
@@ -314,7 +359,6 @@ export class Messenger {
       ...stored,
       mamLastStanzaId: last ?? stored.mamLastStanzaId ?? '',
     });
-    await this.resendOutbox();
     this.setStatus('ready');
   }
 
@@ -328,6 +372,14 @@ export class Messenger {
         await this.sendWritten(entry.id, entry.messageId);
         continue;
       }
+      // The peer already confirmed it (the receipt came, the ack did not): sending it again would
+      // show it twice in clients that do not deduplicate.
+      const message = await this.storage.messages.get(this.account, entry.messageId);
+      if (message?.state === 'delivered' || message?.state === 'read') {
+        await this.storage.outbox.remove(this.account, entry.id);
+        continue;
+      }
+      if (!this.online()) break;
       await this.storage.outbox.update(this.account, entry.id, { attempts: entry.attempts + 1 });
       await this.trySend(parse(entry.stanzaXml));
     }
@@ -395,6 +447,9 @@ export class Messenger {
         );
         if (parsed.direction === 'in' && message?.direction === 'out') {
           await this.setState(message.id, parsed.kind === 'receipt' ? 'delivered' : 'read');
+          // Proof of delivery: the message leaves the outbox even if the server's ack is lost.
+          if (await this.storage.outbox.remove(this.account, message.id))
+            await this.updatePending();
         } else if (
           parsed.kind === 'displayed' &&
           parsed.direction === 'out' &&
@@ -453,13 +508,14 @@ export class Messenger {
     if (body === undefined && !failure) return; // nothing to show (e.g. a key-transport message)
     const note = failure ?? warning;
     const id = parsed.direction === 'out' && parsed.originId ? parsed.originId : this.newId();
+    const timestamp = await this.arrivalTimestamp(parsed);
     const message: StoredMessage = {
       id,
       account: this.account,
       peer: parsed.peer,
       direction: parsed.direction,
       body: body ?? '',
-      timestamp: parsed.timestamp ?? this.now(),
+      timestamp,
       ...(parsed.originId ? { originId: parsed.originId } : {}),
       ...(parsed.stanzaId ? { stanzaId: parsed.stanzaId } : {}),
       state: failure ? 'undecryptable' : parsed.direction === 'out' ? 'sent' : 'received',
@@ -485,6 +541,23 @@ export class Messenger {
     ) {
       await this.trySend(buildReceipt(parsed.peer, parsed.id));
     }
+  }
+
+  /**
+   * The time a received message is stored under. History sorts by time, and a sender's messages
+   * reach this device in their send order (the server keeps each stream's order; senders resend
+   * oldest first), but their stamps do not always agree: a copy the sender's client or the server
+   * held back during a reconnect carries a delay stamp in whole seconds, older than a message
+   * received live just before it. Such a message is stored at the time of the sender's previous
+   * message here (insertion order then breaks the tie), never earlier; a stamp from the future
+   * (a sender's clock ahead) counts as now.
+   */
+  private async arrivalTimestamp(parsed: ParsedChatMessage): Promise<number> {
+    const now = this.now();
+    const stamped = Math.min(parsed.timestamp ?? now, now);
+    const recent = await this.storage.messages.history(this.account, parsed.peer, { limit: 20 });
+    const previous = recent.findLast((message) => message.direction === parsed.direction);
+    return previous && previous.timestamp > stamped ? previous.timestamp : stamped;
   }
 
   private async alreadyStored(parsed: ParsedChatMessage): Promise<boolean> {

@@ -115,6 +115,7 @@ export class Contacts {
   private readonly requestListeners = new Set<(request: SubscriptionRequest) => void>();
   private readonly presenceListeners = new Set<(change: PresenceChange) => void>();
   private unsubscribe: (() => void) | undefined;
+  private stopOnline: (() => void) | undefined;
   private started = false;
   private closed = false;
 
@@ -146,6 +147,15 @@ export class Contacts {
         callee?.set(NS_BLOCKING, name, ({ stanza }, next) =>
           this.closed || !this.fromOwnAccount(stanza) ? next() : true,
         );
+      // A new stream (not a resumed one): what we knew of who is online is stale, and roster pushes
+      // sent while we were away are lost. The server tells us again who is online once the new
+      // stream's initial presence goes out; the roster is fetched again before that.
+      const onOnline = () => {
+        for (const jid of [...this.online.keys()]) this.setOffline(jid);
+        this.list().catch(() => undefined);
+      };
+      this.session.client.on('online', onOnline);
+      this.stopOnline = () => this.session.client.removeListener('online', onOnline);
     }
     await this.list();
   }
@@ -155,6 +165,8 @@ export class Contacts {
     this.started = false;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.stopOnline?.();
+    this.stopOnline = undefined;
   }
 
   /** Fetches the roster from the server (RFC 6121 §2.2) and returns it. */

@@ -70,7 +70,14 @@ declare module '@xmpp/client' {
         handler: (context: { stanza: Element; element: Element }) => Element | Promise<Element>,
       ): void;
     };
-    reconnect: { stop(): void; start(): void; delay: number };
+    reconnect: {
+      stop(): void;
+      start(): void;
+      delay: number;
+      /** 'reconnecting': an attempt starts; 'reconnected': its stream is open (not yet online). */
+      on(event: 'reconnecting' | 'reconnected', listener: () => void): void;
+      removeListener(event: 'reconnecting' | 'reconnected', listener: () => void): void;
+    };
     streamManagement: {
       enabled: boolean;
       id: string;

@@ -1,0 +1,72 @@
+// Reconnection that never gives up. xmpp.js reconnects after every 'disconnect', but a connection
+// attempt that fails before its socket opens may never reach 'disconnect': Node's and browsers'
+// WebSocket report a refused or failed handshake ("non-101 status") with an 'error' and no 'close',
+// so the client stays 'connecting' for good, and an attempt that reaches a half-dead server can wait
+// forever for the socket or the stream header. Both end here in a 'disconnect', so the next attempt
+// is scheduled with the usual backoff.
+import type { XmppClient } from '@xmpp/client';
+
+/** The parts of xmpp.js's Connection this needs, which its public surface does not expose. */
+interface ConnectionInternals {
+  socket: { end(): void } | null;
+  _detachSocket(): void;
+  _status(status: string, ...args: unknown[]): void;
+}
+
+const ATTEMPT_STATES = new Set(['connecting', 'connect', 'opening']);
+
+/**
+ * Watches `xmpp` so that a failed or stuck connection attempt ends in 'disconnect' (and so in the
+ * next reconnection); `attemptTimeoutMs` bounds an attempt from 'connecting' to an open stream.
+ * Returns the function that stops watching.
+ */
+export function keepReconnecting(xmpp: XmppClient, attemptTimeoutMs: number): () => void {
+  // xmpp.js keeps these internal; they are stable across its 0.13-0.14 releases.
+  const connection = xmpp as unknown as ConnectionInternals;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let reconnecting = false;
+
+  const abandon = (reason: string) => {
+    if (!ATTEMPT_STATES.has(xmpp.status)) return;
+    clearTimeout(timer);
+    const socket = connection.socket;
+    connection._detachSocket();
+    try {
+      socket?.end();
+    } catch {
+      // The socket never opened; there is nothing to close.
+    }
+    connection._status('disconnect', { clean: false, reason: new Error(reason) });
+  };
+
+  const onStatus = (status: string) => {
+    if (status === 'connecting' && reconnecting) {
+      clearTimeout(timer);
+      timer = setTimeout(() => abandon('connection attempt timed out'), attemptTimeoutMs);
+    } else if (!ATTEMPT_STATES.has(status)) {
+      clearTimeout(timer);
+    }
+  };
+  // Only attempts of the reconnection loop: the first start() has its own timeout and error path.
+  const onReconnecting = () => {
+    reconnecting = true;
+  };
+  const onOnline = () => {
+    reconnecting = false;
+  };
+  const onError = () => {
+    // Once the socket is up, a failure closes it and xmpp.js sees the 'close' itself.
+    if (reconnecting && xmpp.status === 'connecting') abandon('connection attempt failed');
+  };
+  xmpp.on('status', onStatus);
+  xmpp.reconnect.on('reconnecting', onReconnecting);
+  xmpp.on('online', onOnline);
+  xmpp.on('error', onError);
+  return () => {
+    clearTimeout(timer);
+    xmpp.removeListener('status', onStatus);
+    xmpp.reconnect.removeListener('reconnecting', onReconnecting);
+    xmpp.removeListener('online', onOnline);
+    xmpp.removeListener('error', onError);
+  };
+}
