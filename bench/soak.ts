@@ -6,6 +6,7 @@
 // senders' outboxes, and the seconds from the restart to the first live message; then a JSON line.
 //
 //   npm run soak -- [--senders N] [--messages M] [--interval-ms MS] [--browsers B] [--no-cli]
+//                   [--no-build] [--server-log FILE] [--quiet]
 //   (or SOAK_SENDERS, SOAK_MESSAGES, SOAK_INTERVAL_MS, SOAK_BROWSERS)
 // The web app is exported first (npm run export:web -w @hush/app), so it runs today's core;
 // --no-build skips that.
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     'no-cli': { type: 'boolean' },
     'no-build': { type: 'boolean' },
     quiet: { type: 'boolean' },
+    'server-log': { type: 'string' },
   },
 });
 
@@ -54,6 +56,7 @@ const result = await runSoak({
   intervalMs: count(values['interval-ms'], 'SOAK_INTERVAL_MS', defaultOptions.intervalMs),
   browsers: count(values.browsers, 'SOAK_BROWSERS', defaultOptions.browsers),
   cli: values['no-cli'] !== true,
+  ...(values['server-log'] ? { serverLog: values['server-log'] } : {}),
   log: values.quiet
     ? () => undefined
     : (line) => console.error(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`),

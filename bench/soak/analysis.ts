@@ -24,7 +24,7 @@ export interface SenderCounts {
   readonly outOfOrder: number;
   /** Stored but unreadable (state 'undecryptable'): they count as lost too. */
   readonly undecryptable: number;
-  /** The first numbers missing, for the report. */
+  /** The numbers missing. */
   readonly missing: number[];
   /** The first messages stored out of send order, with their neighbours. */
   readonly disorder: string[];
@@ -102,7 +102,7 @@ export function analyseSender(
     duplicated,
     outOfOrder: firsts.length - inOrder.size,
     undecryptable,
-    missing: missing.slice(0, 20),
+    missing,
     disorder,
   };
 }

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { DatabaseSync } from 'node:sqlite';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   createMemoryStorage,
@@ -18,6 +19,7 @@ import { openSqliteStorage } from '@hush/storage-node';
 import { repoRoot, until, type ProsodyServer } from '@hush/test-utils';
 import { openProfile as openBrowserProfile, type Stack } from '../../e2e/harness.ts';
 import { parseBody, type HistoryEntry } from './analysis.ts';
+import { recordSighting, type RawSighting } from './trace.ts';
 
 export type ClientType = 'core' | 'cli' | 'web';
 
@@ -26,6 +28,8 @@ export interface Receiver {
   readonly type: ClientType;
   /** performance.now() when each soak message body first reached this device. */
   readonly arrivals: Map<string, number>;
+  /** What reached the device's stream, by origin-id (where the device is in this process). */
+  readonly sightings?: Map<string, RawSighting>;
   /** The stored conversation with each of `peers`, oldest first, as the device reads it. */
   histories(peers: readonly string[]): Promise<HistoryEntry[][]>;
   close(): Promise<void>;
@@ -74,10 +78,13 @@ export async function startCoreReceiver(
       if (event.type === 'error') report(`core: ${event.error.code}: ${event.error.message}`);
     },
   });
+  const sightings = new Map<string, RawSighting>();
+  session.onStanza((stanza) => recordSighting(sightings, stanza, client.omemo?.deviceId));
   return {
     name: 'core',
     type: 'core',
     arrivals,
+    sightings,
     histories: (peers) => storedHistories(storage, jid, peers),
     async close() {
       await client.close();
@@ -102,6 +109,9 @@ export class CliReceiver implements Receiver {
   readonly type = 'cli' as const;
   readonly arrivals = new Map<string, number>();
   readonly exits: CliExit[] = [];
+  /** Every line the listener wrote to stderr, by run (1 = the first process). */
+  readonly errors: string[] = [];
+  private runs = 0;
   /** Message lines of the current process so far, and whether it said 'ready' (catch-up done). */
   lines = 0;
   ready = false;
@@ -173,9 +183,13 @@ export class CliReceiver implements Receiver {
     );
     this.child = child;
     let stderr = '';
+    const run = ++this.runs;
     child.stderr?.on(
       'data',
       (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)),
+    );
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) =>
+      this.errors.push(`run ${run}: ${line}`),
     );
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       let event: { type?: string; body?: string; direction?: string };
@@ -222,6 +236,25 @@ export class CliReceiver implements Receiver {
     const timer = setTimeout(() => this.child?.kill('SIGKILL'), 20_000);
     await this.exited;
     clearTimeout(timer);
+  }
+
+  /**
+   * Soak messages stored in the profile so far, read beside the running listener (WAL lets a reader
+   * in): a process killed between storing and printing a message never prints it.
+   */
+  stored(): number {
+    let db: DatabaseSync | undefined;
+    try {
+      db = new DatabaseSync(join(this.home, 'receiver', 'hush.db'), { readOnly: true });
+      const row = db
+        .prepare("SELECT count(DISTINCT body) AS n FROM messages WHERE body LIKE 'soak %'")
+        .get() as { n: number } | undefined;
+      return row?.n ?? 0;
+    } catch {
+      return 0;
+    } finally {
+      db?.close();
+    }
   }
 
   /** Waits for the current process to finish its catch-up ('ready'). */

@@ -20,6 +20,18 @@ export function tree(): string {
   }
 }
 
+/** 1, 2, 3, 7, 9, 10 as '#1-#3, #7, #9-#10'. */
+export function ranges(numbers: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < numbers.length;) {
+    let j = i;
+    while (j + 1 < numbers.length && numbers[j + 1] === (numbers[j] as number) + 1) j++;
+    parts.push(i === j ? `#${numbers[i]}` : `#${numbers[i]}-#${numbers[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
 const seconds = (value: number | null) => (value === null ? 'never' : `${value.toFixed(1)} s`);
 
 export function table(result: SoakResult): string {
@@ -66,14 +78,16 @@ export function table(result: SoakResult): string {
   for (const c of result.clients) {
     c.perSender.forEach((s, sender) => {
       if (s.missing.length)
-        details.push(`${c.name}, sender ${sender}: missing #${s.missing.join(', #')}`);
+        details.push(`${c.name}, sender ${sender}: missing ${ranges(s.missing)}`);
       for (const line of s.disorder) details.push(`${c.name}, sender ${sender}: ${line}`);
     });
   }
   result.outboxes.forEach((o, sender) => {
-    if (o.entries) details.push(`outbox of sender ${sender}: #${o.seqs.join(', #')}`);
+    if (o.entries) details.push(`outbox of sender ${sender}: ${ranges(o.seqs)}`);
   });
-  if (details.length) lines.push('', 'Details (first of each):', ...details.map((d) => `- ${d}`));
+  if (result.traces.length)
+    lines.push('', 'Where the lost ones were lost:', ...result.traces.map((t) => `- ${t}`));
+  if (details.length) lines.push('', 'Details:', ...details.map((d) => `- ${d}`));
   if (result.notes.length) lines.push('', 'Notes:', ...result.notes.map((n) => `- ${n}`));
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@
 // CLI's listener and web apps, while the senders' connections are cut every 0.2-1 s, Prosody is
 // killed (SIGKILL) and started again, and the CLI listener is killed while it catches up from the
 // archive. Afterwards every device's stored history and every sender's outbox say what happened.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trustCertificateAuthority, until } from '@hush/test-utils';
@@ -17,6 +17,7 @@ import {
   type Receiver,
 } from './receivers.ts';
 import { Sender, type OutboxLeft } from './senders.ts';
+import { archivedOriginIds } from './trace.ts';
 
 export interface SoakOptions {
   readonly senders: number;
@@ -40,6 +41,8 @@ export interface SoakOptions {
   /** Settling ends when nothing changed for this long (or everything arrived and left). */
   readonly settleQuietMs: number;
   readonly settleMaxMs: number;
+  /** Where to copy Prosody's log at the end, for a closer look. */
+  readonly serverLog?: string;
   readonly log: (line: string) => void;
 }
 
@@ -79,7 +82,7 @@ export interface CatchUpKill {
 }
 
 export interface SoakResult {
-  readonly options: Omit<SoakOptions, 'log'>;
+  readonly options: Omit<SoakOptions, 'log' | 'serverLog'>;
   readonly clients: readonly ClientResult[];
   /** Entries left in senders' outboxes after settling. */
   readonly outboxLeft: number;
@@ -96,6 +99,8 @@ export interface SoakResult {
   readonly cliExits: readonly CliExit[];
   readonly catchUpKill: CatchUpKill | null;
   readonly notes: readonly string[];
+  /** Where the lost messages got lost, per device. */
+  readonly traces: readonly string[];
 }
 
 const PASSWORD = 'soak-password-1';
@@ -269,7 +274,9 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
         (a, b) => a + b,
         0,
       );
-      const arrived = receivers.map((r) => r.arrivals.size);
+      const arrived = receivers.map((r) =>
+        r instanceof CliReceiver ? Math.max(r.arrivals.size, r.stored()) : r.arrivals.size,
+      );
       if (outbox === 0 && arrived.every((count) => count === total)) {
         settled = true;
         break;
@@ -310,6 +317,47 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
         arrived: receiver.arrivals.size,
       });
     }
+    // Where the lost messages got lost: the archive, and the core device's raw stream.
+    const traces: string[] = [];
+    if (clients.some((c) => c.lost > 0)) {
+      const archived = await archivedOriginIds(server.websocketUrl, receiverJid, PASSWORD);
+      const seqs = await Promise.all(senders.map((sender) => sender.seqsByOriginId(receiverJid)));
+      for (const [index, receiver] of receivers.entries()) {
+        const client = clients[index] as ClientResult;
+        if (client.lost === 0) continue;
+        const lost = client.perSender.flatMap((counts, sender) =>
+          counts.missing.map((seq) => ({ sender, seq })),
+        );
+        const ids = new Map<string, string>();
+        seqs.forEach((bySeq, sender) => {
+          for (const [id, seq] of bySeq) ids.set(`${sender} ${seq}`, id);
+        });
+        const idOf = ({ sender, seq }: { sender: number; seq: number }) =>
+          ids.get(`${sender} ${seq}`) ?? '';
+        const inArchive = lost.filter((m) => archived.has(idOf(m))).length;
+        let line = `${client.name}: of ${lost.length} lost, ${inArchive} are in the account's archive`;
+        if (receiver.sightings) {
+          const routes = new Map<string, number>();
+          let notForDevice = 0;
+          for (const m of lost) {
+            const seen = receiver.sightings.get(idOf(m));
+            const key = seen ? [...seen.routes].sort().join('+') : 'never reached the device';
+            routes.set(key, (routes.get(key) ?? 0) + 1);
+            if (seen && !seen.forDevice) notForDevice++;
+          }
+          line +=
+            `; on its stream: ${[...routes].map(([route, n]) => `${n} ${route}`).join(', ')}` +
+            (notForDevice ? `; ${notForDevice} carried no key for this device` : '');
+        }
+        traces.push(line);
+        log(line);
+      }
+    }
+    if (cli?.errors.length) {
+      const counts = new Map<string, number>();
+      for (const line of cli.errors) counts.set(line, (counts.get(line) ?? 0) + 1);
+      for (const [line, n] of counts) note(`CLI stderr${n > 1 ? ` (${n} times)` : ''}: ${line}`);
+    }
     const outboxes = await Promise.all(senders.map((sender) => sender.outboxLeft()));
     const senderStates: Record<string, number> = {};
     const senderErrors: Record<string, number> = {};
@@ -319,8 +367,9 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       for (const [code, count] of sender.errors)
         senderErrors[code] = (senderErrors[code] ?? 0) + count;
     }
-    const { log: _unused, ...shown } = options;
-    void _unused;
+    const { log: _log, serverLog: _serverLog, ...shown } = options;
+    void _log;
+    void _serverLog;
     return {
       options: shown,
       clients,
@@ -336,8 +385,13 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       cliExits: cli?.exits ?? [],
       catchUpKill: cli ? catchUpKill : null,
       notes,
+      traces,
     };
   } finally {
+    if (stack && options.serverLog)
+      await copyFile(join(stack.prosody.logDir, 'prosody.log'), options.serverLog).catch(
+        () => undefined,
+      );
     for (const sender of senders) await sender.close().catch(() => undefined);
     for (const receiver of receivers) await receiver.close().catch(() => undefined);
     await stack?.stop().catch(() => undefined);

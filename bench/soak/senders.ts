@@ -15,7 +15,7 @@ export interface OutboxLeft {
   readonly delivered: number;
   /** Of those, entries whose stanza was never built (written while offline, not yet encrypted). */
   readonly unencrypted: number;
-  /** The numbers of the messages they carry, for the report. */
+  /** The numbers of the messages they carry. */
   readonly seqs: number[];
 }
 
@@ -137,7 +137,20 @@ export class Sender {
       const seq = /^soak \d+ (\d+)$/.exec(message?.body ?? '')?.[1];
       if (seq !== undefined) seqs.push(Number(seq));
     }
-    return { entries: entries.length, delivered, unencrypted, seqs: seqs.slice(0, 20) };
+    return { entries: entries.length, delivered, unencrypted, seqs: seqs.sort((a, b) => a - b) };
+  }
+
+  /** The number of each message this sender wrote to `peer`, by its origin-id. */
+  async seqsByOriginId(peer: string): Promise<Map<string, number>> {
+    const seqs = new Map<string, number>();
+    for (const message of await this.storage.messages.history(this.jid, peer, {
+      limit: 1_000_000,
+    })) {
+      const seq = /^soak \d+ (\d+)$/.exec(message.body)?.[1];
+      if (message.direction === 'out' && seq !== undefined)
+        seqs.set(message.originId ?? message.id, Number(seq));
+    }
+    return seqs;
   }
 
   /** How many of its messages stand in each state ('pending', 'sent', 'delivered', ...). */

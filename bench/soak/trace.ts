@@ -1,0 +1,82 @@
+// Where a lost message got lost. A device's raw stanzas show whether the server routed a message to
+// it (live, as a carbon or from the archive) and whether the sender encrypted it for that device;
+// the account's archive, read at the end over a session of its own, shows whether the server kept
+// it. Messages are matched by their XEP-0359 origin-id, which the senders' storage maps to numbers.
+import type { Element } from '@xmpp/xml';
+import { fetchArchivePage, openSession } from '@hush/core';
+
+const NS_SID = 'urn:xmpp:sid:0';
+const NS_CARBONS = 'urn:xmpp:carbons:2';
+const NS_FORWARD = 'urn:xmpp:forward:0';
+const NS_MAM = 'urn:xmpp:mam:2';
+const NS_OMEMO = 'eu.siacs.conversations.axolotl';
+
+export type Route = 'live' | 'carbon' | 'archive';
+
+/** The chat message inside a stanza as it arrives: itself, a carbon or an archive result. */
+export function unwrap(stanza: Element): { message: Element; route: Route } | undefined {
+  if (!stanza.is('message')) return undefined;
+  const forwarded = (parent: Element | undefined) =>
+    parent?.getChild('forwarded', NS_FORWARD)?.getChild('message');
+  const result = forwarded(stanza.getChild('result', NS_MAM));
+  if (result) return { message: result, route: 'archive' };
+  const carbon = forwarded(stanza.getChild('received', NS_CARBONS));
+  if (carbon) return { message: carbon, route: 'carbon' };
+  if (stanza.getChild('sent', NS_CARBONS)) return undefined;
+  return { message: stanza, route: 'live' };
+}
+
+export function originId(message: Element): string | undefined {
+  return message.getChild('origin-id', NS_SID)?.attrs.id;
+}
+
+/** Whether an OMEMO message carries a key for `deviceId`. */
+export function encryptedFor(message: Element, deviceId: number): boolean {
+  const header = message.getChild('encrypted', NS_OMEMO)?.getChild('header');
+  return (header?.getChildren('key') ?? []).some((key) => key.attrs.rid === String(deviceId));
+}
+
+/** What one device saw of each message, by origin-id: the routes it came by, and its key. */
+export interface RawSighting {
+  readonly routes: Set<Route>;
+  forDevice: boolean;
+}
+
+export function recordSighting(
+  sightings: Map<string, RawSighting>,
+  stanza: Element,
+  deviceId: number | undefined,
+): void {
+  const found = unwrap(stanza);
+  const id = found && originId(found.message);
+  if (!found || !id) return;
+  const sighting = sightings.get(id) ?? { routes: new Set<Route>(), forDevice: false };
+  sighting.routes.add(found.route);
+  if (deviceId !== undefined && encryptedFor(found.message, deviceId)) sighting.forDevice = true;
+  sightings.set(id, sighting);
+}
+
+/** The origin-ids of every message in `jid`'s archive. */
+export async function archivedOriginIds(
+  service: string,
+  jid: string,
+  password: string,
+): Promise<Set<string>> {
+  const session = await openSession({ service, jid, password, resource: 'soak-audit' });
+  const ids = new Set<string>();
+  try {
+    let after: string | undefined;
+    for (;;) {
+      const page = await fetchArchivePage(session, after === undefined ? {} : { after });
+      for (const stanza of page.messages) {
+        const found = unwrap(stanza);
+        const id = found && originId(found.message);
+        if (id) ids.add(id);
+      }
+      if (page.complete || page.last === undefined) return ids;
+      after = page.last;
+    }
+  } finally {
+    await session.close();
+  }
+}
