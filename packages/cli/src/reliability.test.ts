@@ -386,8 +386,14 @@ test('the listener survives server restarts and network loss, says so, and keeps
     await kim.seen('a retry', connection('reconnecting'), mark);
     const retried = kim.events.length;
     await kim.seen('another retry', connection('reconnecting'), retried);
+    // A text written meanwhile goes through the listener, waits in its outbox, and leaves with it.
+    const queued = await hush(['--profile', 'kim', 'send', 'lou@localhost', 'queued by the owner']);
+    assert.equal(queued.code, 0, queued.stderr);
+    assert.match(queued.stdout, /^Queued for lou@localhost\.$/m);
     await server.start();
     await kim.seen('online after the outage', connection('online'), mark);
+    await until(async () => (await outbox('kim')) === 0, "kim's outbox to empty");
+    assert.match((await ok('lou', 'history', 'kim@localhost')).stdout, /queued by the owner/);
     await ok('lou', 'send', 'kim@localhost', 'after the outage');
     await kim.seen('a live message after the outage', message('after the outage'));
 
