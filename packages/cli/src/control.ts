@@ -194,7 +194,13 @@ export async function callOwner(
         ),
       );
       lines.on('line', (line) => {
-        const message = JSON.parse(line) as {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          return;
+        }
+        const message = parsed as {
           id?: unknown;
           method?: string;
           params?: { stream?: string; line?: string };
