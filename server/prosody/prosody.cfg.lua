@@ -51,6 +51,8 @@ modules_enabled = {
 	"websocket";
 	-- operations
 	"limits"; "admin_shell";
+	-- Hush's own (server/prosody/modules)
+	"hush_offline"; -- nothing outlives the archive's retention
 }
 -- Prosody's community modules (Debian's prosody-modules, on Prosody's plugin path): XEP-0388 SASL2,
 -- XEP-0386 Bind 2 and XEP-0484 FAST, with stream management inline. Clients that ask get a login in
@@ -61,8 +63,9 @@ if @COMMUNITY_MODULES@ then
 		"sasl2"; "sasl2_bind2"; "sasl2_sm"; "sasl2_fast";
 	}
 end
--- No federation by default: the deployment serves one domain.
-modules_disabled = { "s2s" }
+-- No federation by default: the deployment serves one domain. No offline store: messages for an
+-- account with no device online are kept in the archive only, and expire with it (mod_hush_offline).
+modules_disabled = { "s2s"; "offline" }
 
 ---------- Network ----------
 interfaces = c2s_addresses

@@ -136,3 +136,27 @@ export function fastResponse(user: string, token: string): string {
   const proof = createHmac('sha256', token).update('Initiator').digest();
   return base64(Buffer.concat([Buffer.from(`${user}\0`), proof]));
 }
+
+/** A complete plain-SASL login: PLAIN, the new stream, resource binding. Returns the full JID. */
+export async function login(
+  stream: RawStream,
+  domain: string,
+  user: string,
+  password: string,
+): Promise<string> {
+  await openStream(stream, domain);
+  const answer = await plainAuth(stream, user, password);
+  if (!answer.startsWith('<success')) throw new Error(`login of ${user} failed: ${answer}`);
+  await openStream(stream, domain);
+  stream.write(`<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>`);
+  const bound = await stream.read(/<iq[^>]*id=['"]bind['"][\s\S]*?<\/iq>/);
+  const jid = /<jid>([^<]+)<\/jid>/.exec(bound)?.[1];
+  if (!jid) throw new Error(`no resource bound: ${bound}`);
+  return jid;
+}
+
+/** Sends a ping to the server and returns everything that arrived before its answer. */
+export async function roundTrip(stream: RawStream, id = 'sync'): Promise<string> {
+  stream.write(`<iq type='get' id='${id}'><ping xmlns='urn:xmpp:ping'/></iq>`);
+  return stream.read(new RegExp(`<iq[^>]*id=['"]${id}['"][^>]*(/>|>[\\s\\S]*?</iq>)`));
+}

@@ -20,7 +20,15 @@ import {
   until,
   type ProsodyServer,
 } from '@hush/test-utils';
-import { base64, connectTls, fastResponse, openStream, plainAuth } from './raw-client.ts';
+import {
+  base64,
+  connectTls,
+  fastResponse,
+  login,
+  openStream,
+  plainAuth,
+  roundTrip,
+} from './raw-client.ts';
 
 const run = promisify(execFile);
 let server: ProsodyServer;
@@ -576,5 +584,76 @@ test('SASL2, Bind 2 and FAST are offered beside plain SASL, and each kind of log
     }
   } finally {
     await sasl2.stop();
+  }
+});
+
+test('a message for an account with no device online lives in the archive only: nothing kept beside it, nothing pushed later', async () => {
+  const retention = await startProsody();
+  try {
+    trustCertificateAuthority(retention.caCert);
+    await retention.createAccount('olga', 'olga-password');
+    await retention.createAccount('pete', 'pete-password');
+    // A copy an earlier server's offline store kept (Prosody's internal archive format).
+    const offlineDir = join(retention.dataDir, 'localhost', 'offline');
+    await retention.halt();
+    await mkdir(offlineDir, { recursive: true });
+    await writeFile(
+      join(offlineDir, 'pete.list'),
+      `item({["key"]="old-1";["when"]=1735689600;["with"]="";["name"]="message";["attr"]={["to"]="pete@localhost";["from"]="olga@localhost/x";["type"]="chat";["stamp"]="2025-01-01T00:00:00Z"};{["name"]="body";["attr"]={};"older than any retention"}});\n`,
+    );
+    await retention.start();
+    await until(
+      async () => (await readdir(offlineDir).catch(() => [])).length === 0,
+      'the old offline copy is deleted at start',
+    );
+
+    const olga = await openSession({
+      service: retention.websocketUrl,
+      jid: 'olga@localhost',
+      password: 'olga-password',
+    });
+    const marker = `for-pete-${randomUUID()}`;
+    const errors: string[] = [];
+    olga.onStanza((stanza) => {
+      if (stanza.attrs.type === 'error') errors.push(stanza.toString());
+    });
+    try {
+      await olga.send(
+        xml('message', { to: 'pete@localhost', type: 'chat', id: 'm1' }, xml('body', {}, marker)),
+      );
+      // Typing to someone who is offline is not archived, and is not an error either.
+      await olga.send(
+        xml(
+          'message',
+          { to: 'pete@localhost', type: 'chat', id: 'm2' },
+          xml('composing', { xmlns: 'http://jabber.org/protocol/chatstates' }),
+        ),
+      );
+      await olga.request(
+        xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })),
+      );
+      assert.deepEqual(errors, [], 'the sender gets no error');
+    } finally {
+      await olga.close();
+    }
+    assert.deepEqual(await readdir(offlineDir).catch(() => []), [], 'no offline copy on disk');
+
+    // A plain client (no MAM) comes online: nothing is pushed to it.
+    const pete = await connectTls(retention);
+    try {
+      await login(pete, retention.domain, 'pete', 'pete-password');
+      pete.write(`<presence/>`);
+      const afterPresence = await roundTrip(pete);
+      assert.doesNotMatch(afterPresence, /<message/, 'no stored message is pushed at login');
+      // The message is in the archive, for as long as the archive keeps it.
+      pete.write(`<iq type='set' id='mam'><query xmlns='urn:xmpp:mam:2' queryid='q'/></iq>`);
+      const archive = await pete.read(/<iq[^>]*id=['"]mam['"][\s\S]*?<\/iq>/);
+      assert.ok(archive.includes(marker), 'the archive has the message');
+      assert.doesNotMatch(archive, /older than any retention/);
+    } finally {
+      pete.destroy();
+    }
+  } finally {
+    await retention.stop();
   }
 });
