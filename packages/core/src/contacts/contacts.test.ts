@@ -48,8 +48,6 @@ async function person(name: string) {
   return { session, contacts, requests, presence, stanzas };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 test('alice adds bob, bob adds alice: both subscribed both ways and online; then alice removes bob', async () => {
   const alice = await person('alice');
   const bob = await person('bob');
@@ -102,16 +100,16 @@ test('a blocked contact cannot reach alice until she unblocks them', async () =>
   const message = (id: string) =>
     xml('message', { to: 'carol@localhost', type: 'chat', id }, xml('body', {}, `text ${id}`));
   await dave.session.send(message('while-blocked'));
-  const bounce = await until(
-    () => dave.stanzas.find((s) => s.attrs.type === 'error' && s.attrs.id === 'while-blocked'),
-    'the error stanza',
+  // Prosody 13 drops a blocked sender's message without telling them (bounce_blocked_messages is
+  // off): the blocked person cannot learn of the block. A round trip on dave's stream proves the
+  // server has handled the message before carol unblocks.
+  await dave.session.request(
+    xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })),
   );
-  assert.ok(bounce.getChild('error'));
-  await sleep(300);
   assert.equal(
-    carol.stanzas.some((s) => s.is('message') && s.getChildText('body') !== null),
+    dave.stanzas.some((s) => s.attrs.type === 'error' && s.attrs.id === 'while-blocked'),
     false,
-    'carol receives nothing',
+    'no error tells dave he is blocked',
   );
 
   await carol.contacts.unblock('dave@localhost');
@@ -121,14 +119,18 @@ test('a blocked contact cannot reach alice until she unblocks them', async () =>
     () => carol.stanzas.find((s) => s.is('message') && s.attrs.id === 'after-unblock'),
     'the message after unblocking',
   );
+  assert.equal(
+    carol.stanzas.some((s) => s.is('message') && s.attrs.id === 'while-blocked'),
+    false,
+    'carol never received what dave sent while blocked',
+  );
 });
 
 test('a contact invite link makes erin and frank mutual contacts without a question', async () => {
   const erin = await person('erin');
   const frank = await person('frank');
-  // With registration allowed: Prosody 0.12.3's invites.get() indexes the account-invite record
-  // (`token_info.reusable`), which a contact-only invite lacks, and the preauth check then fails.
-  const out = await server.prosodyctl('shell', "invite:create_contact('erin@localhost', true)");
+  // A contact-only invite (Prosody 0.12.3 refused these; 13 accepts them).
+  const out = await server.prosodyctl('shell', 'invite', 'create_contact', 'erin@localhost');
   const uri = /xmpp:\S+/.exec(out)?.[0];
   assert.ok(uri, `no invite in: ${out}`);
 
