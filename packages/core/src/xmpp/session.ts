@@ -3,6 +3,11 @@
 // RFC 6120 XMPP Core — https://www.rfc-editor.org/rfc/rfc6120
 // One authenticated XMPP session on xmpp.js: wss:// (browsers, React Native, Node 22) or, on Node,
 // xmpp:// (STARTTLS) and xmpps:// (direct TLS). Failures become typed HushErrors a UI can show.
+//
+// Nothing of the account (username, SASL data, registration, stanzas) leaves before the stream is
+// encrypted with a verified certificate: ws:// is refused outright, and on xmpp:// a stream whose
+// features lack STARTTLS (a man in the middle can strip it) ends in EncryptionRequired. Before TLS
+// only the stream's own framing and the request to start TLS are written (guardClearText).
 import { client, type XmppClient, type IqCaller, type XmppError } from '@xmpp/client';
 import xml, { type Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
@@ -64,6 +69,63 @@ export function splitJid(jid: string): { local: string; domain: string } {
   return { local, domain };
 }
 
+/** Throws unless `service` is a transport Hush encrypts: wss://, xmpps:// or xmpp:// (STARTTLS). */
+export function assertEncryptedService(service: string): void {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(service)?.[1]?.toLowerCase();
+  if (scheme === 'wss' || scheme === 'xmpps' || scheme === 'xmpp') return;
+  if (scheme === 'ws' || scheme === 'http') {
+    throw new HushError(
+      'EncryptionRequired',
+      `'${service}' is not encrypted: use wss://, xmpps:// or xmpp:// (STARTTLS).`,
+    );
+  }
+  throw new HushError(
+    'ProtocolError',
+    `'${service}' is not a server address: use wss://host/xmpp-websocket, xmpps://host:5223 or xmpp://host:5222.`,
+  );
+}
+
+/** What xmpp.js's connection exposes beyond its typings: its writer and its socket. */
+interface RawConnection {
+  write(data: string): Promise<void>;
+  /** @xmpp/tls's or @xmpp/websocket's socket; for TLS, `socket` is Node's TLSSocket. */
+  socket?: { secure?: boolean; socket?: { authorized?: boolean } } | null;
+}
+
+/**
+ * Whether the stream is encrypted with a verified certificate: TLS from the first byte (xmpps://,
+ * wss://) or after STARTTLS. Node's TLS socket says whether its chain and name were verified
+ * (false if verification was turned off); a WebSocket cannot be asked, and the platform verifies it.
+ */
+function encryptedStream(xmpp: XmppClient): boolean {
+  if (!xmpp.isSecure()) return false;
+  const inner = (xmpp as unknown as RawConnection).socket?.socket;
+  return inner?.authorized === undefined || inner.authorized;
+}
+
+/** The stream header, its close and the request to start TLS: all that may be written in clear. */
+const CLEAR_TEXT_ALLOWED =
+  /^\s*(?:<\?xml[^>]*\?>\s*)?(?:<stream:stream\b[^>]*>|<starttls xmlns=["']urn:ietf:params:xml:ns:xmpp-tls["']\s*\/>|<\/stream:stream>)?\s*$/;
+
+/**
+ * Refuses every write on an unencrypted stream but the framing above: whatever a stripped or forged
+ * stream tempts xmpp.js into (SASL, registration, resource binding, stanzas) never reaches the
+ * socket. `refused` learns of each refusal.
+ */
+function guardClearText(xmpp: XmppClient, refused: (error: HushError) => void): void {
+  const connection = xmpp as unknown as RawConnection;
+  const write = connection.write.bind(connection);
+  connection.write = (data: string) => {
+    if (encryptedStream(xmpp) || CLEAR_TEXT_ALLOWED.test(data)) return write(data);
+    const error = new HushError(
+      'EncryptionRequired',
+      'The server did not offer encryption (STARTTLS): nothing was sent. Someone on the network may be removing it.',
+    );
+    refused(error);
+    return Promise.reject(error);
+  };
+}
+
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -80,6 +142,11 @@ export function toHushError(error: unknown): HushError {
   if (error instanceof HushError) return error;
   const e = (error ?? {}) as XmppError & { cause?: { code?: string }; name?: string };
   const code = e.code ?? e.cause?.code ?? '';
+  if (e.message === 'STARTTLS_FAILURE') {
+    return new HushError('EncryptionRequired', 'The server refused to start TLS.', {
+      cause: error,
+    });
+  }
   if (e.name === 'SASLError') {
     if (e.condition === 'not-authorized') {
       return new HushError('WrongPassword', 'Wrong address or password.', { cause: error });
@@ -116,6 +183,7 @@ export function toHushError(error: unknown): HushError {
 
 export async function openSession(options: SessionOptions): Promise<XmppSession> {
   const { local, domain } = splitJid(options.jid);
+  assertEncryptedService(options.service);
   // Reconnections log in again: after a password change they must use the new one.
   let password = options.password;
   let failure: unknown;
@@ -126,24 +194,26 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     ...(options.resource ? { resource: options.resource } : {}),
     credentials: async (authenticate, mechanisms) => {
       try {
+        // Registration and login only inside TLS (the write guard below would stop them anyway;
+        // this says why before anything is attempted).
+        if (!encryptedStream(xmpp)) {
+          throw new HushError(
+            'EncryptionRequired',
+            'The server did not offer encryption (STARTTLS): the login was not sent. Someone on the network may be removing it.',
+          );
+        }
         await options.beforeAuthenticate?.(xmpp.iqCaller);
       } catch (error) {
         failure = error;
         throw error;
       }
       // SCRAM never shows the password to the server and proves the server knows it (scram.ts);
-      // PLAIN hands the password over, so only inside TLS and only when nothing else is offered.
+      // PLAIN hands the password over (inside TLS), so only when nothing else is offered.
       const scramMechanism = SCRAM_MECHANISMS.find((name) => mechanisms.includes(name));
-      const mechanism =
-        scramMechanism ?? (mechanisms.includes('PLAIN') && xmpp.isSecure() ? 'PLAIN' : undefined);
+      const mechanism = scramMechanism ?? (mechanisms.includes('PLAIN') ? 'PLAIN' : undefined);
       try {
         if (!mechanism) {
-          throw mechanisms.includes('PLAIN')
-            ? new HushError(
-                'EncryptionRequired',
-                'The server only allows a password login without TLS.',
-              )
-            : new HushError('ProtocolError', 'The server offers no usable login mechanism.');
+          throw new HushError('ProtocolError', 'The server offers no usable login mechanism.');
         }
         await authenticate({ username: local, password }, mechanism);
         if (scramMechanism) scram.assertServerVerified();
@@ -153,6 +223,9 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
       }
       usedMechanism = mechanism;
     },
+  });
+  guardClearText(xmpp, (error) => {
+    failure ??= error;
   });
   const scram = scramSasl(
     { saslFactory: xmpp.saslFactory, entity: xmpp },
