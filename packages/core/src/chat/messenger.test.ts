@@ -181,13 +181,21 @@ test('messages left in the outbox by a crash are sent after a restart, and arriv
   await erin.session.send(
     buildChatMessage({ to: 'frank@localhost', id, body: 'survived a crash' }),
   );
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // A later message on the same stream is handled after the copy: once it is stored, so is the
+  // copy's fate.
+  await erin.messenger.sendText('frank@localhost', 'after the copy');
+  await until(
+    async () =>
+      (await frank.storage.messages.history('frank@localhost', 'erin@localhost', { limit: 10 }))
+        .length >= 2,
+    'the message after the copy',
+  );
   const history = await frank.storage.messages.history('frank@localhost', 'erin@localhost', {
     limit: 10,
   });
   assert.deepEqual(
     history.map((m) => m.body),
-    ['survived a crash'],
+    ['survived a crash', 'after the copy'],
   );
 });
 

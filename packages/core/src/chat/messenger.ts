@@ -78,6 +78,8 @@ export type MessengerEvent =
   /** The peer's messages were read up to `upTo` (here, or on another device of the account). */
   | { readonly type: 'read'; readonly peer: string; readonly upTo: number }
   | { readonly type: 'status'; readonly status: MessengerStatus }
+  /** The number of messages waiting in the outbox changed (getSnapshot().pending). */
+  | { readonly type: 'pending'; readonly pending: number }
   | { readonly type: 'error'; readonly error: HushError };
 
 export interface MessengerSnapshot {
@@ -593,7 +595,9 @@ export class Messenger {
 
   private async updatePending(): Promise<void> {
     const pending = (await this.storage.outbox.list(this.account)).length;
-    if (pending !== this.snapshot.pending) this.snapshot = { ...this.snapshot, pending };
+    if (pending === this.snapshot.pending) return;
+    this.snapshot = { ...this.snapshot, pending };
+    this.emit({ type: 'pending', pending });
   }
 
   private setStatus(status: MessengerStatus): void {

@@ -143,6 +143,10 @@ test('a message the peer confirmed leaves the outbox even when the server never 
   await device('dee');
   // As when the process exits between the peer's receipt and the server's ack: no ack arrives.
   (cid.session.client.streamManagement as unknown as EventEmitter).removeAllListeners('ack');
+  const pendingEvents: number[] = [];
+  cid.client.messenger.subscribe((event) => {
+    if (event.type === 'pending') pendingEvents.push(event.pending);
+  });
   const message = await cid.client.messenger.sendText('dee@localhost', 'confirmed by dee');
   await until(
     async () =>
@@ -154,6 +158,8 @@ test('a message the peer confirmed leaves the outbox even when the server never 
     'the outbox emptied by the receipt',
     5_000,
   );
+  assert.equal(cid.client.messenger.getSnapshot().pending, 0, 'the snapshot says so too');
+  assert.deepEqual(pendingEvents, [1, 0], 'and subscribers heard of each change');
 });
 
 test('an outbox entry of a message already delivered is never sent again', async () => {
