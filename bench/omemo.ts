@@ -19,7 +19,7 @@ import {
   type HushClient,
   type Storage,
 } from '@hush/core';
-import { createTestParty, type TestParty } from '../packages/core/src/omemo/test-store.ts';
+import { createTestParty, type TestParty } from '@hush/test-utils/signal-store';
 import { decryptPayload, encryptPayload } from '../packages/core/src/omemo/message.ts';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
 import { templateDefault } from './template.ts';

@@ -29,7 +29,7 @@ import {
   pendingUpload,
   storageContract,
   testBytes,
-} from '@hush/core/storage/contract';
+} from '@hush/test-utils/storage-contract';
 import { migrate, schemaVersion } from '@hush/core/storage/sql';
 import { migrations } from '@hush/core/storage/sql-schema';
 import { nodeSqlDriver, openSqliteStorage } from './sqlite.ts';

@@ -1,5 +1,5 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { storageContract } from '@hush/core/storage/contract';
+import { storageContract } from '@hush/test-utils/storage-contract';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openIndexedDbStorage } from './indexeddb.ts';

@@ -7,7 +7,7 @@ import libsignal, {
 } from '@privacyresearch/libsignal-protocol-typescript';
 import { isHushError } from '../errors.ts';
 import { createNobleCurve, installNobleCrypto, OmemoCryptoError } from './crypto-provider.ts';
-import { createTestParty, type TestParty } from './test-store.ts';
+import { createTestParty, type TestParty } from '@hush/test-utils/signal-store';
 
 const PREKEY_WHISPER_MESSAGE = 3;
 const WHISPER_MESSAGE = 1;

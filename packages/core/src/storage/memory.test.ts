@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMemoryStorage } from './memory.ts';
-import { pendingUpload, storageContract, testBytes } from './contract.ts';
+import { pendingUpload, storageContract, testBytes } from '@hush/test-utils/storage-contract';
 
 storageContract('memory storage', async () => createMemoryStorage());
 

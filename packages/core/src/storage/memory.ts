@@ -1,5 +1,5 @@
 // Storage in memory: for tests, and for a session that must leave nothing behind. Behaves exactly as
-// the persistent backends do (contract.ts runs the same tests against all of them), including
+// the persistent backends do (test-utils' storage-contract.ts runs the same tests against all of them), including
 // ordering ties by order of storing and returning copies.
 import { canTransition, failureAfter } from './state.ts';
 import type {

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
-import { message, omemoPreKey, storageContract } from './contract.ts';
+import { message, omemoPreKey, storageContract } from '@hush/test-utils/storage-contract';
 import { migrations } from './sql-schema.ts';
 import { migrate, openSqlStorage, schemaVersion, type SqlDriver } from './sql.ts';
 

@@ -1,7 +1,7 @@
 // Hush storage in SQLite, written once for every platform: the queries in sql-*.ts (one file a
 // store), the schema in sql-schema.ts, its migration here. A platform hands in a connection
 // (SqlDriver, sql-driver.ts): node:sqlite in @hush/storage-node (the CLI), expo-sqlite in the app on
-// iOS and Android. The behaviour is core's storage contract (contract.ts), which sql.test.ts runs
+// iOS and Android. The behaviour is core's storage contract (test-utils' storage-contract.ts), which sql.test.ts runs
 // against it.
 import type { Storage } from './types.ts';
 import { migrations } from './sql-schema.ts';

@@ -1,10 +1,7 @@
-// The behaviour every Storage backend promises, written once and run against each of them:
-// memory.test.ts and sql.test.ts here, sqlite.test.ts in @hush/storage-node, indexeddb.test.ts in
-// the app. Test-only: nothing in core's public surface imports it, so its node:test import never
-// reaches a browser or React Native bundle.
-// eslint-disable-next-line no-restricted-imports -- test support, only ever loaded by *.test.ts files
+// The behaviour every Storage backend promises, written once and run against each of them: core's
+// memory.test.ts and sql.test.ts, sqlite.test.ts in @hush/storage-node, indexeddb.test.ts in the
+// app. Test support lives here, outside every shipped package, so no bundle can reach node:test.
 import { describe, it } from 'node:test';
-// eslint-disable-next-line no-restricted-imports -- test support, only ever loaded by *.test.ts files
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type {
@@ -17,7 +14,7 @@ import type {
   PendingUpload,
   Storage,
   StoredMessage,
-} from './types.ts';
+} from '@hush/core';
 
 export type MakeStorage = () => Promise<Storage>;
 

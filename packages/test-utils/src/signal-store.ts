@@ -1,4 +1,4 @@
-// An in-memory SignalProtocolStore for tests: one party (identity, registration id, prekeys,
+// An in-memory SignalProtocolStore for tests and benchmarks: one party (identity, registration id, prekeys,
 // sessions). Trusts every identity: trust decisions are a later module's job, not the cipher's.
 import {
   KeyHelper,
