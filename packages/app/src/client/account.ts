@@ -348,20 +348,28 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
     const files = new FileSender({ session, storage, messenger });
     // Files a cut connection or a restart left half-sent go out now, and again whenever the
     // connection is back (a resumed stream or a new one). Never while a send is under way: it
-    // would upload the same pending file a second time.
+    // would upload the same pending file a second time. Asked again while a pass runs (which may
+    // still be waiting on a stream that has just been replaced), another pass follows it.
     let sending = 0;
     let resuming = false;
+    let again = false;
     const resumeFiles = () => {
-      if (sending > 0 || resuming) return;
+      if (sending > 0) return;
+      if (resuming) {
+        again = true;
+        return;
+      }
       resuming = true;
+      again = false;
       void files
         .resume()
         .then(({ failed }) => {
           const first = failed[0];
-          if (first) this.update({ error: first.error });
+          if (first && !again) this.update({ error: first.error });
         })
         .finally(() => {
           resuming = false;
+          if (again && this.connection?.session === session) resumeFiles();
         });
     };
     const sender = fileVoiceSender(files);
