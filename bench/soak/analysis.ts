@@ -16,6 +16,8 @@ export interface HistoryEntry {
   readonly body: string;
   readonly timestamp: number;
   readonly state: string;
+  /** Why it failed or could not be decrypted. */
+  readonly failure?: { readonly code: string; readonly message: string };
 }
 
 export interface SenderCounts {
@@ -24,6 +26,8 @@ export interface SenderCounts {
   readonly outOfOrder: number;
   /** Stored but unreadable (state 'undecryptable'): they count as lost too. */
   readonly undecryptable: number;
+  /** Why they could not be decrypted, with how often. */
+  readonly undecryptableWhy: Record<string, number>;
   /** The numbers missing. */
   readonly missing: number[];
   /** The first messages stored out of send order, with their neighbours. */
@@ -68,7 +72,12 @@ export function analyseSender(
   const entries = history
     .map((entry) => ({ entry, parsed: parseBody(entry.body) }))
     .filter(({ parsed }) => parsed?.sender === sender && parsed.seq < count);
-  const undecryptable = history.filter((entry) => entry.state === 'undecryptable').length;
+  const unreadable = history.filter((entry) => entry.state === 'undecryptable');
+  const undecryptableWhy: Record<string, number> = {};
+  for (const { failure } of unreadable) {
+    const why = failure ? `${failure.code}: ${failure.message}` : 'no reason stored';
+    undecryptableWhy[why] = (undecryptableWhy[why] ?? 0) + 1;
+  }
   const seen = new Set<number>();
   const firsts: { seq: number; entry: HistoryEntry }[] = [];
   let duplicated = 0;
@@ -101,7 +110,8 @@ export function analyseSender(
     lost: missing.length,
     duplicated,
     outOfOrder: firsts.length - inOrder.size,
-    undecryptable,
+    undecryptable: unreadable.length,
+    undecryptableWhy,
     missing,
     disorder,
   };

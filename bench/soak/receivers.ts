@@ -47,7 +47,12 @@ async function storedHistories(
   return Promise.all(
     peers.map(async (peer) =>
       (await storage.messages.history(account, peer, { limit: 1_000_000 })).map(
-        ({ body, timestamp, state }) => ({ body, timestamp, state }),
+        ({ body, timestamp, state, failure }) => ({
+          body,
+          timestamp,
+          state,
+          ...(failure ? { failure } : {}),
+        }),
       ),
     ),
   );
@@ -115,6 +120,8 @@ export class CliReceiver implements Receiver {
   /** Message lines of the current process so far, and whether it said 'ready' (catch-up done). */
   lines = 0;
   ready = false;
+  /** The bodies the current process printed, in order. */
+  printed: string[] = [];
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private killing = false;
@@ -168,6 +175,7 @@ export class CliReceiver implements Receiver {
     if (this.child) throw new Error('the CLI listener is already running');
     this.lines = 0;
     this.ready = false;
+    this.printed = [];
     this.killing = false;
     const child = spawn(
       process.execPath,
@@ -201,6 +209,7 @@ export class CliReceiver implements Receiver {
       if (event.type === 'ready') this.ready = true;
       if (event.type === 'message' && event.direction === 'in' && typeof event.body === 'string') {
         this.lines++;
+        this.printed.push(event.body);
         noteArrival(this.arrivals, event.body);
       }
       this.onLine(this);
@@ -242,14 +251,14 @@ export class CliReceiver implements Receiver {
    * Soak messages stored in the profile so far, read beside the running listener (WAL lets a reader
    * in): a process killed between storing and printing a message never prints it.
    */
-  stored(): number {
+  stored(counts: (body: string) => boolean): number {
     let db: DatabaseSync | undefined;
     try {
       db = new DatabaseSync(join(this.home, 'receiver', 'hush.db'), { readOnly: true });
-      const row = db
-        .prepare("SELECT count(DISTINCT body) AS n FROM messages WHERE body LIKE 'soak %'")
-        .get() as { n: number } | undefined;
-      return row?.n ?? 0;
+      const rows = db
+        .prepare("SELECT DISTINCT body FROM messages WHERE body LIKE 'soak %'")
+        .all() as { body: string }[];
+      return rows.filter(({ body }) => counts(body)).length;
     } catch {
       return 0;
     } finally {
@@ -366,7 +375,7 @@ export class WebReceiver implements Receiver {
             const index = db.transaction('messages', 'readonly').objectStore('messages').index('byConversation');
             const range = IDBKeyRange.bound([${JSON.stringify(this.jid)}, peer], [${JSON.stringify(this.jid)}, peer, []]);
             const rows = await (${idbRequest})(index.getAll(range));
-            out.push(rows.map((m) => ({ body: m.body, timestamp: m.timestamp, state: m.state })));
+            out.push(rows.map((m) => ({ body: m.body, timestamp: m.timestamp, state: m.state, ...(m.failure ? { failure: m.failure } : {}) })));
           }
           return out;
         } finally { db.close(); }

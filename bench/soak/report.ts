@@ -41,12 +41,12 @@ export function table(result: SoakResult): string {
       `${result.cuts} proxy cuts, Prosody SIGKILL and restart (${result.restartSeconds.toFixed(2)} s), ` +
       `sent in ${result.sendSeconds.toFixed(1)} s, settled ${result.settled ? 'fully' : 'partly'} in ${result.settleSeconds.toFixed(1)} s`,
     '',
-    '| client | type | arrived | lost | duplicated | out of order | undecryptable | restart to first live message |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| client | type | arrived | lost | duplicated | out of order | undecryptable | restart to first live message | (from the cut senders) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const c of result.clients) {
     lines.push(
-      `| ${c.name} | ${c.type} | ${c.arrived} | ${c.lost} | ${c.duplicated} | ${c.outOfOrder} | ${c.undecryptable} | ${seconds(c.firstLiveAfterRestart)} |`,
+      `| ${c.name} | ${c.type} | ${c.arrived} | ${c.lost} | ${c.duplicated} | ${c.outOfOrder} | ${c.undecryptable} | ${seconds(c.firstLiveAfterRestart)} | ${seconds(c.firstLiveFromCutSenders)} |`,
     );
   }
   lines.push(
@@ -66,7 +66,8 @@ export function table(result: SoakResult): string {
     lines.push(
       `CLI listener killed while catching up ${k.missed} messages: after ${k.linesBeforeKill} lines` +
         `${k.readyBeforeKill ? ' (after its catch-up had finished)' : ''}; ` +
-        `started again, ready in ${seconds(k.secondsToReady)}`,
+        `started again, ready in ${seconds(k.secondsToReady)}` +
+        (k.lastPrinted.length ? `; its last lines: ${k.lastPrinted.join(', ')}` : ''),
     );
   }
   for (const exit of result.cliExits.filter((e) => !e.killed)) {
@@ -80,6 +81,8 @@ export function table(result: SoakResult): string {
       if (s.missing.length)
         details.push(`${c.name}, sender ${sender}: missing ${ranges(s.missing)}`);
       for (const line of s.disorder) details.push(`${c.name}, sender ${sender}: ${line}`);
+      for (const [why, n] of Object.entries(s.undecryptableWhy))
+        details.push(`${c.name}, sender ${sender}: ${n} undecryptable: ${why}`);
     });
   }
   result.outboxes.forEach((o, sender) => {
@@ -91,6 +94,8 @@ export function table(result: SoakResult): string {
   if (result.notes.length) lines.push('', 'Notes:', ...result.notes.map((n) => `- ${n}`));
   return lines.join('\n');
 }
+
+const round = (value: number | null) => (value === null ? null : Number(value.toFixed(2)));
 
 /** One line of JSON with the figures, for scripts and doc/benchmarks.md. */
 export function jsonLine(result: SoakResult): string {
@@ -112,8 +117,8 @@ export function jsonLine(result: SoakResult): string {
       duplicated: c.duplicated,
       outOfOrder: c.outOfOrder,
       undecryptable: c.undecryptable,
-      firstLiveAfterRestart:
-        c.firstLiveAfterRestart === null ? null : Number(c.firstLiveAfterRestart.toFixed(2)),
+      firstLiveAfterRestart: round(c.firstLiveAfterRestart),
+      firstLiveFromCutSenders: round(c.firstLiveFromCutSenders),
     })),
     catchUpKill: result.catchUpKill,
     cliExitsByItself: result.cliExits.filter((e) => !e.killed).length,

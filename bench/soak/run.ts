@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trustCertificateAuthority, until } from '@hush/test-utils';
 import { startStack, type Stack } from '../../e2e/harness.ts';
-import { analyseClient, firstLiveAfter, type ClientCounts } from './analysis.ts';
+import { analyseClient, firstLiveAfter, parseBody, type ClientCounts } from './analysis.ts';
 import {
   CliReceiver,
   startCoreReceiver,
@@ -64,8 +64,13 @@ export const defaultOptions: SoakOptions = {
 export interface ClientResult extends ClientCounts {
   readonly name: string;
   readonly type: ClientType;
-  /** Seconds from Prosody accepting connections again to the first live message (firstLiveAfter). */
+  /**
+   * Seconds from Prosody accepting connections again to the first live message (firstLiveAfter) of
+   * the probe, which writes every PROBE_MS through a connection that is not cut.
+   */
   readonly firstLiveAfterRestart: number | null;
+  /** The same for the messages of the senders whose connections are being cut. */
+  readonly firstLiveFromCutSenders: number | null;
   /** Distinct soak messages that reached the device (events, lines or stored records). */
   readonly arrived: number;
 }
@@ -79,6 +84,8 @@ export interface CatchUpKill {
   readonly readyBeforeKill: boolean;
   /** Seconds from the start after the kill to 'ready'. */
   readonly secondsToReady: number | null;
+  /** The last messages the killed process printed (what it was handling when it died follows). */
+  readonly lastPrinted: readonly string[];
 }
 
 export interface SoakResult {
@@ -104,6 +111,7 @@ export interface SoakResult {
 }
 
 const PASSWORD = 'soak-password-1';
+const PROBE_MS = 250;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakResult> {
@@ -117,13 +125,14 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
   const dir = await mkdtemp(join(tmpdir(), 'hush-soak-'));
   const receivers: Receiver[] = [];
   const senders: Sender[] = [];
+  const probes: Sender[] = [];
   let stack: Stack | undefined;
   try {
     stack = await startStack();
     const server = stack.prosody;
     trustCertificateAuthority(server.caCert);
     const receiverJid = await server.createAccount('receiver', PASSWORD);
-    for (let i = 0; i < options.senders; i++) await server.createAccount(`sender${i}`, PASSWORD);
+    for (let i = 0; i <= options.senders; i++) await server.createAccount(`sender${i}`, PASSWORD);
     log(`Prosody on ${server.websocketUrl}, web app on ${stack.url}, files in ${dir}`);
 
     // The receiving account's devices first, so the senders encrypt for all of them from the start.
@@ -136,6 +145,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       linesBeforeKill: 0,
       readyBeforeKill: false,
       secondsToReady: null as number | null,
+      lastPrinted: [] as string[],
     };
     if (options.cli) {
       cli = new CliReceiver(
@@ -172,9 +182,22 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
         30_000,
         200,
       );
+    // The probe writes every PROBE_MS from the restart on, through a proxy that is never cut: the
+    // time to its first live message is the device's own, not the cut senders' reconnection.
+    const probe = await Sender.start(server, options.senders, PASSWORD, dir);
+    probes.push(probe);
+    await until(
+      async () => (await probe.peerDevices(receiverJid)) >= devices,
+      `the probe to see every device of ${receiverJid}`,
+      30_000,
+      200,
+    );
     log(`${senders.length} senders connected through their proxies`);
 
     const total = options.senders * options.messages;
+    const fromSenders = (body: string) => (parseBody(body)?.sender ?? Infinity) < options.senders;
+    const arrivedFromSenders = (receiver: Receiver) =>
+      [...receiver.arrivals.keys()].filter(fromSenders).length;
     const written = () => senders.reduce((sum, sender) => sum + sender.written, 0);
     const whenWritten = (fraction: number) =>
       until(
@@ -231,6 +254,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
         10,
       );
       await until(() => !cli.running, 'the killed CLI listener to exit', 30_000, 10);
+      catchUpKill.lastPrinted = cli.printed.slice(-3);
       log(
         `CLI listener SIGKILL after ${catchUpKill.linesBeforeKill} message lines` +
           (catchUpKill.readyBeforeKill ? ' (its catch-up had finished)' : ' (mid-catch-up)'),
@@ -258,9 +282,14 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       restartSeconds = (restartedAt - killedAt) / 1000;
       log(`Prosody back after ${restartSeconds.toFixed(2)} s`);
     })();
+    let sendingDone = false;
+    const probing = restarting.then(() =>
+      probe.sendWhile(receiverJid, () => !sendingDone, PROBE_MS),
+    );
     await sending;
+    sendingDone = true;
     const sendSeconds = (performance.now() - sendStart) / 1000;
-    await Promise.all([cutting, restarting, catchingUp]);
+    await Promise.all([cutting, restarting, catchingUp, probing]);
     await Promise.all(senders.map((sender) => sender.stopCuts()));
     log(`all ${total} written in ${sendSeconds.toFixed(1)} s; settling`);
 
@@ -270,14 +299,19 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     let lastChange = settleStart;
     let last = '';
     for (;;) {
-      const outbox = (await Promise.all(senders.map((s) => s.outboxSize()))).reduce(
+      const outbox = (await Promise.all([...senders, probe].map((s) => s.outboxSize()))).reduce(
         (a, b) => a + b,
         0,
       );
       const arrived = receivers.map((r) =>
-        r instanceof CliReceiver ? Math.max(r.arrivals.size, r.stored()) : r.arrivals.size,
+        Math.max(arrivedFromSenders(r), r instanceof CliReceiver ? r.stored(fromSenders) : 0),
       );
-      if (outbox === 0 && arrived.every((count) => count === total)) {
+      const probed = receivers.map((r) => r.arrivals.size - arrivedFromSenders(r));
+      if (
+        outbox === 0 &&
+        arrived.every((count) => count === total) &&
+        probed.every((count) => count === probe.written)
+      ) {
         settled = true;
         break;
       }
@@ -311,10 +345,15 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
         ...counts,
         firstLiveAfterRestart: firstLiveAfter(
           receiver.arrivals,
+          [...senders.map(() => []), probe.writtenAt],
+          restartedAt,
+        ),
+        firstLiveFromCutSenders: firstLiveAfter(
+          receiver.arrivals,
           senders.map((sender) => sender.writtenAt),
           restartedAt,
         ),
-        arrived: receiver.arrivals.size,
+        arrived: arrivedFromSenders(receiver),
       });
     }
     // Where the lost messages got lost: the archive, and the core device's raw stream.
@@ -392,7 +431,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       await copyFile(join(stack.prosody.logDir, 'prosody.log'), options.serverLog).catch(
         () => undefined,
       );
-    for (const sender of senders) await sender.close().catch(() => undefined);
+    for (const sender of [...senders, ...probes]) await sender.close().catch(() => undefined);
     for (const receiver of receivers) await receiver.close().catch(() => undefined);
     await stack?.stop().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });

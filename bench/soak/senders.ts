@@ -97,6 +97,17 @@ export class Sender {
     }
   }
 
+  /** Writes a message every `intervalMs` (numbered on from `written`) while `keepGoing()`. */
+  async sendWhile(peer: string, keepGoing: () => boolean, intervalMs: number): Promise<void> {
+    while (keepGoing()) {
+      const seq = this.written;
+      this.writtenAt[seq] = performance.now();
+      await this.client.messenger.sendText(peer, soakBody(this.index, seq));
+      this.written = seq + 1;
+      await pause(intervalMs);
+    }
+  }
+
   /** Cuts this sender's connection every 0.2-1 s until `stopCuts()`. */
   startCuts(): void {
     if (this.cutting) return;
