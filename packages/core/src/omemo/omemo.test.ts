@@ -15,7 +15,7 @@ import {
 import xml from '@xmpp/xml';
 import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
-import type { Storage, StoredMessage } from '../storage/types.ts';
+import type { OmemoDevice, Storage, StoredMessage } from '../storage/types.ts';
 import { startClient, type HushClient } from '../client.ts';
 import type { OmemoEvent } from './omemo.ts';
 import { fetchBundle } from './pep.ts';
@@ -624,4 +624,108 @@ test('a PreKey message is answered with a key-transport message: the sender stop
   const second = keyForBob(withPayload()[1]);
   assert.ok(second);
   assert.notEqual(second.attrs.prekey, 'true', 'the session is complete on both sides');
+});
+
+test('after verification, a new device waits for a decision however it is first learnt (its PreKey message live, a carbon, the archive): its messages are marked and it gets no keys until trusted', async () => {
+  const aliceName = await person('alice');
+  const bobName = await person('bob');
+  const aliceJid = `${aliceName}@localhost`;
+  const bobJid = `${bobName}@localhost`;
+  // A hostile server can keep a device out of the lists it serves and still pass on its messages:
+  // while `hideNewOwn` is set, alice's first device never learns of a new device of her own from
+  // her device list, so the carbon below is how it first hears of one.
+  let hideNewOwn = false;
+  const base = createMemoryStorage();
+  const aliceStorage: Storage = {
+    ...base,
+    omemo: new Proxy(base.omemo, {
+      get(target, property) {
+        if (property === 'putDevice') {
+          return async (account: string, d: OmemoDevice) => {
+            const listedOnly = d.jid === aliceJid && !d.identityKey;
+            if (hideNewOwn && listedOnly && !(await target.getDevice(account, d.jid, d.deviceId)))
+              return;
+            await target.putDevice(account, d);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    }),
+  };
+  const alice = await device(aliceName, { storage: aliceStorage });
+  const alicePhone = await device(aliceName);
+  const bob = await device(bobName);
+  const bobRaw = tap(bob);
+  await alice.client.messenger.sendText(bobJid, 'hello bob');
+  await received(bob, aliceJid, 'hello bob');
+  await received(alicePhone, bobJid, 'hello bob');
+  // Alice checks bob's device and her own phone: from now on, new devices of either wait for her.
+  for (const other of [bob, alicePhone]) {
+    const uri = await other.client.omemo?.verificationUri();
+    assert.ok(uri);
+    assert.equal((await alice.client.omemo?.verifyUri(uri))?.[0]?.trust, 'verified');
+  }
+  const trustOf = async (jid: string, deviceId: number | undefined) =>
+    (await alice.client.omemo?.devices(jid, false))?.find((d) => d.deviceId === deviceId)?.trust;
+
+  // Live: bob's new device writes first; alice learns of it from its PreKey message.
+  const bobTablet = await device(bobName);
+  const tabletId = bobTablet.client.omemo?.deviceId;
+  await bobTablet.client.messenger.sendText(aliceJid, 'from the tablet');
+  const live = await received(alice, bobJid, 'from the tablet');
+  assert.equal(live.state, 'received');
+  assert.equal(live.failure?.code, 'UntrustedSender');
+  assert.equal(await trustOf(bobJid, tabletId), 'untrusted');
+
+  // Once the tablet is in the device list alice reads, it still gets no key.
+  assert.ok((await alice.client.omemo?.devices(bobJid))?.some((d) => d.deviceId === tabletId));
+  assert.equal(await trustOf(bobJid, tabletId), 'untrusted');
+  const before = bobRaw.length;
+  await alice.client.messenger.sendText(bobJid, 'for the checked device only');
+  await received(bob, aliceJid, 'for the checked device only');
+  const rids = bobRaw
+    .slice(before)
+    .find((s) => s.getChild('encrypted', NS_OMEMO_LEGACY))
+    ?.getChild('encrypted', NS_OMEMO_LEGACY)
+    ?.getChild('header')
+    ?.getChildren('key')
+    .map((key) => Number(key.attrs.rid));
+  assert.ok(rids?.includes(bob.client.omemo?.deviceId ?? -1), 'a key for the verified device');
+  assert.ok(rids && !rids.includes(tabletId ?? -1), 'no key for the undecided device');
+
+  // A carbon: alice's own new laptop writes to bob; alice's first device gets the copy.
+  hideNewOwn = true;
+  const aliceLaptop = await device(aliceName);
+  const laptopId = aliceLaptop.client.omemo?.deviceId;
+  await aliceLaptop.client.messenger.sendText(bobJid, 'from the laptop');
+  const carbon = await received(alice, bobJid, 'from the laptop');
+  assert.equal(carbon.direction, 'out');
+  assert.equal(carbon.failure?.code, 'UntrustedSender');
+  assert.equal(await trustOf(aliceJid, laptopId), 'untrusted');
+  hideNewOwn = false;
+
+  // The archive: bob's next new device writes while alice is away.
+  await stop(alice);
+  const bobWatch = await device(bobName);
+  const watchId = bobWatch.client.omemo?.deviceId;
+  await bobWatch.client.messenger.sendText(aliceJid, 'from the watch');
+  await until(async () => bobWatch.client.messenger.getSnapshot().pending === 0, 'acked');
+  const aliceBack = await device(aliceName, { storage: aliceStorage });
+  const archived = await received(aliceBack, bobJid, 'from the watch');
+  assert.equal(archived.failure?.code, 'UntrustedSender');
+  assert.equal(
+    (await aliceBack.client.omemo?.devices(bobJid, false))?.find((d) => d.deviceId === watchId)
+      ?.trust,
+    'untrusted',
+  );
+
+  // Alice decides: the tablet is bob's. Its messages are no longer marked.
+  const tablet = (await aliceBack.client.omemo?.devices(bobJid, false))?.find(
+    (d) => d.deviceId === tabletId,
+  );
+  assert.ok(tablet?.fingerprint);
+  await aliceBack.client.omemo?.trust(bobJid, tablet.fingerprint);
+  await bobTablet.client.messenger.sendText(aliceJid, 'trusted now');
+  assert.equal((await received(aliceBack, bobJid, 'trusted now')).failure, undefined);
 });

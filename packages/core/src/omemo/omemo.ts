@@ -6,8 +6,9 @@
 // Decisions (doc/design.md, "End-to-end encryption"):
 // - Fail closed: no device, no trusted device or no reachable device is an error, never plain text.
 // - Blind trust before verification (as Conversations): a new device is trusted blindly until the
-//   person verifies one of the contact's devices; after that, new devices wait for a decision. A
-//   changed identity key for a known device is never trusted silently ('untrusted').
+//   person verifies one of the contact's devices; after that, new devices wait for a decision,
+//   however they are first learnt of. A changed identity key is never trusted silently. The rules
+//   live in trust.ts; every automatic write of a device goes through its ruledStore.
 // - Devices whose last message is older than staleDeviceMs stop getting keys (device lists keep
 //   devices of reinstalled apps forever; encrypting for them leaks nothing but costs and confuses).
 // - A message that does not decrypt triggers a session repair: a new session from the sender's
@@ -48,8 +49,11 @@ import { Sessions, type Target } from './sessions.ts';
 import {
   fingerprintOf,
   formatVerificationUri,
+  mayEncryptFor,
   normalizeFingerprint,
   parseVerificationUri,
+  ruledStore,
+  senderWarning,
 } from './trust.ts';
 import { NS_OMEMO_LEGACY } from './bundle.ts';
 
@@ -108,6 +112,8 @@ export class Omemo implements EncryptionHook {
   readonly account: string;
   readonly #session: XmppSession;
   readonly #store: OmemoStore;
+  /** The store for everything but the person's own trust decisions (trust.ts). */
+  readonly #ruled: OmemoStore;
   readonly #signal: SignalStore;
   readonly #randomBytes: RandomBytes;
   readonly #now: () => number;
@@ -132,32 +138,38 @@ export class Omemo implements EncryptionHook {
     installNobleCrypto({ randomBytes: this.#randomBytes });
     this.#session = options.session;
     this.#store = options.store;
+    this.#ruled = ruledStore(options.store);
     this.account = bare(options.session.jid);
     this.#now = options.now ?? Date.now;
     this.#policy = { ...DEFAULT_KEY_POLICY, ...options.keyPolicy };
     this.#staleDeviceMs = options.staleDeviceMs ?? 90 * DAY;
     this.#repairIntervalMs = options.repairIntervalMs ?? 60 * 60 * 1000;
     this.#preKeyAckDelayMs = options.preKeyAckDelayMs ?? 2000;
-    this.#signal = new SignalStore(this.#store, this.account, this.#now, (change) =>
+    this.#signal = new SignalStore(this.#ruled, this.account, this.#now, (change) =>
       this.#emit({ type: 'identity-changed', ...change }),
     );
     this.#lists = new DeviceLists({
       session: this.#session,
-      store: this.#store,
+      store: this.#ruled,
       account: this.account,
       now: this.#now,
       maxAgeMs: options.deviceListMaxAgeMs ?? 10 * 60 * 1000,
       ownDeviceId: () => this.#deviceId,
       onChange: (jid) => this.#emit({ type: 'devices', jid }),
+      report: (error) => this.#report(error),
     });
     this.#sessions = new Sessions({
       session: this.#session,
-      store: this.#store,
+      store: this.#ruled,
       signal: this.#signal,
       account: this.account,
       randomBytes: this.#randomBytes,
       onIdentityChanged: (target) => this.#emit({ type: 'identity-changed', ...target }),
-      report: (error) => this.#report(error),
+      report: (error) => {
+        // A bundle readable by contacts only: ask to see their presence (device-lists.ts).
+        void this.#lists.noticeFailure(error).catch(() => undefined);
+        this.#report(error);
+      },
     });
   }
 
@@ -191,6 +203,7 @@ export class Omemo implements EncryptionHook {
       onDeviceListUpdate(this.#session, (update) => {
         void this.#lists.apply(update).catch((error: unknown) => this.#report(error));
       }),
+      this.#lists.listen(),
     );
     await this.#maintain(true);
     await this.#lists.refresh(this.account, true);
@@ -240,6 +253,13 @@ export class Omemo implements EncryptionHook {
     if (sender === this.account && encrypted.sid === this.#deviceId) {
       return { encrypted: true, ignore: 'own-echo' };
     }
+    // Lists are pushed to presence subscribers only: a device no known list names gets them
+    // fetched again (device-lists.ts).
+    await this.#lists.noticeMessage(
+      sender,
+      encrypted.sid,
+      encrypted.keys.map((key) => key.rid),
+    );
     const key = encrypted.keys.find((candidate) => candidate.rid === this.#deviceId);
     if (!key) {
       // A session-building message for the sender's other devices (python-omemo sends one to the
@@ -288,21 +308,11 @@ export class Omemo implements EncryptionHook {
     } catch (error) {
       return this.#undecryptable(`The message was altered or damaged: ${errorText(error)}`);
     }
-    // A refused device (or one whose key changed and is not decided yet) can still write: what it
-    // says is shown, marked, never passed off as coming from a trusted device.
+    // A refused or undecided device can still write: what it says is shown, marked, never passed
+    // off as coming from a trusted device.
     const device = await this.#store.getDevice(this.account, sender, encrypted.sid);
-    if (device?.trust === 'distrusted' || device?.trust === 'untrusted') {
-      const why =
-        device.trust === 'distrusted'
-          ? 'a device you refused'
-          : 'a device whose new key you have not checked';
-      return {
-        encrypted: true,
-        body,
-        warning: new HushError('UntrustedSender', `Sent from ${why} (${encrypted.sid}).`),
-      };
-    }
-    return { encrypted: true, body };
+    const warning = senderWarning(device, encrypted.sid);
+    return warning ? { encrypted: true, body, warning } : { encrypted: true, body };
   }
 
   // ---- Trust -------------------------------------------------------------------------------
@@ -477,16 +487,13 @@ export class Omemo implements EncryptionHook {
     try {
       await this.#lists.refresh(peer);
     } catch (error) {
-      throw new HushError('NoOmemoDevice', `Could not read the OMEMO devices of ${peer}.`, {
+      throw new HushError('NoOmemoDevice', `No OMEMO devices of ${peer}: ${errorText(error)}`, {
         cause: error,
       });
     }
     await this.#lists.refresh(this.account).catch((error: unknown) => this.#report(error));
     const now = this.#now();
-    const usable = (device: OmemoDevice) =>
-      device.active &&
-      (device.trust === 'blind' || device.trust === 'verified') &&
-      now - device.lastSeen <= this.#staleDeviceMs;
+    const usable = (device: OmemoDevice) => mayEncryptFor(device, now, this.#staleDeviceMs);
     const peerDevices = (await this.#store.listDevices(this.account, peer)).filter((d) => d.active);
     if (peerDevices.length === 0) {
       throw new HushError(
@@ -557,7 +564,7 @@ export class Omemo implements EncryptionHook {
     if (now - (this.#seenWritten.get(key) ?? -Infinity) < 60 * 60 * 1000) return;
     const known = await this.#store.getDevice(this.account, jid, deviceId);
     if (known) {
-      await this.#store.putDevice(this.account, { ...known, lastSeen: now });
+      await this.#ruled.putDevice(this.account, { ...known, lastSeen: now });
       this.#seenWritten.set(key, now);
     }
   }

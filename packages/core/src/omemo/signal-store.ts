@@ -4,9 +4,10 @@
 // Trust is not decided here. libsignal asks isTrustedIdentity with only the JID (not the device:
 // session-builder.js passes `remoteAddress.name`), which cannot express per-device trust, so it
 // always answers true and the OMEMO layer (omemo.ts) checks trust before it encrypts for a device.
-// What this adapter does do is notice identity keys: saveIdentity is how libsignal reports the key of
-// a device it built a session with, and a key that differs from the accepted one marks the device
-// 'untrusted' (never trusted silently).
+// What this adapter does do is record identity keys: saveIdentity is how libsignal reports the key
+// of a device it built a session with or got a PreKey message from. It writes through trust.ts's
+// ruledStore, which decides the trust: a device first learnt this way after the person verified one
+// of its owner's devices waits for a decision, and a changed key is never trusted silently.
 import type { KeyPairType, StorageType } from '@privacyresearch/libsignal-protocol-typescript';
 import type { OmemoDevice, OmemoStore } from '../storage/types.ts';
 import { equalBytes, toArrayBuffer } from './bytes.ts';
@@ -61,11 +62,12 @@ export class SignalStore implements StorageType {
     const known = await this.#store.getDevice(this.#account, parsed.jid, parsed.deviceId);
     const now = this.#now();
     if (!known?.identityKey) {
+      // The trust written is only a floor: the store's rules decide (trust.ts).
       const device: OmemoDevice = {
         jid: parsed.jid,
         deviceId: parsed.deviceId,
         identityKey: key,
-        trust: known?.trust === 'distrusted' ? 'distrusted' : (known?.trust ?? 'blind'),
+        trust: known?.trust ?? 'blind',
         active: known?.active ?? false,
         firstSeen: known?.firstSeen ?? now,
         lastSeen: known?.lastSeen ?? now,

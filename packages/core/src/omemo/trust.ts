@@ -1,11 +1,120 @@
-// OMEMO fingerprints and the verification URI other clients put in their QR codes.
+// Trust in OMEMO devices: the rules every way of learning of a device goes through, fingerprints,
+// and the verification URI other clients put in their QR codes.
+//
+// The rules (doc/design.md, "End-to-end encryption"):
+// - Blind trust before verification (as Conversations): a device is trusted blindly until the person
+//   verifies one of its owner's devices. After that, a device whose key Hush learns of, however
+//   (the owner's device list, a PreKey message live, as a carbon or from the archive, a bundle),
+//   is undecided ('untrusted') until the person decides. A hostile server can forge device lists
+//   and messages alike, so no path is exempt.
+// - A changed identity key for a known device is never trusted silently ('untrusted'; a refused
+//   device stays refused).
+// - Only the person's decisions raise trust (trust, verify, a scanned code); every automatic write
+//   goes through ruledStore, which keeps the stricter of what it is given and what the rules say.
+// - Keys go only to active, trusted (blind or verified), recently seen devices; what an undecided or
+//   refused device still sends is shown, marked (senderWarning), never passed off as trusted.
 //
 // A fingerprint is the hex of the 32-byte Curve25519 identity key (the 0x05 type byte dropped), shown
 // in groups of eight as Conversations, Dino and Gajim do. The URI is Conversations' format:
 //   xmpp:alice@example.org?omemo-sid-1234=<64 hex>;omemo-sid-5678=<64 hex>
 // (https://xmpp.org/extensions/xep-0147.html query syntax; Monal and Dino read the same).
+import { HushError } from '../errors.ts';
+import type { OmemoDevice, OmemoStore, OmemoTrust } from '../storage/types.ts';
 import { normalizePublicKey } from './bundle.ts';
-import { toHex } from './bytes.ts';
+import { equalBytes, toHex } from './bytes.ts';
+
+// ---- Rules -------------------------------------------------------------------------------------
+
+const STRICTNESS: Readonly<Record<OmemoTrust, number>> = {
+  verified: 0,
+  blind: 1,
+  untrusted: 2,
+  distrusted: 3,
+};
+
+function stricter(a: OmemoTrust, b: OmemoTrust): OmemoTrust {
+  return STRICTNESS[a] >= STRICTNESS[b] ? a : b;
+}
+
+/**
+ * The trust of a device whose key Hush has just learnt, given the other devices of its owner:
+ * blind while none of them is verified, undecided ('untrusted') after.
+ */
+export function trustOfNewDevice(others: readonly OmemoDevice[]): OmemoTrust {
+  return others.some((device) => device.trust === 'verified') ? 'untrusted' : 'blind';
+}
+
+/** A known device shows another identity key: undecided, or still refused. */
+export function trustAfterKeyChange(previous: OmemoTrust): OmemoTrust {
+  return previous === 'distrusted' ? 'distrusted' : 'untrusted';
+}
+
+/** Whether message keys go to this device: listed, trusted, and heard from within `staleMs`. */
+export function mayEncryptFor(device: OmemoDevice, now: number, staleMs: number): boolean {
+  return (
+    device.active &&
+    (device.trust === 'blind' || device.trust === 'verified') &&
+    now - device.lastSeen <= staleMs
+  );
+}
+
+/**
+ * The mark on a message that decrypted from this device: none for a trusted one, UntrustedSender
+ * for one the person refused or has not decided on yet (new after verification, or a changed key).
+ */
+export function senderWarning(
+  device: OmemoDevice | undefined,
+  deviceId: number,
+): HushError | undefined {
+  if (device?.trust === 'blind' || device?.trust === 'verified') return undefined;
+  const why =
+    device?.trust === 'distrusted'
+      ? 'a device you refused'
+      : 'a device you have not checked yet (new, or its key changed)';
+  return new HushError('UntrustedSender', `Sent from ${why} (${deviceId}).`);
+}
+
+/**
+ * The store as every automatic path sees it (device lists, libsignal's identity callback, bundles,
+ * activity): devices, keys and activity are written as given, but the trust written is the stricter
+ * of the one given and the rules': a new device, or one whose first key arrives, gets
+ * trustOfNewDevice; a changed key trustAfterKeyChange; anything else keeps at least the trust it
+ * had. Nothing written through it raises trust: only the person's decisions, on the plain store.
+ */
+export function ruledStore(store: OmemoStore): OmemoStore {
+  const putDevice = async (account: string, device: OmemoDevice): Promise<void> => {
+    const known = await store.getDevice(account, device.jid, device.deviceId);
+    let ruled: OmemoTrust;
+    if (!known) {
+      ruled = trustOfNewDevice(await store.listDevices(account, device.jid));
+    } else if (!known.identityKey && device.identityKey) {
+      const others = (await store.listDevices(account, device.jid)).filter(
+        (other) => other.deviceId !== device.deviceId,
+      );
+      ruled = stricter(known.trust, trustOfNewDevice(others));
+    } else if (
+      known.identityKey &&
+      device.identityKey &&
+      !equalBytes(known.identityKey, device.identityKey)
+    ) {
+      ruled = trustAfterKeyChange(known.trust);
+    } else {
+      ruled = known.trust;
+    }
+    await store.putDevice(account, { ...device, trust: stricter(device.trust, ruled) });
+  };
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'putDevice') return putDevice;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
+}
+
+// ---- Fingerprints and verification codes -------------------------------------------------------
 
 /** The 64-hex-digit fingerprint of an identity key (33-byte typed or 32-byte raw). */
 export function fingerprintOf(identityKey: Uint8Array): string {
