@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { NS_OMEMO_LEGACY } from './bundle.ts';
 import { buildEncrypted, decryptPayload, encryptPayload, parseEncrypted } from './message.ts';
 import { capsHash } from '../xmpp/caps.ts';
+import { isHushError } from '../errors.ts';
 import {
   fingerprintOf,
   formatFingerprint,
@@ -41,6 +42,19 @@ test('older senders: a 16-byte IV and a 16-byte key with the tag left on the pay
   material.set(key);
   material.set(tag, 16);
   assert.equal(decryptPayload(material, iv, sealed.slice(0, sealed.length - 16)), 'old style');
+});
+
+test('key material that is not exactly 16 or 32 bytes is refused with a typed error, even when its first 32 bytes fit', () => {
+  const { payload, iv, keyMaterial } = encryptPayload('padded', random);
+  for (const length of [0, 15, 17, 31, 33, 48, 64]) {
+    const material = new Uint8Array(length);
+    material.set(keyMaterial.slice(0, Math.min(length, 32)));
+    assert.throws(
+      () => decryptPayload(material, iv, payload),
+      (error) => isHushError(error, 'Undecryptable') && /\d+ bytes/.test(error.message),
+      `${length} bytes`,
+    );
+  }
 });
 
 test('the encrypted element round-trips; bad sid, IV or payload is malformed, a bad key is skipped', () => {

@@ -15,6 +15,7 @@
 // No payload means a key-transport message: it only builds or repairs sessions.
 import xml, { type Element } from '@xmpp/xml';
 import { gcm } from '@noble/ciphers/aes.js';
+import { HushError } from '../errors.ts';
 import { NS_OMEMO_LEGACY, decodeBase64, encodeBase64, isDeviceId } from './bundle.ts';
 import type { RandomBytes } from './crypto-provider.ts';
 
@@ -118,7 +119,11 @@ export function keyTransportMaterial(randomBytes: RandomBytes): {
   return { iv: randomBytes(IV_LENGTH), keyMaterial: randomBytes(KEY_LENGTH + TAG_LENGTH) };
 }
 
-/** Decrypts a payload; throws when the key material or the tag does not fit. */
+/**
+ * Decrypts a payload; throws when the key material or the tag does not fit. Key material is exactly
+ * 32 bytes (key and tag) or 16 (key; the tag on the payload): anything else is refused, not cut to
+ * size, so a sender cannot smuggle bytes past the check.
+ */
 export function decryptPayload(
   keyMaterial: Uint8Array,
   iv: Uint8Array,
@@ -126,16 +131,19 @@ export function decryptPayload(
 ): string {
   let key: Uint8Array;
   let sealed: Uint8Array;
-  if (keyMaterial.length >= KEY_LENGTH + TAG_LENGTH) {
+  if (keyMaterial.length === KEY_LENGTH + TAG_LENGTH) {
     key = keyMaterial.slice(0, KEY_LENGTH);
     sealed = new Uint8Array(payload.length + TAG_LENGTH);
     sealed.set(payload);
-    sealed.set(keyMaterial.slice(KEY_LENGTH, KEY_LENGTH + TAG_LENGTH), payload.length);
+    sealed.set(keyMaterial.slice(KEY_LENGTH), payload.length);
   } else if (keyMaterial.length === KEY_LENGTH) {
     key = keyMaterial;
     sealed = payload;
   } else {
-    throw new Error(`Key material of ${keyMaterial.length} bytes.`);
+    throw new HushError(
+      'Undecryptable',
+      `The message key is ${keyMaterial.length} bytes; OMEMO uses 32 (or 16 from older clients).`,
+    );
   }
   const plain = gcm(key, iv).decrypt(sealed);
   return new TextDecoder('utf-8', { fatal: true }).decode(plain);

@@ -22,6 +22,9 @@ import { fetchBundle } from './pep.ts';
 import { NS_OMEMO_LEGACY } from './bundle.ts';
 import { fingerprintOf } from './trust.ts';
 import { ensureIdentity } from './keys.ts';
+import { FALLBACK_BODY, NS_HINTS, buildEncrypted, encryptPayload } from './message.ts';
+import { SignalStore } from './signal-store.ts';
+import { Sessions } from './sessions.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 let server: ProsodyServer;
@@ -728,4 +731,60 @@ test('after verification, a new device waits for a decision however it is first 
   await aliceBack.client.omemo?.trust(bobJid, tablet.fingerprint);
   await bobTablet.client.messenger.sendText(aliceJid, 'trusted now');
   assert.equal((await received(aliceBack, bobJid, 'trusted now')).failure, undefined);
+});
+
+test('key material longer than 32 bytes is refused: the message is kept as undecryptable, not read from its first 32 bytes', async () => {
+  const bobName = await person('bob');
+  const malloryName = await person('mallory');
+  const bob = await device(bobName);
+  const bobId = bob.client.omemo?.deviceId ?? 0;
+  const malloryJid = `${malloryName}@localhost`;
+  // Mallory's own OMEMO client: a real session with bob's device, but padded key material.
+  const session = await openSession({
+    service: server.websocketUrl,
+    jid: malloryJid,
+    password: PASSWORD,
+  });
+  try {
+    const random = (n: number) => new Uint8Array(randomBytes(n));
+    const store = createMemoryStorage().omemo;
+    const identity = await ensureIdentity(store, malloryJid, random, Date.now());
+    const signal = new SignalStore(store, malloryJid, Date.now, () => undefined);
+    const sessions = new Sessions({
+      session,
+      store,
+      signal,
+      account: malloryJid,
+      randomBytes: random,
+      onIdentityChanged: () => undefined,
+      report: (error) => assert.fail(String(error)),
+    });
+    const { payload, iv, keyMaterial } = encryptPayload('padded secret', random);
+    const padded = new Uint8Array(keyMaterial.length + 1);
+    padded.set(keyMaterial);
+    const keys = await sessions.encryptKey(
+      [{ jid: `${bobName}@localhost`, deviceId: bobId }],
+      padded,
+    );
+    assert.equal(keys.length, 1);
+    await session.send(
+      xml(
+        'message',
+        { to: `${bobName}@localhost`, type: 'chat', id: randomUUID() },
+        buildEncrypted({ sid: identity.deviceId, keys, iv, payload }),
+        xml('body', {}, FALLBACK_BODY),
+        xml('store', { xmlns: NS_HINTS }),
+      ),
+    );
+    const kept = await until(
+      async () => (await history(bob, malloryJid))[0],
+      'the message from mallory to be stored',
+    );
+    assert.equal(kept.state, 'undecryptable');
+    assert.equal(kept.failure?.code, 'Undecryptable');
+    assert.match(kept.failure?.message ?? '', /33 bytes/);
+    assert.equal(kept.body, '');
+  } finally {
+    await session.close();
+  }
 });
