@@ -262,7 +262,9 @@ export class Messenger {
   }
 
   private async queueNow(message: StoredMessage): Promise<void> {
-    const behind = this.online() && (await this.anyAwaiting());
+    // A plain-text Messenger (tests, bots) never sends entries waiting for encryption, so it does
+    // not wait behind them either.
+    const behind = this.encryption !== undefined && this.online() && (await this.anyAwaiting());
     const built = this.online() && !behind ? await this.build(message) : 'later';
     if (built === 'failed') return;
     const createdAt = this.now();
@@ -400,6 +402,9 @@ export class Messenger {
         await this.storage.outbox.remove(this.account, entryId);
         return;
       }
+      // Written to be encrypted: a Messenger without encryption leaves it for one with it, never
+      // sends it in the clear.
+      if (message.encrypted && !this.encryption) return;
       const built = await this.build(message);
       if (built === 'later') return;
       if (built === 'failed') {

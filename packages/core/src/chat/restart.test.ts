@@ -18,7 +18,7 @@ import { openSession, type XmppSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import type { Storage } from '../storage/types.ts';
 import { startClient, type HushClient } from '../client.ts';
-import { Messenger } from './messenger.ts';
+import { Messenger, writeForLater } from './messenger.ts';
 
 const PASSWORD = 'restart-test-password';
 let server: ProsodyServer;
@@ -245,4 +245,35 @@ test('through cuts and a server kill, the receiver reads every message once, in 
     await receiver.storage.messages.history('fay@localhost', 'eve@localhost', { limit: 1000 })
   ).map((message) => message.body);
   assert.deepEqual(live, expected, 'once each, in send order');
+});
+
+test('a text written to be encrypted never leaves through a plain-text connection', async () => {
+  const storage = createMemoryStorage();
+  const written = await writeForLater(storage, {
+    account: 'cid@localhost',
+    peer: 'dee@localhost',
+    body: 'for encrypted eyes only',
+    id: 'secret-1',
+    timestamp: Date.now(),
+  });
+  const session = await connect('cid', server.websocketUrl, 'cid-plain');
+  const sent: Element[] = [];
+  session.client.on('send', (element) => sent.push(element));
+  const messenger = new Messenger({ session, storage });
+  open.push(messenger);
+  await messenger.start();
+  // A plain message sent after it is not held behind it, and goes out.
+  const plain = await messenger.sendText('dee@localhost', 'plain, for a bot');
+  await until(
+    async () =>
+      (await storage.outbox.list('cid@localhost')).every((entry) => entry.id !== plain.id),
+    'the plain message acknowledged',
+  );
+  assert.equal(
+    sent.some((element) => element.toString().includes('for encrypted eyes only')),
+    false,
+    'the encrypted text never went out in the clear',
+  );
+  assert.equal((await storage.messages.get('cid@localhost', written.id))?.state, 'pending');
+  assert.equal((await storage.outbox.list('cid@localhost')).length, 1, 'it waits for encryption');
 });
