@@ -19,7 +19,8 @@ import {
   type ProsodyServer,
 } from '@hush/test-utils';
 
-export const webBuild = join(repoRoot, 'packages/app/dist');
+/** The exported web app: packages/app/dist, or HUSH_WEB_BUILD (a build of one's own elsewhere). */
+export const webBuild = process.env.HUSH_WEB_BUILD ?? join(repoRoot, 'packages/app/dist');
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
