@@ -37,7 +37,10 @@ export type HushErrorCode =
   // A scanned or pasted code is readable but not the one asked for (another person's, no key).
   | 'WrongCode'
   // Decrypted, but sent by a device the person refused or whose new key is not trusted yet.
-  | 'UntrustedSender';
+  | 'UntrustedSender'
+  // Shown, but it travelled without end-to-end encryption in a conversation that has it: the
+  // server, or anyone who got past TLS, could have read or written it.
+  | 'Unencrypted';
 
 export class HushError extends Error {
   readonly code: HushErrorCode;

@@ -74,7 +74,8 @@ export interface EncryptionHook {
   decrypt(message: ParsedChatMessage): Promise<DecryptResult>;
 }
 export type DecryptResult =
-  | { readonly encrypted: false; readonly body: string | undefined }
+  /** `warning`: readable, but it should have been encrypted (shown marked). */
+  | { readonly encrypted: false; readonly body: string | undefined; readonly warning?: HushError }
   /** `warning`: decrypted, but from a device that is refused or not trusted yet (shown marked). */
   | { readonly encrypted: true; readonly body: string; readonly warning?: HushError }
   | { readonly encrypted: true; readonly error: HushError }

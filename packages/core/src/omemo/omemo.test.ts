@@ -788,3 +788,28 @@ test('key material longer than 32 bytes is refused: the message is kept as undec
     await session.close();
   }
 });
+
+test('a plain message in an encrypted conversation is stored marked Unencrypted, and still shown', async () => {
+  const aliceName = await person('alice');
+  const bobName = await person('bob');
+  const alice = await device(aliceName);
+  const bob = await device(bobName);
+  await alice.client.messenger.sendText(`${bobName}@localhost`, 'encrypted first');
+  await received(bob, `${aliceName}@localhost`, 'encrypted first');
+  // What a server (or a client without OMEMO) can put in the conversation: a plain body.
+  await alice.client.session.send(
+    xml(
+      'message',
+      { to: `${bobName}@localhost`, type: 'chat', id: randomUUID() },
+      xml('body', {}, 'plain words'),
+    ),
+  );
+  const plain = await received(bob, `${aliceName}@localhost`, 'plain words');
+  assert.equal(plain.state, 'received');
+  assert.equal(plain.encrypted, false);
+  assert.equal(plain.failure?.code, 'Unencrypted');
+  assert.equal(
+    (await received(bob, `${aliceName}@localhost`, 'encrypted first')).failure,
+    undefined,
+  );
+});

@@ -245,7 +245,19 @@ export class Omemo implements EncryptionHook {
 
   async decrypt(message: ParsedChatMessage): Promise<DecryptResult> {
     const encrypted = parseEncrypted(message.element);
-    if (encrypted === null) return { encrypted: false, body: message.body };
+    if (encrypted === null) {
+      // Every conversation is encrypted here, so a plain body is shown only marked: the server, or
+      // a client without OMEMO, put it there.
+      if (message.body === undefined) return { encrypted: false, body: undefined };
+      return {
+        encrypted: false,
+        body: message.body,
+        warning: new HushError(
+          'Unencrypted',
+          'Not encrypted: the server or anyone on the way could have read or changed it.',
+        ),
+      };
+    }
     const sender = bare(message.from);
     if (encrypted === 'malformed') {
       return this.#undecryptable('The encrypted message is malformed (bad header, IV or base64).');
