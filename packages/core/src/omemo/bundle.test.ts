@@ -6,6 +6,7 @@ import xml, { type Element } from '@xmpp/xml';
 import {
   DEVICE_LIST_NODE,
   MAX_DEVICE_ID,
+  MAX_KEY_ID,
   NS_OMEMO_LEGACY,
   buildBundle,
   buildDeviceList,
@@ -13,6 +14,7 @@ import {
   encodeBase64,
   parseBundle,
   parseDeviceList,
+  readBundle,
   type OmemoBundle,
 } from './bundle.ts';
 import { NS_PUBSUB_EVENT, parseDeviceListEvent } from './pep.ts';
@@ -106,35 +108,110 @@ test('builders refuse invalid local values with a HushError', () => {
   });
 });
 
-test('malformed bundles parse to null', () => {
-  const cases: Record<string, Element> = {
-    'wrong namespace': xml('bundle', { xmlns: 'urn:xmpp:omemo:2' }),
-    'wrong element': xml('list', { xmlns: NS_OMEMO_LEGACY }),
-    'no signed prekey': bundleXml({ signedKey: null }),
-    'no signed prekey id': bundleXml({ signedId: null }),
-    'signed prekey id 0': bundleXml({ signedId: '0' }),
-    'signed prekey id 2^31': bundleXml({ signedId: String(2 ** 31) }),
-    'signed prekey id negative': bundleXml({ signedId: '-1' }),
-    'signed prekey id with exponent': bundleXml({ signedId: '1e3' }),
-    'no signature': bundleXml({ signature: null }),
-    'short signature': bundleXml({ signature: b64(new Uint8Array(63)) }),
-    'no identity key': bundleXml({ identity: null }),
-    'identity key not base64': bundleXml({ identity: '!!!' }),
-    'identity key 33 bytes without 0x05': bundleXml({ identity: b64(new Uint8Array(33)) }),
-    'identity key 31 bytes': bundleXml({ identity: b64(new Uint8Array(31)) }),
-    'no prekeys element': bundleXml({ preKeys: null }),
-    'empty prekeys': bundleXml({ preKeys: [] }),
-    'duplicate prekey ids': bundleXml({
+test('every valid id is accepted: signed prekey and prekey ids 0..2^32-1, as xs:unsignedInt writes them', () => {
+  // Converse.js 14 publishes signedPreKeyId='0'; libsignal's wire format carries both as uint32.
+  const zero = parseBundle(bundleXml({ signedId: '0', preKeys: [['0', b64(key(4))]] }));
+  assert.equal(zero?.signedPreKey.id, 0);
+  assert.deepEqual(zero?.preKeys, [{ id: 0, publicKey: key(4) }]);
+  const top = parseBundle(
+    bundleXml({ signedId: String(MAX_KEY_ID), preKeys: [[String(MAX_KEY_ID), b64(key(4))]] }),
+  );
+  assert.equal(top?.signedPreKey.id, MAX_KEY_ID);
+  assert.equal(top?.preKeys[0]?.id, MAX_KEY_ID);
+  for (const [text, id] of [
+    ['2147483648', 2 ** 31],
+    [' 7\n', 7],
+    ['+7', 7],
+    ['0007', 7],
+    ['00000000000000000042', 42],
+  ] as const) {
+    assert.equal(parseBundle(bundleXml({ signedId: text }))?.signedPreKey.id, id, text);
+    assert.equal(parseBundle(bundleXml({ preKeys: [[text, b64(key(4))]] }))?.preKeys[0]?.id, id);
+  }
+  // Keys and signature may be wrapped over lines and lack padding.
+  const wrapped = b64(key(2))
+    .replace(/=+$/, '')
+    .replace(/(.{20})/g, '$1\n  ');
+  assert.deepEqual(parseBundle(bundleXml({ signedKey: wrapped }))?.signedPreKey.publicKey, key(2));
+  // A bundle with ids 0 survives build -> parse.
+  const withZero: OmemoBundle = {
+    ...sample,
+    signedPreKey: { ...sample.signedPreKey, id: 0 },
+    preKeys: [{ id: 0, publicKey: key(4) }, ...sample.preKeys],
+  };
+  assert.deepEqual(parseBundle(buildBundle(withZero)), withZero);
+});
+
+test('a bad one-time prekey is dropped, the others kept', () => {
+  const good = b64(key(4));
+  const reading = readBundle(
+    bundleXml({
       preKeys: [
-        ['1', b64(key(4))],
-        ['1', b64(key(5))],
+        ['1', good],
+        ['x', b64(key(5))],
+        ['-1', b64(key(5))],
+        ['4294967296', b64(key(5))],
+        ['1e3', b64(key(5))],
+        ['', b64(key(5))],
+        ['2', 'not*base64'],
+        ['3', b64(new Uint8Array(31))],
+        ['4', b64(new Uint8Array(33))],
+        // Both keys under one id: either could be the one its owner kept, so neither is used.
+        ['5', b64(key(6))],
+        ['5', b64(key(7))],
+        ['0', b64(key(8))],
       ],
     }),
-    'prekey id out of range': bundleXml({ preKeys: [['2147483648', b64(key(4))]] }),
-    'prekey not base64': bundleXml({ preKeys: [['1', 'not*base64']] }),
+  );
+  assert.ok(reading.bundle, 'the bundle is kept');
+  assert.deepEqual(reading.bundle.preKeys, [
+    { id: 1, publicKey: key(4) },
+    { id: 0, publicKey: key(8) },
+  ]);
+  assert.equal('droppedPreKeys' in reading && reading.droppedPreKeys, 10);
+});
+
+test('what makes a session impossible refuses the bundle, with the reason', () => {
+  const cases: Record<string, [Element, RegExp]> = {
+    'wrong namespace': [xml('bundle', { xmlns: 'urn:xmpp:omemo:2' }), /not an OMEMO 0.3 bundle/],
+    'wrong element': [xml('list', { xmlns: NS_OMEMO_LEGACY }), /not an OMEMO 0.3 bundle/],
+    'no signed prekey': [bundleXml({ signedKey: null }), /no signed prekey/],
+    'no signed prekey id': [bundleXml({ signedId: null }), /signed prekey id/],
+    'signed prekey id 2^32': [bundleXml({ signedId: String(2 ** 32) }), /signed prekey id/],
+    'signed prekey id negative': [bundleXml({ signedId: '-1' }), /signed prekey id/],
+    'signed prekey id with exponent': [bundleXml({ signedId: '1e3' }), /signed prekey id/],
+    'signed prekey id empty': [bundleXml({ signedId: '' }), /signed prekey id/],
+    'signed prekey not base64': [bundleXml({ signedKey: 'a$b' }), /signed prekey is not/],
+    'signed prekey 31 bytes': [
+      bundleXml({ signedKey: b64(new Uint8Array(31)) }),
+      /signed prekey is not/,
+    ],
+    'no signature': [bundleXml({ signature: null }), /signature/],
+    'short signature': [bundleXml({ signature: b64(new Uint8Array(63)) }), /signature/],
+    'no identity key': [bundleXml({ identity: null }), /identity key/],
+    'identity key not base64': [bundleXml({ identity: '!!!' }), /identity key/],
+    'identity key 33 bytes without 0x05': [
+      bundleXml({ identity: b64(new Uint8Array(33)) }),
+      /identity key/,
+    ],
+    'identity key 31 bytes': [bundleXml({ identity: b64(new Uint8Array(31)) }), /identity key/],
+    'no prekeys element': [bundleXml({ preKeys: null }), /no one-time prekeys/],
+    'empty prekeys': [bundleXml({ preKeys: [] }), /no one-time prekeys/],
+    'only bad prekeys': [
+      bundleXml({
+        preKeys: [
+          ['4294967296', b64(key(4))],
+          ['2', 'not*base64'],
+        ],
+      }),
+      /none of its one-time prekeys/,
+    ],
   };
-  for (const [name, element] of Object.entries(cases))
+  for (const [name, [element, reason]] of Object.entries(cases)) {
     assert.equal(parseBundle(element), null, name);
+    const reading = readBundle(element);
+    assert.match('problem' in reading ? reading.problem : '', reason, name);
+  }
 });
 
 test('device lists: invalid and repeated entries are skipped, other elements are not lists', () => {
@@ -146,10 +223,12 @@ test('device lists: invalid and repeated entries are skipped, other elements are
   const mixed = xml(
     'list',
     { xmlns: NS_OMEMO_LEGACY },
-    ...['5', '0', '-4', 'x', '2147483648', ' 6', '5', '07'].map((id) => xml('device', { id })),
+    ...['5', '0', '-4', 'x', '2147483648', ' 6 ', '5', '07', '+8', '1e3', ''].map((id) =>
+      xml('device', { id }),
+    ),
     xml('device', {}),
   );
-  assert.deepEqual(parseDeviceList(mixed), [5, 7]);
+  assert.deepEqual(parseDeviceList(mixed), [5, 6, 7, 8]);
   assert.deepEqual(parseDeviceList(xml('list', { xmlns: NS_OMEMO_LEGACY })), []);
   assert.equal(parseDeviceList(xml('list', { xmlns: 'urn:xmpp:omemo:2' })), null);
   assert.equal(parseDeviceList(xml('devices', { xmlns: NS_OMEMO_LEGACY })), null);
@@ -224,6 +303,12 @@ test('parsers never throw on arbitrary element trees', () => {
         assert.ok(keys.every((k) => k.length === 33 && k[0] === 0x05));
         assert.equal(bundle.signedPreKey.signature.length, 64);
         assert.ok(bundle.preKeys.length > 0);
+        const keyIds = [bundle.signedPreKey.id, ...bundle.preKeys.map((preKey) => preKey.id)];
+        assert.ok(keyIds.every((id) => Number.isInteger(id) && id >= 0 && id <= MAX_KEY_ID));
+        assert.equal(
+          new Set(bundle.preKeys.map((preKey) => preKey.id)).size,
+          bundle.preKeys.length,
+        );
       }
       const ids = [
         ...(parseDeviceList(element) ?? []),

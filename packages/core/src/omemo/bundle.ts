@@ -2,15 +2,36 @@
 // The two PEP payloads of legacy OMEMO, object ⇄ element: the device list
 // (<list xmlns='eu.siacs.conversations.axolotl'><device id='…'/></list>) and a device's bundle
 // (identity key, signed prekey, one-time prekeys). Builders take local values and throw a HushError on
-// invalid ones; parsers read the network and never throw: they return null for anything malformed.
+// invalid ones; parsers read the network and never throw.
+//
+// What is valid, field by field (the XEP's schema types its ids xs:integer / xs:unsignedInt and its
+// keys xs:base64Binary; libsignal's wire format (PreKeyWhisperMessage) carries prekey and signed prekey
+// ids as protobuf uint32, and libsignal-protocol-typescript accepts any non-negative integer id):
+// - device id: 1..2^31-1 (XEP-0384 §4.2 "between 1 and 2^31 - 1"); others are skipped in a list.
+// - signed prekey id and prekey id: 0..2^32-1. Id 0 is valid: Converse.js publishes
+//   signedPreKeyId='0', and libsignal counts prekeys from any value. Above 2^32-1 a PreKey message
+//   could not name the key (uint32), so such a prekey is unusable.
+// - numbers as xs:unsignedInt reads them: surrounding XML whitespace, an optional '+' and leading zeros
+//   are allowed; signs, exponents, fractions and empty values are not.
+// - identity key, signed prekey, prekeys: Curve25519 public keys, 33 bytes starting 0x05 (DJB type),
+//   or 32 raw bytes (some clients drop the type byte); base64 with optional whitespace and padding.
+// - signature: XEdDSA, 64 bytes. Checked against the identity key when a session is built.
+// A bundle is refused only for what makes a session impossible: no usable identity key, signed
+// prekey, signature or signed prekey id, or no usable one-time prekey at all. A single bad one-time
+// prekey (bad id, bad key, an id used twice) is dropped and the others kept: one bad entry must not
+// make the device unreachable. At least one is required: libsignal-protocol-typescript always writes
+// a preKeyId (0 when none was used), so a session without a one-time prekey would not decrypt on the
+// other side (libsignal would look up prekey 0).
 import xml, { type Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
 
 export const NS_OMEMO_LEGACY = 'eu.siacs.conversations.axolotl';
 export const DEVICE_LIST_NODE = `${NS_OMEMO_LEGACY}.devicelist`;
 export const BUNDLE_NODE_PREFIX = `${NS_OMEMO_LEGACY}.bundles:`;
-/** Device and prekey ids are 31-bit unsigned integers, 0 excluded (libsignal's uint32 minus the sign bit). */
+/** Device ids are 1..2^31-1 (XEP-0384 §4.2). This is also the range Hush draws its own prekey ids from. */
 export const MAX_DEVICE_ID = 0x7fffffff;
+/** Prekey and signed prekey ids are uint32 on the wire (libsignal's PreKeyWhisperMessage). */
+export const MAX_KEY_ID = 0xffffffff;
 /** The type byte libsignal puts before a Curve25519 public key (DJB_TYPE). */
 export const DJB_KEY_TYPE = 0x05;
 const SIGNATURE_LENGTH = 64;
@@ -41,11 +62,29 @@ export function isDeviceId(value: number): boolean {
   return Number.isInteger(value) && value >= 1 && value <= MAX_DEVICE_ID;
 }
 
-/** A decimal id attribute as sent by the network -> the id, or null (no signs, spaces or exponents). */
+export function isKeyId(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= MAX_KEY_ID;
+}
+
+/**
+ * An xs:unsignedInt attribute as sent by the network -> its value, or null: XML whitespace around it,
+ * a '+' and leading zeros are allowed (the schema type's lexical space), nothing else.
+ */
+function parseUnsigned(value: string | undefined): number | null {
+  const match = value === undefined ? null : /^[\t\n\r ]*\+?0*([0-9]{1,10})[\t\n\r ]*$/.exec(value);
+  return match?.[1] === undefined ? null : Number(match[1]);
+}
+
+/** A device id attribute -> the id, or null when it is not one (1..2^31-1). */
 export function parseId(value: string | undefined): number | null {
-  if (value === undefined || !/^[0-9]{1,10}$/.test(value)) return null;
-  const id = Number(value);
-  return isDeviceId(id) ? id : null;
+  const id = parseUnsigned(value);
+  return id !== null && isDeviceId(id) ? id : null;
+}
+
+/** A prekey or signed prekey id attribute -> the id, or null when it is not one (0..2^32-1). */
+export function parseKeyId(value: string | undefined): number | null {
+  const id = parseUnsigned(value);
+  return id !== null && isKeyId(id) ? id : null;
 }
 
 // RFC 4648 §4 base64, pure so that core runs unchanged where Buffer (browsers, React Native) or
@@ -123,6 +162,11 @@ function requireId(id: number, what: string): string {
   return String(id);
 }
 
+function requireKeyId(id: number, what: string): string {
+  if (!isKeyId(id)) throw new HushError('ProtocolError', `${what} ${id} is not in 0..2^32-1.`);
+  return String(id);
+}
+
 export function buildDeviceList(deviceIds: readonly number[]): Element {
   const unique = [...new Set(deviceIds)];
   return xml(
@@ -167,7 +211,7 @@ export function buildBundle(bundle: OmemoBundle): Element {
     { xmlns: NS_OMEMO_LEGACY },
     xml(
       'signedPreKeyPublic',
-      { signedPreKeyId: requireId(signedPreKey.id, 'Signed prekey id') },
+      { signedPreKeyId: requireKeyId(signedPreKey.id, 'Signed prekey id') },
       encodeBase64(requireKey(signedPreKey.publicKey, 'The signed prekey')),
     ),
     xml('signedPreKeySignature', {}, encodeBase64(signedPreKey.signature)),
@@ -178,7 +222,7 @@ export function buildBundle(bundle: OmemoBundle): Element {
       ...bundle.preKeys.map((preKey) =>
         xml(
           'preKeyPublic',
-          { preKeyId: requireId(preKey.id, 'Prekey id') },
+          { preKeyId: requireKeyId(preKey.id, 'Prekey id') },
           encodeBase64(requireKey(preKey.publicKey, `Prekey ${preKey.id}`)),
         ),
       ),
@@ -192,39 +236,77 @@ function keyOf(element: Element | undefined): Uint8Array | null {
   return bytes && normalizePublicKey(bytes);
 }
 
+/** What reading a bundle gave: the bundle and how many one-time prekeys were dropped, or why not. */
+export type BundleReading =
+  | { readonly bundle: OmemoBundle; readonly droppedPreKeys: number }
+  | { readonly bundle: null; readonly problem: string };
+
+function refused(problem: string): BundleReading {
+  return { bundle: null, problem };
+}
+
 /**
- * <bundle xmlns='eu.siacs.conversations.axolotl'> -> OmemoBundle, or null when anything is missing or
- * malformed: a bad key, signature, id, a repeated prekey id or no prekeys at all. Unlike the device
- * list, a bundle is all or nothing: a session built from a partly read bundle would be a broken one.
+ * <bundle xmlns='eu.siacs.conversations.axolotl'> -> the bundle, or the reason it cannot be used
+ * (see the header for what is valid). Bad one-time prekeys are dropped one by one; a prekey id that
+ * appears twice drops both, since either key could be the one its owner kept.
  */
-export function parseBundle(element: Element): OmemoBundle | null {
+export function readBundle(element: Element): BundleReading {
   try {
-    if (!element.is('bundle', NS_OMEMO_LEGACY)) return null;
+    if (!element.is('bundle', NS_OMEMO_LEGACY)) return refused('it is not an OMEMO 0.3 bundle');
     const signed = element.getChild('signedPreKeyPublic');
-    const signedId = parseId(signed?.attrs.signedPreKeyId);
+    if (!signed) return refused('it has no signed prekey');
+    const signedId = parseKeyId(signed.attrs.signedPreKeyId);
+    if (signedId === null) {
+      return refused(
+        `its signed prekey id '${signed.attrs.signedPreKeyId ?? ''}' is not 0..2^32-1`,
+      );
+    }
     const signedKey = keyOf(signed);
+    if (!signedKey) return refused('its signed prekey is not a Curve25519 public key');
     const signatureText = element.getChild('signedPreKeySignature')?.text();
     const signature = signatureText === undefined ? null : decodeBase64(signatureText);
-    const identityKey = keyOf(element.getChild('identityKey'));
-    if (signedId === null || !signedKey || !identityKey) return null;
-    if (signature?.length !== SIGNATURE_LENGTH) return null;
-    const preKeyElements = element.getChild('prekeys')?.getChildren('preKeyPublic') ?? [];
-    const preKeys: OmemoPreKeyPublic[] = [];
-    const seen = new Set<number>();
-    for (const preKeyElement of preKeyElements) {
-      const id = parseId(preKeyElement.attrs.preKeyId);
-      const publicKey = keyOf(preKeyElement);
-      if (id === null || !publicKey || seen.has(id)) return null;
-      seen.add(id);
-      preKeys.push({ id, publicKey });
+    if (signature?.length !== SIGNATURE_LENGTH) {
+      return refused('its signed prekey signature is missing or not 64 bytes');
     }
-    if (preKeys.length === 0) return null;
+    const identityKey = keyOf(element.getChild('identityKey'));
+    if (!identityKey) return refused('its identity key is missing or not a Curve25519 public key');
+    const preKeyElements = element.getChild('prekeys')?.getChildren('preKeyPublic') ?? [];
+    const byId = new Map<number, Uint8Array | null>();
+    let dropped = 0;
+    for (const preKeyElement of preKeyElements) {
+      const id = parseKeyId(preKeyElement.attrs.preKeyId);
+      const publicKey = keyOf(preKeyElement);
+      if (id === null || !publicKey) dropped++;
+      else if (byId.has(id)) {
+        dropped += byId.get(id) ? 2 : 1;
+        byId.set(id, null);
+      } else byId.set(id, publicKey);
+    }
+    const preKeys: OmemoPreKeyPublic[] = [];
+    for (const [id, publicKey] of byId) if (publicKey) preKeys.push({ id, publicKey });
+    if (preKeys.length === 0) {
+      return refused(
+        preKeyElements.length === 0
+          ? 'it has no one-time prekeys'
+          : 'none of its one-time prekeys is valid',
+      );
+    }
     return {
-      identityKey,
-      signedPreKey: { id: signedId, publicKey: signedKey, signature },
-      preKeys,
+      bundle: {
+        identityKey,
+        signedPreKey: { id: signedId, publicKey: signedKey, signature },
+        preKeys,
+      },
+      droppedPreKeys: dropped,
     };
-  } catch {
-    return null;
+  } catch (error) {
+    return refused(
+      `it could not be read (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
+}
+
+/** <bundle xmlns='eu.siacs.conversations.axolotl'> -> OmemoBundle, or null when it cannot be used. */
+export function parseBundle(element: Element): OmemoBundle | null {
+  return readBundle(element).bundle;
 }

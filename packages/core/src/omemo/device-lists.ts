@@ -1,11 +1,28 @@
 // XEP-0384 OMEMO Encryption (legacy 0.3) — https://xmpp.org/extensions/attic/xep-0384-0.3.0.html
+// RFC 6121 presence subscriptions (§3) — https://www.rfc-editor.org/rfc/rfc6121#section-3
 // Who has which OMEMO devices: device lists read from PEP (fetched, or pushed to clients whose caps
 // say devicelist+notify) become device records in the store. Listed devices are active, the others
 // not; a new device gets blind trust unless the person already verified a device of that contact
 // (blind trust before verification). This account's own list always names this device.
+//
+// Lists go stale where the server does not push them, and Prosody pushes a contact's changes only
+// to accounts subscribed to their presence. So:
+// - a message from a device that is not in the sender's known list, or encrypted for a device
+//   nobody's known list names, makes the sender's list (and this account's) be fetched again
+//   (at most once per noticeIntervalMs and account, so forged messages cannot make a flood of
+//   requests); a send waits for a fetch under way;
+// - when such a message shows a contact's list changed unseen and the roster says we do not see
+//   their presence, we ask to (a roster contact only: a stranger's first message asks nothing);
+// - a contact whose nodes are readable by presence subscribers only (a client that published
+//   without access_model=open; Prosody answers `forbidden`, as it also does when the node does not
+//   exist) is asked for a presence subscription, once a run, and fetched again as soon as they
+//   accept; meanwhile reading fails with an OmemoPepError that says so (subscriptionRequested).
+import xml, { type Element } from '@xmpp/xml';
 import type { XmppSession } from '../xmpp/session.ts';
 import type { OmemoStore } from '../storage/types.ts';
-import { fetchDeviceList, publishDeviceList, type DeviceListUpdate } from './pep.ts';
+import { OmemoPepError, fetchDeviceList, publishDeviceList, type DeviceListUpdate } from './pep.ts';
+
+const NS_ROSTER = 'jabber:iq:roster';
 
 export interface DeviceListsDeps {
   readonly session: XmppSession;
@@ -15,26 +32,166 @@ export interface DeviceListsDeps {
   readonly now: () => number;
   /** A list fetched longer ago than this is fetched again before it is used. */
   readonly maxAgeMs: number;
+  /** At most one fetch per account in this interval because of what a message showed (default 1 min). */
+  readonly noticeIntervalMs?: number;
   /** This device's id (0 before the identity is known). */
   readonly ownDeviceId: () => number;
   readonly onChange: (jid: string) => void;
+  /** A fetch started in the background failed. */
+  readonly report?: (error: unknown) => void;
+}
+
+/** Reading `jid`'s device list or bundle was refused; a presence subscription was asked for. */
+export class OmemoKeysForContactsOnly extends OmemoPepError {
+  constructor(jid: string, cause: unknown) {
+    super(
+      'Forbidden',
+      'NotAllowed',
+      `${jid} shows their OMEMO keys to contacts only: a contact request was sent, and the keys ` +
+        'are fetched again once they accept.',
+      { cause, jid },
+    );
+    this.name = 'OmemoKeysForContactsOnly';
+  }
+}
+
+function bare(jid: string): string {
+  const slash = jid.indexOf('/');
+  return (slash >= 0 ? jid.slice(0, slash) : jid).toLowerCase();
 }
 
 export class DeviceLists {
   readonly #deps: DeviceListsDeps;
   readonly #fetchedAt = new Map<string, number>();
+  /** Fetches under way, by account: a send waits for one started by a message. */
+  readonly #fetching = new Map<string, Promise<void>>();
+  readonly #noticedAt = new Map<string, number>();
+  /** Accounts asked for a presence subscription in this run. */
+  readonly #asked = new Set<string>();
 
   constructor(deps: DeviceListsDeps) {
     this.#deps = deps;
   }
 
-  /** Fetches `jid`'s list unless a fresh one is known (or `force`), and records it. */
+  /**
+   * Listens for presence subscriptions being approved: the contact's list (and with it their
+   * bundles) may be readable now. Returns the function that stops listening.
+   */
+  listen(): () => void {
+    return this.#deps.session.onStanza((stanza) => {
+      if (!stanza.is('presence') || stanza.attrs.type !== 'subscribed' || !stanza.attrs.from)
+        return;
+      const jid = bare(stanza.attrs.from);
+      if (jid === this.#deps.account) return;
+      this.#background(this.refresh(jid, true));
+    });
+  }
+
+  /**
+   * Fetches `jid`'s list unless a fresh one is known (or `force`), and records it; waits for a
+   * fetch already under way. A refused read becomes OmemoKeysForContactsOnly after asking for a
+   * presence subscription.
+   */
   async refresh(jid: string, force = false): Promise<void> {
-    const fetchedAt = this.#fetchedAt.get(jid);
+    const owner = bare(jid);
+    const running = this.#fetching.get(owner);
+    if (running) {
+      await running;
+      if (!force) return;
+    }
+    const fetchedAt = this.#fetchedAt.get(owner);
     if (!force && fetchedAt !== undefined && this.#deps.now() - fetchedAt < this.#deps.maxAgeMs) {
       return;
     }
-    await this.apply({ jid, deviceIds: await fetchDeviceList(this.#deps.session, jid) });
+    const fetch = this.#fetch(owner);
+    this.#fetching.set(owner, fetch);
+    try {
+      await fetch;
+    } finally {
+      if (this.#fetching.get(owner) === fetch) this.#fetching.delete(owner);
+    }
+  }
+
+  async #fetch(owner: string): Promise<void> {
+    let deviceIds: number[];
+    try {
+      deviceIds = await fetchDeviceList(this.#deps.session, owner);
+    } catch (error) {
+      throw (await this.noticeFailure(error)) ?? error;
+    }
+    await this.apply({ jid: owner, deviceIds });
+  }
+
+  /**
+   * Looks at a failed read of someone's PEP nodes (device list or bundle): when it was refused, asks
+   * for their presence once and returns the error to show instead (undefined otherwise).
+   */
+  async noticeFailure(error: unknown): Promise<OmemoKeysForContactsOnly | undefined> {
+    if (error instanceof OmemoKeysForContactsOnly) return error;
+    if (!(error instanceof OmemoPepError) || error.reason !== 'Forbidden' || !error.jid) {
+      return undefined;
+    }
+    const jid = error.jid;
+    if (jid === this.#deps.account) return undefined;
+    // Already subscribed and still refused: the node is closed to us for another reason (roster
+    // groups, a whitelist), and asking again would change nothing.
+    if (!this.#asked.has(jid) && !(await this.#askForPresence(jid, ['to', 'both']))) {
+      return undefined;
+    }
+    return new OmemoKeysForContactsOnly(jid, error);
+  }
+
+  /**
+   * Looks at an incoming OMEMO message before it is decrypted: a sender device or a recipient
+   * device that no known list names means a list changed without a push reaching us, so the
+   * sender's list (and this account's, for an unknown recipient) is fetched again in the background;
+   * a send to them waits for it. Never throws: what fails is reported.
+   */
+  async noticeMessage(
+    sender: string,
+    senderDevice: number,
+    recipients: readonly number[],
+  ): Promise<void> {
+    try {
+      const { account } = this.#deps;
+      const jid = bare(sender);
+      const ownId = this.#deps.ownDeviceId();
+      const senderDevices = await this.#activeDevices(jid);
+      const ownDevices = jid === account ? senderDevices : await this.#activeDevices(account);
+      ownDevices.add(ownId);
+      const unknownSender = !senderDevices.has(senderDevice);
+      const unknownRecipient = recipients.some(
+        (rid) => !senderDevices.has(rid) && !ownDevices.has(rid),
+      );
+      if (unknownSender || unknownRecipient) this.#refetch(jid, senderDevices);
+      if (unknownRecipient && jid !== account) this.#refetch(account, ownDevices);
+    } catch (error) {
+      this.#deps.report?.(error);
+    }
+  }
+
+  /** Fetches `owner`'s list again unless that was done lately; a contact's list that changed unseen
+   * means their pushes do not reach us: ask to see their presence. */
+  #refetch(owner: string, before: ReadonlySet<number>): void {
+    const now = this.#deps.now();
+    const noticed = this.#noticedAt.get(owner);
+    if (noticed !== undefined && now - noticed < (this.#deps.noticeIntervalMs ?? 60_000)) return;
+    this.#noticedAt.set(owner, now);
+    this.#background(
+      (async () => {
+        await this.refresh(owner, true);
+        if (owner === this.#deps.account) return;
+        const after = await this.#activeDevices(owner);
+        if ([...after].some((deviceId) => !before.has(deviceId))) {
+          await this.#askForPresence(owner, ['to', 'both'], true);
+        }
+      })(),
+    );
+  }
+
+  async #activeDevices(owner: string): Promise<Set<number>> {
+    const devices = await this.#deps.store.listDevices(this.#deps.account, owner);
+    return new Set(devices.filter((device) => device.active).map((device) => device.deviceId));
   }
 
   /** Records a device list (fetched or pushed). */
@@ -69,5 +226,45 @@ export class DeviceLists {
       await publishDeviceList(this.#deps.session, [...update.deviceIds, ownId]);
     }
     this.#deps.onChange(owner);
+  }
+
+  /**
+   * Sends a presence subscription request to `jid` unless the roster shows one of `enough` already
+   * or a request waiting (RFC 6121 §3.1). With `contactsOnly`, only to someone in the roster.
+   * Returns whether a request is (now) out.
+   */
+  async #askForPresence(
+    jid: string,
+    enough: readonly string[],
+    contactsOnly = false,
+  ): Promise<boolean> {
+    if (this.#asked.has(jid)) return true;
+    const item = await this.#rosterItem(jid);
+    if (item === null) return false;
+    if (item && enough.includes(item.attrs.subscription ?? 'none')) return false;
+    if (!item && contactsOnly) return false;
+    this.#asked.add(jid);
+    if (item?.attrs.ask === 'subscribe') return true;
+    await this.#deps.session.send(xml('presence', { type: 'subscribe', to: jid }));
+    return true;
+  }
+
+  /** The roster item for `jid`: undefined when there is none, null when the roster is unreadable. */
+  async #rosterItem(jid: string): Promise<Element | undefined | null> {
+    try {
+      const roster = await this.#deps.session.request(
+        xml('iq', { type: 'get' }, xml('query', { xmlns: NS_ROSTER })),
+      );
+      return roster
+        .getChild('query', NS_ROSTER)
+        ?.getChildren('item')
+        .find((item) => item.attrs.jid?.toLowerCase() === jid);
+    } catch {
+      return null;
+    }
+  }
+
+  #background(work: Promise<unknown>): void {
+    void work.catch((error: unknown) => this.#deps.report?.(error));
   }
 }

@@ -27,8 +27,8 @@ import {
   buildDeviceList,
   bundleNode,
   isDeviceId,
-  parseBundle,
   parseDeviceList,
+  readBundle,
   type OmemoBundle,
 } from './bundle.ts';
 
@@ -44,19 +44,24 @@ export const CURRENT_ITEM = 'current';
 export type OmemoPepFailure =
   'NotFound' | 'Forbidden' | 'Malformed' | 'PublishFailed' | 'Timeout' | 'ServerError';
 
-/** A PEP operation failed; `code` for the UI, `reason` for the OMEMO layer's decisions and tests. */
+/**
+ * A PEP operation failed; `code` for the UI, `reason` for the OMEMO layer's decisions and tests, `jid`
+ * the account whose nodes were read (absent for this account's own publishing).
+ */
 export class OmemoPepError extends HushError {
   readonly reason: OmemoPepFailure;
+  readonly jid: string | undefined;
 
   constructor(
     reason: OmemoPepFailure,
     code: HushErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; jid?: string },
   ) {
     super(code, message, options);
     this.name = 'OmemoPepError';
     this.reason = reason;
+    this.jid = options?.jid;
   }
 }
 
@@ -71,20 +76,30 @@ function bare(jid: string): string {
   return (slash >= 0 ? jid.slice(0, slash) : jid).toLowerCase();
 }
 
-function pepError(error: unknown, action: string): OmemoPepError {
+function pepError(error: unknown, action: string, jid?: string): OmemoPepError {
   if (error instanceof OmemoPepError) return error;
   const { condition, text, name } = (error ?? {}) as XmppError;
   const detail = text ? ` (${text})` : '';
+  const options = { cause: error, ...(jid === undefined ? {} : { jid: bare(jid) }) };
   if (name === 'TimeoutError') {
-    return new OmemoPepError('Timeout', 'Timeout', `The server did not answer to ${action}.`, {
-      cause: error,
-    });
+    return new OmemoPepError(
+      'Timeout',
+      'Timeout',
+      `The server did not answer to ${action}.`,
+      options,
+    );
   }
   switch (condition) {
     case 'item-not-found':
-      return new OmemoPepError('NotFound', 'ProtocolError', `Nothing published to ${action}.`, {
-        cause: error,
-      });
+      return new OmemoPepError(
+        'NotFound',
+        'ProtocolError',
+        `Nothing published to ${action}.`,
+        options,
+      );
+    // Prosody answers forbidden for a node whose access model (presence, roster, whitelist) leaves
+    // us out, and also for one that does not exist when we are not its owner (pep.test.ts); XEP-0060
+    // §6.5.9.2 has not-authorized (with presence-subscription-required) for the same case.
     case 'forbidden':
     case 'not-authorized':
     case 'not-allowed':
@@ -92,14 +107,14 @@ function pepError(error: unknown, action: string): OmemoPepError {
         'Forbidden',
         'NotAllowed',
         `The server does not let you ${action}${detail}.`,
-        { cause: error },
+        options,
       );
     default:
       return new OmemoPepError(
         'ServerError',
         'ProtocolError',
         `Could not ${action}: ${condition ?? (error instanceof Error ? error.message : String(error))}`,
-        { cause: error },
+        options,
       );
   }
 }
@@ -205,7 +220,7 @@ export async function fetchDeviceList(session: XmppSession, jid: string): Promis
   try {
     items = await fetchItems(session, jid, DEVICE_LIST_NODE);
   } catch (error) {
-    const failure = pepError(error, `read the devices of ${bare(jid)}`);
+    const failure = pepError(error, `read the devices of ${bare(jid)}`, jid);
     if (failure.reason === 'NotFound') return [];
     throw failure;
   }
@@ -217,6 +232,7 @@ export async function fetchDeviceList(session: XmppSession, jid: string): Promis
       'Malformed',
       'ProtocolError',
       `The device list of ${bare(jid)} is malformed.`,
+      { jid: bare(jid) },
     );
   }
   return ids;
@@ -243,22 +259,31 @@ export async function fetchBundle(
   deviceId: number,
 ): Promise<OmemoBundle> {
   const what = `the keys of device ${deviceId} of ${bare(jid)}`;
+  const owner = { jid: bare(jid) };
   if (!isDeviceId(deviceId)) {
-    throw new OmemoPepError('NotFound', 'ProtocolError', `Device id ${deviceId} is not valid.`);
+    throw new OmemoPepError(
+      'NotFound',
+      'ProtocolError',
+      `Device id ${deviceId} is not valid.`,
+      owner,
+    );
   }
   let items: Element | undefined;
   try {
     items = await fetchItems(session, jid, bundleNode(deviceId));
   } catch (error) {
-    throw pepError(error, `read ${what}`);
+    throw pepError(error, `read ${what}`, jid);
   }
   const payload = currentPayload(items);
   if (payload === undefined) {
-    throw new OmemoPepError('NotFound', 'ProtocolError', `Nothing published for ${what}.`);
+    throw new OmemoPepError('NotFound', 'ProtocolError', `Nothing published for ${what}.`, owner);
   }
-  const bundle = payload && parseBundle(payload);
-  if (!bundle) throw new OmemoPepError('Malformed', 'ProtocolError', `Malformed ${what}.`);
-  return bundle;
+  const reading = payload ? readBundle(payload) : null;
+  if (!reading?.bundle) {
+    const problem = reading && 'problem' in reading ? `: ${reading.problem}` : '';
+    throw new OmemoPepError('Malformed', 'ProtocolError', `Cannot use ${what}${problem}.`, owner);
+  }
+  return reading.bundle;
 }
 
 /**
