@@ -1,4 +1,4 @@
-// OMEMO device lists and bundles in PEP against a real Prosody 0.12: open access for non-contacts,
+// OMEMO device lists and bundles in PEP against a real Prosody 13: open access for non-contacts,
 // absent nodes, reconfiguring a node another client made, and typed errors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -95,23 +95,22 @@ test('bob, not a contact of alice, reads her device list and a 100-prekey bundle
   assert.deepEqual(await fetchDeviceList(bob, 'alice@localhost'), [deviceId, 42]);
 });
 
-test('no device list is [] for the owner; strangers get Forbidden (Prosody hides absent nodes); an unknown device is a typed error', async () => {
+test('no device list is [] for everyone (Prosody 13 answers item-not-found); an unknown device is a typed error naming the account', async () => {
   const carol = await login('carol');
   const bob = await login('bob');
-  // The owner (and a contact) sees item-not-found for a node that does not exist: [].
+  // Prosody 13 answers item-not-found for a node (or an account) that does not exist, to its owner
+  // and to strangers alike (0.12 told strangers forbidden): no OMEMO there.
   assert.deepEqual(await fetchDeviceList(carol, 'carol@localhost'), []);
-  // Anyone else gets forbidden, whether the node or even the account exists or not.
   for (const jid of ['carol@localhost', 'nobody@localhost']) {
-    const hidden = await rejection(fetchDeviceList(bob, jid));
-    assert.equal(hidden.reason, 'Forbidden');
-    assert.equal(hidden.code, 'NotAllowed');
+    assert.deepEqual(await fetchDeviceList(bob, jid), []);
   }
 
-  const missing = await rejection(fetchBundle(carol, 'carol@localhost', 99));
-  assert.equal(missing.reason, 'NotFound');
-  assert.equal(missing.code, 'ProtocolError');
-  const strangers = await rejection(fetchBundle(bob, 'carol@localhost', 99));
-  assert.equal(strangers.reason, 'Forbidden');
+  for (const reader of [carol, bob]) {
+    const missing = await rejection(fetchBundle(reader, 'Carol@localhost', 99));
+    assert.equal(missing.reason, 'NotFound');
+    assert.equal(missing.code, 'ProtocolError');
+    assert.equal(missing.jid, 'carol@localhost');
+  }
   const invalid = await rejection(fetchBundle(bob, 'carol@localhost', 0));
   assert.equal(invalid.reason, 'NotFound');
 });
@@ -135,9 +134,11 @@ test('a node made with the default access model is reconfigured to open on publi
       ),
     ),
   );
+  // Not readable by strangers: forbidden (readable by presence subscribers, first-contact.test.ts).
   const forbidden = await rejection(fetchDeviceList(bob, 'dave@localhost'));
   assert.equal(forbidden.reason, 'Forbidden');
   assert.equal(forbidden.code, 'NotAllowed');
+  assert.equal(forbidden.jid, 'dave@localhost');
 
   await publishDeviceList(dave, [5, 6]);
   assert.deepEqual(await fetchDeviceList(bob, 'dave@localhost'), [5, 6]);
@@ -197,6 +198,8 @@ test('a malformed bundle item is a typed Malformed error', async () => {
   );
   const malformed = await rejection(fetchBundle(bob, 'dave@localhost', 77));
   assert.equal(malformed.reason, 'Malformed');
+  // The reason travels with the error: a UI and the logs can say what is wrong with the keys.
+  assert.match(malformed.message, /it has no signed prekey/);
 });
 
 /**

@@ -4,14 +4,14 @@
 //
 // Publishing and fetching OMEMO device lists and bundles in PEP, and listening for device list
 // changes. Every node is published with access_model=open: with PEP's default (presence), anyone who
-// is not a contact gets `forbidden` and cannot start an encrypted chat (measured on Prosody 0.12).
+// is not a contact gets `forbidden` and cannot start an encrypted chat.
 // Each node keeps one item, id 'current', as Conversations, Dino and Gajim write and read it.
 //
-// Prosody 0.12 (pep.test.ts): someone who may not read a node gets `forbidden`, and so does anyone
-// but the owner when the node does not exist (its default access model is presence) or the account
-// does not exist at all; the owner sees `item-not-found` (a contact presumably too: not tested). So
-// for a stranger Forbidden usually means "no OMEMO here"; this module reports it as is and lets the
-// caller decide.
+// Prosody 13 (pep.test.ts, first-contact.test.ts): a node that does not exist, or an account that
+// does not, is `item-not-found` for everyone; a node whose access model leaves us out (presence,
+// published without access_model=open) is `forbidden`, and readable once its owner lets us see their
+// presence. (Prosody 0.12 answered `forbidden` to strangers for absent nodes too.) Errors carry the
+// account they were about (OmemoPepError.jid), so device-lists.ts can ask for a subscription.
 //
 // Notifications (onDeviceListUpdate): PEP only pushes to a resource whose entity capabilities
 // (XEP-0115) contain `eu.siacs.conversations.axolotl.devicelist+notify`, and Prosody only pushes a
