@@ -17,7 +17,6 @@ import { listen } from './listen.ts';
 import { tryLockProfile } from './lock.ts';
 import { connectProfile, openProfile, profileDir, type Profile } from './profile.ts';
 import { USAGE } from './usage.ts';
-import { fireCloseOnFailedHandshake } from './websocket.ts';
 
 export type { Io } from './commands/index.ts';
 export { USAGE } from './usage.ts';
@@ -159,7 +158,6 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stderr(`hush: unknown command or wrong arguments: ${argv.join(' ')}\n${USAGE}`);
     return 2;
   }
-  fireCloseOnFailedHandshake();
   const { service, json, limit, plain, files } = values;
   const options: CommandOptions = {
     ...(service !== undefined ? { service } : {}),

@@ -1,7 +1,8 @@
 // Reconnection that never gives up. xmpp.js reconnects after every 'disconnect', but a connection
-// attempt that fails before its socket opens may never reach 'disconnect': Node's and browsers'
-// WebSocket report a refused or failed handshake ("non-101 status") with an 'error' and no 'close',
-// so the client stays 'connecting' for good, and an attempt that reaches a half-dead server can wait
+// attempt that fails before its socket opens may never reach 'disconnect': Node 22's WebSocket
+// (undici 6, https://github.com/nodejs/undici/issues/3546) reports a refused or failed handshake
+// ("non-101 status") with an 'error' and no 'close', so the client stays 'connecting' for good, and
+// an attempt that reaches a half-dead server can wait
 // forever for the socket or the stream header. Both end here in a 'disconnect', so the next attempt
 // is scheduled with the usual backoff.
 import type { XmppClient } from '@xmpp/client';
