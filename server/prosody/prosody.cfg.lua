@@ -53,6 +53,8 @@ modules_enabled = {
 	"limits"; "admin_shell";
 	-- Hush's own (server/prosody/modules)
 	"hush_offline"; -- nothing outlives the archive's retention
+	"hush_guard";   -- failed logins: delayed, counted, blocked, logged for fail2ban, alike for all
+	"hush_limits";  -- connections per address, connections not logged in
 }
 -- Prosody's community modules (Debian's prosody-modules, on Prosody's plugin path): XEP-0388 SASL2,
 -- XEP-0386 Bind 2 and XEP-0484 FAST, with stream management inline. Clients that ask get a login in
@@ -81,6 +83,8 @@ certificates = ("@CERT@"):match("^(.*)/")
 c2s_require_encryption = true
 allow_unencrypted_plain_auth = false
 authentication = "internal_hashed"
+-- OAUTHBEARER (Prosody 13 offers it for its own tokens) is not used by Hush's clients.
+disable_sasl_mechanisms = { "DIGEST-MD5"; "OAUTHBEARER" }
 -- One credential family is stored per account; SHA-256 makes the server offer SCRAM-SHA-256.
 password_hash = "SHA-256"
 
@@ -92,6 +96,25 @@ invite_expiry = @INVITE_EXPIRY@
 limits = {
 	c2s = { rate = "@C2S_RATE@"; burst = "@C2S_BURST@"; };
 }
+-- A stream that has not logged in after this long is closed (plain, TLS and websocket alike), and so
+-- is a TLS handshake that takes longer than 10 s.
+c2s_timeout = @AUTH_TIMEOUT@
+network_settings = { ssl_handshake_timeout = 10; }
+-- Open connections from one address (XMPP and HTTPS together; a household behind one address has
+-- a few devices and browsers), and XMPP connections not logged in yet, server-wide.
+hush_connections_per_address = @CONNECTIONS_PER_ADDRESS@
+hush_unauthenticated_connections = @UNAUTHENTICATED_CONNECTIONS@
+-- Failed logins (mod_hush_guard): the answer waits AUTH_FAILURE_DELAY seconds, doubling with each
+-- failure of the address or the account within 15 minutes, up to 8 s; after AUTH_ADDRESS_FAILURES
+-- from one address or AUTH_ACCOUNT_FAILURES on one account, it is blocked for 15 minutes (an account
+-- block spares the addresses that logged into it before); a stream is closed after 3 failures.
+hush_auth_failure_delay = @AUTH_FAILURE_DELAY@
+hush_auth_max_delay = 8
+hush_auth_window = "15 minutes"
+hush_auth_address_failures = @AUTH_ADDRESS_FAILURES@
+hush_auth_account_failures = @AUTH_ACCOUNT_FAILURES@
+hush_auth_block = "15 minutes"
+hush_auth_stream_failures = 3
 
 ---------- History ----------
 default_archive_policy = true

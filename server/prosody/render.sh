@@ -41,6 +41,16 @@ usage() {
   NETWORK_READ_SIZE   bytes read from a socket at once         default 65536 (Prosody's own: 4096)
   COMMUNITY_MODULES   true: offer SASL2, Bind 2 and FAST from prosody-modules (installed beside Prosody)
                                                                default true
+  AUTH_TIMEOUT        seconds a connection may take to log in  default 60
+  AUTH_FAILURE_DELAY  seconds before a failed login is answered (doubles per failure, up to 8)
+                                                               default 1
+  AUTH_ADDRESS_FAILURES  failed logins from one address before it is blocked for 15 minutes
+                                                               default 10
+  AUTH_ACCOUNT_FAILURES  failed logins on one account before it is blocked for 15 minutes (for
+                      addresses that never logged into it)     default 20
+  CONNECTIONS_PER_ADDRESS  open connections from one address   default 50
+  UNAUTHENTICATED_CONNECTIONS  XMPP connections not logged in yet, server-wide
+                                                               default 500
 TXT
 }
 set -euo pipefail
@@ -51,11 +61,12 @@ declare -A v=(
 	[BEHIND_PROXY]=false [TRUSTED_PROXIES]="127.0.0.1,::1" [INTERFACES]="*,::"
 	[C2S_PORT]=5222 [C2S_TLS_PORT]=5223 [HTTPS_PORT]=5281 [HTTP_PORT]=""
 	[DATA_DIR]=/var/lib/prosody [LOG_FILE]=/var/log/prosody/prosody.log [LOG_LEVEL]=info
-	[PID_FILE]=/run/prosody/prosody.pid [PLUGIN_DIR]="$here/modules" [RUN_AS_ROOT]=false [WEB_DIR]=
+	[PID_FILE]=/run/prosody/prosody.pid [PLUGIN_DIR]="$here/modules" [RUN_AS_ROOT]=false [WEB_DIR]=""
 	[INVITE_EXPIRY]=604800 [ARCHIVE_EXPIRY]=1w
 	[UPLOAD_LIMIT]=10485760 [UPLOAD_EXPIRY]=604800 [UPLOAD_DAILY_QUOTA]=104857600
 	[UPLOAD_GLOBAL_QUOTA]=10737418240 [C2S_RATE]=1mb/s [C2S_BURST]=4s [NETWORK_READ_SIZE]=65536
-	[COMMUNITY_MODULES]=true
+	[COMMUNITY_MODULES]=true [AUTH_TIMEOUT]=60 [AUTH_FAILURE_DELAY]=1 [AUTH_ADDRESS_FAILURES]=10
+	[AUTH_ACCOUNT_FAILURES]=20 [CONNECTIONS_PER_ADDRESS]=50 [UNAUTHENTICATED_CONNECTIONS]=500
 )
 for arg in "$@"; do
 	case "$arg" in
@@ -110,6 +121,13 @@ need LOG_LEVEL '^(debug|info|warn|error)$' "debug, info, warn or error"
 need RUN_AS_ROOT "$bool" "true or false"
 need WEB_APP "$bool" "true or false"
 need COMMUNITY_MODULES "$bool" "true or false"
+positive='^[1-9][0-9]*$'
+need AUTH_TIMEOUT "$positive" "a number of seconds (1 or more)"
+need AUTH_FAILURE_DELAY '^[0-9]+(\.[0-9]+)?$' "a number of seconds"
+need AUTH_ADDRESS_FAILURES "$positive" "a count (1 or more)"
+need AUTH_ACCOUNT_FAILURES "$positive" "a count (1 or more)"
+need CONNECTIONS_PER_ADDRESS "$positive" "a count (1 or more)"
+need UNAUTHENTICATED_CONNECTIONS "$positive" "a count (1 or more)"
 need INVITE_EXPIRY "$count" "a number of seconds"
 need ARCHIVE_EXPIRY '^([0-9]+[dwmy]?|never)$' "seconds, a period such as 1w, or never"
 need UPLOAD_LIMIT "$count" "a number of bytes"

@@ -1,0 +1,260 @@
+// The server against an attacker, on real Prosody servers rendered from the production template:
+// password guessing (per address, per account, per stream), account enumeration, connection
+// floods and streams that never log in. Two loopback addresses (127.0.0.1 and ::1) stand for the
+// attacker and the person. Delays are made short here; their cost is measured in bench/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startProsody, repoRoot, until, type ProsodyServer } from '@hush/test-utils';
+import {
+  base64,
+  connectPlain,
+  connectTls,
+  login,
+  openStream,
+  plainAuth,
+  type RawStream,
+} from './raw-client.ts';
+
+const run = promisify(execFile);
+
+/** A test server listening on both loopback addresses, with short delays and the given limits. */
+function hardened(settings: Record<string, string>): Promise<ProsodyServer> {
+  return startProsody({
+    settings: { INTERFACES: '127.0.0.1,::1', AUTH_FAILURE_DELAY: '0.01', ...settings },
+  });
+}
+
+const failure = /<failure[\s\S]*?<\/failure>/;
+
+test('wrong passwords: a stream is closed after three, an address is blocked after five, the person elsewhere still logs in', async () => {
+  const server = await hardened({ AUTH_ADDRESS_FAILURES: '5', AUTH_ACCOUNT_FAILURES: '50' });
+  try {
+    await server.createAccount('victim', 'the-real-password');
+    // Three failures on one stream, then the server closes it.
+    const first = await connectTls(server);
+    await openStream(first, server.domain);
+    for (let i = 0; i < 3; i++) {
+      assert.match(await plainAuth(first, 'victim', `guess-${i}`), /<not-authorized\/>/);
+    }
+    await until(() => first.isClosed(), 'the server closes the stream after three failures');
+    assert.match(first.pending, /<policy-violation/);
+
+    // Two more from the same address: the fifth failure blocks the address.
+    const second = await connectTls(server);
+    await openStream(second, server.domain);
+    assert.match(await plainAuth(second, 'victim', 'guess-3'), /<not-authorized\/>/);
+    assert.match(await plainAuth(second, 'nobody', 'guess-4'), /<not-authorized\/>/);
+    second.destroy();
+    // Blocked: even the right password fails from there, and the stream is closed at once.
+    const third = await connectTls(server);
+    await openStream(third, server.domain);
+    const refused = await plainAuth(third, 'victim', 'the-real-password');
+    assert.match(refused, /<not-authorized\/>[\s\S]*Too many failed logins/);
+    await until(() => third.isClosed(), 'the server closes a blocked stream');
+
+    // The person, from another address, is not affected.
+    const person = await connectTls(server, { host: '::1' });
+    assert.match(await login(person, server.domain, 'victim', 'the-real-password'), /^victim@/);
+    person.destroy();
+
+    // Every failure is in the log with the address, in the form the fail2ban filter reads.
+    const log = await server.readLogs();
+    const lines = log.split('\n').filter((line) => line.includes('Failed authentication attempt'));
+    assert.equal(lines.length, 6, lines.join('\n'));
+    assert.match(
+      lines[4] ?? '',
+      /\(not-authorized\) for user nobody@localhost from IP: 127\.0\.0\.1$/,
+    );
+    assert.match(
+      lines[5] ?? '',
+      /\(address-blocked\) for user victim@localhost from IP: 127\.0\.0\.1$/,
+    );
+    const filter = join(repoRoot, 'server/deploy/fail2ban/filter.d/hush-prosody.conf');
+    const { stdout } = await run('fail2ban-regex', [join(server.logDir, 'prosody.log'), filter]);
+    assert.match(stdout, /^Lines: \d+ lines, 0 ignored, 6 matched/m, stdout);
+    const banned = await run('fail2ban-regex', [
+      '-o',
+      'ip',
+      join(server.logDir, 'prosody.log'),
+      filter,
+    ]);
+    assert.deepEqual(banned.stdout.trim().split('\n'), Array(6).fill('127.0.0.1'));
+  } finally {
+    await server.stop();
+  }
+});
+
+test('an account under attack is refused to new addresses, while a device that logged in before goes on', async () => {
+  const server = await hardened({ AUTH_ADDRESS_FAILURES: '100', AUTH_ACCOUNT_FAILURES: '3' });
+  try {
+    await server.createAccount('target', 'target-password');
+    const device = await connectTls(server, { host: '::1' });
+    await login(device, server.domain, 'target', 'target-password');
+    device.destroy();
+
+    const attacker = await connectTls(server);
+    await openStream(attacker, server.domain);
+    for (let i = 0; i < 3; i++) await plainAuth(attacker, 'target', `guess-${i}`);
+    await until(() => attacker.isClosed(), 'the server closes the stream after three failures');
+    const again = await connectTls(server);
+    await openStream(again, server.domain);
+    assert.match(
+      await plainAuth(again, 'target', 'target-password'),
+      /<not-authorized\/>[\s\S]*Too many failed logins/,
+      'the right password from a new address is refused during the block',
+    );
+    again.destroy();
+
+    const back = await connectTls(server, { host: '::1' });
+    assert.match(await login(back, server.domain, 'target', 'target-password'), /^target@/);
+    back.destroy();
+    assert.match(await server.readLogs(), /Blocking logins to target for \d+ s after 3 failures/);
+  } finally {
+    await server.stop();
+  }
+});
+
+/** Sends a SCRAM-SHA-256 client-first message and returns the server's answer, decoded. */
+async function scramFirst(stream: RawStream, user: string): Promise<string> {
+  const nonce = randomBytes(18).toString('base64');
+  stream.write(
+    `<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>${base64(`n,,n=${user},r=${nonce}`)}</auth>`,
+  );
+  const answer = await stream.read(/<challenge[\s\S]*?<\/challenge>|<failure[\s\S]*?<\/failure>/);
+  const challenge = /<challenge[^>]*>([^<]*)<\/challenge>/.exec(answer)?.[1];
+  return challenge === undefined ? answer : Buffer.from(challenge, 'base64').toString();
+}
+
+test('an unknown account answers like an existing one: the same SCRAM challenge, a stable salt, the same failure', async () => {
+  const server = await hardened({});
+  try {
+    await server.createAccount('exists', 'exists-password');
+    const attempt = async (user: string) => {
+      const stream = await connectTls(server);
+      await openStream(stream, server.domain);
+      const first = await scramFirst(stream, user);
+      const fields = Object.fromEntries(
+        first.split(',').map((field) => [field.slice(0, 1), field.slice(2)]),
+      );
+      // A client-final message with a proof that cannot be right.
+      stream.write(
+        `<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>${base64(`c=biws,r=${fields.r ?? ''},p=${randomBytes(32).toString('base64')}`)}</response>`,
+      );
+      const final = await stream.read(failure);
+      stream.destroy();
+      return { first, fields, final: final.replace(/^[\s\S]*?(<failure)/, '$1') };
+    };
+    const real = await attempt('exists');
+    const unknown = await attempt('does-not-exist');
+    const unknownAgain = await attempt('does-not-exist');
+    for (const result of [real, unknown]) {
+      assert.match(result.first, /^r=[^,]+,s=[A-Za-z0-9+/=]+,i=\d+$/, result.first);
+    }
+    assert.equal(unknown.fields.i, real.fields.i, 'the same iteration count');
+    assert.equal(
+      Buffer.from(unknown.fields.s ?? '', 'base64').length,
+      Buffer.from(real.fields.s ?? '', 'base64').length,
+      'a salt of the same form',
+    );
+    assert.equal(unknownAgain.fields.s, unknown.fields.s, 'the same salt each time, as a real one');
+    assert.notEqual(unknown.fields.s, real.fields.s);
+    assert.equal(unknown.final, real.final, 'the same failure');
+    assert.match(real.final, /<not-authorized\/>/);
+
+    // PLAIN: the same failure too.
+    const plain = async (user: string) => {
+      const stream = await connectTls(server);
+      await openStream(stream, server.domain);
+      const answer = await plainAuth(stream, user, 'wrong-password');
+      stream.destroy();
+      return answer;
+    };
+    assert.equal(await plain('does-not-exist'), await plain('exists'));
+  } finally {
+    await server.stop();
+  }
+});
+
+/** Opens a plain TCP connection and tells whether the server keeps it open or closes it. */
+async function heldOrClosed(stream: RawStream): Promise<'held' | 'closed'> {
+  // The server answers a stream header on a connection it keeps; a refused one is closed first.
+  stream.write(
+    `<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`,
+  );
+  return Promise.race([
+    stream.read(/<\/stream:features>/).then(() => 'held' as const),
+    stream.closed.then(() => 'closed' as const),
+  ]).catch(() => 'closed' as const);
+}
+
+test('connections: a cap per address, and one on connections that have not logged in', async () => {
+  const server = await hardened({ CONNECTIONS_PER_ADDRESS: '4', UNAUTHENTICATED_CONNECTIONS: '6' });
+  const open: RawStream[] = [];
+  try {
+    await server.createAccount('busy', 'busy-password');
+    for (let i = 0; i < 4; i++) {
+      const stream = await connectPlain(server);
+      open.push(stream);
+      assert.equal(await heldOrClosed(stream), 'held', `connection ${i + 1}`);
+    }
+    const fifth = await connectPlain(server);
+    open.push(fifth);
+    assert.equal(await heldOrClosed(fifth), 'closed', 'the fifth from one address is refused');
+    assert.match(
+      await server.readLogs(),
+      /Refused a connection from IP: 127\.0\.0\.1 \(4 connections/,
+    );
+    // Another address is not affected, until the server-wide cap on streams not logged in (6).
+    for (let i = 0; i < 2; i++) {
+      const other = await connectPlain(server, '::1');
+      open.push(other);
+      assert.equal(await heldOrClosed(other), 'held', `::1 connection ${i + 1}`);
+    }
+    const seventh = await connectPlain(server, '::1');
+    open.push(seventh);
+    assert.equal(await heldOrClosed(seventh), 'closed', 'six are waiting to log in already');
+
+    // A connection that closes frees its place (once the server has seen it close), and one that
+    // logs in no longer counts against the second cap.
+    open[0]?.destroy();
+    const tls = await until(async () => {
+      const stream = await connectTls(server, { host: '::1' }).catch(() => undefined);
+      if (!stream) return false;
+      open.push(stream);
+      return login(stream, server.domain, 'busy', 'busy-password').then(
+        () => stream,
+        () => false as const,
+      );
+    }, 'a place freed by the closed connection');
+    assert.equal(tls.isClosed(), false);
+    const after = await connectPlain(server, '::1');
+    open.push(after);
+    assert.equal(await heldOrClosed(after), 'held');
+  } finally {
+    for (const stream of open) stream.destroy();
+    await server.stop();
+  }
+});
+
+test('a stream that never logs in is closed after AUTH_TIMEOUT; a logged-in one stays', async () => {
+  const server = await hardened({ AUTH_TIMEOUT: '1' });
+  try {
+    await server.createAccount('quick', 'quick-password');
+    const quick = await connectTls(server);
+    await login(quick, server.domain, 'quick', 'quick-password');
+    const idle = await connectTls(server);
+    await openStream(idle, server.domain);
+    await until(() => idle.isClosed(), 'the server closes the idle stream', 10_000);
+    assert.match(idle.pending, /<connection-timeout/);
+    // By now the logged-in stream is older than the timeout too, and it still answers.
+    quick.write(`<iq type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    assert.match(await quick.read(/<iq[^>]*id=['"]p['"][^>]*>/), /type=['"]result['"]/);
+    quick.destroy();
+  } finally {
+    await server.stop();
+  }
+});
