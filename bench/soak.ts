@@ -43,10 +43,17 @@ function count(flag: string | undefined, env: string, fallback: number): number 
 }
 
 if (values['no-build'] !== true) {
-  execFileSync('npm', ['run', 'export:web', '-w', '@hush/app'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  try {
+    execFileSync('npm', ['run', 'export:web', '-w', '@hush/app'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  } catch {
+    console.error(
+      'soak: the web export failed (above); --no-build runs on the build already there',
+    );
+    process.exit(1);
+  }
 }
 
 const started = Date.now();
@@ -68,5 +75,6 @@ console.log('');
 console.log(jsonLine(result));
 const clean =
   result.outboxLeft === 0 &&
+  result.uncaught === 0 &&
   result.clients.every((c) => c.lost + c.duplicated + c.outOfOrder + c.undecryptable === 0);
 process.exitCode = clean ? 0 : 1;

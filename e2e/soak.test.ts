@@ -44,6 +44,7 @@ describe('delivery under cuts, a server crash and a client crash', { timeout: 24
       );
     }
     assert.equal(result.outboxLeft, 0, report);
+    assert.equal(result.uncaught, 0, 'no error went unhandled in the clients');
     assert.deepEqual(
       result.cliExits.filter((exit) => !exit.killed),
       [],

@@ -122,5 +122,6 @@ export function jsonLine(result: SoakResult): string {
     })),
     catchUpKill: result.catchUpKill,
     cliExitsByItself: result.cliExits.filter((e) => !e.killed).length,
+    uncaught: result.uncaught,
   });
 }

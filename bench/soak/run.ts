@@ -108,6 +108,8 @@ export interface SoakResult {
   readonly notes: readonly string[];
   /** Where the lost messages got lost, per device. */
   readonly traces: readonly string[];
+  /** Errors that nothing handled in this process (the senders and the core device). */
+  readonly uncaught: number;
 }
 
 const PASSWORD = 'soak-password-1';
@@ -122,6 +124,16 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     notes.push(line);
     log(line);
   };
+  // An error nothing handles would end the run and every figure with it: it is recorded instead
+  // (the senders and the core device run in this process) and fails the run.
+  const uncaught: string[] = [];
+  const onUncaught = (error: Error) => {
+    const where = error.stack?.split('\n').find((line) => line.includes('/packages/')) ?? '';
+    const line = `${error.name}: ${error.message} ${where.trim()}`;
+    if (!uncaught.includes(line)) note(`uncaught in this process: ${line}`);
+    uncaught.push(line);
+  };
+  process.on('uncaughtException', onUncaught);
   const dir = await mkdtemp(join(tmpdir(), 'hush-soak-'));
   const receivers: Receiver[] = [];
   const senders: Sender[] = [];
@@ -425,8 +437,10 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       catchUpKill: cli ? catchUpKill : null,
       notes,
       traces,
+      uncaught: uncaught.length,
     };
   } finally {
+    process.removeListener('uncaughtException', onUncaught);
     if (stack && options.serverLog)
       await copyFile(join(stack.prosody.logDir, 'prosody.log'), options.serverLog).catch(
         () => undefined,
