@@ -287,6 +287,26 @@ test('Caddy accepts the Caddyfile: formatted, proxying the websocket and uploads
   // The web app gets the same Content-Security-Policy as Prosody's mod_hush_web sends.
   const policy = /"Content-Security-Policy":\["([^"]+)"\]/.exec(json)?.[1];
   assert.equal(policy, webContentSecurityPolicy());
+  // Every answer, errors included: no Server header, HSTS; error pages get a policy of their own.
+  const server = (adapted as { apps: { http: { servers: Record<string, unknown> } } }).apps.http
+    .servers.srv0 as { routes: unknown; errors?: { routes: unknown } };
+  for (const [what, routes] of [
+    ['answers', server.routes],
+    ['errors', server.errors?.routes],
+  ] as const) {
+    const text = JSON.stringify(routes ?? null);
+    assert.match(text, /"delete":\["Server"\]/, `${what}: the Server header is removed`);
+    assert.match(text, /"Strict-Transport-Security":\["max-age=31536000"\]/, what);
+  }
+  assert.match(
+    JSON.stringify(server.errors?.routes),
+    /"Content-Security-Policy":\["default-src 'none';/,
+  );
+  // The app's paths take GET and HEAD only.
+  assert.match(
+    json,
+    /\{"handler":"static_response","status_code":405\}\]\}\]\}\],"match":\[\{"not":\[\{"method":\["GET","HEAD"\]\}\]\}\]/,
+  );
 });
 
 test('the web service builds the app from a copy of the checkout, and skips an unchanged build', async (t) => {

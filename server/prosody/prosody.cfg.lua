@@ -55,6 +55,7 @@ modules_enabled = {
 	"hush_offline"; -- nothing outlives the archive's retention
 	"hush_guard";   -- failed logins: delayed, counted, blocked, logged for fail2ban, alike for all
 	"hush_limits";  -- connections per address, connections not logged in
+	"hush_http";    -- HTTP errors: plain pages, security headers, GET and HEAD only
 }
 -- Prosody's community modules (Debian's prosody-modules, on Prosody's plugin path): XEP-0388 SASL2,
 -- XEP-0386 Bind 2 and XEP-0484 FAST, with stream management inline. Clients that ask get a login in
@@ -133,6 +134,12 @@ if behind_proxy then
 	consider_websocket_secure = true
 	trusted_proxies = { @TRUSTED_PROXIES@ }
 end
+
+-- Error pages and answers that name no server software, with security headers (mod_hush_http).
+-- Strict-Transport-Security: seconds (none on localhost by default: a browser would then insist on
+-- https for every local port).
+hush_hsts_max_age = @HSTS_MAX_AGE@
+websocket_get_response_text = "This is a WebSocket endpoint."
 
 VirtualHost (domain)
 if web_dir ~= "" then

@@ -49,6 +49,8 @@ usage() {
   AUTH_ACCOUNT_FAILURES  failed logins on one account before it is blocked for 15 minutes (for
                       addresses that never logged into it)     default 20
   CONNECTIONS_PER_ADDRESS  open connections from one address   default 50
+  HSTS_MAX_AGE        Strict-Transport-Security max-age in seconds, 0 for none
+                                                               default 31536000 (1 year), 0 for localhost
   UNAUTHENTICATED_CONNECTIONS  XMPP connections not logged in yet, server-wide
                                                                default 500
 TXT
@@ -87,6 +89,9 @@ need DOMAIN '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$' 
 [[ -v v[CERT] ]] || v[CERT]=/etc/prosody/certs/${v[DOMAIN]}.crt
 [[ -v v[KEY] ]] || v[KEY]=/etc/prosody/certs/${v[DOMAIN]}.key
 [[ -v v[HTTP_INTERFACES] ]] || v[HTTP_INTERFACES]=${v[INTERFACES]}
+if [[ ! -v v[HSTS_MAX_AGE] ]]; then
+	if [[ ${v[DOMAIN]} == localhost ]]; then v[HSTS_MAX_AGE]=0; else v[HSTS_MAX_AGE]=31536000; fi
+fi
 if [[ ! -v v[WEB_APP] ]]; then
 	if [[ -n ${v[WEB_DIR]} ]]; then v[WEB_APP]=true; else v[WEB_APP]=false; fi
 fi
@@ -128,6 +133,7 @@ need AUTH_ADDRESS_FAILURES "$positive" "a count (1 or more)"
 need AUTH_ACCOUNT_FAILURES "$positive" "a count (1 or more)"
 need CONNECTIONS_PER_ADDRESS "$positive" "a count (1 or more)"
 need UNAUTHENTICATED_CONNECTIONS "$positive" "a count (1 or more)"
+need HSTS_MAX_AGE "$count" "a number of seconds"
 need INVITE_EXPIRY "$count" "a number of seconds"
 need ARCHIVE_EXPIRY '^([0-9]+[dwmy]?|never)$' "seconds, a period such as 1w, or never"
 need UPLOAD_LIMIT "$count" "a number of bytes"

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
+import { request as httpsRequest } from 'node:https';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, readdir, readFile, mkdir, chmod, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -656,4 +657,79 @@ test('a message for an account with no device online lives in the archive only: 
   } finally {
     await retention.stop();
   }
+});
+
+test('HTTP: GET and HEAD only on the app, security headers and HSTS on every page, no server software named', async () => {
+  const web = await mkdtemp(join(tmpdir(), 'hush-web-'));
+  await writeFile(join(web, 'index.html'), '<!doctype html><title>Hush</title>');
+  await chmod(web, 0o755);
+  const site = await startProsody({ settings: { WEB_DIR: web, HSTS_MAX_AGE: '600' } });
+  try {
+    trustCertificateAuthority(site.caCert);
+    const at = (path: string, init: RequestInit = {}) => fetch(new URL(path, site.httpsUrl), init);
+    const noSoftware = async (response: Response, what: string) => {
+      assert.equal(response.headers.get('server'), null, `${what}: no Server header`);
+      assert.equal(response.headers.get('x-powered-by'), null, what);
+      assert.doesNotMatch(await response.text(), /prosody/i, `${what}: the page names no software`);
+    };
+    for (const path of ['/', '/invite']) {
+      assert.equal((await at(path, { method: 'HEAD' })).status, 200, `HEAD ${path}`);
+      for (const method of ['PUT', 'POST', 'DELETE', 'PATCH']) {
+        const refused = await at(path, { method });
+        assert.equal(refused.status, 405, `${method} ${path}`);
+        assert.equal(refused.headers.get('allow'), 'GET, HEAD');
+        await noSoftware(refused, `${method} ${path}`);
+      }
+      // fetch() will not send TRACE.
+      const trace = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+        const url = new URL(path, site.httpsUrl);
+        const request = httpsRequest(
+          {
+            method: 'TRACE',
+            host: '127.0.0.1',
+            port: url.port,
+            path,
+            servername: 'localhost',
+            ca: site.caCert,
+            headers: { host: url.host },
+          },
+          (response) => {
+            let body = '';
+            response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            response.on('end', () => resolve({ status: response.statusCode, body }));
+          },
+        );
+        request.once('error', reject);
+        request.end();
+      });
+      assert.equal(trace.status, 405, `TRACE ${path}`);
+      assert.doesNotMatch(trace.body, /prosody/i);
+    }
+    const pages = {
+      'the app': await at('/'),
+      'a missing file': await at('/missing.js'),
+      'the websocket without an upgrade': await at('/xmpp-websocket'),
+      'an unknown upload': await at('/file_share/nothing'),
+    };
+    for (const [what, response] of Object.entries(pages)) {
+      assert.equal(response.headers.get('strict-transport-security'), 'max-age=600', what);
+      assert.match(
+        response.headers.get('content-security-policy') ?? '',
+        /frame-ancestors 'none'/,
+        what,
+      );
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', what);
+      if (what !== 'the app') await noSoftware(response, what);
+    }
+    assert.equal(pages['a missing file'].status, 404);
+  } finally {
+    await site.stop();
+    await rm(web, { recursive: true, force: true });
+  }
+  // Without the web app, the root is not found either, and says nothing more; no HSTS on localhost.
+  const bare = await fetch(server.httpsUrl);
+  assert.equal(bare.status, 404);
+  assert.equal(bare.headers.get('strict-transport-security'), null);
+  assert.doesNotMatch(await bare.text(), /prosody/i);
+  assert.equal((await fetch(server.httpsUrl, { method: 'PUT' })).status, 405);
 });
