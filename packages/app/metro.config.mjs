@@ -3,7 +3,7 @@
 // address, so on iOS and Android that import resolves to an empty module, as the web build's Node
 // shims already do. And libsignal's bundled crypto, which core replaces, is left out (below).
 import { join } from 'node:path';
-import { getDefaultConfig } from 'expo/metro-config';
+import { getDefaultConfig } from 'expo/metro-config.js';
 
 const config = getDefaultConfig(import.meta.dirname);
 const emptyOnNative = new Set(['node:dns']);
