@@ -122,6 +122,8 @@ export class CliReceiver implements Receiver {
   ready = false;
   /** The bodies the current process printed, in order. */
   printed: string[] = [];
+  /** The bodies each process printed (index 0 = the first process). */
+  readonly printedByRun: string[][] = [];
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private killing = false;
@@ -176,6 +178,7 @@ export class CliReceiver implements Receiver {
     this.lines = 0;
     this.ready = false;
     this.printed = [];
+    this.printedByRun.push(this.printed);
     this.killing = false;
     const child = spawn(
       process.execPath,

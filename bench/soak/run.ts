@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trustCertificateAuthority, until } from '@hush/test-utils';
 import { startStack, type Stack } from '../../e2e/harness.ts';
-import { analyseClient, firstLiveAfter, parseBody, type ClientCounts } from './analysis.ts';
+import {
+  analyseClient,
+  firstLiveAfter,
+  parseBody,
+  soakBody,
+  type ClientCounts,
+} from './analysis.ts';
 import {
   CliReceiver,
   startCoreReceiver,
@@ -399,6 +405,19 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
           line +=
             `; on its stream: ${[...routes].map(([route, n]) => `${n} ${route}`).join(', ')}` +
             (notForDevice ? `; ${notForDevice} carried no key for this device` : '');
+        }
+        if (receiver instanceof CliReceiver) {
+          const byRun = receiver.printedByRun.map((bodies) => new Set(bodies));
+          const runs = new Map<string, number>();
+          for (const { sender, seq } of lost) {
+            const body = soakBody(sender, seq);
+            const printedBy = byRun.flatMap((bodies, run) => (bodies.has(body) ? [run + 1] : []));
+            const key = printedBy.length
+              ? `printed by run ${printedBy.join(' and ')}`
+              : 'never printed';
+            runs.set(key, (runs.get(key) ?? 0) + 1);
+          }
+          line += `; ${[...runs].map(([key, n]) => `${n} ${key}`).join(', ')} (of ${byRun.length} runs)`;
         }
         traces.push(line);
         log(line);
