@@ -1,0 +1,131 @@
+// mod_hush_omemo_compat on a real Prosody: what OMEMO clients that look for publish-options on the
+// server's domain, or that read item-not-found for their own absent device list as a failure, see
+// without it and with it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import xml, { type Element } from '@xmpp/xml';
+import { openSession, type XmppSession } from '@hush/core';
+import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+
+const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
+const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
+const PUBLISH_OPTIONS = `${NS_PUBSUB}#publish-options`;
+const DEVICE_LIST = 'eu.siacs.conversations.axolotl.devicelist';
+const OMEMO2_DEVICES = 'urn:xmpp:omemo:2:devices';
+const PASSWORD = 'omemo-compat-password';
+
+let server: ProsodyServer;
+const sessions: XmppSession[] = [];
+
+before(async () => {
+  server = await startProsody();
+  trustCertificateAuthority(server.caCert);
+  for (const name of ['alice', 'bob', 'carol']) await server.createAccount(name, PASSWORD);
+});
+after(async () => {
+  await Promise.all(sessions.map((session) => session.close()));
+  await server?.stop();
+});
+
+async function login(name: string): Promise<XmppSession> {
+  const session = await openSession({
+    service: server.websocketUrl,
+    jid: `${name}@localhost`,
+    password: PASSWORD,
+  });
+  sessions.push(session);
+  return session;
+}
+
+async function features(session: XmppSession, to: string): Promise<string[]> {
+  const result = await session.request(
+    xml('iq', { type: 'get', to }, xml('query', { xmlns: NS_DISCO_INFO })),
+  );
+  return (result.getChild('query', NS_DISCO_INFO)?.getChildren('feature') ?? []).map(
+    (feature) => feature.attrs.var ?? '',
+  );
+}
+
+/** The <items/> of a node, or the error condition. */
+async function items(
+  session: XmppSession,
+  node: string,
+  to?: string,
+): Promise<Element | { condition: string }> {
+  try {
+    const result = await session.request(
+      xml(
+        'iq',
+        { type: 'get', ...(to ? { to } : {}) },
+        xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node })),
+      ),
+    );
+    const found = result.getChild('pubsub', NS_PUBSUB)?.getChild('items');
+    assert.ok(found, 'a result has <items/>');
+    return found;
+  } catch (error) {
+    return { condition: (error as { condition?: string }).condition ?? String(error) };
+  }
+}
+
+async function publishWithoutOptions(session: XmppSession, node: string, id: string) {
+  await session.request(
+    xml(
+      'iq',
+      { type: 'set' },
+      xml(
+        'pubsub',
+        { xmlns: NS_PUBSUB },
+        xml(
+          'publish',
+          { node },
+          xml(
+            'item',
+            { id: 'current' },
+            xml('list', { xmlns: 'eu.siacs.conversations.axolotl' }, xml('device', { id })),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** Loads the module into the running server, as the template's modules_enabled would at start. */
+async function loadModule(): Promise<void> {
+  const out = await server.prosodyctl('shell', 'module', 'load', 'hush_omemo_compat', 'localhost');
+  assert.match(out, /Loaded|already loaded/i, out);
+}
+
+test('without the module, then with it: publish-options on the domain, an empty own device list', async () => {
+  const alice = await login('alice');
+  const bob = await login('bob');
+  // What Prosody 13 says by itself (unless the template already loads the module).
+  const domainBefore = await features(alice, 'localhost');
+  assert.ok((await features(alice, 'alice@localhost')).includes(PUBLISH_OPTIONS), 'on the account');
+  if (!domainBefore.includes(PUBLISH_OPTIONS)) {
+    assert.deepEqual(await items(alice, DEVICE_LIST), { condition: 'item-not-found' });
+    await loadModule();
+  }
+
+  assert.ok((await features(alice, 'localhost')).includes(PUBLISH_OPTIONS), 'on the domain');
+  // The owner reads an absent device list as empty, for OMEMO 0.3 and OMEMO 2 ...
+  for (const node of [DEVICE_LIST, OMEMO2_DEVICES]) {
+    const own = await items(alice, node);
+    assert.ok(!('condition' in own), `alice reads her absent ${node}`);
+    assert.equal(own.attrs.node, node);
+    assert.equal(own.getChildren('item').length, 0);
+    // ... and so does a request naming her own bare JID; others still learn there is none.
+    assert.ok(!('condition' in (await items(alice, node, 'alice@localhost'))));
+    assert.deepEqual(await items(bob, node, 'alice@localhost'), { condition: 'item-not-found' });
+  }
+  // Other absent nodes keep their answer.
+  assert.deepEqual(await items(alice, 'urn:xmpp:avatar:data'), { condition: 'item-not-found' });
+
+  // Such a client then publishes its first list (here without publish-options); from then on
+  // mod_pep answers as always: the owner reads it, a stranger gets forbidden (presence model).
+  await publishWithoutOptions(alice, DEVICE_LIST, '77');
+  const published = await items(alice, DEVICE_LIST);
+  assert.ok(!('condition' in published));
+  assert.equal(published.getChild('item')?.getChild('list')?.getChild('device')?.attrs.id, '77');
+  assert.deepEqual(await items(bob, DEVICE_LIST, 'alice@localhost'), { condition: 'forbidden' });
+});
