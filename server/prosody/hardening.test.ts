@@ -6,9 +6,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { connect as tlsConnect, type SecureVersion } from 'node:tls';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startProsody, repoRoot, until, type ProsodyServer } from '@hush/test-utils';
+import {
+  startProsody,
+  repoRoot,
+  trustCertificateAuthority,
+  until,
+  type ProsodyServer,
+} from '@hush/test-utils';
 import {
   base64,
   connectPlain,
@@ -254,6 +261,90 @@ test('a stream that never logs in is closed after AUTH_TIMEOUT; a logged-in one 
     quick.write(`<iq type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>`);
     assert.match(await quick.read(/<iq[^>]*id=['"]p['"][^>]*>/), /type=['"]result['"]/);
     quick.destroy();
+  } finally {
+    await server.stop();
+  }
+});
+
+test('what was found sound stays so: TLS 1.2 and later only, nothing before TLS, stanza size, upload authorisation and quota', async () => {
+  const server = await hardened({ UPLOAD_DAILY_QUOTA: '3000' });
+  try {
+    // TLS 1.0 and 1.1 are refused by the server, 1.2 and 1.3 accepted.
+    const handshake = (minVersion: SecureVersion, maxVersion: SecureVersion) =>
+      new Promise<string>((resolve) => {
+        const socket = tlsConnect({
+          host: '127.0.0.1',
+          port: server.ports.c2sTls,
+          servername: 'localhost',
+          ca: server.caCert,
+          minVersion,
+          maxVersion,
+          ciphers: 'DEFAULT@SECLEVEL=0',
+        });
+        socket.once('secureConnect', () => {
+          resolve(socket.getProtocol() ?? 'unknown');
+          socket.destroy();
+        });
+        socket.once('error', (error) => resolve(`refused: ${error.message}`));
+      });
+    assert.match(
+      await handshake('TLSv1', 'TLSv1.1'),
+      /^refused: .*(protocol version|unsupported protocol|no protocols)/i,
+    );
+    assert.equal(await handshake('TLSv1.2', 'TLSv1.2'), 'TLSv1.2');
+    assert.equal(await handshake('TLSv1.3', 'TLSv1.3'), 'TLSv1.3');
+
+    // Before STARTTLS: no login and no sign-up are offered, and a sign-up attempt is refused.
+    const plain = await connectPlain(server);
+    const features = await openStream(plain, server.domain);
+    assert.doesNotMatch(features, /<mechanisms|iq-register|urn:xmpp:invite|ibr-token/);
+    plain.write(`<iq type='get' id='reg'><query xmlns='jabber:iq:register'/></iq>`);
+    await until(() => plain.isClosed() || /type=['"]error['"]/.test(plain.pending), 'a refusal');
+    assert.doesNotMatch(plain.pending, /<username/);
+    plain.destroy();
+
+    // A stanza over Prosody's 256 KiB limit closes the stream. (Prosody checks between reads of up
+    // to NETWORK_READ_SIZE, 64 KiB: a stanza that ends within the read that crosses the limit passes.)
+    await server.createAccount('big', 'big-password');
+    const big = await connectTls(server);
+    await login(big, server.domain, 'big', 'big-password');
+    big.write(`<message to='big@localhost'><body>${'x'.repeat(512 * 1024)}</body></message>`);
+    await until(() => big.isClosed(), 'the server closes the stream');
+    assert.match(big.pending, /<policy-violation[\s\S]*stanza-too-big|<policy-violation/);
+
+    // Uploads: a slot's PUT needs its authorisation; the daily quota holds.
+    const uploader = await connectTls(server);
+    await login(uploader, server.domain, 'big', 'big-password');
+    const slot = async (id: string, size: number) => {
+      uploader.write(
+        `<iq type='get' id='${id}' to='upload.localhost'><request xmlns='urn:xmpp:http:upload:0' filename='encrypted' size='${size}' content-type='application/octet-stream'/></iq>`,
+      );
+      return uploader.read(new RegExp(`<iq[^>]*id=['"]${id}['"][\\s\\S]*?</iq>`));
+    };
+    const granted = await slot('s1', 2000);
+    const put = /<put url=['"]([^'"]+)['"]/.exec(granted)?.[1]?.replaceAll('&amp;', '&');
+    assert.ok(put, granted);
+    trustCertificateAuthority(server.caCert);
+    const body = Buffer.alloc(2000, 1);
+    const headers = { 'content-type': 'application/octet-stream' };
+    assert.equal(
+      (await fetch(put, { method: 'PUT', body, headers })).status,
+      401,
+      'no authorisation',
+    );
+    const forged = { ...headers, authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.forged' };
+    assert.equal(
+      (await fetch(put, { method: 'PUT', body, headers: forged })).status,
+      403,
+      'forged',
+    );
+    const authorization = /<header name=['"]Authorization['"]>([^<]+)</.exec(granted)?.[1] ?? '';
+    assert.equal(
+      (await fetch(put, { method: 'PUT', body, headers: { ...headers, authorization } })).status,
+      201,
+    );
+    assert.match(await slot('s2', 2000), /type=['"]error['"][\s\S]*(resource-constraint|quota)/i);
+    uploader.destroy();
   } finally {
     await server.stop();
   }
