@@ -160,18 +160,22 @@ export class DeviceLists {
       const ownDevices = jid === account ? senderDevices : await this.#activeDevices(account);
       ownDevices.add(ownId);
       const unknownSender = !senderDevices.has(senderDevice);
-      const unknownRecipient = recipients.some(
-        (rid) => !senderDevices.has(rid) && !ownDevices.has(rid),
-      );
+      // What this account's other devices send (carbons, the archive) is also encrypted for the
+      // peer's devices, which are not known here: only its sender device says something then.
+      const unknownRecipient =
+        jid !== account &&
+        recipients.some((rid) => !senderDevices.has(rid) && !ownDevices.has(rid));
       if (unknownSender || unknownRecipient) this.#refetch(jid, senderDevices);
-      if (unknownRecipient && jid !== account) this.#refetch(account, ownDevices);
+      if (unknownRecipient) this.#refetch(account, ownDevices);
     } catch (error) {
       this.#deps.report?.(error);
     }
   }
 
-  /** Fetches `owner`'s list again unless that was done lately; a contact's list that changed unseen
-   * means their pushes do not reach us: ask to see their presence. */
+  /**
+   * Fetches `owner`'s list again unless that was done lately. A contact's list that changed unseen
+   * means their pushes do not reach us: ask to see their presence.
+   */
   #refetch(owner: string, before: ReadonlySet<number>): void {
     const now = this.#deps.now();
     const noticed = this.#noticedAt.get(owner);
