@@ -103,7 +103,10 @@ describe('the server restarts under two open web apps', { timeout: 300_000 }, ()
         toBob - back;
       measured[`${how.kill ? 'kill' : 'stop'}: restart to first live message at alice, ms`] =
         toAlice - back;
-      await alice.getByLabel('Delivered').last().waitFor({ timeout: BACK_MS });
+      // Bob has the conversation open: delivered, then read.
+      await alice
+        .getByLabel(`You: Live from alice (${how.name}), Read`, { exact: true })
+        .waitFor({ timeout: BACK_MS });
 
       // Each sees the other online again (presence was sent on the new streams)...
       await peerOnline(alice);
