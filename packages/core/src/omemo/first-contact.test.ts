@@ -48,7 +48,18 @@ before(async () => {
   server = await startProsody();
   trustCertificateAuthority(server.caCert);
   work = await mkdtemp(join(tmpdir(), 'hush-first-contact-'));
-  const names = ['alice', 'zero', 'closed', 'frank', 'bob', 'carol', 'dave', 'erin'];
+  const names = [
+    'alice',
+    'zero',
+    'closed',
+    'frank',
+    'half',
+    'gina',
+    'bob',
+    'carol',
+    'dave',
+    'erin',
+  ];
   for (const name of names) await server.createAccount(name, PASSWORD);
 });
 after(async () => {
@@ -278,6 +289,35 @@ test('keys for presence subscribers only: Hush asks for a subscription, says why
   const retried = await frank.storage.messages.get(message.account, message.id);
   assert.notEqual(retried?.state, 'failed', retried?.failure?.message);
   const got = await closed.next(isMessage('let me in'));
+  assert.ok(got.event === 'message' && got.encrypted);
+});
+
+test('a device list open to all but a bundle for subscribers only: the same request, then the message goes', async () => {
+  const half = await python('half');
+  const owner = await login('half');
+  await setAccessModel(owner, bundleNode(half.deviceId), 'presence');
+
+  const gina = await hush('gina');
+  const message = await gina.client.messenger.sendText('half@localhost', 'your keys, please');
+  const failed = await gina.storage.messages.get(message.account, message.id);
+  assert.equal(failed?.state, 'failed');
+  assert.equal(failed?.failure?.code, 'NoOmemoDevice');
+  // The refused bundle is reported as such, with the account it belongs to.
+  const reported = gina.events.find(
+    (e) => e.type === 'error' && e.error instanceof OmemoPepError && e.error.reason === 'Forbidden',
+  );
+  assert.ok(
+    reported?.type === 'error' && (reported.error as OmemoPepError).jid === 'half@localhost',
+  );
+  // python-omemo's slixmpp accepts the request by itself; its bundle is readable from then on.
+  await until(
+    () => ['to', 'both'].includes(gina.client.contacts.get('half@localhost')?.subscription ?? ''),
+    'the presence subscription to half@localhost',
+  );
+  assert.ok(await gina.client.messenger.retry(message.id));
+  const retried = await gina.storage.messages.get(message.account, message.id);
+  assert.notEqual(retried?.state, 'failed', retried?.failure?.message);
+  const got = await half.next(isMessage('your keys, please'));
   assert.ok(got.event === 'message' && got.encrypted);
 });
 
