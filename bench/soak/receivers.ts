@@ -28,6 +28,8 @@ export interface Receiver {
   readonly type: ClientType;
   /** performance.now() when each soak message body first reached this device. */
   readonly arrivals: Map<string, number>;
+  /** The Messenger's status changes (where the device is in this process). */
+  readonly statuses?: readonly { readonly status: string; readonly at: number }[];
   /** What reached the device's stream, by origin-id (where the device is in this process). */
   readonly sightings?: Map<string, RawSighting>;
   /** The stored conversation with each of `peers`, oldest first, as the device reads it. */
@@ -66,6 +68,7 @@ export async function startCoreReceiver(
   report: (line: string) => void,
 ): Promise<Receiver> {
   const arrivals = new Map<string, number>();
+  const statuses: { status: string; at: number }[] = [];
   const storage = createMemoryStorage();
   const session: XmppSession = await openSession({
     service: server.websocketUrl,
@@ -81,6 +84,7 @@ export async function startCoreReceiver(
       if (event.type === 'message' && event.message.direction === 'in')
         noteArrival(arrivals, event.message.body);
       if (event.type === 'error') report(`core: ${event.error.code}: ${event.error.message}`);
+      if (event.type === 'status') statuses.push({ status: event.status, at: performance.now() });
     },
   });
   const sightings = new Map<string, RawSighting>();
@@ -90,6 +94,7 @@ export async function startCoreReceiver(
     type: 'core',
     arrivals,
     sightings,
+    statuses,
     histories: (peers) => storedHistories(storage, jid, peers),
     async close() {
       await client.close();

@@ -58,6 +58,8 @@ export function table(result: SoakResult): string {
           `${result.outboxes.reduce((s, o) => s + o.unencrypted, 0)} never encrypted)`
         : ''),
     `Senders' messages by state: ${JSON.stringify(result.senderStates)}`,
+    `Outboxes empty after the cuts stopped, per sender: ${result.drainSeconds.map((s) => (s === null ? 'never' : `${s.toFixed(1)} s`)).join(', ')}`,
+    `Core device after the restart: new stream after ${seconds(result.coreNewStream)}, its catch-up took ${seconds(result.coreCatchUp)}`,
   );
   if (Object.keys(result.senderErrors).length)
     lines.push(`Senders' errors: ${JSON.stringify(result.senderErrors)}`);
@@ -123,5 +125,8 @@ export function jsonLine(result: SoakResult): string {
     catchUpKill: result.catchUpKill,
     cliExitsByItself: result.cliExits.filter((e) => !e.killed).length,
     uncaught: result.uncaught,
+    drainSeconds: result.drainSeconds.map(round),
+    coreNewStream: round(result.coreNewStream),
+    coreCatchUp: round(result.coreCatchUp),
   });
 }

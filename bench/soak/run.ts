@@ -116,6 +116,11 @@ export interface SoakResult {
   readonly traces: readonly string[];
   /** Errors that nothing handled in this process (the senders and the core device). */
   readonly uncaught: number;
+  /** Seconds from the end of writing (cuts stopped) to each sender's outbox being empty. */
+  readonly drainSeconds: readonly (number | null)[];
+  /** Seconds from the restart to the core device's new stream, and its catch-up on it. */
+  readonly coreNewStream: number | null;
+  readonly coreCatchUp: number | null;
 }
 
 const PASSWORD = 'soak-password-1';
@@ -313,14 +318,17 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
 
     // Settle: until every device has every message and every outbox is empty, or nothing changes.
     const settleStart = performance.now();
+    const drained: (number | null)[] = senders.map(() => null);
     let settled = false;
     let lastChange = settleStart;
     let last = '';
     for (;;) {
-      const outbox = (await Promise.all([...senders, probe].map((s) => s.outboxSize()))).reduce(
-        (a, b) => a + b,
-        0,
-      );
+      const sizes = await Promise.all([...senders, probe].map((s) => s.outboxSize()));
+      const outbox = sizes.reduce((a, b) => a + b, 0);
+      sizes.slice(0, senders.length).forEach((size, index) => {
+        if (size === 0 && drained[index] === null)
+          drained[index] = (performance.now() - settleStart) / 1000;
+      });
       const arrived = receivers.map((r) =>
         Math.max(arrivedFromSenders(r), r instanceof CliReceiver ? r.stored(fromSenders) : 0),
       );
@@ -374,6 +382,17 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
         arrived: arrivedFromSenders(receiver),
       });
     }
+    // The core device's catch-up on its new stream after the restart: 'syncing' to 'ready'.
+    const core = receivers[0] as Receiver;
+    const syncing = core.statuses?.find((s) => s.status === 'syncing' && s.at >= restartedAt);
+    const ready = core.statuses?.find((s) => s.status === 'ready' && s.at >= (syncing?.at ?? 0));
+    const coreCatchUp = syncing && ready ? (ready.at - syncing.at) / 1000 : null;
+    if (syncing)
+      log(
+        `core: new stream ${((syncing.at - restartedAt) / 1000).toFixed(2)} s after the restart, ` +
+          `catch-up ${coreCatchUp === null ? 'unfinished' : `${coreCatchUp.toFixed(2)} s`}`,
+      );
+
     // Where the lost messages got lost: the archive, and the core device's raw stream.
     const traces: string[] = [];
     if (clients.some((c) => c.lost > 0)) {
@@ -457,6 +476,9 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       notes,
       traces,
       uncaught: uncaught.length,
+      drainSeconds: drained,
+      coreNewStream: syncing ? (syncing.at - restartedAt) / 1000 : null,
+      coreCatchUp,
     };
   } finally {
     process.removeListener('uncaughtException', onUncaught);
