@@ -162,7 +162,7 @@ le_dir=$prefix/etc/letsencrypt
 invite_file=$data_dir/hush/first-invite
 user=prosody
 hush_server=hush-server
-[[ -z $prefix ]] || hush_server="$bin_dir/hush-server --config $cfg"
+[[ -z $prefix ]] || hush_server="$bin_dir/hush-server"
 
 changed=()          # what this run changed on disk, for the summary
 restart=false       # the configuration (or what it loads) changed
@@ -277,7 +277,11 @@ if $modules_changed; then
 	changed+=("$module_dir")
 	restart=true
 fi
-put_file "$here/hush-server" "$bin_dir/hush-server" 0755 root || true
+# The installed copy knows this install's configuration, so it never reads another server's.
+operator=$(mktemp)
+sed "s|^default_config=.*|default_config=$cfg|" "$here/hush-server" >"$operator"
+put_file "$operator" "$bin_dir/hush-server" 0755 root || true
+rm -f "$operator"
 
 # ---------- Certificate ----------
 ca_note=""
@@ -479,8 +483,12 @@ if [[ $pid != "$pid_before" ]]; then
 	failed=$(tail -c +$((log_size + 1)) "$log_dir/prosody.log" 2>/dev/null | grep -m1 -o 'Failed to open server port.*' || true)
 	if [[ -n $failed ]]; then
 		# Stopped again (without systemd), so that the next run starts it afresh.
-		[[ $service == systemd ]] || stop_directly "$pid"
-		die "Prosody started, but: $failed (see $log_dir/prosody.log)"
+		stopped=""
+		if [[ $service != systemd ]]; then
+			stop_directly "$pid"
+			stopped=" and was stopped again"
+		fi
+		die "Prosody could not open a port$stopped: $failed (see $log_dir/prosody.log)"
 	fi
 fi
 if [[ $pid == "$pid_before" ]]; then

@@ -1,31 +1,69 @@
 #!/usr/bin/env bash
-# Run a complete Hush server on this machine, for trying Hush out and for development:
+# Run a complete Hush server on this machine, for trying Hush out and for development. As root
+# (on a minimal Debian without sudo: su -, then run it):
 #
-#   sudo bash server/deploy/local.sh          start (or keep running) and print two invite links
-#   sudo bash server/deploy/local.sh stop     stop it
+#   bash server/deploy/local.sh          start (or keep running) and print two invite links
+#   bash server/deploy/local.sh stop     stop it
 #
 # It is the native installer (init.sh) in its sandbox mode: the same template, a private CA, Prosody
-# from the distribution (installed when missing), everything kept below one folder (default
-# .hush-local/ in this checkout; HUSH_LOCAL_DIR moves it), listening on 127.0.0.1 only. Ports:
-# HUSH_C2S_PORT (5222), HUSH_C2S_TLS_PORT (5223), HUSH_HTTPS_PORT (5281). Clients trust the printed
-# ca.crt. Re-running keeps accounts, history and keys. The web app is built (packages/app/dist) and
-# served at https://localhost:HTTPS_PORT/; invites print an https link that opens it.
+# 13 (installed when missing), everything kept below one folder (default .hush-local/ in this
+# checkout; HUSH_LOCAL_DIR moves it), listening on 127.0.0.1 only. Ports: HUSH_C2S_PORT (5222),
+# HUSH_C2S_TLS_PORT (5223), HUSH_HTTPS_PORT (5281); a port another program holds is reported before
+# anything starts, naming the setting that moves it, and the ports chosen are remembered for the next
+# run (in .hush-local/ports). Clients trust the printed ca.crt. Re-running keeps accounts, history
+# and keys. The web app is built (packages/app/dist) and served at https://localhost:HTTPS_PORT/;
+# invites print an https link that opens it.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 state=${HUSH_LOCAL_DIR:-$repo/.hush-local}
-[[ $EUID -eq 0 ]] || { echo "local.sh: run it as root (sudo bash $0): it installs Prosody when missing" >&2; exit 2; }
+[[ $EUID -eq 0 ]] || { echo "local.sh: run it as root (sudo bash $0, or su - first where sudo is missing): it installs Prosody when missing" >&2; exit 2; }
 
 pidfile="$state/run/prosody/prosody.pid"
+running_pid() { # this local server's Prosody, if it runs
+	local pid
+	pid=$(cat "$pidfile" 2>/dev/null || true)
+	[[ $pid =~ ^[1-9][0-9]*$ ]] && grep -qs prosody "/proc/$pid/cmdline" && printf '%s' "$pid"
+	return 0
+}
 if [[ ${1:-} == stop ]]; then
-	if [[ -s $pidfile ]] && kill "$(cat "$pidfile")" 2>/dev/null; then echo "Stopped."; else echo "Not running."; fi
+	pid=$(running_pid)
+	if [[ -n $pid ]] && kill "$pid" 2>/dev/null; then
+		for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		echo "Stopped."
+	else
+		echo "Not running."
+	fi
 	exit 0
 fi
 [[ $# -eq 0 ]] || { echo "usage: local.sh [stop]" >&2; exit 2; }
 
 mkdir -p "$state"
 chmod 755 "$state"
-https_port=${HUSH_HTTPS_PORT:-5281}
+# Ports: the environment's, else the last run's, else the defaults; remembered for the next run.
+ports_file=$state/ports
+remembered() { sed -n "s/^$1=\([0-9]*\)$/\1/p" "$ports_file" 2>/dev/null | head -n1; }
+c2s_port=${HUSH_C2S_PORT:-$(remembered HUSH_C2S_PORT)}
+c2s_tls_port=${HUSH_C2S_TLS_PORT:-$(remembered HUSH_C2S_TLS_PORT)}
+https_port=${HUSH_HTTPS_PORT:-$(remembered HUSH_HTTPS_PORT)}
+c2s_port=${c2s_port:-5222} c2s_tls_port=${c2s_tls_port:-5223} https_port=${https_port:-5281}
+# A port another program listens on makes Prosody run without it: find that before anything starts.
+# Ports this local server's own Prosody holds are fine (a re-run keeps it or restarts it).
+own_pid=$(running_pid)
+for setting in HUSH_C2S_PORT:$c2s_port HUSH_C2S_TLS_PORT:$c2s_tls_port HUSH_HTTPS_PORT:$https_port; do
+	name=${setting%%:*} port=${setting#*:}
+	[[ $port =~ ^[0-9]{1,5}$ && $port -ge 1 && $port -le 65535 ]] || { echo "local.sh: $name='$port' is not a port" >&2; exit 2; }
+	holder=$(ss -Hltnp "sport = :$port" 2>/dev/null | grep -oE 'users:\(\("[^"]+",pid=[0-9]+' | head -n1 || true)
+	if [[ -z $holder ]] && ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+	holder_pid=${holder##*pid=}
+	[[ -z $own_pid || $holder_pid != "$own_pid" ]] || continue
+	program=${holder#users:((\"}
+	program=${program%%\"*}
+	echo "local.sh: port $port is in use${program:+ by $program (pid $holder_pid)}, perhaps another XMPP server." >&2
+	echo "Choose another with $name, e.g.: $name=$((port + 10000)) bash $0" >&2
+	exit 2
+done
+printf 'HUSH_C2S_PORT=%s\nHUSH_C2S_TLS_PORT=%s\nHUSH_HTTPS_PORT=%s\n' "$c2s_port" "$c2s_tls_port" "$https_port" >"$ports_file"
 # The web app: a given build (HUSH_WEB_DIR), or this checkout's, built when missing or older than
 # its sources (scripts/build-web.sh: Node 22 and npm ci when needed), as the checkout's owner rather
 # than root. HUSH_WEB_DIR=none serves no web app.
@@ -42,20 +80,20 @@ fi
 web_args=()
 [[ $web == none || ! -f $web/index.html ]] || web_args=(--web-dir "$web")
 "$here/init.sh" --prefix "$state" --domain localhost --local-ca --interfaces 127.0.0.1 \
-	--c2s-port "${HUSH_C2S_PORT:-5222}" --c2s-tls-port "${HUSH_C2S_TLS_PORT:-5223}" --https-port "$https_port" \
+	--c2s-port "$c2s_port" --c2s-tls-port "$c2s_tls_port" --https-port "$https_port" \
 	"${web_args[@]}"
 
-config="$state/etc/prosody/prosody.cfg.lua"
+operator="$state/usr/local/bin/hush-server"
 echo
 echo "Invite for a second person:"
-"$state/usr/local/bin/hush-server" --config "$config" invite
+"$operator" invite
 cat <<TXT
 
 Hush runs on localhost:
   web app     $([[ ${#web_args[@]} -gt 0 ]] && echo "https://localhost:$https_port/ (trust ca.crt below in the browser, or import it)" || echo "not served")
   websocket   wss://localhost:$https_port/xmpp-websocket
-  XMPP        localhost:${HUSH_C2S_PORT:-5222} (STARTTLS), localhost:${HUSH_C2S_TLS_PORT:-5223} (direct TLS)
+  XMPP        localhost:$c2s_port (STARTTLS), localhost:$c2s_tls_port (direct TLS)
   trust       $state/etc/prosody/local-ca/ca.crt   (e.g. NODE_EXTRA_CA_CERTS=... for the CLI)
-  more        $state/usr/local/bin/hush-server --config $config invite|users|stats
-  stop        sudo bash server/deploy/local.sh stop
+  operator    $operator invite|users|stats   (as root)
+  stop        bash $0 stop
 TXT

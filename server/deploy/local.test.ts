@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, chmod, mkdir, utimes, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -64,8 +65,75 @@ test(
         assert.match(session.jid, new RegExp(`^person${index}@localhost/`));
         await session.close();
       }
+
+      // The operator command, as printed: one line to copy, no configuration to name.
+      const operator = /^ {2}operator +(\S+) invite\|users\|stats/m.exec(stdout)?.[1];
+      assert.ok(operator, stdout);
+      assert.deepEqual((await run(operator, ['users'])).stdout.trim().split('\n'), [
+        'person0@localhost',
+        'person1@localhost',
+      ]);
+      // A relative --config works too; another server's configuration is refused.
+      const relative = await run(operator, ['--config', 'etc/prosody/prosody.cfg.lua', 'users'], {
+        cwd: dir,
+      });
+      assert.match(relative.stdout, /person0@localhost/);
+      const foreign = join(dir, 'other.cfg.lua');
+      await writeFile(foreign, 'VirtualHost "other.example"\n');
+      await assert.rejects(
+        run(operator, ['--config', foreign, 'users']),
+        (error: { stderr?: string }) =>
+          /is not a Hush server's configuration/.test(error.stderr ?? ''),
+      );
+
+      // A second run without the port settings uses the ports of the first.
+      const unset = Object.fromEntries(
+        Object.entries(env).filter(([name]) => !/^HUSH_(C2S|C2S_TLS|HTTPS)_PORT$/.test(name)),
+      );
+      const again = await run('bash', [script], { env: unset });
+      assert.match(again.stdout, new RegExp(`websocket +wss://localhost:${https}/`));
+      assert.match(again.stdout, new RegExp(`XMPP +localhost:${c2s} \\(STARTTLS\\)`));
     } finally {
       await run('bash', [script, 'stop'], { env }).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  'local.sh names a port another program holds, and the setting that moves it, before starting anything',
+  { skip: needsRoot },
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hush-local-'));
+    await chmod(dir, 0o755);
+    const [c2s, c2sTls, https] = (await freePorts(3)) as [number, number, number];
+    const squatter = createServer(() => undefined);
+    await new Promise<void>((resolve) => squatter.listen(c2sTls, '127.0.0.1', resolve));
+    try {
+      const env = {
+        ...process.env,
+        HUSH_WEB_DIR: 'none',
+        HUSH_LOCAL_DIR: dir,
+        HUSH_C2S_PORT: String(c2s),
+        HUSH_C2S_TLS_PORT: String(c2sTls),
+        HUSH_HTTPS_PORT: String(https),
+      };
+      await assert.rejects(
+        run('bash', [script], { env }),
+        (error: { code?: number; stderr?: string; stdout?: string }) => {
+          assert.equal(error.code, 2);
+          assert.match(error.stderr ?? '', new RegExp(`port ${c2sTls} is in use`));
+          assert.match(error.stderr ?? '', /HUSH_C2S_TLS_PORT=/);
+          assert.doesNotMatch(
+            `${error.stdout ?? ''}${error.stderr ?? ''}`,
+            /Prosody (started|\(re\)started)/,
+          );
+          return true;
+        },
+      );
+      assert.equal(existsSync(join(dir, 'run/prosody/prosody.pid')), false, 'nothing was started');
+    } finally {
+      squatter.close();
       await rm(dir, { recursive: true, force: true });
     }
   },

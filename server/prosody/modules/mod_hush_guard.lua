@@ -44,14 +44,20 @@ local counters = cache.new(module:get_option_integer("hush_auth_tracked", 10000,
 -- Addresses each account logged in from (account -> { address -> time }), to spare them a block.
 local known = cache.new(module:get_option_integer("hush_auth_tracked", 10000, 100));
 
--- A secret per server (kept across restarts) for the salts of accounts that do not exist.
+-- A secret per server (kept across restarts) for the salts of accounts that do not exist, made
+-- when first needed.
 local store = module:open_store("hush_guard");
-local saved = store:get(nil) or {};
-local secret = saved.salt_secret;
-if not secret then
-	secret = hex.encode(random.bytes(32));
-	saved.salt_secret = secret;
-	store:set(nil, saved);
+local secret;
+local function salt_secret()
+	if secret then return secret; end
+	local saved = store:get(nil) or {};
+	secret = saved.salt_secret;
+	if not secret then
+		secret = hex.encode(random.bytes(32));
+		saved.salt_secret = secret;
+		store:set(nil, saved);
+	end
+	return secret;
 end
 
 local function entry(key, now)
@@ -100,7 +106,7 @@ end
 
 -- Prosody's own salts are UUIDs: so are these, derived from the name.
 local function fake_salt(username)
-	local h = hex.encode(hashes.hmac_sha256(secret, username));
+	local h = hex.encode(hashes.hmac_sha256(salt_secret(), username));
 	return ("%s-%s-4%s-a%s-%s"):format(h:sub(1, 8), h:sub(9, 12), h:sub(14, 16), h:sub(18, 20), h:sub(21, 32));
 end
 
