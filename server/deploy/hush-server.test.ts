@@ -165,6 +165,19 @@ test('hush-server: invite, users, delete-user and stats on a real Prosody', asyn
     assert.match(stats, /^users: +1$/m);
     assert.match(stats, /^online sessions: +1$/m);
     assert.match(stats, /^upload storage: +1536 bytes \(0\.0 MB\) in 1 files$/m);
+    // The same figures on Prosody's OpenMetrics endpoint, for this machine only.
+    trustCertificateAuthority(server.caCert);
+    const metrics = await (await fetch(new URL('metrics', server.httpsUrl))).text();
+    assert.match(metrics, /^prosody_mod_hush_metrics__accounts\{host="localhost"\} 1$/m);
+    assert.match(metrics, /^prosody_mod_hush_metrics__online_sessions\{host="localhost"\} 1$/m);
+    assert.match(
+      metrics,
+      /^prosody_mod_http_file_share__total_storage_bytes\{host="upload\.localhost"\} 1536$/m,
+    );
+    const remote = await fetch(new URL('metrics', server.httpsUrl), {
+      headers: { 'x-forwarded-for': '203.0.113.9' },
+    });
+    assert.equal(remote.status, 403, 'a request from elsewhere (through a proxy) is refused');
 
     socket.end('</stream:stream>');
     for (let i = 0; i < 50 && /^online sessions: +1$/m.test(stats); i++) {

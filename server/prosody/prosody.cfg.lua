@@ -51,11 +51,13 @@ modules_enabled = {
 	"websocket";
 	-- operations
 	"limits"; "admin_shell";
+	"http_openmetrics"; -- /metrics for operators, from this machine only (below)
 	-- Hush's own (server/prosody/modules)
 	"hush_offline"; -- nothing outlives the archive's retention
 	"hush_guard";   -- failed logins: delayed, counted, blocked, logged for fail2ban, alike for all
 	"hush_limits";  -- connections per address, connections not logged in
 	"hush_http";    -- HTTP errors: plain pages, security headers, GET and HEAD only
+	"hush_metrics"; -- accounts and online sessions for /metrics
 }
 -- Prosody's community modules (Debian's prosody-modules, on Prosody's plugin path): XEP-0388 SASL2,
 -- XEP-0386 Bind 2 and XEP-0484 FAST, with stream management inline. Clients that ask get a login in
@@ -116,6 +118,14 @@ hush_auth_address_failures = @AUTH_ADDRESS_FAILURES@
 hush_auth_account_failures = @AUTH_ACCOUNT_FAILURES@
 hush_auth_block = "15 minutes"
 hush_auth_stream_failures = 3
+
+---------- Metrics ----------
+-- Prosody's OpenMetrics endpoint, https://DOMAIN:HTTPS_PORT/metrics, answers this machine only (an
+-- address behind the proxy is the client's, so a proxied request is refused too).
+statistics = "internal"
+-- Collected when scraped, so a scrape shows the figures of that moment.
+statistics_interval = "manual"
+openmetrics_allow_ips = { "127.0.0.1"; "::1" }
 
 ---------- History ----------
 default_archive_policy = true
