@@ -9,3 +9,4 @@ export { startOmemoPeer, type OmemoPeer, type OmemoPeerEvent } from './omemo-pee
 export { until } from './until.ts';
 export { webContentSecurityPolicy } from './web-policy.ts';
 export { tone } from './tone.ts';
+export * from './ejabberd.ts';
