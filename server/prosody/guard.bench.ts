@@ -11,6 +11,7 @@ import {
   connectTls,
   openStream,
   plainAuth,
+  productionLimits,
   streamHeader,
   type RawStream,
 } from './raw-client.ts';
@@ -24,7 +25,9 @@ const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
 
 /** A server as the template renders it, or without the guard and the caps. */
 async function server(guarded: boolean, settings: Record<string, string> = {}) {
-  const started = await startProsody({ settings: { COMMUNITY_MODULES: 'false', ...settings } });
+  const started = await startProsody({
+    settings: { ...productionLimits, COMMUNITY_MODULES: 'false', ...settings },
+  });
   if (!guarded) {
     const config = await readFile(started.configFile, 'utf8');
     await writeFile(started.configFile, config.replace(/^\s*"hush_(guard|limits)";.*$/gm, ''));

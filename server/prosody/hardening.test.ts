@@ -23,15 +23,21 @@ import {
   login,
   openStream,
   plainAuth,
+  productionLimits,
   type RawStream,
 } from './raw-client.ts';
 
 const run = promisify(execFile);
 
-/** A test server listening on both loopback addresses, with short delays and the given limits. */
+/** A test server with production limits (short delays), on both loopback addresses. */
 function hardened(settings: Record<string, string>): Promise<ProsodyServer> {
   return startProsody({
-    settings: { INTERFACES: '127.0.0.1,::1', AUTH_FAILURE_DELAY: '0.01', ...settings },
+    settings: {
+      ...productionLimits,
+      INTERFACES: '127.0.0.1,::1',
+      AUTH_FAILURE_DELAY: '0.01',
+      ...settings,
+    },
   });
 }
 

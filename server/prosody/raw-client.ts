@@ -160,3 +160,15 @@ export async function roundTrip(stream: RawStream, id = 'sync'): Promise<string>
   stream.write(`<iq type='get' id='${id}'><ping xmlns='urn:xmpp:ping'/></iq>`);
   return stream.read(new RegExp(`<iq[^>]*id=['"]${id}['"][^>]*(/>|>[\\s\\S]*?</iq>)`));
 }
+
+/**
+ * render.sh's production defaults for the login guard and the connection caps, which test servers
+ * (startProsody) relax because all their clients share one loopback address.
+ */
+export const productionLimits = {
+  AUTH_FAILURE_DELAY: '1',
+  AUTH_ADDRESS_FAILURES: '10',
+  AUTH_ACCOUNT_FAILURES: '20',
+  CONNECTIONS_PER_ADDRESS: '50',
+  UNAUTHENTICATED_CONNECTIONS: '500',
+} as const;

@@ -28,6 +28,7 @@ import {
   login,
   openStream,
   plainAuth,
+  productionLimits,
   roundTrip,
 } from './raw-client.ts';
 
@@ -696,7 +697,7 @@ test('HTTP: GET and HEAD only on the app, security headers and HSTS on every pag
           (response) => {
             let body = '';
             response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-            response.on('end', () => resolve({ status: response.statusCode, body }));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
           },
         );
         request.once('error', reject);
@@ -732,4 +733,17 @@ test('HTTP: GET and HEAD only on the app, security headers and HSTS on every pag
   assert.equal(bare.headers.get('strict-transport-security'), null);
   assert.doesNotMatch(await bare.text(), /prosody/i);
   assert.equal((await fetch(server.httpsUrl, { method: 'PUT' })).status, 405);
+});
+
+test("the production limits the hardening tests use are render.sh's defaults", async () => {
+  const { stdout } = await run(join(import.meta.dirname, 'render.sh'), ['DOMAIN=example.org']);
+  const option = (name: string) => new RegExp(`^${name} = ([0-9.]+)$`, 'm').exec(stdout)?.[1];
+  assert.equal(option('hush_auth_failure_delay'), productionLimits.AUTH_FAILURE_DELAY);
+  assert.equal(option('hush_auth_address_failures'), productionLimits.AUTH_ADDRESS_FAILURES);
+  assert.equal(option('hush_auth_account_failures'), productionLimits.AUTH_ACCOUNT_FAILURES);
+  assert.equal(option('hush_connections_per_address'), productionLimits.CONNECTIONS_PER_ADDRESS);
+  assert.equal(
+    option('hush_unauthenticated_connections'),
+    productionLimits.UNAUTHENTICATED_CONNECTIONS,
+  );
 });

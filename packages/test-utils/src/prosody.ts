@@ -141,6 +141,15 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
         // the core's own SCRAM checks (the server's signature, the mechanism used) only cover its
         // plain SASL login so far: test servers offer SASL2 where a test asks for it.
         COMMUNITY_MODULES: 'false',
+        // Every test client connects from loopback, which production would count as one address
+        // with hundreds of connections and failed logins: a suite's wrong-password tests would block
+        // it for everyone. The guard keeps working (short delays, same answers for every account);
+        // server/prosody/hardening.test.ts sets the production limits where it tests them.
+        AUTH_FAILURE_DELAY: '0.05',
+        AUTH_ADDRESS_FAILURES: '1000',
+        AUTH_ACCOUNT_FAILURES: '1000',
+        CONNECTIONS_PER_ADDRESS: '1000',
+        UNAUTHENTICATED_CONNECTIONS: '1000',
         ...options.settings,
       },
       configFile,
