@@ -1,4 +1,5 @@
 import { act, fireEvent, render, screen } from '@testing-library/react-native';
+import { Linking } from 'react-native';
 // The module jest puts in place of expo-audio (package.json moduleNameMapper): the same instance
 // the component gets, so switching its permission here is what the button sees.
 import { microphone } from '../../test/expo-audio';
@@ -27,6 +28,21 @@ describe('RecordButton', () => {
     );
     expect(screen.queryByTestId('recording-indicator')).toBeNull();
     expect(onRecorded).not.toHaveBeenCalled();
+  });
+
+  it('opens the system settings from a refusal, as the camera does', async () => {
+    Object.assign(microphone, { granted: false, canAskAgain: false });
+    const openSettings = jest.spyOn(Linking, 'openSettings').mockResolvedValue(undefined);
+    try {
+      await render(<RecordButton onRecorded={jest.fn()} />);
+      await act(async () => {
+        fireEvent(screen.getByTestId('record-button'), 'responderGrant', press);
+      });
+      fireEvent.press(await screen.findByTestId('microphone-settings'));
+      expect(openSettings).toHaveBeenCalledTimes(1);
+    } finally {
+      openSettings.mockRestore();
+    }
   });
 
   it('shows the live duration while the button is held', async () => {

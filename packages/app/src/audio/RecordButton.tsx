@@ -1,9 +1,10 @@
 // Hold to record a voice message, slide left to cancel, release to send. The microphone
-// permission is asked on first use; a refusal shows how to allow it instead of failing silently.
+// permission is asked on first use; a refusal shows how to allow it instead of failing silently,
+// with a way to the system settings on iOS and Android (as the QR scanner has for the camera).
 // iOS and Android record AAC in M4A (every XMPP client plays it); browsers can only record Opus
 // (doc/design.md, voice format policy).
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { PanResponder, Platform, StyleSheet, Text, View } from 'react-native';
+import { Linking, PanResponder, Platform, StyleSheet, Text, View } from 'react-native';
 import {
   RecordingPresets,
   getRecordingPermissionsAsync,
@@ -11,6 +12,7 @@ import {
   setAudioModeAsync,
   useAudioRecorder,
 } from 'expo-audio';
+import { LinkButton } from '../ui/components';
 import { formatDuration } from '../ui/VoiceBubble';
 import { colors, radius } from '../ui/theme';
 import { VoiceRecording } from './voice-recording';
@@ -40,6 +42,17 @@ export function RecordButton(props: RecordButtonProps) {
             allowsBackgroundRecording: true,
             interruptionMode: 'doNotMix',
             shouldPlayInBackground: true,
+            shouldRouteThroughEarpiece: false,
+          }),
+        // Back to expo-audio's defaults, what playback runs with before any recording: no
+        // recording category on iOS, no background recording, other apps' audio not interrupted.
+        restoreAudio: () =>
+          setAudioModeAsync({
+            allowsRecording: false,
+            playsInSilentMode: true,
+            allowsBackgroundRecording: false,
+            interruptionMode: 'mixWithOthers',
+            shouldPlayInBackground: false,
             shouldRouteThroughEarpiece: false,
           }),
       }),
@@ -74,11 +87,20 @@ export function RecordButton(props: RecordButtonProps) {
           </Text>
         </View>
       ) : state.refused ? (
-        <Text style={styles.refused} testID="microphone-refused">
-          Microphone access is off. Allow it for Hush in{' '}
-          {Platform.OS === 'web' ? "the browser's site settings" : 'Settings'} to record voice
-          messages.
-        </Text>
+        <View style={styles.refusedBox}>
+          <Text style={styles.refused} testID="microphone-refused">
+            Microphone access is off. Allow it for Hush in{' '}
+            {Platform.OS === 'web' ? "the browser's site settings" : 'Settings'} to record voice
+            messages.
+          </Text>
+          {Platform.OS === 'web' ? null : (
+            <LinkButton
+              title="Open Settings"
+              onPress={() => void Linking.openSettings()}
+              testID="microphone-settings"
+            />
+          )}
+        </View>
       ) : state.notice ? (
         <Text style={styles.hint}>{state.notice}</Text>
       ) : null}
@@ -118,7 +140,8 @@ const styles = StyleSheet.create({
   liveText: { fontVariant: ['tabular-nums'], fontWeight: '600', color: colors.text },
   hint: { color: colors.muted, fontSize: 13, flexShrink: 1 },
   cancelHint: { color: colors.danger, fontWeight: '600' },
-  refused: { color: colors.danger, fontSize: 13, flexShrink: 1, maxWidth: 260 },
+  refusedBox: { flexShrink: 1, maxWidth: 260, gap: 4 },
+  refused: { color: colors.danger, fontSize: 13, flexShrink: 1 },
   button: {
     width: 44,
     height: 44,

@@ -12,6 +12,8 @@ import {
 function setup(permission: Permission, ask: Permission = permission, openMs = 0) {
   let now = 1_000;
   const calls: string[] = [];
+  /** The audio session's modes, in the order they were set. */
+  const audio: string[] = [];
   const recorder: Recorder = {
     uri: 'blob:voice',
     prepareToRecordAsync: async () => {
@@ -27,7 +29,8 @@ function setup(permission: Permission, ask: Permission = permission, openMs = 0)
       calls.push('ask');
       return ask;
     },
-    prepareAudio: async () => undefined,
+    prepareAudio: async () => void audio.push('recording'),
+    restoreAudio: async () => void audio.push('playback'),
     now: () => now,
     wait: async (ms) => {
       calls.push(`wait ${ms}`);
@@ -36,7 +39,7 @@ function setup(permission: Permission, ask: Permission = permission, openMs = 0)
   });
   const sent: Recorded[] = [];
   recording.onRecorded((r) => sent.push(r));
-  return { recording, recorder, calls, sent, advance: (ms: number) => (now += ms) };
+  return { recording, recorder, calls, audio, sent, advance: (ms: number) => (now += ms) };
 }
 
 const granted = { granted: true, canAskAgain: true };
@@ -121,6 +124,29 @@ describe('hold-to-record', () => {
     assert.equal(recording.getSnapshot().refused, true);
     assert.equal(recording.getSnapshot().phase, 'idle');
     assert.deepEqual(sent, []);
+  });
+
+  it('gives the audio session back to playback after every recording, sent, cancelled or failed', async () => {
+    const { recording, recorder, audio, advance } = setup(granted);
+    await recording.press(recorder);
+    advance(2_000);
+    await recording.release(recorder);
+    assert.deepEqual(audio, ['recording', 'playback']);
+    await recording.press(recorder);
+    advance(2_000);
+    recording.slide(-120, 80);
+    await recording.release(recorder);
+    assert.deepEqual(audio, ['recording', 'playback', 'recording', 'playback']);
+    const broken: Recorder = {
+      ...recorder,
+      uri: recorder.uri,
+      prepareToRecordAsync: async () => {
+        throw new Error('microphone busy');
+      },
+    };
+    await recording.press(broken);
+    assert.match(recording.getSnapshot().notice ?? '', /microphone busy/);
+    assert.deepEqual(audio.slice(4), ['recording', 'playback']);
   });
 
   it('stops at five minutes and sends what there is', async (t) => {

@@ -46,6 +46,12 @@ export interface RecordingDeps {
   requestPermission(): Promise<Permission>;
   /** Sets the audio session up for recording (iOS: category, background). */
   prepareAudio(): Promise<void>;
+  /**
+   * Gives the audio session back to playback once the recorder stopped, sent, cancelled or failed:
+   * left recording, iOS keeps the play-and-record category (quieter playback, other apps' audio
+   * interrupted) and Android keeps background recording on.
+   */
+  restoreAudio(): Promise<void>;
   now?: () => number;
   /** Resolves after `ms` (tests pass a clock of their own). */
   wait?: (ms: number) => Promise<void>;
@@ -122,6 +128,7 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
       if (early) await this.stopRecorder(recorder, early.send, early.at);
     } catch (error) {
       clearInterval(this.timer);
+      await this.restoreAudio();
       this.set({
         phase: 'idle',
         elapsedMs: 0,
@@ -135,6 +142,15 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
   /** A release that came while the microphone was opening (set by finish() meanwhile). */
   private earlyRelease(): EarlyRelease | undefined {
     return this.releasedEarly;
+  }
+
+  /** A session that cannot be switched back stays as it is; the recording is not lost for it. */
+  private async restoreAudio(): Promise<void> {
+    try {
+      await this.deps.restoreAudio();
+    } catch {
+      // the next recording sets the session up again
+    }
   }
 
   /** Calls `listener` with every finished recording to send; returns the unsubscribe. */
@@ -200,6 +216,7 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
     } catch {
       // a recorder that already stopped by itself
     }
+    await this.restoreAudio();
     const uri = recorder.uri;
     this.set({
       phase: 'idle',
