@@ -5,7 +5,8 @@
 //   access_model=open): Hush asks for a subscription, reports why it cannot send, and reads them once
 //   the contact accepts;
 // - device lists that change while no push reaches Hush (no presence subscription): a message from a
-//   device it does not know, or encrypted for one, makes it fetch the list again.
+//   device it does not know, or encrypted for one, makes it fetch the list again, and a roster
+//   contact whose presence it does not see is asked for it.
 // The peers are Debian's python-omemo (packages/test-utils/python), or Hush itself for new devices.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,19 +49,12 @@ before(async () => {
   server = await startProsody();
   trustCertificateAuthority(server.caCert);
   work = await mkdtemp(join(tmpdir(), 'hush-first-contact-'));
-  const names = [
-    'alice',
-    'zero',
-    'closed',
-    'frank',
-    'half',
-    'gina',
-    'bob',
-    'carol',
-    'dave',
-    'erin',
-  ];
-  for (const name of names) await server.createAccount(name, PASSWORD);
+  for (const name of ['alice', 'zero', 'closed', 'frank', 'half', 'gina']) {
+    await server.createAccount(name, PASSWORD);
+  }
+  for (const name of ['bob', 'carol', 'dave', 'erin', 'ivan', 'judy']) {
+    await server.createAccount(name, PASSWORD);
+  }
 });
 after(async () => {
   await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
@@ -358,4 +352,29 @@ test('a message encrypted for a device no known list names makes Hush fetch the 
   await received(erin, 'dave@localhost', 'I have a new device');
   await send(erin, 'dave@localhost', 'welcome, new device');
   await received(dave2, 'erin@localhost', 'welcome, new device');
+});
+
+test('a roster contact whose presence Hush does not see: a list that changed unseen makes Hush ask to see it', async () => {
+  const ivan = await hush('ivan');
+  const judy1 = await hush('judy');
+  // judy is in ivan's roster, but ivan never asked to see her presence (subscription none): her
+  // list changes are not pushed to him.
+  await ivan.client.session.request(
+    xml(
+      'iq',
+      { type: 'set' },
+      xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: 'judy@localhost' })),
+    ),
+  );
+  await send(ivan, 'judy@localhost', 'hi judy');
+  await received(judy1, 'ivan@localhost', 'hi judy');
+  assert.deepEqual(judy1.client.contacts.requests(), []);
+
+  const judy2 = await hush('judy');
+  await send(judy2, 'ivan@localhost', 'my new device');
+  await received(ivan, 'judy@localhost', 'my new device');
+  await until(
+    () => judy1.client.contacts.requests().some((request) => request.jid === 'ivan@localhost'),
+    "ivan's request to see judy's presence",
+  );
 });
