@@ -21,7 +21,9 @@
 // prekey (bad id, bad key, an id used twice) is dropped and the others kept: one bad entry must not
 // make the device unreachable. At least one is required: libsignal-protocol-typescript always writes
 // a preKeyId (0 when none was used), so a session without a one-time prekey would not decrypt on the
-// other side (libsignal would look up prekey 0).
+// other side (libsignal would look up prekey 0). The same habit makes prekey id 0 work: the library
+// copies the id into its PreKey message only when it is truthy, but the field's default, 0, is
+// written anyway (first-contact.test.ts checks it against python-omemo).
 import xml, { type Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
 
