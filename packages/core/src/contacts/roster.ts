@@ -1,6 +1,7 @@
 // RFC 6121 XMPP Instant Messaging and Presence (roster §2, subscriptions §3) — https://www.rfc-editor.org/rfc/rfc6121
 // XEP-0191 Blocking Command — https://xmpp.org/extensions/xep-0191.html
 // XEP-0379 Pre-Authenticated Roster Subscription — https://xmpp.org/extensions/xep-0379.html
+// XEP-0172 User Nickname (in requests, and on PEP: nick.ts) — https://xmpp.org/extensions/xep-0172.html
 //
 // The contacts of one account: the roster, who asked to see our presence, who is online, and whom
 // we block. A stanza from the network that does not fit (a forged roster push, a malformed item)
@@ -12,6 +13,7 @@ import { splitJid, type XmppSession } from '../xmpp/session.ts';
 import { parseInvite } from '../account/invite.ts';
 import { NS_PREAUTH } from '../account/register.ts';
 import { NS_STANZAS } from '../chat/namespaces.ts';
+import { Nicknames, nickElement } from './nick.ts';
 import type {
   Contact,
   ContactsDeps,
@@ -105,6 +107,8 @@ function contactAddress(jid: string): string {
 export class Contacts {
   /** The account's bare JID. */
   readonly account: string;
+  /** The names people gave themselves (XEP-0172); a change reads as a change of the contacts. */
+  readonly nicknames: Nicknames;
   private readonly session: XmppSession;
   private readonly preApproval: boolean;
   private readonly roster = new Map<string, Contact>();
@@ -123,6 +127,8 @@ export class Contacts {
     this.session = deps.session;
     this.preApproval = deps.preApproval ?? true;
     this.account = bare(deps.session.jid);
+    this.nicknames = new Nicknames(deps.session, this.account);
+    this.nicknames.onChange(() => this.emitChange());
   }
 
   /**
@@ -197,6 +203,27 @@ export class Contacts {
     return this.roster.get(bare(jid));
   }
 
+  /** The name to show for `jid`: the one this account gave them, else the one they gave themselves. */
+  displayName(jid: string): string | undefined {
+    return this.get(jid)?.name ?? this.nicknames.get(jid);
+  }
+
+  /** Gives a contact a name of this account's own (the roster item's name); '' removes it. */
+  async rename(jid: string, name: string): Promise<Contact> {
+    const address = contactAddress(jid);
+    const groups = this.get(address)?.groups ?? [];
+    const trimmed = name.trim();
+    await this.setItem(
+      xml(
+        'item',
+        { jid: address, ...(trimmed ? { name: trimmed } : {}) },
+        ...groups.map((group) => xml('group', {}, group)),
+      ),
+      'rename a contact',
+    );
+    return this.get(address) ?? this.placeholder(address, trimmed || undefined);
+  }
+
   /**
    * Adds a contact and asks to see their presence. It also pre-approves theirs (RFC 6121 §3.4),
    * which answers a request they already sent, so both sides see each other as soon as the other
@@ -208,7 +235,7 @@ export class Contacts {
       throw new HushError('InvalidUsername', 'You cannot add yourself as a contact.');
     }
     await this.setItem(xml('item', { jid: address, ...(name ? { name } : {}) }), 'add a contact');
-    await this.session.send(xml('presence', { type: 'subscribe', to: address }));
+    await this.session.send(xml('presence', { type: 'subscribe', to: address }, ...this.ownNick()));
     await this.approveIfNeeded(address);
     return this.get(address) ?? this.placeholder(address, name);
   }
@@ -266,6 +293,7 @@ export class Contacts {
         'presence',
         { type: 'subscribe', to: inviter },
         xml('preauth', { xmlns: NS_PREAUTH, token: invite.token }),
+        ...this.ownNick(),
       ),
     );
     return this.get(inviter) ?? this.placeholder(inviter);
@@ -315,6 +343,12 @@ export class Contacts {
   onPresence(listener: (change: PresenceChange) => void): () => void {
     this.presenceListeners.add(listener);
     return () => this.presenceListeners.delete(listener);
+  }
+
+  /** This account's nickname for a subscription request (XEP-0172 §4.1), when it has one. */
+  private ownNick(): Element[] {
+    const nick = this.nicknames.own();
+    return nick ? [nickElement(nick)] : [];
   }
 
   private placeholder(jid: string, name?: string): Contact {
@@ -388,6 +422,7 @@ export class Contacts {
 
   private handleStanza(stanza: Element): void {
     try {
+      this.nicknames.handleStanza(stanza);
       if (!stanza.is('presence')) return;
       const from = stanza.attrs.from;
       if (!from) return;
