@@ -144,6 +144,10 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     if (!uncaught.includes(line)) note(`uncaught in this process: ${line}`);
     uncaught.push(line);
   };
+  // libsignal's curve25519 (an Emscripten build) adds a listener that throws again, which would
+  // end the process all the same: it is set aside for the run.
+  const others = process.listeners('uncaughtException');
+  process.removeAllListeners('uncaughtException');
   process.on('uncaughtException', onUncaught);
   const dir = await mkdtemp(join(tmpdir(), 'hush-soak-'));
   const receivers: Receiver[] = [];
@@ -482,6 +486,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     };
   } finally {
     process.removeListener('uncaughtException', onUncaught);
+    for (const listener of others) process.on('uncaughtException', listener);
     if (stack && options.serverLog)
       await copyFile(join(stack.prosody.logDir, 'prosody.log'), options.serverLog).catch(
         () => undefined,
