@@ -117,7 +117,7 @@ export class DeviceLists {
     try {
       deviceIds = await fetchDeviceList(this.#deps.session, owner);
     } catch (error) {
-      throw (await this.noticeFailure(error)) ?? error;
+      throw (await this.noticeFailure(error).catch(() => undefined)) ?? error;
     }
     await this.apply({ jid: owner, deviceIds });
   }
