@@ -478,6 +478,11 @@ for ((i = 0; ; i++)); do
 	sleep 0.1
 done
 wait_for_ports
+# The admin shell (invites, hush-server) talks to Prosody through this socket.
+for ((i = 0; i < 100; i++)); do
+	[[ ! -S $data_dir/prosody.sock ]] || break
+	sleep 0.1
+done
 if [[ $pid != "$pid_before" ]]; then
 	# A port that another program holds is only an error line in the log; Prosody runs on without it.
 	failed=$(tail -c +$((log_size + 1)) "$log_dir/prosody.log" 2>/dev/null | grep -m1 -o 'Failed to open server port.*' || true)

@@ -3,7 +3,7 @@
 // ports. Every server started here is stopped when the test calls stop(), and, should a test crash
 // before that, when the Node process exits.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, writeFile, rm, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile, rm, mkdir, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,8 +76,18 @@ interface Launched {
   stop(kill: boolean): Promise<void>;
 }
 
-/** Starts Prosody on `configFile` and resolves once all its ports accept connections. */
-async function launch(configFile: string, ports: number[], logFile: string): Promise<Launched> {
+/**
+ * Starts Prosody on `configFile` and resolves once all its ports accept connections and its admin
+ * socket (`adminSocket`, which prosodyctl shell and so invites need) exists.
+ */
+async function launch(
+  configFile: string,
+  ports: number[],
+  logFile: string,
+  adminSocket: string,
+): Promise<Launched> {
+  // A server killed before left its socket behind: wait for the new one.
+  await rm(adminSocket, { force: true });
   const child = spawn('prosody', ['--config', configFile, '-F'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -87,8 +97,21 @@ async function launch(configFile: string, ports: number[], logFile: string): Pro
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   child.once('exit', () => running.delete(child));
+  const socketReady = async () => {
+    for (let i = 0; i < 500; i++) {
+      if (
+        await stat(adminSocket).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`Prosody's admin socket ${adminSocket} did not appear`);
+  };
   const ready = await Promise.race([
-    Promise.all(ports.map((port) => waitForPort(port))).then(() => true),
+    Promise.all([...ports.map((port) => waitForPort(port)), socketReady()]).then(() => true),
     exited.then(() => false),
   ]);
   if (!ready) {
@@ -119,6 +142,8 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   await makeCertificates(certDir, DOMAIN);
   const configFile = join(dir, 'prosody.cfg.lua');
   const caFile = join(certDir, 'ca.crt');
+  // Prosody 13's default: prosody.sock in the data directory.
+  const adminSocket = join(dataDir, 'prosody.sock');
 
   // Free ports are found by binding port 0; another process may take one before Prosody binds it,
   // so a start that fails on its ports is retried with new ones.
@@ -156,7 +181,12 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     );
     let current: Launched;
     try {
-      current = await launch(configFile, [c2s, c2sTls, https], join(logDir, 'prosody.log'));
+      current = await launch(
+        configFile,
+        [c2s, c2sTls, https],
+        join(logDir, 'prosody.log'),
+        adminSocket,
+      );
     } catch (error) {
       if (attempt < 3 && error instanceof PortTaken) continue;
       await rm(dir, { recursive: true, force: true });
@@ -197,7 +227,12 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
       },
       async start() {
         if (current.running()) return;
-        current = await launch(configFile, [c2s, c2sTls, https], join(logDir, 'prosody.log'));
+        current = await launch(
+          configFile,
+          [c2s, c2sTls, https],
+          join(logDir, 'prosody.log'),
+          adminSocket,
+        );
       },
       async restart(how = {}) {
         await server.halt(how);
