@@ -5,7 +5,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import { createHash, createHmac, pbkdf2Sync, randomBytes as nodeRandomBytes } from 'node:crypto';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
 import { isHushError } from '../errors.ts';
 import { openSession } from './session.ts';
@@ -86,6 +86,52 @@ describe('RFC test vectors', () => {
       client.assertVerified();
     });
   }
+});
+
+describe('channel binding (RFC 5802 §6, RFC 9266 tls-exporter)', () => {
+  const binding = { type: 'tls-exporter' as const, data: new Uint8Array(32).map((_, i) => i * 7) };
+  const serverFirst = RFC7677.serverFirst;
+
+  test('-PLUS sends p=tls-exporter and proves over the gs2 header and the binding data', () => {
+    const client = new ScramClient({
+      ...RFC7677.options,
+      mechanism: 'SCRAM-SHA-256-PLUS',
+      channelBinding: binding,
+    });
+    const first = client.clientFirst();
+    assert.equal(first, 'p=tls-exporter,,n=user,r=rOprNGfwEbeRWgbNEkqO');
+    const final = client.clientFinal(serverFirst);
+    const cbind = Buffer.concat([Buffer.from('p=tls-exporter,,'), Buffer.from(binding.data)]);
+    const withoutProof = `c=${cbind.toString('base64')},r=${/r=([^,]+)/.exec(serverFirst)?.[1]}`;
+    assert.ok(final.startsWith(`${withoutProof},p=`));
+    // The proof, computed independently with node:crypto.
+    const salted = pbkdf2Sync(
+      'pencil',
+      Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64'),
+      4096,
+      32,
+      'sha256',
+    );
+    const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+    const storedKey = createHash('sha256').update(clientKey).digest();
+    const authMessage = `n=user,r=rOprNGfwEbeRWgbNEkqO,${serverFirst},${withoutProof}`;
+    const signature = createHmac('sha256', storedKey).update(authMessage).digest();
+    const proof = Buffer.from(clientKey.map((byte, i) => byte ^ (signature[i] ?? 0)));
+    assert.equal(final, `${withoutProof},p=${proof.toString('base64')}`);
+  });
+
+  test('a client that could bind but is not offered -PLUS says so (y), so a stripped offer fails', () => {
+    const client = new ScramClient({ ...RFC7677.options, channelBinding: binding });
+    assert.equal(client.clientFirst(), 'y,,n=user,r=rOprNGfwEbeRWgbNEkqO');
+    assert.match(client.clientFinal(serverFirst), /^c=eSws,/);
+  });
+
+  test('-PLUS without a binding is refused before anything is sent', () => {
+    assert.throws(
+      () => new ScramClient({ ...RFC7677.options, mechanism: 'SCRAM-SHA-256-PLUS' }),
+      failsWith('NoChannelBinding'),
+    );
+  });
 });
 
 describe('a misbehaving server is refused', () => {
@@ -317,11 +363,18 @@ describe('xmpp.js adapter', () => {
     return { saslFactory, entity, scram, mechanism };
   }
 
-  test('replaces the stock SCRAM-SHA-1 and puts SCRAM first, SHA-256 before SHA-1', () => {
+  test('replaces the stock SCRAM-SHA-1 and puts SCRAM first, bound before unbound, SHA-256 before SHA-1', () => {
     const { saslFactory } = login();
     assert.deepEqual(
       saslFactory._mechs.map((entry) => entry.name),
-      ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN', 'ANONYMOUS'],
+      [
+        'SCRAM-SHA-256-PLUS',
+        'SCRAM-SHA-1-PLUS',
+        'SCRAM-SHA-256',
+        'SCRAM-SHA-1',
+        'PLAIN',
+        'ANONYMOUS',
+      ],
     );
     assert.ok(saslFactory._mechs.every((entry) => entry.mech !== 'stock'));
   });
@@ -488,7 +541,7 @@ describe('against a real Prosody (SCRAM-SHA-256 credentials)', () => {
     );
   });
 
-  test('STARTTLS and direct TLS use SCRAM-SHA-256 too', async () => {
+  test('STARTTLS and direct TLS use SCRAM-SHA-256 too, bound to the TLS session (-PLUS)', async () => {
     for (const service of [
       `xmpp://localhost:${server.ports.c2s}`,
       `xmpps://localhost:${server.ports.c2sTls}`,
@@ -498,8 +551,11 @@ describe('against a real Prosody (SCRAM-SHA-256 credentials)', () => {
         jid: 'scram@localhost',
         password: 'scram-password ünïcode',
       });
-      assert.equal(session.mechanism, 'SCRAM-SHA-256', service);
-      await session.close();
+      try {
+        assert.equal(session.mechanism, 'SCRAM-SHA-256-PLUS', service);
+      } finally {
+        await session.close();
+      }
     }
   });
 });

@@ -1,6 +1,13 @@
 // RFC 5802 SCRAM — https://www.rfc-editor.org/rfc/rfc5802
 // RFC 7677 SCRAM-SHA-256 — https://www.rfc-editor.org/rfc/rfc7677
-// SCRAM-SHA-256 and SCRAM-SHA-1 on @noble/hashes, without channel binding (gs2 header `n,,`).
+// RFC 9266 tls-exporter channel binding — https://www.rfc-editor.org/rfc/rfc9266
+// SCRAM-SHA-256 and SCRAM-SHA-1 on @noble/hashes, with channel binding where the transport allows:
+// the -PLUS mechanisms put the TLS session's exporter value into the proof (gs2 header
+// `p=tls-exporter,,`), so a man in the middle who holds a certificate the client accepts still
+// cannot relay the login: the server sees another TLS session. A client that could bind but is not
+// offered -PLUS says so (`y,,`), and a server that does support binding then refuses: stripping
+// -PLUS from the offer does not downgrade the login. Where the platform hides TLS (WebSocket in
+// browsers and React Native), the header is `n,,`.
 // Why not xmpp.js's own SCRAM-SHA-1: it runs 10,000 sequential WebCrypto HMAC calls (~1 s per login),
 // has no SHA-256, and is dropped from browser and React Native bundles, which then fall back to PLAIN.
 // noble's pbkdf2 is synchronous pure JS and runs the same on every platform.
@@ -12,8 +19,24 @@ import type { CHash } from '@noble/hashes/utils.js';
 import { HushError } from '../errors.ts';
 
 /** The SCRAM mechanisms Hush speaks, most preferred first. */
-export const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-1'] as const;
+export const SCRAM_MECHANISMS = [
+  'SCRAM-SHA-256-PLUS',
+  'SCRAM-SHA-1-PLUS',
+  'SCRAM-SHA-256',
+  'SCRAM-SHA-1',
+] as const;
 export type ScramMechanismName = (typeof SCRAM_MECHANISMS)[number];
+
+/** Whether the mechanism binds the login to the TLS session (needs a ChannelBinding). */
+export function isPlusMechanism(name: string): boolean {
+  return name.endsWith('-PLUS');
+}
+
+/** RFC 5056 channel binding data of the current TLS session: its type and the bytes. */
+export interface ChannelBinding {
+  readonly type: 'tls-exporter';
+  readonly data: Uint8Array;
+}
 
 /** RFC 5802 §5.1: "the iteration count [...] SHOULD be at least 4096". Fewer makes offline guessing cheap. */
 export const MIN_ITERATIONS = 4096;
@@ -34,7 +57,8 @@ export type ScramFailure =
   | 'ServerSignatureMismatch'
   | 'ServerSignatureMissing'
   | 'ServerRejected'
-  | 'OutOfOrder';
+  | 'OutOfOrder'
+  | 'NoChannelBinding';
 
 /**
  * A SCRAM exchange that cannot go on. It is a HushError ('ProtocolError' to a UI: the server, or
@@ -51,7 +75,12 @@ export class ScramError extends HushError {
 }
 
 type Hash = CHash;
-const HASHES: Record<ScramMechanismName, Hash> = { 'SCRAM-SHA-256': sha256, 'SCRAM-SHA-1': sha1 };
+const HASHES: Record<ScramMechanismName, Hash> = {
+  'SCRAM-SHA-256-PLUS': sha256,
+  'SCRAM-SHA-1-PLUS': sha1,
+  'SCRAM-SHA-256': sha256,
+  'SCRAM-SHA-1': sha1,
+};
 
 export type RandomBytes = (length: number) => Uint8Array;
 
@@ -89,6 +118,11 @@ export interface ScramClientOptions {
   readonly password: string;
   /** From makeClientNonce(); a parameter so the RFC test vectors can fix it. */
   readonly clientNonce: string;
+  /**
+   * The TLS session's binding: required by the -PLUS mechanisms; given with another mechanism, it
+   * says the client could bind but the server did not offer to (gs2 flag `y`).
+   */
+  readonly channelBinding?: ChannelBinding;
 }
 
 type ScramState =
@@ -108,6 +142,10 @@ export class ScramClient {
   readonly #username: string;
   readonly #password: string;
   readonly #clientNonce: string;
+  /** RFC 5802 §7 gs2-header: `n,,`, `y,,` or `p=<type>,,`. */
+  readonly #gs2Header: string;
+  /** What c= carries: the gs2 header, and the binding data with -PLUS. */
+  readonly #channelBindingInput: Uint8Array;
   #state: ScramState = { step: 'initial' };
 
   constructor(options: ScramClientOptions) {
@@ -116,6 +154,23 @@ export class ScramClient {
     this.#username = saslPrep(options.username);
     this.#password = saslPrep(options.password);
     this.#clientNonce = options.clientNonce;
+    const binding = options.channelBinding;
+    if (isPlusMechanism(options.mechanism)) {
+      if (!binding || binding.data.length === 0) {
+        throw new ScramError(
+          'NoChannelBinding',
+          `${options.mechanism} needs the TLS session's channel binding, which is not available.`,
+        );
+      }
+      this.#gs2Header = `p=${binding.type},,`;
+      const header = utf8(this.#gs2Header);
+      this.#channelBindingInput = new Uint8Array(header.length + binding.data.length);
+      this.#channelBindingInput.set(header);
+      this.#channelBindingInput.set(binding.data, header.length);
+    } else {
+      this.#gs2Header = binding ? 'y,,' : 'n,,';
+      this.#channelBindingInput = utf8(this.#gs2Header);
+    }
   }
 
   /** True once the server has proved it knows the password's server key. */
@@ -123,15 +178,15 @@ export class ScramClient {
     return this.#state.step === 'verified';
   }
 
-  /** n,,n=user,r=nonce */
+  /** n,,n=user,r=nonce (or y,, or p=tls-exporter,, in front) */
   clientFirst(): string {
     this.#expect('initial');
     const clientFirstBare = `n=${saslName(this.#username)},r=${this.#clientNonce}`;
     this.#state = { step: 'sent-client-first', clientFirstBare };
-    return `${GS2_HEADER}${clientFirstBare}`;
+    return `${this.#gs2Header}${clientFirstBare}`;
   }
 
-  /** Checks server-first-message and answers with client-final-message (c=biws,r=…,p=proof). */
+  /** Checks server-first-message and answers with client-final-message (c=…,r=…,p=proof). */
   clientFinal(serverFirst: string): string {
     const state = this.#expect('sent-client-first');
     return this.#guard(() => {
@@ -170,7 +225,7 @@ export class ScramClient {
       const clientKey = hmac(hash, saltedPassword, utf8('Client Key'));
       const storedKey = hash(clientKey);
       const serverKey = hmac(hash, saltedPassword, utf8('Server Key'));
-      const clientFinalWithoutProof = `c=${encodeBase64(utf8(GS2_HEADER))},r=${nonce}`;
+      const clientFinalWithoutProof = `c=${encodeBase64(this.#channelBindingInput)},r=${nonce}`;
       const authMessage = utf8(
         `${state.clientFirstBare},${serverFirst},${clientFinalWithoutProof}`,
       );
@@ -246,8 +301,6 @@ export class ScramClient {
     }
   }
 }
-
-const GS2_HEADER = 'n,,';
 
 function malformed(what: string): ScramError {
   return new ScramError('MalformedServerMessage', `Malformed SCRAM message: ${what}.`);
@@ -371,6 +424,11 @@ export interface NonzaSourceLike {
 export interface ScramSaslOptions {
   /** A CSPRNG; defaults to globalThis.crypto.getRandomValues, failing closed without one. */
   readonly randomBytes?: RandomBytes;
+  /**
+   * The current TLS session's channel binding, asked for as each exchange starts (undefined where
+   * the transport does not expose it).
+   */
+  readonly channelBinding?: () => ChannelBinding | undefined;
 }
 
 export interface ScramSasl {
@@ -391,8 +449,8 @@ const binaryToText = (binary: string) =>
 const textToBinary = (text: string) => String.fromCharCode(...utf8(text));
 
 /**
- * Registers SCRAM-SHA-256 and SCRAM-SHA-1 on an xmpp.js client, replacing its own SCRAM-SHA-1, and
- * checks the server signature that RFC 6120 §6.4.6 puts in <success/> (xmpp.js ignores that data).
+ * Registers SCRAM-SHA-256(-PLUS) and SCRAM-SHA-1(-PLUS) on an xmpp.js client, replacing its own
+ * SCRAM-SHA-1, and checks the server signature that RFC 6120 §6.4.6 puts in <success/> (xmpp.js ignores that data).
  */
 export function scramSasl(
   { saslFactory, entity }: { saslFactory: SaslFactoryLike; entity: NonzaSourceLike },
@@ -410,11 +468,13 @@ export function scramSasl(
 
       response(credentials: { username?: string | null; password?: string | null }): string {
         if (!this.#client) {
+          const binding = options.channelBinding?.();
           this.#client = new ScramClient({
             mechanism: name,
             username: credentials.username ?? '',
             password: credentials.password ?? '',
             clientNonce: makeClientNonce(randomBytes),
+            ...(binding ? { channelBinding: binding } : {}),
           });
           current = this.#client;
           return textToBinary(this.#client.clientFirst());

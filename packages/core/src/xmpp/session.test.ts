@@ -2,6 +2,9 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createTlsServer, connect as connectTls } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
 import { isHushError } from '../errors.ts';
 import { openSession, toHushError } from './session.ts';
@@ -180,5 +183,89 @@ test('STARTTLS and direct TLS still log in, with a verified certificate', async 
     const session = await openSession({ service, jid: 'amy@localhost', password: 'amy-password' });
     assert.equal(session.client.isSecure(), true, service);
     await session.close();
+  }
+});
+
+/**
+ * A man in the middle with a certificate the client accepts (here the server's own: a mis-issued
+ * one works the same): it ends the client's TLS, opens its own to the server, and relays the XMPP
+ * in between, rewriting what the server sends with `rewrite`.
+ */
+async function startTlsRelay(
+  rewrite: (fromServer: string) => string,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const certs = join(server.dir, 'certs');
+  const sockets = new Set<Socket>();
+  const relay = createTlsServer(
+    {
+      key: readFileSync(join(certs, `${server.domain}.key`)),
+      cert: readFileSync(join(certs, `${server.domain}.crt`)),
+    },
+    (client) => {
+      const upstream = connectTls({
+        port: server.ports.c2sTls,
+        host: '127.0.0.1',
+        servername: server.domain,
+        ca: server.caCert,
+      });
+      sockets.add(client).add(upstream);
+      client.on('data', (chunk: Buffer) => upstream.write(chunk));
+      upstream.on('data', (chunk: Buffer) => client.write(rewrite(chunk.toString('utf8'))));
+      const drop = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+    },
+  );
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (relay.address() as AddressInfo).port,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    },
+  };
+}
+
+test('channel binding: logins bind SCRAM to the TLS session, so a relay with a valid certificate cannot log in as the user', async () => {
+  for (const service of [
+    `xmpp://localhost:${server.ports.c2s}`,
+    `xmpps://localhost:${server.ports.c2sTls}`,
+  ]) {
+    const session = await openSession({ service, jid: 'amy@localhost', password: 'amy-password' });
+    try {
+      assert.equal(session.mechanism, 'SCRAM-SHA-256-PLUS', service);
+    } finally {
+      await session.close();
+    }
+  }
+  const attacks: [string, (fromServer: string) => string][] = [
+    ['relayed as is', (text) => text],
+    [
+      'relayed with the -PLUS mechanisms removed',
+      (text) =>
+        text
+          .replace(/<mechanism>SCRAM-SHA-[0-9]+-PLUS<\/mechanism>/g, '')
+          .replace(/<sasl-channel-binding\b.*?<\/sasl-channel-binding>/s, ''),
+    ],
+  ];
+  for (const [name, rewrite] of attacks) {
+    const relay = await startTlsRelay(rewrite);
+    try {
+      await assert.rejects(
+        openSession({
+          service: `xmpps://localhost:${relay.port}`,
+          jid: 'amy@localhost',
+          password: 'amy-password',
+          timeoutMs: 10_000,
+        }),
+        (error) => isHushError(error, 'CertificateUntrusted'),
+        name,
+      );
+    } finally {
+      await relay.close();
+    }
   }
 });

@@ -8,10 +8,18 @@
 // encrypted with a verified certificate: ws:// is refused outright, and on xmpp:// a stream whose
 // features lack STARTTLS (a man in the middle can strip it) ends in EncryptionRequired. Before TLS
 // only the stream's own framing and the request to start TLS are written (guardClearText).
+// Where TLS is reachable (xmpp://, xmpps:// on Node), SCRAM binds the login to the TLS session
+// (scram.ts, RFC 9266 tls-exporter), so a relay with a mis-issued certificate cannot log in.
 import { client, type XmppClient, type IqCaller, type XmppError } from '@xmpp/client';
 import xml, { type Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
-import { scramSasl, SCRAM_MECHANISMS, type RandomBytes } from './scram.ts';
+import {
+  isPlusMechanism,
+  scramSasl,
+  SCRAM_MECHANISMS,
+  type ChannelBinding,
+  type RandomBytes,
+} from './scram.ts';
 import { keepReconnecting } from './reconnect.ts';
 
 export interface SessionOptions {
@@ -89,7 +97,30 @@ export function assertEncryptedService(service: string): void {
 interface RawConnection {
   write(data: string): Promise<void>;
   /** @xmpp/tls's or @xmpp/websocket's socket; for TLS, `socket` is Node's TLSSocket. */
-  socket?: { secure?: boolean; socket?: { authorized?: boolean } } | null;
+  socket?: {
+    secure?: boolean;
+    socket?: {
+      authorized?: boolean;
+      getProtocol?: () => string | null;
+      exportKeyingMaterial?: (length: number, label: string) => Uint8Array;
+    };
+  } | null;
+}
+
+/**
+ * RFC 9266 tls-exporter: 32 bytes of the TLS 1.3 session's exporter under the label
+ * "EXPORTER-Channel-Binding" (in TLS 1.3 no context and an empty one are the same). Undefined where
+ * the transport hides TLS (WebSocket) or the session is older than TLS 1.3.
+ */
+function tlsExporterBinding(xmpp: XmppClient): ChannelBinding | undefined {
+  const tls = (xmpp as unknown as RawConnection).socket?.socket;
+  if (typeof tls?.exportKeyingMaterial !== 'function' || tls.getProtocol?.() !== 'TLSv1.3') {
+    return undefined;
+  }
+  return {
+    type: 'tls-exporter',
+    data: new Uint8Array(tls.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding')),
+  };
 }
 
 /**
@@ -188,6 +219,7 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   let password = options.password;
   let failure: unknown;
   let usedMechanism = '';
+  let channelBinding: ChannelBinding | undefined;
   const xmpp = client({
     service: options.service,
     domain,
@@ -208,8 +240,12 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
         throw error;
       }
       // SCRAM never shows the password to the server and proves the server knows it (scram.ts);
-      // PLAIN hands the password over (inside TLS), so only when nothing else is offered.
-      const scramMechanism = SCRAM_MECHANISMS.find((name) => mechanisms.includes(name));
+      // PLAIN hands the password over (inside TLS), so only when nothing else is offered. With a
+      // binding, a -PLUS mechanism when offered; otherwise SCRAM says it could have bound (`y`).
+      channelBinding = tlsExporterBinding(xmpp);
+      const scramMechanism = SCRAM_MECHANISMS.find(
+        (name) => mechanisms.includes(name) && (channelBinding || !isPlusMechanism(name)),
+      );
       const mechanism = scramMechanism ?? (mechanisms.includes('PLAIN') ? 'PLAIN' : undefined);
       try {
         if (!mechanism) {
@@ -218,7 +254,20 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
         await authenticate({ username: local, password }, mechanism);
         if (scramMechanism) scram.assertServerVerified();
       } catch (error) {
-        failure = error;
+        const sasl = error as XmppError & { name?: string };
+        // A server that checks channel binding refuses a bound login whose TLS session is not its
+        // own: the connection ends somewhere else first.
+        failure =
+          scramMechanism &&
+          channelBinding &&
+          sasl.name === 'SASLError' &&
+          sasl.condition === 'malformed-request'
+            ? new HushError(
+                'CertificateUntrusted',
+                'The server refused a login bound to this TLS connection: something between you and the server holds a certificate for it and may be reading the connection (or the server cannot check tls-exporter bindings).',
+                { cause: error },
+              )
+            : error;
         throw error;
       }
       usedMechanism = mechanism;
@@ -229,7 +278,10 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   });
   const scram = scramSasl(
     { saslFactory: xmpp.saslFactory, entity: xmpp },
-    options.randomBytes ? { randomBytes: options.randomBytes } : {},
+    {
+      ...(options.randomBytes ? { randomBytes: options.randomBytes } : {}),
+      channelBinding: () => channelBinding,
+    },
   );
   let csiOffered = false;
   let streamManagementOffered = false;
