@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { isHushError, registerAccount } from '@hush/core';
 import {
   startProsody,
   repoRoot,
@@ -159,6 +160,19 @@ test('hush-server: invite, users, delete-user and stats on a real Prosody', asyn
     const again = await hush(server, 'delete-user', 'bob@localhost');
     assert.notEqual(again.code, 0);
     assert.match(again.stderr, /does not exist/);
+    // The name is not given out again: whoever gets an invite cannot become bob, to whom bob's
+    // contacts would still write.
+    trustCertificateAuthority(server.caCert);
+    const newcomer = (await hushOk(server, 'invite')).split('\n')[0] ?? '';
+    await assert.rejects(
+      registerAccount({
+        service: server.websocketUrl,
+        invite: newcomer,
+        username: 'bob',
+        password: 'not-bob-password',
+      }),
+      (error) => isHushError(error) && error.code !== 'InviteInvalid',
+    );
 
     const socket = await loginAndUpload(server, 'alice', 'alice-password', 1536);
     let stats = await hushOk(server, 'stats');

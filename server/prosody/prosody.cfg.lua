@@ -45,8 +45,9 @@ modules_enabled = {
 	"csi_simple";   -- XEP-0352: hold back unimportant traffic for idle clients
 	"pep";          -- XEP-0163: OMEMO device lists and bundles
 	"vcard_legacy"; -- avatars and nicknames that other clients publish
-	-- invite-only sign-up
-	"register"; "invites"; "invites_register"; "invites_adhoc";
+	-- invite-only sign-up; a deleted account's name is never given out again, and its former
+	-- contacts are told it is gone (Prosody 13's mod_tombstones)
+	"register"; "invites"; "invites_register"; "invites_adhoc"; "tombstones";
 	-- the app's transport
 	"websocket";
 	-- operations
