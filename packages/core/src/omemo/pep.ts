@@ -119,36 +119,52 @@ function pepError(error: unknown, action: string, jid?: string): OmemoPepError {
   }
 }
 
-function accessForm(formType: string): Element {
+/** How an item is published: its id, and node options beside access_model=open. */
+export interface PublishOptions {
+  /** Default 'current', the one item of an OMEMO 0.3 node. */
+  readonly itemId?: string;
+  /** pubsub#max_items, e.g. 'max' for OMEMO 2's bundles node (one item per device). */
+  readonly maxItems?: string;
+}
+
+function accessForm(formType: string, options: PublishOptions): Element {
+  const field = (name: string, value: string) =>
+    xml('field', { var: name }, xml('value', {}, value));
   return xml(
     'x',
     { xmlns: NS_DATA_FORMS, type: 'submit' },
     xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, formType)),
-    xml('field', { var: 'pubsub#access_model' }, xml('value', {}, 'open')),
+    field('pubsub#access_model', 'open'),
+    ...(options.maxItems ? [field('pubsub#max_items', options.maxItems)] : []),
   );
 }
 
-function publishIq(node: string, payload: Element): Element {
+function publishIq(node: string, payload: Element, options: PublishOptions): Element {
   return xml(
     'iq',
     { type: 'set' },
     xml(
       'pubsub',
       { xmlns: NS_PUBSUB },
-      xml('publish', { node }, xml('item', { id: CURRENT_ITEM }, payload)),
-      xml('publish-options', {}, accessForm(PUBLISH_OPTIONS_FORM)),
+      xml('publish', { node }, xml('item', { id: options.itemId ?? CURRENT_ITEM }, payload)),
+      xml('publish-options', {}, accessForm(PUBLISH_OPTIONS_FORM, options)),
     ),
   );
 }
 
 /**
- * Publishes `payload` as the node's 'current' item with access_model=open. A node that already
- * exists with another access model (made by an older client or without publish-options) fails the
- * precondition (XEP-0060 §7.1.5): it is reconfigured to open, then published to once more.
+ * Publishes `payload` as an item ('current' unless told) of the node with access_model=open. A
+ * node that already exists with other options (made by an older client or without publish-options)
+ * fails the precondition (XEP-0060 §7.1.5): it is reconfigured, then published to once more.
  */
-async function publishOpen(session: XmppSession, node: string, payload: Element): Promise<void> {
+export async function publishOpen(
+  session: XmppSession,
+  node: string,
+  payload: Element,
+  options: PublishOptions = {},
+): Promise<void> {
   try {
-    await session.request(publishIq(node, payload));
+    await session.request(publishIq(node, payload, options));
     return;
   } catch (error) {
     // Prosody 0.12 answers <conflict/> plus <precondition-not-met/> in the namespace
@@ -169,38 +185,60 @@ async function publishOpen(session: XmppSession, node: string, payload: Element)
         xml(
           'pubsub',
           { xmlns: NS_PUBSUB_OWNER },
-          xml('configure', { node }, accessForm(NODE_CONFIG_FORM)),
+          xml('configure', { node }, accessForm(NODE_CONFIG_FORM, options)),
         ),
       ),
     );
-    await session.request(publishIq(node, payload));
+    await session.request(publishIq(node, payload, options));
   } catch (error) {
     throw pepError(error, `publish ${node}`);
   }
 }
 
-/** The payload of the node's 'current' item (or its only/last item) from an <items> element. */
-function currentPayload(items: Element | undefined): Element | null | undefined {
+/**
+ * The payload of the item `itemId` ('current' unless told, or else the only/last item) from an
+ * <items> element: undefined when there is no item, null when the item is empty.
+ */
+export function itemPayload(
+  items: Element | undefined,
+  itemId = CURRENT_ITEM,
+): Element | null | undefined {
   if (!items) return undefined;
   const all = items.getChildren('item');
   if (all.length === 0) return undefined;
-  const item = all.find((candidate) => candidate.attrs.id === CURRENT_ITEM) ?? all.at(-1);
+  const item = all.find((candidate) => candidate.attrs.id === itemId) ?? all.at(-1);
   return item?.getChildElements()[0] ?? null;
 }
 
-async function fetchItems(
+const currentPayload = (items: Element | undefined) => itemPayload(items);
+
+/**
+ * The <items> of `jid`'s node (only the item `itemId` when given). Rejects with what the server
+ * answered; `readError` turns that into an OmemoPepError.
+ */
+export async function fetchItems(
   session: XmppSession,
   jid: string,
   node: string,
+  itemId?: string,
 ): Promise<Element | undefined> {
   const result = await session.request(
     xml(
       'iq',
       { type: 'get', to: bare(jid) },
-      xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node })),
+      xml(
+        'pubsub',
+        { xmlns: NS_PUBSUB },
+        xml('items', { node }, ...(itemId === undefined ? [] : [xml('item', { id: itemId })])),
+      ),
     ),
   );
   return result.getChild('pubsub', NS_PUBSUB)?.getChild('items');
+}
+
+/** A failed PEP request -> OmemoPepError for `action` ("read the keys of …"), about `jid`. */
+export function readError(error: unknown, action: string, jid?: string): OmemoPepError {
+  return pepError(error, action, jid);
 }
 
 export async function publishDeviceList(
