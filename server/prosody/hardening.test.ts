@@ -355,3 +355,32 @@ test('what was found sound stays so: TLS 1.2 and later only, nothing before TLS,
     await server.stop();
   }
 });
+
+test('SASL2 logins are guarded alike: logged, and a stream closed after three failures', async () => {
+  const server = await hardened({ COMMUNITY_MODULES: 'true' });
+  try {
+    await server.createAccount('modern', 'modern-password');
+    const stream = await connectTls(server);
+    await openStream(stream, server.domain);
+    for (let i = 0; i < 3; i++) {
+      stream.write(
+        `<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN'><initial-response>${base64(`\0modern\0guess-${i}`)}</initial-response></authenticate>`,
+      );
+      assert.match(
+        await stream.read(/<failure xmlns=['"]urn:xmpp:sasl:2['"]>[\s\S]*?<\/failure>/),
+        /<not-authorized/,
+      );
+    }
+    await until(() => stream.isClosed(), 'the server closes the stream after three failures');
+    const lines = (await server.readLogs())
+      .split('\n')
+      .filter((line) =>
+        /Failed authentication attempt \(not-authorized\) for user modern@localhost from IP: 127\.0\.0\.1$/.test(
+          line,
+        ),
+      );
+    assert.equal(lines.length, 3);
+  } finally {
+    await server.stop();
+  }
+});
