@@ -320,6 +320,44 @@ async function cleanUp(shared: Shared, nodes: EjabberdNode[], keep: boolean): Pr
   if (!keep) await rm(shared.dir, { recursive: true, force: true });
 }
 
+/**
+ * Joins `node` to `first`'s cluster. join_cluster answers at once, then restarts ejabberd on the
+ * joining node, which copies the cluster's tables: done when both list each other. A join asked of
+ * a node still starting can come to nothing, so it waits for the node to say it runs, and asks again
+ * if the join has not shown after a while.
+ */
+async function joinCluster(node: EjabberdNode, first: EjabberdNode): Promise<void> {
+  for (const n of [first, node]) {
+    await until(
+      () =>
+        n.ctl('status').then(
+          () => true,
+          () => false,
+        ),
+      `${n.nodeName} to run`,
+      30_000,
+      250,
+    );
+  }
+  const joined = async () => {
+    const lists = await Promise.all(
+      [first, node].map((n) => listCluster(n).catch(() => [] as string[])),
+    );
+    return lists.every((names) => names.includes(first.nodeName) && names.includes(node.nodeName));
+  };
+  for (let attempt = 1; ; attempt++) {
+    await node.ctl('join_cluster', first.nodeName).catch((error: unknown) => {
+      if (attempt === 3) throw error;
+    });
+    try {
+      await until(joined, `${node.nodeName} to join ${first.nodeName}`, 20_000, 250);
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
 /** The running nodes of `node`'s cluster, as it sees them. */
 async function listCluster(node: EjabberdNode): Promise<string[]> {
   const out = await node.ctl('list_cluster');
@@ -363,22 +401,7 @@ export async function startEjabberdCluster(
       nodes.push(node);
       if (index === 1) continue;
       const first = nodes[0] as EjabberdNode;
-      await node.ctl('join_cluster', first.nodeName);
-      // join_cluster answers at once and then restarts ejabberd on the joining node, which then
-      // copies the cluster's tables: done when both list each other and its listeners are back.
-      await until(
-        async () => {
-          const lists = await Promise.all(
-            [first, node].map((n) => listCluster(n).catch(() => [] as string[])),
-          );
-          return lists.every(
-            (names) => names.includes(first.nodeName) && names.includes(node.nodeName),
-          );
-        },
-        `${node.nodeName} to join ${first.nodeName}`,
-        60_000,
-        250,
-      );
+      await joinCluster(node, first);
       await Promise.all(Object.values(node.ports).map((port) => waitForPort(port, 30_000)));
     }
   } catch (error) {

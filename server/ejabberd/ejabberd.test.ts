@@ -1,0 +1,415 @@
+// Hush on ejabberd 24.12 (Debian's bookworm-backports package), rendered from server/ejabberd's
+// template: the core logs in over every transport, OMEMO text and files go both ways, accounts catch
+// up from the archive, TLS comes before anything else, uploads are limited. Then a cluster of two
+// nodes on this machine (distinct node names, one cookie, joined with join_cluster, Mnesia
+// replicated): users on different nodes talk, carbons and the archive cross nodes, and a client
+// behind a TCP load balancer fails over to the other node when its node is killed.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  startEjabberd,
+  startEjabberdCluster,
+  trustCertificateAuthority,
+  until,
+  type EjabberdCluster,
+  type EjabberdNode,
+  type EjabberdServer,
+} from '@hush/test-utils';
+import {
+  createMemoryStorage,
+  downloadFile,
+  FileSender,
+  openSession,
+  startClient,
+  type FetchFunction,
+  type HushClient,
+  type Storage,
+  type StoredMessage,
+} from '@hush/core';
+
+const PASSWORD = 'ejabberd-test-password';
+const open: HushClient[] = [];
+
+interface Device {
+  readonly jid: string;
+  readonly client: HushClient;
+  readonly storage: Storage;
+  readonly files: FileSender;
+}
+
+async function device(
+  service: string,
+  jid: string,
+  storage: Storage = createMemoryStorage(),
+  fetch?: FetchFunction,
+): Promise<Device> {
+  const session = await openSession({
+    service,
+    jid,
+    password: PASSWORD,
+    reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+  });
+  const client = await startClient({ session, storage });
+  open.push(client);
+  const files = new FileSender({
+    session,
+    storage,
+    messenger: client.messenger,
+    retries: 1,
+    retryDelayMs: 10,
+    ...(fetch ? { fetch } : {}),
+  });
+  return { jid, client, storage, files };
+}
+
+async function leave(device: Device): Promise<void> {
+  open.splice(open.indexOf(device.client), 1);
+  await device.client.close();
+  await device.client.session.close();
+}
+
+async function history(device: Device, peer: string): Promise<StoredMessage[]> {
+  return device.storage.messages.history(device.jid, peer, { limit: 1000 });
+}
+
+const bodies = (messages: StoredMessage[], direction: 'in' | 'out') =>
+  messages.filter((m) => m.direction === direction).map((m) => m.body);
+
+/** Waits until `device` holds exactly `expected` from `peer` (in order), then checks nothing more came. */
+async function receives(device: Device, peer: string, expected: string[], timeoutMs = 20_000) {
+  const got = await until(
+    async () => {
+      const incoming = bodies(await history(device, peer), 'in');
+      return incoming.length >= expected.length ? incoming : undefined;
+    },
+    `${device.jid} to get ${expected.length} messages from ${peer}`,
+    timeoutMs,
+  ).catch(async (error: unknown) => {
+    const held = (await history(device, peer)).map((m) => `${m.direction} ${m.state} ${m.body}`);
+    throw new Error(`${String(error)}; it holds: ${held.join(' | ')}`, { cause: error });
+  });
+  assert.deepEqual(got, expected);
+  const all = (await history(device, peer)).filter((m) => m.direction === 'in');
+  assert.ok(
+    all.every((m) => m.encrypted && m.state !== 'undecryptable'),
+    'every message arrived OMEMO-encrypted and decrypted',
+  );
+}
+
+const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** The file from `peer` whose aesgcm:// link downloads to bytes with this sha256. */
+async function receivedFile(device: Device, peer: string, sha256: string): Promise<Uint8Array> {
+  const checked = new Set<string>();
+  return until(async () => {
+    for (const message of await history(device, peer)) {
+      if (!message.body.startsWith('aesgcm://') || checked.has(message.id)) continue;
+      checked.add(message.id);
+      const { bytes } = await downloadFile(message.body);
+      if (sha(bytes) === sha256) return bytes;
+    }
+    return undefined;
+  }, `${device.jid} to get the file ${sha256}`);
+}
+
+/** Whether any file under `dirs` contains `needle`. */
+async function onDisk(dirs: string[], needle: Buffer): Promise<boolean> {
+  let files = 0;
+  for (const dir of dirs) {
+    for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      files++;
+      if ((await readFile(join(entry.parentPath, entry.name))).includes(needle)) return true;
+    }
+  }
+  assert.ok(files > 0, 'the server folders were searched');
+  return false;
+}
+
+function readUntil(socket: Socket, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} in: ${text}`)), 10_000);
+    const done = (value: string) => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      if (pattern.test(text)) done(text);
+    };
+    socket.on('data', onData);
+    socket.once('close', () => done(text));
+  });
+}
+
+after(async () => {
+  await Promise.all(open.map(async (c) => (await c.close(), await c.session.close())));
+});
+
+describe('one ejabberd node', () => {
+  let server: EjabberdServer;
+  let people = 0;
+  const person = async (name: string) => server.createAccount(`${name}${++people}`, PASSWORD);
+
+  before(async () => {
+    server = await startEjabberd();
+    trustCertificateAuthority(server.caCert);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  test('the core logs in over direct TLS, STARTTLS and the websocket, with SCRAM-SHA-256', async () => {
+    const jid = await person('login');
+    for (const service of [server.directTlsUrl, server.startTlsUrl, server.websocketUrl]) {
+      const session = await openSession({ service, jid, password: PASSWORD });
+      try {
+        assert.match(session.jid, new RegExp(`^${jid}/.+`));
+        // Over TLS the server also offers channel binding (tls-exporter), which the core takes.
+        assert.match(session.mechanism, /^SCRAM-SHA-256(-PLUS)?$/, service);
+      } finally {
+        await session.close();
+      }
+    }
+  });
+
+  test('nothing but STARTTLS before TLS: no mechanism offered, a login in the clear refused', async () => {
+    const socket = connect(server.ports.c2s, '127.0.0.1');
+    try {
+      socket.write(
+        "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
+      );
+      const features = await readUntil(socket, /<\/stream:features>/);
+      assert.match(
+        features,
+        /<starttls xmlns=['"]urn:ietf:params:xml:ns:xmpp-tls['"]><required\/><\/starttls>/,
+      );
+      assert.doesNotMatch(features, /<mechanisms|<authentication/, 'no SASL offered in the clear');
+      socket.write(
+        `<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0login1\0${PASSWORD}`).toString('base64')}</auth>`,
+      );
+      const answer = await readUntil(socket, /<\/stream:stream>|<failure/);
+      assert.doesNotMatch(answer, /<success/);
+      assert.match(answer, /encryption-required|policy-violation|not-authorized|<failure/);
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  test('OMEMO text both ways, then a catch-up from the archive after being offline; the server keeps only ciphertext', async () => {
+    const [aliceJid, bobJid] = [await person('alice'), await person('bob')];
+    const alice = await device(server.websocketUrl, aliceJid);
+    const bobStorage = createMemoryStorage();
+    let bob = await device(server.directTlsUrl, bobJid, bobStorage);
+    const secret = `secret-${randomBytes(6).toString('hex')}`;
+
+    await alice.client.messenger.sendText(bobJid, `hello bob ${secret}`);
+    await receives(bob, aliceJid, [`hello bob ${secret}`]);
+    await bob.client.messenger.sendText(aliceJid, 'hello alice');
+    await receives(alice, bobJid, ['hello alice']);
+
+    await leave(bob);
+    for (const n of [1, 2, 3]) await alice.client.messenger.sendText(bobJid, `while away ${n}`);
+    await until(() => alice.client.messenger.getSnapshot().pending === 0, "the server's acks");
+    bob = await device(server.startTlsUrl, bobJid, bobStorage);
+    await receives(bob, aliceJid, [
+      `hello bob ${secret}`,
+      'while away 1',
+      'while away 2',
+      'while away 3',
+    ]);
+    assert.equal(
+      await onDisk([server.dataDir, server.logDir], Buffer.from(secret)),
+      false,
+      'no clear text in the Mnesia folder or the logs',
+    );
+  });
+
+  test('an encrypted file both ways through the upload service; a file over the limit is refused before any upload', async () => {
+    const [aliceJid, bobJid] = [await person('alice'), await person('bob')];
+    let puts = 0;
+    const counting: FetchFunction = (url, init) => {
+      if (init?.method === 'PUT') puts++;
+      return fetch(url, init);
+    };
+    const alice = await device(server.websocketUrl, aliceJid, createMemoryStorage(), counting);
+    const bob = await device(server.directTlsUrl, bobJid);
+
+    const marker = Buffer.from(`file-marker-${randomBytes(8).toString('hex')}`);
+    const document = new Uint8Array(Buffer.concat([marker, randomBytes(200_000), marker]));
+    const sent = await alice.files.send(bobJid, document);
+    assert.match(sent.body, /^aesgcm:\/\/localhost:\d+\/upload\/.+#[0-9a-f]{88}$/);
+    await receivedFile(bob, aliceJid, sha(document));
+    const reply = new Uint8Array(randomBytes(50_000));
+    await bob.files.send(aliceJid, reply);
+    await receivedFile(alice, bobJid, sha(reply));
+    assert.equal(await onDisk([server.uploadDir], marker), false, 'uploads are ciphertext');
+
+    const putsBefore = puts;
+    await assert.rejects(alice.files.send(bobJid, new Uint8Array(10 * 1024 * 1024 + 1)), {
+      code: 'FileTooLarge',
+    });
+    assert.equal(puts, putsBefore, 'nothing was uploaded');
+  });
+});
+
+/**
+ * A TCP load balancer in front of the nodes, as HAProxy with health checks would be: each new
+ * connection goes to the first node that accepts it. A node that is down refuses connections, so
+ * the next one takes them.
+ */
+async function startFailoverProxy(
+  ports: () => number[],
+): Promise<{ port: number; close(): Promise<void>; upstreams: number[] }> {
+  const sockets = new Set<Socket>();
+  const upstreams: number[] = [];
+  const server: Server = createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => client.destroy());
+    client.pause();
+    const tryNext = (candidates: number[]) => {
+      const [port, ...rest] = candidates;
+      if (port === undefined) return void client.destroy();
+      const upstream = connect(port, '127.0.0.1');
+      let connected = false;
+      upstream.once('error', () => {
+        if (!connected) tryNext(rest);
+      });
+      upstream.once('connect', () => {
+        connected = true;
+        upstreams.push(port);
+        sockets.add(upstream);
+        upstream.on('close', () => (sockets.delete(upstream), client.destroy()));
+        upstream.on('error', () => upstream.destroy());
+        client.on('close', () => upstream.destroy());
+        client.pipe(upstream);
+        upstream.pipe(client);
+        client.resume();
+      });
+    };
+    tryNext(ports());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  return {
+    port: address.port,
+    upstreams,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('a two-node cluster', () => {
+  let cluster: EjabberdCluster;
+  let one: EjabberdNode;
+  let two: EjabberdNode;
+  let people = 0;
+  const person = async (name: string) => one.createAccount(`${name}${++people}`, PASSWORD);
+
+  before(async () => {
+    cluster = await startEjabberdCluster(2);
+    trustCertificateAuthority(cluster.caCert);
+    [one, two] = cluster.nodes as [EjabberdNode, EjabberdNode];
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  test('users on different nodes: OMEMO text and files both ways, carbons to a device on the other node, catch-up on the other node', async () => {
+    assert.deepEqual((await cluster.members(two)).sort(), [one.nodeName, two.nodeName].sort());
+    const [aliceJid, bobJid] = [await person('alice'), await person('bob')];
+    const alice = await device(one.websocketUrl, aliceJid);
+    const alicePhone = await device(two.directTlsUrl, aliceJid);
+    const bobStorage = createMemoryStorage();
+    let bob = await device(two.websocketUrl, bobJid, bobStorage);
+
+    // A device on the other node has to read its account's device list again to learn of the phone:
+    // ejabberd's entity-capabilities cache is per node, and node two had not yet seen the account's
+    // client announce +notify for OMEMO device lists when the phone published itself there, so it
+    // sent no notification. Every device list on the server is complete (replicated).
+    const phoneId = alicePhone.client.omemo?.deviceId;
+    assert.ok(
+      (await alice.client.omemo?.devices(aliceJid, true))?.some((d) => d.deviceId === phoneId),
+    );
+    await alice.client.messenger.sendText(bobJid, 'from node one');
+    await receives(bob, aliceJid, ['from node one']);
+    await bob.client.messenger.sendText(aliceJid, 'from node two');
+    await receives(alice, bobJid, ['from node two']);
+    // The phone on the other node sees both sides.
+    await receives(alicePhone, bobJid, ['from node two']);
+    await until(
+      async () => bodies(await history(alicePhone, bobJid), 'out').includes('from node one'),
+      "the carbon of alice's own message on her phone",
+    );
+
+    // Uploaded through node two, downloaded through node one's link and back: one upload folder.
+    const file = new Uint8Array(randomBytes(120_000));
+    await bob.files.send(aliceJid, file);
+    await receivedFile(alice, bobJid, sha(file));
+    await receivedFile(alicePhone, bobJid, sha(file));
+
+    await leave(bob);
+    await alice.client.messenger.sendText(bobJid, 'while bob is away');
+    await until(() => alice.client.messenger.getSnapshot().pending === 0, "the server's ack");
+    bob = await device(one.startTlsUrl, bobJid, bobStorage);
+    await receives(bob, aliceJid, ['from node one', 'while bob is away']);
+  });
+
+  test('a node killed mid-traffic: its client fails over to the other node, nothing lost or duplicated; the node comes back and rejoins', async () => {
+    const [carolJid, daveJid] = [await person('carol'), await person('dave')];
+    // The balancer prefers node one while it answers, as a fixed-order HAProxy backend would.
+    const balancer = await startFailoverProxy(() => [one.ports.c2sTls, two.ports.c2sTls]);
+    try {
+      const carol = await device(`xmpps://localhost:${balancer.port}`, carolJid);
+      const dave = await device(two.directTlsUrl, daveJid);
+      assert.deepEqual(balancer.upstreams, [one.ports.c2sTls]);
+      await dave.client.messenger.sendText(carolJid, 'dave 0');
+      await receives(carol, daveJid, ['dave 0']);
+      await carol.client.messenger.sendText(daveJid, 'carol 0');
+      await receives(dave, carolJid, ['carol 0']);
+
+      const expectedAtCarol = ['dave 0'];
+      const expectedAtDave = ['carol 0'];
+      for (let n = 1; n <= 10; n++) {
+        await dave.client.messenger.sendText(carolJid, `dave ${n}`);
+        expectedAtCarol.push(`dave ${n}`);
+        await carol.client.messenger.sendText(daveJid, `carol ${n}`);
+        expectedAtDave.push(`carol ${n}`);
+        if (n === 5) await one.halt({ kill: true });
+      }
+      await until(
+        () => carol.client.session.client.status === 'online' && balancer.upstreams.length > 1,
+        'carol back online through the balancer',
+        20_000,
+      );
+      assert.equal(balancer.upstreams.at(-1), two.ports.c2sTls, 'reconnected to node two');
+      await receives(carol, daveJid, expectedAtCarol, 30_000);
+      await receives(dave, carolJid, expectedAtDave, 30_000);
+
+      await one.start();
+      await until(
+        async () => (await cluster.members(one).catch(() => [])).length === 2,
+        'node one to rejoin',
+        30_000,
+        250,
+      );
+      assert.deepEqual((await cluster.members(two)).sort(), [one.nodeName, two.nodeName].sort());
+      // A client of the node that came back talks to one of the node that stayed.
+      const erin = await device(one.directTlsUrl, await person('erin'));
+      await erin.client.messenger.sendText(daveJid, 'erin after the rejoin');
+      await receives(dave, erin.jid, ['erin after the rejoin']);
+    } finally {
+      await balancer.close();
+    }
+  });
+});
