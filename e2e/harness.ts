@@ -118,7 +118,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (!file.startsWith(webBuild) || !existsSync(file) || statSync(file).isDirectory()) {
       file = join(webBuild, 'index.html');
     }
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+    // As Caddy's `precompressed br gzip`: the build's Brotli copy when the browser takes it.
+    const headers: Record<string, string> = {
+      'content-type': types[extname(file)] ?? 'application/octet-stream',
+    };
+    if (/\bbr\b/.test(String(req.headers['accept-encoding'])) && existsSync(`${file}.br`)) {
+      file = `${file}.br`;
+      headers['content-encoding'] = 'br';
+      headers.vary = 'Accept-Encoding';
+    }
+    res.writeHead(200, headers);
     createReadStream(file).pipe(res);
   });
   const tunnels = new Set<{ destroy(): void }>();

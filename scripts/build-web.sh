@@ -40,4 +40,6 @@ fi
 echo "Building the web app into $out..."
 (cd packages/app && EXPO_NO_TELEMETRY=1 EXPO_OFFLINE=1 CI=1 npx expo export --platform web --output-dir "$out" >/dev/null)
 [[ -f $out/index.html ]] || { echo "build-web.sh: the export wrote no index.html" >&2; exit 1; }
+# Brotli and gzip copies beside each text file, which Prosody's mod_hush_web and Caddy send.
+node scripts/precompress-web.ts "$out" >/dev/null
 echo "Built the web app into $out."

@@ -287,6 +287,12 @@ test('Caddy accepts the Caddyfile: formatted, proxying the websocket and uploads
   // The web app gets the same Content-Security-Policy as Prosody's mod_hush_web sends.
   const policy = /"Content-Security-Policy":\["([^"]+)"\]/.exec(json)?.[1];
   assert.equal(policy, webContentSecurityPolicy());
+  // The build's Brotli and gzip copies are served, and hashed files are cached for good.
+  assert.match(
+    json,
+    /"precompressed":\{"br":\{\},"gzip":\{\}\},"precompressed_order":\["br","gzip"\]/,
+  );
+  assert.match(json, /"Cache-Control":\["public, max-age=31536000, immutable"\]/);
   // Every answer, errors included: no Server header, HSTS; error pages get a policy of their own.
   const server = (adapted as { apps: { http: { servers: Record<string, unknown> } } }).apps.http
     .servers.srv0 as { routes: unknown; errors?: { routes: unknown } };

@@ -6,6 +6,7 @@
 -- net.http.files: caching, ETag, no path escapes) and answers index.html for those paths.
 module:depends("http");
 local files = require "net.http.files";
+local lfs = require "lfs";
 
 local web_dir = module:get_option_path("hush_web_dir");
 if not web_dir then
@@ -36,6 +37,72 @@ local serve = files.serve({
 	-- The bundle (~1.5 MB) stays in memory once read; larger files are streamed.
 	cache_max_file_size = 4 * 1024 * 1024;
 });
+
+-- Precompressed copies that scripts/precompress-web.ts writes beside each text file at build time:
+-- the bundle is ~1.2 MB as exported, ~280 KB with Brotli. Prosody compresses nothing by itself.
+local variants = { { coding = "br", suffix = ".br" }, { coding = "gzip", suffix = ".gz" } };
+
+-- Whether an Accept-Encoding header accepts `coding` (RFC 9110 §12.5.3: absent, or q above 0).
+local function accepts(header, coding)
+	for item in (header or ""):gmatch("[^,]+") do
+		local name, params = item:match("^%s*([^;%s]+)%s*(.-)%s*$");
+		if name and name:lower() == coding then
+			local q = params:match("[qQ]%s*=%s*([%d.]+)");
+			return q == nil or (tonumber(q) or 0) > 0;
+		end
+	end
+	return false;
+end
+
+-- Compressed copies read once and kept while their file is unchanged (the folder holds one build).
+local compressed = {};
+local function read_compressed(path)
+	local attributes = lfs.attributes(path);
+	if not attributes or attributes.mode ~= "file" then return nil; end
+	local cached = compressed[path];
+	if cached and cached.modified == attributes.modification and cached.size == attributes.size then
+		return cached.content;
+	end
+	local file = io.open(path, "rb");
+	if not file then return nil; end
+	local content = file:read("*a");
+	file:close();
+	compressed[path] = { modified = attributes.modification; size = attributes.size; content = content };
+	return content;
+end
+
+-- Files below _expo/static/ carry a hash of their content in their name: a browser may keep them
+-- for a year without asking again (a new build names new files; index.html is never cached).
+local static_prefix = "_expo/static/";
+
+-- A file of the app: the smallest precompressed copy the browser accepts, else the file itself.
+local function serve_file(event, path)
+	local response = event.response;
+	if path and path:sub(1, #static_prefix) == static_prefix then
+		response.headers.cache_control = "public, max-age=31536000, immutable";
+	end
+	-- Only plain relative paths; anything that could leave the folder goes to net.http.files,
+	-- which refuses it.
+	if path and path ~= "" and not path:find("..", 1, true) and not path:find("[\\%c]")
+			and path:sub(1, 1) ~= "/" then
+		local extension = path:match("%.([%w]+)$");
+		local accept = event.request.headers.accept_encoding;
+		for _, variant in ipairs(variants) do
+			local content = accepts(accept, variant.coding)
+				and read_compressed(web_dir .. "/" .. path .. variant.suffix);
+			if content then
+				response.headers.content_type = mime_map[extension] or "application/octet-stream";
+				response.headers.content_encoding = variant.coding;
+				response.headers.vary = "Accept-Encoding";
+				return content;
+			end
+		end
+		if lfs.attributes(web_dir .. "/" .. path .. ".gz", "mode") == "file" then
+			response.headers.vary = "Accept-Encoding";
+		end
+	end
+	return serve(event, path);
+end
 
 -- The app's own paths: the page is the app, which reads the rest of the address itself.
 local function app(event)
@@ -72,6 +139,6 @@ module:provides("http", {
 		["GET /index.html"] = page(app);
 		["GET /invite"] = page(app);
 		["GET /invite/"] = page(app);
-		["GET /*"] = page(serve);
+		["GET /*"] = page(serve_file);
 	};
 });
