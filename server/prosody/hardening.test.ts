@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect as tlsConnect, type SecureVersion } from 'node:tls';
+import { connect as tlsConnect, type SecureVersion, type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -381,6 +381,42 @@ test('SASL2 logins are guarded alike: logged, and a stream closed after three fa
       );
     assert.equal(lines.length, 3);
   } finally {
+    await server.stop();
+  }
+});
+
+test("behind a TLS proxy, the proxy's own address is not capped on the HTTP port; others are", async () => {
+  // ::1 plays the proxy (TRUSTED_PROXIES), 127.0.0.1 a client reaching the HTTP port directly.
+  const server = await hardened({
+    BEHIND_PROXY: 'true',
+    TRUSTED_PROXIES: '::1',
+    CONNECTIONS_PER_ADDRESS: '2',
+  });
+  const open: TLSSocket[] = [];
+  const https = (host: string) =>
+    new Promise<TLSSocket | undefined>((resolve) => {
+      const socket = tlsConnect({
+        host,
+        port: server.ports.https,
+        servername: 'localhost',
+        ca: server.caCert,
+      });
+      open.push(socket);
+      socket.once('error', () => resolve(undefined));
+      socket.once('close', () => resolve(undefined));
+      // A kept connection answers a request; a refused one is closed first.
+      socket.once('secureConnect', () =>
+        socket.write('GET /nothing HTTP/1.1\r\nHost: localhost\r\n\r\n'),
+      );
+      socket.once('data', () => resolve(socket));
+    });
+  try {
+    for (let i = 0; i < 4; i++) assert.ok(await https('::1'), `proxy connection ${i + 1}`);
+    assert.ok(await https('127.0.0.1'));
+    assert.ok(await https('127.0.0.1'));
+    assert.equal(await https('127.0.0.1'), undefined, 'a third direct connection is refused');
+  } finally {
+    for (const socket of open) socket.destroy();
     await server.stop();
   }
 });

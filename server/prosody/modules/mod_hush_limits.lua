@@ -9,7 +9,8 @@
 -- handshake starts), before any session exists for it, and the refusal is logged once a minute per
 -- address at most. Counting starts at accept and ends at disconnect, on the listeners of the c2s,
 -- c2s_direct_tls, https and http services. Websocket connections count per address on the HTTP
--- ports; c2s_timeout bounds their streams too.
+-- ports; c2s_timeout bounds their streams too. A trusted proxy (trusted_proxies, e.g. Caddy in the
+-- compose deployment) is not capped on the HTTP ports: every web client comes from its address.
 module:set_global();
 
 local portmanager = require "prosody.core.portmanager";
@@ -17,10 +18,12 @@ local timer = require "prosody.util.timer";
 local time = require "prosody.util.time";
 
 local per_address = module:get_option_integer("hush_connections_per_address", 50, 1);
+local trusted_proxies = module:get_option_set("trusted_proxies", { "127.0.0.1", "::1" });
 local unauthenticated_max = module:get_option_integer("hush_unauthenticated_connections", 500, 1);
 
 local by_address = {};      -- address -> open connections
-local tracked = {};         -- conn -> address (false: refused)
+local tracked = {};         -- conn -> address (false: refused; exempt: a trusted proxy's)
+local exempt = {};
 local unauthenticated = {}; -- conn -> true, for XMPP connections that have not logged in
 local unauthenticated_count = 0;
 local last_logged = {};     -- address -> time of the last refusal logged
@@ -28,7 +31,7 @@ local last_logged = {};     -- address -> time of the last refusal logged
 local function release(conn)
 	local address = tracked[conn];
 	tracked[conn] = nil;
-	if address then
+	if address and address ~= exempt then
 		local n = (by_address[address] or 1) - 1;
 		by_address[address] = n > 0 and n or nil;
 	end
@@ -54,6 +57,10 @@ local function admit(conn, xmpp)
 	local seen = tracked[conn];
 	if seen ~= nil then return seen ~= false; end
 	local address = conn:ip() or "?";
+	if not xmpp and trusted_proxies:contains(address) then
+		tracked[conn] = exempt; -- seen, not counted
+		return true;
+	end
 	if (by_address[address] or 0) >= per_address then
 		refuse(conn, address, ("%d connections from this address"):format(per_address));
 		return false;
