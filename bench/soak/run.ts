@@ -238,8 +238,16 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     let restartedAt = NaN;
 
     const sendStart = performance.now();
+    // However slow the machine, the restart comes mid-run: the senders hold the last part of their
+    // messages back until Prosody is back.
+    let restartDone: () => void = () => undefined;
+    const restarted = new Promise<void>((resolve) => (restartDone = resolve));
+    const hold = {
+      at: Math.ceil(options.messages * Math.min(1, options.restartAt + 0.1)),
+      until: restarted,
+    };
     const sending = Promise.all(
-      senders.map((sender) => sender.send(receiverJid, options.messages, options.intervalMs)),
+      senders.map((sender) => sender.send(receiverJid, options.messages, options.intervalMs, hold)),
     );
     const cutting = (async () => {
       for (const [from, to] of options.cuts) {
@@ -265,7 +273,9 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       const missed = () => [...core.arrivals.keys()].filter((b) => !cli.arrivals.has(b)).length;
       await whenWritten(options.cliBackAt);
       await until(
-        () => missed() >= Math.min(10, total - downAt) || written() === total,
+        () =>
+          missed() >= Math.min(10, total - downAt) ||
+          written() >= Math.min(total, hold.at * options.senders),
         'messages for the CLI listener to catch up on',
         120_000,
         50,
@@ -299,7 +309,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     // The restart waits for the CLI's catch-up to be over: from then on no device is disturbed on
     // purpose, so whatever reaches it is live delivery.
     const restarting = (async () => {
-      await catchingUp;
+      await catchingUp.catch(() => undefined);
       await whenWritten(options.restartAt);
       if (written() === total) note('Prosody restarted after the last message was written');
       log(`Prosody SIGKILL at ${written()} of ${total} written`);
@@ -308,7 +318,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       restartedAt = performance.now();
       restartSeconds = (restartedAt - killedAt) / 1000;
       log(`Prosody back after ${restartSeconds.toFixed(2)} s`);
-    })();
+    })().finally(restartDone);
     let sendingDone = false;
     const probing = restarting.then(() =>
       probe.sendWhile(receiverJid, () => !sendingDone, PROBE_MS),

@@ -87,9 +87,18 @@ export class Sender {
     return devices.filter((device) => device.active).length;
   }
 
-  /** Writes messages 0..count-1 to `peer`, about `intervalMs` apart (jittered 0.5-1.5x). */
-  async send(peer: string, count: number, intervalMs: number): Promise<void> {
+  /**
+   * Writes messages 0..count-1 to `peer`, about `intervalMs` apart (jittered 0.5-1.5x), waiting for
+   * `hold.until` before message `hold.at`.
+   */
+  async send(
+    peer: string,
+    count: number,
+    intervalMs: number,
+    hold?: { readonly at: number; readonly until: Promise<void> },
+  ): Promise<void> {
     for (let seq = 0; seq < count; seq++) {
+      if (seq === hold?.at) await hold.until;
       this.writtenAt[seq] = performance.now();
       await this.client.messenger.sendText(peer, soakBody(this.index, seq));
       this.written = seq + 1;
