@@ -19,6 +19,10 @@ import {
   type HushClient,
   type Storage,
 } from '@hush/core';
+import {
+  fetchBundle as fetchOmemo2Bundle,
+  fetchDeviceList as fetchOmemo2Devices,
+} from '../packages/core/src/omemo2/pep.ts';
 import { openProfile, startStack, type Stack } from './harness.ts';
 
 const password = 'first contact with converse';
@@ -155,6 +159,22 @@ describe('first contact with Converse.js', { timeout: 240_000 }, () => {
       ?.getChild('bundle')
       ?.getChild('signedPreKeyPublic')?.attrs.signedPreKeyId;
     console.log(`Converse.js signed prekey id: ${signedId}`);
+    // Converse.js 14 publishes OMEMO 2 too: Hush reads its device list and bundle.
+    const [omemo2Device] = await until(
+      async () => {
+        const devices = await fetchOmemo2Devices(hana.client.session, 'conv1@localhost');
+        return devices.length > 0 && devices;
+      },
+      'the OMEMO 2 device list of Converse.js',
+      30_000,
+    );
+    assert.ok(omemo2Device);
+    const omemo2Bundle = await fetchOmemo2Bundle(
+      hana.client.session,
+      'conv1@localhost',
+      omemo2Device.id,
+    );
+    assert.ok(omemo2Bundle.preKeys.length > 0);
 
     const sent = await hana.client.messenger.sendText('conv1@localhost', 'Hush writes first');
     const stored = await hana.storage.messages.get(sent.account, sent.id);
