@@ -148,6 +148,8 @@ test('compose resolves docker-compose.yml with .env.example: pinned images, the 
   );
   assert.equal(caddy.depends_on?.web?.condition, 'service_completed_successfully');
   assert.equal(args.get('WEB_APP'), 'true');
+  // The official image has no community modules: no SASL2, Bind 2 or FAST there.
+  assert.equal(args.get('COMMUNITY_MODULES'), 'false');
 });
 
 test('compose refuses to start without a DOMAIN, naming the setting', async (t) => {
