@@ -1,4 +1,6 @@
 import { act, fireEvent, render, screen } from '@testing-library/react-native';
+import { DeviceEventEmitter, Platform, StyleSheet } from 'react-native';
+import { SafeAreaProvider } from 'react-native-safe-area-context';
 import { ChatScreen, PAUSED_AFTER_MS, type ChatScreenProps } from './ChatScreen';
 
 function props(overrides: Partial<ChatScreenProps> = {}): ChatScreenProps {
@@ -83,5 +85,42 @@ describe('ChatScreen: files', () => {
     await render(<ChatScreen {...props({ onAttach, connected: false })} />);
     await fireEvent.press(screen.getByTestId('attach-button'));
     expect(onAttach).not.toHaveBeenCalled();
+  });
+});
+
+describe('ChatScreen: keyboard', () => {
+  // A phone 900 points tall with a 50-point status bar and a 30-point home indicator, as the app
+  // lays it out (App.tsx: a SafeAreaView around every screen), and a 300-point keyboard.
+  const metrics = {
+    frame: { x: 0, y: 0, width: 400, height: 900 },
+    insets: { top: 50, bottom: 30, left: 0, right: 0 },
+  };
+  const keyboard = { screenX: 0, screenY: 600, width: 400, height: 300 };
+
+  it.each([
+    ['android', 'keyboardDidShow'],
+    ['ios', 'keyboardWillShow'],
+  ] as const)('keeps the composer above the keyboard on %s', async (os, event) => {
+    jest.replaceProperty(Platform, 'OS', os);
+    await render(
+      <SafeAreaProvider initialMetrics={metrics}>
+        <ChatScreen {...props()} />
+      </SafeAreaProvider>,
+    );
+    // The screen's outermost view, the one that follows the keyboard (it measures itself).
+    let screenView = screen.getByTestId('composer-input');
+    while (!screenView.props.onLayout && screenView.parent) screenView = screenView.parent;
+    await act(async () => {
+      screenView.props.onLayout?.({
+        persist: () => undefined,
+        // Laid out below the status bar, above the home indicator: y is relative to the parent.
+        nativeEvent: { layout: { x: 0, y: 0, width: 400, height: 820 } },
+      });
+    });
+    await act(async () => {
+      DeviceEventEmitter.emit(event, { endCoordinates: keyboard, duration: 0 });
+    });
+    // The screen ends 870 points down; the keyboard starts at 600.
+    expect(StyleSheet.flatten(screenView.props.style).paddingBottom).toBe(270);
   });
 });

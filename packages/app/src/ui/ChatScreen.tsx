@@ -1,19 +1,11 @@
 // One conversation: its history (newest at the bottom), and a box to write or record.
 import { useEffect, useRef, useState } from 'react';
-import {
-  FlatList,
-  KeyboardAvoidingView,
-  Platform,
-  Pressable,
-  StyleSheet,
-  Text,
-  TextInput,
-  View,
-} from 'react-native';
+import { FlatList, Platform, Pressable, StyleSheet, Text, TextInput, View } from 'react-native';
 import { toHushError, type HushError, type StoredMessage } from '@hush/core';
 import type { ThreadSnapshot } from '../client/chats';
 import { RecordButton } from '../audio/RecordButton';
 import { ErrorNotice, Header, LinkButton } from './components';
+import { KeyboardAvoiding } from './KeyboardAvoiding';
 import { MessageBubble } from './MessageBubble';
 import { colors, radius, space } from './theme';
 
@@ -129,10 +121,7 @@ export function ChatScreen(props: ChatScreenProps) {
   };
 
   return (
-    <KeyboardAvoidingView
-      style={styles.screen}
-      behavior={Platform.OS === 'ios' ? 'padding' : undefined}
-    >
+    <KeyboardAvoiding style={styles.screen}>
       <Header
         title={props.peer}
         subtitle={props.typing ? 'typing…' : props.available ? 'online' : 'offline'}
@@ -237,7 +226,7 @@ export function ChatScreen(props: ChatScreenProps) {
           <RecordButton onRecorded={(r) => void voice(r)} disabled={!props.connected} />
         )}
       </View>
-    </KeyboardAvoidingView>
+    </KeyboardAvoiding>
   );
 }
 

@@ -1,7 +1,8 @@
 // First screen: join with an invite (name and password of one's choosing) or log in.
 import { useState } from 'react';
-import { KeyboardAvoidingView, Platform, ScrollView, StyleSheet, Text, View } from 'react-native';
+import { ScrollView, StyleSheet, Text, View } from 'react-native';
 import { Button, ErrorNotice, Field, LinkButton } from './components';
+import { KeyboardAvoiding } from './KeyboardAvoiding';
 import { useAccount, useController } from './hooks';
 import { colors, radius, space } from './theme';
 
@@ -29,10 +30,7 @@ export function Onboarding(props: { initialInvite?: string }) {
   };
 
   return (
-    <KeyboardAvoidingView
-      style={styles.screen}
-      behavior={Platform.OS === 'ios' ? 'padding' : undefined}
-    >
+    <KeyboardAvoiding style={styles.screen}>
       <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
         <Text style={styles.brand}>Hush</Text>
         <Text style={styles.tagline}>Private messages on your own server.</Text>
@@ -116,7 +114,7 @@ export function Onboarding(props: { initialInvite?: string }) {
           </View>
         </View>
       </ScrollView>
-    </KeyboardAvoidingView>
+    </KeyboardAvoiding>
   );
 }
 
