@@ -1,6 +1,6 @@
 // mod_hush_omemo_compat on a real Prosody: what OMEMO clients that look for publish-options on the
-// server's domain, or that read item-not-found for their own absent device list as a failure, see
-// without it and with it.
+// server's domain, that publish without options, or that read item-not-found for their own absent
+// device list as a failure, see without it and with it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import xml, { type Element } from '@xmpp/xml';
@@ -12,6 +12,7 @@ const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 const PUBLISH_OPTIONS = `${NS_PUBSUB}#publish-options`;
 const DEVICE_LIST = 'eu.siacs.conversations.axolotl.devicelist';
 const OMEMO2_DEVICES = 'urn:xmpp:omemo:2:devices';
+const OMEMO2_BUNDLES = 'urn:xmpp:omemo:2:bundles';
 const PASSWORD = 'omemo-compat-password';
 
 let server: ProsodyServer;
@@ -68,7 +69,34 @@ async function items(
   }
 }
 
-async function publishWithoutOptions(session: XmppSession, node: string, id: string) {
+const deviceList = (id: string) =>
+  xml('list', { xmlns: 'eu.siacs.conversations.axolotl' }, xml('device', { id }));
+
+/** Publishes as a client that does not ask for options (or asks for `accessModel`). */
+async function publish(
+  session: XmppSession,
+  node: string,
+  payload: Element,
+  options: { itemId?: string; accessModel?: string } = {},
+) {
+  const publishOptions = options.accessModel
+    ? [
+        xml(
+          'publish-options',
+          {},
+          xml(
+            'x',
+            { xmlns: 'jabber:x:data', type: 'submit' },
+            xml(
+              'field',
+              { var: 'FORM_TYPE', type: 'hidden' },
+              xml('value', {}, `${NS_PUBSUB}#publish-options`),
+            ),
+            xml('field', { var: 'pubsub#access_model' }, xml('value', {}, options.accessModel)),
+          ),
+        ),
+      ]
+    : [];
   await session.request(
     xml(
       'iq',
@@ -76,15 +104,8 @@ async function publishWithoutOptions(session: XmppSession, node: string, id: str
       xml(
         'pubsub',
         { xmlns: NS_PUBSUB },
-        xml(
-          'publish',
-          { node },
-          xml(
-            'item',
-            { id: 'current' },
-            xml('list', { xmlns: 'eu.siacs.conversations.axolotl' }, xml('device', { id })),
-          ),
-        ),
+        xml('publish', { node }, xml('item', { id: options.itemId ?? 'current' }, payload)),
+        ...publishOptions,
       ),
     ),
   );
@@ -121,11 +142,52 @@ test('without the module, then with it: publish-options on the domain, an empty 
   // Other absent nodes keep their answer.
   assert.deepEqual(await items(alice, 'urn:xmpp:avatar:data'), { condition: 'item-not-found' });
 
-  // Such a client then publishes its first list (here without publish-options); from then on
-  // mod_pep answers as always: the owner reads it, a stranger gets forbidden (presence model).
-  await publishWithoutOptions(alice, DEVICE_LIST, '77');
+  // Such a client then publishes its first list, without publish-options: the node is made open,
+  // and from then on mod_pep answers as always.
+  await publish(alice, DEVICE_LIST, deviceList('77'));
   const published = await items(alice, DEVICE_LIST);
   assert.ok(!('condition' in published));
   assert.equal(published.getChild('item')?.getChild('list')?.getChild('device')?.attrs.id, '77');
-  assert.deepEqual(await items(bob, DEVICE_LIST, 'alice@localhost'), { condition: 'forbidden' });
+  const read = await items(bob, DEVICE_LIST, 'alice@localhost');
+  assert.ok(!('condition' in read), 'a stranger reads the list');
+});
+
+test('OMEMO nodes published without options are open: new ones, and old ones left at presence', async () => {
+  const carol = await login('carol');
+  const bob = await login('bob');
+  const bundleNode = 'eu.siacs.conversations.axolotl.bundles:5';
+  const bundle = xml('bundle', { xmlns: 'eu.siacs.conversations.axolotl' });
+  // Made before the module ran (here: explicitly presence-only), as an existing account's nodes are.
+  await publish(carol, bundleNode, bundle, { accessModel: 'presence' });
+  assert.deepEqual(await items(bob, bundleNode, 'carol@localhost'), { condition: 'forbidden' });
+  if (!(await features(carol, 'localhost')).includes(PUBLISH_OPTIONS)) await loadModule();
+
+  await publish(carol, bundleNode, bundle);
+  assert.ok(!('condition' in (await items(bob, bundleNode, 'carol@localhost'))), 'reconfigured');
+  // OMEMO 2 keeps every device's bundle in one node: a publish without options keeps them all.
+  const omemo2Bundle = xml('bundle', { xmlns: 'urn:xmpp:omemo:2' });
+  await publish(carol, OMEMO2_BUNDLES, omemo2Bundle, { itemId: '1' });
+  await publish(carol, OMEMO2_BUNDLES, omemo2Bundle, { itemId: '2' });
+  const both = await items(bob, OMEMO2_BUNDLES, 'carol@localhost');
+  assert.ok(!('condition' in both));
+  assert.deepEqual(
+    both
+      .getChildren('item')
+      .map((item) => item.attrs.id)
+      .sort(),
+    ['1', '2'],
+  );
+  // Options a client names are its choice, and other nodes keep PEP's default.
+  await publish(carol, OMEMO2_DEVICES, xml('devices', { xmlns: 'urn:xmpp:omemo:2' }), {
+    accessModel: 'presence',
+  });
+  assert.deepEqual(await items(bob, OMEMO2_DEVICES, 'carol@localhost'), { condition: 'forbidden' });
+  await publish(
+    carol,
+    'urn:xmpp:avatar:metadata',
+    xml('metadata', { xmlns: 'urn:xmpp:avatar:metadata' }),
+  );
+  assert.deepEqual(await items(bob, 'urn:xmpp:avatar:metadata', 'carol@localhost'), {
+    condition: 'forbidden',
+  });
 });

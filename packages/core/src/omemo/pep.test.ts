@@ -115,10 +115,11 @@ test('no device list is [] for everyone (Prosody 13 answers item-not-found); an 
   assert.equal(invalid.reason, 'NotFound');
 });
 
-test('a node made with the default access model is reconfigured to open on publish', async () => {
+test('a node left at another access model is reconfigured to open on publish', async () => {
   const dave = await login('dave');
   const bob = await login('bob');
-  // As an older client would: publish without publish-options (access model 'presence').
+  // As a client that asked for presence (or published without options where the server keeps
+  // PEP's default) leaves it.
   await dave.request(
     xml(
       'iq',
@@ -130,6 +131,20 @@ test('a node made with the default access model is reconfigured to open on publi
           'publish',
           { node: DEVICE_LIST_NODE },
           xml('item', { id: 'current' }, buildDeviceList([5])),
+        ),
+        xml(
+          'publish-options',
+          {},
+          xml(
+            'x',
+            { xmlns: 'jabber:x:data', type: 'submit' },
+            xml(
+              'field',
+              { var: 'FORM_TYPE', type: 'hidden' },
+              xml('value', {}, 'http://jabber.org/protocol/pubsub#publish-options'),
+            ),
+            xml('field', { var: 'pubsub#access_model' }, xml('value', {}, 'presence')),
+          ),
         ),
       ),
     ),
