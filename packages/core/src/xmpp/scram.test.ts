@@ -421,6 +421,45 @@ describe('xmpp.js adapter', () => {
   });
 });
 
+/**
+ * Runs `run` with every WebSocket it opens recording the frames the client sends and passing
+ * the frames it receives through `rewrite` (a man in the middle, for the tampering test).
+ */
+async function onWatchedWebSocket<T>(
+  run: () => Promise<T>,
+  rewrite: (frame: string) => string = (frame) => frame,
+): Promise<{ result: T; frames: string[] }> {
+  const frames: string[] = [];
+  const Original = globalThis.WebSocket;
+  globalThis.WebSocket = class WatchedWebSocket extends Original {
+    override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+      frames.push(String(data));
+      super.send(data);
+    }
+    override addEventListener(
+      ...[type, listener, options]: Parameters<EventTarget['addEventListener']>
+    ): void {
+      if (type !== 'message' || typeof listener !== 'function') {
+        super.addEventListener(type, listener, options);
+        return;
+      }
+      super.addEventListener(
+        type,
+        (event) =>
+          listener(
+            new MessageEvent('message', { data: rewrite(String((event as MessageEvent).data)) }),
+          ),
+        options,
+      );
+    }
+  };
+  try {
+    return { result: await run(), frames };
+  } finally {
+    globalThis.WebSocket = Original;
+  }
+}
+
 describe('against a real Prosody (SCRAM-SHA-256 credentials)', () => {
   let server: ProsodyServer;
   before(async () => {
@@ -429,45 +468,6 @@ describe('against a real Prosody (SCRAM-SHA-256 credentials)', () => {
     await server.createAccount('scram', 'scram-password ünïcode');
   });
   after(() => server?.stop());
-
-  /**
-   * Runs `run` with every WebSocket it opens recording the frames the client sends and passing
-   * the frames it receives through `rewrite` (a man in the middle, for the tampering test).
-   */
-  async function onWatchedWebSocket<T>(
-    run: () => Promise<T>,
-    rewrite: (frame: string) => string = (frame) => frame,
-  ): Promise<{ result: T; frames: string[] }> {
-    const frames: string[] = [];
-    const Original = globalThis.WebSocket;
-    globalThis.WebSocket = class WatchedWebSocket extends Original {
-      override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
-        frames.push(String(data));
-        super.send(data);
-      }
-      override addEventListener(
-        ...[type, listener, options]: Parameters<EventTarget['addEventListener']>
-      ): void {
-        if (type !== 'message' || typeof listener !== 'function') {
-          super.addEventListener(type, listener, options);
-          return;
-        }
-        super.addEventListener(
-          type,
-          (event) =>
-            listener(
-              new MessageEvent('message', { data: rewrite(String((event as MessageEvent).data)) }),
-            ),
-          options,
-        );
-      }
-    };
-    try {
-      return { result: await run(), frames };
-    } finally {
-      globalThis.WebSocket = Original;
-    }
-  }
 
   test('logs in with SCRAM-SHA-256 over wss, never sending PLAIN or the password', async () => {
     const requested: number[] = [];
@@ -557,5 +557,59 @@ describe('against a real Prosody (SCRAM-SHA-256 credentials)', () => {
         await session.close();
       }
     }
+  });
+});
+
+describe('with SASL2, Bind 2 and FAST offered (the production configuration)', () => {
+  let server: ProsodyServer;
+  before(async () => {
+    server = await startProsody({ settings: { COMMUNITY_MODULES: 'true' } });
+    trustCertificateAuthority(server.caCert);
+    await server.createAccount('scram', 'scram-password ünïcode');
+  });
+  after(() => server?.stop());
+
+  test('the session opens only after the SCRAM exchange is verified, bound where TLS is reachable', async () => {
+    for (const [service, mechanism] of [
+      [server.websocketUrl, 'SCRAM-SHA-256'],
+      [`xmpps://localhost:${server.ports.c2sTls}`, 'SCRAM-SHA-256-PLUS'],
+      [`xmpp://localhost:${server.ports.c2s}`, 'SCRAM-SHA-256-PLUS'],
+    ] as const) {
+      const session = await openSession({
+        service,
+        jid: 'scram@localhost',
+        password: 'scram-password ünïcode',
+      });
+      try {
+        assert.equal(session.mechanism, mechanism, service);
+      } finally {
+        await session.close();
+      }
+    }
+  });
+
+  test('a server signature altered in the SASL2 <success/> fails the login', async () => {
+    const tamper = (frame: string) =>
+      frame.replace(
+        /(<additional-data>)([^<]+)(<\/additional-data>)/,
+        (_, open: string, data: string, close: string) => {
+          const signature = decodeBase64(atob(data).slice(2)) ?? new Uint8Array(32);
+          signature[0] = (signature[0] ?? 0) ^ 1;
+          return `${open}${btoa(`v=${encodeBase64(signature)}`)}${close}`;
+        },
+      );
+    await assert.rejects(
+      onWatchedWebSocket(
+        () =>
+          openSession({
+            service: server.websocketUrl,
+            jid: 'scram@localhost',
+            password: 'scram-password ünïcode',
+            timeoutMs: 10_000,
+          }),
+        tamper,
+      ),
+      failsWith('ServerSignatureMismatch'),
+    );
   });
 });

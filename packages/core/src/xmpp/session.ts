@@ -10,7 +10,13 @@
 // only the stream's own framing and the request to start TLS are written (guardClearText).
 // Where TLS is reachable (xmpp://, xmpps:// on Node), SCRAM binds the login to the TLS session
 // (scram.ts, RFC 9266 tls-exporter), so a relay with a mis-issued certificate cannot log in.
-import { client, type XmppClient, type IqCaller, type XmppError } from '@xmpp/client';
+import {
+  client,
+  type XmppClient,
+  type IqCaller,
+  type OnAuthenticate,
+  type XmppError,
+} from '@xmpp/client';
 import xml, { type Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
 import {
@@ -96,6 +102,8 @@ export function assertEncryptedService(service: string): void {
 /** What xmpp.js's connection exposes beyond its typings: its writer and its socket. */
 interface RawConnection {
   write(data: string): Promise<void>;
+  /** Closes the stream and the socket; the reconnect module then starts over. */
+  disconnect(): Promise<unknown>;
   /** @xmpp/tls's or @xmpp/websocket's socket; for TLS, `socket` is Node's TLSSocket. */
   socket?: {
     secure?: boolean;
@@ -220,59 +228,74 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   let failure: unknown;
   let usedMechanism = '';
   let channelBinding: ChannelBinding | undefined;
+  let login: Promise<void> | undefined;
   const xmpp = client({
     service: options.service,
     domain,
     ...(options.resource ? { resource: options.resource } : {}),
-    credentials: async (authenticate, mechanisms) => {
-      try {
-        // Registration and login only inside TLS (the write guard below would stop them anyway;
-        // this says why before anything is attempted).
-        if (!encryptedStream(xmpp)) {
-          throw new HushError(
-            'EncryptionRequired',
-            'The server did not offer encryption (STARTTLS): the login was not sent. Someone on the network may be removing it.',
-          );
-        }
-        await options.beforeAuthenticate?.(xmpp.iqCaller);
-      } catch (error) {
-        failure = error;
-        throw error;
-      }
-      // SCRAM never shows the password to the server and proves the server knows it (scram.ts);
-      // PLAIN hands the password over (inside TLS), so only when nothing else is offered. With a
-      // binding, a -PLUS mechanism when offered; otherwise SCRAM says it could have bound (`y`).
-      channelBinding = tlsExporterBinding(xmpp);
-      const scramMechanism = SCRAM_MECHANISMS.find(
-        (name) => mechanisms.includes(name) && (channelBinding || !isPlusMechanism(name)),
-      );
-      const mechanism = scramMechanism ?? (mechanisms.includes('PLAIN') ? 'PLAIN' : undefined);
-      try {
-        if (!mechanism) {
-          throw new HushError('ProtocolError', 'The server offers no usable login mechanism.');
-        }
-        await authenticate({ username: local, password }, mechanism);
-        if (scramMechanism) scram.assertServerVerified();
-      } catch (error) {
-        const sasl = error as XmppError & { name?: string };
-        // A server that checks channel binding refuses a bound login whose TLS session is not its
-        // own: the connection ends somewhere else first.
-        failure =
-          scramMechanism &&
-          channelBinding &&
-          sasl.name === 'SASLError' &&
-          sasl.condition === 'malformed-request'
-            ? new HushError(
-                'CertificateUntrusted',
-                'The server refused a login bound to this TLS connection: something between you and the server holds a certificate for it and may be reading the connection (or the server cannot check tls-exporter bindings).',
-                { cause: error },
-              )
-            : error;
-        throw error;
-      }
-      usedMechanism = mechanism;
+    // With SASL2 and Bind 2, xmpp.js goes online inside the handling of <success/>, before this
+    // callback has checked the server's signature: `login` is the callback's outcome, awaited
+    // before the session is handed out.
+    credentials: (authenticate, mechanisms) => {
+      login = logIn(authenticate, mechanisms);
+      return login;
     },
   });
+  const logIn = async (
+    authenticate: Parameters<OnAuthenticate>[0],
+    mechanisms: readonly string[],
+  ): Promise<void> => {
+    try {
+      // Registration and login only inside TLS (the write guard below would stop them anyway;
+      // this says why before anything is attempted).
+      if (!encryptedStream(xmpp)) {
+        throw new HushError(
+          'EncryptionRequired',
+          'The server did not offer encryption (STARTTLS): the login was not sent. Someone on the network may be removing it.',
+        );
+      }
+      await options.beforeAuthenticate?.(xmpp.iqCaller);
+    } catch (error) {
+      failure = error;
+      throw error;
+    }
+    // SCRAM never shows the password to the server and proves the server knows it (scram.ts);
+    // PLAIN hands the password over (inside TLS), so only when nothing else is offered. With a
+    // binding, a -PLUS mechanism when offered; otherwise SCRAM says it could have bound (`y`).
+    channelBinding = tlsExporterBinding(xmpp);
+    const scramMechanism = SCRAM_MECHANISMS.find(
+      (name) => mechanisms.includes(name) && (channelBinding || !isPlusMechanism(name)),
+    );
+    const mechanism = scramMechanism ?? (mechanisms.includes('PLAIN') ? 'PLAIN' : undefined);
+    try {
+      if (!mechanism) {
+        throw new HushError('ProtocolError', 'The server offers no usable login mechanism.');
+      }
+      await authenticate({ username: local, password }, mechanism);
+      if (scramMechanism) scram.assertServerVerified();
+    } catch (error) {
+      const sasl = error as XmppError & { name?: string };
+      // A server that checks channel binding refuses a bound login whose TLS session is not its
+      // own: the connection ends somewhere else first.
+      failure =
+        scramMechanism &&
+        channelBinding &&
+        sasl.name === 'SASLError' &&
+        sasl.condition === 'malformed-request'
+          ? new HushError(
+              'CertificateUntrusted',
+              'The server refused a login bound to this TLS connection: something between you and the server holds a certificate for it and may be reading the connection (or the server cannot check tls-exporter bindings).',
+              { cause: error },
+            )
+          : error;
+      // A reconnection whose login fails after xmpp.js went online must not stay online.
+      if (xmpp.status === 'online') {
+        void (xmpp as unknown as RawConnection).disconnect().catch(() => undefined);
+      }
+      throw error;
+    }
+    usedMechanism = mechanism;
+  };
   guardClearText(xmpp, (error) => {
     failure ??= error;
   });
@@ -310,6 +333,8 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
       );
     });
     await Promise.race([started, timedOut]);
+    await Promise.race([login, timedOut]);
+    if (!usedMechanism) throw new HushError('ProtocolError', 'The server let the login skip SASL.');
   } catch (error) {
     xmpp.reconnect.stop();
     await xmpp.stop().catch(() => undefined);
