@@ -59,6 +59,8 @@ modules_enabled = {
 	"hush_limits";  -- connections per address, connections not logged in
 	"hush_http";    -- HTTP errors: plain pages, security headers, GET and HEAD only
 	"hush_metrics"; -- accounts and online sessions for /metrics
+	"hush_omemo_compat"; -- OMEMO clients as they are: publish-options on the domain, OMEMO nodes
+	                     -- open, a first device list
 }
 -- Prosody's community modules (Debian's prosody-modules, on Prosody's plugin path): XEP-0388 SASL2,
 -- XEP-0386 Bind 2 and XEP-0484 FAST, with stream management inline. Clients that ask get a login in
