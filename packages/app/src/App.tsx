@@ -1,10 +1,18 @@
 // The app: one AccountController for the device, and the screen for where the person is.
 // Navigation is a small state machine rather than a router: six screens, one level deep.
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { ActivityIndicator, AppState, BackHandler, StyleSheet, View } from 'react-native';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  ActivityIndicator,
+  AppState,
+  BackHandler,
+  Platform as ReactNativePlatform,
+  StyleSheet,
+  View,
+} from 'react-native';
+import { i18n, useTranslation } from './i18n';
 import { SafeAreaProvider, SafeAreaView } from 'react-native-safe-area-context';
 import { StatusBar } from 'expo-status-bar';
-import { HushError, type OmemoDeviceInfo } from '@hush/core';
+import { HushError, inspectFile, type OmemoDeviceInfo, type StoredMessage } from '@hush/core';
 import { AccountController } from './client/account';
 import { followCode } from './client/scanned-code';
 import { notifyIncoming } from './client/notifier';
@@ -26,6 +34,9 @@ import { AddContact } from './ui/AddContact';
 import { ContactDetails } from './ui/ContactDetails';
 import { Settings } from './ui/Settings';
 import { QrScan } from './ui/QrScan';
+import { displayName } from './ui/ChatList';
+import { rememberFile } from './ui/file-labels';
+import type { FileFacts } from './ui/message-kind';
 import { colors } from './ui/theme';
 
 type Route =
@@ -100,6 +111,7 @@ function Root(props: { invite: string | undefined; platform: Platform; onInviteU
 }
 
 function Signed(props: { jid: string; platform: Platform }) {
+  const { t } = useTranslation();
   const controller = useController();
   const account = useAccount();
   const active = useAppActive();
@@ -111,6 +123,25 @@ function Signed(props: { jid: string; platform: Platform }) {
   const toList = () => setRoute({ screen: 'list' });
   const connection = controller.current;
   const connected = account.phase === 'online';
+  const contacts = connection?.contacts;
+  // People by name: the one given here (roster), else the one they gave themselves (XEP-0172).
+  const nameOf = useCallback((jid: string) => contacts?.displayName(jid), [contacts]);
+  const [ownName, setOwnName] = useState<string | undefined>();
+  // Names are read once per connection: this account's own, and those of people shown without one.
+  const asked = useRef(new Set<string>());
+  useEffect(() => {
+    asked.current = new Set();
+    if (!contacts || !connected) return;
+    void contacts.nicknames.fetch(contacts.account).then(setOwnName);
+  }, [contacts, connected]);
+  useEffect(() => {
+    if (!contacts || !connected) return;
+    for (const jid of [...chats.items.map((item) => item.peer), ...chats.requests]) {
+      if (asked.current.has(jid) || contacts.get(jid)?.name) continue;
+      asked.current.add(jid);
+      void contacts.nicknames.fetch(jid);
+    }
+  }, [contacts, connected, chats]);
   // The unread count where the platform shows one (the tab's title on the web).
   const unread = chats.items.reduce((sum, item) => sum + item.unread, 0);
   useEffect(() => props.platform.showUnread(unread), [props.platform, unread]);
@@ -122,13 +153,14 @@ function Signed(props: { jid: string; platform: Platform }) {
     return notifyIncoming(messenger, {
       notifications: platform.notifications,
       inFront: () => AppState.currentState === 'active',
-      nameOf: (peer) => controller.current?.contacts.get(peer)?.name,
+      nameOf: (peer) => controller.current?.contacts.displayName(peer),
       onOpen: (peer) => setRoute({ screen: 'chat', peer }),
     });
   }, [messenger, platform, controller]);
-  // Android's back button (and gesture) goes up one screen, as the on-screen arrow does.
+  // Android's back button (and gesture) goes up one screen, as the on-screen arrow does. Browsers
+  // have their own back button, and react-native-web warns that BackHandler does nothing there.
   useEffect(() => {
-    if (route.screen === 'list') return;
+    if (route.screen === 'list' || ReactNativePlatform.OS === 'web') return;
     const up: Route =
       route.screen === 'contact'
         ? { screen: 'chat', peer: route.peer }
@@ -187,7 +219,7 @@ function Signed(props: { jid: string; platform: Platform }) {
         acceptInvite: async (uri) => (await contacts.acceptInviteLink(uri)).jid,
         verify: async (uri) => {
           if (!omemo) {
-            throw new HushError('NoOmemoDevice', 'Encryption is not set up on this device yet.');
+            throw new HushError('NoOmemoDevice', i18n.t('app.noEncryption'));
           }
           await omemo.verifyUri(uri);
         },
@@ -209,6 +241,7 @@ function Signed(props: { jid: string; platform: Platform }) {
           phase={account.phase}
           chats={chats}
           error={account.error}
+          nameOf={nameOf}
           onDismissError={() => controller.clearError()}
           onOpen={(peer) => setRoute({ screen: 'chat', peer })}
           onAdd={() => setRoute({ screen: 'add' })}
@@ -225,6 +258,7 @@ function Signed(props: { jid: string; platform: Platform }) {
       return (
         <Conversation
           peer={route.peer}
+          name={displayName(route.peer, nameOf(route.peer))}
           connected={connected}
           visible={active}
           platform={props.platform}
@@ -244,15 +278,15 @@ function Signed(props: { jid: string; platform: Platform }) {
       const { peer } = route;
       return peer ? (
         <QrScan
-          title="Verify by QR code"
-          note={`Point the camera at the QR code in ${peer}'s settings: their device is marked verified when the key matches.`}
+          title={t('scan.verifyTitle')}
+          note={t('scan.verifyNote', { name: displayName(peer, nameOf(peer)) })}
           onBack={() => setRoute({ screen: 'contact', peer })}
           onCode={(text) => openCode(text, peer)}
         />
       ) : (
         <QrScan
-          title="Scan a QR code"
-          note="Point the camera at the QR code in a contact's settings, or at an invite."
+          title={t('scan.addTitle')}
+          note={t('scan.addNote')}
           onBack={() => setRoute({ screen: 'add' })}
           onCode={(text) => openCode(text)}
         />
@@ -263,6 +297,11 @@ function Signed(props: { jid: string; platform: Platform }) {
       return (
         <ContactDetails
           peer={route.peer}
+          rosterName={contact?.name}
+          nick={connection?.contacts.nicknames.get(route.peer)}
+          onRename={async (name) => {
+            await controller.requireConnection().contacts.rename(route.peer, name);
+          }}
           subscription={contact?.subscription}
           available={connection?.contacts.available(route.peer) ?? false}
           blocked={chats.blocked.includes(route.peer)}
@@ -298,6 +337,10 @@ function Signed(props: { jid: string; platform: Platform }) {
           fingerprint={fingerprint}
           verificationUri={verificationUri}
           notifications={platform.notifications}
+          displayName={ownName}
+          onSetName={async (name) => {
+            setOwnName(await controller.requireConnection().contacts.nicknames.publish(name));
+          }}
           devices={devices?.filter((device) => !device.current)}
           onTrust={async (fingerprint, decision) => {
             const omemo = controller.requireConnection().omemo;
@@ -317,8 +360,43 @@ function Signed(props: { jid: string; platform: Platform }) {
   }
 }
 
+/**
+ * Resolves with the first outgoing file message in `peer`'s thread that `before` did not hold, once
+ * the thread shows it (or undefined after `limitMs`): the message a send just stored.
+ */
+function newFileMessage(
+  controller: AccountController,
+  peer: string,
+  before: ReadonlySet<string>,
+  limitMs = 30_000,
+): Promise<StoredMessage | undefined> {
+  const thread = controller.chats?.thread(peer);
+  if (!thread) return Promise.resolve(undefined);
+  const find = () =>
+    thread
+      .getSnapshot()
+      .messages.find(
+        (m) => m.direction === 'out' && !before.has(m.id) && /^aesgcm:\/\//i.test(m.body.trim()),
+      );
+  return new Promise((resolve) => {
+    const found = find();
+    if (found) return resolve(found);
+    const stop = thread.subscribe(() => {
+      const message = find();
+      if (message) finish(message);
+    });
+    const timer = setTimeout(() => finish(undefined), limitMs);
+    function finish(message: StoredMessage | undefined) {
+      stop();
+      clearTimeout(timer);
+      resolve(message);
+    }
+  });
+}
+
 function Conversation(props: {
   peer: string;
+  name: string;
   connected: boolean;
   visible: boolean;
   platform: Platform;
@@ -331,10 +409,24 @@ function Conversation(props: {
   const chats = useChats();
   const { peer } = props;
   const onSeen = useCallback(() => void controller.markSeen(peer), [controller, peer]);
+  const sendLabelled = async (send: () => Promise<void>, facts: FileFacts) => {
+    const before = new Set(
+      controller.chats
+        ?.thread(peer)
+        .getSnapshot()
+        .messages.map((m) => m.id),
+    );
+    await send();
+    // Sent: its label need not hold up the composer.
+    void newFileMessage(controller, peer, before).then(
+      (message) => message && rememberFile(props.platform.keptFiles, message.body.trim(), facts),
+    );
+  };
   return (
     <ChatScreen
       identityChanged={(account.identityChanged ?? []).includes(peer)}
       peer={peer}
+      name={props.name}
       thread={thread}
       connected={props.connected}
       visible={props.visible}
@@ -349,11 +441,19 @@ function Conversation(props: {
       onSeen={onSeen}
       onAttach={async () => {
         const picked = await props.platform.pickFile();
-        if (picked) await controller.sendFile(peer, picked.bytes);
+        if (!picked) return;
+        // The name and type of what was picked stay on this device, for its label here.
+        await sendLabelled(() => controller.sendFile(peer, picked.bytes), {
+          name: picked.name,
+          mimeType: inspectFile(picked.bytes).mimeType,
+        });
       }}
       onVoice={async (recording) => {
         const bytes = await props.platform.readRecording(recording.uri);
-        await controller.sendVoice(peer, bytes, recording.mime);
+        await sendLabelled(() => controller.sendVoice(peer, bytes, recording.mime), {
+          mimeType: recording.mime,
+          durationMs: recording.durationMs,
+        });
       }}
     />
   );

@@ -1,6 +1,7 @@
 // Add someone by address (name@server), by the contact invite link they sent, or by their QR code.
 import { useState } from 'react';
 import { StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from '../i18n';
 import { Button, ErrorNotice, Field, Header } from './components';
 import { useAction } from './hooks';
 import { colors, space } from './theme';
@@ -11,28 +12,27 @@ export function AddContact(props: {
   /** Opens the QR scanner (a contact's QR code or invite). */
   onScan: () => void;
 }) {
+  const { t } = useTranslation();
   const [input, setInput] = useState('');
   const { busy, error, run, dismiss } = useAction();
   const add = () => run(() => props.onAdd(input.trim()));
   return (
     <View style={styles.screen}>
-      <Header title="Add a contact" onBack={props.onBack} />
+      <Header title={t('add.title')} onBack={props.onBack} />
       <View style={styles.body}>
         {error ? <ErrorNotice error={error} onDismiss={dismiss} /> : null}
         <Field
-          label="Address or invite link"
+          label={t('add.label')}
           testID="contact-input"
           value={input}
           onChangeText={setInput}
-          placeholder="bob@example.org or xmpp:bob@example.org?roster;preauth=…"
+          placeholder={t('add.placeholder')}
           keyboardType="email-address"
           onSubmitEditing={() => void add()}
         />
-        <Text style={styles.note}>
-          They see a request and can accept it. Messages reach them either way.
-        </Text>
+        <Text style={styles.note}>{t('add.note')}</Text>
         <Button
-          title="Add"
+          title={t('add.add')}
           onPress={() => void add()}
           busy={busy}
           disabled={!input.trim()}
@@ -40,14 +40,12 @@ export function AddContact(props: {
         />
         <View style={styles.scan}>
           <Button
-            title="Scan a QR code"
+            title={t('add.scan')}
             kind="secondary"
             onPress={props.onScan}
             testID="open-scanner"
           />
-          <Text style={styles.note}>
-            Their QR code is in Settings in Hush. Scanning it also verifies their device.
-          </Text>
+          <Text style={styles.note}>{t('add.scanNote')}</Text>
         </View>
       </View>
     </View>

@@ -56,6 +56,12 @@ const chats: ChatsSnapshot = {
   ],
 };
 
+function itemAt(index: number) {
+  const item = chats.items[index];
+  if (!item) throw new Error(`no item ${index}`);
+  return item;
+}
+
 async function renderList(overrides: Partial<Parameters<typeof ChatList>[0]> = {}) {
   const handlers = {
     onOpen: jest.fn(),
@@ -108,5 +114,57 @@ describe('ChatList', () => {
     expect(screen.getByText('alice@example.org · Offline — reconnecting…')).toBeTruthy();
     await fireEvent.press(screen.getByText('Add a contact'));
     expect(handlers.onAdd).toHaveBeenCalled();
+  });
+
+  it('shows people by the name they gave themselves or were given, with its initial', async () => {
+    const named: ChatsSnapshot = {
+      ...chats,
+      items: [{ ...itemAt(0), name: 'Bobby' }, ...chats.items.slice(1)],
+    };
+    await renderList({
+      chats: named,
+      nameOf: (jid) => ({ 'carol@example.org': 'Carol Danvers', 'dave@example.org': 'Dave' })[jid],
+    });
+    expect(screen.getByTestId('name-bob@example.org')).toHaveTextContent('Bobby');
+    expect(screen.getByTestId('name-carol@example.org')).toHaveTextContent('Carol Danvers');
+    // Nobody gave erin a name: the address's first part, not the whole address.
+    expect(screen.getByTestId('name-erin@example.org')).toHaveTextContent('erin');
+    expect(screen.queryByText('carol@example.org')).toBeNull();
+    const initials = screen
+      .getAllByTestId('avatar-initial', { includeHiddenElements: true })
+      .map((node) => node.props.children);
+    expect(initials).toEqual(expect.arrayContaining(['B', 'C', 'E', 'D']));
+    // A request names the requester and shows the address the decision is about.
+    expect(screen.getByText('Dave wants to add you as a contact.')).toBeTruthy();
+    expect(screen.getByText('dave@example.org')).toBeTruthy();
+  });
+
+  it('labels files and voice messages instead of showing their links', async () => {
+    const key = 'ab'.repeat(44);
+    await renderList({
+      chats: {
+        ...chats,
+        requests: [],
+        items: [
+          {
+            ...itemAt(0),
+            lastMessage: message({
+              body: `aesgcm://upload.example.org/slot/1/encrypted#${key}`,
+            }),
+          },
+          {
+            ...itemAt(1),
+            lastMessage: message({
+              id: 'm2',
+              peer: 'carol@example.org',
+              body: 'https://upload.example.org/slot/2/voice.m4a',
+            }),
+          },
+        ],
+      },
+    });
+    expect(screen.getByTestId('preview-bob@example.org')).toHaveTextContent('File');
+    expect(screen.getByTestId('preview-bob@example.org')).not.toHaveTextContent(/encrypted/);
+    expect(screen.getByTestId('preview-carol@example.org')).toHaveTextContent('Voice message');
   });
 });

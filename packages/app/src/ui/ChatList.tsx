@@ -1,35 +1,24 @@
-// The account's conversations, newest first, with contact requests above them.
+// The account's conversations, newest first, with contact requests above them. People show by
+// the name they gave themselves or were given (the address only in their details).
 import { FlatList, Pressable, StyleSheet, Text, View } from 'react-native';
-import type { StoredMessage } from '@hush/core';
+import { fileWords, formatTime, i18n, useTranslation } from '../i18n';
+import type { HushError, StoredMessage } from '@hush/core';
 import type { AccountPhase } from '../client/account';
 import type { ChatListItem, ChatsSnapshot } from '../client/chats';
 import { Avatar, Button, ErrorNotice, Header, LinkButton } from './components';
 import { StateMark } from './MessageBubble';
-import { describeBody } from './message-kind';
+import { describeBody, fileLabel } from './message-kind';
+import { useFileFacts } from './file-labels';
+import { useOptionalPlatform } from './hooks';
 import { colors, radius, space } from './theme';
-import type { HushError } from '@hush/core';
 
-export const phaseLabel: Record<AccountPhase, string> = {
-  starting: 'Starting…',
-  signedOut: 'Signed out',
-  offline: 'Offline — reconnecting…',
-  connecting: 'Connecting…',
-  online: 'Online',
-};
+export { formatTime };
 
-export function formatTime(timestamp: number, now = Date.now()): string {
-  const date = new Date(timestamp);
-  const sameDay = new Date(now).toDateString() === date.toDateString();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return sameDay
-    ? `${pad(date.getHours())}:${pad(date.getMinutes())}`
-    : `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-}
+export const phaseLabel = (phase: AccountPhase): string => i18n.t(`phase.${phase}`);
 
-function preview(message: StoredMessage | undefined): string {
-  if (!message) return 'No messages yet';
-  if (message.state === 'undecryptable') return 'Message could not be decrypted';
-  return describeBody(message.body).preview;
+/** The name to show for `jid`: the given one, else the address's local part. */
+export function displayName(jid: string, name: string | undefined): string {
+  return name?.trim() || (jid.split('@')[0] ?? jid);
 }
 
 export function ChatList(props: {
@@ -37,6 +26,8 @@ export function ChatList(props: {
   phase: AccountPhase;
   chats: ChatsSnapshot;
   error?: HushError | undefined;
+  /** The name someone gave themselves or was given, when known (core's Contacts.displayName). */
+  nameOf?: (jid: string) => string | undefined;
   onDismissError?: () => void;
   onOpen: (peer: string) => void;
   onAdd: () => void;
@@ -44,16 +35,21 @@ export function ChatList(props: {
   onApprove: (jid: string) => void;
   onDeny: (jid: string) => void;
 }) {
+  const { t } = useTranslation();
   const { chats } = props;
   return (
     <View style={styles.screen}>
       <Header
-        title="Chats"
-        subtitle={`${props.jid} · ${phaseLabel[props.phase]}`}
+        title={t('chats.title')}
+        subtitle={t('chats.subtitle', { account: props.jid, phase: phaseLabel(props.phase) })}
         right={
           <View style={styles.actions}>
-            <LinkButton title="Add" onPress={props.onAdd} testID="open-add-contact" />
-            <LinkButton title="Settings" onPress={props.onSettings} testID="open-settings" />
+            <LinkButton title={t('chats.add')} onPress={props.onAdd} testID="open-add-contact" />
+            <LinkButton
+              title={t('chats.settings')}
+              onPress={props.onSettings}
+              testID="open-settings"
+            />
           </View>
         }
       />
@@ -65,22 +61,45 @@ export function ChatList(props: {
           />
         </View>
       ) : null}
-      {chats.requests.map((jid) => (
-        <View key={jid} style={styles.request} testID={`request-${jid}`}>
-          <Text style={styles.requestText}>{jid} wants to add you as a contact.</Text>
-          <View style={styles.requestButtons}>
-            <Button title="Accept" onPress={() => props.onApprove(jid)} testID={`approve-${jid}`} />
-            <Button title="Decline" kind="secondary" onPress={() => props.onDeny(jid)} />
+      {chats.requests.map((jid) => {
+        const nick = props.nameOf?.(jid);
+        return (
+          <View key={jid} style={styles.request} testID={`request-${jid}`}>
+            <View style={styles.requestWho}>
+              <Avatar jid={jid} name={nick} size={32} />
+              <View style={styles.rowText}>
+                <Text style={styles.requestText}>
+                  {t('chats.request', { name: displayName(jid, nick) })}
+                </Text>
+                {/* A request is a decision about a stranger: their address shows here too. */}
+                <Text style={styles.requestAddress} selectable>
+                  {jid}
+                </Text>
+              </View>
+            </View>
+            <View style={styles.requestButtons}>
+              <Button
+                title={t('chats.accept')}
+                onPress={() => props.onApprove(jid)}
+                testID={`approve-${jid}`}
+              />
+              <Button
+                title={t('chats.decline')}
+                kind="secondary"
+                onPress={() => props.onDeny(jid)}
+              />
+            </View>
           </View>
-        </View>
-      ))}
+        );
+      })}
       <FlatList
         data={chats.items}
         keyExtractor={(item) => item.peer}
-        extraData={chats.typing}
+        extraData={[chats.typing, props.nameOf]}
         renderItem={({ item }) => (
           <Row
             item={item}
+            name={displayName(item.peer, item.name ?? props.nameOf?.(item.peer))}
             typing={chats.typing.includes(item.peer)}
             onPress={() => props.onOpen(item.peer)}
           />
@@ -88,11 +107,9 @@ export function ChatList(props: {
         ListEmptyComponent={
           chats.loaded ? (
             <View style={styles.empty}>
-              <Text style={styles.emptyTitle}>No chats yet</Text>
-              <Text style={styles.emptyText}>
-                Add someone by their address or an invite link to start.
-              </Text>
-              <Button title="Add a contact" onPress={props.onAdd} />
+              <Text style={styles.emptyTitle}>{t('chats.emptyTitle')}</Text>
+              <Text style={styles.emptyText}>{t('chats.emptyText')}</Text>
+              <Button title={t('chats.addContact')} onPress={props.onAdd} />
             </View>
           ) : undefined
         }
@@ -101,7 +118,28 @@ export function ChatList(props: {
   );
 }
 
-function Row(props: { item: ChatListItem; typing: boolean; onPress: () => void }) {
+/** The last message in a line: its text, or its file's label. */
+function Preview(props: { message: StoredMessage | undefined; awaitingApproval: boolean }) {
+  const { t } = useTranslation();
+  const { message } = props;
+  const body =
+    message && message.state !== 'undecryptable' ? describeBody(message.body) : undefined;
+  const platform = useOptionalPlatform();
+  const facts = useFileFacts(
+    body && body.kind !== 'text' && platform ? body.url : undefined,
+    platform?.keptFiles ?? noKeptFiles,
+  );
+  if (!message)
+    return <>{props.awaitingApproval ? t('chats.awaitingApproval') : t('chats.noMessages')}</>;
+  if (message.state === 'undecryptable') return <>{t('chats.undecryptable')}</>;
+  if (!body || body.kind === 'text') return <>{message.body}</>;
+  return <>{fileLabel({ kind: body.kind, name: body.name, ...facts }, fileWords())}</>;
+}
+
+const noKeptFiles = { read: async () => undefined, write: async () => undefined };
+
+function Row(props: { item: ChatListItem; name: string; typing: boolean; onPress: () => void }) {
+  const { t } = useTranslation();
   const { item } = props;
   const last = item.lastMessage;
   return (
@@ -112,20 +150,20 @@ function Row(props: { item: ChatListItem; typing: boolean; onPress: () => void }
       style={({ pressed }) => [styles.row, pressed && styles.pressed]}
     >
       <View>
-        <Avatar jid={item.peer} />
+        <Avatar jid={item.peer} name={props.name} />
         {item.available ? <View style={styles.online} /> : null}
       </View>
       <View style={styles.rowText}>
         <View style={styles.rowTop}>
-          <Text style={styles.name} numberOfLines={1}>
-            {item.name ?? item.peer}
+          <Text style={styles.name} numberOfLines={1} testID={`name-${item.peer}`}>
+            {props.name}
           </Text>
           {last ? <Text style={styles.time}>{formatTime(last.timestamp)}</Text> : null}
         </View>
         <View style={styles.rowTop}>
           {props.typing ? (
             <Text style={[styles.preview, styles.typing]} testID={`typing-${item.peer}`}>
-              typing…
+              {t('chats.typing')}
             </Text>
           ) : (
             <Text
@@ -135,11 +173,15 @@ function Row(props: { item: ChatListItem; typing: boolean; onPress: () => void }
             >
               {last?.direction === 'out' ? <StateMark message={last} /> : null}
               {last?.direction === 'out' ? ' ' : ''}
-              {item.awaitingApproval && !last ? 'Waiting for them to accept' : preview(last)}
+              <Preview message={last} awaitingApproval={item.awaitingApproval === true} />
             </Text>
           )}
           {item.unread > 0 ? (
-            <View style={styles.badge} testID={`unread-${item.peer}`}>
+            <View
+              style={styles.badge}
+              testID={`unread-${item.peer}`}
+              accessibilityLabel={t('chats.unread', { count: item.unread })}
+            >
               <Text style={styles.badgeText}>{item.unread}</Text>
             </View>
           ) : null}
@@ -161,7 +203,9 @@ const styles = StyleSheet.create({
     borderWidth: 1,
     borderColor: colors.border,
   },
-  requestText: { color: colors.text, marginBottom: space.s },
+  requestWho: { flexDirection: 'row', gap: space.s, marginBottom: space.s, alignItems: 'center' },
+  requestText: { color: colors.text },
+  requestAddress: { color: colors.muted, fontSize: 12 },
   requestButtons: { flexDirection: 'row', gap: space.s },
   row: {
     flexDirection: 'row',

@@ -1,6 +1,7 @@
 // One conversation: its history (newest at the bottom), and a box to write or record.
 import { useEffect, useRef, useState } from 'react';
 import { FlatList, Platform, Pressable, StyleSheet, Text, TextInput, View } from 'react-native';
+import { useTranslation } from '../i18n';
 import { toHushError, type HushError, type StoredMessage } from '@hush/core';
 import type { ThreadSnapshot } from '../client/chats';
 import { RecordButton } from '../audio/RecordButton';
@@ -11,6 +12,8 @@ import { colors, radius, space } from './theme';
 
 export interface ChatScreenProps {
   peer: string;
+  /** The name to show for the peer (see ChatList's displayName); the address otherwise. */
+  name?: string;
   thread: ThreadSnapshot;
   connected: boolean;
   /** The app is in front: only then does a message count as read. */
@@ -33,6 +36,18 @@ export interface ChatScreenProps {
   /** Picks a file and sends it (encrypted); resolves once sent, or when the person cancelled. */
   onAttach?: () => Promise<void>;
 }
+
+/**
+ * A refusal of what was just picked (too large, quota, an empty file) says all it needs to in a
+ * glance and goes after this long; other errors stay until dismissed.
+ */
+export const GLANCE_ERROR_MS = 8_000;
+const GLANCE_ERRORS = new Set([
+  'FileTooLarge',
+  'QuotaExceeded',
+  'VoiceTooLong',
+  'UnsupportedContent',
+]);
 
 /** After this long without a keystroke, 'paused' follows 'composing'. */
 export const PAUSED_AFTER_MS = 5_000;
@@ -69,9 +84,16 @@ function useTypingNotice(onTyping: ChatScreenProps['onTyping']) {
 }
 
 export function ChatScreen(props: ChatScreenProps) {
+  const { t } = useTranslation();
+  const name = props.name ?? props.peer;
   const [text, setText] = useState('');
   const typingNotice = useTypingNotice(props.onTyping);
   const [error, setError] = useState<HushError | undefined>();
+  useEffect(() => {
+    if (!error || !GLANCE_ERRORS.has(error.code)) return;
+    const timer = setTimeout(() => setError(undefined), GLANCE_ERROR_MS);
+    return () => clearTimeout(timer);
+  }, [error]);
   const list = useRef<FlatList<StoredMessage>>(null);
   const messages = props.thread.messages;
   const lastIncomingUnread = [...messages]
@@ -123,10 +145,14 @@ export function ChatScreen(props: ChatScreenProps) {
   return (
     <KeyboardAvoiding style={styles.screen}>
       <Header
-        title={props.peer}
-        subtitle={props.typing ? 'typing…' : props.available ? 'online' : 'offline'}
+        title={name}
+        subtitle={
+          props.typing ? t('chat.typing') : props.available ? t('chat.online') : t('chat.offline')
+        }
         onBack={props.onBack}
-        right={<LinkButton title="Info" onPress={props.onDetails} testID="open-contact" />}
+        right={
+          <LinkButton title={t('chat.info')} onPress={props.onDetails} testID="open-contact" />
+        }
       />
       {props.identityChanged ? (
         <Pressable
@@ -135,10 +161,7 @@ export function ChatScreen(props: ChatScreenProps) {
           onPress={props.onDetails}
           style={styles.identity}
         >
-          <Text style={styles.identityText}>
-            A device of {props.peer} has a new encryption key. Nothing is encrypted for it until you
-            check it. Review…
-          </Text>
+          <Text style={styles.identityText}>{t('chat.identityChanged', { name })}</Text>
         </Pressable>
       ) : null}
       {error ? (
@@ -151,38 +174,38 @@ export function ChatScreen(props: ChatScreenProps) {
         testID="messages"
         data={messages as StoredMessage[]}
         keyExtractor={(m) => m.id}
-        renderItem={({ item }) => <MessageBubble message={item} onRetry={props.onRetry} />}
+        renderItem={({ item }) => (
+          <MessageBubble message={item} peerName={name} onRetry={props.onRetry} />
+        )}
         contentContainerStyle={styles.listContent}
         onContentSizeChange={() => list.current?.scrollToEnd({ animated: false })}
         ListHeaderComponent={
           props.thread.hasOlder ? (
-            <LinkButton title="Show earlier messages" onPress={props.onLoadOlder} />
+            <LinkButton title={t('chat.earlier')} onPress={props.onLoadOlder} />
           ) : undefined
         }
         ListEmptyComponent={
-          props.thread.loaded ? (
-            <Text style={styles.empty}>No messages yet. Say hello.</Text>
-          ) : undefined
+          props.thread.loaded ? <Text style={styles.empty}>{t('chat.empty')}</Text> : undefined
         }
       />
       {!props.connected ? (
         <Text style={styles.offline} testID="composer-offline">
-          Offline: what you write is sent when the connection is back.
+          {t('chat.offlineComposer')}
         </Text>
       ) : sendingVoice ? (
         <Text style={styles.offline} testID="voice-sending">
-          Encrypting and sending the voice message…
+          {t('chat.sendingVoice')}
         </Text>
       ) : sendingFile ? (
         <Text style={styles.offline} testID="file-sending">
-          Encrypting and sending the file…
+          {t('chat.sendingFile')}
         </Text>
       ) : null}
       <View style={styles.composer}>
         {props.onAttach ? (
           <Pressable
             accessibilityRole="button"
-            accessibilityLabel="Send a file"
+            accessibilityLabel={t('chat.attach')}
             testID="attach-button"
             disabled={!props.connected || sendingFile}
             onPress={() => void attach()}
@@ -193,14 +216,14 @@ export function ChatScreen(props: ChatScreenProps) {
         ) : null}
         <TextInput
           testID="composer-input"
-          accessibilityLabel="Message"
+          accessibilityLabel={t('chat.message')}
           style={styles.input}
           value={text}
           onChangeText={(value) => {
             setText(value);
             typingNotice.changed(value);
           }}
-          placeholder="Message"
+          placeholder={t('chat.message')}
           placeholderTextColor={colors.muted}
           multiline
           onKeyPress={(e) => {
@@ -215,7 +238,7 @@ export function ChatScreen(props: ChatScreenProps) {
         {text.trim() ? (
           <Pressable
             accessibilityRole="button"
-            accessibilityLabel="Send"
+            accessibilityLabel={t('chat.send')}
             testID="send-button"
             onPress={() => void send()}
             style={styles.send}
@@ -237,7 +260,12 @@ const styles = StyleSheet.create({
   identityText: { color: colors.danger },
   listContent: { paddingVertical: space.m, flexGrow: 1 },
   empty: { color: colors.muted, textAlign: 'center', marginTop: space.xl },
-  offline: { textAlign: 'center', color: colors.muted, paddingVertical: space.xs },
+  offline: {
+    textAlign: 'center',
+    color: colors.muted,
+    paddingVertical: space.xs,
+    paddingHorizontal: space.l,
+  },
   composer: {
     flexDirection: 'row',
     alignItems: 'flex-end',

@@ -1,9 +1,9 @@
 // One message: its text (or voice/file player), time and, for outgoing ones, its delivery state.
 import { Pressable, StyleSheet, Text, View } from 'react-native';
+import { fileWords, formatTime, i18n, useTranslation } from '../i18n';
 import type { StoredMessage } from '@hush/core';
 import { describeBody } from './message-kind';
 import { VoiceBubble } from './VoiceBubble';
-import { formatTime } from './ChatList';
 import { colors, radius, space } from './theme';
 
 const stateText: Partial<Record<StoredMessage['state'], string>> = {
@@ -14,19 +14,18 @@ const stateText: Partial<Record<StoredMessage['state'], string>> = {
   failed: '⚠',
 };
 
-const stateLabel: Partial<Record<StoredMessage['state'], string>> = {
-  pending: 'Sending',
-  sent: 'Sent',
-  delivered: 'Delivered',
-  read: 'Read',
-  failed: 'Not sent',
-};
+const labelled = ['pending', 'sent', 'delivered', 'read', 'failed'] as const;
+const stateLabel = (state: StoredMessage['state']): string =>
+  (labelled as readonly string[]).includes(state)
+    ? i18n.t(`message.state.${state as (typeof labelled)[number]}`)
+    : '';
 
 export function StateMark(props: { message: StoredMessage }) {
   const { state } = props.message;
+  useTranslation();
   return (
     <Text
-      accessibilityLabel={stateLabel[state]}
+      accessibilityLabel={stateLabel(state)}
       testID={`state-${props.message.id}`}
       style={[styles.state, state === 'read' && styles.read, state === 'failed' && styles.failed]}
     >
@@ -35,15 +34,26 @@ export function StateMark(props: { message: StoredMessage }) {
   );
 }
 
-export function MessageBubble(props: { message: StoredMessage; onRetry?: (id: string) => void }) {
+export function MessageBubble(props: {
+  message: StoredMessage;
+  /** Who the other side is, for screen readers ("Alice: …"). */
+  peerName?: string;
+  onRetry?: (id: string) => void;
+}) {
+  const { t } = useTranslation();
   const { message } = props;
   const out = message.direction === 'out';
-  const body = describeBody(message.body);
+  const body = describeBody(message.body, fileWords());
+  const spoken = body.kind === 'text' ? message.body : body.preview;
   return (
     <View
       style={[styles.row, out ? styles.rowOut : styles.rowIn]}
       testID={`message-${message.id}`}
-      accessibilityLabel={`${out ? 'You' : 'They'}: ${message.body}${out ? `, ${stateLabel[message.state] ?? ''}` : ''}`}
+      accessibilityLabel={
+        out
+          ? t('message.fromYou', { text: spoken, state: stateLabel(message.state) })
+          : t('message.fromThem', { name: props.peerName ?? t('common.they'), text: spoken })
+      }
     >
       <View
         style={[
@@ -54,9 +64,9 @@ export function MessageBubble(props: { message: StoredMessage; onRetry?: (id: st
       >
         {message.state === 'undecryptable' ? (
           <View testID="undecryptable">
-            <Text style={styles.undecryptableTitle}>This message could not be decrypted</Text>
+            <Text style={styles.undecryptableTitle}>{t('message.undecryptableTitle')}</Text>
             <Text style={styles.meta}>
-              {message.failure?.message ?? 'It was not encrypted for this device.'}
+              {message.failure?.message ?? t('message.notForThisDevice')}
             </Text>
           </View>
         ) : body.kind === 'text' ? (
@@ -70,14 +80,14 @@ export function MessageBubble(props: { message: StoredMessage; onRetry?: (id: st
         message.state !== 'undecryptable' &&
         message.failure?.code === 'UntrustedSender' ? (
           <Text style={styles.untrusted} testID="untrusted-sender">
-            ⚠ {message.failure.message} Check their devices in the contact's details.
+            {t('message.untrusted', { reason: message.failure.message })}
           </Text>
         ) : null}
         <View style={styles.footer}>
           {/* Encrypted is the normal case; a message that travelled in the clear says so. */}
           {!message.encrypted && message.state !== 'undecryptable' ? (
             <Text style={styles.meta} testID="unencrypted">
-              not encrypted ·
+              {t('message.unencrypted')}
             </Text>
           ) : null}
           <Text style={styles.meta}>{formatTime(message.timestamp)}</Text>
@@ -86,7 +96,9 @@ export function MessageBubble(props: { message: StoredMessage; onRetry?: (id: st
         {message.state === 'failed' ? (
           <View style={styles.failure}>
             <Text style={styles.failedText}>
-              Not sent{message.failure ? `: ${message.failure.message}` : ''}
+              {message.failure
+                ? t('message.notSentBecause', { reason: message.failure.message })
+                : t('message.notSent')}
             </Text>
             {props.onRetry ? (
               <Pressable
@@ -94,7 +106,7 @@ export function MessageBubble(props: { message: StoredMessage; onRetry?: (id: st
                 testID={`retry-${message.id}`}
                 onPress={() => props.onRetry?.(message.id)}
               >
-                <Text style={styles.retry}>Retry</Text>
+                <Text style={styles.retry}>{t('common.retry')}</Text>
               </Pressable>
             ) : null}
           </View>

@@ -1,6 +1,7 @@
 // First screen: join with an invite (name and password of one's choosing) or log in.
 import { useState } from 'react';
 import { ScrollView, StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from '../i18n';
 import { Button, ErrorNotice, Field, LinkButton } from './components';
 import { KeyboardAvoiding } from './KeyboardAvoiding';
 import { useAccount, useController } from './hooks';
@@ -9,6 +10,7 @@ import { colors, radius, space } from './theme';
 type Mode = 'invite' | 'login';
 
 export function Onboarding(props: { initialInvite?: string }) {
+  const { t } = useTranslation();
   const controller = useController();
   const account = useAccount();
   const [mode, setMode] = useState<Mode>(props.initialInvite ? 'invite' : 'login');
@@ -32,17 +34,17 @@ export function Onboarding(props: { initialInvite?: string }) {
   return (
     <KeyboardAvoiding style={styles.screen}>
       <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
-        <Text style={styles.brand}>Hush</Text>
-        <Text style={styles.tagline}>Private messages on your own server.</Text>
+        <Text style={styles.brand}>{t('app.name')}</Text>
+        <Text style={styles.tagline}>{t('app.tagline')}</Text>
         <View style={styles.tabs} accessibilityRole="tablist">
           <Tab
-            title="I have an invite"
+            title={t('onboarding.tabInvite')}
             active={mode === 'invite'}
             onPress={() => switchTo('invite')}
             testID="tab-invite"
           />
           <Tab
-            title="Log in"
+            title={t('onboarding.tabLogin')}
             active={mode === 'login'}
             onPress={() => switchTo('login')}
             testID="tab-login"
@@ -55,58 +57,58 @@ export function Onboarding(props: { initialInvite?: string }) {
           {mode === 'invite' ? (
             <>
               <Field
-                label="Invite link"
+                label={t('onboarding.inviteLabel')}
                 testID="invite-input"
                 value={invite}
                 onChangeText={setInvite}
-                placeholder="xmpp:example.org?register;preauth=…"
-                hint="Paste the link you were sent, or open it on this device."
+                placeholder={t('onboarding.invitePlaceholder')}
+                hint={t('onboarding.inviteHint')}
               />
               <Field
-                label="Your name"
+                label={t('onboarding.usernameLabel')}
                 testID="username-input"
                 value={username}
                 onChangeText={setUsername}
-                placeholder="alice"
+                placeholder={t('onboarding.usernamePlaceholder')}
                 autoComplete="username-new"
               />
             </>
           ) : (
             <Field
-              label="Address"
+              label={t('onboarding.addressLabel')}
               testID="jid-input"
               value={jid}
               onChangeText={setJid}
-              placeholder="alice@example.org"
+              placeholder={t('onboarding.addressPlaceholder')}
               keyboardType="email-address"
               autoComplete="username"
             />
           )}
           <Field
-            label="Password"
+            label={t('onboarding.passwordLabel')}
             testID="password-input"
             value={password}
             onChangeText={setPassword}
             secureTextEntry
             autoComplete={mode === 'invite' ? 'new-password' : 'current-password'}
             onSubmitEditing={submit}
-            {...(mode === 'invite' ? { hint: 'At least 8 characters.' } : {})}
+            {...(mode === 'invite' ? { hint: t('onboarding.passwordHint') } : {})}
           />
           {advanced ? (
             <Field
-              label="Server address (optional)"
+              label={t('onboarding.serverLabel')}
               testID="service-input"
               value={service}
               onChangeText={setService}
-              placeholder="wss://example.org/xmpp-websocket"
-              hint="Only needed when the server's websocket is not at wss://DOMAIN/xmpp-websocket."
+              placeholder={t('onboarding.serverPlaceholder')}
+              hint={t('onboarding.serverHint')}
             />
           ) : (
-            <LinkButton title="Server settings" onPress={() => setAdvanced(true)} />
+            <LinkButton title={t('onboarding.serverSettings')} onPress={() => setAdvanced(true)} />
           )}
           <View style={styles.submit}>
             <Button
-              title={mode === 'invite' ? 'Create account' : 'Log in'}
+              title={mode === 'invite' ? t('onboarding.createAccount') : t('onboarding.logIn')}
               onPress={submit}
               busy={account.busy}
               testID="submit"

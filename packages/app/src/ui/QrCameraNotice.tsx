@@ -1,6 +1,7 @@
 // What the scanner shows instead of the camera picture: asking for the camera, or why there is
 // none. The paste field below the scanner stays usable in every case.
 import { Platform, StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from '../i18n';
 import { Button } from './components';
 import { colors, radius, space } from './theme';
 
@@ -13,26 +14,27 @@ export function QrCameraNotice(props: {
   /** Opens the system settings where the camera can be allowed (native only). */
   onOpenSettings?: () => void;
 }) {
+  const { t } = useTranslation();
   return (
     <View style={styles.notice} testID={`camera-${props.problem}`}>
       <Text style={[styles.text, props.problem === 'refused' && styles.refused]}>
         {props.problem === 'ask'
-          ? 'Hush uses the camera only to read QR codes; nothing is recorded.'
+          ? t('scan.cameraAsk')
           : props.problem === 'refused'
-            ? `Camera access is off. Allow it for Hush in ${
-                Platform.OS === 'web' ? "the browser's site settings" : 'Settings'
-              } to scan QR codes, or paste the link below.`
-            : 'No camera can be used here. Paste the link below instead.'}
+            ? Platform.OS === 'web'
+              ? t('scan.cameraRefusedWeb')
+              : t('scan.cameraRefusedNative')
+            : t('scan.cameraUnavailable')}
       </Text>
       {props.onAllow ? (
         <Button
-          title={props.problem === 'ask' ? 'Allow the camera' : 'Try again'}
+          title={props.problem === 'ask' ? t('scan.allowCamera') : t('scan.tryAgain')}
           onPress={props.onAllow}
           testID="camera-allow"
         />
       ) : null}
       {props.onOpenSettings ? (
-        <Button title="Open Settings" kind="secondary" onPress={props.onOpenSettings} />
+        <Button title={t('scan.openSettings')} kind="secondary" onPress={props.onOpenSettings} />
       ) : null}
     </View>
   );

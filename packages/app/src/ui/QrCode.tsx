@@ -4,6 +4,7 @@
 import { useMemo } from 'react';
 import { View } from 'react-native';
 import qrcode from 'qrcode-generator';
+import { useTranslation } from '../i18n';
 
 /** The light margin, in modules, that ISO/IEC 18004 asks for around a code and scanners rely on. */
 export const QUIET_ZONE = 4;
@@ -48,6 +49,7 @@ function darkRuns(matrix: readonly (readonly boolean[])[]): Run[] {
 }
 
 export function QrCode(props: { value: string; size?: number; testID?: string }) {
+  const { t } = useTranslation();
   const matrix = useMemo(() => qrMatrix(props.value), [props.value]);
   const modules = matrix.length + 2 * QUIET_ZONE;
   // Whole pixels per module: fractional ones blur the edges scanners look for.
@@ -57,7 +59,7 @@ export function QrCode(props: { value: string; size?: number; testID?: string })
     <View
       testID={props.testID}
       accessibilityRole="image"
-      accessibilityLabel="QR code"
+      accessibilityLabel={t('scan.qrCode')}
       style={{ width: modules * cell, height: modules * cell, backgroundColor: '#ffffff' }}
     >
       {runs.map((run) => (

@@ -4,6 +4,7 @@
 // fail again on every frame.
 import { useRef, useState } from 'react';
 import { ActivityIndicator, ScrollView, StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from '../i18n';
 import { Button, ErrorNotice, Field, Header } from './components';
 import { QrScanner } from './QrScanner';
 import { useAction } from './hooks';
@@ -17,6 +18,7 @@ export function QrScan(props: {
   /** Follows a scanned or pasted code; the screen shows a rejection. */
   onCode: (text: string) => Promise<unknown>;
 }) {
+  const { t } = useTranslation();
   const { busy, error, run, dismiss } = useAction();
   const [pasted, setPasted] = useState('');
   // The camera reports a code on every frame it stays in view: one at a time.
@@ -42,16 +44,16 @@ export function QrScan(props: {
           ) : null}
         </View>
         <Field
-          label="Or paste the link"
+          label={t('scan.pasteLabel')}
           testID="qr-paste-input"
           value={pasted}
           onChangeText={setPasted}
-          placeholder="xmpp:name@server?…"
+          placeholder={t('scan.pastePlaceholder')}
           keyboardType="url"
           onSubmitEditing={() => void follow(pasted)}
         />
         <Button
-          title="Use this link"
+          title={t('scan.useLink')}
           kind="secondary"
           busy={busy}
           disabled={!pasted.trim()}

@@ -3,6 +3,7 @@
 // the fingerprint is known (offline, or encryption not set up) the code is the bare address, which
 // still adds the account.
 import { StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from '../i18n';
 import { QrCode } from './QrCode';
 import { card, colors, space } from './theme';
 
@@ -10,19 +11,18 @@ export function QrShareCard(props: {
   jid: string | undefined;
   verificationUri: string | undefined;
 }) {
+  const { t } = useTranslation();
   const value = props.verificationUri ?? (props.jid ? `xmpp:${props.jid}` : undefined);
   return (
     <View style={styles.card} testID="own-qr">
-      <Text style={styles.title}>Your QR code</Text>
+      <Text style={styles.title}>{t('settings.qrTitle')}</Text>
       {value ? (
         <View style={styles.code}>
           <QrCode value={value} size={264} testID="own-qr-code" />
         </View>
       ) : null}
       <Text style={styles.note}>
-        {props.verificationUri
-          ? 'Someone who scans this in Hush (Add a contact → Scan a QR code) or in Conversations adds you and marks this device verified, with no fingerprints to compare. Show it in person.'
-          : 'Someone who scans this in Hush adds you. Once connected, it also carries this device’s key for them to verify.'}
+        {props.verificationUri ? t('settings.qrVerify') : t('settings.qrAdd')}
       </Text>
       {value ? (
         <Text style={styles.link} selectable testID="own-qr-link">

@@ -1,10 +1,11 @@
 // The account: who is logged in where, log out, delete the account.
 import { useState } from 'react';
 import { ScrollView, StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from '../i18n';
 import type { OmemoDeviceInfo } from '@hush/core';
 import type { AccountSnapshot } from '../client/account';
 import type { NotificationAccess, Notifications } from '../platform/types';
-import { Button, ErrorNotice, Header } from './components';
+import { Button, ErrorNotice, Field, Header } from './components';
 import { phaseLabel } from './ChatList';
 import { Device, groupFingerprint } from './ContactDetails';
 import { useAction } from './hooks';
@@ -22,38 +23,71 @@ export function Settings(props: {
   /** This account's other OMEMO devices; undefined while loading or without encryption. */
   devices?: readonly OmemoDeviceInfo[] | undefined;
   onTrust?: (fingerprint: string, decision: 'verify' | 'trust' | 'distrust') => Promise<void>;
+  /** The name this account gives itself (XEP-0172), as last published. */
+  displayName?: string | undefined;
+  /** Publishes a new name for contacts to see. */
+  onSetName?: (name: string) => Promise<void>;
   onBack: () => void;
   onLogOut: () => Promise<void>;
   onDelete: () => Promise<void>;
 }) {
+  const { t } = useTranslation();
   const [confirming, setConfirming] = useState(false);
   const { busy, error, run, dismiss } = useAction();
+  const [name, setName] = useState<string | undefined>();
+  const shownName = name ?? props.displayName ?? '';
+  const { onSetName } = props;
+  const saveName = onSetName
+    ? () => void run(() => onSetName(shownName.trim()).then(() => setName(undefined)))
+    : undefined;
   return (
     <View style={styles.screen}>
-      <Header title="Settings" onBack={props.onBack} />
+      <Header title={t('settings.title')} onBack={props.onBack} />
       <ScrollView contentContainerStyle={styles.body}>
         {error ? <ErrorNotice error={error} onDismiss={dismiss} /> : null}
         <View style={styles.card}>
-          <Row label="Account" value={props.account.jid ?? ''} />
-          <Row label="Server" value={props.account.service ?? ''} />
-          <Row label="Connection" value={phaseLabel[props.account.phase]} />
+          <Row label={t('settings.account')} value={props.account.jid ?? ''} />
+          <Row label={t('settings.server')} value={props.account.service ?? ''} />
+          <Row label={t('settings.connection')} value={phaseLabel(props.account.phase)} />
         </View>
+        {saveName ? (
+          <View style={styles.card} testID="own-name">
+            <Field
+              label={t('settings.displayName')}
+              testID="own-name-input"
+              value={shownName}
+              onChangeText={setName}
+              placeholder={t('settings.displayNamePlaceholder')}
+              hint={t('settings.displayNameHint')}
+              autoCapitalize="words"
+              onSubmitEditing={saveName}
+            />
+            <Button
+              title={t('settings.saveName')}
+              kind="secondary"
+              busy={busy}
+              disabled={name === undefined || name.trim() === (props.displayName ?? '')}
+              onPress={saveName}
+              testID="own-name-save"
+            />
+          </View>
+        ) : null}
         <View style={styles.card} testID="own-fingerprint">
-          <Text style={styles.label}>This device's encryption key</Text>
+          <Text style={styles.label}>{t('settings.ownKey')}</Text>
           <Text style={styles.mono} selectable>
             {props.fingerprint ? groupFingerprint(props.fingerprint) : '…'}
           </Text>
-          <Text style={styles.note}>Contacts compare it with what their app shows for you.</Text>
+          <Text style={styles.note}>{t('settings.ownKeyNote')}</Text>
         </View>
         <QrShareCard jid={props.account.jid} verificationUri={props.verificationUri} />
         {props.notifications ? <NotificationCard notifications={props.notifications} /> : null}
         <View style={styles.card} testID="own-devices">
-          <Text style={styles.label}>Your other devices</Text>
+          <Text style={styles.label}>{t('settings.otherDevices')}</Text>
           {props.devices === undefined ? (
-            <Text style={styles.note}>Loading…</Text>
+            <Text style={styles.note}>{t('common.loading')}</Text>
           ) : props.devices.length === 0 ? (
             <Text style={styles.note}>
-              None: this is the only device of {props.account.jid} with encryption keys.
+              {t('settings.noOtherDevices', { account: props.account.jid ?? '' })}
             </Text>
           ) : (
             props.devices.map((device) => (
@@ -68,39 +102,37 @@ export function Settings(props: {
               />
             ))
           )}
-          <Text style={styles.note}>
-            Messages are encrypted for these too. Refuse a device you do not recognise, then change
-            your password.
-          </Text>
+          <Text style={styles.note}>{t('settings.otherDevicesNote')}</Text>
         </View>
         <Button
-          title="Log out"
+          title={t('settings.logOut')}
           kind="secondary"
           busy={busy}
           onPress={() => void run(props.onLogOut, { stay: false })}
           testID="log-out"
         />
-        <Text style={styles.note}>
-          Logging out removes the password from this device; your messages here stay.
-        </Text>
+        <Text style={styles.note}>{t('settings.logOutNote')}</Text>
         {confirming ? (
           <View style={styles.danger}>
             <Text style={styles.dangerText}>
-              Delete {props.account.jid} on the server and everything on this device? This cannot be
-              undone.
+              {t('settings.deleteConfirm', { account: props.account.jid ?? '' })}
             </Text>
             <Button
-              title="Delete my account"
+              title={t('settings.deleteMine')}
               kind="danger"
               busy={busy}
               onPress={() => void run(props.onDelete, { stay: false })}
               testID="confirm-delete"
             />
-            <Button title="Keep it" kind="secondary" onPress={() => setConfirming(false)} />
+            <Button
+              title={t('settings.keep')}
+              kind="secondary"
+              onPress={() => setConfirming(false)}
+            />
           </View>
         ) : (
           <Button
-            title="Delete account…"
+            title={t('settings.delete')}
             kind="danger"
             onPress={() => setConfirming(true)}
             testID="delete-account"
@@ -111,24 +143,18 @@ export function Settings(props: {
   );
 }
 
-const accessText: Record<NotificationAccess, string> = {
-  granted: 'On: new messages show a notification while Hush is not in front.',
-  default: 'Off. Turn them on to see new messages while Hush is not in front.',
-  denied: 'Blocked for this site: allow notifications in the browser’s site settings.',
-  unsupported: 'Not available here yet: they need push, which Hush does not have yet.',
-};
-
 function NotificationCard(props: { notifications: Notifications }) {
+  const { t } = useTranslation();
   const [access, setAccess] = useState(() => props.notifications.access());
   return (
     <View style={styles.card} testID="notifications">
-      <Text style={styles.label}>Notifications</Text>
+      <Text style={styles.label}>{t('settings.notifications')}</Text>
       <Text style={styles.note} testID={`notifications-${access}`}>
-        {accessText[access]}
+        {t(`settings.access.${access satisfies NotificationAccess}`)}
       </Text>
       {access === 'default' ? (
         <Button
-          title="Turn on notifications"
+          title={t('settings.notificationsOn')}
           kind="secondary"
           onPress={() => void props.notifications.request().then(setAccess)}
           testID="enable-notifications"

@@ -1,7 +1,7 @@
 // A voice message or file in a bubble: play/pause, a bar to seek, position and duration; a photo
 // shown inline; any other file named by its type and size, with a way to keep it.
 // Encrypted (aesgcm://) files are fetched and decrypted first; what they are shows from their bytes.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import {
   ActivityIndicator,
   Image,
@@ -12,33 +12,39 @@ import {
   type LayoutChangeEvent,
 } from 'react-native';
 import { useAudioPlayer, useAudioPlayerStatus } from 'expo-audio';
+import { currentLanguage, fileWords, i18n, useTranslation } from '../i18n';
 import { toHushError, type HushError } from '@hush/core';
-import type { BodyKind } from './message-kind';
+import { fileLabel, formatDuration, type BodyKind } from './message-kind';
 import { errorTitle } from './errors';
 import { useFile } from './files';
+import { rememberFile, useFileFacts } from './file-labels';
 import { usePlatform } from './hooks';
 import { colors, radius, space } from './theme';
 
+export { formatDuration };
+
 type FileBody = Extract<BodyKind, { kind: 'voice' | 'file' }>;
 
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.floor(Number.isFinite(seconds) ? seconds : 0));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
-
 function formatSize(bytes: number): string {
-  return bytes < 1024 * 1024
-    ? `${Math.max(1, Math.round(bytes / 1024))} KB`
-    : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  const language = currentLanguage();
+  if (bytes < 1024 * 1024) {
+    const count = Math.max(1, Math.round(bytes / 1024));
+    return i18n.t('file.kb', { count: new Intl.NumberFormat(language).format(count) });
+  }
+  const megabytes = new Intl.NumberFormat(language, {
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  }).format(bytes / 1024 / 1024);
+  return i18n.t('file.mb', { count: megabytes });
 }
 
 export function VoiceBubble(props: { body: FileBody }) {
   const { body } = props;
-  if (body.encrypted) return <EncryptedFile link={body.url} />;
+  if (body.encrypted) return <EncryptedFile link={body.url} body={body} />;
   if (body.kind === 'voice') return <Player uri={body.url} />;
   return (
     <View style={styles.file} testID="file-bubble">
-      <Text style={styles.fileName}>{body.preview}</Text>
+      <Text style={styles.fileName}>{fileLabel(body, fileWords())}</Text>
       <Text style={styles.fileNote} selectable>
         {body.url}
       </Text>
@@ -46,13 +52,25 @@ export function VoiceBubble(props: { body: FileBody }) {
   );
 }
 
-function EncryptedFile(props: { link: string }) {
-  const file = useFile(props.link, usePlatform());
+function EncryptedFile(props: { link: string; body: FileBody }) {
+  const { t } = useTranslation();
+  const platform = usePlatform();
+  const file = useFile(props.link, platform);
+  const facts = useFileFacts(props.link, platform.keptFiles);
+  const ready = file.status === 'ready' ? file.info : undefined;
+  // What the bytes say is kept for the chat list's label.
+  useEffect(() => {
+    if (!ready) return;
+    void rememberFile(platform.keptFiles, props.link, {
+      mimeType: ready.audio?.mimeType ?? ready.mimeType,
+      ...(ready.audio ? { durationMs: ready.audio.durationMs } : {}),
+    });
+  }, [ready, platform, props.link]);
   if (file.status === 'loading') {
     return (
       <View style={styles.loading} testID="file-loading">
         <ActivityIndicator color={colors.accent} />
-        <Text style={styles.fileNote}>Fetching…</Text>
+        <Text style={styles.fileNote}>{t('file.fetching')}</Text>
       </View>
     );
   }
@@ -67,13 +85,20 @@ function EncryptedFile(props: { link: string }) {
   if (file.info.audio) {
     return <Player uri={file.uri} knownDurationMs={file.info.audio.durationMs} />;
   }
-  return <ReceivedFile uri={file.uri} mimeType={file.info.mimeType} size={file.size} />;
+  const label = fileLabel(
+    { kind: props.body.kind, name: props.body.name, ...facts, mimeType: file.info.mimeType },
+    fileWords(),
+  );
+  return (
+    <ReceivedFile uri={file.uri} mimeType={file.info.mimeType} size={file.size} label={label} />
+  );
 }
 
 /** Photos the platform shows inline; everything else is a named box with a way to keep it. */
 const INLINE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
-function ReceivedFile(props: { uri: string; mimeType: string; size: number }) {
+function ReceivedFile(props: { uri: string; mimeType: string; size: number; label: string }) {
+  const { t } = useTranslation();
   const platform = usePlatform();
   const [error, setError] = useState<HushError | undefined>();
   const save = () =>
@@ -87,18 +112,22 @@ function ReceivedFile(props: { uri: string; mimeType: string; size: number }) {
           source={{ uri: props.uri }}
           style={styles.image}
           resizeMode="contain"
-          accessibilityLabel="Photo"
+          accessibilityLabel={props.label}
           testID="file-image"
         />
       ) : (
-        <Text style={styles.fileName}>File</Text>
+        <Text style={styles.fileName} testID="file-label">
+          {props.label}
+        </Text>
       )}
       <View style={styles.fileRow}>
         <Text style={styles.fileNote}>
           {props.mimeType} · {formatSize(props.size)}
         </Text>
         <Pressable accessibilityRole="button" onPress={save} testID="file-save">
-          <Text style={styles.save}>{platform.name === 'web' ? 'Download' : 'Share'}</Text>
+          <Text style={styles.save}>
+            {platform.name === 'web' ? t('file.download') : t('file.share')}
+          </Text>
         </Pressable>
       </View>
       {error ? <Text style={styles.fileNote}>{error.message}</Text> : null}
@@ -107,6 +136,7 @@ function ReceivedFile(props: { uri: string; mimeType: string; size: number }) {
 }
 
 function Player(props: { uri: string; knownDurationMs?: number }) {
+  const { t } = useTranslation();
   const player = useAudioPlayer({ uri: props.uri });
   const status = useAudioPlayerStatus(player);
   const [width, setWidth] = useState(1);
@@ -128,11 +158,11 @@ function Player(props: { uri: string; knownDurationMs?: number }) {
     <View
       style={styles.player}
       testID="voice-bubble"
-      accessibilityLabel={`Voice message, ${duration.toFixed(1)} seconds`}
+      accessibilityLabel={t('file.voiceLabel', { count: Math.round(duration * 10) / 10 })}
     >
       <Pressable
         accessibilityRole="button"
-        accessibilityLabel={status.playing ? 'Pause' : 'Play'}
+        accessibilityLabel={status.playing ? t('file.pause') : t('file.play')}
         testID="voice-play"
         onPress={toggle}
         style={styles.play}
@@ -142,7 +172,7 @@ function Player(props: { uri: string; knownDurationMs?: number }) {
       <View style={styles.track}>
         <Pressable
           accessibilityRole="adjustable"
-          accessibilityLabel="Seek"
+          accessibilityLabel={t('file.seek')}
           testID="voice-seek"
           onLayout={(e: LayoutChangeEvent) => setWidth(e.nativeEvent.layout.width || 1)}
           onPress={(e) => {

@@ -9,9 +9,10 @@ import {
   View,
   type TextInputProps,
 } from 'react-native';
+import { useTranslation } from '../i18n';
 import type { HushError } from '@hush/core';
 import { colors, radius, space } from './theme';
-import { errorTitle } from './errors';
+import { errorTitle, repeatsTitle } from './errors';
 
 export function Button(props: {
   title: string;
@@ -35,13 +36,23 @@ export function Button(props: {
         kind === 'primary' && styles.primary,
         kind === 'secondary' && styles.secondary,
         kind === 'danger' && styles.danger,
-        (pressed || disabled) && styles.dimmed,
+        pressed && styles.dimmed,
+        // Not merely dimmed like a press: greyed, so it reads as unavailable (busy keeps its colour).
+        disabled &&
+          !props.busy &&
+          (kind === 'secondary' ? styles.disabledOutline : styles.disabled),
       ]}
     >
       {props.busy ? (
         <ActivityIndicator color={kind === 'secondary' ? colors.accent : colors.accentText} />
       ) : (
-        <Text style={[styles.buttonText, kind === 'secondary' && styles.secondaryText]}>
+        <Text
+          style={[
+            styles.buttonText,
+            kind === 'secondary' && styles.secondaryText,
+            disabled && styles.disabledText,
+          ]}
+        >
           {props.title}
         </Text>
       )}
@@ -68,30 +79,25 @@ export function Field(props: TextInputProps & { label: string; hint?: string }) 
 }
 
 export function ErrorNotice(props: { error: HushError; onDismiss?: () => void }) {
+  const { t } = useTranslation();
+  const title = errorTitle(props.error);
   return (
     <View style={styles.error} accessibilityRole="alert" testID="error-notice">
       <Text style={styles.errorTitle} testID={`error-${props.error.code}`}>
-        {errorTitle(props.error)}
+        {title}
       </Text>
       {/* Core's messages are written for people; one that only repeats the title adds nothing. */}
-      {sameWords(props.error.message, errorTitle(props.error)) ? null : (
+      {repeatsTitle(props.error) ? null : (
         <Text style={styles.errorDetail}>{props.error.message}</Text>
       )}
       {props.onDismiss ? (
         <Pressable accessibilityRole="button" onPress={props.onDismiss}>
-          <Text style={styles.errorDismiss}>Dismiss</Text>
+          <Text style={styles.errorDismiss}>{t('common.dismiss')}</Text>
         </Pressable>
       ) : null}
     </View>
   );
 }
-
-const words = (text: string) =>
-  text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
-const sameWords = (a: string, b: string) => words(a) === words(b);
 
 export function Header(props: {
   title: string;
@@ -99,12 +105,13 @@ export function Header(props: {
   onBack?: () => void;
   right?: ReactNode;
 }) {
+  const { t } = useTranslation();
   return (
     <View style={styles.header}>
       {props.onBack ? (
         <Pressable
           accessibilityRole="button"
-          accessibilityLabel="Back"
+          accessibilityLabel={t('common.back')}
           testID="back"
           onPress={props.onBack}
           style={styles.back}
@@ -127,9 +134,16 @@ export function Header(props: {
   );
 }
 
-export function Avatar(props: { jid: string; size?: number }) {
+/** The first letter of a name (or of the address's local part), whole even when outside the BMP. */
+export function initial(name: string | undefined, jid: string): string {
+  const source = name?.trim() || jid.split('@')[0] || jid;
+  const first = Array.from(source)[0];
+  return first ? first.toLocaleUpperCase() : '?';
+}
+
+export function Avatar(props: { jid: string; name?: string | undefined; size?: number }) {
   const size = props.size ?? 40;
-  const letter = (props.jid[0] ?? '?').toUpperCase();
+  const letter = initial(props.name, props.jid);
   // A stable hue per address, so a person keeps their colour.
   let hash = 0;
   for (const char of props.jid) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
@@ -145,7 +159,14 @@ export function Avatar(props: { jid: string; size?: number }) {
         },
       ]}
     >
-      <Text style={[styles.avatarText, { fontSize: size * 0.45 }]}>{letter}</Text>
+      <Text
+        style={[styles.avatarText, { fontSize: size * 0.45 }]}
+        importantForAccessibility="no"
+        aria-hidden
+        testID="avatar-initial"
+      >
+        {letter}
+      </Text>
     </View>
   );
 }
@@ -170,6 +191,9 @@ const styles = StyleSheet.create({
   secondary: { backgroundColor: colors.surface, borderWidth: 1, borderColor: colors.accent },
   danger: { backgroundColor: colors.danger },
   dimmed: { opacity: 0.6 },
+  disabled: { backgroundColor: colors.border },
+  disabledOutline: { borderColor: colors.border },
+  disabledText: { color: colors.muted },
   buttonText: { color: colors.accentText, fontSize: 16, fontWeight: '600' },
   secondaryText: { color: colors.accent },
   field: { marginBottom: space.m },

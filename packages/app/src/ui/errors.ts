@@ -1,37 +1,34 @@
-// Titles for the typed errors core reports; the detail line is the error's own message.
+// Titles for the typed errors core reports, in the app's language; the detail line is the error's
+// own message, left out when it only says the title again in other words.
 import type { HushError, HushErrorCode } from '@hush/core';
+import { en } from '../i18n/en';
+import { i18n } from '../i18n';
 
-const titles: Partial<Record<HushErrorCode, string>> = {
-  WrongPassword: 'Wrong address or password',
-  InviteInvalid: 'This invite was already used or has expired',
-  InviteMalformed: 'That is not an invite link',
-  RegistrationClosed: 'Sign-up refused',
-  UsernameTaken: 'That name is taken',
-  InvalidUsername: 'That name cannot be used',
-  InvalidPassword: 'Choose another password',
-  ServerUnreachable: 'The server cannot be reached',
-  CertificateUntrusted: "The server's certificate is not trusted",
-  EncryptionRequired: 'The server does not offer a secure login',
-  Timeout: 'The server did not answer in time',
-  NotAllowed: 'The server does not allow this',
-  UploadUnavailable: 'Voice messages are not available yet',
-  VoiceTooLong: 'Voice message too long',
-  FileTooLarge: 'File too large',
-  QuotaExceeded: 'Upload quota reached for today',
-  UploadFailed: 'The upload failed; it is retried',
-  LinkExpired: 'This file has expired on the server',
-  DownloadFailed: 'The file could not be downloaded',
-  IntegrityError: 'The file was altered on its way',
-  UnsupportedContent: 'This file cannot be played here',
-  NoOmemoDevice: 'Your contact has no encryption set up',
-  NoTrustedDevice: 'None of your contact’s devices is trusted',
-  UntrustedIdentity: 'Your contact’s keys changed: check them first',
-  Undecryptable: 'This message could not be decrypted',
-  NotEncryptedForDevice: 'This message was not encrypted for this device',
-  WrongCode: 'Not the code of this contact',
-  UntrustedSender: 'Sent from a device that is not trusted',
-};
+const titled = (code: HushErrorCode): code is HushErrorCode & keyof typeof en.error =>
+  code in en.error;
 
 export function errorTitle(error: HushError): string {
-  return titles[error.code] ?? 'Something went wrong';
+  return titled(error.code) ? i18n.t(`error.${error.code}`) : i18n.t('error.generic');
+}
+
+const words = (text: string) =>
+  new Set(
+    text
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter((word) => word.length > 2),
+  );
+
+/**
+ * Whether the error's message says no more than its title (in English, the language core writes):
+ * nearly all of its words are the title's ("This invite has already been used or has expired." under
+ * "This invite was already used or has expired").
+ */
+export function repeatsTitle(error: HushError): boolean {
+  const english = titled(error.code) ? en.error[error.code] : en.error.generic;
+  const title = words(english);
+  const message = [...words(error.message)];
+  if (message.length === 0) return true;
+  const shared = message.filter((word) => title.has(word)).length;
+  return shared / message.length >= 0.75;
 }

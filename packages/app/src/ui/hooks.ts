@@ -14,6 +14,11 @@ export function usePlatform(): Platform {
   return platform;
 }
 
+/** The platform where one is provided (screens rendered alone in tests may have none). */
+export function useOptionalPlatform(): Platform | null {
+  return useContext(PlatformContext);
+}
+
 export function useController(): AccountController {
   const controller = useContext(ControllerContext);
   if (!controller) throw new Error('useController outside ControllerContext');

@@ -1,0 +1,76 @@
+// The app's languages (English, Russian) through i18next: the device's or browser's preferred
+// languages pick one, English otherwise. Screens translate with useTranslation() (react-i18next);
+// helpers outside components use `i18n.t`. Dates and times go through Intl in the same language.
+import i18next from 'i18next';
+import { initReactI18next } from 'react-i18next';
+import { getLocales } from 'expo-localization';
+import { en } from './en';
+import { ru } from './ru';
+import { ensurePluralRules } from './plural-rules';
+import { isLanguage, languages, preferredLanguage, type Language } from './languages';
+
+export { languages, preferredLanguage, type Language } from './languages';
+
+declare module 'i18next' {
+  interface CustomTypeOptions {
+    defaultNS: 'translation';
+    resources: { translation: typeof en };
+  }
+}
+
+function deviceLanguage(): Language {
+  try {
+    return preferredLanguage(getLocales().map((locale) => locale.languageTag));
+  } catch {
+    // No locale module (a test environment without it): English.
+    return 'en';
+  }
+}
+
+ensurePluralRules();
+
+export const i18n = i18next.createInstance();
+void i18n.use(initReactI18next).init({
+  resources: { en: { translation: en }, ru: { translation: ru } },
+  lng: deviceLanguage(),
+  fallbackLng: 'en',
+  supportedLngs: languages,
+  interpolation: { escapeValue: false },
+  initAsync: false,
+});
+
+// A browser tells the page when its preferred languages change; follow them.
+const page = globalThis as { addEventListener?: (type: string, listener: () => void) => void };
+if (typeof page.addEventListener === 'function' && typeof globalThis.navigator === 'object') {
+  page.addEventListener('languagechange', () => void i18n.changeLanguage(deviceLanguage()));
+}
+
+/** The language the app speaks now, for Intl. */
+export const currentLanguage = (): Language => (isLanguage(i18n.language) ? i18n.language : 'en');
+
+/** A message's time: hours and minutes today, the date (and year if not this one) otherwise. */
+export function formatTime(timestamp: number, now = Date.now()): string {
+  const date = new Date(timestamp);
+  const today = new Date(now);
+  const language = currentLanguage();
+  if (today.toDateString() === date.toDateString()) {
+    return new Intl.DateTimeFormat(language, { hour: '2-digit', minute: '2-digit' }).format(date);
+  }
+  return new Intl.DateTimeFormat(language, {
+    day: 'numeric',
+    month: 'short',
+    ...(today.getFullYear() === date.getFullYear() ? {} : { year: 'numeric' }),
+  }).format(date);
+}
+
+/** The words for files' labels (ui/message-kind.ts), in the app's language. */
+export const fileWords = () => ({
+  voice: i18n.t('file.voice'),
+  voiceWithLength: i18n.t('file.voiceWithLength', { length: '{{length}}' }),
+  photo: i18n.t('file.photo'),
+  video: i18n.t('file.video'),
+  file: i18n.t('file.file'),
+});
+
+// Screens take the hook from here, so that importing any of them sets the languages up.
+export { useTranslation } from 'react-i18next';

@@ -1,0 +1,104 @@
+// The app in Russian: screens render their words from the Russian resources, with plurals in the
+// forms Russian has (1 сообщение, 2 сообщения, 5 сообщений) and dates in Russian.
+import { render, screen } from '@testing-library/react-native';
+import type { StoredMessage } from '@hush/core';
+import type { ChatsSnapshot } from '../client/chats';
+import { formatTime, i18n } from '../i18n';
+import { ChatList } from './ChatList';
+import { AddContact } from './AddContact';
+import { MessageBubble } from './MessageBubble';
+
+const message = (fields: Partial<StoredMessage>): StoredMessage => ({
+  id: 'm1',
+  account: 'alice@example.org',
+  peer: 'bob@example.org',
+  direction: 'in',
+  body: 'Привет',
+  timestamp: Date.now(),
+  state: 'received',
+  encrypted: true,
+  ...fields,
+});
+
+const item = (peer: string, unread: number, body = 'Привет') => ({
+  peer,
+  lastMessage: message({ id: peer, peer, body }),
+  unread,
+  available: false,
+  awaitingApproval: false,
+});
+
+beforeAll(async () => {
+  await i18n.changeLanguage('ru');
+});
+afterAll(async () => {
+  await i18n.changeLanguage('en');
+});
+
+describe('in Russian', () => {
+  it('the chat list speaks Russian, counts in Russian plurals and labels files', async () => {
+    const chats: ChatsSnapshot = {
+      loaded: true,
+      requests: ['dave@example.org'],
+      blocked: [],
+      typing: [],
+      items: [
+        item('bob@example.org', 1),
+        item('carol@example.org', 3),
+        item('erin@example.org', 5, 'https://upload.example.org/x/voice.m4a'),
+        item('frank@example.org', 21),
+      ],
+    };
+    await render(
+      <ChatList
+        jid="alice@example.org"
+        phase="online"
+        chats={chats}
+        nameOf={(jid) => (jid === 'dave@example.org' ? 'Дейв' : undefined)}
+        onOpen={jest.fn()}
+        onAdd={jest.fn()}
+        onSettings={jest.fn()}
+        onApprove={jest.fn()}
+        onDeny={jest.fn()}
+      />,
+    );
+    expect(screen.getByText('Чаты')).toBeTruthy();
+    expect(screen.getByText('alice@example.org · В сети')).toBeTruthy();
+    expect(screen.getByText('Дейв хочет добавить вас в контакты.')).toBeTruthy();
+    expect(screen.getByText('Принять')).toBeTruthy();
+    expect(screen.getByLabelText('1 непрочитанное сообщение')).toBeTruthy();
+    expect(screen.getByLabelText('3 непрочитанных сообщения')).toBeTruthy();
+    expect(screen.getByLabelText('5 непрочитанных сообщений')).toBeTruthy();
+    expect(screen.getByLabelText('21 непрочитанное сообщение')).toBeTruthy();
+    expect(screen.getByTestId('preview-erin@example.org')).toHaveTextContent('Голосовое сообщение');
+    expect(screen.queryByText(/Chats|Accept|unread/)).toBeNull();
+  });
+
+  it('a form, a message and a date are in Russian', async () => {
+    await render(<AddContact onBack={jest.fn()} onAdd={jest.fn()} onScan={jest.fn()} />);
+    expect(screen.getByText('Добавить контакт')).toBeTruthy();
+    expect(screen.getByLabelText('Адрес или ссылка-приглашение')).toBeTruthy();
+    expect(screen.getByText('Сканировать QR-код')).toBeTruthy();
+
+    await render(
+      <MessageBubble
+        message={message({ direction: 'out', body: 'Hi', state: 'failed' })}
+        onRetry={jest.fn()}
+      />,
+    );
+    expect(screen.getByText('Не отправлено')).toBeTruthy();
+    expect(screen.getByText('Повторить')).toBeTruthy();
+    expect(screen.getByLabelText('Вы: Hi, Не отправлено')).toBeTruthy();
+
+    // Another day: the day and the month's Russian abbreviation (e.g. "5 дек."), the year when not
+    // this one.
+    const now = new Date(2026, 11, 7, 12).getTime();
+    expect(formatTime(new Date(2026, 11, 5, 9, 30).getTime(), now)).toMatch(/^5 дек/);
+    expect(formatTime(new Date(2025, 2, 1).getTime(), now)).toMatch(/^1 мар.* 2025/);
+    expect(formatTime(new Date(2026, 11, 7, 9, 5).getTime(), now)).toBe('09:05');
+    // A voice message's length for screen readers, with the decimal comma.
+    expect(i18n.t('file.voiceLabel', { count: 2.5 })).toBe('Голосовое сообщение, 2,5 секунды');
+    expect(i18n.t('file.voiceLabel', { count: 5 })).toBe('Голосовое сообщение, 5 секунд');
+    expect(i18n.t('file.voiceLabel', { count: 1 })).toBe('Голосовое сообщение, 1 секунда');
+  });
+});
