@@ -20,7 +20,7 @@ describe('delivery under cuts, a server crash and a client crash', { timeout: 24
       cliDownAt: 0.1,
       cliBackAt: 0.2,
       restartAt: 0.5,
-      settleQuietMs: 45_000,
+      settleQuietMs: 30_000,
       settleMaxMs: 60_000,
     });
     const report = table(result);
