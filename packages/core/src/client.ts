@@ -57,6 +57,12 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
     ...(omemo ? { encryption: omemo } : {}),
   });
   if (options.onMessengerEvent) messenger.subscribe(options.onMessengerEvent);
+  // A person's devices appeared (a first device list, keys readable once they accepted a contact
+  // request): what could not be encrypted for them goes now.
+  const stopRetrying = omemo?.subscribe((event) => {
+    if (event.type === 'devices' && event.jid !== messenger.account)
+      void messenger.retryUndeliverable(event.jid).catch(() => undefined);
+  });
   await messenger.start();
   // A new stream (not a resumed one) is a good moment to rotate keys that fell due while away.
   const onOnline = () => void omemo?.maintain().catch(() => undefined);
@@ -68,6 +74,7 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
     ...(omemo ? { omemo } : {}),
     async close() {
       session.client.removeListener('online', onOnline);
+      stopRetrying?.();
       omemo?.close();
       contacts.close();
       await messenger.close();

@@ -246,6 +246,29 @@ export class Messenger {
     return true;
   }
 
+  /**
+   * Sends again, oldest first, the messages to `peer` written in the last day that failed for want
+   * of a device to encrypt for (the peer had no keys yet, or showed them to contacts only): called
+   * when their devices appear. Returns how many went back to pending.
+   */
+  async retryUndeliverable(
+    peer: string,
+    codes: readonly string[] = ['NoOmemoDevice'],
+  ): Promise<number> {
+    const since = this.now() - 24 * 60 * 60 * 1000;
+    const history = await this.storage.messages.history(this.account, bareJid(peer), {
+      limit: 100,
+    });
+    let retried = 0;
+    for (const message of history) {
+      const failed = message.direction === 'out' && message.state === 'failed';
+      if (!failed || message.timestamp < since || !codes.includes(message.failure?.code ?? ''))
+        continue;
+      if (await this.retry(message.id)) retried++;
+    }
+    return retried;
+  }
+
   /** XEP-0085: tell the peer this person is typing, paused, or here. */
   async sendChatState(peer: string, state: ChatState): Promise<void> {
     await this.trySend(buildChatState(bareJid(peer), state));

@@ -1,0 +1,76 @@
+// The wired client against a real Prosody: what only the wiring of contacts, OMEMO and chat does.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startProsody,
+  trustCertificateAuthority,
+  type ProsodyServer,
+  until,
+} from '@hush/test-utils';
+import { openSession } from './xmpp/session.ts';
+import { createMemoryStorage } from './storage/memory.ts';
+import type { Storage } from './storage/types.ts';
+import { startClient, type HushClient } from './client.ts';
+
+const PASSWORD = 'client-test-password';
+let server: ProsodyServer;
+const open: HushClient[] = [];
+
+before(async () => {
+  server = await startProsody();
+  trustCertificateAuthority(server.caCert);
+  for (const name of ['ivy', 'jon']) await server.createAccount(name, PASSWORD);
+});
+after(async () => {
+  for (const client of open.splice(0).reverse()) {
+    await client.close().catch(() => undefined);
+    await client.session.close();
+  }
+  await server?.stop();
+});
+
+async function device(name: string, storage: Storage, encryption: boolean): Promise<HushClient> {
+  const session = await openSession({
+    service: server.websocketUrl,
+    jid: `${name}@localhost`,
+    password: PASSWORD,
+    resource: `${name}-${encryption ? 'omemo' : 'plain'}`,
+  });
+  const client = await startClient({ session, storage, encryption });
+  open.push(client);
+  return client;
+}
+
+test('a message that failed for want of the peer’s keys goes out by itself once their devices appear', async () => {
+  const ivyStorage = createMemoryStorage();
+  const ivy = await device('ivy', ivyStorage, true);
+  // Jon, a contact, has no OMEMO device yet.
+  const jonPlain = await device('jon', createMemoryStorage(), false);
+  await ivy.contacts.add('jon@localhost');
+  await jonPlain.contacts.add('ivy@localhost');
+  await until(() => ivy.contacts.available('jon@localhost'), 'jon online for ivy');
+
+  const message = await ivy.messenger.sendText('jon@localhost', 'waiting for your keys');
+  await until(
+    async () => (await ivyStorage.messages.get('ivy@localhost', message.id))?.state === 'failed',
+    'the message fails: jon has no device',
+  );
+  assert.equal(
+    (await ivyStorage.messages.get('ivy@localhost', message.id))?.failure?.code,
+    'NoOmemoDevice',
+  );
+
+  // Jon installs an OMEMO client: its device list reaches ivy (a contact with +notify caps).
+  const jonStorage = createMemoryStorage();
+  await device('jon', jonStorage, true);
+  await until(
+    async () =>
+      (await jonStorage.messages.history('jon@localhost', 'ivy@localhost', { limit: 10 })).some(
+        (m) => m.body === 'waiting for your keys' && m.encrypted,
+      ),
+    'jon reads it, encrypted, without ivy sending it again by hand',
+    30_000,
+  );
+  const state = (await ivyStorage.messages.get('ivy@localhost', message.id))?.state;
+  assert.ok(state === 'sent' || state === 'delivered' || state === 'read', state);
+});
