@@ -1,0 +1,54 @@
+// How the CLI prints messages: a file as its label, never its link and key.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { StoredMessage } from '@hush/core';
+import { fileLabel, formatMessage, jsonMessage } from './format.ts';
+
+const key = 'ab'.repeat(44);
+const message = (body: string, fields: Partial<StoredMessage> = {}): StoredMessage => ({
+  id: 'm1',
+  account: 'alice@example.org',
+  peer: 'bob@example.org',
+  direction: 'in',
+  body,
+  timestamp: Date.UTC(2026, 11, 7, 15, 4, 5),
+  state: 'received',
+  encrypted: true,
+  ...fields,
+});
+
+test('history prints files as labels, not as aesgcm:// links with their keys', () => {
+  const line = formatMessage(message(`aesgcm://upload.example.org/slot/1/encrypted#${key}`));
+  assert.equal(line, '2026-12-07T15:04:05.000Z bob@example.org: [File]');
+  assert.doesNotMatch(line, /aesgcm|#/);
+  assert.equal(
+    formatMessage(
+      message(`aesgcm://upload.example.org/slot/2/voice.m4a#${key}`, { direction: 'out' }),
+    ),
+    '2026-12-07T15:04:05.000Z me -> bob@example.org: [Voice message]',
+  );
+});
+
+test('labels: voice, photo, video, a named file, a file; text and other links stay text', () => {
+  assert.equal(fileLabel(`aesgcm://h/x/clip.ogg#${key}`), 'Voice message');
+  assert.equal(fileLabel('https://h/x/IMG_0001.JPG'), 'Photo');
+  assert.equal(fileLabel('https://h/x/film.mov'), 'Video');
+  assert.equal(fileLabel(`aesgcm://h/x/notes%20for%20bob.txt#${key}`), 'notes for bob.txt');
+  assert.equal(fileLabel(`aesgcm://h/x/hush-file#${key}`), 'File');
+  assert.equal(fileLabel(`aesgcm://h/x/bad%1B%5B2Kname.pdf#${key}`), 'bad[2Kname.pdf');
+  assert.equal(fileLabel('Hello'), undefined);
+  assert.equal(fileLabel('https://example.org/page'), undefined);
+  assert.equal(fileLabel('see https://example.org/a.txt'), undefined);
+  assert.equal(
+    formatMessage(message('https://example.org/page')).endsWith(': https://example.org/page'),
+    true,
+  );
+});
+
+test('--json keeps the link for programs, with the label beside it', () => {
+  const body = `aesgcm://upload.example.org/slot/1/encrypted#${key}`;
+  const parsed = JSON.parse(jsonMessage(message(body))) as { body: string; label?: string };
+  assert.equal(parsed.body, body);
+  assert.equal(parsed.label, 'File');
+  assert.equal((JSON.parse(jsonMessage(message('Hi'))) as { label?: string }).label, undefined);
+});
