@@ -94,8 +94,14 @@ export {
   buildDeviceList,
   parseBundle,
   parseDeviceList,
+  readBundle,
+  parseKeyId,
+  isKeyId,
+  MAX_KEY_ID,
 } from './omemo/bundle.ts';
-export type { OmemoBundle } from './omemo/bundle.ts';
+export type { OmemoBundle, BundleReading } from './omemo/bundle.ts';
+export { OmemoKeysForContactsOnly } from './omemo/device-lists.ts';
+export * as omemo2 from './omemo2/index.ts';
 export {
   publishDeviceList,
   fetchDeviceList,
