@@ -1,5 +1,5 @@
 // The native projects Expo generates from app.json carry what iOS and Android need for voice
-// messages and the QR scanner: `expo prebuild` runs offline with the bundled template into a
+// messages and the QR scanner, and nothing more: `expo prebuild` runs offline with the bundled template into a
 // scratch copy of the app, and the generated Info.plist and AndroidManifest.xml are read back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 const app = fileURLToPath(new URL('..', import.meta.url));
 const root = join(app, '../..');
 
-test('expo prebuild: microphone and camera texts and background audio on iOS; RECORD_AUDIO, CAMERA, notifications and a microphone foreground service on Android', async () => {
+test('expo prebuild: microphone and camera texts on iOS, RECORD_AUDIO and CAMERA on Android, nothing the app does not use, a light interface on both', async () => {
   const scratch = await mkdtemp(join(tmpdir(), 'hush-prebuild-'));
   try {
     for (const file of ['app.json', 'package.json', 'index.ts', 'babel.config.cjs'])
@@ -43,21 +43,34 @@ test('expo prebuild: microphone and camera texts and background audio on iOS; RE
       plist,
       /<key>NSCameraUsageDescription<\/key>\s*<string>Hush uses the camera to scan QR codes/,
     );
-    assert.match(plist, /<key>UIBackgroundModes<\/key>\s*<array>[\s\S]*<string>audio<\/string>/);
     assert.match(plist, /<string>xmpp<\/string>/);
+    // The palette is light only (ui/theme.ts): system views (keyboard, alerts) match it.
+    assert.match(plist, /<key>UIUserInterfaceStyle<\/key>\s*<string>Light<\/string>/);
     const manifest = await readFile(
       join(scratch, 'android/app/src/main/AndroidManifest.xml'),
       'utf8',
     );
-    for (const permission of [
-      'android.permission.RECORD_AUDIO',
-      'android.permission.POST_NOTIFICATIONS',
-      'android.permission.FOREGROUND_SERVICE_MICROPHONE',
-      'android.permission.CAMERA',
-    ]) {
+    for (const permission of ['android.permission.RECORD_AUDIO', 'android.permission.CAMERA']) {
       assert.ok(manifest.includes(`android:name="${permission}"`), permission);
     }
-    assert.match(manifest, /AudioRecordingService"[^>]*android:foregroundServiceType="microphone"/);
+    // A voice message is recorded while the button is held: leaving the app cancels the touch and
+    // the recording with it, so nothing records in the background (no microphone foreground
+    // service, no notification for it), and the app posts no notifications of its own yet.
+    for (const permission of [
+      'android.permission.POST_NOTIFICATIONS',
+      'android.permission.FOREGROUND_SERVICE_MICROPHONE',
+    ]) {
+      assert.ok(!manifest.includes(`android:name="${permission}"`), permission);
+    }
+    assert.doesNotMatch(manifest, /AudioRecordingService/);
+    const strings = await readFile(
+      join(scratch, 'android/app/src/main/res/values/strings.xml'),
+      'utf8',
+    );
+    assert.match(
+      strings,
+      /<string name="expo_system_ui_user_interface_style"[^>]*>light<\/string>/,
+    );
     assert.match(manifest, /<data android:scheme="xmpp"\/>/);
     const gradle = await readFile(join(scratch, 'android/app/build.gradle'), 'utf8');
     assert.match(gradle, /applicationId ['"]org\.hush\.app['"]/);

@@ -34,12 +34,13 @@ export function RecordButton(props: RecordButtonProps) {
       new VoiceRecording({
         getPermission: getRecordingPermissionsAsync,
         requestPermission: requestRecordingPermissionsAsync,
-        // Recording continues when the screen locks mid-message (the app.json plugin declares it).
+        // Only while the button is held: leaving the app cancels the touch and the recording
+        // (onPanResponderTerminate), so nothing records in the background (app.json).
         prepareAudio: () =>
           setAudioModeAsync({
             allowsRecording: true,
             playsInSilentMode: true,
-            allowsBackgroundRecording: true,
+            allowsBackgroundRecording: false,
             interruptionMode: 'doNotMix',
             shouldPlayInBackground: true,
             shouldRouteThroughEarpiece: false,
