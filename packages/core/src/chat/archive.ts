@@ -22,7 +22,7 @@ let queryCounter = 0;
 /** Fetches one page of the account's archive after `after` (from the start when absent). */
 export async function fetchArchivePage(
   session: Pick<XmppSession, 'request' | 'onStanza'>,
-  options: { after?: string; max?: number },
+  options: { after?: string; max?: number; ids?: readonly string[] },
 ): Promise<ArchivePage> {
   const queryid = `hush-mam-${++queryCounter}-${Date.now().toString(36)}`;
   const messages: Element[] = [];
@@ -42,6 +42,9 @@ export async function fetchArchivePage(
             'x',
             { xmlns: NS_DATA, type: 'submit' },
             xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, NS_MAM)),
+            options.ids
+              ? xml('field', { var: 'ids' }, ...options.ids.map((id) => xml('value', {}, id)))
+              : null,
           ),
           xml(
             'set',
@@ -66,6 +69,24 @@ export async function fetchArchivePage(
 }
 
 /**
+ * Whether the archive still holds the message with archive id `id` (XEP-0313 2#extended `ids`).
+ * Prosody 13 answers a query after an id it no longer has with an empty, complete page rather
+ * than item-not-found, which would look like "nothing new". A server without the `ids` field
+ * refuses the query: then the id is taken as held, as before.
+ */
+async function archiveHolds(
+  session: Pick<XmppSession, 'request' | 'onStanza'>,
+  id: string,
+): Promise<boolean> {
+  try {
+    const page = await fetchArchivePage(session, { ids: [id], max: 1 });
+    return page.messages.length > 0;
+  } catch {
+    return true;
+  }
+}
+
+/**
  * Pages through everything after `after`, calling `onPage` for each page before fetching the next
  * (so the caller can store progress). Returns the last archive id seen. An `after` id the archive
  * no longer has (expired) restarts from the oldest message kept: receivers deduplicate.
@@ -79,6 +100,7 @@ export async function catchUpArchive(
   },
 ): Promise<string | undefined> {
   let after = options.after;
+  let first = true;
   for (;;) {
     let page: ArchivePage;
     try {
@@ -93,6 +115,15 @@ export async function catchUpArchive(
       }
       throw error;
     }
+    // Nothing after the id: either nothing new, or an id the archive no longer has.
+    if (first && after !== undefined && page.messages.length === 0) {
+      first = false;
+      if (!(await archiveHolds(session, after))) {
+        after = undefined;
+        continue;
+      }
+    }
+    first = false;
     await options.onPage(page);
     if (page.last !== undefined) after = page.last;
     if (page.complete || page.last === undefined) return after;
