@@ -9,6 +9,7 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes as nodeRandomBytes } fr
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
 import { isHushError } from '../errors.ts';
 import { openSession } from './session.ts';
+import { changePassword } from '../account/manage.ts';
 import {
   ScramClient,
   ScramError,
@@ -610,6 +611,81 @@ describe('with SASL2, Bind 2 and FAST offered (the production configuration)', (
         tamper,
       ),
       failsWith('ServerSignatureMismatch'),
+    );
+  });
+});
+
+describe('keys instead of the password', () => {
+  let server: ProsodyServer;
+  before(async () => {
+    server = await startProsody({ settings: { COMMUNITY_MODULES: 'true' } });
+    trustCertificateAuthority(server.caCert);
+    await server.createAccount('keys', 'keys-password');
+  });
+  after(() => server?.stop());
+
+  test('a login leaves SCRAM keys that log in again without the password, on every transport', async () => {
+    const first = await openSession({
+      service: server.websocketUrl,
+      jid: 'keys@localhost',
+      password: 'keys-password',
+    });
+    const keys = first.scramKeys;
+    await first.close();
+    assert.ok(keys);
+    assert.equal(keys.hash, 'SHA-256');
+    assert.ok(keys.iterations >= 4096);
+    assert.equal(keys.clientKey.length, 32);
+    assert.equal(keys.serverKey.length, 32);
+    assert.ok(!JSON.stringify(keys).includes('keys-password'));
+    for (const service of [
+      server.websocketUrl,
+      `xmpps://localhost:${server.ports.c2sTls}`,
+      `xmpp://localhost:${server.ports.c2s}`,
+    ]) {
+      const again = await openSession({ service, jid: 'keys@localhost', scramKeys: keys });
+      try {
+        assert.match(again.mechanism, /^SCRAM-SHA-256/, service);
+        assert.deepEqual(again.scramKeys, keys);
+      } finally {
+        await again.close();
+      }
+    }
+  });
+
+  test('keys that do not fit any more (password changed, or tampered) are WrongPassword, never a login', async () => {
+    const session = await openSession({
+      service: server.websocketUrl,
+      jid: 'keys@localhost',
+      password: 'keys-password',
+    });
+    const keys = session.scramKeys;
+    assert.ok(keys);
+    // Altered keys: the server refuses the proof.
+    const wrong = { ...keys, clientKey: keys.clientKey.map((byte) => byte ^ 1) };
+    await assert.rejects(
+      openSession({ service: server.websocketUrl, jid: 'keys@localhost', scramKeys: wrong }),
+      (error) => isHushError(error, 'WrongPassword'),
+    );
+    // A server key that is not the server's: its signature does not verify.
+    const impostor = { ...keys, serverKey: keys.serverKey.map((byte) => byte ^ 1) };
+    await assert.rejects(
+      openSession({ service: server.websocketUrl, jid: 'keys@localhost', scramKeys: impostor }),
+      failsWith('ServerSignatureMismatch'),
+    );
+    // A new password means a new salt: the saved keys are outdated.
+    await changePassword(session, 'new-keys-password');
+    await session.close();
+    await assert.rejects(
+      openSession({ service: server.websocketUrl, jid: 'keys@localhost', scramKeys: keys }),
+      (error) =>
+        error instanceof ScramError &&
+        error.reason === 'KeysOutdated' &&
+        isHushError(error, 'WrongPassword'),
+    );
+    await assert.rejects(
+      openSession({ service: server.websocketUrl, jid: 'keys@localhost' }),
+      (error) => isHushError(error, 'WrongPassword'),
     );
   });
 });

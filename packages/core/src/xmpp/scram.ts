@@ -8,6 +8,8 @@
 // offered -PLUS says so (`y,,`), and a server that does support binding then refuses: stripping
 // -PLUS from the offer does not downgrade the login. Where the platform hides TLS (WebSocket in
 // browsers and React Native), the header is `n,,`.
+// A login leaves ScramKeys (ClientKey and ServerKey for the server's salt) that log in again
+// without the password, so a device need not keep the password at rest.
 // Why not xmpp.js's own SCRAM-SHA-1: it runs 10,000 sequential WebCrypto HMAC calls (~1 s per login),
 // has no SHA-256, and is dropped from browser and React Native bundles, which then fall back to PLAIN.
 // noble's pbkdf2 is synchronous pure JS and runs the same on every platform.
@@ -30,6 +32,25 @@ export type ScramMechanismName = (typeof SCRAM_MECHANISMS)[number];
 /** Whether the mechanism binds the login to the TLS session (needs a ChannelBinding). */
 export function isPlusMechanism(name: string): boolean {
   return name.endsWith('-PLUS');
+}
+
+/**
+ * What logging in again needs instead of the password: RFC 5802's ClientKey and ServerKey for the
+ * salt and iteration count the server holds. They prove the login and check the server's signature
+ * for this server only (the password itself stays unknown, and guessing it from them costs the full
+ * PBKDF2 per guess); a password change on the server (new salt) makes them outdated.
+ */
+export interface ScramKeys {
+  readonly hash: 'SHA-256' | 'SHA-1';
+  /** The server's salt, base64 as it sends it. */
+  readonly salt: string;
+  readonly iterations: number;
+  readonly clientKey: Uint8Array;
+  readonly serverKey: Uint8Array;
+}
+
+function hashNameOf(mechanism: ScramMechanismName): ScramKeys['hash'] {
+  return mechanism.startsWith('SCRAM-SHA-256') ? 'SHA-256' : 'SHA-1';
 }
 
 /** RFC 5056 channel binding data of the current TLS session: its type and the bytes. */
@@ -58,7 +79,8 @@ export type ScramFailure =
   | 'ServerSignatureMissing'
   | 'ServerRejected'
   | 'OutOfOrder'
-  | 'NoChannelBinding';
+  | 'NoChannelBinding'
+  | 'KeysOutdated';
 
 /**
  * A SCRAM exchange that cannot go on. It is a HushError ('ProtocolError' to a UI: the server, or
@@ -68,7 +90,8 @@ export class ScramError extends HushError {
   readonly reason: ScramFailure;
 
   constructor(reason: ScramFailure, message: string) {
-    super('ProtocolError', message);
+    // Stored keys that no longer match the server's salt: only the password can log in now.
+    super(reason === 'KeysOutdated' ? 'WrongPassword' : 'ProtocolError', message);
     this.name = 'ScramError';
     this.reason = reason;
   }
@@ -115,7 +138,9 @@ export function makeClientNonce(randomBytes: RandomBytes = defaultRandomBytes): 
 export interface ScramClientOptions {
   readonly mechanism: ScramMechanismName;
   readonly username: string;
-  readonly password: string;
+  /** The password, or `keys` from an earlier login (the password is used when both are given). */
+  readonly password?: string;
+  readonly keys?: ScramKeys;
   /** From makeClientNonce(); a parameter so the RFC test vectors can fix it. */
   readonly clientNonce: string;
   /**
@@ -140,7 +165,9 @@ export class ScramClient {
   readonly mechanism: ScramMechanismName;
   readonly #hash: Hash;
   readonly #username: string;
-  readonly #password: string;
+  readonly #password: string | undefined;
+  readonly #keys: ScramKeys | undefined;
+  #derived: ScramKeys | undefined;
   readonly #clientNonce: string;
   /** RFC 5802 §7 gs2-header: `n,,`, `y,,` or `p=<type>,,`. */
   readonly #gs2Header: string;
@@ -152,7 +179,8 @@ export class ScramClient {
     this.mechanism = options.mechanism;
     this.#hash = HASHES[options.mechanism];
     this.#username = saslPrep(options.username);
-    this.#password = saslPrep(options.password);
+    this.#password = options.password === undefined ? undefined : saslPrep(options.password);
+    this.#keys = options.keys;
     this.#clientNonce = options.clientNonce;
     const binding = options.channelBinding;
     if (isPlusMechanism(options.mechanism)) {
@@ -171,6 +199,11 @@ export class ScramClient {
       this.#gs2Header = binding ? 'y,,' : 'n,,';
       this.#channelBindingInput = utf8(this.#gs2Header);
     }
+  }
+
+  /** The keys this exchange used (after clientFinal): what a later login needs instead of the password. */
+  get keys(): ScramKeys | undefined {
+    return this.#derived;
   }
 
   /** True once the server has proved it knows the password's server key. */
@@ -218,13 +251,8 @@ export class ScramClient {
       if (salt === undefined || salt.length === 0) throw malformed('bad salt');
 
       const hash = this.#hash;
-      const saltedPassword = pbkdf2(hash, utf8(this.#password), salt, {
-        c: iterations,
-        dkLen: hash.outputLen,
-      });
-      const clientKey = hmac(hash, saltedPassword, utf8('Client Key'));
+      const { clientKey, serverKey } = this.#keysFor(saltText, salt, iterations);
       const storedKey = hash(clientKey);
-      const serverKey = hmac(hash, saltedPassword, utf8('Server Key'));
       const clientFinalWithoutProof = `c=${encodeBase64(this.#channelBindingInput)},r=${nonce}`;
       const authMessage = utf8(
         `${state.clientFirstBare},${serverFirst},${clientFinalWithoutProof}`,
@@ -257,6 +285,42 @@ export class ScramClient {
         );
       this.#state = { step: 'verified' };
     });
+  }
+
+  /** ClientKey and ServerKey from the password, or the stored ones when they fit this salt. */
+  #keysFor(
+    saltText: string,
+    salt: Uint8Array,
+    iterations: number,
+  ): { clientKey: Uint8Array; serverKey: Uint8Array } {
+    const hash = this.#hash;
+    const hashName = hashNameOf(this.mechanism);
+    if (this.#password === undefined) {
+      const keys = this.#keys;
+      if (
+        !keys ||
+        keys.hash !== hashName ||
+        keys.salt !== saltText ||
+        keys.iterations !== iterations ||
+        keys.clientKey.length !== hash.outputLen ||
+        keys.serverKey.length !== hash.outputLen
+      ) {
+        throw new ScramError(
+          'KeysOutdated',
+          'The saved login no longer fits the server (the password was changed?): log in with the password again.',
+        );
+      }
+      this.#derived = keys;
+      return keys;
+    }
+    const saltedPassword = pbkdf2(hash, utf8(this.#password), salt, {
+      c: iterations,
+      dkLen: hash.outputLen,
+    });
+    const clientKey = hmac(hash, saltedPassword, utf8('Client Key'));
+    const serverKey = hmac(hash, saltedPassword, utf8('Server Key'));
+    this.#derived = { hash: hashName, salt: saltText, iterations, clientKey, serverKey };
+    return { clientKey, serverKey };
   }
 
   /** Marks the exchange failed from outside (e.g. unreadable data around the message). */
@@ -429,6 +493,8 @@ export interface ScramSaslOptions {
    * the transport does not expose it).
    */
   readonly channelBinding?: () => ChannelBinding | undefined;
+  /** Stored keys to log in with when no password is given (asked for as each exchange starts). */
+  readonly keys?: () => ScramKeys | undefined;
 }
 
 export interface ScramSasl {
@@ -437,6 +503,8 @@ export interface ScramSasl {
    * end with a verified server signature. Does nothing when no SCRAM exchange ran.
    */
   assertServerVerified(): void;
+  /** The keys of the last SCRAM exchange, once its server signature was verified. */
+  verifiedKeys(): ScramKeys | undefined;
 }
 
 const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
@@ -469,10 +537,11 @@ export function scramSasl(
       response(credentials: { username?: string | null; password?: string | null }): string {
         if (!this.#client) {
           const binding = options.channelBinding?.();
+          const keys = credentials.password ? undefined : options.keys?.();
           this.#client = new ScramClient({
             mechanism: name,
             username: credentials.username ?? '',
-            password: credentials.password ?? '',
+            ...(keys ? { keys } : { password: credentials.password ?? '' }),
             clientNonce: makeClientNonce(randomBytes),
             ...(binding ? { channelBinding: binding } : {}),
           });
@@ -525,6 +594,9 @@ export function scramSasl(
   return {
     assertServerVerified() {
       current?.assertVerified();
+    },
+    verifiedKeys() {
+      return current?.verified ? current.keys : undefined;
     },
   };
 }

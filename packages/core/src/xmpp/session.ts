@@ -25,6 +25,7 @@ import {
   SCRAM_MECHANISMS,
   type ChannelBinding,
   type RandomBytes,
+  type ScramKeys,
 } from './scram.ts';
 import { keepReconnecting } from './reconnect.ts';
 
@@ -33,7 +34,12 @@ export interface SessionOptions {
   readonly service: string;
   /** The account's bare JID, user@domain. */
   readonly jid: string;
-  readonly password: string;
+  /**
+   * The password, or else `scramKeys` saved from an earlier login (XmppSession.scramKeys): with
+   * them, nothing that reveals the password needs to be kept on the device.
+   */
+  readonly password?: string;
+  readonly scramKeys?: ScramKeys;
   readonly resource?: string;
   /**
    * Runs after TLS and before authentication, on the unauthenticated stream: in-band registration
@@ -58,8 +64,17 @@ export const NS_CSI = 'urn:xmpp:csi:0';
 export interface XmppSession {
   /** The bound full JID. */
   readonly jid: string;
-  /** The SASL mechanism of the login: SCRAM-SHA-256, SCRAM-SHA-1 or, as a last resort over TLS, PLAIN. */
+  /**
+   * The SASL mechanism of the login: SCRAM-SHA-256-PLUS (bound to the TLS session), SCRAM-SHA-256,
+   * their SHA-1 forms or, as a last resort, PLAIN.
+   */
   readonly mechanism: string;
+  /**
+   * What the next login needs instead of the password (SCRAM's ClientKey and ServerKey for the
+   * server's salt), from the latest verified SCRAM login; undefined after a PLAIN one. Keep these,
+   * not the password.
+   */
+  readonly scramKeys: ScramKeys | undefined;
   readonly client: XmppClient;
   send(stanza: Element): Promise<void>;
   /** Sends an IQ and resolves with the result, or rejects with the stanza error. */
@@ -225,6 +240,10 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   assertEncryptedService(options.service);
   // Reconnections log in again: after a password change they must use the new one.
   let password = options.password;
+  let scramKeys = options.scramKeys;
+  if (password === undefined && scramKeys === undefined) {
+    throw new HushError('WrongPassword', 'No password or saved login to log in with.');
+  }
   let failure: unknown;
   let usedMechanism = '';
   let channelBinding: ChannelBinding | undefined;
@@ -266,13 +285,19 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     const scramMechanism = SCRAM_MECHANISMS.find(
       (name) => mechanisms.includes(name) && (channelBinding || !isPlusMechanism(name)),
     );
-    const mechanism = scramMechanism ?? (mechanisms.includes('PLAIN') ? 'PLAIN' : undefined);
+    const mechanism =
+      scramMechanism ??
+      (mechanisms.includes('PLAIN') && password !== undefined ? 'PLAIN' : undefined);
     try {
       if (!mechanism) {
         throw new HushError('ProtocolError', 'The server offers no usable login mechanism.');
       }
-      await authenticate({ username: local, password }, mechanism);
-      if (scramMechanism) scram.assertServerVerified();
+      // No password: the SCRAM mechanism logs in with the saved keys (scramSasl's `keys`).
+      await authenticate({ username: local, password: password ?? '' }, mechanism);
+      if (scramMechanism) {
+        scram.assertServerVerified();
+        scramKeys = scram.verifiedKeys() ?? scramKeys;
+      }
     } catch (error) {
       const sasl = error as XmppError & { name?: string };
       // A server that checks channel binding refuses a bound login whose TLS session is not its
@@ -304,6 +329,7 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     {
       ...(options.randomBytes ? { randomBytes: options.randomBytes } : {}),
       channelBinding: () => channelBinding,
+      keys: () => scramKeys,
     },
   );
   let csiOffered = false;
@@ -379,6 +405,9 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   return {
     jid: xmpp.jid?.toString() ?? options.jid,
     mechanism: usedMechanism,
+    get scramKeys() {
+      return scramKeys;
+    },
     client: xmpp,
     send: (stanza) => xmpp.send(stanza),
     request: (iq, timeout) => xmpp.iqCaller.request(iq, timeout),
