@@ -18,6 +18,8 @@ export type {
   ScramClientOptions,
   ScramSasl,
   ScramSaslOptions,
+  ScramKeys,
+  ChannelBinding,
   RandomBytes,
 } from './xmpp/scram.ts';
 export { parseInvite } from './account/invite.ts';
