@@ -7,13 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trustCertificateAuthority, until } from '@hush/test-utils';
 import { startStack, type Stack } from '../../e2e/harness.ts';
-import {
-  analyseClient,
-  firstLiveAfter,
-  parseBody,
-  soakBody,
-  type ClientCounts,
-} from './analysis.ts';
+import { analyseClient, firstLiveAfter, parseBody, type ClientCounts } from './analysis.ts';
 import {
   CliReceiver,
   startCoreReceiver,
@@ -23,7 +17,7 @@ import {
   type Receiver,
 } from './receivers.ts';
 import { Sender, type OutboxLeft } from './senders.ts';
-import { archivedOriginIds } from './trace.ts';
+import { archivedOriginIds, describeLoss } from './trace.ts';
 
 export interface SoakOptions {
   readonly senders: number;
@@ -424,34 +418,16 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
         });
         const idOf = ({ sender, seq }: { sender: number; seq: number }) =>
           ids.get(`${sender} ${seq}`) ?? '';
-        const inArchive = lost.filter((m) => archived.has(idOf(m))).length;
-        let line = `${client.name}: of ${lost.length} lost, ${inArchive} are in the account's archive`;
-        if (receiver.sightings) {
-          const routes = new Map<string, number>();
-          let notForDevice = 0;
-          for (const m of lost) {
-            const seen = receiver.sightings.get(idOf(m));
-            const key = seen ? [...seen.routes].sort().join('+') : 'never reached the device';
-            routes.set(key, (routes.get(key) ?? 0) + 1);
-            if (seen && !seen.forDevice) notForDevice++;
-          }
-          line +=
-            `; on its stream: ${[...routes].map(([route, n]) => `${n} ${route}`).join(', ')}` +
-            (notForDevice ? `; ${notForDevice} carried no key for this device` : '');
-        }
-        if (receiver instanceof CliReceiver) {
-          const byRun = receiver.printedByRun.map((bodies) => new Set(bodies));
-          const runs = new Map<string, number>();
-          for (const { sender, seq } of lost) {
-            const body = soakBody(sender, seq);
-            const printedBy = byRun.flatMap((bodies, run) => (bodies.has(body) ? [run + 1] : []));
-            const key = printedBy.length
-              ? `printed by run ${printedBy.join(' and ')}`
-              : 'never printed';
-            runs.set(key, (runs.get(key) ?? 0) + 1);
-          }
-          line += `; ${[...runs].map(([key, n]) => `${n} ${key}`).join(', ')} (of ${byRun.length} runs)`;
-        }
+        const line = describeLoss(
+          {
+            name: client.name,
+            lost,
+            ...(receiver.sightings ? { sightings: receiver.sightings } : {}),
+            ...(receiver instanceof CliReceiver ? { printedByRun: receiver.printedByRun } : {}),
+          },
+          archived,
+          idOf,
+        );
         traces.push(line);
         log(line);
       }

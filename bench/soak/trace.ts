@@ -4,6 +4,7 @@
 // it. Messages are matched by their XEP-0359 origin-id, which the senders' storage maps to numbers.
 import type { Element } from '@xmpp/xml';
 import { fetchArchivePage, openSession } from '@hush/core';
+import { soakBody } from './analysis.ts';
 
 const NS_SID = 'urn:xmpp:sid:0';
 const NS_CARBONS = 'urn:xmpp:carbons:2';
@@ -79,4 +80,47 @@ export async function archivedOriginIds(
   } finally {
     await session.close();
   }
+}
+
+export interface LostOnDevice {
+  readonly name: string;
+  readonly lost: readonly { readonly sender: number; readonly seq: number }[];
+  /** The device's raw stream, where it runs in this process. */
+  readonly sightings?: ReadonlyMap<string, RawSighting>;
+  /** What each of its processes printed, where it runs as a child process (the CLI). */
+  readonly printedByRun?: readonly (readonly string[])[];
+}
+
+/** One line on where a device's lost messages went; `idOf` gives a message's origin-id. */
+export function describeLoss(
+  device: LostOnDevice,
+  archived: ReadonlySet<string>,
+  idOf: (message: { sender: number; seq: number }) => string,
+): string {
+  const { lost } = device;
+  const count = (keys: string[]) => {
+    const counts = new Map<string, number>();
+    for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+    return [...counts].map(([key, n]) => `${n} ${key}`).join(', ');
+  };
+  const inArchive = lost.filter((m) => archived.has(idOf(m))).length;
+  let line = `${device.name}: of ${lost.length} lost, ${inArchive} are in the account's archive`;
+  const sightings = device.sightings;
+  if (sightings) {
+    const seen = lost.map((m) => sightings.get(idOf(m)));
+    line += `; on its stream: ${count(seen.map((s) => (s ? [...s.routes].sort().join('+') : 'never reached the device')))}`;
+    const keyless = seen.filter((s) => s && !s.forDevice).length;
+    if (keyless) line += `; ${keyless} carried no key for this device`;
+  }
+  if (device.printedByRun) {
+    const byRun = device.printedByRun.map((bodies) => new Set(bodies));
+    const printed = lost.map(({ sender, seq }) => {
+      const runs = byRun.flatMap((bodies, run) =>
+        bodies.has(soakBody(sender, seq)) ? [run + 1] : [],
+      );
+      return runs.length ? `printed by run ${runs.join(' and ')}` : 'never printed';
+    });
+    line += `; ${count(printed)} (of ${byRun.length} runs)`;
+  }
+  return line;
 }
