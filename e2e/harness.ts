@@ -192,7 +192,15 @@ export interface BrowserOptions {
   fakeVideo?: string;
   /** Further Chromium flags, e.g. a fake camera whose permission prompt is refused. */
   args?: readonly string[];
+  /**
+   * The browser's language (navigator.languages, Accept-Language), which the app follows:
+   * HUSH_LOCALE, else English, the language the suites look text up in.
+   */
+  locale?: string;
 }
+
+/** The language browser profiles speak unless a test asks for another. */
+export const defaultLocale = process.env.HUSH_LOCALE ?? 'en-US';
 
 /** A Chromium profile of its own (own IndexedDB), trusting the stack's certificate by its pin. */
 export async function openProfile(
@@ -205,6 +213,7 @@ export async function openProfile(
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     viewport: { width: 420, height: 760 },
+    locale: options.locale ?? defaultLocale,
     args: [
       '--no-sandbox',
       '--disable-gpu',

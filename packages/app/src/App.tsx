@@ -137,8 +137,11 @@ function Signed(props: { jid: string; platform: Platform }) {
   useEffect(() => {
     if (!contacts || !connected) return;
     for (const jid of [...chats.items.map((item) => item.peer), ...chats.requests]) {
-      if (asked.current.has(jid) || contacts.get(jid)?.name) continue;
-      asked.current.add(jid);
+      const contact = contacts.get(jid);
+      // Again once they let this account see their presence: PEP's default access model.
+      const key = `${jid} ${contact?.subscription ?? ''}`;
+      if (asked.current.has(key) || contact?.name) continue;
+      asked.current.add(key);
       void contacts.nicknames.fetch(jid);
     }
   }, [contacts, connected, chats]);

@@ -54,7 +54,7 @@ export function formatTime(timestamp: number, now = Date.now()): string {
   const today = new Date(now);
   const language = currentLanguage();
   if (today.toDateString() === date.toDateString()) {
-    return new Intl.DateTimeFormat(language, { hour: '2-digit', minute: '2-digit' }).format(date);
+    return new Intl.DateTimeFormat(language, { hour: 'numeric', minute: '2-digit' }).format(date);
   }
   return new Intl.DateTimeFormat(language, {
     day: 'numeric',

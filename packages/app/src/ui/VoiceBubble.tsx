@@ -122,7 +122,10 @@ function ReceivedFile(props: { uri: string; mimeType: string; size: number; labe
       )}
       <View style={styles.fileRow}>
         <Text style={styles.fileNote}>
-          {props.mimeType} · {formatSize(props.size)}
+          {/* A type that says nothing ("application/octet-stream") is left out. */}
+          {props.mimeType === 'application/octet-stream'
+            ? formatSize(props.size)
+            : `${props.mimeType} · ${formatSize(props.size)}`}
         </Text>
         <Pressable accessibilityRole="button" onPress={save} testID="file-save">
           <Text style={styles.save}>

@@ -52,28 +52,44 @@ export async function rememberFile(kept: KeptFiles, link: string, facts: FileFac
   await kept.write(factsKey(address), bytes).catch(() => undefined);
 }
 
-async function learn(kept: KeptFiles, link: string): Promise<void> {
+/** Waits before looking again for a copy that was not kept yet (client/kept-files.ts FileKeeper). */
+const RETRY_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000];
+
+/** What is learnt about `link`; true once done, false while this device has no copy yet. */
+async function learn(kept: KeptFiles, link: string): Promise<boolean> {
   const address = addressOf(link);
   const stored = await kept.read(factsKey(address)).catch(() => undefined);
   if (stored) {
     try {
       const facts = JSON.parse(new TextDecoder().decode(stored)) as FileFacts;
       merge(address, facts);
-      if (facts.mimeType) return;
+      if (facts.mimeType) return true;
     } catch {
       // unreadable: read the file itself below
     }
   }
   // Only a copy this device already has: the chat list does not download files.
-  if (!/^aesgcm:/i.test(link)) return;
+  if (!/^aesgcm:/i.test(link)) return true;
   const local = await kept.read(address).catch(() => undefined);
-  if (!local) return;
+  if (!local) return false;
   const { key, iv } = parseAesgcmUrl(link);
   const info = inspectFile(await decryptFileAsync(local, key, iv));
   await rememberFile(kept, link, {
     mimeType: info.audio?.mimeType ?? info.mimeType,
     ...(info.audio ? { durationMs: info.audio.durationMs } : {}),
   });
+  return true;
+}
+
+/** Learns about `link`, looking again a few times while the file is still on its way here. */
+function lookUp(kept: KeptFiles, link: string, attempt = 0): void {
+  void learn(kept, link).then(
+    (done) => {
+      const wait = RETRY_MS[attempt];
+      if (!done && wait !== undefined) setTimeout(() => lookUp(kept, link, attempt + 1), wait);
+    },
+    () => undefined,
+  );
 }
 
 const subscribe = (listener: () => void) => {
@@ -89,7 +105,7 @@ export function useFileFacts(link: string | undefined, kept: KeptFiles): FileFac
     const address = addressOf(link);
     if (looking.has(address) || known.get(address)?.mimeType) return;
     looking.add(address);
-    void learn(kept, link).catch(() => undefined);
+    lookUp(kept, link);
   }, [link, kept]);
   return link ? known.get(addressOf(link)) : undefined;
 }
