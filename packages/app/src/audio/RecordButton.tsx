@@ -12,6 +12,7 @@ import {
   setAudioModeAsync,
   useAudioRecorder,
 } from 'expo-audio';
+import { useTranslation } from '../i18n';
 import { LinkButton } from '../ui/components';
 import { formatDuration } from '../ui/VoiceBubble';
 import { colors, radius } from '../ui/theme';
@@ -75,6 +76,19 @@ export function RecordButton(props: RecordButtonProps) {
   );
   const state = useSyncExternalStore(recording.subscribe, recording.getSnapshot);
   const active = state.phase === 'recording';
+  const { t } = useTranslation();
+  // Holding is not possible with a screen reader or a keyboard: there, activating starts the
+  // recording and activating again sends it; an action (or Escape) cancels it.
+  const toggle = () => {
+    if (props.disabled) return;
+    if (active) void recording.release(recorder);
+    else void recording.press(recorder);
+  };
+  const cancel = () => {
+    if (!active) return;
+    recording.slide(-CANCEL_DISTANCE - 1, CANCEL_DISTANCE);
+    void recording.release(recorder);
+  };
   return (
     <View style={styles.wrap}>
       {active ? (
@@ -108,7 +122,36 @@ export function RecordButton(props: RecordButtonProps) {
       <View
         {...(props.disabled ? {} : responder.panHandlers)}
         accessibilityRole="button"
-        accessibilityLabel="Hold to record a voice message"
+        accessibilityLabel={active ? t('record.labelRecording') : t('record.label')}
+        accessibilityHint={t('record.hint')}
+        accessibilityState={{ disabled: props.disabled === true, selected: active }}
+        aria-disabled={props.disabled === true}
+        accessibilityActions={[
+          { name: 'activate', label: active ? t('record.send') : t('record.start') },
+          ...(active ? [{ name: 'escape', label: t('record.cancel') }] : []),
+        ]}
+        onAccessibilityAction={(event) => {
+          if (event.nativeEvent.actionName === 'activate') toggle();
+          else if (event.nativeEvent.actionName === 'escape') cancel();
+        }}
+        // The web: reachable with Tab; Enter or Space starts and sends, Escape cancels.
+        focusable={props.disabled !== true}
+        {...(Platform.OS === 'web'
+          ? {
+              tabIndex: props.disabled === true ? -1 : 0,
+              onKeyDown: (event: {
+                key?: string;
+                nativeEvent?: { key?: string };
+                preventDefault?: () => void;
+              }) => {
+                const key = event.key ?? event.nativeEvent?.key;
+                if (key === 'Enter' || key === ' ') {
+                  event.preventDefault?.();
+                  toggle();
+                } else if (key === 'Escape') cancel();
+              },
+            }
+          : {})}
         testID="record-button"
         style={[
           styles.button,

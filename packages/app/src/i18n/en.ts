@@ -111,6 +111,14 @@ export const en = {
     kb: '{{count}} KB',
     mb: '{{count}} MB',
   },
+  record: {
+    label: 'Record a voice message',
+    labelRecording: 'Recording a voice message',
+    hint: 'Hold to record, release to send. With a screen reader or keyboard: activate to start, again to send.',
+    start: 'Start recording',
+    send: 'Send the recording',
+    cancel: 'Cancel the recording',
+  },
   add: {
     title: 'Add a contact',
     label: 'Address or invite link',

@@ -1,7 +1,8 @@
 import { act, fireEvent, render, screen } from '@testing-library/react-native';
 import { DeviceEventEmitter, Platform, StyleSheet } from 'react-native';
 import { SafeAreaProvider } from 'react-native-safe-area-context';
-import { ChatScreen, PAUSED_AFTER_MS, type ChatScreenProps } from './ChatScreen';
+import { HushError } from '@hush/core';
+import { ChatScreen, GLANCE_ERROR_MS, PAUSED_AFTER_MS, type ChatScreenProps } from './ChatScreen';
 
 function props(overrides: Partial<ChatScreenProps> = {}): ChatScreenProps {
   return {
@@ -122,5 +123,48 @@ describe('ChatScreen: keyboard', () => {
     });
     // The screen ends 870 points down; the keyboard starts at 600.
     expect(StyleSheet.flatten(screenView.props.style).paddingBottom).toBe(270);
+  });
+});
+
+describe('ChatScreen: errors', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('lets "file too large" go by itself; a failure that needs reading stays', async () => {
+    let failure = new HushError('FileTooLarge', 'The file is 11 MB; the server takes up to 10 MB.');
+    const onAttach = jest.fn(() => Promise.reject(failure));
+    await render(<ChatScreen {...props({ onAttach })} />);
+    await act(async () => {
+      fireEvent.press(screen.getByTestId('attach-button'));
+    });
+    expect(screen.getByTestId('error-FileTooLarge')).toBeTruthy();
+    await act(async () => {
+      jest.advanceTimersByTime(GLANCE_ERROR_MS);
+    });
+    expect(screen.queryByTestId('error-FileTooLarge')).toBeNull();
+
+    failure = new HushError('UploadFailed', 'The server did not take the file.');
+    await act(async () => {
+      fireEvent.press(screen.getByTestId('attach-button'));
+    });
+    await act(async () => {
+      jest.advanceTimersByTime(GLANCE_ERROR_MS * 3);
+    });
+    expect(screen.getByTestId('error-UploadFailed')).toBeTruthy();
+  });
+
+  it('shows a message that only repeats its title once', async () => {
+    const onSend = jest.fn(() =>
+      Promise.reject(
+        new HushError('InviteInvalid', 'This invite has already been used or has expired.'),
+      ),
+    );
+    await render(<ChatScreen {...props({ onSend })} />);
+    await fireEvent.changeText(screen.getByTestId('composer-input'), 'x');
+    await act(async () => {
+      fireEvent.press(screen.getByTestId('send-button'));
+    });
+    expect(screen.getByText('This invite was already used or has expired')).toBeTruthy();
+    expect(screen.queryByText('This invite has already been used or has expired.')).toBeNull();
   });
 });
