@@ -55,6 +55,11 @@ export interface EjabberdNode {
   /** xmpp://localhost:PORT (STARTTLS) */
   readonly startTlsUrl: string;
   readonly httpsUrl: string;
+  /**
+   * A command line that works as ejabberdctl for this node (words without spaces), for scripts that
+   * take their ejabberdctl as an argument.
+   */
+  readonly ctlCommand: string;
   /** Runs an ejabberdctl command (ejabberd_ctl) against this node; rejects unless it succeeds. */
   ctl(...args: string[]): Promise<string>;
   createAccount(username: string, password: string): Promise<string>;
@@ -131,27 +136,35 @@ async function prepare(options: EjabberdOptions): Promise<Shared> {
   };
 }
 
+/** The command line of an ejabberdctl call to `nodeName` (what ejabberdctl runs, minus su). */
+function ctlArgv(shared: Shared, nodeName: string): string[] {
+  return [
+    'env',
+    `ERL_LIBS=${ERL_LIBS}`,
+    `ERL_EPMD_PORT=${shared.epmdPort}`,
+    'erl',
+    '-sname',
+    'undefined',
+    '-setcookie',
+    shared.cookie,
+    '-hidden',
+    '-noinput',
+    '-eval',
+    `net_kernel:connect_node('${nodeName}')`,
+    '-s',
+    'ejabberd_ctl',
+    '-extra',
+    nodeName,
+  ];
+}
+
 async function ctlOn(shared: Shared, nodeName: string, args: string[]): Promise<string> {
+  const [command = 'env', ...prefix] = ctlArgv(shared, nodeName);
   try {
-    const { stdout } = await run(
-      'erl',
-      [
-        '-sname',
-        'undefined',
-        '-setcookie',
-        shared.cookie,
-        '-hidden',
-        '-noinput',
-        '-eval',
-        `net_kernel:connect_node('${nodeName}')`,
-        '-s',
-        'ejabberd_ctl',
-        '-extra',
-        nodeName,
-        ...args,
-      ],
-      { env: erlEnv(shared), cwd: shared.dir, timeout: 60_000 },
-    );
+    const { stdout } = await run(command, [...prefix, ...args], {
+      cwd: shared.dir,
+      timeout: 60_000,
+    });
     return stdout;
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; code?: number };
@@ -220,6 +233,17 @@ async function makeNode(shared: Shared, index: number): Promise<EjabberdNode> {
       if (/eaddrinuse/i.test(output)) throw new PortTaken(`ejabberd could not open its ports`);
       throw new Error(`ejabberd did not start:\n${output}`);
     }
+    // The listeners open before every module has its tables: wait until ejabberd says it runs.
+    await until(
+      () =>
+        node.ctl('status').then(
+          () => true,
+          () => false,
+        ),
+      `${nodeName} to run`,
+      30_000,
+      100,
+    );
   }
 
   const node: EjabberdNode = {
@@ -247,6 +271,7 @@ async function makeNode(shared: Shared, index: number): Promise<EjabberdNode> {
     get httpsUrl() {
       return `https://${DOMAIN}:${ports.https}/`;
     },
+    ctlCommand: ctlArgv(shared, nodeName).join(' '),
     ctl: (...args: string[]) => ctlOn(shared, nodeName, args),
     async createAccount(username: string, password: string) {
       await node.ctl('register', username, DOMAIN, password);
