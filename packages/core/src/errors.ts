@@ -36,7 +36,8 @@ export type HushErrorCode =
   | 'Cancelled'
   // A scanned or pasted code is readable but not the one asked for (another person's, no key).
   | 'WrongCode'
-  // Decrypted, but sent by a device the person refused or whose new key is not trusted yet.
+  // Decrypted, but sent by a device the person refused or has not decided on yet (new after a
+  // verification, or its key changed).
   | 'UntrustedSender'
   // Shown, but it travelled without end-to-end encryption in a conversation that has it: the
   // server, or anyone who got past TLS, could have read or written it.

@@ -70,8 +70,8 @@ export function senderWarning(
   const why =
     device?.trust === 'distrusted'
       ? 'a device you refused'
-      : 'a device you have not checked yet (new, or its key changed)';
-  return new HushError('UntrustedSender', `Sent from ${why} (${deviceId}).`);
+      : 'a device you have not checked yet: new, or its key changed';
+  return new HushError('UntrustedSender', `Sent from ${why} (device ${deviceId}).`);
 }
 
 /**
