@@ -1,6 +1,6 @@
 // The app's words in Russian. Plurals have the forms Intl.PluralRules('ru') names: one (1, 21),
 // few (2–4, 22–24), many (0, 5–20, 25–30) and other (fractions).
-import type { Translation } from './types';
+import type { Translation } from './types.ts';
 
 export const ru: Translation = {
   app: {
