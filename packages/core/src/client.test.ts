@@ -74,3 +74,44 @@ test('a message that failed for want of the peer’s keys goes out by itself onc
   const state = (await ivyStorage.messages.get('ivy@localhost', message.id))?.state;
   assert.ok(state === 'sent' || state === 'delivered' || state === 'read', state);
 });
+
+test('a message decrypted but not stored (the process ended in between) is kept, saying so, not dropped', async () => {
+  const ivyStorage = createMemoryStorage();
+  const ivy = await device('ivy', ivyStorage, true);
+  const jonStorage = createMemoryStorage();
+  // The first store of an incoming message fails, as if the process were killed right after the
+  // Signal session moved on: what is on disk is the session, not the message.
+  let failNext = true;
+  const messages = new Proxy(jonStorage.messages, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property === 'add')
+        return async (message: Parameters<Storage['messages']['add']>[0]) => {
+          if (failNext && message.direction === 'in' && message.body === 'kept either way') {
+            failNext = false;
+            throw new Error('killed before the message was stored');
+          }
+          return target.add(message);
+        };
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+  const crashing: Storage = { ...jonStorage, messages };
+  const jon = await device('jon', crashing, true);
+  await ivy.messenger.sendText('jon@localhost', 'kept either way');
+  await until(() => !failNext, 'the failed store');
+  await jon.close();
+  await jon.session.close();
+
+  // The next start catches up from the archive: the spent key cannot decrypt it again, but the
+  // message is there, marked.
+  await device('jon', jonStorage, true);
+  const kept = await until(
+    async () =>
+      (await jonStorage.messages.history('jon@localhost', 'ivy@localhost', { limit: 10 })).find(
+        (m) => m.direction === 'in' && m.state === 'undecryptable',
+      ),
+    'the message kept as undecryptable, with its reason',
+  );
+  assert.match(kept.failure?.message ?? '', /not saved/);
+});

@@ -525,9 +525,17 @@ export class Messenger {
       if (await this.alreadyStored(parsed)) return;
       const result = await this.encryption.decrypt(parsed);
       encrypted = result.encrypted;
-      if ('ignore' in result) return;
+      if ('ignore' in result && result.ignore === 'duplicate') {
+        // Decrypted here before, yet not stored (checked above): the process ended between the
+        // two. The key is spent; the message is kept, saying so, never dropped in silence.
+        failure = new HushError(
+          'Undecryptable',
+          'This message reached this device before but was not saved; ask the sender to send it again.',
+        );
+        body = undefined;
+      } else if ('ignore' in result) return;
       // An undecryptable message keeps no body: the clear-text one is only the fallback notice.
-      if ('error' in result) {
+      else if ('error' in result) {
         failure = result.error;
         body = undefined;
       } else {

@@ -303,7 +303,8 @@ export class Omemo implements EncryptionHook {
       const text = errorText(error);
       // The chain's key for this counter is gone: this exact message was decrypted before.
       if (/counter was repeated|Message key not found/i.test(text)) {
-        return { encrypted: true, ignore: 'duplicate' };
+        // A key-transport message seen again (live, then from the archive) carries nothing to keep.
+        return { encrypted: true, ignore: encrypted.payload ? 'duplicate' : 'key-transport' };
       }
       this.#scheduleRepair(sender, encrypted.sid);
       return this.#undecryptable(`The message could not be decrypted: ${text}`);

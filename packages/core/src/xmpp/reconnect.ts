@@ -9,7 +9,7 @@ import type { XmppClient } from '@xmpp/client';
 
 /** The parts of xmpp.js's Connection this needs, which its public surface does not expose. */
 interface ConnectionInternals {
-  socket: { end(): void } | null;
+  socket: { end(): void; on?(event: 'error', listener: () => void): void } | null;
   _detachSocket(): void;
   _status(status: string, ...args: unknown[]): void;
 }
@@ -32,6 +32,9 @@ export function keepReconnecting(xmpp: XmppClient, attemptTimeoutMs: number): ()
     clearTimeout(timer);
     const socket = connection.socket;
     connection._detachSocket();
+    // Closing a WebSocket that is still connecting makes it report an error; with xmpp.js no
+    // longer listening, an 'error' event with no listener would end the process.
+    socket?.on?.('error', () => undefined);
     try {
       socket?.end();
     } catch {

@@ -392,6 +392,14 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   };
   xmpp.on('online', resetBackoff);
   xmpp.streamManagement.on('resumed', resetBackoff);
+  // A stream that opened reached the server: the network is back, so the next cut starts the
+  // backoff over. Without this, a storm of cuts (each before 'online') left the delay at its
+  // maximum long after the network was stable.
+  // Only a stream inside TLS counts: a man in the middle that strips STARTTLS must not earn a
+  // retry every second.
+  xmpp.on('status', (status: string) => {
+    if (status === 'open' && xmpp.isSecure()) resetBackoff();
+  });
   const stopWatching = keepReconnecting(xmpp, timeoutMs);
 
   // XEP-0352: the server forgets the client's state with the stream. A new stream (not a resumed
