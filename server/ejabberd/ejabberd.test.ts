@@ -35,6 +35,19 @@ import {
 } from '@hush/core';
 
 const PASSWORD = 'ejabberd-test-password';
+// Account names carry this run's tag, so runs can share a database.
+const tag = randomBytes(3).toString('hex');
+/**
+ * Extra render.sh settings for every node, from HUSH_EJABBERD_SETTINGS (NAME=VALUE, space-separated):
+ * e.g. "DB_TYPE=pgsql SQL_SERVER=127.0.0.1 SQL_PORT=5432 SQL_PASSWORD=..." runs every test over
+ * PostgreSQL. Mnesia (nothing set) is what CI runs.
+ */
+const settings = Object.fromEntries(
+  (process.env.HUSH_EJABBERD_SETTINGS ?? '')
+    .split(/\s+/)
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 const run = promisify(execFile);
 const here = import.meta.dirname;
 const open: HushClient[] = [];
@@ -239,10 +252,11 @@ test('render.sh: Prosody settings render, values are checked, and what ejabberd 
 describe('one ejabberd node', () => {
   let server: EjabberdServer;
   let people = 0;
-  const person = async (name: string) => server.createAccount(`${name}${++people}`, PASSWORD);
+  const person = async (name: string) =>
+    server.createAccount(`${name}${++people}-${tag}`, PASSWORD);
 
   before(async () => {
-    server = await startEjabberd();
+    server = await startEjabberd({ settings });
     trustCertificateAuthority(server.caCert);
   });
   after(async () => {
@@ -350,18 +364,19 @@ describe('one ejabberd node', () => {
         server.ctlCommand,
         ...args,
       ]);
-    const added = await tool('add-user', 'frank');
+    const frank = `frank-${tag}`;
+    const added = await tool('add-user', frank);
     const [jid = '', password = ''] = added.stdout.trim().split('\n');
-    assert.equal(jid, 'frank@localhost');
+    assert.equal(jid, `${frank}@localhost`);
     assert.match(password, /^[A-Za-z0-9_-]{24}$/);
-    await assert.rejects(tool('add-user', 'frank'), /exists already/);
+    await assert.rejects(tool('add-user', frank), /exists already/);
     await assert.rejects(tool('add-user', 'Bad Name'), /not an account name/);
     await assert.rejects(tool('delete-user', 'nobody'), /does not exist/);
-    await assert.rejects(tool('delete-user', 'frank@elsewhere.org'), /not on localhost/);
+    await assert.rejects(tool('delete-user', `${frank}@elsewhere.org`), /not on localhost/);
 
     // A device logged in with the printed password, on a bare TLS stream (the test reads what the
     // server sends it when the account goes).
-    const device = await rawLogin(server, 'frank', password);
+    const device = await rawLogin(server, frank, password);
     assert.ok((await tool('users')).stdout.split('\n').includes(jid));
     const stats = (await tool('stats')).stdout;
     assert.match(stats, /^cluster nodes: +1 /m);
@@ -370,10 +385,10 @@ describe('one ejabberd node', () => {
     assert.match(stats, /^upload storage: +\d+ bytes/m);
     assert.match((await tool('expire')).stdout, /older than 7 days/);
 
-    assert.match((await tool('delete-user', 'frank')).stdout, /Deleted frank@localhost/);
+    assert.match((await tool('delete-user', frank)).stdout, /Deleted frank-\w+@localhost/);
     assert.match(await device.rest, /<stream:error><conflict[^>]*\/><text[^>]*>User removed/);
     assert.ok(!(await tool('users')).stdout.split('\n').includes(jid));
-    await assert.rejects(rawLogin(server, 'frank', password), /not-authorized/);
+    await assert.rejects(rawLogin(server, frank, password), /not-authorized/);
   });
 });
 
@@ -432,10 +447,10 @@ describe('a two-node cluster', () => {
   let one: EjabberdNode;
   let two: EjabberdNode;
   let people = 0;
-  const person = async (name: string) => one.createAccount(`${name}${++people}`, PASSWORD);
+  const person = async (name: string) => one.createAccount(`c${name}${++people}-${tag}`, PASSWORD);
 
   before(async () => {
-    cluster = await startEjabberdCluster(2);
+    cluster = await startEjabberdCluster(2, { settings });
     trustCertificateAuthority(cluster.caCert);
     [one, two] = cluster.nodes as [EjabberdNode, EjabberdNode];
   });

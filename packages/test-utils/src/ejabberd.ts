@@ -109,6 +109,8 @@ function erlEnv(shared: Shared, extra: Record<string, string> = {}): NodeJS.Proc
     ...process.env,
     ERL_LIBS,
     ERL_EPMD_PORT: String(shared.epmdPort),
+    // The cluster's epmd answers on loopback only.
+    ERL_EPMD_ADDRESS: '127.0.0.1',
     ...extra,
   };
 }
@@ -142,6 +144,7 @@ function ctlArgv(shared: Shared, nodeName: string): string[] {
     'env',
     `ERL_LIBS=${ERL_LIBS}`,
     `ERL_EPMD_PORT=${shared.epmdPort}`,
+    'ERL_EPMD_ADDRESS=127.0.0.1',
     'erl',
     '-sname',
     'undefined',
@@ -200,7 +203,11 @@ async function makeNode(shared: Shared, index: number): Promise<EjabberdNode> {
         nodeName,
         '-setcookie',
         shared.cookie,
-        '-noinput',
+        '-noshell',
+        // Erlang distribution (how the nodes talk) on loopback only.
+        '-kernel',
+        'inet_dist_use_interface',
+        '{127,0,0,1}',
         '+K',
         'true',
         '-mnesia',
@@ -208,6 +215,10 @@ async function makeNode(shared: Shared, index: number): Promise<EjabberdNode> {
         `"${dataDir}"`,
         '-s',
         'ejabberd',
+        // Stops the node when its standard input closes: when this process ends in any way, even
+        // one that skips its exit handlers (a crash, SIGKILL), no node is left behind.
+        '-eval',
+        "spawn(fun() -> W = fun Watch() -> case io:get_line('') of eof -> erlang:halt(1); {error, _} -> erlang:halt(1); _ -> Watch() end end, W() end)",
       ],
       {
         cwd: dir,
@@ -215,7 +226,7 @@ async function makeNode(shared: Shared, index: number): Promise<EjabberdNode> {
           EJABBERD_CONFIG_PATH: configFile,
           EJABBERD_LOG_PATH: join(logDir, 'ejabberd.log'),
         }),
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       },
     );
     child = started;
