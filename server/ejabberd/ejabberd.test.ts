@@ -10,7 +10,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -246,6 +247,68 @@ test('render.sh: Prosody settings render, values are checked, and what ejabberd 
       (error: { stderr?: string }) => /render\.sh: /.test(error.stderr ?? ''),
       bad.join(' '),
     );
+  }
+});
+
+test('docker-compose.yml resolves (docker-compose config, no Docker engine), and what its config service would render, render.sh accepts', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hush-ejabberd-compose-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const example = await readFile(join(here, '.env.example'), 'utf8');
+  const compose = async (env: string) => {
+    await writeFile(join(dir, '.env'), env);
+    const { stdout } = await run('docker-compose', [
+      '-f',
+      join(here, 'docker-compose.yml'),
+      '--env-file',
+      join(dir, '.env'),
+      'config',
+    ]);
+    await writeFile(join(dir, 'config.yml'), stdout);
+    // docker-compose 1.x prints YAML; its own dependency python3-yaml turns it into JSON.
+    const json = await run('/usr/bin/python3', [
+      '-c',
+      'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)',
+      join(dir, 'config.yml'),
+    ]);
+    return JSON.parse(json.stdout) as {
+      services: Record<
+        string,
+        {
+          image?: string;
+          command?: string[];
+          environment?: Record<string, string>;
+          volumes?: unknown[];
+        }
+      >;
+    };
+  };
+  // The example's secrets are empty on purpose: compose refuses to start without them.
+  await assert.rejects(compose(example), /Set (ERLANG_COOKIE|POSTGRES_PASSWORD) in .env/);
+  const config = await compose(
+    example
+      .replace(/^ERLANG_COOKIE=$/m, 'ERLANG_COOKIE=0123456789abcdef0123456789abcdef')
+      .replace(/^POSTGRES_PASSWORD=$/m, 'POSTGRES_PASSWORD=abcdef0123456789abcdef'),
+  );
+  const { services } = config;
+  const rendered = await run(join(here, 'render.sh'), services.config?.command ?? []);
+  assert.match(rendered.stdout, /^sql_type: pgsql$/m);
+  assert.match(rendered.stdout, /^ {4}use_proxy_protocol: true$/m);
+  assert.match(rendered.stdout, /^ {4}put_url: "https:\/\/chat\.example\.org\/upload"$/m);
+  for (const name of ['ejabberd1', 'ejabberd2']) {
+    const node = services[name];
+    assert.equal(node?.image, 'ghcr.io/processone/ejabberd:24.12', name);
+    assert.equal(node?.environment?.ERLANG_NODE_ARG, `ejabberd@${name}`);
+    assert.ok(
+      JSON.stringify(node?.volumes).includes('/opt/ejabberd/upload'),
+      `${name} mounts the shared upload volume`,
+    );
+  }
+  assert.equal(services.ejabberd2?.environment?.CTL_ON_CREATE, 'join_cluster ejabberd@ejabberd1');
+  const haproxy = await readFile(join(here, 'haproxy.cfg'), 'utf8');
+  for (const port of [5222, 5223, 5443]) {
+    for (const name of ['ejabberd1', 'ejabberd2']) {
+      assert.match(haproxy, new RegExp(`server ${name} ${name}:${port} `));
+    }
   }
 });
 

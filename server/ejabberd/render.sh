@@ -32,7 +32,8 @@ usage() {
   AUTH_TIMEOUT        seconds a connection may take to log in  default 60
   AUTH_ADDRESS_FAILURES  failed logins from one address before it is blocked for 15 minutes
                                                                default 10
-  DB_TYPE             mnesia (ejabberd's own, replicated across the cluster) or pgsql
+  DB_TYPE             mnesia (ejabberd's own, replicated across the cluster) or pgsql (on Debian
+                      also install erlang-p1-pgsql, which ejabberd only suggests)
                                                                default mnesia
   SQL_SERVER, SQL_PORT, SQL_DATABASE, SQL_USERNAME, SQL_PASSWORD
                       PostgreSQL, with DB_TYPE=pgsql; ejabberd creates and updates its schema
