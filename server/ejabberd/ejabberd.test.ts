@@ -7,7 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -24,7 +24,9 @@ import {
   type EjabberdServer,
 } from '@hush/test-utils';
 import {
+  changePassword,
   createMemoryStorage,
+  deleteAccount,
   downloadFile,
   FileSender,
   openSession,
@@ -167,15 +169,8 @@ function readUntil(socket: Socket, pattern: RegExp): Promise<string> {
   });
 }
 
-/**
- * Logs in on a bare direct-TLS stream (SASL PLAIN, resource binding) and returns what the server
- * sends afterwards, once it closes the connection.
- */
-async function rawLogin(
-  server: EjabberdServer,
-  user: string,
-  password: string,
-): Promise<{ rest: Promise<string> }> {
+/** A bare direct-TLS stream, opened: the stream features have been read. */
+async function rawStream(server: EjabberdServer): Promise<TLSSocket> {
   const socket = tlsConnect({
     host: '127.0.0.1',
     port: server.ports.c2sTls,
@@ -185,9 +180,24 @@ async function rawLogin(
   await new Promise((resolve, reject) =>
     socket.once('secureConnect', resolve).once('error', reject),
   );
-  const header = `<?xml version='1.0'?><stream:stream to='${server.domain}' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`;
-  socket.write(header);
+  socket.write(streamHeader(server.domain));
   await readUntil(socket, /<\/stream:features>/);
+  return socket;
+}
+
+const streamHeader = (domain: string) =>
+  `<?xml version='1.0'?><stream:stream to='${domain}' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`;
+
+/**
+ * Logs in on a bare direct-TLS stream (SASL PLAIN, resource binding) and returns what the server
+ * sends afterwards, once it closes the connection.
+ */
+async function rawLogin(
+  server: EjabberdServer,
+  user: string,
+  password: string,
+): Promise<{ rest: Promise<string> }> {
+  const socket = await rawStream(server);
   socket.write(
     `<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0${user}\0${password}`).toString('base64')}</auth>`,
   );
@@ -196,7 +206,7 @@ async function rawLogin(
     socket.destroy();
     throw new Error(`login refused: ${answer}`);
   }
-  socket.write(header);
+  socket.write(streamHeader(server.domain));
   await readUntil(socket, /<\/stream:features>/);
   socket.write(`<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>`);
   assert.match(await readUntil(socket, /<\/iq>/), /<jid>/);
@@ -418,6 +428,39 @@ describe('one ejabberd node', () => {
     });
     assert.equal(puts, putsBefore, 'nothing was uploaded');
   });
+  test('no sign-up in band; a user changes the password and deletes the account from the app (XEP-0077)', async () => {
+    // In-band registration (XEP-0077) on a TLS stream before login: refused.
+    const mallory = `mallory-${tag}`;
+    const stream = await rawStream(server);
+    try {
+      stream.write(
+        `<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>${mallory}</username><password>${PASSWORD}</password></query></iq>`,
+      );
+      const answer = await readUntil(stream, /<\/iq>/);
+      assert.match(answer, /type=['"]error['"]/);
+      assert.match(answer, /not-allowed|forbidden/);
+    } finally {
+      stream.destroy();
+    }
+    const jid = await person('gail');
+    const session = await openSession({ service: server.directTlsUrl, jid, password: PASSWORD });
+    await changePassword(session, 'a-new-password-for-gail');
+    await session.close();
+    await assert.rejects(openSession({ service: server.directTlsUrl, jid, password: PASSWORD }), {
+      code: 'WrongPassword',
+    });
+    const again = await openSession({
+      service: server.websocketUrl,
+      jid,
+      password: 'a-new-password-for-gail',
+    });
+    again.client.reconnect.stop();
+    await deleteAccount(again);
+    await again.close().catch(() => undefined);
+    const [user = ''] = jid.split('@');
+    assert.ok(!(await server.ctl('registered_users', 'localhost')).split('\n').includes(user));
+  });
+
   test('hush-ejabberd: add-user prints a password that logs in, users, stats, expire, delete-user ends the sessions', async () => {
     const tool = (...args: string[]) =>
       run(join(here, 'hush-ejabberd'), [
