@@ -1,9 +1,11 @@
 // Hush on ejabberd 24.12 (Debian's bookworm-backports package), rendered from server/ejabberd's
 // template: the core logs in over every transport, OMEMO text and files go both ways, accounts catch
-// up from the archive, TLS comes before anything else, uploads are limited. Then a cluster of two
-// nodes on this machine (distinct node names, one cookie, joined with join_cluster, Mnesia
-// replicated): users on different nodes talk, carbons and the archive cross nodes, and a client
-// behind a TCP load balancer fails over to the other node when its node is killed.
+// up from the archive, TLS comes before anything else, uploads are limited, accounts are the
+// operator's (hush-ejabberd). Then a cluster of two nodes on this machine (distinct node names, one
+// cookie, joined with join_cluster, Mnesia replicated): users on different nodes talk, carbons and
+// the archive cross nodes, and a client behind a TCP load balancer fails over to the other node
+// when its node is killed. Mnesia by default; HUSH_EJABBERD_SETTINGS runs it all over PostgreSQL.
+// Needs ejabberd (apt-get install -t bookworm-backports ejabberd on Debian 12): .ci/run installs it.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
