@@ -116,6 +116,14 @@ function erlEnv(shared: Shared, extra: Record<string, string> = {}): NodeJS.Proc
 }
 
 async function prepare(options: EjabberdOptions): Promise<Shared> {
+  const installed = (await readdir(ERL_LIBS).catch(() => [] as string[])).some((name) =>
+    name.startsWith('ejabberd-'),
+  );
+  if (!installed) {
+    throw new Error(
+      'ejabberd is not installed: apt-get install -t bookworm-backports ejabberd (Debian 12; Debian 13 has it in main)',
+    );
+  }
   const dir = await mkdtemp(join(tmpdir(), 'hush-ejabberd-'));
   const certDir = join(dir, 'certs');
   const uploadDir = join(dir, 'upload');
