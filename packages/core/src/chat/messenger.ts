@@ -499,6 +499,10 @@ export class Messenger {
           parsed.id,
         );
         if (message?.direction === 'out') {
+          // The server has it and answered: nothing to resend, and its ack (which can come after
+          // the bounce) must not turn the failure into 'sent'.
+          if (await this.storage.outbox.remove(this.account, message.id))
+            await this.updatePending();
           await this.setState(message.id, 'failed', {
             code: parsed.condition,
             message: parsed.text ?? `The server could not deliver it (${parsed.condition}).`,
@@ -513,7 +517,21 @@ export class Messenger {
     }
   }
 
+  /**
+   * Stores a received chat message. What decrypting it changed (the Signal session) is kept only
+   * once the message is stored: a process that dies in between decrypts it again from the archive.
+   */
   private async receiveChat(parsed: ParsedChatMessage): Promise<void> {
+    let stored = false;
+    try {
+      await this.decryptAndStore(parsed);
+      stored = true;
+    } finally {
+      await this.encryption?.settle?.(stored);
+    }
+  }
+
+  private async decryptAndStore(parsed: ParsedChatMessage): Promise<void> {
     let body = parsed.body;
     let encrypted = false;
     let failure: HushError | undefined;
@@ -523,11 +541,12 @@ export class Messenger {
       // (its key is gone afterwards), and a PreKey message seen live and again from the archive
       // would otherwise look broken and trigger a needless session repair.
       if (await this.alreadyStored(parsed)) return;
-      const result = await this.encryption.decrypt(parsed);
+      const result = await this.encryption.decrypt(parsed, { hold: true });
       encrypted = result.encrypted;
       if ('ignore' in result && result.ignore === 'duplicate') {
-        // Decrypted here before, yet not stored (checked above): the process ended between the
-        // two. The key is spent; the message is kept, saying so, never dropped in silence.
+        // Decrypted here before, yet not stored (checked above), with the key spent: a storage
+        // that failed after the session was kept. The message is kept, saying so, never dropped
+        // in silence.
         failure = new HushError(
           'Undecryptable',
           'This message reached this device before but was not saved; ask the sender to send it again.',

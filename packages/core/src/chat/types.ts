@@ -71,7 +71,17 @@ export interface EncryptionHook {
     readonly body: string;
     readonly stanza: Element;
   }): Promise<Element>;
-  decrypt(message: ParsedChatMessage): Promise<DecryptResult>;
+  /**
+   * With `hold`, what decrypting changes in the hook's own state (a Signal session moving on, a
+   * one-time prekey used up) is kept back until `settle`: the caller stores the message first, so a
+   * process that dies in between can decrypt it again from the archive instead of losing it.
+   */
+  decrypt(
+    message: ParsedChatMessage,
+    options?: { readonly hold?: boolean },
+  ): Promise<DecryptResult>;
+  /** Keeps (`commit`) or drops what the last held decrypt changed. */
+  settle?(commit: boolean): Promise<void>;
 }
 export type DecryptResult =
   /** `warning`: readable, but it should have been encrypted (shown marked). */

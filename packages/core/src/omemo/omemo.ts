@@ -115,6 +115,8 @@ export class Omemo implements EncryptionHook {
   /** The store for everything but the person's own trust decisions (trust.ts). */
   readonly #ruled: OmemoStore;
   readonly #signal: SignalStore;
+  /** A held PreKey message used a one-time prekey: refill the bundle once it is settled. */
+  #maintainOnSettle = false;
   readonly #randomBytes: RandomBytes;
   readonly #now: () => number;
   readonly #policy: KeyPolicy;
@@ -215,6 +217,14 @@ export class Omemo implements EncryptionHook {
     this.#pendingAcks.clear();
   }
 
+  async settle(commit: boolean): Promise<void> {
+    await this.#signal.release(commit);
+    if (this.#maintainOnSettle) {
+      this.#maintainOnSettle = false;
+      await this.#maintain(false);
+    }
+  }
+
   /** Rotates the signed prekey when due and republishes; call now and then (e.g. on reconnect). */
   async maintain(): Promise<void> {
     await this.#maintain(false);
@@ -243,7 +253,12 @@ export class Omemo implements EncryptionHook {
     return stanza;
   }
 
-  async decrypt(message: ParsedChatMessage): Promise<DecryptResult> {
+  async decrypt(
+    message: ParsedChatMessage,
+    options: { readonly hold?: boolean } = {},
+  ): Promise<DecryptResult> {
+    // A held decrypt the caller never settled is kept: nothing may wait for it for ever.
+    await this.#signal.release(true);
     const encrypted = parseEncrypted(message.element);
     if (encrypted === null) {
       // Every conversation is encrypted here, so a plain body is shown only marked: the server, or
@@ -294,12 +309,16 @@ export class Omemo implements EncryptionHook {
     const address = new SignalProtocolAddress(sender, encrypted.sid);
     const cipher = new SessionCipher(this.#signal, address);
     let keyMaterial: Uint8Array;
+    if (options.hold) this.#signal.hold(address.toString());
     try {
       const plain = key.preKey
         ? await cipher.decryptPreKeyWhisperMessage(toArrayBuffer(key.data), 'binary')
         : await cipher.decryptWhisperMessage(toArrayBuffer(key.data), 'binary');
       keyMaterial = new Uint8Array(plain);
+      this.#signal.decrypted();
     } catch (error) {
+      // Nothing of a failed decrypt is worth keeping back.
+      await this.#signal.release(true);
       const text = errorText(error);
       // The chain's key for this counter is gone: this exact message was decrypted before.
       if (/counter was repeated|Message key not found/i.test(text)) {
@@ -311,7 +330,10 @@ export class Omemo implements EncryptionHook {
     }
     await this.#seen(sender, encrypted.sid);
     if (key.preKey) {
-      await this.#maintain(false);
+      // The used one-time prekey goes once the message is stored (settle), and only then is the
+      // bundle refilled: a held removal is not on disk yet.
+      if (options.hold) this.#maintainOnSettle = true;
+      else await this.#maintain(false);
       this.#answerPreKey(sender, encrypted.sid);
     }
     if (!encrypted.payload) return { encrypted: true, ignore: 'key-transport' };

@@ -25,8 +25,20 @@ export interface IdentityChange {
   readonly deviceId: number;
 }
 
+/** What a held decrypt changed, kept back until release(). */
+interface Held {
+  readonly address: string;
+  record?: string;
+  readonly removedPreKeys: number[];
+  /** The decrypt is over: later writes to its session wait for release(). */
+  decrypted: boolean;
+  readonly released: Promise<void>;
+  readonly release: () => void;
+}
+
 export class SignalStore implements StorageType {
   readonly #store: OmemoStore;
+  #held: Held | undefined;
   readonly #account: string;
   readonly #now: () => number;
   readonly #onIdentityChange: (change: IdentityChange) => void;
@@ -81,7 +93,42 @@ export class SignalStore implements StorageType {
     return true;
   };
 
+  /**
+   * Keeps back what the next decrypt from `address` writes (its session, a used one-time prekey)
+   * until release(): the message is stored first (Messenger), so a process that dies in between
+   * finds the old session on disk and decrypts the message again from the archive. Once the
+   * decrypt is over (decrypted()), another write to that session (an encrypt queued behind it)
+   * waits for release(), so nothing sent can rest on a session state that might be dropped.
+   */
+  hold(address: string): void {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.#held = { address, removedPreKeys: [], decrypted: false, released, release };
+  }
+
+  decrypted(): void {
+    if (this.#held) this.#held.decrypted = true;
+  }
+
+  /** Writes (`commit`) or drops what the held decrypt changed. */
+  async release(commit: boolean): Promise<void> {
+    const held = this.#held;
+    if (!held) return;
+    this.#held = undefined;
+    try {
+      const parsed = splitAddress(held.address);
+      if (commit && parsed && held.record !== undefined)
+        await this.#store.putSession(this.#account, parsed.jid, parsed.deviceId, held.record);
+      if (commit)
+        for (const keyId of held.removedPreKeys)
+          await this.#store.removePreKey(this.#account, keyId);
+    } finally {
+      held.release();
+    }
+  }
+
   loadPreKey = async (keyId: string | number): Promise<KeyPairType | undefined> => {
+    if (this.#held?.removedPreKeys.includes(Number(keyId))) return undefined;
     const preKey = await this.#store.getPreKey(this.#account, Number(keyId));
     return preKey
       ? { pubKey: toArrayBuffer(preKey.publicKey), privKey: toArrayBuffer(preKey.privateKey) }
@@ -99,6 +146,10 @@ export class SignalStore implements StorageType {
   };
 
   removePreKey = async (keyId: number | string): Promise<void> => {
+    if (this.#held && !this.#held.decrypted) {
+      this.#held.removedPreKeys.push(Number(keyId));
+      return;
+    }
     await this.#store.removePreKey(this.#account, Number(keyId));
   };
 
@@ -114,12 +165,22 @@ export class SignalStore implements StorageType {
   removeSignedPreKey = (): Promise<void> => Promise.resolve();
 
   loadSession = async (address: string): Promise<string | undefined> => {
+    const held = this.#held;
+    if (held?.address === address && held.record !== undefined) return held.record;
     const parsed = splitAddress(address);
     if (!parsed) return undefined;
     return this.#store.getSession(this.#account, parsed.jid, parsed.deviceId);
   };
 
   storeSession = async (address: string, record: string): Promise<void> => {
+    const held = this.#held;
+    if (held?.address === address) {
+      if (!held.decrypted) {
+        held.record = record;
+        return;
+      }
+      await held.released;
+    }
     const parsed = splitAddress(address);
     if (parsed) await this.#store.putSession(this.#account, parsed.jid, parsed.deviceId, record);
   };
