@@ -180,6 +180,20 @@ function guardClearText(xmpp: XmppClient, refused: (error: HushError) => void): 
   };
 }
 
+/**
+ * xmpp.js reads socket data into its parser, which is gone once the stream closed: bytes still in
+ * flight after a stream error (a server that removed the account sends <conflict/> and closes)
+ * would throw a TypeError from the socket's event handler and end the process. They are dropped.
+ * Must run before the first connection: xmpp.js binds the handler when it first attaches a socket.
+ */
+function dropDataAfterClose(xmpp: XmppClient): void {
+  const connection = xmpp as unknown as { _onData(data: unknown): void; parser: unknown };
+  const onData = connection._onData.bind(connection);
+  connection._onData = (data: unknown) => {
+    if (connection.parser) onData(data);
+  };
+}
+
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -257,6 +271,9 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     // before the session is handed out.
     credentials: (authenticate, mechanisms) => {
       login = logIn(authenticate, mechanisms);
+      // Awaited by openSession for the first login; a reconnection's refused login (a deleted
+      // account, a changed password) must not become an unhandled rejection that ends the process.
+      login.catch(() => undefined);
       return login;
     },
   });
@@ -324,6 +341,7 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   guardClearText(xmpp, (error) => {
     failure ??= error;
   });
+  dropDataAfterClose(xmpp);
   const scram = scramSasl(
     { saslFactory: xmpp.saslFactory, entity: xmpp },
     {
