@@ -52,3 +52,22 @@ test('--json keeps the link for programs, with the label beside it', () => {
   assert.equal(parsed.label, 'File');
   assert.equal((JSON.parse(jsonMessage(message('Hi'))) as { label?: string }).label, undefined);
 });
+
+test('a readable message from an unchecked device, or sent in clear, says so', () => {
+  const untrusted = message('hello', {
+    failure: { code: 'UntrustedSender', message: 'Sent from a device you have not checked yet.' },
+  });
+  assert.match(formatMessage(untrusted), /: hello \[UntrustedSender: Sent from a device/);
+  const own = message('from my laptop', {
+    direction: 'out',
+    state: 'sent',
+    failure: { code: 'UntrustedSender', message: 'Sent from a device you have not checked yet.' },
+  });
+  assert.match(formatMessage(own), /me -> bob@example\.org: from my laptop \[UntrustedSender/);
+  const plain = message('hi', {
+    encrypted: false,
+    failure: { code: 'Unencrypted', message: 'Not encrypted.' },
+  });
+  assert.match(formatMessage(plain), /\[Unencrypted: Not encrypted\.\]$/);
+  assert.equal(formatMessage(message('fine')).endsWith(': fine'), true);
+});

@@ -37,10 +37,14 @@ export function fileLabel(body: string): string | undefined {
 export function formatMessage(message: StoredMessage): string {
   const when = new Date(message.timestamp).toISOString();
   const who = message.direction === 'in' ? message.peer : `me -> ${message.peer}`;
+  // Undecryptable and failed messages say why; readable ones from a device nobody checked, or sent
+  // without encryption, say that too (UntrustedSender, Unencrypted).
   const note =
     message.state === 'undecryptable' || message.state === 'failed'
       ? ` [${message.state}: ${message.failure?.message ?? ''}]`
-      : '';
+      : message.failure
+        ? ` [${message.failure.code}: ${message.failure.message}]`
+        : '';
   const label = fileLabel(message.body);
   return `${when} ${who}: ${label === undefined ? message.body : `[${label}]`}${note}`;
 }

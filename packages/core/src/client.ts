@@ -8,7 +8,7 @@
 import type { XmppSession } from './xmpp/session.ts';
 import { advertiseCapabilities } from './xmpp/caps.ts';
 import type { Storage } from './storage/types.ts';
-import { Contacts } from './contacts/index.ts';
+import { Contacts, NICK_NOTIFY } from './contacts/index.ts';
 import { Messenger, type MessengerEvent } from './chat/messenger.ts';
 import { Omemo, type OmemoEvent, type OmemoOptions } from './omemo/omemo.ts';
 import { NS_CHATSTATES, NS_MARKERS, NS_RECEIPTS } from './chat/namespaces.ts';
@@ -46,7 +46,8 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
   if (omemo && options.onOmemoEvent) omemo.subscribe(options.onOmemoEvent);
   const caps = advertiseCapabilities(
     session,
-    [NS_RECEIPTS, NS_MARKERS, NS_CHATSTATES, ...(omemo ? Omemo.features : [])],
+    // NICK_NOTIFY: contacts' new names (XEP-0172) are pushed, not only fetched.
+    [NS_RECEIPTS, NS_MARKERS, NS_CHATSTATES, NICK_NOTIFY, ...(omemo ? Omemo.features : [])],
     { category: 'client', type: options.clientType ?? 'pc', name: 'Hush' },
   );
   await omemo?.start();

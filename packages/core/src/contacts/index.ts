@@ -1,5 +1,6 @@
 // Contacts: the roster, subscriptions, presence and blocking of one account.
 export { Contacts, parseRosterItem, NS_ROSTER, NS_BLOCKING, NS_PRE_APPROVAL } from './roster.ts';
+export { Nicknames, NS_NICK, NICK_NOTIFY, cleanNick, parseNick, MAX_NICK_LENGTH } from './nick.ts';
 export type {
   Contact,
   ContactsDeps,
