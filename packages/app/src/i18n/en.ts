@@ -90,6 +90,8 @@ export const en = {
     notForThisDevice: 'It was not encrypted for this device.',
     untrusted: "⚠ {{reason}} Check their devices in the contact's details.",
     unencrypted: 'not encrypted ·',
+    unencryptedWarning:
+      '⚠ Not encrypted: the server or anyone on the way could have read or changed it.',
     notSent: 'Not sent',
     notSentBecause: 'Not sent: {{reason}}',
   },

@@ -97,6 +97,8 @@ export const ru: Translation = {
     notForThisDevice: 'Оно не было зашифровано для этого устройства.',
     untrusted: '⚠ {{reason}} Проверьте их устройства в сведениях о контакте.',
     unencrypted: 'без шифрования ·',
+    unencryptedWarning:
+      '⚠ Без шифрования: сервер или кто-то по пути мог прочитать или изменить это сообщение.',
     notSent: 'Не отправлено',
     notSentBecause: 'Не отправлено: {{reason}}',
   },

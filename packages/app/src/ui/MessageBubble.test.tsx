@@ -76,6 +76,35 @@ describe('MessageBubble', () => {
     expect(screen.getByTestId('untrusted-sender')).toHaveTextContent(/device you refused \(42\)/);
   });
 
+  it('marks a copy of its own message from a device of the account nobody checked', async () => {
+    await render(
+      <MessageBubble
+        message={outgoing('sent', {
+          body: 'from my new laptop',
+          failure: { code: 'UntrustedSender', message: 'Sent from a device you have not checked.' },
+        })}
+      />,
+    );
+    expect(screen.getByTestId('untrusted-sender')).toHaveTextContent(/not checked/);
+  });
+
+  it('warns that a plain message in an encrypted conversation could have been read or changed', async () => {
+    await render(
+      <MessageBubble
+        message={outgoing('received', {
+          direction: 'in',
+          encrypted: false,
+          body: 'psst',
+          failure: { code: 'Unencrypted', message: 'Not encrypted.' },
+        })}
+      />,
+    );
+    expect(screen.getByText('psst')).toBeTruthy();
+    expect(screen.getByTestId('unencrypted-warning')).toHaveTextContent(
+      /could have read or changed/,
+    );
+  });
+
   it('shows a voice message link as a player', async () => {
     await render(
       <MessageBubble

@@ -76,11 +76,15 @@ export function MessageBubble(props: {
         ) : (
           <VoiceBubble body={body} />
         )}
-        {message.direction === 'in' &&
-        message.state !== 'undecryptable' &&
-        message.failure?.code === 'UntrustedSender' ? (
+        {/* Also on the account's own messages: a copy from one of its devices nobody checked. */}
+        {message.state !== 'undecryptable' && message.failure?.code === 'UntrustedSender' ? (
           <Text style={styles.untrusted} testID="untrusted-sender">
             {t('message.untrusted', { reason: message.failure.message })}
+          </Text>
+        ) : null}
+        {message.failure?.code === 'Unencrypted' ? (
+          <Text style={styles.untrusted} testID="unencrypted-warning">
+            {t('message.unencryptedWarning')}
           </Text>
         ) : null}
         <View style={styles.footer}>
