@@ -44,6 +44,7 @@ const ALLOWED = new Set([
   'SecurityError',
   'Byte', // qrcode-generator's mode, QrCode
   'M', // QR error correction level, QrCode
+  'Unencrypted', // a HushError code, MessageBubble
 ]);
 
 const LETTER = /\p{L}/u;
