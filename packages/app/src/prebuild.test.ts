@@ -16,8 +16,8 @@ const root = join(app, '../..');
 test('expo prebuild: microphone and camera texts on iOS, RECORD_AUDIO and CAMERA on Android, nothing the app does not use, a light interface on both', async () => {
   const scratch = await mkdtemp(join(tmpdir(), 'hush-prebuild-'));
   try {
-    for (const file of ['app.json', 'package.json', 'index.ts', 'babel.config.cjs'])
-      await cp(join(app, file), join(scratch, file));
+    for (const file of ['app.json', 'package.json', 'index.ts', 'babel.config.cjs', 'assets'])
+      await cp(join(app, file), join(scratch, file), { recursive: true });
     await symlink(join(root, 'node_modules'), join(scratch, 'node_modules'));
     await promisify(execFile)(
       process.execPath,
