@@ -162,9 +162,11 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
         C2S_TLS_PORT: String(c2sTls),
         HTTPS_PORT: String(https),
         RUN_AS_ROOT: String(process.getuid?.() === 0),
-        // Production offers SASL2, Bind 2 and FAST. xmpp.js takes SASL2 whenever it is offered, and
-        // the core's own SCRAM checks (the server's signature, the mechanism used) only cover its
-        // plain SASL login so far: test servers offer SASL2 where a test asks for it.
+        // Production offers SASL2, Bind 2 and FAST, and xmpp.js takes SASL2 whenever it is offered.
+        // The core's login on that path (the server's signature verified before the session opens,
+        // SCRAM keys) has tests of its own on a server that offers it; the rest of the suite runs
+        // on plain SASL, whose frames several tests read. (Under SASL2 a session's `mechanism` is
+        // still reported empty.)
         COMMUNITY_MODULES: 'false',
         // Every test client connects from loopback, which production would count as one address
         // with hundreds of connections and failed logins: a suite's wrong-password tests would block
