@@ -102,7 +102,7 @@ test('a message decrypted but not stored (the process ended in between) decrypts
   const crashing: Storage = { ...jonStorage, messages };
   const jon = await device('jon', crashing, true);
   await ivy.messenger.sendText('jon@localhost', 'kept either way');
-  await until(() => !failNext, 'the failed store');
+  await until(() => !failNext, 'the failed store', 30_000);
   await jon.close();
   await jon.session.close();
 
@@ -115,6 +115,7 @@ test('a message decrypted but not stored (the process ended in between) decrypts
         (m) => m.direction === 'in' && m.state === 'received' && m.body === 'kept either way',
       ),
     'the message decrypted from the archive',
+    30_000,
   );
   // And the conversation goes on in both directions on that session.
   await ivy.messenger.sendText('jon@localhost', 'and the next one');
@@ -124,5 +125,6 @@ test('a message decrypted but not stored (the process ended in between) decrypts
         (m) => m.body === 'and the next one' && m.state === 'received',
       ),
     'the next message decrypted',
+    30_000,
   );
 });
