@@ -19,7 +19,8 @@ const open: HushClient[] = [];
 before(async () => {
   server = await startProsody();
   trustCertificateAuthority(server.caCert);
-  for (const name of ['ivy', 'jon']) await server.createAccount(name, PASSWORD);
+  for (const name of ['ivy', 'jon', 'kim', 'lea', 'max'])
+    await server.createAccount(name, PASSWORD);
 });
 after(async () => {
   for (const client of open.splice(0).reverse()) {
@@ -29,14 +30,24 @@ after(async () => {
   await server?.stop();
 });
 
-async function device(name: string, storage: Storage, encryption: boolean): Promise<HushClient> {
+async function device(
+  name: string,
+  storage: Storage,
+  encryption: boolean,
+  preKeyCount?: number,
+): Promise<HushClient> {
   const session = await openSession({
     service: server.websocketUrl,
     jid: `${name}@localhost`,
     password: PASSWORD,
     resource: `${name}-${encryption ? 'omemo' : 'plain'}`,
   });
-  const client = await startClient({ session, storage, encryption });
+  const client = await startClient({
+    session,
+    storage,
+    encryption,
+    ...(preKeyCount ? { omemo: { keyPolicy: { preKeyCount } } } : {}),
+  });
   open.push(client);
   return client;
 }
@@ -127,4 +138,34 @@ test('a message decrypted but not stored (the process ended in between) decrypts
     'the next message decrypted',
     30_000,
   );
+});
+
+test('two people who first write with the same one-time prekey are both read', async () => {
+  // Kim publishes one one-time prekey and goes offline: Lea and Max both build their session with
+  // it, as two senders picking the same one of 100 at random do (a one-in-ten chance for five
+  // first contacts at once). The first PreKey message read uses it up; the second must not fail.
+  const kimStorage = createMemoryStorage();
+  const kim = await device('kim', kimStorage, true, 1);
+  await kim.close();
+  await kim.session.close();
+  const lea = await device('lea', createMemoryStorage(), true);
+  const max = await device('max', createMemoryStorage(), true);
+  await lea.messenger.sendText('kim@localhost', 'from lea');
+  await max.messenger.sendText('kim@localhost', 'from max');
+  await device('kim', kimStorage, true, 1);
+  for (const [peer, body] of [
+    ['lea@localhost', 'from lea'],
+    ['max@localhost', 'from max'],
+  ] as const) {
+    const message = await until(
+      async () =>
+        (await kimStorage.messages.history('kim@localhost', peer, { limit: 10 })).find(
+          (m) => m.direction === 'in',
+        ),
+      `the message from ${peer}`,
+      30_000,
+    );
+    assert.equal(message.state, 'received', `${peer}: ${message.failure?.message ?? ''}`);
+    assert.equal(message.body, body);
+  }
 });

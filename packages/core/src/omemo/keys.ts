@@ -10,6 +10,19 @@ import type { RandomBytes } from './crypto-provider.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
+/**
+ * A used one-time prekey is kept a while under this offset plus its id (above every id a bundle can
+ * name), out of the bundle: two people who fetched the bundle at the same time may both have picked
+ * it, and the second one's PreKey message would otherwise decrypt without it, to "Bad MAC"
+ * (libsignal goes on without a one-time prekey it cannot find). The newest RETIRED_KEPT stay.
+ */
+export const RETIRED_PREKEY = 2 ** 32;
+export const RETIRED_KEPT = 100;
+
+export function isRetiredPreKey(keyId: number): boolean {
+  return keyId >= RETIRED_PREKEY;
+}
+
 export interface KeyPolicy {
   /** One-time prekeys kept published (XEP-0384 asks for at least 20; clients publish 100). */
   readonly preKeyCount: number;
@@ -87,7 +100,7 @@ export async function maintainKeys(
       await store.removeSignedPreKey(account, key.keyId);
     }
   }
-  const preKeys = await store.listPreKeys(account);
+  const preKeys = (await store.listPreKeys(account)).filter((key) => !isRetiredPreKey(key.keyId));
   const missing = policy.preKeyCount - preKeys.length;
   if (missing > 0) {
     const taken = new Set(preKeys.map((preKey) => preKey.keyId));
@@ -119,7 +132,7 @@ export async function currentBundle(
 ): Promise<OmemoBundle> {
   const signed = (await store.listSignedPreKeys(account)).at(-1);
   if (!signed) throw new Error('No signed prekey: maintainKeys runs first.');
-  const preKeys = await store.listPreKeys(account);
+  const preKeys = (await store.listPreKeys(account)).filter((key) => !isRetiredPreKey(key.keyId));
   return {
     identityKey: identity.publicKey,
     signedPreKey: { id: signed.keyId, publicKey: signed.publicKey, signature: signed.signature },

@@ -11,6 +11,7 @@
 import type { KeyPairType, StorageType } from '@privacyresearch/libsignal-protocol-typescript';
 import type { OmemoDevice, OmemoStore } from '../storage/types.ts';
 import { equalBytes, toArrayBuffer } from './bytes.ts';
+import { RETIRED_KEPT, RETIRED_PREKEY, isRetiredPreKey } from './keys.ts';
 
 /** libsignal's "name.deviceId" address; JIDs contain dots, so split at the last one. */
 export function splitAddress(address: string): { jid: string; deviceId: number } | null {
@@ -119,17 +120,18 @@ export class SignalStore implements StorageType {
       const parsed = splitAddress(held.address);
       if (commit && parsed && held.record !== undefined)
         await this.#store.putSession(this.#account, parsed.jid, parsed.deviceId, held.record);
-      if (commit)
-        for (const keyId of held.removedPreKeys)
-          await this.#store.removePreKey(this.#account, keyId);
+      if (commit) for (const keyId of held.removedPreKeys) await this.#retirePreKey(keyId);
     } finally {
       held.release();
     }
   }
 
   loadPreKey = async (keyId: string | number): Promise<KeyPairType | undefined> => {
-    if (this.#held?.removedPreKeys.includes(Number(keyId))) return undefined;
-    const preKey = await this.#store.getPreKey(this.#account, Number(keyId));
+    // A used one is still found, retired: a second person may have picked it too (keys.ts).
+    const id = Number(keyId);
+    const preKey =
+      (await this.#store.getPreKey(this.#account, id)) ??
+      (await this.#store.getPreKey(this.#account, RETIRED_PREKEY + id));
     return preKey
       ? { pubKey: toArrayBuffer(preKey.publicKey), privKey: toArrayBuffer(preKey.privateKey) }
       : undefined;
@@ -150,8 +152,24 @@ export class SignalStore implements StorageType {
       this.#held.removedPreKeys.push(Number(keyId));
       return;
     }
-    await this.#store.removePreKey(this.#account, Number(keyId));
+    await this.#retirePreKey(Number(keyId));
   };
+
+  /** Takes a used one-time prekey out of the bundle and keeps it a while (keys.ts). */
+  async #retirePreKey(keyId: number): Promise<void> {
+    if (isRetiredPreKey(keyId)) return;
+    const preKey = await this.#store.getPreKey(this.#account, keyId);
+    if (preKey)
+      await this.#store.putPreKeys(this.#account, [{ ...preKey, keyId: RETIRED_PREKEY + keyId }]);
+    await this.#store.removePreKey(this.#account, keyId);
+    // Beyond RETIRED_KEPT, some go for good (the store keeps no age; ids are random, so which is
+    // as good as random).
+    const retired = (await this.#store.listPreKeys(this.#account)).filter((key) =>
+      isRetiredPreKey(key.keyId),
+    );
+    for (const old of retired.slice(0, Math.max(0, retired.length - RETIRED_KEPT)))
+      await this.#store.removePreKey(this.#account, old.keyId);
+  }
 
   loadSignedPreKey = async (keyId: number | string): Promise<KeyPairType | undefined> => {
     const signed = await this.#store.getSignedPreKey(this.#account, Number(keyId));
