@@ -101,7 +101,9 @@ function survives(bytes: Uint8Array): void {
   }
   const elapsed = performance.now() - started;
   slowest = Math.max(slowest, elapsed);
-  assert.ok(elapsed < 250, `took ${elapsed.toFixed(0)} ms`);
+  // A bound against runaway work (a loop a crafted size could make endless), not a speed
+  // measurement: a call takes ~1 ms, and the bound leaves room for a loaded 2-core machine.
+  assert.ok(elapsed < 2000, `took ${elapsed.toFixed(0)} ms`);
 }
 
 type Mutation =
@@ -369,7 +371,8 @@ test('pathological files of several MB finish in bounded time', () => {
     }
     inspectFile(bytes);
     let elapsed = performance.now() - started;
-    assert.ok(elapsed < 2000, `${elapsed.toFixed(0)} ms`);
+    // Bounds against runaway work, with room for a loaded machine (benchmarks time these).
+    assert.ok(elapsed < 10_000, `${elapsed.toFixed(0)} ms`);
     // The WebM case remuxes 1.2 million packets, the MP4 one a million.
     started = performance.now();
     try {
@@ -378,6 +381,6 @@ test('pathological files of several MB finish in bounded time', () => {
       refusedCleanly(error);
     }
     elapsed = performance.now() - started;
-    assert.ok(elapsed < 2000, `remux: ${elapsed.toFixed(0)} ms`);
+    assert.ok(elapsed < 10_000, `remux: ${elapsed.toFixed(0)} ms`);
   }
 });
