@@ -324,6 +324,23 @@ test('docker-compose.yml resolves (docker-compose config, no Docker engine), and
   }
 });
 
+// A login ejabberd refuses (a wrong password, here on purpose) sometimes leaves a SASLError
+// rejection that nothing handles, somewhere in xmpp.js's SASL2 path (not found yet); libsignal's
+// curve25519 build turns any unhandled rejection into an abort of the whole process. Those are
+// recorded instead, and the todo test below reports them; any other unhandled rejection still ends
+// the run.
+const refusedLoginsUnhandled: unknown[] = [];
+before(() => {
+  process.removeAllListeners('unhandledRejection');
+  process.on('unhandledRejection', (reason) => {
+    if ((reason as { name?: string } | undefined)?.name === 'SASLError') {
+      refusedLoginsUnhandled.push(reason);
+      return;
+    }
+    throw reason;
+  });
+});
+
 describe('one ejabberd node', () => {
   let server: EjabberdServer;
   let people = 0;
@@ -711,3 +728,12 @@ describe('a two-node cluster', () => {
     },
   );
 });
+
+// Last: it reads what every test before it left.
+test(
+  'a refused login leaves no unhandled rejection',
+  { todo: "a SASLError from ejabberd's SASL2 refusal is sometimes left unhandled" },
+  () => {
+    assert.deepEqual(refusedLoginsUnhandled, []);
+  },
+);
