@@ -5,6 +5,7 @@
 // Phases: starting (opening storage) → signedOut, or → offline (history readable at once) →
 // connecting → online; a dropped connection goes back to offline while xmpp.js reconnects.
 import {
+  bareJid,
   FileSender,
   HushError,
   deleteAccount,
@@ -70,11 +71,6 @@ export interface Connection {
 }
 
 const MIN_PASSWORD = 8;
-
-function bare(jid: string): string {
-  const slash = jid.indexOf('/');
-  return (slash >= 0 ? jid.slice(0, slash) : jid).toLowerCase();
-}
 
 function newResource(): string {
   const bytes = new Uint8Array(6);
@@ -142,7 +138,7 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
       });
       // The sign-up session would redeem the (single-use) invite again on every reconnection, and
       // after the first dropped connection never log in again: chat on a plain login instead.
-      const jid = bare(registration.jid);
+      const jid = bareJid(registration.jid);
       await registration.close();
       const session = await openSession({ service, jid, password: input.password, resource });
       await this.adopt(session, { service, resource, password: input.password });
@@ -151,7 +147,7 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
 
   async logIn(input: LogInInput): Promise<void> {
     await this.whileBusy(async () => {
-      const jid = bare(input.jid.trim());
+      const jid = bareJid(input.jid.trim());
       const { domain } = splitJid(jid);
       if (input.password === '') throw new HushError('WrongPassword', 'Enter your password.');
       const service = input.service?.trim() || this.platform.defaultService(domain);
@@ -223,7 +219,7 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
       id: globalThis.crypto.randomUUID(),
       timestamp: Date.now(),
     });
-    await this.chats.thread(bare(peer)).refresh();
+    await this.chats.thread(bareJid(peer)).refresh();
     await this.chats.refresh();
   }
 
@@ -263,7 +259,7 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
     account: { service: string; resource: string; password: string },
   ): Promise<void> {
     const storage = this.requireStorage();
-    const jid = bare(session.jid);
+    const jid = bareJid(session.jid);
     const existing = await storage.accounts.get(jid);
     const stored: StoredAccount = {
       ...existing,

@@ -18,11 +18,9 @@ import type { ChatState, MessageSource, ParsedIncoming } from './types.ts';
 
 const CHAT_STATES: readonly ChatState[] = ['active', 'composing', 'paused', 'inactive', 'gone'];
 
-/** user@domain/resource -> user@domain, compared case-insensitively as JIDs are. */
-export function bareJid(jid: string): string {
-  const slash = jid.indexOf('/');
-  return (slash >= 0 ? jid.slice(0, slash) : jid).toLowerCase();
-}
+import { bareJid } from '../util/jid.ts';
+
+export { bareJid };
 
 function timestampOf(...elements: (Element | undefined)[]): number | undefined {
   for (const element of elements) {

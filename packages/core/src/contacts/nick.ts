@@ -9,6 +9,7 @@
 import xml, { type Element } from '@xmpp/xml';
 import type { XmppSession } from '../xmpp/session.ts';
 import { HushError } from '../errors.ts';
+import { bareJid } from '../util/jid.ts';
 
 export const NS_NICK = 'http://jabber.org/protocol/nick';
 const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
@@ -46,11 +47,6 @@ export function nickElement(nick: string): Element {
   return xml('nick', { xmlns: NS_NICK }, nick);
 }
 
-function bare(jid: string): string {
-  const slash = jid.indexOf('/');
-  return (slash >= 0 ? jid.slice(0, slash) : jid).toLowerCase();
-}
-
 /** Nicknames known for this session: contacts', requesters', and this account's own. */
 export class Nicknames {
   private readonly session: XmppSession;
@@ -65,7 +61,7 @@ export class Nicknames {
 
   /** The nickname `jid` gave themselves, as last heard. */
   get(jid: string): string | undefined {
-    return this.known.get(bare(jid));
+    return this.known.get(bareJid(jid));
   }
 
   /** This account's own nickname, once published or read (fetch(account)). */
@@ -86,7 +82,7 @@ export class Nicknames {
   handleStanza(stanza: Element): void {
     const from = stanza.attrs.from;
     if (!from) return;
-    const jid = bare(from);
+    const jid = bareJid(from);
     if (stanza.is('presence') && stanza.attrs.type === 'subscribe') {
       const nick = parseNick(stanza);
       if (nick) this.set(jid, nick);
@@ -107,7 +103,7 @@ export class Nicknames {
    * XEP-0163's default access model). Resolves undefined when there is none or it may not be read.
    */
   async fetch(jid: string): Promise<string | undefined> {
-    const address = bare(jid);
+    const address = bareJid(jid);
     let result: Element;
     try {
       result = await this.session.request(

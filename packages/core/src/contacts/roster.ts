@@ -21,6 +21,7 @@ import type {
   Subscription,
   SubscriptionRequest,
 } from './types.ts';
+import { bareJid } from '../util/jid.ts';
 
 export const NS_ROSTER = 'jabber:iq:roster';
 export const NS_BLOCKING = 'urn:xmpp:blocking';
@@ -39,10 +40,6 @@ interface IqCallee {
 }
 
 /** user@domain/resource -> user@domain, lower case. */
-function bare(jid: string): string {
-  const slash = jid.indexOf('/');
-  return (slash >= 0 ? jid.slice(0, slash) : jid).toLowerCase();
-}
 
 /** A roster item element -> Contact, or null when it is not one (or asks for removal: 'remove'). */
 export function parseRosterItem(item: Element): Contact | 'remove' | null {
@@ -98,7 +95,7 @@ function contactsError(error: unknown, action: string): HushError {
 
 /** A bare address the user typed or a link named, checked; throws InvalidUsername otherwise. */
 function contactAddress(jid: string): string {
-  const address = bare(jid.trim());
+  const address = bareJid(jid.trim());
   splitJid(address);
   if (/\s/.test(address)) throw new HushError('InvalidUsername', `'${jid}' is not an address.`);
   return address;
@@ -126,7 +123,7 @@ export class Contacts {
   constructor(deps: ContactsDeps) {
     this.session = deps.session;
     this.preApproval = deps.preApproval ?? true;
-    this.account = bare(deps.session.jid);
+    this.account = bareJid(deps.session.jid);
     this.nicknames = new Nicknames(deps.session, this.account);
     this.nicknames.onChange(() => this.emitChange());
   }
@@ -200,7 +197,7 @@ export class Contacts {
   }
 
   get(jid: string): Contact | undefined {
-    return this.roster.get(bare(jid));
+    return this.roster.get(bareJid(jid));
   }
 
   /** The name to show for `jid`: the one this account gave them, else the one they gave themselves. */
@@ -327,7 +324,7 @@ export class Contacts {
 
   /** Whether any device of the contact is online, as far as their presence told us. */
   available(jid: string): boolean {
-    return (this.online.get(bare(jid))?.size ?? 0) > 0;
+    return (this.online.get(bareJid(jid))?.size ?? 0) > 0;
   }
 
   onChange(listener: (contacts: readonly Contact[]) => void): () => void {
@@ -426,7 +423,7 @@ export class Contacts {
       if (!stanza.is('presence')) return;
       const from = stanza.attrs.from;
       if (!from) return;
-      const jid = bare(from);
+      const jid = bareJid(from);
       const slash = from.indexOf('/');
       const resource = slash >= 0 ? from.slice(slash + 1) : '';
       switch (stanza.attrs.type) {

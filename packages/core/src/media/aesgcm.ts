@@ -9,7 +9,7 @@
 // node:crypto's ~2,100 MB/s (AES-NI), so ~0.2 s per file at the 10 MB limit: acceptable for now.
 import { gcm } from '@noble/ciphers/aes.js';
 import { HushError } from '../errors.ts';
-import type { RandomBytes } from '../xmpp/scram.ts';
+import type { RandomBytes } from '../util/random.ts';
 
 export const AESGCM_KEY_BYTES = 32;
 export const AESGCM_IV_BYTES = 12;

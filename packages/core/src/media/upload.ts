@@ -8,7 +8,7 @@
 // spent and a new one is needed. The size limit is enforced at slot request and applies to what is
 // uploaded (ciphertext plus tag), so it is checked here first, without a slot.
 import { HushError } from '../errors.ts';
-import type { RandomBytes } from '../xmpp/scram.ts';
+import type { RandomBytes } from '../util/random.ts';
 import type { XmppSession } from '../xmpp/session.ts';
 import { AESGCM_TAG_BYTES, encryptFileAsync, formatAesgcmUrl } from './aesgcm.ts';
 import {

@@ -10,13 +10,12 @@ import {
   NS_OMEMO_LEGACY,
   buildBundle,
   buildDeviceList,
-  decodeBase64,
-  encodeBase64,
   parseBundle,
   parseDeviceList,
   readBundle,
   type OmemoBundle,
 } from './bundle.ts';
+import { decodeBase64Lenient as decodeBase64, encodeBase64 } from '../util/base64.ts';
 import { NS_PUBSUB_EVENT, parseDeviceListEvent } from './pep.ts';
 
 function key(fill: number, length = 33): Uint8Array {

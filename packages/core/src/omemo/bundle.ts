@@ -26,6 +26,7 @@
 // written anyway (first-contact.test.ts checks it against python-omemo).
 import xml, { type Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
+import { decodeBase64Lenient, encodeBase64 } from '../util/base64.ts';
 
 export const NS_OMEMO_LEGACY = 'eu.siacs.conversations.axolotl';
 export const DEVICE_LIST_NODE = `${NS_OMEMO_LEGACY}.devicelist`;
@@ -87,53 +88,6 @@ export function parseId(value: string | undefined): number | null {
 export function parseKeyId(value: string | undefined): number | null {
   const id = parseUnsigned(value);
   return id !== null && isKeyId(id) ? id : null;
-}
-
-// RFC 4648 §4 base64, pure so that core runs unchanged where Buffer (browsers, React Native) or
-// atob/btoa (older React Native engines) is missing.
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const DECODE = new Map([...ALPHABET].map((char, index) => [char, index]));
-
-export function encodeBase64(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const a = bytes[i] ?? 0;
-    const b = bytes[i + 1] ?? 0;
-    const c = bytes[i + 2] ?? 0;
-    const triple = (a << 16) | (b << 8) | c;
-    out += ALPHABET.charAt((triple >> 18) & 63) + ALPHABET.charAt((triple >> 12) & 63);
-    out += i + 1 < bytes.length ? ALPHABET.charAt((triple >> 6) & 63) : '=';
-    out += i + 2 < bytes.length ? ALPHABET.charAt(triple & 63) : '=';
-  }
-  return out;
-}
-
-/**
- * Base64 -> bytes, or null when it is not base64. Whitespace is skipped (some clients wrap long
- * values over lines) and padding is optional; bits left over in the last character must be zero, so
- * each byte string has exactly one accepted encoding apart from whitespace and padding.
- */
-export function decodeBase64(text: string): Uint8Array | null {
-  const compact = text.replace(/[\t\n\r ]/g, '');
-  const body = compact.replace(/={1,2}$/, '');
-  if (compact.length !== body.length && compact.length % 4 !== 0) return null;
-  if (body.length % 4 === 1) return null;
-  const out = new Uint8Array(Math.floor((body.length * 3) / 4));
-  let buffer = 0;
-  let bits = 0;
-  let index = 0;
-  for (const char of body) {
-    const value = DECODE.get(char);
-    if (value === undefined) return null;
-    buffer = ((buffer << 6) | value) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[index++] = (buffer >> bits) & 0xff;
-    }
-  }
-  if ((buffer & ((1 << bits) - 1)) !== 0) return null;
-  return out;
 }
 
 /** A 32-byte raw or 33-byte typed (0x05…) Curve25519 public key -> the 33-byte form, or null. */
@@ -234,7 +188,7 @@ export function buildBundle(bundle: OmemoBundle): Element {
 
 function keyOf(element: Element | undefined): Uint8Array | null {
   if (!element) return null;
-  const bytes = decodeBase64(element.text());
+  const bytes = decodeBase64Lenient(element.text());
   return bytes && normalizePublicKey(bytes);
 }
 
@@ -266,7 +220,7 @@ export function readBundle(element: Element): BundleReading {
     const signedKey = keyOf(signed);
     if (!signedKey) return refused('its signed prekey is not a Curve25519 public key');
     const signatureText = element.getChild('signedPreKeySignature')?.text();
-    const signature = signatureText === undefined ? null : decodeBase64(signatureText);
+    const signature = signatureText === undefined ? null : decodeBase64Lenient(signatureText);
     if (signature?.length !== SIGNATURE_LENGTH) {
       return refused('its signed prekey signature is missing or not 64 bytes');
     }

@@ -31,8 +31,9 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { HushError } from '../errors.ts';
 import { installSessionRecordFix } from './session-record-fix.ts';
+import type { RandomBytes } from '../util/random.ts';
 
-export type RandomBytes = (length: number) => Uint8Array;
+export type { RandomBytes } from '../util/random.ts';
 
 export type OmemoCryptoFailure = 'NoRandomSource' | 'RandomSourceFailed' | 'UnsupportedAlgorithm';
 

@@ -21,6 +21,7 @@ import xml, { type Element } from '@xmpp/xml';
 import type { XmppSession } from '../xmpp/session.ts';
 import type { OmemoStore } from '../storage/types.ts';
 import { OmemoPepError, fetchDeviceList, publishDeviceList, type DeviceListUpdate } from './pep.ts';
+import { bareJid } from '../util/jid.ts';
 
 const NS_ROSTER = 'jabber:iq:roster';
 
@@ -55,11 +56,6 @@ export class OmemoKeysForContactsOnly extends OmemoPepError {
   }
 }
 
-function bare(jid: string): string {
-  const slash = jid.indexOf('/');
-  return (slash >= 0 ? jid.slice(0, slash) : jid).toLowerCase();
-}
-
 export class DeviceLists {
   readonly #deps: DeviceListsDeps;
   readonly #fetchedAt = new Map<string, number>();
@@ -81,7 +77,7 @@ export class DeviceLists {
     return this.#deps.session.onStanza((stanza) => {
       if (!stanza.is('presence') || stanza.attrs.type !== 'subscribed' || !stanza.attrs.from)
         return;
-      const jid = bare(stanza.attrs.from);
+      const jid = bareJid(stanza.attrs.from);
       if (jid === this.#deps.account) return;
       this.#background(this.refresh(jid, true));
     });
@@ -93,7 +89,7 @@ export class DeviceLists {
    * presence subscription.
    */
   async refresh(jid: string, force = false): Promise<void> {
-    const owner = bare(jid);
+    const owner = bareJid(jid);
     const running = this.#fetching.get(owner);
     if (running) {
       await running;
@@ -154,7 +150,7 @@ export class DeviceLists {
   ): Promise<void> {
     try {
       const { account } = this.#deps;
-      const jid = bare(sender);
+      const jid = bareJid(sender);
       const ownId = this.#deps.ownDeviceId();
       const senderDevices = await this.#activeDevices(jid);
       const ownDevices = jid === account ? senderDevices : await this.#activeDevices(account);

@@ -16,7 +16,8 @@
 import xml, { type Element } from '@xmpp/xml';
 import { gcm } from '@noble/ciphers/aes.js';
 import { HushError } from '../errors.ts';
-import { NS_OMEMO_LEGACY, decodeBase64, encodeBase64, isDeviceId } from './bundle.ts';
+import { decodeBase64Lenient, encodeBase64 } from '../util/base64.ts';
+import { NS_OMEMO_LEGACY, isDeviceId } from './bundle.ts';
 import type { RandomBytes } from './crypto-provider.ts';
 
 export const NS_EME = 'urn:xmpp:eme:0';
@@ -54,12 +55,12 @@ export function parseEncrypted(message: Element): EncryptedElement | null | 'mal
     const header = encrypted.getChild('header');
     const sid = Number(header?.attrs.sid);
     if (!header || !Number.isInteger(sid) || !isDeviceId(sid)) return 'malformed';
-    const iv = decodeBase64(header.getChildText('iv') ?? '');
+    const iv = decodeBase64Lenient(header.getChildText('iv') ?? '');
     if (!iv || (iv.length !== 12 && iv.length !== 16)) return 'malformed';
     const keys: EncryptedKey[] = [];
     for (const key of header.getChildren('key')) {
       const rid = Number(key.attrs.rid);
-      const data = decodeBase64(key.text());
+      const data = decodeBase64Lenient(key.text());
       // One unreadable key (meant for some other device) must not hide the rest. An unreadable key
       // for a known rid stays, empty, so its device reports the damage instead of "not for me".
       if (!Number.isInteger(rid) || !isDeviceId(rid)) continue;
@@ -68,7 +69,7 @@ export function parseEncrypted(message: Element): EncryptedElement | null | 'mal
     }
     const payloadElement = encrypted.getChild('payload');
     if (!payloadElement) return { sid, keys, iv };
-    const payload = decodeBase64(payloadElement.text());
+    const payload = decodeBase64Lenient(payloadElement.text());
     if (!payload) return 'malformed';
     return { sid, keys, iv, payload };
   } catch {

@@ -56,6 +56,7 @@ import {
   senderWarning,
 } from './trust.ts';
 import { NS_OMEMO_LEGACY } from './bundle.ts';
+import { bareJid } from '../util/jid.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -99,11 +100,6 @@ export type OmemoEvent =
   | { readonly type: 'repair'; readonly jid: string; readonly deviceId: number }
   | { readonly type: 'error'; readonly error: HushError };
 
-function bare(jid: string): string {
-  const slash = jid.indexOf('/');
-  return (slash >= 0 ? jid.slice(0, slash) : jid).toLowerCase();
-}
-
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -141,7 +137,7 @@ export class Omemo implements EncryptionHook {
     this.#session = options.session;
     this.#store = options.store;
     this.#ruled = ruledStore(options.store);
-    this.account = bare(options.session.jid);
+    this.account = bareJid(options.session.jid);
     this.#now = options.now ?? Date.now;
     this.#policy = { ...DEFAULT_KEY_POLICY, ...options.keyPolicy };
     this.#staleDeviceMs = options.staleDeviceMs ?? 90 * DAY;
@@ -233,7 +229,7 @@ export class Omemo implements EncryptionHook {
   // ---- EncryptionHook ----------------------------------------------------------------------
 
   async encrypt(message: { to: string; body: string; stanza: Element }): Promise<Element> {
-    const peer = bare(message.to);
+    const peer = bareJid(message.to);
     const targets = await this.#targets(peer);
     const { payload, iv, keyMaterial } = encryptPayload(message.body, this.#randomBytes);
     const keys = await this.#sessions.encryptKey(targets, keyMaterial);
@@ -273,7 +269,7 @@ export class Omemo implements EncryptionHook {
         ),
       };
     }
-    const sender = bare(message.from);
+    const sender = bareJid(message.from);
     if (encrypted === 'malformed') {
       return this.#undecryptable('The encrypted message is malformed (bad header, IV or base64).');
     }
@@ -369,7 +365,7 @@ export class Omemo implements EncryptionHook {
 
   /** The known devices of `jid` (after fetching its current list), or of this account. */
   async devices(jid: string = this.account, refresh = true): Promise<OmemoDeviceInfo[]> {
-    const owner = bare(jid);
+    const owner = bareJid(jid);
     if (refresh) {
       await this.#lists.refresh(owner, true).catch(() => undefined);
       // A device known only from the list has no fingerprint to show yet: its bundle (and with it
@@ -475,7 +471,7 @@ export class Omemo implements EncryptionHook {
    * sessions, so the first real message is not a PreKey message, and repairs broken ones.
    */
   async sendKeyTransport(jid: string, only?: readonly number[]): Promise<void> {
-    const owner = bare(jid);
+    const owner = bareJid(jid);
     let targets = await this.#targets(owner);
     if (only) targets = targets.filter((t) => t.jid === owner && only.includes(t.deviceId));
     const { iv, keyMaterial } = keyTransportMaterial(this.#randomBytes);
@@ -605,7 +601,7 @@ export class Omemo implements EncryptionHook {
   }
 
   async #setTrust(jid: string, fingerprint: string, trust: OmemoTrust): Promise<OmemoDeviceInfo> {
-    const owner = bare(jid);
+    const owner = bareJid(jid);
     const wanted = normalizeFingerprint(fingerprint);
     if (!wanted) throw new HushError('ProtocolError', `'${fingerprint}' is not a fingerprint.`);
     await this.#lists.refresh(owner, true).catch(() => undefined);

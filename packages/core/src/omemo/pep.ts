@@ -31,6 +31,7 @@ import {
   readBundle,
   type OmemoBundle,
 } from './bundle.ts';
+import { bareJid } from '../util/jid.ts';
 
 export const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
 export const NS_PUBSUB_OWNER = 'http://jabber.org/protocol/pubsub#owner';
@@ -71,16 +72,11 @@ export interface DeviceListUpdate {
   readonly deviceIds: readonly number[];
 }
 
-function bare(jid: string): string {
-  const slash = jid.indexOf('/');
-  return (slash >= 0 ? jid.slice(0, slash) : jid).toLowerCase();
-}
-
 function pepError(error: unknown, action: string, jid?: string): OmemoPepError {
   if (error instanceof OmemoPepError) return error;
   const { condition, text, name } = (error ?? {}) as XmppError;
   const detail = text ? ` (${text})` : '';
-  const options = { cause: error, ...(jid === undefined ? {} : { jid: bare(jid) }) };
+  const options = { cause: error, ...(jid === undefined ? {} : { jid: bareJid(jid) }) };
   if (name === 'TimeoutError') {
     return new OmemoPepError(
       'Timeout',
@@ -225,7 +221,7 @@ export async function fetchItems(
   const result = await session.request(
     xml(
       'iq',
-      { type: 'get', to: bare(jid) },
+      { type: 'get', to: bareJid(jid) },
       xml(
         'pubsub',
         { xmlns: NS_PUBSUB },
@@ -258,7 +254,7 @@ export async function fetchDeviceList(session: XmppSession, jid: string): Promis
   try {
     items = await fetchItems(session, jid, DEVICE_LIST_NODE);
   } catch (error) {
-    const failure = pepError(error, `read the devices of ${bare(jid)}`, jid);
+    const failure = pepError(error, `read the devices of ${bareJid(jid)}`, jid);
     if (failure.reason === 'NotFound') return [];
     throw failure;
   }
@@ -269,8 +265,8 @@ export async function fetchDeviceList(session: XmppSession, jid: string): Promis
     throw new OmemoPepError(
       'Malformed',
       'ProtocolError',
-      `The device list of ${bare(jid)} is malformed.`,
-      { jid: bare(jid) },
+      `The device list of ${bareJid(jid)} is malformed.`,
+      { jid: bareJid(jid) },
     );
   }
   return ids;
@@ -296,8 +292,8 @@ export async function fetchBundle(
   jid: string,
   deviceId: number,
 ): Promise<OmemoBundle> {
-  const what = `the keys of device ${deviceId} of ${bare(jid)}`;
-  const owner = { jid: bare(jid) };
+  const what = `the keys of device ${deviceId} of ${bareJid(jid)}`;
+  const owner = { jid: bareJid(jid) };
   if (!isDeviceId(deviceId)) {
     throw new OmemoPepError(
       'NotFound',
@@ -332,7 +328,7 @@ export async function fetchBundle(
 export function parseDeviceListEvent(stanza: Element, accountJid: string): DeviceListUpdate | null {
   try {
     if (!stanza.is('message')) return null;
-    const from = stanza.attrs.from ?? bare(accountJid);
+    const from = stanza.attrs.from ?? bareJid(accountJid);
     if (from.includes('/')) return null;
     const items = stanza.getChild('event', NS_PUBSUB_EVENT)?.getChild('items');
     if (items?.attrs.node !== DEVICE_LIST_NODE) return null;

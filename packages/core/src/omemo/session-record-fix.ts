@@ -10,7 +10,7 @@
 // fixes the bug, this override keeps the same behaviour.
 import { SessionRecord } from '@privacyresearch/libsignal-protocol-typescript/lib/session-record.js';
 import type { SessionType } from '@privacyresearch/libsignal-protocol-typescript';
-import { encodeBase64 } from '../xmpp/scram.ts';
+import { encodeBase64 } from '../util/base64.ts';
 
 /** As in the library: receiving chains kept for late messages after the sender's ratchet moved on. */
 export const OLD_RATCHETS_MAX_LENGTH = 10;

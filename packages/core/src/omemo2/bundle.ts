@@ -14,14 +14,8 @@
 // - a device may carry a label (a name the person gave it, at most 53 characters recommended).
 import xml, { type Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
-import {
-  decodeBase64,
-  encodeBase64,
-  isDeviceId,
-  isKeyId,
-  parseId,
-  parseKeyId,
-} from '../omemo/bundle.ts';
+import { decodeBase64Lenient, encodeBase64 } from '../util/base64.ts';
+import { isDeviceId, isKeyId, parseId, parseKeyId } from '../omemo/bundle.ts';
 
 export const NS_OMEMO2 = 'urn:xmpp:omemo:2';
 export const DEVICES_NODE = `${NS_OMEMO2}:devices`;
@@ -135,7 +129,7 @@ export type Omemo2BundleReading =
 
 function bytesOf(element: Element | undefined, length: number): Uint8Array | null {
   if (!element) return null;
-  const bytes = decodeBase64(element.text());
+  const bytes = decodeBase64Lenient(element.text());
   return bytes?.length === length ? bytes : null;
 }
 

@@ -21,11 +21,7 @@ import {
   type Omemo2Bundle,
   type Omemo2Device,
 } from './bundle.ts';
-
-function bare(jid: string): string {
-  const slash = jid.indexOf('/');
-  return (slash >= 0 ? jid.slice(0, slash) : jid).toLowerCase();
-}
+import { bareJid } from '../util/jid.ts';
 
 export async function publishDeviceList(
   session: XmppSession,
@@ -39,7 +35,7 @@ export async function publishDeviceList(
  * OmemoPepError: Forbidden, Timeout, ServerError, or Malformed when the item is not a device list.
  */
 export async function fetchDeviceList(session: XmppSession, jid: string): Promise<Omemo2Device[]> {
-  const owner = bare(jid);
+  const owner = bareJid(jid);
   let items: Element | undefined;
   try {
     items = await fetchItems(session, owner, DEVICES_NODE);
@@ -85,7 +81,7 @@ export async function fetchBundle(
   jid: string,
   deviceId: number,
 ): Promise<Omemo2Bundle> {
-  const owner = bare(jid);
+  const owner = bareJid(jid);
   const what = `the OMEMO 2 keys of device ${deviceId} of ${owner}`;
   if (!isDeviceId(deviceId)) {
     throw new OmemoPepError('NotFound', 'ProtocolError', `Device id ${deviceId} is not valid.`, {

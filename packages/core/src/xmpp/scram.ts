@@ -19,6 +19,11 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import type { CHash } from '@noble/hashes/utils.js';
 import { HushError } from '../errors.ts';
+import { decodeBase64, encodeBase64 } from '../util/base64.ts';
+import type { RandomBytes } from '../util/random.ts';
+
+export { decodeBase64, encodeBase64 } from '../util/base64.ts';
+export type { RandomBytes } from '../util/random.ts';
 
 /** The SCRAM mechanisms Hush speaks, most preferred first. */
 export const SCRAM_MECHANISMS = [
@@ -104,8 +109,6 @@ const HASHES: Record<ScramMechanismName, Hash> = {
   'SCRAM-SHA-256': sha256,
   'SCRAM-SHA-1': sha1,
 };
-
-export type RandomBytes = (length: number) => Uint8Array;
 
 /**
  * The platform's CSPRNG (WebCrypto: browsers, Node, React Native with a getRandomValues polyfill), or
@@ -425,44 +428,6 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   let difference = 0;
   for (let i = 0; i < a.length; i++) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
   return difference === 0;
-}
-
-// Base64 (RFC 4648 §4) here rather than btoa/atob or Buffer: core runs where either may be missing,
-// and decoding must reject non-canonical input instead of skipping characters as atob does.
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-export function encodeBase64(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const [a = 0, b = 0, c = 0] = [bytes[i], bytes[i + 1], bytes[i + 2]];
-    const chunk = (a << 16) | (b << 8) | c;
-    out += ALPHABET.charAt((chunk >> 18) & 63) + ALPHABET.charAt((chunk >> 12) & 63);
-    out += i + 1 < bytes.length ? ALPHABET.charAt((chunk >> 6) & 63) : '=';
-    out += i + 2 < bytes.length ? ALPHABET.charAt(chunk & 63) : '=';
-  }
-  return out;
-}
-
-/** Canonical base64 to bytes, or undefined when the text is not canonical base64. */
-export function decodeBase64(text: string): Uint8Array | undefined {
-  if (
-    text.length % 4 !== 0 ||
-    !/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)
-  )
-    return undefined;
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const bytes = new Uint8Array((text.length / 4) * 3 - padding);
-  let length = 0;
-  for (let i = 0; i < text.length; i += 4) {
-    let chunk = 0;
-    for (let j = 0; j < 4; j++) {
-      const index = ALPHABET.indexOf(text.charAt(i + j));
-      chunk = (chunk << 6) | (index < 0 ? 0 : index);
-    }
-    for (const shift of [16, 8, 0])
-      if (length < bytes.length) bytes[length++] = (chunk >> shift) & 255;
-  }
-  // Unused low bits must be zero, or two texts would decode to the same bytes.
-  return encodeBase64(bytes) === text ? bytes : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
