@@ -130,6 +130,23 @@ statistics = "internal"
 statistics_interval = "manual"
 openmetrics_allow_ips = { "127.0.0.1"; "::1" }
 
+---------- Push (XEP-0357) ----------
+-- Prosody's mod_cloud_notify wakes a device whose app is closed through the app server it chose
+-- (Hush's push gateway below, or another client's own, such as Conversations'). A notification says
+-- only that something arrived: never the body, never the sender. For an encrypted or any message
+-- with a body it carries a fixed text that marks it as worth showing; nothing else of the message.
+if @PUSH@ then
+	modules_enabled:append { "cloud_notify" }
+end
+push_notification_with_body = false
+push_notification_with_sender = false
+push_notification_important_body = "New message"
+-- Hush's push gateway (packages/push-gateway), an XMPP component on this machine that turns each
+-- notification into a content-free wake-up through Expo, Web Push or UnifiedPush.
+component_ports = { @COMPONENT_PORT@ }
+component_interfaces = { @COMPONENT_INTERFACES@ }
+local push_secret = "@PUSH_SECRET@"
+
 ---------- History ----------
 default_archive_policy = true
 -- Pages of 250 (Prosody's default is 50) make a catch-up after days offline take fewer round trips.
@@ -170,3 +187,9 @@ Component ("upload." .. domain) "http_file_share"
 	http_file_share_expires_after = @UPLOAD_EXPIRY@
 	http_file_share_daily_quota = @UPLOAD_DAILY_QUOTA@
 	http_file_share_global_quota = @UPLOAD_GLOBAL_QUOTA@
+
+-- The push gateway's address, when it is installed (a secret generated at install).
+if push_secret ~= "" then
+	Component ("push." .. domain)
+		component_secret = push_secret
+end

@@ -53,6 +53,12 @@ usage() {
                                                                default 31536000 (1 year), 0 for localhost
   UNAUTHENTICATED_CONNECTIONS  XMPP connections not logged in yet, server-wide
                                                                default 500
+  PUSH                true: push notifications (XEP-0357, mod_cloud_notify), never with body or sender
+                                                               default true
+  PUSH_SECRET         the push gateway component's secret (letters, digits, - and _, 32 or more);
+                      empty: no push gateway on this server    default empty
+  COMPONENT_PORT      port components (the push gateway) connect to   default 5347
+  COMPONENT_INTERFACES  addresses that port listens on        default 127.0.0.1,::1
 TXT
 }
 set -euo pipefail
@@ -70,6 +76,8 @@ declare -A v=(
 	[COMMUNITY_MODULES]=true [AUTH_TIMEOUT]=60 [AUTH_FAILURE_DELAY]=1 [AUTH_ADDRESS_FAILURES]=10
 	[AUTH_ACCOUNT_FAILURES]=20 [CONNECTIONS_PER_ADDRESS]=50 [UNAUTHENTICATED_CONNECTIONS]=500
 )
+# Push (XEP-0357): mod_cloud_notify and the gateway component.
+v+=([PUSH]=true [PUSH_SECRET]="" [COMPONENT_PORT]=5347 [COMPONENT_INTERFACES]="127.0.0.1,::1")
 for arg in "$@"; do
 	case "$arg" in
 	-h | --help) usage; exit 0 ;;
@@ -143,6 +151,10 @@ need UPLOAD_GLOBAL_QUOTA "$count" "a number of bytes"
 need C2S_RATE '^[0-9]+(\.[0-9]+)?[kmg]?b/s$' "a rate such as 64kb/s"
 need NETWORK_READ_SIZE "$count" "a number of bytes"
 need C2S_BURST '^[0-9]+(\.[0-9]+)?s$' "a duration such as 4s"
+need PUSH "$bool" "true or false"
+need PUSH_SECRET '^([A-Za-z0-9_-]{32,})?$' "32 or more letters, digits, - or _ (or empty)"
+need COMPONENT_PORT "$port" "a port"
+need COMPONENT_INTERFACES "$addrs" "a list of addresses"
 if [[ ${v[BEHIND_PROXY]} == false && -n ${v[HTTP_PORT]} ]]; then
 	fail "HTTP_PORT is only for a deployment behind a TLS proxy (BEHIND_PROXY=true)"
 fi
@@ -153,7 +165,7 @@ lua_list() { # a,b -> "a", "b"
 	for item in "${items[@]}"; do out+="${out:+, }\"$item\""; done
 	printf '%s' "$out"
 }
-for name in INTERFACES HTTP_INTERFACES TRUSTED_PROXIES; do v[$name]=$(lua_list "${v[$name]}"); done
+for name in INTERFACES HTTP_INTERFACES TRUSTED_PROXIES COMPONENT_INTERFACES; do v[$name]=$(lua_list "${v[$name]}"); done
 
 out=$(<"$template")
 for name in "${!v[@]}"; do out=${out//@$name@/${v[$name]}}; done

@@ -18,6 +18,11 @@ export interface ProsodyOptions {
   settings?: Record<string, string>;
   /** Keep the data directory after stop() for inspection. */
   keep?: boolean;
+  /**
+   * Push notifications (XEP-0357, mod_cloud_notify), off otherwise. With a `gatewaySecret`, the
+   * component `push.localhost` accepts a push gateway on `ports.component` with that secret.
+   */
+  push?: { readonly gatewaySecret?: string };
 }
 
 export interface ProsodyServer {
@@ -29,7 +34,13 @@ export interface ProsodyServer {
   /** PEM of the CA that signed the server certificate: clients trust this and nothing else extra. */
   readonly caCert: string;
   readonly caFile: string;
-  readonly ports: { readonly c2s: number; readonly c2sTls: number; readonly https: number };
+  readonly ports: {
+    readonly c2s: number;
+    readonly c2sTls: number;
+    readonly https: number;
+    /** Where components (the push gateway) connect; 0 without `push`. */
+    readonly component: number;
+  };
   /** wss://localhost:PORT/xmpp-websocket */
   readonly websocketUrl: string;
   readonly httpsUrl: string;
@@ -148,7 +159,20 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   // Free ports are found by binding port 0; another process may take one before Prosody binds it,
   // so a start that fails on its ports is retried with new ones.
   for (let attempt = 1; ; attempt++) {
-    const [c2s, c2sTls, https] = (await freePorts(3)) as [number, number, number];
+    const [c2s, c2sTls, https, component = 0] = (await freePorts(options.push ? 4 : 3)) as [
+      number,
+      number,
+      number,
+      number?,
+    ];
+    const pushSettings: Record<string, string> = options.push
+      ? {
+          PUSH: 'true',
+          PUSH_SECRET: options.push.gatewaySecret ?? '',
+          COMPONENT_PORT: String(component),
+          COMPONENT_INTERFACES: '127.0.0.1',
+        }
+      : { PUSH: 'false' };
     await renderConfig(
       {
         DOMAIN,
@@ -177,18 +201,17 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
         AUTH_ACCOUNT_FAILURES: '1000',
         CONNECTIONS_PER_ADDRESS: '1000',
         UNAUTHENTICATED_CONNECTIONS: '1000',
+        ...pushSettings,
         ...options.settings,
       },
       configFile,
     );
+    const listening = options.push?.gatewaySecret
+      ? [c2s, c2sTls, https, component]
+      : [c2s, c2sTls, https];
     let current: Launched;
     try {
-      current = await launch(
-        configFile,
-        [c2s, c2sTls, https],
-        join(logDir, 'prosody.log'),
-        adminSocket,
-      );
+      current = await launch(configFile, listening, join(logDir, 'prosody.log'), adminSocket);
     } catch (error) {
       if (attempt < 3 && error instanceof PortTaken) continue;
       await rm(dir, { recursive: true, force: true });
@@ -203,7 +226,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
       configFile,
       caFile,
       caCert: readFileSync(caFile, 'utf8'),
-      ports: { c2s, c2sTls, https },
+      ports: { c2s, c2sTls, https, component },
       websocketUrl: `wss://${DOMAIN}:${https}/xmpp-websocket`,
       httpsUrl: `https://${DOMAIN}:${https}/`,
       async prosodyctl(...args: string[]) {
@@ -229,12 +252,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
       },
       async start() {
         if (current.running()) return;
-        current = await launch(
-          configFile,
-          [c2s, c2sTls, https],
-          join(logDir, 'prosody.log'),
-          adminSocket,
-        );
+        current = await launch(configFile, listening, join(logDir, 'prosody.log'), adminSocket);
       },
       async restart(how = {}) {
         await server.halt(how);
