@@ -12,8 +12,8 @@
 // without the password, so a device need not keep the password at rest.
 // Why not xmpp.js's own SCRAM-SHA-1: it runs 10,000 sequential WebCrypto HMAC calls (~1 s per login),
 // has no SHA-256, and is dropped from browser and React Native bundles, which then fall back to PLAIN.
-// noble's pbkdf2 is synchronous pure JS and runs the same on every platform.
-import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
+// PBKDF2 runs once per login with the password, through WebCrypto's deriveBits where there is one
+// (pbkdf2.ts); the HMACs around it are noble's, the same on every platform.
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { sha1 } from '@noble/hashes/legacy.js';
@@ -21,6 +21,7 @@ import type { CHash } from '@noble/hashes/utils.js';
 import { HushError } from '../errors.ts';
 import { decodeBase64, encodeBase64 } from '../util/base64.ts';
 import type { RandomBytes } from '../util/random.ts';
+import { pbkdf2 } from './pbkdf2.ts';
 
 export { decodeBase64, encodeBase64 } from '../util/base64.ts';
 export type { RandomBytes } from '../util/random.ts';
@@ -156,6 +157,7 @@ export interface ScramClientOptions {
 type ScramState =
   | { readonly step: 'initial' }
   | { readonly step: 'sent-client-first'; readonly clientFirstBare: string }
+  | { readonly step: 'deriving' }
   | { readonly step: 'sent-client-final'; readonly serverSignature: Uint8Array }
   | { readonly step: 'verified' }
   | { readonly step: 'failed'; readonly error: ScramError };
@@ -222,10 +224,13 @@ export class ScramClient {
     return `${this.#gs2Header}${clientFirstBare}`;
   }
 
-  /** Checks server-first-message and answers with client-final-message (c=…,r=…,p=proof). */
-  clientFinal(serverFirst: string): string {
+  /**
+   * Checks server-first-message and answers with client-final-message (c=…,r=…,p=proof). Async:
+   * with the password it runs PBKDF2 (WebCrypto where there is one); with saved keys it does not.
+   */
+  async clientFinal(serverFirst: string): Promise<string> {
     const state = this.#expect('sent-client-first');
-    return this.#guard(() => {
+    const { nonce, saltText, salt, iterations } = this.#guard(() => {
       const attributes = parseAttributes(serverFirst);
       // A mandatory extension we do not understand: RFC 5802 §5.1 says the client must fail.
       if (attributes.has('m'))
@@ -252,9 +257,21 @@ export class ScramClient {
         );
       const salt = decodeBase64(saltText);
       if (salt === undefined || salt.length === 0) throw malformed('bad salt');
-
+      return { nonce, saltText, salt, iterations };
+    });
+    // Nothing else may run on this exchange while the keys are derived.
+    this.#state = { step: 'deriving' };
+    let keys: { clientKey: Uint8Array; serverKey: Uint8Array };
+    try {
+      keys = await this.#keysFor(saltText, salt, iterations);
+    } catch (error) {
+      return this.#guard(() => {
+        throw error;
+      });
+    }
+    return this.#guard(() => {
       const hash = this.#hash;
-      const { clientKey, serverKey } = this.#keysFor(saltText, salt, iterations);
+      const { clientKey, serverKey } = keys;
       const storedKey = hash(clientKey);
       const clientFinalWithoutProof = `c=${encodeBase64(this.#channelBindingInput)},r=${nonce}`;
       const authMessage = utf8(
@@ -291,11 +308,11 @@ export class ScramClient {
   }
 
   /** ClientKey and ServerKey from the password, or the stored ones when they fit this salt. */
-  #keysFor(
+  async #keysFor(
     saltText: string,
     salt: Uint8Array,
     iterations: number,
-  ): { clientKey: Uint8Array; serverKey: Uint8Array } {
+  ): Promise<{ clientKey: Uint8Array; serverKey: Uint8Array }> {
     const hash = this.#hash;
     const hashName = hashNameOf(this.mechanism);
     if (this.#password === undefined) {
@@ -316,10 +333,13 @@ export class ScramClient {
       this.#derived = keys;
       return keys;
     }
-    const saltedPassword = pbkdf2(hash, utf8(this.#password), salt, {
-      c: iterations,
-      dkLen: hash.outputLen,
-    });
+    const saltedPassword = await pbkdf2(
+      hashName,
+      utf8(this.#password),
+      salt,
+      iterations,
+      hash.outputLen,
+    );
     const clientKey = hmac(hash, saltedPassword, utf8('Client Key'));
     const serverKey = hmac(hash, saltedPassword, utf8('Server Key'));
     this.#derived = { hash: hashName, salt: saltText, iterations, clientKey, serverKey };
@@ -516,7 +536,8 @@ export function scramSasl(
         return textToBinary(this.#reply);
       }
 
-      challenge(binary: string): this {
+      // xmpp.js awaits challenge() before it asks for the response (SASL and SASL2 alike).
+      async challenge(binary: string): Promise<this> {
         if (!this.#client) throw new ScramError('OutOfOrder', 'SCRAM challenge before auth.');
         const text = decodeServerText(binary);
         // Some servers send server-final-message as a last challenge instead of inside <success/>;
@@ -525,7 +546,7 @@ export function scramSasl(
           this.#client.verifyServerFinal(text);
           this.#reply = '';
         } else {
-          this.#reply = this.#client.clientFinal(text);
+          this.#reply = await this.#client.clientFinal(text);
         }
         return this;
       }
