@@ -186,6 +186,48 @@ export function buildBundle(bundle: OmemoBundle): Element {
   );
 }
 
+/**
+ * The one-time prekeys of a bundle (OMEMO 0.3 and OMEMO 2 alike), each read by `keyOf` with its id in
+ * `idAttribute`: the usable ones and how many were dropped, or why none is usable. A bad entry is
+ * dropped alone; an id that appears twice drops both keys, since either could be the one its owner
+ * kept.
+ */
+export function readPreKeys(
+  elements: readonly Element[],
+  idAttribute: string,
+  keyOf: (element: Element) => Uint8Array | null,
+):
+  | { readonly preKeys: OmemoPreKeyPublic[]; readonly dropped: number }
+  | { readonly problem: string } {
+  const byId = new Map<number, Uint8Array | null>();
+  let dropped = 0;
+  for (const preKeyElement of elements) {
+    const id = parseKeyId(preKeyElement.attrs[idAttribute] as string | undefined);
+    const publicKey = keyOf(preKeyElement);
+    if (id === null || !publicKey) dropped++;
+    else if (byId.has(id)) {
+      dropped += byId.get(id) ? 2 : 1;
+      byId.set(id, null);
+    } else byId.set(id, publicKey);
+  }
+  const preKeys: OmemoPreKeyPublic[] = [];
+  for (const [id, publicKey] of byId) if (publicKey) preKeys.push({ id, publicKey });
+  if (preKeys.length > 0) return { preKeys, dropped };
+  return {
+    problem:
+      elements.length === 0
+        ? 'it has no one-time prekeys'
+        : 'none of its one-time prekeys is valid',
+  };
+}
+
+/** An element's base64 text -> its bytes, or null when missing, not base64 or not `length` long. */
+export function bytesOf(element: Element | undefined, length: number): Uint8Array | null {
+  if (!element) return null;
+  const bytes = decodeBase64Lenient(element.text());
+  return bytes?.length === length ? bytes : null;
+}
+
 function keyOf(element: Element | undefined): Uint8Array | null {
   if (!element) return null;
   const bytes = decodeBase64Lenient(element.text());
@@ -219,41 +261,25 @@ export function readBundle(element: Element): BundleReading {
     }
     const signedKey = keyOf(signed);
     if (!signedKey) return refused('its signed prekey is not a Curve25519 public key');
-    const signatureText = element.getChild('signedPreKeySignature')?.text();
-    const signature = signatureText === undefined ? null : decodeBase64Lenient(signatureText);
-    if (signature?.length !== SIGNATURE_LENGTH) {
+    const signature = bytesOf(element.getChild('signedPreKeySignature'), SIGNATURE_LENGTH);
+    if (!signature) {
       return refused('its signed prekey signature is missing or not 64 bytes');
     }
     const identityKey = keyOf(element.getChild('identityKey'));
     if (!identityKey) return refused('its identity key is missing or not a Curve25519 public key');
-    const preKeyElements = element.getChild('prekeys')?.getChildren('preKeyPublic') ?? [];
-    const byId = new Map<number, Uint8Array | null>();
-    let dropped = 0;
-    for (const preKeyElement of preKeyElements) {
-      const id = parseKeyId(preKeyElement.attrs.preKeyId);
-      const publicKey = keyOf(preKeyElement);
-      if (id === null || !publicKey) dropped++;
-      else if (byId.has(id)) {
-        dropped += byId.get(id) ? 2 : 1;
-        byId.set(id, null);
-      } else byId.set(id, publicKey);
-    }
-    const preKeys: OmemoPreKeyPublic[] = [];
-    for (const [id, publicKey] of byId) if (publicKey) preKeys.push({ id, publicKey });
-    if (preKeys.length === 0) {
-      return refused(
-        preKeyElements.length === 0
-          ? 'it has no one-time prekeys'
-          : 'none of its one-time prekeys is valid',
-      );
-    }
+    const preKeys = readPreKeys(
+      element.getChild('prekeys')?.getChildren('preKeyPublic') ?? [],
+      'preKeyId',
+      keyOf,
+    );
+    if ('problem' in preKeys) return refused(preKeys.problem);
     return {
       bundle: {
         identityKey,
         signedPreKey: { id: signedId, publicKey: signedKey, signature },
-        preKeys,
+        preKeys: preKeys.preKeys,
       },
-      droppedPreKeys: dropped,
+      droppedPreKeys: preKeys.dropped,
     };
   } catch (error) {
     return refused(

@@ -1,7 +1,11 @@
 // XEP-0384 OMEMO Encryption (legacy 0.3) — https://xmpp.org/extensions/attic/xep-0384-0.3.0.html
 // OMEMO for one account on this device, plugged into chat as its EncryptionHook: every message is
 // encrypted for all of the peer's usable devices and this account's other devices; every incoming
-// one is decrypted, or stored as undecryptable with a typed reason (never dropped).
+// one is decrypted, or stored as undecryptable with a typed reason (never dropped). This file is the
+// hook itself (encrypt, decrypt) and the wiring; the jobs around it have their own files:
+// device-directory.ts (who a message goes to, devices as a UI lists them), trust-actions.ts (the
+// person's trust decisions), key-work.ts (key maintenance), session-repair.ts (key-transport answers
+// and repairs, with their timers).
 //
 // Decisions (doc/design.md, "End-to-end encryption"):
 // - Fail closed: no device, no trusted device or no reachable device is an error, never plain text.
@@ -18,20 +22,19 @@ import {
   SessionCipher,
   SignalProtocolAddress,
 } from '@privacyresearch/libsignal-protocol-typescript';
-import { HushError, isHushError } from '../errors.ts';
+import { HushError } from '../errors.ts';
 import type { XmppSession } from '../xmpp/session.ts';
-import type { OmemoDevice, OmemoStore, OmemoTrust } from '../storage/types.ts';
+import type { OmemoStore } from '../storage/types.ts';
 import type { DecryptResult, EncryptionHook, ParsedChatMessage } from '../chat/types.ts';
-import { DEVICE_LIST_NODE, normalizePublicKey } from './bundle.ts';
-import { equalBytes, toArrayBuffer } from './bytes.ts';
+import { bareJid } from '../util/jid.ts';
+import { DEVICE_LIST_NODE, NS_OMEMO_LEGACY } from './bundle.ts';
+import { toArrayBuffer } from './bytes.ts';
 import { installNobleCrypto, resolveRandomBytes, type RandomBytes } from './crypto-provider.ts';
-import {
-  DEFAULT_KEY_POLICY,
-  currentBundle,
-  ensureIdentity,
-  maintainKeys,
-  type KeyPolicy,
-} from './keys.ts';
+import { DeviceDirectory, type OmemoDeviceInfo } from './device-directory.ts';
+import { DeviceLists } from './device-lists.ts';
+import { asHushError, errorText, type OmemoEvent } from './events.ts';
+import { DEFAULT_KEY_POLICY, ensureIdentity, type KeyPolicy } from './keys.ts';
+import { KeyWork } from './key-work.ts';
 import {
   FALLBACK_BODY,
   NS_EME,
@@ -39,24 +42,17 @@ import {
   buildEncrypted,
   decryptPayload,
   encryptPayload,
-  keyTransportMaterial,
   parseEncrypted,
 } from './message.ts';
-import { onDeviceListUpdate, publishBundle } from './pep.ts';
+import { onDeviceListUpdate } from './pep.ts';
+import { SessionRepair } from './session-repair.ts';
+import { Sessions } from './sessions.ts';
 import { SignalStore } from './signal-store.ts';
-import { DeviceLists } from './device-lists.ts';
-import { Sessions, type Target } from './sessions.ts';
-import {
-  fingerprintOf,
-  formatVerificationUri,
-  mayEncryptFor,
-  normalizeFingerprint,
-  parseVerificationUri,
-  ruledStore,
-  senderWarning,
-} from './trust.ts';
-import { NS_OMEMO_LEGACY } from './bundle.ts';
-import { bareJid } from '../util/jid.ts';
+import { TrustActions } from './trust-actions.ts';
+import { ruledStore, senderWarning } from './trust.ts';
+
+export type { OmemoDeviceInfo } from './device-directory.ts';
+export type { OmemoEvent } from './events.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -80,30 +76,6 @@ export interface OmemoOptions {
   readonly preKeyAckDelayMs?: number;
 }
 
-/** A device as a UI lists it: whose, which, its fingerprint and how far it is trusted. */
-export interface OmemoDeviceInfo {
-  readonly jid: string;
-  readonly deviceId: number;
-  /** 64 hex digits, once the identity key is known (from a bundle or a message). */
-  readonly fingerprint?: string;
-  readonly trust: OmemoTrust;
-  readonly active: boolean;
-  readonly stale: boolean;
-  /** This very device. */
-  readonly current: boolean;
-  readonly lastSeen: number;
-}
-
-export type OmemoEvent =
-  | { readonly type: 'identity-changed'; readonly jid: string; readonly deviceId: number }
-  | { readonly type: 'devices'; readonly jid: string }
-  | { readonly type: 'repair'; readonly jid: string; readonly deviceId: number }
-  | { readonly type: 'error'; readonly error: HushError };
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export class Omemo implements EncryptionHook {
   readonly account: string;
   readonly #session: XmppSession;
@@ -114,20 +86,16 @@ export class Omemo implements EncryptionHook {
   /** A held PreKey message used a one-time prekey: refill the bundle once it is settled. */
   #maintainOnSettle = false;
   readonly #randomBytes: RandomBytes;
-  readonly #now: () => number;
-  readonly #policy: KeyPolicy;
-  readonly #staleDeviceMs: number;
-  readonly #repairIntervalMs: number;
-  readonly #lastRepair = new Map<string, number>();
-  readonly #preKeyAckDelayMs: number;
-  readonly #pendingAcks = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #seenWritten = new Map<string, number>();
+  readonly #now: () => number;
   readonly #lists: DeviceLists;
   readonly #sessions: Sessions;
+  readonly #directory: DeviceDirectory;
+  readonly #trust: TrustActions;
+  readonly #repair: SessionRepair;
+  readonly #keys: KeyWork;
   readonly #listeners = new Set<(event: OmemoEvent) => void>();
   readonly #unsubscribe: (() => void)[] = [];
-  /** Key maintenance and bundle publishing run one at a time. */
-  #keyWork: Promise<void> = Promise.resolve();
   #deviceId = 0;
   #createdAt = 0;
 
@@ -139,12 +107,11 @@ export class Omemo implements EncryptionHook {
     this.#ruled = ruledStore(options.store);
     this.account = bareJid(options.session.jid);
     this.#now = options.now ?? Date.now;
-    this.#policy = { ...DEFAULT_KEY_POLICY, ...options.keyPolicy };
-    this.#staleDeviceMs = options.staleDeviceMs ?? 90 * DAY;
-    this.#repairIntervalMs = options.repairIntervalMs ?? 60 * 60 * 1000;
-    this.#preKeyAckDelayMs = options.preKeyAckDelayMs ?? 2000;
+    const emit = (event: OmemoEvent) => this.#emit(event);
+    const report = (error: unknown) => this.#report(error);
+    const ownDeviceId = () => this.#deviceId;
     this.#signal = new SignalStore(this.#ruled, this.account, this.#now, (change) =>
-      this.#emit({ type: 'identity-changed', ...change }),
+      emit({ type: 'identity-changed', ...change }),
     );
     this.#lists = new DeviceLists({
       session: this.#session,
@@ -152,9 +119,9 @@ export class Omemo implements EncryptionHook {
       account: this.account,
       now: this.#now,
       maxAgeMs: options.deviceListMaxAgeMs ?? 10 * 60 * 1000,
-      ownDeviceId: () => this.#deviceId,
-      onChange: (jid) => this.#emit({ type: 'devices', jid }),
-      report: (error) => this.#report(error),
+      ownDeviceId,
+      onChange: (jid) => emit({ type: 'devices', jid }),
+      report,
     });
     this.#sessions = new Sessions({
       session: this.#session,
@@ -162,12 +129,52 @@ export class Omemo implements EncryptionHook {
       signal: this.#signal,
       account: this.account,
       randomBytes: this.#randomBytes,
-      onIdentityChanged: (target) => this.#emit({ type: 'identity-changed', ...target }),
+      onIdentityChanged: (target) => emit({ type: 'identity-changed', ...target }),
       report: (error) => {
         // A bundle readable by contacts only: ask to see their presence (device-lists.ts).
         void this.#lists.noticeFailure(error).catch(() => undefined);
-        this.#report(error);
+        report(error);
       },
+    });
+    this.#directory = new DeviceDirectory({
+      store: this.#ruled,
+      lists: this.#lists,
+      sessions: this.#sessions,
+      account: this.account,
+      ownDeviceId,
+      now: this.#now,
+      staleDeviceMs: options.staleDeviceMs ?? 90 * DAY,
+      report,
+    });
+    this.#trust = new TrustActions({
+      store: this.#store,
+      lists: this.#lists,
+      directory: this.#directory,
+      account: this.account,
+      ownDeviceId,
+      now: this.#now,
+      emit,
+    });
+    this.#repair = new SessionRepair({
+      session: this.#session,
+      sessions: this.#sessions,
+      account: this.account,
+      ownDeviceId,
+      targets: (jid) => this.#directory.targets(jid),
+      randomBytes: this.#randomBytes,
+      now: this.#now,
+      repairIntervalMs: options.repairIntervalMs ?? 60 * 60 * 1000,
+      preKeyAckDelayMs: options.preKeyAckDelayMs ?? 2000,
+      emit,
+      report,
+    });
+    this.#keys = new KeyWork({
+      session: this.#session,
+      store: this.#store,
+      account: this.account,
+      policy: { ...DEFAULT_KEY_POLICY, ...options.keyPolicy },
+      now: this.#now,
+      randomBytes: this.#randomBytes,
     });
   }
 
@@ -203,34 +210,33 @@ export class Omemo implements EncryptionHook {
       }),
       this.#lists.listen(),
     );
-    await this.#maintain(true);
+    await this.#keys.run(true);
     await this.#lists.refresh(this.account, true);
   }
 
   close(): void {
     for (const stop of this.#unsubscribe.splice(0)) stop();
-    for (const timer of this.#pendingAcks.values()) clearTimeout(timer);
-    this.#pendingAcks.clear();
+    this.#repair.close();
   }
 
   async settle(commit: boolean): Promise<void> {
     await this.#signal.release(commit);
     if (this.#maintainOnSettle) {
       this.#maintainOnSettle = false;
-      await this.#maintain(false);
+      await this.#keys.run(false);
     }
   }
 
   /** Rotates the signed prekey when due and republishes; call now and then (e.g. on reconnect). */
   async maintain(): Promise<void> {
-    await this.#maintain(false);
+    await this.#keys.run(false);
   }
 
   // ---- EncryptionHook ----------------------------------------------------------------------
 
   async encrypt(message: { to: string; body: string; stanza: Element }): Promise<Element> {
     const peer = bareJid(message.to);
-    const targets = await this.#targets(peer);
+    const targets = await this.#directory.targets(peer);
     const { payload, iv, keyMaterial } = encryptPayload(message.body, this.#randomBytes);
     const keys = await this.#sessions.encryptKey(targets, keyMaterial);
     if (!keys.some((key) => key.jid === peer)) {
@@ -321,7 +327,7 @@ export class Omemo implements EncryptionHook {
         // A key-transport message seen again (live, then from the archive) carries nothing to keep.
         return { encrypted: true, ignore: encrypted.payload ? 'duplicate' : 'key-transport' };
       }
-      this.#scheduleRepair(sender, encrypted.sid);
+      this.#repair.schedule(sender, encrypted.sid);
       return this.#undecryptable(`The message could not be decrypted: ${text}`);
     }
     await this.#seen(sender, encrypted.sid);
@@ -329,8 +335,8 @@ export class Omemo implements EncryptionHook {
       // The used one-time prekey goes once the message is stored (settle), and only then is the
       // bundle refilled: a held removal is not on disk yet.
       if (options.hold) this.#maintainOnSettle = true;
-      else await this.#maintain(false);
-      this.#answerPreKey(sender, encrypted.sid);
+      else await this.#keys.run(false);
+      this.#repair.answerPreKey(sender, encrypted.sid);
     }
     if (!encrypted.payload) return { encrypted: true, ignore: 'key-transport' };
     let body: string;
@@ -346,86 +352,36 @@ export class Omemo implements EncryptionHook {
     return warning ? { encrypted: true, body, warning } : { encrypted: true, body };
   }
 
-  // ---- Trust -------------------------------------------------------------------------------
+  // ---- Trust (trust-actions.ts; the rules are trust.ts's) ------------------------------------
 
   /** This device's fingerprint (64 hex digits). */
   async fingerprint(): Promise<string> {
-    const identity = await this.#store.getIdentity(this.account);
-    if (!identity) throw new HushError('ProtocolError', 'OMEMO has not started.');
-    return fingerprintOf(identity.publicKey);
+    return this.#trust.fingerprint();
   }
 
   /** The `xmpp:` URI with this device's fingerprint, for a QR code others scan to verify it. */
   async verificationUri(): Promise<string> {
-    return formatVerificationUri({
-      jid: this.account,
-      devices: [{ deviceId: this.#deviceId, fingerprint: await this.fingerprint() }],
-    });
+    return this.#trust.verificationUri();
   }
 
   /** The known devices of `jid` (after fetching its current list), or of this account. */
   async devices(jid: string = this.account, refresh = true): Promise<OmemoDeviceInfo[]> {
-    const owner = bareJid(jid);
-    if (refresh) {
-      await this.#lists.refresh(owner, true).catch(() => undefined);
-      // A device known only from the list has no fingerprint to show yet: its bundle (and with it
-      // a session, as the first message would build) gives one. A device whose bundle is missing
-      // or whose key changed keeps showing what is known.
-      const unknown = (await this.#store.listDevices(this.account, owner)).filter(
-        (device) =>
-          !device.identityKey &&
-          device.active &&
-          !(owner === this.account && device.deviceId === this.#deviceId),
-      );
-      await Promise.all(
-        unknown.map((device) =>
-          this.#sessions.build({ jid: owner, deviceId: device.deviceId }).catch(() => undefined),
-        ),
-      );
-    }
-    const now = this.#now();
-    const devices = await this.#store.listDevices(this.account, owner);
-    const list: OmemoDeviceInfo[] = devices.map((device) => ({
-      jid: device.jid,
-      deviceId: device.deviceId,
-      ...(device.identityKey ? { fingerprint: fingerprintOf(device.identityKey) } : {}),
-      trust: device.trust,
-      active: device.active,
-      stale: now - device.lastSeen > this.#staleDeviceMs,
-      current: false,
-      lastSeen: device.lastSeen,
-    }));
-    if (owner === this.account) {
-      const identity = await this.#store.getIdentity(this.account);
-      if (identity) {
-        list.unshift({
-          jid: owner,
-          deviceId: identity.deviceId,
-          fingerprint: fingerprintOf(identity.publicKey),
-          trust: 'verified',
-          active: true,
-          stale: false,
-          current: true,
-          lastSeen: now,
-        });
-      }
-    }
-    return list;
+    return this.#directory.devices(jid, refresh);
   }
 
   /** Trusts the device of `jid` whose key has this fingerprint (manual trust, after a change too). */
   async trust(jid: string, fingerprint: string): Promise<OmemoDeviceInfo> {
-    return this.#setTrust(jid, fingerprint, 'blind');
+    return this.#trust.setTrust(jid, fingerprint, 'blind');
   }
 
   /** Marks the device of `jid` with this fingerprint verified. */
   async verify(jid: string, fingerprint: string): Promise<OmemoDeviceInfo> {
-    return this.#setTrust(jid, fingerprint, 'verified');
+    return this.#trust.setTrust(jid, fingerprint, 'verified');
   }
 
   /** Stops encrypting for the device of `jid` with this fingerprint. */
   async distrust(jid: string, fingerprint: string): Promise<OmemoDeviceInfo> {
-    return this.#setTrust(jid, fingerprint, 'distrusted');
+    return this.#trust.setTrust(jid, fingerprint, 'distrusted');
   }
 
   /**
@@ -434,36 +390,7 @@ export class Omemo implements EncryptionHook {
    * error, since either the code or the key is not what the person thinks.
    */
   async verifyUri(text: string): Promise<OmemoDeviceInfo[]> {
-    const uri = parseVerificationUri(text);
-    if (!uri || uri.devices.length === 0) {
-      throw new HushError('ProtocolError', 'This is not an OMEMO verification code.');
-    }
-    await this.#lists.refresh(uri.jid, true).catch(() => undefined);
-    const verified: OmemoDeviceInfo[] = [];
-    for (const { deviceId, fingerprint } of uri.devices) {
-      const known = await this.#store.getDevice(this.account, uri.jid, deviceId);
-      const key = normalizePublicKey(hexToBytes(fingerprint));
-      if (!key) continue;
-      if (known?.identityKey && !equalBytes(known.identityKey, key)) {
-        throw new HushError(
-          'UntrustedIdentity',
-          `Device ${deviceId} of ${uri.jid} has a different key than this code shows.`,
-        );
-      }
-      const now = this.#now();
-      await this.#store.putDevice(this.account, {
-        jid: uri.jid,
-        deviceId,
-        identityKey: key,
-        trust: 'verified',
-        active: known?.active ?? false,
-        firstSeen: known?.firstSeen ?? now,
-        lastSeen: known?.lastSeen ?? now,
-      });
-      verified.push(...(await this.devices(uri.jid, false)).filter((d) => d.deviceId === deviceId));
-    }
-    this.#emit({ type: 'devices', jid: uri.jid });
-    return verified;
+    return this.#trust.verifyUri(text);
   }
 
   /**
@@ -471,122 +398,10 @@ export class Omemo implements EncryptionHook {
    * sessions, so the first real message is not a PreKey message, and repairs broken ones.
    */
   async sendKeyTransport(jid: string, only?: readonly number[]): Promise<void> {
-    const owner = bareJid(jid);
-    let targets = await this.#targets(owner);
-    if (only) targets = targets.filter((t) => t.jid === owner && only.includes(t.deviceId));
-    const { iv, keyMaterial } = keyTransportMaterial(this.#randomBytes);
-    const keys = await this.#sessions.encryptKey(targets, keyMaterial);
-    if (keys.length === 0) return;
-    await this.#session.send(
-      xml(
-        'message',
-        { to: owner, type: 'chat', id: `kt-${Date.now().toString(36)}` },
-        buildEncrypted({ sid: this.#deviceId, keys, iv }),
-        xml('store', { xmlns: NS_HINTS }),
-      ),
-    );
+    await this.#repair.sendKeyTransport(jid, only);
   }
 
   // ---- internals -----------------------------------------------------------------------------
-
-  async #maintain(force: boolean): Promise<void> {
-    const work = this.#keyWork.then(async () => {
-      const identity = await this.#store.getIdentity(this.account);
-      if (!identity) return;
-      const changed = await maintainKeys(
-        this.#store,
-        this.account,
-        identity,
-        this.#policy,
-        this.#now(),
-        this.#randomBytes,
-      );
-      if (changed || force) {
-        await publishBundle(
-          this.#session,
-          identity.deviceId,
-          await currentBundle(this.#store, this.account, identity),
-        );
-      }
-    });
-    this.#keyWork = work.catch(() => undefined);
-    await work;
-  }
-
-  /** The devices a message to `peer` is encrypted for; throws the reason when the peer has none. */
-  async #targets(peer: string): Promise<Target[]> {
-    try {
-      await this.#lists.refresh(peer);
-    } catch (error) {
-      throw new HushError('NoOmemoDevice', `No OMEMO devices of ${peer}: ${errorText(error)}`, {
-        cause: error,
-      });
-    }
-    await this.#lists.refresh(this.account).catch((error: unknown) => this.#report(error));
-    const now = this.#now();
-    const usable = (device: OmemoDevice) => mayEncryptFor(device, now, this.#staleDeviceMs);
-    const peerDevices = (await this.#store.listDevices(this.account, peer)).filter((d) => d.active);
-    if (peerDevices.length === 0) {
-      throw new HushError(
-        'NoOmemoDevice',
-        `${peer} has no OMEMO device: the message cannot be sent encrypted.`,
-      );
-    }
-    const peerTargets = peerDevices.filter(usable);
-    if (peerTargets.length === 0) {
-      if (peerDevices.some((device) => device.trust === 'untrusted')) {
-        throw new HushError(
-          'UntrustedIdentity',
-          `The keys of ${peer} changed or are new: check and trust them before sending.`,
-        );
-      }
-      throw new HushError('NoTrustedDevice', `None of the devices of ${peer} is trusted.`);
-    }
-    const own =
-      peer === this.account
-        ? []
-        : (await this.#store.listDevices(this.account, this.account)).filter(usable);
-    return [...peerTargets, ...own].map(({ jid, deviceId }) => ({ jid, deviceId }));
-  }
-
-  /** One key-transport answer per device after a PreKey message (or a burst of them). */
-  #answerPreKey(jid: string, deviceId: number): void {
-    if (jid === this.account && deviceId === this.#deviceId) return;
-    const key = `${jid}/${deviceId}`;
-    if (this.#pendingAcks.has(key)) return;
-    const timer = setTimeout(() => {
-      this.#pendingAcks.delete(key);
-      // Best effort: without it the peer only keeps sending PreKey messages until a reply.
-      void this.sendKeyTransport(jid, [deviceId]).catch(() => undefined);
-    }, this.#preKeyAckDelayMs);
-    (timer as { unref?: () => void }).unref?.();
-    this.#pendingAcks.set(key, timer);
-  }
-
-  #scheduleRepair(jid: string, deviceId: number): void {
-    const key = `${jid}/${deviceId}`;
-    const last = this.#lastRepair.get(key);
-    const now = this.#now();
-    if (last !== undefined && now - last < this.#repairIntervalMs) return;
-    this.#lastRepair.set(key, now);
-    void (async () => {
-      // The old session is archived, not deleted: messages already on their way in it still decrypt
-      // (libsignal tries archived sessions too) while the peer switches to the new one.
-      await this.#sessions.build({ jid, deviceId });
-      const { iv, keyMaterial } = keyTransportMaterial(this.#randomBytes);
-      const keys = await this.#sessions.encryptKey([{ jid, deviceId }], keyMaterial);
-      if (keys.length === 0) return;
-      await this.#session.send(
-        xml(
-          'message',
-          { to: jid, type: 'chat', id: `repair-${now.toString(36)}` },
-          buildEncrypted({ sid: this.#deviceId, keys, iv }),
-          xml('store', { xmlns: NS_HINTS }),
-        ),
-      );
-      this.#emit({ type: 'repair', jid, deviceId });
-    })().catch((error: unknown) => this.#report(error));
-  }
 
   async #seen(jid: string, deviceId: number): Promise<void> {
     const key = `${jid}/${deviceId}`;
@@ -600,43 +415,15 @@ export class Omemo implements EncryptionHook {
     }
   }
 
-  async #setTrust(jid: string, fingerprint: string, trust: OmemoTrust): Promise<OmemoDeviceInfo> {
-    const owner = bareJid(jid);
-    const wanted = normalizeFingerprint(fingerprint);
-    if (!wanted) throw new HushError('ProtocolError', `'${fingerprint}' is not a fingerprint.`);
-    await this.#lists.refresh(owner, true).catch(() => undefined);
-    const devices = await this.#store.listDevices(this.account, owner);
-    const device = devices.find((d) => d.identityKey && fingerprintOf(d.identityKey) === wanted);
-    if (!device) {
-      throw new HushError('NoOmemoDevice', `No known device of ${owner} has that fingerprint.`);
-    }
-    await this.#store.putDevice(this.account, { ...device, trust });
-    this.#emit({ type: 'devices', jid: owner });
-    const info = (await this.devices(owner, false)).find((d) => d.deviceId === device.deviceId);
-    if (!info) throw new HushError('ProtocolError', 'The device vanished.');
-    return info;
-  }
-
   #undecryptable(message: string): DecryptResult {
     return { encrypted: true, error: new HushError('Undecryptable', message) };
   }
 
   #report(error: unknown): void {
-    this.#emit({
-      type: 'error',
-      error: isHushError(error)
-        ? error
-        : new HushError('ProtocolError', errorText(error), { cause: error }),
-    });
+    this.#emit({ type: 'error', error: asHushError(error) });
   }
 
   #emit(event: OmemoEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
-}
-
-function hexToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
 }

@@ -14,8 +14,8 @@
 // - a device may carry a label (a name the person gave it, at most 53 characters recommended).
 import xml, { type Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
-import { decodeBase64Lenient, encodeBase64 } from '../util/base64.ts';
-import { isDeviceId, isKeyId, parseId, parseKeyId } from '../omemo/bundle.ts';
+import { encodeBase64 } from '../util/base64.ts';
+import { bytesOf, isDeviceId, isKeyId, parseId, parseKeyId, readPreKeys } from '../omemo/bundle.ts';
 
 export const NS_OMEMO2 = 'urn:xmpp:omemo:2';
 export const DEVICES_NODE = `${NS_OMEMO2}:devices`;
@@ -127,12 +127,6 @@ export type Omemo2BundleReading =
   | { readonly bundle: Omemo2Bundle; readonly droppedPreKeys: number }
   | { readonly bundle: null; readonly problem: string };
 
-function bytesOf(element: Element | undefined, length: number): Uint8Array | null {
-  if (!element) return null;
-  const bytes = decodeBase64Lenient(element.text());
-  return bytes?.length === length ? bytes : null;
-}
-
 function refused(problem: string): Omemo2BundleReading {
   return { bundle: null, problem };
 }
@@ -156,34 +150,19 @@ export function readBundle(element: Element): Omemo2BundleReading {
     if (!signature) return refused('its signed prekey signature is missing or not 64 bytes');
     const identityKey = bytesOf(element.getChild('ik'), KEY_LENGTH);
     if (!identityKey) return refused('its identity key is missing or not a 32-byte Ed25519 key');
-    const preKeyElements = element.getChild('prekeys')?.getChildren('pk') ?? [];
-    const byId = new Map<number, Uint8Array | null>();
-    let dropped = 0;
-    for (const preKeyElement of preKeyElements) {
-      const id = parseKeyId(preKeyElement.attrs.id);
-      const publicKey = bytesOf(preKeyElement, KEY_LENGTH);
-      if (id === null || !publicKey) dropped++;
-      else if (byId.has(id)) {
-        dropped += byId.get(id) ? 2 : 1;
-        byId.set(id, null);
-      } else byId.set(id, publicKey);
-    }
-    const preKeys: Omemo2PreKeyPublic[] = [];
-    for (const [id, publicKey] of byId) if (publicKey) preKeys.push({ id, publicKey });
-    if (preKeys.length === 0) {
-      return refused(
-        preKeyElements.length === 0
-          ? 'it has no one-time prekeys'
-          : 'none of its one-time prekeys is valid',
-      );
-    }
+    const preKeys = readPreKeys(
+      element.getChild('prekeys')?.getChildren('pk') ?? [],
+      'id',
+      (preKey) => bytesOf(preKey, KEY_LENGTH),
+    );
+    if ('problem' in preKeys) return refused(preKeys.problem);
     return {
       bundle: {
         identityKey,
         signedPreKey: { id: signedId, publicKey: signedKey, signature },
-        preKeys,
+        preKeys: preKeys.preKeys,
       },
-      droppedPreKeys: dropped,
+      droppedPreKeys: preKeys.dropped,
     };
   } catch (error) {
     return refused(
