@@ -74,3 +74,49 @@ export function keepReconnecting(xmpp: XmppClient, attemptTimeoutMs: number): ()
     xmpp.removeListener('error', onError);
   };
 }
+
+/** The part of xmpp.js's client that turns a service address into socket options. */
+interface SocketParameters {
+  socketParameters(service: string): Record<string, unknown> | undefined;
+}
+
+/**
+ * Several addresses of one server (endpoints.ts orders them, RFC 6120 §3.2, XEP-0368): a
+ * reconnection tries the address that was online last first (where a stream can be resumed), and
+ * each failed attempt moves on to the next, round the list, so a node that went away means a new
+ * stream on another. Direct TLS to any of them checks the certificate against the XMPP domain, not
+ * the host name the address gives (RFC 6120 §13.7.2.1, XEP-0368), as STARTTLS already does.
+ * `services[0]` is the one the first connection uses. Returns the function that stops it.
+ */
+export function failOver(xmpp: XmppClient, services: readonly string[]): () => void {
+  const domain = xmpp.options.domain;
+  const connection = xmpp as unknown as SocketParameters;
+  const socketParameters = connection.socketParameters.bind(connection);
+  connection.socketParameters = (service: string) => {
+    const parameters = socketParameters(service);
+    return service.startsWith('xmpps:') && parameters
+      ? { ...parameters, servername: domain }
+      : parameters;
+  };
+  if (services.length < 2) return () => undefined;
+  let current = Math.max(0, services.indexOf(xmpp.options.service));
+  let attempts = 0;
+  // xmpp.js reads options.service right after 'reconnecting', for the connection it then opens.
+  const onReconnecting = () => {
+    const next = services[(current + attempts) % services.length];
+    attempts++;
+    if (next !== undefined) xmpp.options.service = next;
+  };
+  const onOnline = () => {
+    current = Math.max(0, services.indexOf(xmpp.options.service));
+    attempts = 0;
+  };
+  xmpp.reconnect.on('reconnecting', onReconnecting);
+  xmpp.on('online', onOnline);
+  xmpp.streamManagement.on('resumed', onOnline);
+  return () => {
+    xmpp.reconnect.removeListener('reconnecting', onReconnecting);
+    xmpp.removeListener('online', onOnline);
+    xmpp.streamManagement.removeListener('resumed', onOnline);
+  };
+}

@@ -27,7 +27,7 @@ import {
   type RandomBytes,
   type ScramKeys,
 } from './scram.ts';
-import { keepReconnecting } from './reconnect.ts';
+import { failOver, keepReconnecting } from './reconnect.ts';
 
 export interface SessionOptions {
   /** wss://host:port/xmpp-websocket, xmpps://host:port (direct TLS) or xmpp://host:port (STARTTLS). */
@@ -56,6 +56,11 @@ export interface SessionOptions {
    * it, resending what it had not acknowledged.
    */
   readonly reconnect?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
+  /**
+   * Other addresses of the same server (endpoints.ts finds and orders them): when `service` goes
+   * away, reconnections try these in turn. Same forms as `service`.
+   */
+  readonly alternatives?: readonly string[];
 }
 
 /** XEP-0352 Client State Indication — https://xmpp.org/extensions/xep-0352.html */
@@ -342,6 +347,8 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     failure ??= error;
   });
   dropDataAfterClose(xmpp);
+  (options.alternatives ?? []).forEach(assertEncryptedService);
+  const stopFailover = failOver(xmpp, [options.service, ...(options.alternatives ?? [])]);
   const scram = scramSasl(
     { saslFactory: xmpp.saslFactory, entity: xmpp },
     {
@@ -451,6 +458,7 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     },
     async close() {
       stopWatching();
+      stopFailover();
       xmpp.reconnect.stop();
       await xmpp.stop().catch(() => undefined);
     },
