@@ -10,3 +10,4 @@ export { until } from './until.ts';
 export { webContentSecurityPolicy } from './web-policy.ts';
 export { tone } from './tone.ts';
 export * from './ejabberd.ts';
+export { startDnsResponder, type DnsResponder, type SrvAnswer } from './dns.ts';
