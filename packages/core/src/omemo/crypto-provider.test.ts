@@ -6,7 +6,12 @@ import libsignal, {
   type MessageType,
 } from '@privacyresearch/libsignal-protocol-typescript';
 import { isHushError } from '../errors.ts';
-import { createNobleCurve, installNobleCrypto, OmemoCryptoError } from './crypto-provider.ts';
+import {
+  createNobleCurve,
+  createPlatformCurve,
+  installNobleCrypto,
+  OmemoCryptoError,
+} from './crypto-provider.ts';
 import { createTestParty, type TestParty } from '@hush/test-utils/signal-store';
 
 const PREKEY_WHISPER_MESSAGE = 3;
@@ -79,48 +84,52 @@ test('a random source returning the wrong length fails closed', async () => {
   assert.throws(() => webCrypto.getRandomValues(new Uint8Array(32)), OmemoCryptoError);
 });
 
-test('noble X25519 equals the library curve, signatures verify across both; verify() keeps inverted meaning', async () => {
-  const { Curve: builtIn } = await libsignal.default();
-  const noble = createNobleCurve();
-  for (let i = 0; i < 20; i++) {
-    const alicePriv = crypto.getRandomValues(new Uint8Array(32)).buffer;
-    const bobPriv = crypto.getRandomValues(new Uint8Array(32)).buffer;
-    const builtInAlice = builtIn.createKeyPair(alicePriv);
-    const builtInBob = builtIn.createKeyPair(bobPriv);
-    const nobleAlice = await noble.keyPair(alicePriv);
-    const nobleBob = await noble.keyPair(bobPriv);
-    // The library prefixes the 0x05 type byte; the curve layer works on the 32 raw bytes.
-    assert.deepEqual(
-      new Uint8Array(builtInAlice.pubKey).subarray(1),
-      new Uint8Array(nobleAlice.pubKey),
-    );
-    assert.deepEqual(new Uint8Array(builtInAlice.privKey), new Uint8Array(nobleAlice.privKey));
-    assert.deepEqual(
-      new Uint8Array(builtIn.calculateAgreement(builtInBob.pubKey, builtInAlice.privKey)),
-      new Uint8Array(await noble.sharedSecret(nobleBob.pubKey, nobleAlice.privKey)),
-    );
+for (const [name, create] of [
+  ['noble', createNobleCurve],
+  ['platform (WebCrypto)', createPlatformCurve],
+] as const)
+  test(`${name} X25519 equals the library curve, signatures verify across both; verify() keeps inverted meaning`, async () => {
+    const { Curve: builtIn } = await libsignal.default();
+    const noble = create();
+    for (let i = 0; i < 20; i++) {
+      const alicePriv = crypto.getRandomValues(new Uint8Array(32)).buffer;
+      const bobPriv = crypto.getRandomValues(new Uint8Array(32)).buffer;
+      const builtInAlice = builtIn.createKeyPair(alicePriv);
+      const builtInBob = builtIn.createKeyPair(bobPriv);
+      const nobleAlice = await noble.keyPair(alicePriv);
+      const nobleBob = await noble.keyPair(bobPriv);
+      // The library prefixes the 0x05 type byte; the curve layer works on the 32 raw bytes.
+      assert.deepEqual(
+        new Uint8Array(builtInAlice.pubKey).subarray(1),
+        new Uint8Array(nobleAlice.pubKey),
+      );
+      assert.deepEqual(new Uint8Array(builtInAlice.privKey), new Uint8Array(nobleAlice.privKey));
+      assert.deepEqual(
+        new Uint8Array(builtIn.calculateAgreement(builtInBob.pubKey, builtInAlice.privKey)),
+        new Uint8Array(await noble.sharedSecret(nobleBob.pubKey, nobleAlice.privKey)),
+      );
 
-    const message = crypto.getRandomValues(new Uint8Array(33 + i)).buffer;
-    // Signatures cannot be compared byte for byte: the nonce of the library's wasm build comes from
-    // a different derivation (see crypto-provider.ts). Each side must accept the other's.
-    const builtInSignature = builtIn.calculateSignature(builtInAlice.privKey, message);
-    const nobleSignature = await noble.sign(nobleAlice.privKey, message);
-    assert.equal(nobleSignature.byteLength, 64);
-    assert.deepEqual(
-      new Uint8Array(await noble.sign(nobleAlice.privKey, message)),
-      new Uint8Array(nobleSignature),
-    );
+      const message = crypto.getRandomValues(new Uint8Array(33 + i)).buffer;
+      // Signatures cannot be compared byte for byte: the nonce of the library's wasm build comes from
+      // a different derivation (see crypto-provider.ts). Each side must accept the other's.
+      const builtInSignature = builtIn.calculateSignature(builtInAlice.privKey, message);
+      const nobleSignature = await noble.sign(nobleAlice.privKey, message);
+      assert.equal(nobleSignature.byteLength, 64);
+      assert.deepEqual(
+        new Uint8Array(await noble.sign(nobleAlice.privKey, message)),
+        new Uint8Array(nobleSignature),
+      );
 
-    // Inverted: false = valid, true = invalid, for both implementations.
-    assert.equal(await noble.verify(nobleAlice.pubKey, message, builtInSignature), false);
-    assert.equal(builtIn.verifySignature(builtInAlice.pubKey, message, nobleSignature), false);
-    const tampered = new Uint8Array(nobleSignature);
-    tampered[i % 32] = (tampered[i % 32] ?? 0) ^ 1;
-    assert.equal(await noble.verify(nobleAlice.pubKey, message, tampered.buffer), true);
-    assert.equal(builtIn.verifySignature(builtInAlice.pubKey, message, tampered.buffer), true);
-    assert.equal(await noble.verify(nobleBob.pubKey, message, nobleSignature), true);
-  }
-});
+      // Inverted: false = valid, true = invalid, for both implementations.
+      assert.equal(await noble.verify(nobleAlice.pubKey, message, builtInSignature), false);
+      assert.equal(builtIn.verifySignature(builtInAlice.pubKey, message, nobleSignature), false);
+      const tampered = new Uint8Array(nobleSignature);
+      tampered[i % 32] = (tampered[i % 32] ?? 0) ^ 1;
+      assert.equal(await noble.verify(nobleAlice.pubKey, message, tampered.buffer), true);
+      assert.equal(builtIn.verifySignature(builtInAlice.pubKey, message, tampered.buffer), true);
+      assert.equal(await noble.verify(nobleBob.pubKey, message, nobleSignature), true);
+    }
+  });
 
 test('two parties build a session from a prekey bundle and talk both ways', async () => {
   installNobleCrypto();

@@ -1,21 +1,20 @@
 // XEP-0384 OMEMO Encryption (legacy 0.3, eu.siacs.conversations.axolotl) — https://xmpp.org/extensions/attic/xep-0384-0.3.0.html
-// A crypto provider for @privacyresearch/libsignal-protocol-typescript 0.0.16 on @noble/* (pure JS,
-// same code on Node, browsers and React Native; measured ~5× faster than the library's WebCrypto +
-// emscripten defaults).
+// A crypto provider for @privacyresearch/libsignal-protocol-typescript 0.0.16: the symmetric part
+// (AES-CBC, HMAC-SHA-256, SHA-512 on a few dozen bytes a message) on @noble, the same code on
+// every platform; the curve (X25519, XEdDSA verification) on the platform's WebCrypto where a
+// one-time probe finds it working (webcrypto-curve.ts), @noble elsewhere (React Native).
 //
 // What the library calls, read from lib/internal/crypto.js and lib/internal/curve.js (0.0.16):
 // - WebCrypto: getRandomValues; subtle.importKey('raw', …) for {name:'AES-CBC'} and
 //   {name:'HMAC', hash:{name:'SHA-256'}}; subtle.encrypt / subtle.decrypt AES-CBC (PKCS#7 padding);
-//   subtle.sign HMAC-SHA-256; subtle.digest SHA-512. Nothing else.
+//   subtle.sign HMAC-SHA-256; subtle.digest SHA-512. Nothing else. All of it awaited.
 // - Curve (setCurve, the AsyncCurve shape of @privacyresearch/curve25519-typescript): keyPair,
-//   sharedSecret, sign, verify. Public keys reach it as 32 raw bytes (the library strips the 0x05).
-//   verify() returns TRUE FOR AN INVALID signature (the library throws when it gets true).
-// Signatures follow libsignal's curve25519_sign (curve_sigs.c): an Ed25519 signature made with the
-// X25519 private key as the scalar, the Edwards public key's sign bit stored in the top bit of S, and
-// a deterministic nonce SHA-512(0xFE‖0xFF×31‖key‖message) as in crypto_sign_modified. The library's
-// wasm build derives its nonce differently (its random argument is left unset), so the bytes differ
-// from its own signatures, but each side verifies the other's (crypto-provider.test.ts): the
-// verifier, which is what every OMEMO 0.3 client runs, is the same equation.
+//   sharedSecret, sign, verify, each awaited. Public keys reach it as 32 raw bytes (the library
+//   strips the 0x05). verify() returns TRUE FOR AN INVALID signature (the library throws when it
+//   gets true).
+// Signatures: xeddsa.ts (libsignal's curve25519_sign; verification refuses non-canonical keys and S,
+// and small-order points). They are checked against libsignal's own build, Debian's python3-xeddsa
+// and libsignal's published vectors in crypto-provider.test.ts and xeddsa.test.ts.
 //
 // Randomness: without crypto.getRandomValues the library falls back to msrcrypto, seeded from
 // Math.random. installNobleCrypto therefore takes an injected source or the platform CSPRNG and
@@ -25,15 +24,22 @@
 // installNobleCrypto is idempotent and also applies the session-record fix (session-record-fix.ts).
 import { setCurve, setWebCrypto } from '@privacyresearch/libsignal-protocol-typescript';
 import { cbc } from '@noble/ciphers/aes.js';
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { HushError } from '../errors.ts';
 import { installSessionRecordFix } from './session-record-fix.ts';
+import { createCurveBackend, type CurveBackend } from './webcrypto-curve.ts';
 import type { RandomBytes } from '../util/random.ts';
 
 export type { RandomBytes } from '../util/random.ts';
+// Curve primitives for other protocol versions (OMEMO 2 signs and verifies with Ed25519 keys).
+export { signXeddsa, verifyEd25519, verifyXeddsa } from './xeddsa.ts';
+export {
+  createCurveBackend,
+  probePlatformCurve,
+  type CurveBackend,
+  type PlatformCurveSupport,
+} from './webcrypto-curve.ts';
 
 export type OmemoCryptoFailure = 'NoRandomSource' | 'RandomSourceFailed' | 'UnsupportedAlgorithm';
 
@@ -177,77 +183,48 @@ export function createNobleWebCrypto(randomBytes: RandomBytes): SignalWebCrypto 
   };
 }
 
-const { Fp, Fn } = ed25519.Point;
-const SIGN_BIT = 0x80;
-
+/** The curve on @noble alone, on every platform (React Native's, and the reference in tests). */
 export function createNobleCurve(): SignalAsyncCurve {
+  return signalCurve(() => nobleBackend);
+}
+
+/**
+ * The curve on the platform's WebCrypto X25519/Ed25519 where a one-time probe (known answers) found
+ * them working, @noble otherwise; the first call awaits the probe.
+ */
+export function createPlatformCurve(): SignalAsyncCurve {
+  let backend: Promise<CurveBackend> | undefined;
+  return signalCurve(() => (backend ??= createCurveBackend()));
+}
+
+const nobleBackend = createCurveBackend('noble');
+
+function signalCurve(backend: () => Promise<CurveBackend>): SignalAsyncCurve {
   return {
-    keyPair(privKey) {
+    async keyPair(privKey) {
       // Clamped exactly as curve25519-typescript does, which stores and returns the clamped key.
-      const priv = new Uint8Array(privKey.slice(0));
-      priv[0] = (priv[0] ?? 0) & 248;
-      priv[31] = ((priv[31] ?? 0) & 127) | 64;
-      return Promise.resolve({
-        pubKey: toArrayBuffer(x25519.getPublicKey(priv)),
-        privKey: toArrayBuffer(priv),
-      });
+      const { privateKey, publicKey } = await (await backend()).keyPair(new Uint8Array(privKey));
+      return { pubKey: toArrayBuffer(publicKey), privKey: toArrayBuffer(privateKey) };
     },
-    sharedSecret(pubKey, privKey) {
-      // noble throws on an all-zero result (low-order public key); curve25519-donna returned zeros.
-      return Promise.resolve(
-        toArrayBuffer(x25519.getSharedSecret(new Uint8Array(privKey), new Uint8Array(pubKey))),
-      );
+    async sharedSecret(pubKey, privKey) {
+      // Refuses an all-zero result (a small-order public key); curve25519-donna returned zeros.
+      const shared = await (await backend()).agree(new Uint8Array(privKey), new Uint8Array(pubKey));
+      return toArrayBuffer(shared);
     },
-    sign(privKey, message) {
-      return Promise.resolve(
-        toArrayBuffer(curve25519Sign(new Uint8Array(privKey), new Uint8Array(message))),
+    async sign(privKey, message) {
+      const signature = (await backend()).signXeddsa(
+        new Uint8Array(privKey),
+        new Uint8Array(message),
       );
+      return toArrayBuffer(signature);
     },
-    verify(pubKey, message, sig) {
-      return Promise.resolve(
-        !curve25519SignatureIsValid(
-          new Uint8Array(pubKey),
-          new Uint8Array(message),
-          new Uint8Array(sig),
-        ),
-      );
+    async verify(pubKey, message, sig) {
+      const valid = await (
+        await backend()
+      ).verifyXeddsa(new Uint8Array(pubKey), new Uint8Array(message), new Uint8Array(sig));
+      return !valid; // inverted, as the library expects
     },
   };
-}
-
-/** libsignal curve_sigs.c curve25519_sign + crypto_sign_modified, deterministic. */
-function curve25519Sign(privateKey: Uint8Array, message: Uint8Array): Uint8Array {
-  const scalar = Fn.create(bytesToNumberLE(privateKey));
-  const edPublicKey = ed25519.Point.BASE.multiply(scalar).toBytes();
-  const prefix = new Uint8Array(32).fill(0xff);
-  prefix[0] = 0xfe;
-  const nonce = Fn.create(bytesToNumberLE(sha512(concat(prefix, privateKey, message))));
-  const r = ed25519.Point.BASE.multiply(nonce).toBytes();
-  const h = Fn.create(bytesToNumberLE(sha512(concat(r, edPublicKey, message))));
-  const s = Fn.add(Fn.mul(h, scalar), nonce);
-  const signature = concat(r, numberToBytesLE(s, 32));
-  signature[63] = (signature[63] ?? 0) | ((edPublicKey[31] ?? 0) & SIGN_BIT);
-  return signature;
-}
-
-/** libsignal curve25519_verify: Montgomery u → Edwards y = (u−1)/(u+1), sign bit from the signature. */
-function curve25519SignatureIsValid(
-  publicKey: Uint8Array,
-  message: Uint8Array,
-  signature: Uint8Array,
-): boolean {
-  if (publicKey.length !== 32 || signature.length !== 64) return false;
-  try {
-    const u = Fp.create(bytesToNumberLE(publicKey) & ((1n << 255n) - 1n));
-    const y = Fp.mul(Fp.sub(u, Fp.ONE), Fp.inv(Fp.add(u, Fp.ONE)));
-    const edPublicKey = numberToBytesLE(y, 32);
-    edPublicKey[31] = ((edPublicKey[31] ?? 0) & 0x7f) | ((signature[63] ?? 0) & SIGN_BIT);
-    const plainSignature = signature.slice();
-    plainSignature[63] = (plainSignature[63] ?? 0) & 0x7f;
-    return ed25519.verify(plainSignature, message, edPublicKey, { zip215: false });
-  } catch {
-    return false; // malformed key or signature (including u = −1): invalid, never an exception
-  }
 }
 
 let installed = false;
@@ -263,7 +240,7 @@ export function installNobleCrypto(options: NobleCryptoOptions = {}): void {
   // The library's .d.ts types these as the DOM's Crypto and curve25519-typescript's AsyncCurve; ours
   // implement exactly the members it calls (listed at the top), so the casts are only about the names.
   setWebCrypto(createNobleWebCrypto(randomBytes) as unknown as Parameters<typeof setWebCrypto>[0]);
-  setCurve(createNobleCurve() as Parameters<typeof setCurve>[0]);
+  setCurve(createPlatformCurve() as Parameters<typeof setCurve>[0]);
   installSessionRecordFix();
   installed = true;
 }
@@ -289,14 +266,4 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   const copy = new Uint8Array(bytes.length);
   copy.set(bytes);
   return copy.buffer;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
