@@ -52,8 +52,9 @@ function accountError(error: unknown, action: 'change the password' | 'delete th
 }
 
 /**
- * Sets a new password for the session's account (XEP-0077 §3.3). The session stays logged in;
- * Prosody logs out the account's other devices, which must log in again with the new password.
+ * Sets a new password for the session's account (XEP-0077 §3.3). The session stays logged in and
+ * its saved login is renewed for the new password (reported through onSavedLogin); Prosody logs out
+ * the account's other devices, which must log in again with the new password.
  */
 export async function changePassword(session: XmppSession, newPassword: string): Promise<void> {
   if (newPassword === '') throw new HushError('InvalidPassword', 'The password cannot be empty.');
@@ -75,6 +76,10 @@ export async function changePassword(session: XmppSession, newPassword: string):
     throw accountError(error, 'change the password');
   }
   session.updatePassword(newPassword);
+  // The server has a new salt and dropped this device's token: derive the keys for it and get a
+  // new token now, so the device keeps a saved login and not the password. Should that fail, the
+  // session's next login with the new password (held in memory only) derives them instead.
+  await session.renewSavedLogin().catch(() => undefined);
 }
 
 /**

@@ -490,6 +490,10 @@ export interface ScramSasl {
   assertServerVerified(): void;
   /** The keys of the last SCRAM exchange, once its server signature was verified. */
   verifiedKeys(): ScramKeys | undefined;
+  /** Forgets the last exchange: a new stream's login starts. */
+  reset(): void;
+  /** Whether a SCRAM exchange started since the last reset(). */
+  started(): boolean;
 }
 
 const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
@@ -583,6 +587,12 @@ export function scramSasl(
     },
     verifiedKeys() {
       return current?.verified ? current.keys : undefined;
+    },
+    reset() {
+      current = undefined;
+    },
+    started() {
+      return current !== undefined;
     },
   };
 }

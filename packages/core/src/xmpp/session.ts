@@ -28,6 +28,8 @@ import {
   type ScramKeys,
 } from './scram.ts';
 import { failOver, keepReconnecting } from './reconnect.ts';
+import { fastLogin, type XmppFast } from './fast.ts';
+import { newClientId, type FastToken, type SavedLogin } from './saved-login.ts';
 
 export interface SessionOptions {
   /** wss://host:port/xmpp-websocket, xmpps://host:port (direct TLS) or xmpp://host:port (STARTTLS). */
@@ -40,6 +42,17 @@ export interface SessionOptions {
    */
   readonly password?: string;
   readonly scramKeys?: ScramKeys;
+  /**
+   * What an earlier login left (XmppSession.savedLogin): SCRAM keys, a FAST token and this device's
+   * client id. With it no password is needed: the FAST token where the server offers FAST (one
+   * round trip, no PBKDF2), else the SCRAM keys.
+   */
+  readonly savedLogin?: SavedLogin;
+  /**
+   * Called whenever the saved login changes after the session opened (a token rotated on a
+   * reconnection, keys renewed after a password change): store it in place of the old one.
+   */
+  readonly onSavedLogin?: (login: SavedLogin) => void;
   readonly resource?: string;
   /**
    * Runs after TLS and before authentication, on the unauthenticated stream: in-band registration
@@ -80,14 +93,28 @@ export interface XmppSession {
    * not the password.
    */
   readonly scramKeys: ScramKeys | undefined;
+  /**
+   * What the next login needs instead of the password: this device's client id, the SCRAM keys and
+   * the latest FAST token. Keep this, never the password.
+   */
+  readonly savedLogin: SavedLogin;
   readonly client: XmppClient;
   send(stanza: Element): Promise<void>;
   /** Sends an IQ and resolves with the result, or rejects with the stanza error. */
   request(iq: Element, timeoutMs?: number): Promise<Element>;
   /** Calls `listener` for every incoming stanza; returns the unsubscribe function. */
   onStanza(listener: (stanza: Element) => void): () => void;
-  /** The password the next (re)connection logs in with, after a change on the server. */
+  /**
+   * The password the next (re)connection logs in with, after a change on the server: the saved
+   * keys and token no longer fit it and are dropped.
+   */
   updatePassword(password: string): void;
+  /**
+   * After a password change: a short second login with the new password gets the keys for the
+   * server's new salt and a new token for this device, then reports them (onSavedLogin) and keeps
+   * them for reconnections.
+   */
+  renewSavedLogin(): Promise<SavedLogin>;
   /** XEP-0352: tell the server whether someone is looking at the app, so it can hold back noise. */
   setClientState(state: 'active' | 'inactive'): Promise<void>;
   close(): Promise<void>;
@@ -259,10 +286,24 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   assertEncryptedService(options.service);
   // Reconnections log in again: after a password change they must use the new one.
   let password = options.password;
-  let scramKeys = options.scramKeys;
-  if (password === undefined && scramKeys === undefined) {
+  let scramKeys = options.scramKeys ?? options.savedLogin?.scram;
+  let fastToken = options.savedLogin?.fast;
+  const clientId = options.savedLogin?.clientId ?? newClientId();
+  if (password === undefined && scramKeys === undefined && fastToken === undefined) {
     throw new HushError('WrongPassword', 'No password or saved login to log in with.');
   }
+  let opened = false;
+  const savedLogin = (): SavedLogin => ({
+    clientId,
+    ...(scramKeys && { scram: scramKeys }),
+    ...(fastToken && { fast: fastToken }),
+  });
+  /** Reports a change once the session is handed out (openSession's caller reads it before). */
+  const changed = () => {
+    if (opened) options.onSavedLogin?.(savedLogin());
+  };
+  // XEP-0388 user agent: its id is the client id FAST tokens are bound to.
+  const userAgent = xml('user-agent', { id: clientId }, xml('software', {}, 'Hush'));
   let failure: unknown;
   let usedMechanism = '';
   let channelBinding: ChannelBinding | undefined;
@@ -271,6 +312,9 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     service: options.service,
     domain,
     ...(options.resource ? { resource: options.resource } : {}),
+    // The account's name in the stream header (xmpp.js sends it inside TLS only): Prosody offers
+    // FAST to a stream that says whose it is.
+    username: local,
     // With SASL2 and Bind 2, xmpp.js goes online inside the handling of <success/>, before this
     // callback has checked the server's signature: `login` is the callback's outcome, awaited
     // before the session is handed out.
@@ -310,15 +354,40 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     const mechanism =
       scramMechanism ??
       (mechanisms.includes('PLAIN') && password !== undefined ? 'PLAIN' : undefined);
+    // XEP-0484: with SASL2 and FAST offered, xmpp.js first tries the token (when there is a usable
+    // one for the chosen mechanism) and falls back to `mechanism`; a SCRAM login asks for a token.
+    fast.reset();
+    scram.reset();
+    fast.choose(channelBinding);
+    const token = fast.usableToken();
     try {
-      if (!mechanism) {
+      if (!mechanism && !token) {
         throw new HushError('ProtocolError', 'The server offers no usable login mechanism.');
       }
       // No password: the SCRAM mechanism logs in with the saved keys (scramSasl's `keys`).
-      await authenticate({ username: local, password: password ?? '' }, mechanism);
-      if (scramMechanism) {
+      const credentials = { username: local, password: password ?? '', ...(token && { token }) };
+      await authenticate(credentials, mechanism ?? scramMechanism ?? 'SCRAM-SHA-256', userAgent);
+      const attempt = fast.attempt;
+      if (scram.started()) {
         scram.assertServerVerified();
-        scramKeys = scram.verifiedKeys() ?? scramKeys;
+        const verified = scram.verifiedKeys();
+        if (verified && verified !== scramKeys) {
+          scramKeys = verified;
+          changed();
+        }
+        usedMechanism = scramMechanism ?? '';
+      } else if (attempt) {
+        if (attempt.failure) throw attempt.failure;
+        if (!attempt.verified) {
+          throw new HushError(
+            'ProtocolError',
+            'The server accepted the login token without proving it knows it: possible impostor.',
+          );
+        }
+        usedMechanism = attempt.mechanism;
+      } else {
+        // PLAIN (xmpp.js's own) or nothing at all.
+        usedMechanism = mechanism ?? '';
       }
     } catch (error) {
       const sasl = error as XmppError & { name?: string };
@@ -341,7 +410,6 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
       }
       throw error;
     }
-    usedMechanism = mechanism;
   };
   guardClearText(xmpp, (error) => {
     failure ??= error;
@@ -357,6 +425,17 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
       keys: () => scramKeys,
     },
   );
+  const fast = fastLogin((xmpp as unknown as { fast: XmppFast }).fast, {
+    token: () => fastToken,
+    store: (token: FastToken | undefined) => {
+      // xmpp.js drops a token the server refused or that does not fit the stream's mechanism;
+      // one for another mechanism stays (a device that switches transport back finds it).
+      if (token === undefined && fastToken !== undefined && fast.attempt === undefined) return;
+      fastToken = token;
+      changed();
+    },
+    binding: () => channelBinding,
+  });
   let csiOffered = false;
   let streamManagementOffered = false;
   xmpp.on('nonza', (element) => {
@@ -435,11 +514,17 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
       xmpp.send(xml('inactive', { xmlns: NS_CSI })).catch(() => undefined);
   });
 
+  opened = true;
   return {
     jid: xmpp.jid?.toString() ?? options.jid,
-    mechanism: usedMechanism,
+    get mechanism() {
+      return usedMechanism;
+    },
     get scramKeys() {
       return scramKeys;
+    },
+    get savedLogin() {
+      return savedLogin();
     },
     client: xmpp,
     send: (stanza) => xmpp.send(stanza),
@@ -450,6 +535,30 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     },
     updatePassword(newPassword) {
       password = newPassword;
+      scramKeys = undefined;
+      fastToken = undefined;
+    },
+    async renewSavedLogin() {
+      if (password === undefined) {
+        throw new HushError('WrongPassword', 'No password to derive a new saved login from.');
+      }
+      const renewal = await openSession({
+        service: options.service,
+        jid: options.jid,
+        password,
+        savedLogin: { clientId },
+        ...(options.randomBytes ? { randomBytes: options.randomBytes } : {}),
+        timeoutMs,
+      });
+      try {
+        const renewed = renewal.savedLogin;
+        scramKeys = renewed.scram;
+        fastToken = renewed.fast;
+        changed();
+        return savedLogin();
+      } finally {
+        await renewal.close();
+      }
     },
     async setClientState(state) {
       clientState = state;
