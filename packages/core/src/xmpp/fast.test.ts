@@ -14,10 +14,10 @@ async function countingPbkdf2<T>(run: () => Promise<T>): Promise<{ result: T; ru
   const subtle = globalThis.crypto.subtle;
   const original = subtle.deriveBits.bind(subtle);
   let runs = 0;
-  subtle.deriveBits = (...args: Parameters<SubtleCrypto['deriveBits']>) => {
+  subtle.deriveBits = ((...args: Parameters<typeof original>) => {
     runs++;
     return original(...args);
-  };
+  }) as typeof original;
   try {
     return { result: await run(), runs };
   } finally {
