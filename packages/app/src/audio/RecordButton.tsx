@@ -98,19 +98,17 @@ export function RecordButton(props: RecordButtonProps) {
             {formatDuration(state.elapsedMs / 1000)}
           </Text>
           <Text style={[styles.hint, state.cancelling && styles.cancelHint]}>
-            {state.cancelling ? 'Release to cancel' : '‹ Slide to cancel'}
+            {state.cancelling ? t('record.releaseToCancel') : t('record.slideToCancel')}
           </Text>
         </View>
       ) : state.refused ? (
         <View style={styles.refusedBox}>
           <Text style={styles.refused} testID="microphone-refused">
-            Microphone access is off. Allow it for Hush in{' '}
-            {Platform.OS === 'web' ? "the browser's site settings" : 'Settings'} to record voice
-            messages.
+            {Platform.OS === 'web' ? t('record.refusedWeb') : t('record.refusedPhone')}
           </Text>
           {Platform.OS === 'web' ? null : (
             <LinkButton
-              title="Open Settings"
+              title={t('record.openSettings')}
               onPress={() => void Linking.openSettings()}
               testID="microphone-settings"
             />

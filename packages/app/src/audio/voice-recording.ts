@@ -9,6 +9,7 @@
 // that same while after the release, and the message comes out as long as the button was held.
 import { VOICE_LIMIT_MS } from '../voice/sender.ts';
 import { SnapshotStore } from '../client/store.ts';
+import { currentWords, fill } from '../i18n/current.ts';
 
 /** Shorter presses are taken as a tap: they explain how to record instead of sending a click. */
 export const MIN_VOICE_MS = 600;
@@ -105,7 +106,7 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
             elapsedMs: 0,
             cancelling: false,
             refused: false,
-            notice: 'Microphone allowed. Hold the button to record.',
+            notice: currentWords().record.allowed,
           });
           return;
         }
@@ -134,7 +135,9 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
         elapsedMs: 0,
         cancelling: false,
         refused: false,
-        notice: `Could not record: ${error instanceof Error ? error.message : String(error)}`,
+        notice: fill(currentWords().record.failed, {
+          reason: error instanceof Error ? error.message : String(error),
+        }),
       });
     }
   }
@@ -223,7 +226,7 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
       elapsedMs: 0,
       cancelling: false,
       refused: false,
-      ...(tooShort ? { notice: 'Hold the button to record, release to send.' } : {}),
+      ...(tooShort ? { notice: currentWords().record.tooShort } : {}),
     });
     if (send && !tooShort && uri) {
       for (const listener of [...this.recordedListeners]) listener({ uri, durationMs });

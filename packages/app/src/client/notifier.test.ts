@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Messenger, MessengerEvent, StoredMessage } from '@hush/core';
 import type { NotificationAccess, Notifications } from '../platform/types.ts';
 import { NOTIFY_WITHIN_MS, notifyIncoming } from './notifier.ts';
+import { setCurrentWords } from '../i18n/current.ts';
 
 const NOW = 1_800_000_000_000;
 
@@ -85,6 +86,23 @@ describe('notifier', () => {
       const other = setUp(access);
       other.emit(incoming());
       assert.equal(other.shown.length, 0, access);
+    }
+  });
+
+  it("names files in the app's language", () => {
+    setCurrentWords('ru');
+    try {
+      const { emit, shown } = setUp();
+      emit(incoming({ body: 'aesgcm://up.example.org/f/x/voice.m4a#00ff' }));
+      emit(incoming({ id: 'm2', body: 'aesgcm://up.example.org/f/x/beach.jpg#00ff' }));
+      emit(incoming({ id: 'm3', body: 'aesgcm://up.example.org/f/x/encrypted.bin#00ff' }));
+      emit(incoming({ id: 'm4', body: 'Привет' }));
+      assert.deepEqual(
+        shown.map((note) => note.body),
+        ['Голосовое сообщение', 'Фото', 'Файл', 'Привет'],
+      );
+    } finally {
+      setCurrentWords('en');
     }
   });
 });

@@ -5,6 +5,7 @@
 import type { Messenger, StoredMessage } from '@hush/core';
 import type { Notifications } from '../platform/types.ts';
 import { describeBody } from '../ui/message-kind.ts';
+import { currentWords } from '../i18n/current.ts';
 
 /** Older messages (a first catch-up, history) are not news. */
 export const NOTIFY_WITHIN_MS = 24 * 60 * 60 * 1000;
@@ -29,7 +30,8 @@ export function noteFor(
   if (message.direction !== 'in') return undefined;
   if (message.state === 'read' || message.state === 'undecryptable') return undefined;
   if (now - message.timestamp > NOTIFY_WITHIN_MS) return undefined;
-  const body = describeBody(message.body);
+  // A file is named in the app's language ("Voice message", "Голосовое сообщение").
+  const body = describeBody(message.body, currentWords().file);
   const text = body.kind === 'text' ? message.body.trim() : body.preview;
   return {
     title: nameOf(message.peer) ?? message.peer,

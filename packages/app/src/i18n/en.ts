@@ -59,6 +59,11 @@ export const en = {
     unread_other: '{{count}} unread messages',
     requests_one: '{{count}} contact request',
     requests_other: '{{count}} contact requests',
+    stranger: '{{name}} wrote to you. They are not in your contacts.',
+    readRequest: 'Read what {{name}} wrote',
+    addStranger: 'Add to contacts',
+    block: 'Block',
+    report: 'Report spam',
   },
   chat: {
     online: 'online',
@@ -112,6 +117,8 @@ export const en = {
     voiceLabel_other: 'Voice message, {{count, number}} seconds',
     kb: '{{count}} KB',
     mb: '{{count}} MB',
+    speed: 'Playback speed {{speed}}',
+    waveform: 'Waveform',
   },
   record: {
     label: 'Record a voice message',
@@ -120,6 +127,16 @@ export const en = {
     start: 'Start recording',
     send: 'Send the recording',
     cancel: 'Cancel the recording',
+    slideToCancel: '‹ Slide to cancel',
+    releaseToCancel: 'Release to cancel',
+    allowed: 'Microphone allowed. Hold the button to record.',
+    tooShort: 'Hold the button to record, release to send.',
+    failed: 'Could not record: {{reason}}',
+    refusedWeb:
+      "Microphone access is off. Allow it for Hush in the browser's site settings to record voice messages.",
+    refusedPhone:
+      'Microphone access is off. Allow it for Hush in Settings to record voice messages.',
+    openSettings: 'Open Settings',
   },
   add: {
     title: 'Add a contact',

@@ -8,6 +8,7 @@ import { en } from './en';
 import { ru } from './ru';
 import { ensurePluralRules } from './plural-rules';
 import { isLanguage, languages, preferredLanguage, type Language } from './languages';
+import { setCurrentWords } from './current';
 
 export { languages, preferredLanguage, type Language } from './languages';
 
@@ -47,6 +48,10 @@ if (typeof page.addEventListener === 'function' && typeof globalThis.navigator =
 
 /** The language the app speaks now, for Intl. */
 export const currentLanguage = (): Language => (isLanguage(i18n.language) ? i18n.language : 'en');
+
+// Code outside React (the notifier, the recorder) reads the same language's words.
+setCurrentWords(currentLanguage());
+i18n.on('languageChanged', () => setCurrentWords(currentLanguage()));
 
 /** A message's time: hours and minutes today, the date (and year if not this one) otherwise. */
 export function formatTime(timestamp: number, now = Date.now()): string {
