@@ -179,14 +179,33 @@ if web_dir ~= "" then
 	hush_web_dir = web_dir
 end
 
--- One name and one certificate: the upload service answers on the main domain's HTTP host.
-Component ("upload." .. domain) "http_file_share"
-	http_host = domain
-	http_external_url = public_url
-	http_file_share_size_limit = @UPLOAD_LIMIT@
-	http_file_share_expires_after = @UPLOAD_EXPIRY@
-	http_file_share_daily_quota = @UPLOAD_DAILY_QUOTA@
-	http_file_share_global_quota = @UPLOAD_GLOBAL_QUOTA@
+-- Where uploaded files live (UPLOAD_STORAGE): "disk", Prosody's data directory, or "s3", a bucket.
+-- Either way clients get the same upload component, limit, quota and errors.
+local upload_storage = "@UPLOAD_STORAGE@"
+if upload_storage == "s3" then
+	-- Prosody hands out the slots (mod_http_upload_external, from prosody-modules) and never sees
+	-- a file: Hush's upload service (packages/upload-service) at UPLOAD_URL checks each PUT against
+	-- the slot's HMAC, streams it into the bucket, serves it back and deletes it after UPLOAD_EXPIRY.
+	-- The secret is read from its file here, so the rendered configuration holds none.
+	Component ("upload." .. domain) "http_upload_external"
+		http_upload_external_base_url = "@UPLOAD_URL@"
+		http_upload_external_secret = FileLine("@UPLOAD_SECRET_FILE@")
+		http_upload_external_protocol = "v2"
+		http_upload_external_file_size_limit = @UPLOAD_LIMIT@
+		-- Each account's daily quota, which mod_http_upload_external does not keep (mod_hush_upload_quota).
+		modules_enabled = { "hush_upload_quota" }
+		hush_upload_daily_quota = @UPLOAD_DAILY_QUOTA@
+		hush_upload_size_limit = @UPLOAD_LIMIT@
+else
+	-- One name and one certificate: the upload service answers on the main domain's HTTP host.
+	Component ("upload." .. domain) "http_file_share"
+		http_host = domain
+		http_external_url = public_url
+		http_file_share_size_limit = @UPLOAD_LIMIT@
+		http_file_share_expires_after = @UPLOAD_EXPIRY@
+		http_file_share_daily_quota = @UPLOAD_DAILY_QUOTA@
+		http_file_share_global_quota = @UPLOAD_GLOBAL_QUOTA@
+end
 
 -- The push gateway's address, when it is installed (a secret generated at install).
 if push_secret ~= "" then

@@ -36,6 +36,12 @@ usage() {
   UPLOAD_EXPIRY       seconds an uploaded file is kept         default 604800 (7 days)
   UPLOAD_DAILY_QUOTA  bytes one user may upload per day        default 104857600 (100 MB)
   UPLOAD_GLOBAL_QUOTA bytes of uploads the server keeps        default 10737418240 (10 GB)
+  UPLOAD_STORAGE      disk: files in DATA_DIR (mod_http_file_share); s3: in a bucket, through Hush's
+                      upload service (mod_http_upload_external)    default disk
+  UPLOAD_URL          s3: the upload service's https base URL, ending in /   default PUBLIC_URL's
+                      host on port 5282, path /upload/
+  UPLOAD_SECRET_FILE  s3: file whose first line is the HMAC secret Prosody shares with the upload
+                      service                                  default /etc/hush/upload-secret
   C2S_RATE            per-connection read rate                 default 1mb/s
   C2S_BURST           seconds of burst above the rate          default 4s
   NETWORK_READ_SIZE   bytes read from a socket at once         default 65536 (Prosody's own: 4096)
@@ -78,6 +84,8 @@ declare -A v=(
 )
 # Push (XEP-0357): mod_cloud_notify and the gateway component.
 v+=([PUSH]=true [PUSH_SECRET]="" [COMPONENT_PORT]=5347 [COMPONENT_INTERFACES]="127.0.0.1,::1")
+# Upload storage: disk (Prosody) or s3 (Hush's upload service in front of a bucket).
+v+=([UPLOAD_STORAGE]=disk [UPLOAD_SECRET_FILE]=/etc/hush/upload-secret)
 for arg in "$@"; do
 	case "$arg" in
 	-h | --help) usage; exit 0 ;;
@@ -108,6 +116,9 @@ if [[ ! -v v[PUBLIC_URL] ]]; then
 	if [[ -z $port || $port == 443 ]]; then v[PUBLIC_URL]="https://${v[DOMAIN]}/"; else v[PUBLIC_URL]="https://${v[DOMAIN]}:$port/"; fi
 fi
 
+if [[ ! -v v[UPLOAD_URL] ]]; then
+	v[UPLOAD_URL]=$(sed -E 's#^(https://[^/:]+)(:[0-9]+)?/.*$#\1:5282/upload/#' <<<"${v[PUBLIC_URL]}")
+fi
 path='^/[A-Za-z0-9._/+-]*$'
 port='^[0-9]{1,5}$'
 optport='^([0-9]{1,5})?$'
@@ -155,6 +166,9 @@ need PUSH "$bool" "true or false"
 need PUSH_SECRET '^([A-Za-z0-9_-]{32,})?$' "32 or more letters, digits, - or _ (or empty)"
 need COMPONENT_PORT "$port" "a port"
 need COMPONENT_INTERFACES "$addrs" "a list of addresses"
+need UPLOAD_STORAGE '^(disk|s3)$' "disk or s3"
+need UPLOAD_URL '^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/([A-Za-z0-9._~-]+/)*$' "an https URL ending in /"
+need UPLOAD_SECRET_FILE "$path" "an absolute path"
 if [[ ${v[BEHIND_PROXY]} == false && -n ${v[HTTP_PORT]} ]]; then
 	fail "HTTP_PORT is only for a deployment behind a TLS proxy (BEHIND_PROXY=true)"
 fi

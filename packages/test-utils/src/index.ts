@@ -11,3 +11,4 @@ export { webContentSecurityPolicy } from './web-policy.ts';
 export { tone } from './tone.ts';
 export * from './ejabberd.ts';
 export { startDnsResponder, type DnsResponder, type SrvAnswer } from './dns.ts';
+export { startS3, startS3Uploads, type S3Server, type S3Uploads } from './s3.ts';

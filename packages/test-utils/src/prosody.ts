@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePorts, waitForPort } from './ports.ts';
 import { repoRoot } from './paths.ts';
+import { startS3Uploads, type S3Uploads } from './s3.ts';
 
 const run = promisify(execFile);
 
@@ -18,6 +19,11 @@ export interface ProsodyOptions {
   settings?: Record<string, string>;
   /** Keep the data directory after stop() for inspection. */
   keep?: boolean;
+  /**
+   * Where uploads go: 'disk' (default, mod_http_file_share) or 's3': a local S3 server and Hush's
+   * upload service beside Prosody (UPLOAD_STORAGE=s3, s3.ts), stopped with it.
+   */
+  upload?: 'disk' | 's3';
   /**
    * Push notifications (XEP-0357, mod_cloud_notify), off otherwise. With a `gatewaySecret`, the
    * component `push.localhost` accepts a push gateway on `ports.component` with that secret.
@@ -44,6 +50,8 @@ export interface ProsodyServer {
   /** wss://localhost:PORT/xmpp-websocket */
   readonly websocketUrl: string;
   readonly httpsUrl: string;
+  /** The S3 server and upload service with `upload: 's3'`. */
+  readonly uploads: S3Uploads | undefined;
   /** Runs prosodyctl against this server's configuration. */
   prosodyctl(...args: string[]): Promise<string>;
   /** A single-use registration invite as an xmpp: URI. */
@@ -155,6 +163,19 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   const caFile = join(certDir, 'ca.crt');
   // Prosody 13's default: prosody.sock in the data directory.
   const adminSocket = join(dataDir, 'prosody.sock');
+  const uploads =
+    options.upload === 's3'
+      ? await startS3Uploads({
+          dir: join(dir, 'uploads'),
+          tls: {
+            cert: join(certDir, `${DOMAIN}.crt`),
+            key: join(certDir, `${DOMAIN}.key`),
+            ca: caFile,
+          },
+          limit: options.settings?.UPLOAD_LIMIT ?? '10485760',
+          expiry: options.settings?.UPLOAD_EXPIRY ?? '604800',
+        })
+      : undefined;
 
   // Free ports are found by binding port 0; another process may take one before Prosody binds it,
   // so a start that fails on its ports is retried with new ones.
@@ -202,6 +223,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
         CONNECTIONS_PER_ADDRESS: '1000',
         UNAUTHENTICATED_CONNECTIONS: '1000',
         ...pushSettings,
+        ...uploads?.settings,
         ...options.settings,
       },
       configFile,
@@ -214,6 +236,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
       current = await launch(configFile, listening, join(logDir, 'prosody.log'), adminSocket);
     } catch (error) {
       if (attempt < 3 && error instanceof PortTaken) continue;
+      await uploads?.stop();
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
@@ -229,6 +252,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
       ports: { c2s, c2sTls, https, component },
       websocketUrl: `wss://${DOMAIN}:${https}/xmpp-websocket`,
       httpsUrl: `https://${DOMAIN}:${https}/`,
+      uploads,
       async prosodyctl(...args: string[]) {
         const { stdout } = await run('prosodyctl', ['--config', configFile, ...args]);
         return stdout;
@@ -260,6 +284,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
       },
       async stop() {
         await current.stop(false);
+        await uploads?.stop();
         if (!options.keep) await rm(dir, { recursive: true, force: true });
       },
     };
