@@ -133,3 +133,4 @@ export * from './media/index.ts';
 export * from './voice/index.ts';
 export { FileSender } from './media/file-sender.ts';
 export type { FileSenderDeps, SendFileOptions } from './media/file-sender.ts';
+export * from './push/index.ts';

@@ -53,6 +53,9 @@ export type GatewayEvent =
 export interface Gateway {
   readonly address: string;
   subscribe(listener: (event: GatewayEvent) => void): () => void;
+  /** Resolves once every notification received so far has been answered. */
+  idle(): Promise<void>;
+  /** Answers what is in flight, then disconnects. */
   stop(): Promise<void>;
 }
 
@@ -148,7 +151,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return true;
   });
 
-  xmpp.iqCallee.set(NS_PUBSUB, 'pubsub', async (ctx) => {
+  // Notifications being handled: idle() and stop() wait for them.
+  const inFlight = new Set<Promise<unknown>>();
+  const tracked = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+    return work;
+  };
+  const idle = async () => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
+
+  xmpp.iqCallee.set(NS_PUBSUB, 'pubsub', (ctx) => tracked(handlePublish(ctx)));
+
+  async function handlePublish(ctx: IqContext): Promise<Element | true> {
     if (!fromServer(ctx)) return refuse('publish from outside', stanzaError('auth', 'forbidden'));
     let publish;
     try {
@@ -192,7 +208,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     emit({ type: 'failed', provider });
     // 'wait': the server does not count it against the node; the next message tries again.
     return stanzaError('wait', 'remote-server-timeout');
-  });
+  }
 
   await xmpp.start();
   return {
@@ -201,7 +217,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    idle,
     async stop() {
+      await idle();
       xmpp.reconnect.stop();
       await xmpp.stop().catch(() => undefined);
       store.close();
