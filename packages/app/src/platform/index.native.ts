@@ -5,12 +5,16 @@ import * as SecureStore from 'expo-secure-store';
 import * as DocumentPicker from 'expo-document-picker';
 import * as Sharing from 'expo-sharing';
 import { CryptoDigestAlgorithm, digestStringAsync } from 'expo-crypto';
-import { HushError } from '@hush/core';
+import { HushError, installNativeAesGcm } from '@hush/core';
 import { Directory, File, Paths } from 'expo-file-system';
 import { Linking, Platform as ReactNativePlatform } from 'react-native';
 import { deleteNativeStorage, openNativeStorage } from '../storage/sqlite.native';
 import { fileExtension, forAppleDecoder } from './playable';
 import type { KeptFiles, Platform } from './types';
+import { expoAesGcm } from './aes-gcm';
+
+// Files are encrypted and decrypted natively (no WebCrypto here; pure JS is far too slow for files).
+installNativeAesGcm(expoAesGcm);
 
 // SecureStore keys allow only [A-Za-z0-9._-]: the JID is hex-encoded.
 const keyFor = (jid: string) =>

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { isHushError } from '../errors.ts';
 import { decryptFile, encryptFile, formatAesgcmUrl, parseAesgcmUrl } from './aesgcm.ts';
@@ -173,4 +173,58 @@ test('the platform (WebCrypto) path and the noble path are interchangeable both 
   await assert.rejects(decryptFileAsync(broken, viaNoble.key, viaNoble.iv), {
     code: 'IntegrityError',
   });
+});
+
+test("a platform's native AES-GCM (React Native: expo-crypto) carries files where there is no WebCrypto", async (t) => {
+  const { encryptFileAsync, decryptFileAsync, installNativeAesGcm } = await import('./aesgcm.ts');
+  // React Native has crypto.getRandomValues (expo-crypto) and no crypto.subtle: the same here.
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+  assert.ok(descriptor?.configurable, 'this Node lets a test replace globalThis.crypto');
+  const getRandomValues = globalThis.crypto.getRandomValues.bind(globalThis.crypto);
+  Object.defineProperty(globalThis, 'crypto', { value: { getRandomValues }, configurable: true });
+  const calls: string[] = [];
+  // An independent AES-GCM (OpenSSL through node:crypto) in the shape expo-crypto's adapter gives.
+  installNativeAesGcm({
+    encrypt: async (key, iv, plaintext) => {
+      calls.push('encrypt');
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      return new Uint8Array(
+        Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]),
+      );
+    },
+    decrypt: async (key, iv, sealed) => {
+      calls.push('decrypt');
+      const decipher = createDecipheriv('aes-256-gcm', key, iv);
+      decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+      return new Uint8Array(
+        Buffer.concat([decipher.update(sealed.subarray(0, -16)), decipher.final()]),
+      );
+    },
+  });
+  t.after(() => {
+    installNativeAesGcm(undefined);
+    if (descriptor) Object.defineProperty(globalThis, 'crypto', descriptor);
+  });
+  const data = new Uint8Array(100_000).map((_, i) => i * 13);
+  const sealed = await encryptFileAsync(data);
+  assert.deepEqual(calls, ['encrypt']);
+  assert.deepEqual(decryptFile(sealed.ciphertext, sealed.key, sealed.iv), data, 'noble reads it');
+  const viaNoble = encryptFile(data);
+  assert.deepEqual(await decryptFileAsync(viaNoble.ciphertext, viaNoble.key, viaNoble.iv), data);
+  assert.deepEqual(calls, ['encrypt', 'decrypt']);
+  const broken = viaNoble.ciphertext.slice();
+  broken[5] = (broken[5] ?? 0) ^ 1;
+  await assert.rejects(decryptFileAsync(broken, viaNoble.key, viaNoble.iv), {
+    code: 'IntegrityError',
+  });
+  // A 16-byte IV (older clients) stays on the JavaScript path.
+  const key = new Uint8Array(randomBytes(32));
+  const iv16 = new Uint8Array(randomBytes(16));
+  const cipher = createCipheriv('aes-256-gcm', key, iv16);
+  const old = new Uint8Array(
+    Buffer.concat([cipher.update(data), cipher.final(), cipher.getAuthTag()]),
+  );
+  calls.length = 0;
+  assert.deepEqual(await decryptFileAsync(old, key, iv16), data);
+  assert.deepEqual(calls, []);
 });

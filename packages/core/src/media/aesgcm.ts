@@ -105,6 +105,25 @@ interface AesGcmSubtle {
   ): Promise<ArrayBuffer>;
 }
 
+/**
+ * A platform's native AES-GCM where it has no WebCrypto: on iOS and Android, expo-crypto's (CryptoKit,
+ * javax.crypto). Installed once by the app; core stays free of platform imports. Ciphertext carries
+ * its 16-byte tag at the end, as XEP-0454 sends it. Only 12-byte IVs go through it (every platform
+ * takes those); the older 16-byte IVs stay on the JavaScript path.
+ */
+export interface NativeAesGcm {
+  encrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
+  /** Rejects when the tag does not verify. */
+  decrypt(key: Uint8Array, iv: Uint8Array, ciphertextWithTag: Uint8Array): Promise<Uint8Array>;
+}
+
+let nativeAesGcm: NativeAesGcm | undefined;
+
+/** Files then go through `aesGcm` wherever the platform has no WebCrypto (undefined: back to JS). */
+export function installNativeAesGcm(aesGcm: NativeAesGcm | undefined): void {
+  nativeAesGcm = aesGcm;
+}
+
 function platformSubtle(): AesGcmSubtle | undefined {
   // Core's type library has no DOM: the few WebCrypto members used here, typed by hand.
   const subtle = (globalThis as { crypto?: { subtle?: AesGcmSubtle } }).crypto?.subtle;
@@ -117,9 +136,20 @@ export async function encryptFileAsync(
   randomBytes?: RandomBytes,
 ): Promise<EncryptedFile> {
   const subtle = platformSubtle();
-  if (!subtle) return encryptFile(bytes, randomBytes);
+  if (!subtle && !nativeAesGcm) return encryptFile(bytes, randomBytes);
   const key = secureRandom(AESGCM_KEY_BYTES, randomBytes);
   const iv = secureRandom(AESGCM_IV_BYTES, randomBytes);
+  if (!subtle && nativeAesGcm) {
+    const ciphertext = await nativeAesGcm.encrypt(key, iv, bytes);
+    if (ciphertext.length !== bytes.length + AESGCM_TAG_BYTES) {
+      throw new HushError(
+        'ProtocolError',
+        'The platform AES-GCM returned a ciphertext of the wrong size.',
+      );
+    }
+    return { ciphertext, key, iv };
+  }
+  if (!subtle) return encryptFile(bytes, randomBytes);
   const cryptoKey = await subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt']);
   const sealed = await subtle.encrypt({ name: 'AES-GCM', iv }, cryptoKey, bytes);
   return { ciphertext: new Uint8Array(sealed), key, iv };
@@ -132,7 +162,8 @@ export async function decryptFileAsync(
   iv: Uint8Array,
 ): Promise<Uint8Array> {
   const subtle = platformSubtle();
-  if (!subtle) return decryptFile(ciphertext, key, iv);
+  const native = !subtle && iv.length === AESGCM_IV_BYTES ? nativeAesGcm : undefined;
+  if (!subtle && !native) return decryptFile(ciphertext, key, iv);
   if (key.length !== AESGCM_KEY_BYTES || !ACCEPTED_IV_BYTES.includes(iv.length)) {
     throw new HushError('UnsupportedContent', 'The file key or IV has the wrong length.');
   }
@@ -140,6 +171,8 @@ export async function decryptFileAsync(
     throw new HushError('IntegrityError', 'The encrypted file is truncated.');
   }
   try {
+    if (native) return await native.decrypt(key, iv, ciphertext);
+    if (!subtle) throw new Error('unreachable: no AES-GCM');
     const cryptoKey = await subtle.importKey('raw', key, 'AES-GCM', false, ['decrypt']);
     return new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv }, cryptoKey, ciphertext));
   } catch (error) {

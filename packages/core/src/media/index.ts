@@ -11,8 +11,9 @@ export {
   AESGCM_KEY_BYTES,
   AESGCM_IV_BYTES,
   AESGCM_TAG_BYTES,
+  installNativeAesGcm,
 } from './aesgcm.ts';
-export type { EncryptedFile, AesgcmLink } from './aesgcm.ts';
+export type { EncryptedFile, AesgcmLink, NativeAesGcm } from './aesgcm.ts';
 export { uploadFile, uploadEncryptedFile } from './upload.ts';
 export { discoverUploadService, requestUploadSlot, NS_HTTP_UPLOAD } from './slot.ts';
 export type { EncryptedUploadOptions } from './upload.ts';
