@@ -12,6 +12,8 @@ import { Contacts, NICK_NOTIFY } from './contacts/index.ts';
 import { Messenger, type MessengerEvent } from './chat/messenger.ts';
 import { Omemo, type OmemoEvent, type OmemoOptions } from './omemo/omemo.ts';
 import { NS_CHATSTATES, NS_MARKERS, NS_RECEIPTS } from './chat/namespaces.ts';
+import { Push } from './push/push.ts';
+import type { PushStateStore } from './push/types.ts';
 
 export interface StartClientOptions {
   readonly session: XmppSession;
@@ -23,6 +25,8 @@ export interface StartClientOptions {
   readonly onOmemoEvent?: (event: OmemoEvent) => void;
   /** XEP-0115 identity type: 'phone', 'pc' or 'web'. */
   readonly clientType?: string;
+  /** Push notifications (XEP-0357): where this device keeps its registration. */
+  readonly push?: PushStateStore;
 }
 
 export interface HushClient {
@@ -31,6 +35,8 @@ export interface HushClient {
   readonly messenger: Messenger;
   /** Present when encryption is on. */
   readonly omemo?: Omemo;
+  /** Present with the `push` option: enable() with the push service's token, disable() at log-out. */
+  readonly push?: Push;
   /** Stops listening; the session stays open (close it separately). */
   close(): Promise<void>;
 }
@@ -68,12 +74,18 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
   // A new stream (not a resumed one) is a good moment to rotate keys that fell due while away.
   const onOnline = () => void omemo?.maintain().catch(() => undefined);
   session.client.on('online', onOnline);
+  // Push last: enabled again now and on every new stream, when it is on for this device.
+  const push = options.push ? new Push({ session, state: options.push }) : undefined;
+  push?.start();
+  void push?.renew().catch(() => undefined);
   return {
     session,
     contacts,
     messenger,
     ...(omemo ? { omemo } : {}),
+    ...(push ? { push } : {}),
     async close() {
+      push?.close();
       session.client.removeListener('online', onOnline);
       stopRetrying?.();
       omemo?.close();
