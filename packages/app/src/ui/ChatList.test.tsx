@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from '@testing-library/react-native';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react-native';
 import type { StoredMessage } from '@hush/core';
 import type { ChatsSnapshot } from '../client/chats';
 import { ChatList } from './ChatList';
@@ -166,5 +166,64 @@ describe('ChatList', () => {
     expect(screen.getByTestId('preview-bob@example.org')).toHaveTextContent('File');
     expect(screen.getByTestId('preview-bob@example.org')).not.toHaveTextContent(/encrypted/);
     expect(screen.getByTestId('preview-carol@example.org')).toHaveTextContent('Voice message');
+  });
+
+  describe('strangers who wrote first', () => {
+    const stranger = {
+      peer: 'spam@example.net',
+      lastMessage: message({ id: 's1', peer: 'spam@example.net', body: 'Cheap watches' }),
+      unread: 1,
+      available: false,
+      awaitingApproval: false,
+    };
+    const withStranger = (canReport: boolean): ChatsSnapshot => ({
+      ...chats,
+      strangers: [stranger],
+      canReport,
+    });
+    const actions = () => ({
+      onAddStranger: jest.fn(async () => undefined),
+      onBlock: jest.fn(async () => undefined),
+      onReport: jest.fn(async () => undefined),
+    });
+
+    it('shows them as a request with what they wrote, never among the chats', async () => {
+      const handlers = await renderList({ chats: withStranger(false) });
+      expect(screen.getByText('spam wrote to you. They are not in your contacts.')).toBeTruthy();
+      expect(screen.getByText('spam@example.net')).toBeTruthy();
+      expect(screen.getByTestId('request-preview-spam@example.net')).toHaveTextContent(
+        'Cheap watches',
+      );
+      expect(screen.queryByTestId('chat-spam@example.net')).toBeNull();
+      await fireEvent.press(screen.getByLabelText('Read what spam wrote'));
+      expect(handlers.onOpen).toHaveBeenCalledWith('spam@example.net');
+    });
+
+    it('adds or blocks them; without reports on the server there is no report button', async () => {
+      const done = actions();
+      await renderList({ chats: withStranger(false), ...done });
+      expect(screen.queryByTestId('report-spam@example.net')).toBeNull();
+      await fireEvent.press(screen.getByTestId('add-stranger-spam@example.net'));
+      expect(done.onAddStranger).toHaveBeenCalledWith('spam@example.net');
+      await fireEvent.press(screen.getByTestId('block-spam@example.net'));
+      expect(done.onBlock).toHaveBeenCalledWith('spam@example.net');
+      // A contact request can be blocked too.
+      await fireEvent.press(screen.getByTestId('block-dave@example.org'));
+      expect(done.onBlock).toHaveBeenCalledWith('dave@example.org');
+    });
+
+    it('reports them where the server takes reports, and says why it failed', async () => {
+      const done = actions();
+      done.onReport.mockRejectedValueOnce(
+        Object.assign(new Error('The server did not answer.'), {
+          name: 'HushError',
+          code: 'Timeout',
+        }),
+      );
+      await renderList({ chats: withStranger(true), ...done });
+      await fireEvent.press(screen.getByTestId('report-spam@example.net'));
+      expect(done.onReport).toHaveBeenCalledWith('spam@example.net');
+      await waitFor(() => expect(screen.getByTestId('error-notice')).toBeTruthy());
+    });
   });
 });

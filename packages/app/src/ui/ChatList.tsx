@@ -1,16 +1,18 @@
-// The account's conversations, newest first, with contact requests above them. People show by
-// the name they gave themselves or were given (the address only in their details).
+// The account's conversations, newest first, with requests (contact requests, and strangers who
+// wrote first: Requests.tsx) above them. People show by the name they gave themselves or were
+// given (the address only in their details).
 import { FlatList, Pressable, StyleSheet, Text, View } from 'react-native';
 import { fileWords, formatTime, i18n, useTranslation } from '../i18n';
 import type { HushError, StoredMessage } from '@hush/core';
 import type { AccountPhase } from '../client/account';
 import type { ChatListItem, ChatsSnapshot } from '../client/chats';
 import { Avatar, Button, ErrorNotice, Header, LinkButton } from './components';
+import { Requests } from './Requests';
 import { StateMark } from './MessageBubble';
 import { describeBody, fileLabel } from './message-kind';
 import { useFileFacts } from './file-labels';
 import { useOptionalPlatform } from './hooks';
-import { colors, radius, space } from './theme';
+import { colors, space } from './theme';
 
 export { formatTime };
 
@@ -34,6 +36,10 @@ export function ChatList(props: {
   onSettings: () => void;
   onApprove: (jid: string) => void;
   onDeny: (jid: string) => void;
+  /** For strangers' requests; the account's chat store does it when these are not given. */
+  onAddStranger?: (jid: string) => Promise<void>;
+  onBlock?: (jid: string) => Promise<void>;
+  onReport?: (jid: string) => Promise<void>;
 }) {
   const { t } = useTranslation();
   const { chats } = props;
@@ -61,37 +67,17 @@ export function ChatList(props: {
           />
         </View>
       ) : null}
-      {chats.requests.map((jid) => {
-        const nick = props.nameOf?.(jid);
-        return (
-          <View key={jid} style={styles.request} testID={`request-${jid}`}>
-            <View style={styles.requestWho}>
-              <Avatar jid={jid} name={nick} size={32} />
-              <View style={styles.rowText}>
-                <Text style={styles.requestText}>
-                  {t('chats.request', { name: displayName(jid, nick) })}
-                </Text>
-                {/* A request is a decision about a stranger: their address shows here too. */}
-                <Text style={styles.requestAddress} selectable>
-                  {jid}
-                </Text>
-              </View>
-            </View>
-            <View style={styles.requestButtons}>
-              <Button
-                title={t('chats.accept')}
-                onPress={() => props.onApprove(jid)}
-                testID={`approve-${jid}`}
-              />
-              <Button
-                title={t('chats.decline')}
-                kind="secondary"
-                onPress={() => props.onDeny(jid)}
-              />
-            </View>
-          </View>
-        );
-      })}
+      <Requests
+        chats={chats}
+        nameOf={(jid) => displayName(jid, props.nameOf?.(jid))}
+        preview={(message) => <Preview message={message} awaitingApproval={false} />}
+        onApprove={props.onApprove}
+        onDeny={props.onDeny}
+        onOpen={props.onOpen}
+        onAddStranger={props.onAddStranger}
+        onBlock={props.onBlock}
+        onReport={props.onReport}
+      />
       <FlatList
         data={chats.items}
         keyExtractor={(item) => item.peer}
@@ -195,18 +181,6 @@ const styles = StyleSheet.create({
   screen: { flex: 1, backgroundColor: colors.background },
   actions: { flexDirection: 'row', gap: space.s },
   notice: { padding: space.m },
-  request: {
-    margin: space.m,
-    padding: space.m,
-    borderRadius: radius.s,
-    backgroundColor: colors.warningSurface,
-    borderWidth: 1,
-    borderColor: colors.border,
-  },
-  requestWho: { flexDirection: 'row', gap: space.s, marginBottom: space.s, alignItems: 'center' },
-  requestText: { color: colors.text },
-  requestAddress: { color: colors.muted, fontSize: 12 },
-  requestButtons: { flexDirection: 'row', gap: space.s },
   row: {
     flexDirection: 'row',
     paddingHorizontal: space.l,
