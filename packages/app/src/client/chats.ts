@@ -110,6 +110,12 @@ export class ThreadStore extends SnapshotStore<ThreadSnapshot> {
   }
 }
 
+/** `chats`, or the error a screen shows when there is no account (signed out) to act for. */
+export function requireChats(chats: ChatStore | undefined): ChatStore {
+  if (!chats) throw new HushError('NoAccount', 'Not signed in on this device.');
+  return chats;
+}
+
 export class ChatStore extends SnapshotStore<ChatsSnapshot> {
   private readonly storage: Storage;
   readonly account: string;

@@ -6,9 +6,9 @@
 // Block already does for the person everything a report would.
 import { useContext, useState } from 'react';
 import { Pressable, StyleSheet, Text, View } from 'react-native';
-import { HushError, toHushError, type StoredMessage } from '@hush/core';
+import { toHushError, type HushError, type StoredMessage } from '@hush/core';
 import { useTranslation } from '../i18n';
-import type { ChatsSnapshot } from '../client/chats';
+import { requireChats, type ChatsSnapshot } from '../client/chats';
 import { Avatar, Button, ErrorNotice } from './components';
 import { ControllerContext } from './hooks';
 import { colors, radius, space } from './theme';
@@ -26,11 +26,7 @@ export interface RequestActions {
 /** The store's actions for whoever renders the list without passing their own. */
 function useDefaults(props: RequestActions) {
   const controller = useContext(ControllerContext);
-  const store = () => {
-    const chats = controller?.chats;
-    if (!chats) throw new HushError('NoAccount', 'Not signed in on this device.');
-    return chats;
-  };
+  const store = () => requireChats(controller?.chats);
   return {
     add: props.onAddStranger ?? ((jid: string) => store().addStranger(jid)),
     block: props.onBlock ?? ((jid: string) => store().block(jid)),
