@@ -192,8 +192,9 @@ if upload_storage == "s3" then
 		http_upload_external_secret = FileLine("@UPLOAD_SECRET_FILE@")
 		http_upload_external_protocol = "v2"
 		http_upload_external_file_size_limit = @UPLOAD_LIMIT@
-		-- Each account's daily quota, which mod_http_upload_external does not keep (mod_hush_upload_quota).
-		modules_enabled = { "hush_upload_quota" }
+		-- The size-limit refusal and each account's daily quota, as mod_http_file_share answers them
+		-- (mod_hush_upload_limits).
+		modules_enabled = { "hush_upload_limits" }
 		hush_upload_daily_quota = @UPLOAD_DAILY_QUOTA@
 		hush_upload_size_limit = @UPLOAD_LIMIT@
 else

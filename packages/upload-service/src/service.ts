@@ -1,7 +1,7 @@
 // XEP-0363 HTTP File Upload — https://xmpp.org/extensions/xep-0363.html (the HTTP side)
 //
 // Hush's upload service for S3 storage: Prosody (mod_http_upload_external, protocol v2) hands out
-// the slots, with the size limit and, through mod_hush_upload_quota, each account's daily quota;
+// the slots, with the size limit and, through mod_hush_upload_limits, each account's daily quota;
 // this service checks a PUT against the slot's HMAC and streams it into the bucket, and streams
 // GETs back out. File bytes never pass through Prosody and are never held whole here.
 //
