@@ -20,11 +20,15 @@ const ACK_WAIT_MS = 15_000;
 /**
  * Waits until the server has acknowledged the message: its outbox entry is gone (removed on the
  * server's stream-management ack, or on proof of delivery). A state past 'pending' is not enough: a
- * delivery receipt can come before the ack, and an entry left behind is sent again next time.
+ * delivery receipt can come before the ack, and an entry left behind is sent again next time. Looks
+ * again on each of the Messenger's state and outbox events, never on a timer.
  */
-async function untilAcknowledged(state: Profile, message: StoredMessage): Promise<StoredMessage> {
-  const deadline = Date.now() + ACK_WAIT_MS;
-  for (;;) {
+async function untilAcknowledged(
+  state: Profile,
+  client: ProfileClient,
+  message: StoredMessage,
+): Promise<StoredMessage> {
+  const settled = async (): Promise<StoredMessage | undefined> => {
     const current = await state.storage.messages.get(message.account, message.id);
     if (current?.state === 'failed')
       throw new HushError(
@@ -34,14 +38,46 @@ async function untilAcknowledged(state: Profile, message: StoredMessage): Promis
     const waiting = (await state.storage.outbox.list(message.account)).some(
       (entry) => entry.messageId === message.id,
     );
-    if (current && !waiting) return current;
-    if (Date.now() > deadline)
-      throw new HushError(
-        'Timeout',
-        'The server did not confirm the message; it stays queued and is sent next time.',
-      );
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+    return current && !waiting ? current : undefined;
+  };
+  return new Promise<StoredMessage>((resolve, reject) => {
+    let done = false;
+    let looking = Promise.resolve();
+    const finish = (result: { value: StoredMessage } | { error: unknown }) => {
+      if (done) return;
+      done = true;
+      unsubscribe();
+      clearTimeout(timer);
+      if ('value' in result) resolve(result.value);
+      else reject(result.error);
+    };
+    // One look at a time, in order: each event's look sees storage after the change it reports.
+    const look = () => {
+      looking = looking.then(async () => {
+        if (done) return;
+        try {
+          const current = await settled();
+          if (current) finish({ value: current });
+        } catch (error) {
+          finish({ error });
+        }
+      });
+    };
+    const unsubscribe = client.messenger.subscribe((event) => {
+      if (event.type === 'state' || event.type === 'pending') look();
+    });
+    const timer = setTimeout(
+      () =>
+        finish({
+          error: new HushError(
+            'Timeout',
+            'The server did not confirm the message; it stays queued and is sent next time.',
+          ),
+        }),
+      ACK_WAIT_MS,
+    );
+    look();
+  });
 }
 
 /** Sends the files an earlier command could not finish (a cut upload, a crash). */
@@ -98,7 +134,7 @@ export async function send(command: string, args: string[], ctx: CommandContext)
     const message = file
       ? await client.files.send(peer, file)
       : await client.messenger.sendText(peer, what);
-    const current = await untilAcknowledged(state, message);
+    const current = await untilAcknowledged(state, client, message);
     ctx.io.stdout(
       ctx.options.json
         ? jsonMessage(current)
