@@ -118,3 +118,4 @@ await import('./messaging.ts').then((messaging) => messaging.printMessagingRows(
 await import('./omemo.ts').then((omemo) => omemo.printOmemoRows());
 await import('./media.ts').then((media) => media.printMediaRows());
 await import('./storage.ts').then((storage) => storage.printStorageRows());
+await import('./s3.ts').then((s3) => s3.printS3Rows());

@@ -29,6 +29,8 @@ export interface S3Uploads {
   /** https://localhost:PORT/upload/ (what Prosody's slots point at) */
   readonly url: string;
   readonly port: number;
+  /** The upload service's process id. */
+  readonly pid: number | undefined;
   /** render.sh settings for this mode. */
   readonly settings: Record<string, string>;
   /** All the service printed so far. */
@@ -161,6 +163,7 @@ export async function startS3Uploads(options: {
         prefix,
         url,
         port,
+        pid: child.pid,
         settings: { UPLOAD_STORAGE: 's3', UPLOAD_URL: url, UPLOAD_SECRET_FILE: secretFile },
         output: service.output,
         async stop() {
