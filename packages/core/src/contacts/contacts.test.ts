@@ -176,11 +176,25 @@ test('a roster push from anyone but the account is ignored and refused', async (
 
 test('bad addresses are refused before anything is sent', async () => {
   const grace = await person('grace');
+  // Everything the session is asked to send from here on.
+  const outgoing: string[] = [];
+  const { session } = grace;
+  const send = session.send.bind(session);
+  const request = session.request.bind(session);
+  session.send = (stanza) => (outgoing.push(stanza.toString()), send(stanza));
+  session.request = (stanza, ...rest) => (
+    outgoing.push(stanza.toString()),
+    request(stanza, ...rest)
+  );
   for (const bad of ['', 'nobody', '@localhost', 'a b@localhost'])
     await assert.rejects(grace.contacts.add(bad), (error) => isHushError(error, 'InvalidUsername'));
   await assert.rejects(grace.contacts.add('grace@localhost'), (error) =>
     isHushError(error, 'InvalidUsername'),
   );
+  assert.deepEqual(outgoing, [], 'nothing went to the server');
+  // The same path sends a valid request: the record above would have seen one.
+  await grace.contacts.add('heidi@localhost');
+  assert.ok(outgoing.length > 0, 'a valid address is sent');
 });
 
 test('malformed roster items parse to null, never throw', () => {
