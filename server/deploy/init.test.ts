@@ -10,14 +10,13 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { promisify } from 'node:util';
-import { freePorts, repoRoot } from '@hush/test-utils';
+import { freePorts, repoRoot, rootOnly } from '@hush/test-utils';
 
 const run = promisify(execFile);
 const initScript = join(repoRoot, 'server/deploy/init.sh');
-const needsRoot =
-  process.getuid?.() === 0
-    ? false
-    : 'init.sh installs packages, writes files owned by the prosody user and runs Prosody as that user: it needs root (CI runs as root)';
+const needsRoot = rootOnly(
+  'init.sh installs packages, writes files owned by the prosody user and runs Prosody as that user: it needs root',
+);
 
 interface Result {
   code: number;

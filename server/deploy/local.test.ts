@@ -9,14 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { registerAccount } from '@hush/core';
-import { freePorts, repoRoot, trustCertificateAuthority } from '@hush/test-utils';
+import { freePorts, repoRoot, rootOnly, trustCertificateAuthority } from '@hush/test-utils';
 
 const run = promisify(execFile);
 const script = join(import.meta.dirname, 'local.sh');
-const needsRoot =
-  process.getuid?.() === 0
-    ? false
-    : 'local.sh installs packages and runs Prosody as its user: it needs root (CI runs as root)';
+const needsRoot = rootOnly(
+  'local.sh installs packages and runs Prosody as its user: it needs root',
+);
 
 test(
   'local.sh starts a working server serving the web app, and prints two invites that each sign up one person',

@@ -12,3 +12,4 @@ export { tone } from './tone.ts';
 export * from './ejabberd.ts';
 export { startDnsResponder, type DnsResponder, type SrvAnswer } from './dns.ts';
 export { startS3, startS3Uploads, type S3Server, type S3Uploads } from './s3.ts';
+export { rootOnly } from './root.ts';
