@@ -61,12 +61,18 @@ export const platform: Platform = {
       }
     }
   },
-  async saveFile(uri, mimeType) {
-    // The decrypted copy in the cache folder goes to the share sheet (save to Files, Photos, …).
+  async saveFile(uri, mimeType, name) {
+    // The decrypted copy goes to the share sheet (save to Files, Photos, …) under the file's name:
+    // a copy of that name in a folder of its own in the cache, replaced by the next one.
     if (!(await Sharing.isAvailableAsync())) {
       throw new HushError('UnsupportedContent', 'This device cannot share files.');
     }
-    await Sharing.shareAsync(uri, { mimeType });
+    const folder = new Directory(Paths.cache, 'hush-shared');
+    if (folder.exists) folder.delete();
+    folder.create({ intermediates: true });
+    const named = new File(folder, name);
+    new File(uri).copy(named);
+    await Sharing.shareAsync(named.uri, { mimeType });
   },
   // Without push (XEP-0357 and a push service) iOS and Android stop the app soon after it leaves the
   // screen, so a local notification could only cover those seconds: not offered until push exists.

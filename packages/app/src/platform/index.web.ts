@@ -56,12 +56,11 @@ export const platform: Platform = {
     const blob = asset.file ?? (await (await fetch(asset.uri)).blob());
     return { bytes: new Uint8Array(await blob.arrayBuffer()), name: asset.name };
   },
-  async saveFile(uri) {
-    // A download of the decrypted copy (a blob: URL of this page); the name is neutral, as the
-    // link carries none.
+  async saveFile(uri, _mimeType, name) {
+    // A download of the decrypted copy (a blob: URL of this page) under the file's name.
     const link = document.createElement('a');
     link.href = uri;
-    link.download = 'hush-file';
+    link.download = name;
     link.click();
   },
   openStorage: () => openIndexedDbStorage({ name: DATABASE }),

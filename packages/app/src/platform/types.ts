@@ -57,6 +57,9 @@ export interface Platform {
   showUnread(count: number): void;
   /** Lets the person choose a file to send; undefined when they cancel. */
   pickFile(): Promise<{ readonly bytes: Uint8Array; readonly name: string } | undefined>;
-  /** Offers a received (decrypted) file to keep: a download on the web, the share sheet on phones. */
-  saveFile(uri: string, mimeType: string): Promise<void>;
+  /**
+   * Offers a received (decrypted) file to keep under `name` (already cleaned: ui/message-kind.ts
+   * sanitizeFileName): a download on the web, the share sheet on phones.
+   */
+  saveFile(uri: string, mimeType: string, name: string): Promise<void>;
 }

@@ -14,7 +14,7 @@ import {
 import { useAudioPlayer, useAudioPlayerStatus } from 'expo-audio';
 import { currentLanguage, fileWords, i18n, useTranslation } from '../i18n';
 import { toHushError, type HushError } from '@hush/core';
-import { fileLabel, formatDuration, type BodyKind } from './message-kind';
+import { downloadName, fileLabel, formatDuration, type BodyKind } from './message-kind';
 import { errorTitle } from './errors';
 import { useFile } from './files';
 import { rememberFile, useFileFacts } from './file-labels';
@@ -85,24 +85,40 @@ function EncryptedFile(props: { link: string; body: FileBody }) {
   if (file.info.audio) {
     return <Player uri={file.uri} knownDurationMs={file.info.audio.durationMs} />;
   }
-  const label = fileLabel(
-    { kind: props.body.kind, name: props.body.name, ...facts, mimeType: file.info.mimeType },
+  const known = { kind: props.body.kind, name: props.body.name, ...facts };
+  const label = fileLabel({ ...known, mimeType: file.info.mimeType }, fileWords());
+  // The name in the link, else the one its sender gave it here (file-labels.ts).
+  const name = downloadName(
+    { ...known, name: props.body.name || facts?.name, mimeType: file.info.mimeType },
     fileWords(),
   );
   return (
-    <ReceivedFile uri={file.uri} mimeType={file.info.mimeType} size={file.size} label={label} />
+    <ReceivedFile
+      uri={file.uri}
+      mimeType={file.info.mimeType}
+      size={file.size}
+      label={label}
+      name={name}
+    />
   );
 }
 
 /** Photos the platform shows inline; everything else is a named box with a way to keep it. */
 const INLINE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
-function ReceivedFile(props: { uri: string; mimeType: string; size: number; label: string }) {
+function ReceivedFile(props: {
+  uri: string;
+  mimeType: string;
+  size: number;
+  label: string;
+  /** What it is saved as (message-kind.ts downloadName). */
+  name: string;
+}) {
   const { t } = useTranslation();
   const platform = usePlatform();
   const [error, setError] = useState<HushError | undefined>();
   const save = () =>
-    void platform.saveFile(props.uri, props.mimeType).catch((failure: unknown) => {
+    void platform.saveFile(props.uri, props.mimeType, props.name).catch((failure: unknown) => {
       setError(toHushError(failure));
     });
   return (

@@ -1,7 +1,14 @@
 // Files' labels: what a chat list and a bubble call a file, from its link and what is known of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeBody, fileLabel, formatDuration } from './message-kind.ts';
+import {
+  MAX_FILE_NAME,
+  describeBody,
+  downloadName,
+  fileLabel,
+  formatDuration,
+  sanitizeFileName,
+} from './message-kind.ts';
 import { ru } from '../i18n/ru.ts';
 
 const link = 'aesgcm://upload.example.org/slot/0a1b/encrypted#' + 'ab'.repeat(44);
@@ -48,4 +55,37 @@ test('durations are minutes and seconds', () => {
   assert.equal(formatDuration(12.9), '0:12');
   assert.equal(formatDuration(3_601), '60:01');
   assert.equal(formatDuration(Number.NaN), '0:00');
+});
+
+test('a saved file keeps its name, cleaned: no folders, no control or direction characters, not too long', () => {
+  assert.equal(
+    downloadName({ name: 'Meeting notes.txt', mimeType: 'application/octet-stream' }),
+    'Meeting notes.txt',
+  );
+  assert.equal(sanitizeFileName('../../etc/passwd'), '_.._etc_passwd');
+  assert.equal(sanitizeFileName('C:\\Users\\me\\a.doc'), 'C__Users_me_a.doc');
+  assert.equal(sanitizeFileName('bell\u0007\u0000 and\nnewline.txt'), 'bell and newline.txt');
+  // Shown as "photo\u202egpj.exe" a file would read "photoexe.jpg".
+  assert.equal(sanitizeFileName('photo\u202egpj.exe'), 'photogpj.exe');
+  assert.equal(sanitizeFileName('  .hidden. '), 'hidden');
+  assert.equal(sanitizeFileName('..'), '');
+  const long = `${'ж'.repeat(300)}.pdf`;
+  const cut = sanitizeFileName(long);
+  assert.equal([...cut].length, MAX_FILE_NAME);
+  assert.ok(cut.endsWith('ж.pdf'));
+  assert.equal([...sanitizeFileName('x'.repeat(500))].length, MAX_FILE_NAME);
+});
+
+test('a file without a name is saved by its kind, with an extension from its type', () => {
+  assert.equal(downloadName({ mimeType: 'image/jpeg' }), 'Photo.jpg');
+  assert.equal(
+    downloadName({ kind: 'voice', mimeType: 'audio/mp4', durationMs: 12_000 }),
+    'Voice message.m4a',
+  );
+  assert.equal(downloadName({ name: 'encrypted', mimeType: 'application/pdf' }), 'File.pdf');
+  assert.equal(downloadName({ mimeType: 'application/octet-stream' }), 'File');
+  assert.equal(downloadName({ name: 'notes', mimeType: 'text/plain' }), 'notes.txt');
+  assert.equal(downloadName({ name: '/', mimeType: 'image/png' }), '_.png');
+  assert.equal(downloadName({ name: '...', mimeType: 'image/png' }), 'Photo.png');
+  assert.equal(downloadName({ mimeType: 'image/png' }, ru.file), 'Фото.png');
 });

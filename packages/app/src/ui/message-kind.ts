@@ -77,3 +77,77 @@ export function describeBody(body: string, words: FileWords = en.file): BodyKind
   const mimeType = IMAGE.test(name) ? 'image/*' : VIDEO.test(name) ? 'video/*' : undefined;
   return { kind, url: text, name, encrypted, preview: fileLabel({ kind, name, mimeType }, words) };
 }
+
+/** The extension a saved file gets from its type, when its name has none. */
+const EXTENSIONS: Readonly<Record<string, string>> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'audio/mp4': 'm4a',
+  'audio/webm': 'webm',
+  'audio/ogg': 'ogg',
+  'audio/mpeg': 'mp3',
+  'audio/wav': 'wav',
+  'video/mp4': 'mp4',
+  'video/webm': 'webm',
+  'application/pdf': 'pdf',
+  'text/plain': 'txt',
+  'application/zip': 'zip',
+};
+
+/** A saved file's name is cut to this many characters (its extension kept). */
+export const MAX_FILE_NAME = 100;
+
+/**
+ * What a name becomes before a file is saved under it: no folders (path separators and the
+ * characters file systems refuse become '_'), no control or direction-changing characters (which
+ * could show "photo‮gpj.exe" as "photoexe.jpg"), no leading dots (hidden files) or trailing dots
+ * and spaces, at most MAX_FILE_NAME characters with the extension kept. Empty when nothing is left.
+ */
+export function sanitizeFileName(name: string): string {
+  let clean = name
+    .normalize('NFC')
+    // Line breaks and tabs are spaces; then go other C0 and C1 controls, bidirectional overrides
+    // and isolates, zero-width characters and the BOM.
+    .replace(/\s+/g, ' ')
+    // eslint-disable-next-line no-control-regex -- removing them is the point
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
+    .replace(/ {2,}/g, ' ')
+    .replace(/[/\\<>:"|?*]/g, '_')
+    .replace(/^[\s.]+|[\s.]+$/g, '');
+  const characters = [...clean];
+  if (characters.length > MAX_FILE_NAME) {
+    const dot = clean.lastIndexOf('.');
+    const extension = dot > 0 ? [...clean.slice(dot)] : [];
+    const keep = extension.length > 0 && extension.length <= 10 ? extension : [];
+    clean = [...characters.slice(0, MAX_FILE_NAME - keep.length), ...keep]
+      .join('')
+      .replace(/[\s.]+$/g, '');
+  }
+  return clean;
+}
+
+/**
+ * The name to save a received file under: the one it came with or its sender gave it (cleaned by
+ * sanitizeFileName), else its kind in the app's words ("Photo.jpg", "File.pdf"); an extension from
+ * its type is added where the name has none.
+ */
+export function downloadName(
+  facts: FileFacts & { readonly kind?: 'voice' | 'file' },
+  words: FileWords = en.file,
+): string {
+  const mime = facts.mimeType?.toLowerCase() ?? '';
+  const extension = EXTENSIONS[mime];
+  const given = facts.name && !PLACEHOLDER.test(facts.name) ? sanitizeFileName(facts.name) : '';
+  const base =
+    given ||
+    sanitizeFileName(
+      fileLabel({ ...(facts.kind ? { kind: facts.kind } : {}), mimeType: facts.mimeType }, words)
+        // A voice message's length ("0:12") has no place in a file name.
+        .replace(/\s*\d+:\d\d$/, ''),
+    ) ||
+    'file';
+  if (!extension || /\.[A-Za-z0-9]{1,10}$/.test(base)) return base;
+  return sanitizeFileName(`${base}.${extension}`);
+}
