@@ -71,7 +71,7 @@ export const platform: Platform = {
     if (folder.exists) folder.delete();
     folder.create({ intermediates: true });
     const named = new File(folder, name);
-    new File(uri).copy(named);
+    await new File(uri).copy(named);
     await Sharing.shareAsync(named.uri, { mimeType });
   },
   // Without push (XEP-0357 and a push service) iOS and Android stop the app soon after it leaves the
