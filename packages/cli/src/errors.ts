@@ -1,7 +1,9 @@
 // Exit codes, kept stable for scripts:
-//   0 ok · 1 unexpected error · 2 usage · 3 wrong password · 4 invite, sign-up or address refused
+//   0 ok · 1 unexpected error · 2 usage · 3 wrong password · 4 invite, sign-up, address or input refused
 //   5 server unreachable, certificate not trusted or no answer · 6 no account in the profile
 //   7 a message could not be sent · 8 the profile is busy (another hush process holds it)
+//   9 a received message or file could not be read · 130 cancelled
+// Every error code has exactly one exit code: the tables below are complete, the compiler checks it.
 import { isHushError, type HushErrorCode } from '@hush/core';
 
 /** What only the command line can get wrong: its arguments, local files, the profile's owner. */
@@ -24,36 +26,47 @@ const CLI_EXIT: Record<CliErrorCode, number> = {
   OwnerGone: 1,
 };
 
-const EXIT: Partial<Record<HushErrorCode, number>> = {
+const EXIT: Record<HushErrorCode, number> = {
   WrongPassword: 3,
   InviteInvalid: 4,
   InviteMalformed: 4,
   RegistrationClosed: 4,
   UsernameTaken: 4,
   InvalidUsername: 4,
+  NotAllowed: 4,
+  InvalidPassword: 4,
+  FileTooLarge: 4,
+  VoiceTooLong: 4,
+  QuotaExceeded: 4,
+  UnsupportedContent: 4,
+  WrongCode: 4,
   ServerUnreachable: 5,
   CertificateUntrusted: 5,
   Timeout: 5,
   EncryptionRequired: 5,
-  NotAllowed: 4,
-  InvalidPassword: 4,
   NoAccount: 6,
   SendFailed: 7,
   NoOmemoDevice: 7,
   NoTrustedDevice: 7,
   UntrustedIdentity: 7,
-  FileTooLarge: 4,
-  VoiceTooLong: 4,
-  QuotaExceeded: 4,
-  UnsupportedContent: 4,
   UploadFailed: 7,
   UploadUnavailable: 7,
+  DownloadFailed: 9,
+  LinkExpired: 9,
+  IntegrityError: 9,
+  Undecryptable: 9,
+  NotEncryptedForDevice: 9,
+  Cancelled: 130,
+  // Marks on a shown message, and a protocol fault: never the answer to a command by themselves.
+  UntrustedSender: 1,
+  Unencrypted: 1,
+  ProtocolError: 1,
 };
 
 /** The exit code for an error, 1 for anything unexpected. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CliError) return CLI_EXIT[error.code];
-  if (isHushError(error)) return EXIT[error.code] ?? 1;
+  if (isHushError(error)) return EXIT[error.code];
   return 1;
 }
 
