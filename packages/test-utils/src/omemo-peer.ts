@@ -1,7 +1,8 @@
-// An independent OMEMO 0.3 peer for integration tests: python/omemo_peer.py (slixmpp + python-omemo with
-// the oldmemo backend, from Debian's packages) run as a child process and driven by JSON lines. Hush
-// shares no code with it, so a message that crosses between the two checks Hush against another
-// implementation of the protocol. The peer's module docstring documents the line protocol.
+// An independent OMEMO peer for integration tests: python/omemo_peer.py (slixmpp + python-omemo with
+// the oldmemo backend, OMEMO 0.3, from Debian's packages) or python/twomemo_peer.py (the twomemo
+// backend alone, OMEMO 2 with XEP-0420 envelopes), run as a child process and driven by JSON lines.
+// Hush shares no code with them, so a message that crosses between the two checks Hush against
+// another implementation of the protocol. The peers' module docstrings document the line protocol.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -10,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 /** Debian's interpreter: a python3 earlier on PATH may not see Debian's python3-omemo. */
 const PYTHON = '/usr/bin/python3';
-const SCRIPT = fileURLToPath(new URL('../python/omemo_peer.py', import.meta.url));
+const SCRIPTS = {
+  oldmemo: fileURLToPath(new URL('../python/omemo_peer.py', import.meta.url)),
+  twomemo: fileURLToPath(new URL('../python/twomemo_peer.py', import.meta.url)),
+} as const;
 const STDERR_TAIL = 4000;
 
 export interface OmemoPeerOptions {
@@ -26,6 +30,8 @@ export interface OmemoPeerOptions {
   /** Peer log; python-omemo and slixmpp at info level. */
   logFile?: string;
   readyTimeoutMs?: number;
+  /** OMEMO 0.3 (python-oldmemo, the default) or OMEMO 2 alone (python-twomemo). */
+  protocol?: 'oldmemo' | 'twomemo';
 }
 
 export interface PeerReady {
@@ -51,9 +57,11 @@ export interface PeerMessage {
   /** The sending OMEMO device; null for a plaintext message. */
   senderDevice: number | null;
   body: string;
-  /** Whether the key element for this device carried prekey='true'. */
+  /** Whether the key element for this device carried prekey='true' (OMEMO 2: kex='true'). */
   prekey: boolean;
   encrypted: boolean;
+  /** OMEMO 2: the account the envelope's <from/> names. */
+  envelopeFrom?: string;
   carbon?: 'sent' | 'received';
 }
 export interface PeerFile {
@@ -109,6 +117,11 @@ export interface OmemoPeer {
   readonly events: readonly OmemoPeerEvent[];
   /** Encrypts `body` for all of `to`'s devices and the peer's own other devices, and sends it. */
   send(to: string, body: string): Promise<PeerSent>;
+  /**
+   * twomemo only: encrypts `envelope` (any text) as the message's content, unchecked, for tests that
+   * hand Hush a malformed XEP-0420 envelope.
+   */
+  sendEnvelope(to: string, envelope: string): Promise<PeerSent>;
   /** Sends the file at `path` the XEP-0454 way (AES-256-GCM, XEP-0363 upload, link over OMEMO). */
   sendFile(to: string, path: string): Promise<PeerSent & { url: string; sha256: string }>;
   /**
@@ -144,7 +157,7 @@ export async function startOmemoPeer(options: OmemoPeerOptions): Promise<OmemoPe
     '-E',
     '-s',
     '-B',
-    SCRIPT,
+    SCRIPTS[options.protocol ?? 'oldmemo'],
     '--jid',
     options.jid,
     '--password',
@@ -287,6 +300,7 @@ export async function startOmemoPeer(options: OmemoPeerOptions): Promise<OmemoPe
     fingerprint: ready.fingerprint,
     events,
     send: (to, body) => request({ cmd: 'send', to, body }, 15_000),
+    sendEnvelope: (to, envelope) => request({ cmd: 'send-envelope', to, envelope }, 15_000),
     sendFile: (to, path) =>
       request({ cmd: 'send-file', to, path }, 30_000) as Promise<
         PeerSent & { url: string; sha256: string }

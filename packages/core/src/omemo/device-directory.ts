@@ -1,10 +1,16 @@
-// Which devices a message goes to, and the devices a UI lists. Lists come from device-lists.ts; what
-// may be encrypted for is trust.ts's rule (mayEncryptFor), applied here to every send.
-// Fail closed: no device, no trusted device or no reachable device is an error, never plain text.
+// Which devices a message goes to, in which OMEMO version, and the devices a UI lists. Lists come
+// from device-lists.ts; what may be encrypted for is trust.ts's rule (mayEncryptFor), applied here to
+// every send. Fail closed: no device, no trusted device or no reachable device is an error, never
+// plain text.
+// The version, per contact: OMEMO 2 when the contact publishes an OMEMO 2 list that names every
+// device its 0.3 list names (so no device of theirs loses the message), else OMEMO 0.3; this device
+// publishes both. A message in one version goes to the devices (theirs and this account's other
+// ones) that version's lists name.
 import { HushError } from '../errors.ts';
 import type { OmemoDevice, OmemoStore, OmemoTrust } from '../storage/types.ts';
 import { bareJid } from '../util/jid.ts';
 import type { DeviceLists } from './device-lists.ts';
+import type { OmemoVersion } from './pep.ts';
 import { errorText } from './events.ts';
 import type { Sessions, Target } from './sessions.ts';
 import { fingerprintOf, mayEncryptFor } from './trust.ts';
@@ -42,8 +48,18 @@ export class DeviceDirectory {
     this.#options = options;
   }
 
-  /** The devices a message to `peer` is encrypted for; throws the reason when the peer has none. */
-  async targets(peer: string): Promise<Target[]> {
+  /** The version `peer` is written to, from the lists last read (see the header). */
+  version(peer: string): OmemoVersion {
+    const lists = this.#options.lists.versions(peer);
+    const omemo2 = lists['2'];
+    return omemo2.size > 0 && [...lists['0.3']].every((id) => omemo2.has(id)) ? '2' : '0.3';
+  }
+
+  /**
+   * The version a message to `peer` goes in and the devices it is encrypted for; throws the reason
+   * when the peer has none.
+   */
+  async targets(peer: string): Promise<{ version: OmemoVersion; targets: Target[] }> {
     const { store, lists, account, now, staleDeviceMs, report } = this.#options;
     try {
       await lists.refresh(peer);
@@ -54,8 +70,13 @@ export class DeviceDirectory {
     }
     await lists.refresh(account).catch(report);
     const time = now();
+    const version = this.version(peer);
+    const peerListed = lists.versions(peer)[version];
+    const ownListed = lists.versions(account)[version];
     const usable = (device: OmemoDevice) => mayEncryptFor(device, time, staleDeviceMs);
-    const peerDevices = (await store.listDevices(account, peer)).filter((d) => d.active);
+    const peerDevices = (await store.listDevices(account, peer)).filter(
+      (d) => d.active && peerListed.has(d.deviceId),
+    );
     if (peerDevices.length === 0) {
       throw new HushError(
         'NoOmemoDevice',
@@ -72,8 +93,16 @@ export class DeviceDirectory {
       }
       throw new HushError('NoTrustedDevice', `None of the devices of ${peer} is trusted.`);
     }
-    const own = peer === account ? [] : (await store.listDevices(account, account)).filter(usable);
-    return [...peerTargets, ...own].map(({ jid, deviceId }) => ({ jid, deviceId }));
+    const own =
+      peer === account
+        ? []
+        : (await store.listDevices(account, account)).filter(
+            (d) => usable(d) && ownListed.has(d.deviceId),
+          );
+    return {
+      version,
+      targets: [...peerTargets, ...own].map(({ jid, deviceId }) => ({ jid, deviceId })),
+    };
   }
 
   /** The known devices of `jid` (after fetching its current list when `refresh`). */

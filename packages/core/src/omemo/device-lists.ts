@@ -1,8 +1,9 @@
 // XEP-0384 OMEMO Encryption (legacy 0.3) — https://xmpp.org/extensions/attic/xep-0384-0.3.0.html
 // RFC 6121 presence subscriptions (§3) — https://www.rfc-editor.org/rfc/rfc6121#section-3
 // Who has which OMEMO devices: device lists read from PEP (fetched, or pushed to clients whose caps
-// say devicelist+notify) become device records in the store. Listed devices are active, the others
-// not; a new device gets blind trust unless the person already verified a device of that contact
+// say devicelist+notify) become device records in the store. Both versions' lists are read (OMEMO 0.3
+// and OMEMO 2 name a device by the same id); a device either lists is active, the others not, and
+// which version lists it is kept (versions()) for the choice of version per contact; a new device gets blind trust unless the person already verified a device of that contact
 // (blind trust before verification). This account's own list always names this device.
 //
 // Lists go stale where the server does not push them, and Prosody pushes a contact's changes only
@@ -20,7 +21,18 @@
 import xml, { type Element } from '@xmpp/xml';
 import type { XmppSession } from '../xmpp/session.ts';
 import type { OmemoStore } from '../storage/types.ts';
-import { OmemoPepError, fetchDeviceList, publishDeviceList, type DeviceListUpdate } from './pep.ts';
+import {
+  OmemoPepError,
+  fetchDeviceList,
+  labelsOf,
+  publishDeviceList,
+  type DeviceListUpdate,
+  type OmemoVersion,
+} from './pep.ts';
+import {
+  fetchDeviceList as fetchDeviceList2,
+  publishDeviceList as publishDeviceList2,
+} from '../omemo2/pep.ts';
 import { bareJid } from '../util/jid.ts';
 
 const NS_ROSTER = 'jabber:iq:roster';
@@ -40,6 +52,8 @@ export interface DeviceListsDeps {
   readonly onChange: (jid: string) => void;
   /** A fetch started in the background failed. */
   readonly report?: (error: unknown) => void;
+  /** Whether OMEMO 2 lists are read and this device is named in one (default true). */
+  readonly omemo2?: boolean;
 }
 
 /** Reading `jid`'s device list or bundle was refused; a presence subscription was asked for. */
@@ -64,6 +78,10 @@ export class DeviceLists {
   readonly #noticedAt = new Map<string, number>();
   /** Accounts asked for a presence subscription in this run. */
   readonly #asked = new Set<string>();
+  /** Each account's last known list per version (absent: never read). */
+  readonly #lists = new Map<string, Partial<Record<OmemoVersion, ReadonlySet<number>>>>();
+  /** Labels of this account's OMEMO 2 devices, kept when the list is written again. */
+  #ownLabels: ReadonlyMap<number, string> = new Map();
 
   constructor(deps: DeviceListsDeps) {
     this.#deps = deps;
@@ -109,13 +127,37 @@ export class DeviceLists {
   }
 
   async #fetch(owner: string): Promise<void> {
-    let deviceIds: number[];
-    try {
-      deviceIds = await fetchDeviceList(this.#deps.session, owner);
-    } catch (error) {
+    const [legacy, omemo2] = await Promise.allSettled([
+      fetchDeviceList(this.#deps.session, owner),
+      this.#deps.omemo2 === false
+        ? Promise.resolve([])
+        : fetchDeviceList2(this.#deps.session, owner),
+    ]);
+    // An account may publish one version only; only both failing (or 0.3 failing with no OMEMO 2
+    // device to fall back on) fails the read.
+    if (legacy.status === 'rejected' && (omemo2.status === 'rejected' || !omemo2.value.length)) {
+      const error: unknown = legacy.reason;
       throw (await this.noticeFailure(error).catch(() => undefined)) ?? error;
     }
-    await this.apply({ jid: owner, deviceIds });
+    const updates: DeviceListUpdate[] = [];
+    if (legacy.status === 'fulfilled') updates.push({ jid: owner, deviceIds: legacy.value });
+    else this.#deps.report?.(legacy.reason);
+    if (omemo2.status === 'fulfilled' && this.#deps.omemo2 !== false) {
+      const devices = omemo2.value;
+      updates.push({
+        jid: owner,
+        deviceIds: devices.map((device) => device.id),
+        version: '2',
+        labels: labelsOf(devices),
+      });
+    }
+    await this.#record(owner, updates);
+  }
+
+  /** What `owner`'s lists of each version name, as last read (empty when never read). */
+  versions(owner: string): Record<OmemoVersion, ReadonlySet<number>> {
+    const lists = this.#lists.get(bareJid(owner));
+    return { '0.3': lists?.['0.3'] ?? new Set(), '2': lists?.['2'] ?? new Set() };
   }
 
   /**
@@ -194,15 +236,25 @@ export class DeviceLists {
     return new Set(devices.filter((device) => device.active).map((device) => device.deviceId));
   }
 
-  /** Records a device list (fetched or pushed). */
+  /** Records a device list (fetched or pushed), of either version. */
   async apply(update: DeviceListUpdate): Promise<void> {
+    if (update.version === '2' && this.#deps.omemo2 === false) return;
+    await this.#record(update.jid.toLowerCase(), [update]);
+  }
+
+  async #record(owner: string, updates: readonly DeviceListUpdate[]): Promise<void> {
     const { store, account } = this.#deps;
-    const owner = update.jid.toLowerCase();
     const ownId = this.#deps.ownDeviceId();
     const now = this.#deps.now();
     this.#fetchedAt.set(owner, now);
+    const lists = { ...this.#lists.get(owner) };
+    for (const update of updates) {
+      lists[update.version ?? '0.3'] = new Set(update.deviceIds);
+      if (owner === account && update.version === '2') this.#ownLabels = update.labels ?? new Map();
+    }
+    this.#lists.set(owner, lists);
     const known = await store.listDevices(account, owner);
-    const listed = new Set(update.deviceIds);
+    const listed = new Set([...(lists['0.3'] ?? []), ...(lists['2'] ?? [])]);
     if (owner === account) listed.delete(ownId);
     const anyVerified = known.some((device) => device.trust === 'verified');
     for (const device of known) {
@@ -220,10 +272,25 @@ export class DeviceLists {
         lastSeen: now,
       });
     }
-    if (owner === account && ownId && !update.deviceIds.includes(ownId)) {
+    for (const update of owner === account && ownId ? updates : []) {
+      if (update.deviceIds.includes(ownId)) continue;
       // A new device, or another client rewrote the list without it: without its id in the list,
       // nobody encrypts for it.
-      await publishDeviceList(this.#deps.session, [...update.deviceIds, ownId]);
+      const ids = [...update.deviceIds, ownId];
+      if (update.version === '2') {
+        const labels = this.#ownLabels;
+        await publishDeviceList2(
+          this.#deps.session,
+          ids.map((id) => {
+            const label = labels.get(id);
+            return label ? { id, label } : { id };
+          }),
+        );
+        this.#lists.set(owner, { ...this.#lists.get(owner), '2': new Set(ids) });
+      } else {
+        await publishDeviceList(this.#deps.session, ids);
+        this.#lists.set(owner, { ...this.#lists.get(owner), '0.3': new Set(ids) });
+      }
     }
     this.#deps.onChange(owner);
   }

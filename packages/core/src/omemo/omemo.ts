@@ -44,7 +44,11 @@ import {
   encryptPayload,
   parseEncrypted,
 } from './message.ts';
-import { onDeviceListUpdate } from './pep.ts';
+import { onDeviceListUpdate, type OmemoVersion } from './pep.ts';
+import { DEVICES_NODE } from '../omemo2/bundle.ts';
+import { Omemo2Hook } from '../omemo2/hook.ts';
+import { parseEncrypted2 } from '../omemo2/message.ts';
+import { Omemo2Sessions } from '../omemo2/sessions.ts';
 import { SessionRepair } from './session-repair.ts';
 import { Sessions } from './sessions.ts';
 import { SignalStore } from './signal-store.ts';
@@ -74,6 +78,11 @@ export interface OmemoOptions {
    * sending PreKey messages even if this person never writes back.
    */
   readonly preKeyAckDelayMs?: number;
+  /**
+   * The versions this device publishes and writes (default both): without '2' it is an OMEMO 0.3
+   * device only (for tests of 0.3 between two Hush devices, and as a way back should OMEMO 2 fail).
+   */
+  readonly versions?: readonly OmemoVersion[];
 }
 
 export class Omemo implements EncryptionHook {
@@ -94,6 +103,8 @@ export class Omemo implements EncryptionHook {
   readonly #trust: TrustActions;
   readonly #repair: SessionRepair;
   readonly #keys: KeyWork;
+  readonly #sessions2: Omemo2Sessions;
+  readonly #omemo2: Omemo2Hook;
   readonly #listeners = new Set<(event: OmemoEvent) => void>();
   readonly #unsubscribe: (() => void)[] = [];
   #deviceId = 0;
@@ -122,6 +133,7 @@ export class Omemo implements EncryptionHook {
       ownDeviceId,
       onChange: (jid) => emit({ type: 'devices', jid }),
       report,
+      omemo2: options.versions?.includes('2') ?? true,
     });
     this.#sessions = new Sessions({
       session: this.#session,
@@ -161,12 +173,40 @@ export class Omemo implements EncryptionHook {
       account: this.account,
       ownDeviceId,
       targets: (jid) => this.#directory.targets(jid),
+      omemo2: {
+        keyTransport: (to, targets, id) => this.#omemo2.keyTransport(to, targets, id),
+        rebuild: (target) => this.#sessions2.rebuild(target),
+      },
       randomBytes: this.#randomBytes,
       now: this.#now,
       repairIntervalMs: options.repairIntervalMs ?? 60 * 60 * 1000,
       preKeyAckDelayMs: options.preKeyAckDelayMs ?? 2000,
       emit,
       report,
+    });
+    this.#sessions2 = new Omemo2Sessions({
+      session: this.#session,
+      store: this.#ruled,
+      signal: this.#signal,
+      account: this.account,
+      randomBytes: this.#randomBytes,
+      onIdentityChanged: (target) => emit({ type: 'identity-changed', ...target }),
+      report: (error) => {
+        void this.#lists.noticeFailure(error).catch(() => undefined);
+        report(error);
+      },
+    });
+    this.#omemo2 = new Omemo2Hook({
+      account: this.account,
+      ownDeviceId,
+      createdAt: () => this.#createdAt,
+      sessions: this.#sessions2,
+      signal: this.#signal,
+      randomBytes: this.#randomBytes,
+      now: this.#now,
+      noticeMessage: (sender, sid, rids) => this.#lists.noticeMessage(sender, sid, rids),
+      decrypted: (sender, sid, built, hold) => this.#decrypted(sender, sid, built, hold, '2'),
+      scheduleRepair: (sender, sid) => this.#repair.schedule(sender, sid, '2'),
     });
     this.#keys = new KeyWork({
       session: this.#session,
@@ -175,11 +215,15 @@ export class Omemo implements EncryptionHook {
       policy: { ...DEFAULT_KEY_POLICY, ...options.keyPolicy },
       now: this.#now,
       randomBytes: this.#randomBytes,
+      omemo2: options.versions?.includes('2') ?? true,
     });
   }
 
   /** The PEP feature that makes the server push device-list changes (for XEP-0115 caps). */
-  static readonly features: readonly string[] = [`${DEVICE_LIST_NODE}+notify`];
+  static readonly features: readonly string[] = [
+    `${DEVICE_LIST_NODE}+notify`,
+    `${DEVICES_NODE}+notify`,
+  ];
 
   /** This device's OMEMO device id (after start). */
   get deviceId(): number {
@@ -236,7 +280,8 @@ export class Omemo implements EncryptionHook {
 
   async encrypt(message: { to: string; body: string; stanza: Element }): Promise<Element> {
     const peer = bareJid(message.to);
-    const targets = await this.#directory.targets(peer);
+    const { version, targets } = await this.#directory.targets(peer);
+    if (version === '2') return this.#omemo2.encrypt(message, peer, targets);
     const { payload, iv, keyMaterial } = encryptPayload(message.body, this.#randomBytes);
     const keys = await this.#sessions.encryptKey(targets, keyMaterial);
     if (!keys.some((key) => key.jid === peer)) {
@@ -261,6 +306,13 @@ export class Omemo implements EncryptionHook {
   ): Promise<DecryptResult> {
     // A held decrypt the caller never settled is kept: nothing may wait for it for ever.
     await this.#signal.release(true);
+    const encrypted2 = parseEncrypted2(message.element);
+    if (encrypted2 === 'malformed') {
+      return this.#undecryptable('The OMEMO 2 message is malformed (bad header or base64).');
+    }
+    if (encrypted2) {
+      return this.#omemo2.decrypt(message, bareJid(message.from), encrypted2, !!options.hold);
+    }
     const encrypted = parseEncrypted(message.element);
     if (encrypted === null) {
       // Every conversation is encrypted here, so a plain body is shown only marked: the server, or
@@ -330,14 +382,7 @@ export class Omemo implements EncryptionHook {
       this.#repair.schedule(sender, encrypted.sid);
       return this.#undecryptable(`The message could not be decrypted: ${text}`);
     }
-    await this.#seen(sender, encrypted.sid);
-    if (key.preKey) {
-      // The used one-time prekey goes once the message is stored (settle), and only then is the
-      // bundle refilled: a held removal is not on disk yet.
-      if (options.hold) this.#maintainOnSettle = true;
-      else await this.#keys.run(false);
-      this.#repair.answerPreKey(sender, encrypted.sid);
-    }
+    const warning = await this.#decrypted(sender, encrypted.sid, key.preKey, !!options.hold, '0.3');
     if (!encrypted.payload) return { encrypted: true, ignore: 'key-transport' };
     let body: string;
     try {
@@ -345,10 +390,6 @@ export class Omemo implements EncryptionHook {
     } catch (error) {
       return this.#undecryptable(`The message was altered or damaged: ${errorText(error)}`);
     }
-    // A refused or undecided device can still write: what it says is shown, marked, never passed
-    // off as coming from a trusted device.
-    const device = await this.#store.getDevice(this.account, sender, encrypted.sid);
-    const warning = senderWarning(device, encrypted.sid);
     return warning ? { encrypted: true, body, warning } : { encrypted: true, body };
   }
 
@@ -402,6 +443,31 @@ export class Omemo implements EncryptionHook {
   }
 
   // ---- internals -----------------------------------------------------------------------------
+
+  /**
+   * After a message's key decrypted, in either version: the device was seen; a session built from a
+   * one-time prekey refills the bundle and gets an answer. Returns the warning for a device that is
+   * refused or undecided: what it says is shown, marked, never passed off as coming from a trusted
+   * device.
+   */
+  async #decrypted(
+    sender: string,
+    deviceId: number,
+    preKey: boolean,
+    hold: boolean,
+    version: OmemoVersion,
+  ): Promise<HushError | undefined> {
+    await this.#seen(sender, deviceId);
+    if (preKey) {
+      // The used one-time prekey goes once the message is stored (settle), and only then is the
+      // bundle refilled: a held removal is not on disk yet.
+      if (hold) this.#maintainOnSettle = true;
+      else await this.#keys.run(false);
+      this.#repair.answerPreKey(sender, deviceId, version);
+    }
+    const device = await this.#store.getDevice(this.account, sender, deviceId);
+    return senderWarning(device, deviceId);
+  }
 
   async #seen(jid: string, deviceId: number): Promise<void> {
     const key = `${jid}/${deviceId}`;

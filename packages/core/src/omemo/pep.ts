@@ -32,6 +32,11 @@ import {
   type OmemoBundle,
 } from './bundle.ts';
 import { bareJid } from '../util/jid.ts';
+import {
+  DEVICES_NODE,
+  parseDeviceList as parseDeviceList2,
+  type Omemo2Device,
+} from '../omemo2/bundle.ts';
 
 export const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
 export const NS_PUBSUB_OWNER = 'http://jabber.org/protocol/pubsub#owner';
@@ -70,7 +75,13 @@ export interface DeviceListUpdate {
   /** The bare JID whose device list changed (the account itself for its own devices). */
   readonly jid: string;
   readonly deviceIds: readonly number[];
+  /** Which version's list: OMEMO 0.3 (the default) or OMEMO 2 (urn:xmpp:omemo:2:devices). */
+  readonly version?: OmemoVersion;
+  /** OMEMO 2 lists: the labels devices carry, by id. */
+  readonly labels?: ReadonlyMap<number, string>;
 }
+
+export type OmemoVersion = '0.3' | '2';
 
 function pepError(error: unknown, action: string, jid?: string): OmemoPepError {
   if (error instanceof OmemoPepError) return error;
@@ -320,8 +331,15 @@ export async function fetchBundle(
   return reading.bundle;
 }
 
+/** The labels of OMEMO 2 devices, by id. */
+export function labelsOf(devices: readonly Omemo2Device[]): Map<number, string> {
+  const labels = new Map<number, string>();
+  for (const device of devices) if (device.label) labels.set(device.id, device.label);
+  return labels;
+}
+
 /**
- * A PEP device list notification -> the update, or null for any other stanza. A notification is
+ * A PEP device list notification (OMEMO 0.3's or OMEMO 2's) -> the update, or null for any other stanza. A notification is
  * believed only from a bare JID (PEP services are the accounts themselves, RFC 6120 §8.1.2.1 for the
  * missing `from`, which means our own account).
  */
@@ -331,6 +349,17 @@ export function parseDeviceListEvent(stanza: Element, accountJid: string): Devic
     const from = stanza.attrs.from ?? bareJid(accountJid);
     if (from.includes('/')) return null;
     const items = stanza.getChild('event', NS_PUBSUB_EVENT)?.getChild('items');
+    if (items?.attrs.node === DEVICES_NODE) {
+      const payload = currentPayload(items);
+      const devices = payload ? parseDeviceList2(payload) : null;
+      if (!devices) return null;
+      return {
+        jid: from.toLowerCase(),
+        deviceIds: devices.map((device) => device.id),
+        version: '2',
+        labels: labelsOf(devices),
+      };
+    }
     if (items?.attrs.node !== DEVICE_LIST_NODE) return null;
     const payload = currentPayload(items);
     const deviceIds = payload ? parseDeviceList(payload) : null;

@@ -1,0 +1,122 @@
+// OMEMO 2 with an independent implementation: a peer on Debian's python-omemo with the twomemo
+// backend alone (packages/test-utils/python/twomemo_peer.py), against a real Prosody. Hush publishes
+// both versions and must choose OMEMO 2 for an account that publishes only that; the first message
+// each way builds the session (Hush writes first to one peer, the other peer writes first to Hush).
+// What the peer sends in its XEP-0420 envelope is checked as it arrives: a malformed envelope, bad
+// padding or a <from/> naming someone else is shown as an Undecryptable error, never dropped.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startOmemoPeer,
+  startProsody,
+  trustCertificateAuthority,
+  type OmemoPeer,
+  type OmemoPeerEvent,
+  type ProsodyServer,
+  until,
+} from '@hush/test-utils';
+import type { Element } from '@xmpp/xml';
+import { openSession } from '../xmpp/session.ts';
+import { createMemoryStorage } from '../storage/memory.ts';
+import type { Storage } from '../storage/types.ts';
+import { startClient, type HushClient } from '../client.ts';
+import { NS_OMEMO_LEGACY } from '../omemo/bundle.ts';
+import { NS_OMEMO2 } from './bundle.ts';
+
+const PASSWORD = 'twomemo-password';
+let server: ProsodyServer;
+let work: string;
+const clients: HushClient[] = [];
+const peers: OmemoPeer[] = [];
+
+before(async () => {
+  server = await startProsody();
+  trustCertificateAuthority(server.caCert);
+  work = await mkdtemp(join(tmpdir(), 'hush-twomemo-'));
+  for (const name of ['hush', 'two1', 'two2']) await server.createAccount(name, PASSWORD);
+});
+after(async () => {
+  await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
+  await Promise.all(peers.map((peer) => peer.stop()));
+  await server?.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function hush(
+  name: string,
+): Promise<{ client: HushClient; storage: Storage; sent: Element[] }> {
+  const storage = createMemoryStorage();
+  const session = await openSession({
+    service: server.websocketUrl,
+    jid: `${name}@localhost`,
+    password: PASSWORD,
+  });
+  const sent: Element[] = [];
+  const send = session.send.bind(session);
+  session.send = async (stanza: Element) => {
+    sent.push(stanza);
+    await send(stanza);
+  };
+  const client = await startClient({ session, storage });
+  clients.push(client);
+  return { client, storage, sent };
+}
+
+async function twomemo(name: string): Promise<OmemoPeer> {
+  const peer = await startOmemoPeer({
+    jid: `${name}@localhost`,
+    password: PASSWORD,
+    host: '127.0.0.1',
+    port: server.ports.c2s,
+    caFile: server.caFile,
+    dir: join(work, name),
+    logFile: join(work, `${name}.log`),
+    protocol: 'twomemo',
+  });
+  peers.push(peer);
+  return peer;
+}
+
+const isMessage = (body: string) => (event: OmemoPeerEvent) =>
+  event.event === 'message' && event.body === body;
+
+test('Hush and python-twomemo: OMEMO 2 both ways, each first message building the session', async () => {
+  const me = await hush('hush');
+  const two1 = await twomemo('two1');
+  const two2 = await twomemo('two2');
+  const history = (peer: string) =>
+    me.storage.messages.history('hush@localhost', peer, { limit: 100 });
+  const received = (peer: string, body: string) =>
+    until(async () => (await history(peer)).find((m) => m.body === body), `hush to have "${body}"`);
+
+  // Hush writes first: a key exchange, in OMEMO 2 only.
+  await me.client.messenger.sendText('two1@localhost', 'hello from hush ✓');
+  const first = await two1.next(isMessage('hello from hush ✓'), 30_000);
+  assert.ok(first.event === 'message' && first.encrypted && first.prekey, 'a key exchange');
+  assert.equal(first.event === 'message' && first.senderDevice, me.client.omemo?.deviceId);
+  assert.equal(first.event === 'message' && first.envelopeFrom, 'hush@localhost');
+  const wire = me.sent.find(
+    (s) => s.attrs.to === 'two1@localhost' && s.getChild('encrypted', NS_OMEMO2),
+  );
+  assert.ok(wire, 'sent as OMEMO 2');
+  assert.equal(wire.getChild('encrypted', NS_OMEMO_LEGACY), undefined, 'and not as 0.3');
+  await two1.send('hush@localhost', 'hello back from twomemo');
+  const back = await received('two1@localhost', 'hello back from twomemo');
+  assert.equal(back.encrypted, true);
+  await me.client.messenger.sendText('two1@localhost', 'second from hush');
+  const second = await two1.next(isMessage('second from hush'), 30_000);
+  assert.ok(second.event === 'message' && !second.prekey, 'then no key exchange');
+
+  // twomemo writes first: its key exchange is read, and answered so its session is complete.
+  await two2.send('hush@localhost', 'twomemo speaks first');
+  const fromTwo2 = await received('two2@localhost', 'twomemo speaks first');
+  assert.equal(fromTwo2.encrypted, true);
+  await me.client.messenger.sendText('two2@localhost', 'hush answers');
+  const answer = await two2.next(isMessage('hush answers'), 30_000);
+  assert.ok(answer.event === 'message' && !answer.prekey, 'in the session twomemo built');
+  await two2.send('hush@localhost', 'twomemo again');
+  await received('two2@localhost', 'twomemo again');
+});
