@@ -262,7 +262,15 @@ function toBytes(data: BufferSource): Uint8Array {
     : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** The bytes as an ArrayBuffer for the library: a fresh array's own buffer as is, else a copy. */
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  const { buffer } = bytes;
+  if (
+    buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === buffer.byteLength
+  )
+    return buffer;
   const copy = new Uint8Array(bytes.length);
   copy.set(bytes);
   return copy.buffer;
