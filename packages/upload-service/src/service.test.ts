@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -25,7 +26,7 @@ import {
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseCredentials, readConfig } from './config.ts';
 import { startUploadService, type UploadService } from './service.ts';
-import { s3Store, type S3Settings } from './store.ts';
+import { s3Store, type ObjectStore, type S3Settings } from './store.ts';
 import { slotToken } from './token.ts';
 
 const SECRET = 'a-secret-of-more-than-thirty-two-characters';
@@ -52,13 +53,13 @@ before(async () => {
     secretAccessKey: s3.secretAccessKey,
     forcePathStyle: true,
   };
-  // Plain HTTP, as behind a TLS proxy; a retention of one second.
+  // Plain HTTP, as behind a TLS proxy; a retention of two seconds.
   service = await startUploadService({
     store: s3Store(settings),
     secret: SECRET,
     basePath: '/upload/',
     maxBytes: 1000,
-    expirySeconds: 1,
+    expirySeconds: 2,
     sweepSeconds: 3600,
     log: () => undefined,
   });
@@ -150,6 +151,7 @@ function put(path: string, body: Buffer, headers: Record<string, string> = {}): 
   });
 }
 
+const HALF = 1024 * 1024;
 const ID = '0b5c6a1e-2f3d-4a5b-8c7d-9e0f1a2b3c4d';
 const slot = (id: string, name: string, size: number, type = 'application/octet-stream') =>
   `${id}/${encodeURIComponent(name)}?v2=${slotToken(SECRET, { id, name }, size, type)}`;
@@ -194,8 +196,8 @@ test('retention: a file older than the retention is gone for readers at once, an
   assert.equal((await fetch(`${base}${read}/f`, { method: 'HEAD' })).status, 200);
   await until(
     async () => (await fetch(`${base}${read}/f`)).status === 404,
-    'the file to pass its retention of 1 s',
-    10_000,
+    'the file to pass its retention of 2 s',
+    20_000,
     100,
   );
   // The one nobody asked for is deleted by the sweep.
@@ -259,4 +261,67 @@ test('settings: secrets from files, every bad value a ConfigError naming it', as
   await writeFile(secretFile, 'short\n');
   assert.throws(() => readConfig(env), /32 characters/);
   assert.throws(() => parseCredentials('aws_access_key_id = x\n'), ConfigError);
+});
+
+test('bytes stream both ways: the bucket gets the first half of a PUT before the rest is sent, and a reader before the bucket sent it all', async () => {
+  let received = 0;
+  let stored: Buffer | undefined;
+  const download = new PassThrough();
+  const store: ObjectStore = {
+    head: async () => undefined,
+    get: async () => ({ size: 2 * HALF, lastModified: new Date(), body: download }),
+    async put(_id, body) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) {
+        chunks.push(chunk as Buffer);
+        received += (chunk as Buffer).length;
+      }
+      stored = Buffer.concat(chunks);
+    },
+    deleteOlderThan: async () => 0,
+    delete: async () => undefined,
+    close: () => undefined,
+  };
+  const streaming = await startUploadService({
+    store,
+    secret: SECRET,
+    basePath: '/upload/',
+    maxBytes: 2 * HALF,
+    expirySeconds: 60,
+  });
+  try {
+    const url = `http://127.0.0.1:${streaming.port}/upload/${slot(ID, 'f', 2 * HALF)}`;
+    const body = randomBytes(2 * HALF);
+    const status = new Promise<number>((resolve, reject) => {
+      const req = request(url, {
+        method: 'PUT',
+        headers: { 'Content-Length': String(2 * HALF), 'Content-Type': 'application/octet-stream' },
+      });
+      req.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+      req.on('error', reject);
+      req.write(body.subarray(0, HALF));
+      until(() => received >= HALF / 2, 'the store to get the first half').then(
+        () => req.end(body.subarray(HALF)),
+        reject,
+      );
+    });
+    assert.equal(await status, 201);
+    assert.ok(stored?.equals(body));
+
+    const response = await fetch(`http://127.0.0.1:${streaming.port}/upload/${ID}/f`);
+    const reader = response.body?.getReader();
+    assert.ok(reader);
+    download.write(body.subarray(0, HALF));
+    let read = 0;
+    while (read < HALF) read += (await reader.read()).value?.length ?? 0;
+    download.end(body.subarray(HALF));
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      read += value.length;
+    }
+    assert.equal(read, 2 * HALF);
+  } finally {
+    await streaming.close();
+  }
 });

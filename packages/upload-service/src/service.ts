@@ -85,7 +85,9 @@ const STATUS_TEXT: Record<number, string> = {
 export async function startUploadService(options: ServiceOptions): Promise<UploadService> {
   const log = options.log ?? ((message: string) => console.error(message));
   const expiryMs = options.expirySeconds * 1000;
-  const expired = (lastModified: Date) => Date.now() - lastModified.getTime() > expiryMs;
+  // S3 gives times to the second, cut down: a file counts from the end of its second, so that it
+  // is kept at least the whole retention.
+  const expired = (lastModified: Date) => Date.now() - lastModified.getTime() - 1000 > expiryMs;
 
   async function put(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const slot = parseSlotPath(url.pathname, options.basePath);
@@ -141,6 +143,8 @@ export async function startUploadService(options: ServiceOptions): Promise<Uploa
       res.end();
       return;
     }
+    // The reader learns at once that the file is there, whatever the bucket's first bytes take.
+    res.flushHeaders();
     try {
       await pipeline(object.body, res);
     } catch {
