@@ -1,0 +1,136 @@
+// Hush's service worker.
+//
+// The app shell (index.html, the bundle it names, the icons) is cached at install, so the app
+// starts without the network, or with its server down, and shows the history it keeps on the
+// device. Pages are fetched from the network first (a new build is picked up as soon as it is
+// served), the cache answering when the network does not; the bundle and other static files, whose
+// names change with their content, from the cache first. Nothing else is cached: not the websocket,
+// not files (they are end-to-end encrypted and can be large), not the server's metrics.
+//
+// A push message (Web Push, from the Hush push gateway) carries only that something arrived. It is
+// shown as "New message", unless the app is open in front; a click opens the app.
+/* global self, caches, clients */
+const CACHE = 'hush-app-1';
+const STATIC = ['/manifest.json', '/icons/icon-192.png', '/icons/icon-512.png', '/favicon.ico'];
+const NEVER_CACHED = ['/xmpp-websocket', '/file_share/', '/metrics', '/upload'];
+const NAVIGATION_TIMEOUT_MS = 4000;
+
+/** Same-origin paths an HTML page names in src= and href=. */
+function assetsOf(html) {
+  const paths = new Set();
+  for (const match of html.matchAll(/(?:src|href)="(\/[^"]*)"/g)) paths.add(match[1]);
+  return [...paths];
+}
+
+/** Caches the page and what it needs; drops static files of earlier builds. */
+async function keepShell(response) {
+  const cache = await caches.open(CACHE);
+  const html = await response.clone().text();
+  await cache.put('/', response);
+  const wanted = new Set([...STATIC, ...assetsOf(html)]);
+  await Promise.all(
+    [...wanted].map(async (path) => {
+      if (await cache.match(path)) return;
+      const asset = await fetch(path).catch(() => undefined);
+      if (asset && asset.ok) await cache.put(path, asset);
+    }),
+  );
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname;
+    if (path.startsWith('/_expo/') && !wanted.has(path)) await cache.delete(request);
+  }
+}
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    fetch('/', { cache: 'no-cache' })
+      .then((response) => (response.ok ? keepShell(response) : undefined))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) =>
+        Promise.all(names.filter((name) => name !== CACHE).map((name) => caches.delete(name))),
+      )
+      .then(() => self.clients.claim()),
+  );
+});
+
+async function page(request) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), NAVIGATION_TIMEOUT_MS);
+  try {
+    const response = await fetch(request, { signal: controller.signal });
+    // Every path of the app answers with the same page: keep the newest for offline starts.
+    if (response.ok && (response.headers.get('content-type') || '').startsWith('text/html'))
+      await keepShell(response.clone()).catch(() => undefined);
+    return response;
+  } catch (error) {
+    const cached = await caches.match('/');
+    if (cached) return cached;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function asset(request) {
+  const cached = await caches.match(request);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok && response.type === 'basic') {
+    const cache = await caches.open(CACHE);
+    await cache.put(request, response.clone());
+  }
+  return response;
+}
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (NEVER_CACHED.some((prefix) => url.pathname.startsWith(prefix))) return;
+  event.respondWith(request.mode === 'navigate' ? page(request) : asset(request));
+});
+
+const TEXT = {
+  en: { title: 'Hush', body: 'New message' },
+  ru: { title: 'Hush', body: 'Новое сообщение' },
+};
+const words = () => TEXT[(self.navigator.language || 'en').slice(0, 2)] || TEXT.en;
+
+async function wake(event) {
+  let payload = {};
+  try {
+    payload = event.data ? event.data.json() : {};
+  } catch {
+    // Not JSON: still a wake-up, and a push must show something.
+  }
+  const windows = await clients.matchAll({ type: 'window', includeUncontrolled: true });
+  // The app in front shows what arrived itself.
+  if (windows.some((window) => window.visibilityState === 'visible' && window.focused)) return;
+  const { title, body } = words();
+  await self.registration.showNotification(title, {
+    body,
+    tag: 'hush-new-message',
+    renotify: true,
+    icon: '/icons/icon-192.png',
+    data: { type: payload.type || 'message' },
+  });
+}
+
+self.addEventListener('push', (event) => event.waitUntil(wake(event)));
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(
+    clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((window) => 'focus' in window);
+      return open ? open.focus() : clients.openWindow('/');
+    }),
+  );
+});
