@@ -35,6 +35,21 @@ export interface ChatScreenProps {
   onVoice: (recording: { uri: string; mime: string; durationMs: number }) => Promise<void>;
   /** Picks a file and sends it (encrypted); resolves once sent, or when the person cancelled. */
   onAttach?: () => Promise<void>;
+  /**
+   * Enter sends and Shift+Enter starts a new line: with a keyboard (the web). On phones the
+   * keyboard's return key makes new lines and the send button sends. Defaults to the web.
+   */
+  enterSends?: boolean;
+}
+
+/** What a key press in the composer does: send on a plain Enter, else what the key does. */
+export function composerKey(
+  key: { key: string; shiftKey?: boolean; isComposing?: boolean },
+  enterSends: boolean,
+): 'send' | 'type' {
+  // An input method composing text (Japanese, Chinese) takes Enter to confirm the text.
+  if (!enterSends || key.key !== 'Enter' || key.shiftKey || key.isComposing) return 'type';
+  return 'send';
 }
 
 /**
@@ -86,6 +101,7 @@ function useTypingNotice(onTyping: ChatScreenProps['onTyping']) {
 export function ChatScreen(props: ChatScreenProps) {
   const { t } = useTranslation();
   const name = props.name ?? props.peer;
+  const enterSends = props.enterSends ?? Platform.OS === 'web';
   const [text, setText] = useState('');
   const typingNotice = useTypingNotice(props.onTyping);
   const [error, setError] = useState<HushError | undefined>();
@@ -227,9 +243,12 @@ export function ChatScreen(props: ChatScreenProps) {
           placeholderTextColor={colors.muted}
           multiline
           onKeyPress={(e) => {
-            // Enter sends on the web, Shift+Enter makes a new line.
-            const native = e.nativeEvent as { key: string; shiftKey?: boolean };
-            if (Platform.OS === 'web' && native.key === 'Enter' && !native.shiftKey) {
+            const native = e.nativeEvent as {
+              key: string;
+              shiftKey?: boolean;
+              isComposing?: boolean;
+            };
+            if (composerKey(native, enterSends) === 'send') {
               e.preventDefault();
               void send();
             }

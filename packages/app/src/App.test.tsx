@@ -1,0 +1,111 @@
+// The app's navigator as a phone runs it: the link it was opened with picks the first screen
+// (sign-up with the invite filled in, or the screen that adds the person it names), the back
+// arrow leads down the stack, and a notification opens its chat.
+import { act, fireEvent, render, screen } from '@testing-library/react-native';
+import { Linking } from 'react-native';
+import { createMemoryStorage } from '@hush/core';
+import { App } from './App';
+import { AccountController } from './client/account';
+import type { Platform } from './platform/types';
+
+const platform: Platform = {
+  name: 'native',
+  openStorage: async () => createMemoryStorage(),
+  deleteStorage: async () => undefined,
+  keptFiles: { read: async () => undefined, write: async () => undefined },
+  vault: () => ({
+    load: async () => undefined,
+    save: async () => undefined,
+    forget: async () => undefined,
+  }),
+  defaultService: (domain) => `wss://${domain}/xmpp-websocket`,
+  readRecording: async () => new Uint8Array(),
+  playableUri: async () => ({ uri: 'file:///none', release: () => undefined }),
+  initialInvite: async () => undefined,
+  forgetInitialInvite: () => undefined,
+  notifications: {
+    access: () => 'unsupported',
+    request: async () => 'unsupported',
+    show: () => undefined,
+  },
+  pickFile: async () => undefined,
+  showUnread: () => undefined,
+  saveFile: async () => undefined,
+};
+
+/** An account on this device that never reaches a server: signed in, offline. */
+class OfflineAccount extends AccountController {
+  override async start(): Promise<void> {
+    this.update({ phase: 'offline', jid: 'me@chat.example', service: 'wss://chat.example/ws' });
+  }
+}
+
+const registerUri = 'xmpp:chat.example?register;preauth=abcd1234';
+const contactUri = 'xmpp:alice@chat.example?roster;preauth=abcd1234';
+
+async function openApp(controller: AccountController, url: string | null) {
+  jest.spyOn(Linking, 'getInitialURL').mockResolvedValue(url);
+  await controller.start();
+  await render(<App platform={platform} controller={controller} />);
+}
+
+// The safe area as a phone reports it (the library's own stand-in): the provider renders nothing
+// until it knows the insets.
+jest.mock(
+  'react-native-safe-area-context',
+  () => jest.requireActual<{ default: object }>('react-native-safe-area-context/jest/mock').default,
+);
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('the app opened by a link', () => {
+  it('signed out, an invite opens the sign-up form with the invite filled in', async () => {
+    await openApp(new AccountController(platform), registerUri);
+    const invite = await screen.findByTestId('invite-input');
+    expect(invite.props.value).toBe(registerUri);
+    expect(screen.getByTestId('username-input')).toBeTruthy();
+  });
+
+  it('signed out, with no link, the first screen starts at logging in', async () => {
+    await openApp(new AccountController(platform), null);
+    expect(await screen.findByTestId('jid-input')).toBeTruthy();
+    expect(screen.queryByTestId('invite-input')).toBeNull();
+  });
+
+  it('signed in, a contact invite opens the screen that adds its inviter; back is the chat list', async () => {
+    await openApp(new OfflineAccount(platform), contactUri);
+    await screen.findByTestId('invite-person');
+    expect(screen.getByText('alice@chat.example')).toBeTruthy();
+    expect(screen.getByTestId('add-contact')).toBeTruthy();
+    await fireEvent.press(screen.getByTestId('back'));
+    expect(await screen.findByTestId('open-add-contact')).toBeTruthy();
+  });
+
+  it('signed in, a server invite says it names nobody to add, and adds no one', async () => {
+    await openApp(new OfflineAccount(platform), registerUri);
+    expect(await screen.findByTestId('error-InviteInvalid')).toBeTruthy();
+    expect(screen.queryByTestId('add-contact')).toBeNull();
+  });
+
+  it('signed in, a hush:// chat link opens that chat above the list', async () => {
+    await openApp(new OfflineAccount(platform), 'hush://chat/bob%40chat.example');
+    expect(await screen.findByTestId('composer-input')).toBeTruthy();
+    await fireEvent.press(screen.getByTestId('back'));
+    expect(await screen.findByTestId('open-add-contact')).toBeTruthy();
+  });
+});
+
+describe('links that arrive while the app runs', () => {
+  it('an invite opened while signing up replaces the one in the form', async () => {
+    let deliver: (event: { url: string }) => void = () => undefined;
+    jest.spyOn(Linking, 'addEventListener').mockImplementation((_type, listener) => {
+      deliver = listener as typeof deliver;
+      return { remove: () => undefined } as ReturnType<typeof Linking.addEventListener>;
+    });
+    await openApp(new AccountController(platform), registerUri);
+    await screen.findByTestId('invite-input');
+    const next = 'xmpp:chat.example?register;preauth=efgh5678';
+    await act(async () => deliver({ url: next }));
+    expect((await screen.findByTestId('invite-input')).props.value).toBe(next);
+  });
+});
