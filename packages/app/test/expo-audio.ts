@@ -22,7 +22,12 @@ export function useAudioRecorder() {
 }
 
 export function useAudioPlayer() {
-  return { play: () => undefined, pause: () => undefined, seekTo: async () => undefined };
+  return {
+    play: () => undefined,
+    pause: () => undefined,
+    seekTo: async () => undefined,
+    setPlaybackRate: () => undefined,
+  };
 }
 
 export function useAudioPlayerStatus() {

@@ -1,5 +1,6 @@
-// A voice message or file in a bubble: play/pause, a bar to seek, position and duration; a photo
-// shown inline; any other file named by its type and size, with a way to keep it.
+// A voice message or file in a bubble: play/pause, its waveform (or a plain bar) to seek, position
+// and duration, and the playback speed (1×, 1.5×, 2×, one setting for the app); a photo shown
+// inline; any other file named by its type and size, with a way to keep it under its name.
 // Encrypted (aesgcm://) files are fetched and decrypted first; what they are shows from their bytes.
 import { useEffect, useState } from 'react';
 import {
@@ -14,11 +15,14 @@ import {
 import { useAudioPlayer, useAudioPlayerStatus } from 'expo-audio';
 import { currentLanguage, fileWords, i18n, useTranslation } from '../i18n';
 import { toHushError, type HushError } from '@hush/core';
+import type { KeptFiles } from '../platform/types';
 import { downloadName, fileLabel, formatDuration, type BodyKind } from './message-kind';
 import { errorTitle } from './errors';
 import { useFile } from './files';
 import { rememberFile, useFileFacts } from './file-labels';
-import { usePlatform } from './hooks';
+import { useOptionalPlatform, usePlatform } from './hooks';
+import { useVoiceSpeed, type Speed } from './voice-speed';
+import { useWaveform } from './waveform';
 import { colors, radius, space } from './theme';
 
 export { formatDuration };
@@ -58,6 +62,7 @@ function EncryptedFile(props: { link: string; body: FileBody }) {
   const file = useFile(props.link, platform);
   const facts = useFileFacts(props.link, platform.keptFiles);
   const ready = file.status === 'ready' ? file.info : undefined;
+  const waveform = useWaveform(ready?.audio ? props.link : undefined, platform.keptFiles);
   // What the bytes say is kept for the chat list's label.
   useEffect(() => {
     if (!ready) return;
@@ -83,7 +88,13 @@ function EncryptedFile(props: { link: string; body: FileBody }) {
     );
   }
   if (file.info.audio) {
-    return <Player uri={file.uri} knownDurationMs={file.info.audio.durationMs} />;
+    return (
+      <Player
+        uri={file.uri}
+        knownDurationMs={file.info.audio.durationMs}
+        {...(waveform ? { waveform } : {})}
+      />
+    );
   }
   const known = { kind: props.body.kind, name: props.body.name, ...facts };
   const label = fileLabel({ ...known, mimeType: file.info.mimeType }, fileWords());
@@ -154,10 +165,48 @@ function ReceivedFile(props: {
   );
 }
 
-function Player(props: { uri: string; knownDurationMs?: number }) {
+/** A voice message's waveform, filled as far as it has played. */
+export function Bars(props: { levels: readonly number[]; progress: number }) {
   const { t } = useTranslation();
+  const played = Math.round(props.progress * props.levels.length);
+  return (
+    <View style={styles.bars} testID="voice-waveform" accessibilityLabel={t('file.waveform')}>
+      {props.levels.map((level, index) => (
+        <View
+          // The bars never change order: their place is their identity.
+          key={index}
+          testID="voice-waveform-bar"
+          style={[
+            styles.waveBar,
+            { height: `${Math.max(12, Math.round(level * 100))}%` },
+            index < played && styles.waveBarPlayed,
+          ]}
+        />
+      ))}
+    </View>
+  );
+}
+
+const notKept: KeptFiles = { read: async () => undefined, write: async () => undefined };
+
+const formatSpeed = (speed: Speed) =>
+  `${new Intl.NumberFormat(currentLanguage(), { maximumFractionDigits: 1 }).format(speed)}×`;
+
+export function Player(props: {
+  uri: string;
+  knownDurationMs?: number;
+  waveform?: readonly number[];
+}) {
+  const { t } = useTranslation();
+  // Shown alone (a test) there is no platform: the speed is then not kept.
+  const kept = useOptionalPlatform()?.keptFiles ?? notKept;
   const player = useAudioPlayer({ uri: props.uri });
   const status = useAudioPlayerStatus(player);
+  const [speed, nextSpeed] = useVoiceSpeed(kept);
+  useEffect(() => {
+    // Pitch corrected: faster speech, not higher voices.
+    player.setPlaybackRate(speed, 'high');
+  }, [player, speed]);
   const [width, setWidth] = useState(1);
   // A browser recording (WebM) carries no duration in its header: the player reports none until
   // it has played through, so the one core read from the file stands in.
@@ -197,13 +246,28 @@ function Player(props: { uri: string; knownDurationMs?: number }) {
           onPress={(e) => {
             if (duration > 0) void player.seekTo((e.nativeEvent.locationX / width) * duration);
           }}
-          style={styles.bar}
+          style={props.waveform ? styles.waveTrack : styles.bar}
         >
-          <View style={[styles.fill, { width: `${progress * 100}%` }]} />
+          {props.waveform ? (
+            <Bars levels={props.waveform} progress={progress} />
+          ) : (
+            <View style={[styles.fill, { width: `${progress * 100}%` }]} />
+          )}
         </Pressable>
-        <Text style={styles.time} testID="voice-time">
-          {formatDuration(position)} / {formatDuration(duration)}
-        </Text>
+        <View style={styles.below}>
+          <Text style={styles.time} testID="voice-time">
+            {formatDuration(position)} / {formatDuration(duration)}
+          </Text>
+          <Pressable
+            accessibilityRole="button"
+            accessibilityLabel={t('file.speed', { speed: formatSpeed(speed) })}
+            testID="voice-speed"
+            onPress={nextSpeed}
+            hitSlop={8}
+          >
+            <Text style={styles.speed}>{formatSpeed(speed)}</Text>
+          </Pressable>
+        </View>
       </View>
     </View>
   );
@@ -229,6 +293,12 @@ const styles = StyleSheet.create({
     overflow: 'hidden',
   },
   fill: { position: 'absolute', left: 0, top: 0, bottom: 0, backgroundColor: colors.accent },
+  waveTrack: { height: 28, justifyContent: 'center' },
+  bars: { flexDirection: 'row', alignItems: 'center', height: '100%', gap: 1 },
+  waveBar: { flex: 1, borderRadius: 1, backgroundColor: colors.border },
+  waveBarPlayed: { backgroundColor: colors.accent },
+  below: { flexDirection: 'row', justifyContent: 'space-between', alignItems: 'center' },
+  speed: { fontSize: 11, fontWeight: '700', color: colors.accent },
   time: { fontSize: 11, color: colors.muted },
   file: { gap: 2 },
   fileName: { fontWeight: '600', color: colors.text },

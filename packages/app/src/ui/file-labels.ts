@@ -38,6 +38,7 @@ function merge(address: string, facts: FileFacts): FileFacts {
     ...((facts.durationMs ?? before.durationMs)
       ? { durationMs: facts.durationMs ?? before.durationMs }
       : {}),
+    ...((facts.waveform ?? before.waveform) ? { waveform: facts.waveform ?? before.waveform } : {}),
   };
   known.set(address, merged);
   emit();

@@ -8,6 +8,8 @@ export interface FileFacts {
   readonly name?: string | undefined;
   readonly mimeType?: string | undefined;
   readonly durationMs?: number | undefined;
+  /** A voice message's loudness in bars of 0 to 1 (waveform.ts), once worked out. */
+  readonly waveform?: readonly number[] | undefined;
 }
 
 export type FileWords = Pick<
