@@ -7,6 +7,8 @@ import {
   type Recorded,
   type Recorder,
 } from './voice-recording.ts';
+import { VOICE_RECORDING_OPTIONS, VOICE_WEB_MIME_TYPE } from './voice-settings.ts';
+import { WebVoiceRecorder, type WebMedia } from './web-recorder.ts';
 
 /** `openMs`: how long the microphone takes to open (prepareToRecordAsync), on the test's clock. */
 function setup(permission: Permission, ask: Permission = permission, openMs = 0) {
@@ -157,5 +159,87 @@ describe('hold-to-record', () => {
     t.mock.timers.tick(200);
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(sent, [{ uri: 'blob:voice', durationMs: VOICE_LIMIT_MS }]);
+  });
+});
+
+describe('the web recorder records speech, not music', () => {
+  /** A fake browser: what getUserMedia and MediaRecorder were asked for, and their tracks. */
+  function fakeMedia(supported = true) {
+    const asked: { constraints?: MediaStreamConstraints; options?: MediaRecorderOptions } = {};
+    const stopped: string[] = [];
+    const listeners = new Map<string, (event: { data: Blob }) => void>();
+    let state: 'inactive' | 'recording' = 'inactive';
+    const recorder = {
+      get state() {
+        return state;
+      },
+      mimeType: supported ? VOICE_WEB_MIME_TYPE : 'audio/webm',
+      addEventListener: (type: string, listener: (event: { data: Blob }) => void) =>
+        void listeners.set(type, listener),
+      start: () => void (state = 'recording'),
+      stop: () => {
+        state = 'inactive';
+        listeners.get('dataavailable')?.({ data: new Blob([new Uint8Array(100)]) });
+        listeners.get('stop')?.({ data: new Blob() });
+      },
+    };
+    const stream = { getTracks: () => [{ stop: () => void stopped.push('track') }] };
+    const media: WebMedia = {
+      getUserMedia: async (constraints) => {
+        asked.constraints = constraints;
+        return stream as unknown as MediaStream;
+      },
+      createRecorder: (_stream, options) => {
+        asked.options = options;
+        return recorder as unknown as MediaRecorder;
+      },
+      isTypeSupported: (type) => supported && type === VOICE_WEB_MIME_TYPE,
+      createObjectURL: (blob) => `blob:${blob.size}:${blob.type}`,
+    };
+    return { media, asked, stopped };
+  }
+
+  it('asks for one channel without echo cancellation, Opus at a speech bit rate', async () => {
+    const { media, asked, stopped } = fakeMedia();
+    const recorder = new WebVoiceRecorder(media);
+    await recorder.prepareToRecordAsync();
+    assert.deepEqual(asked.constraints, {
+      audio: {
+        channelCount: 1,
+        echoCancellation: false,
+        noiseSuppression: true,
+        autoGainControl: true,
+      },
+      video: false,
+    });
+    assert.deepEqual(asked.options, {
+      mimeType: 'audio/webm;codecs=opus',
+      audioBitsPerSecond: 32_000,
+    });
+    recorder.record();
+    await recorder.stop();
+    assert.equal(recorder.uri, 'blob:100:audio/webm;codecs=opus');
+    assert.deepEqual(stopped, ['track'], 'the microphone is closed once the message is taken');
+  });
+
+  it('leaves the container to the browser when it has no WebM Opus, keeping the bit rate', async () => {
+    const { media, asked } = fakeMedia(false);
+    await new WebVoiceRecorder(media).prepareToRecordAsync();
+    assert.deepEqual(asked.options, { audioBitsPerSecond: 32_000 });
+  });
+
+  it('native recordings are AAC-LC in M4A, mono, at a speech bit rate', () => {
+    assert.equal(VOICE_RECORDING_OPTIONS.numberOfChannels, 1);
+    assert.equal(VOICE_RECORDING_OPTIONS.bitRate, 64_000);
+    assert.equal(VOICE_RECORDING_OPTIONS.extension, '.m4a');
+    assert.deepEqual(VOICE_RECORDING_OPTIONS.android, {
+      outputFormat: 'mpeg4',
+      audioEncoder: 'aac',
+    });
+    assert.equal(VOICE_RECORDING_OPTIONS.ios.outputFormat, 'aac ', 'IOSOutputFormat.MPEG4AAC');
+  });
+
+  it('record() before the microphone is open is an error, not a silent nothing', () => {
+    assert.throws(() => new WebVoiceRecorder(fakeMedia().media).record(), /prepareToRecordAsync/);
   });
 });

@@ -11,6 +11,11 @@ import { VOICE_LIMIT_MS } from '../voice/sender.ts';
 import { SnapshotStore } from '../client/store.ts';
 import { currentWords, fill } from '../i18n/current.ts';
 
+// What a voice message is recorded with (mono, speech bit rates, no echo cancellation on the web)
+// and the web's recorder that applies it: voice-settings.ts says why.
+export { VOICE_RECORDING_OPTIONS, voiceRecorderOptions } from './voice-settings.ts';
+export { WebVoiceRecorder } from './web-recorder.ts';
+
 /** Shorter presses are taken as a tap: they explain how to record instead of sending a click. */
 export const MIN_VOICE_MS = 600;
 

@@ -1,0 +1,69 @@
+// What a voice message is recorded with: speech, one voice, sent as a file. Only type imports, so
+// the recorder, its tests and bench/recording.ts (in Node) read the same values.
+//
+// The web (getUserMedia + MediaRecorder, Opus in WebM):
+// - One channel: a phone or laptop microphone gives one voice; stereo doubles the encoder's work
+//   and the file for nothing.
+// - No echo cancellation: it removes what the device itself plays from what the microphone
+//   hears, which matters in a call; while recording a voice message nothing plays. It is the
+//   costliest stage of the browser's audio processing (bench/recording.ts).
+// - Noise suppression and automatic gain control stay on: they are what make a message recorded
+//   in a street or held far from the mouth intelligible, and they cost little next to the encoder.
+// - 32 kb/s Opus: Opus codes wideband speech transparently from about 24 kb/s; 32 kb/s leaves room
+//   for a noisy background. A 5-minute message is ~1.2 MB instead of ~4.7 MB at the 128 kb/s
+//   that expo-audio's web recorder asks for.
+// iOS and Android (expo-audio): AAC-LC in M4A, which every XMPP client plays, mono, 44.1 kHz,
+// 64 kb/s (AAC-LC needs about twice Opus's rate for the same speech; below ~48 kb/s mono it starts
+// to sound dull). The platform encoders are hardware or system codecs; their cost is not the issue
+// it was on the web.
+
+import type { AudioQuality, IOSOutputFormat, RecordingOptions } from 'expo-audio';
+
+/** getUserMedia audio constraints for a voice message. */
+export const VOICE_CAPTURE_CONSTRAINTS = {
+  channelCount: 1,
+  echoCancellation: false,
+  noiseSuppression: true,
+  autoGainControl: true,
+} as const;
+
+/** MediaRecorder's container and codec, when the browser has it (all current ones do). */
+export const VOICE_WEB_MIME_TYPE = 'audio/webm;codecs=opus';
+
+/** MediaRecorder's audio bit rate. */
+export const VOICE_WEB_BITS_PER_SECOND = 32_000;
+
+/**
+ * expo-audio RecordingOptions for iOS and Android (and the web fields, for expo's own web
+ * recorder). The iOS enums are written as their values (IOSOutputFormat.MPEG4AAC is 'aac ',
+ * AudioQuality.HIGH is 0x60): this file imports only types.
+ */
+export const VOICE_RECORDING_OPTIONS: RecordingOptions = {
+  extension: '.m4a',
+  sampleRate: 44_100,
+  numberOfChannels: 1,
+  bitRate: 64_000,
+  android: { outputFormat: 'mpeg4', audioEncoder: 'aac' },
+  ios: {
+    outputFormat: 'aac ' as IOSOutputFormat,
+    audioQuality: 0x60 as AudioQuality,
+    linearPCMBitDepth: 16,
+    linearPCMIsBigEndian: false,
+    linearPCMIsFloat: false,
+  },
+  web: { mimeType: VOICE_WEB_MIME_TYPE, bitsPerSecond: VOICE_WEB_BITS_PER_SECOND },
+};
+
+/** getUserMedia constraints and MediaRecorder options for a voice message (plain objects). */
+export function voiceRecorderOptions(isTypeSupported: (mimeType: string) => boolean): {
+  constraints: { audio: typeof VOICE_CAPTURE_CONSTRAINTS; video: false };
+  recorder: { mimeType?: string; audioBitsPerSecond: number };
+} {
+  return {
+    constraints: { audio: VOICE_CAPTURE_CONSTRAINTS, video: false },
+    recorder: {
+      ...(isTypeSupported(VOICE_WEB_MIME_TYPE) ? { mimeType: VOICE_WEB_MIME_TYPE } : {}),
+      audioBitsPerSecond: VOICE_WEB_BITS_PER_SECOND,
+    },
+  };
+}
