@@ -1,11 +1,13 @@
 // XEP-0384 OMEMO Encryption (legacy 0.3) — https://xmpp.org/extensions/attic/xep-0384-0.3.0.html
+// XEP-0384 OMEMO Encryption (OMEMO 2, urn:xmpp:omemo:2) — https://xmpp.org/extensions/xep-0384.html
 // OMEMO for one account on this device, plugged into chat as its EncryptionHook: every message is
-// encrypted for all of the peer's usable devices and this account's other devices; every incoming
-// one is decrypted, or stored as undecryptable with a typed reason (never dropped). This file is the
-// hook itself (encrypt, decrypt) and the wiring; the jobs around it have their own files:
-// device-directory.ts (who a message goes to, devices as a UI lists them), trust-actions.ts (the
-// person's trust decisions), key-work.ts (key maintenance), session-repair.ts (key-transport answers
-// and repairs, with their timers).
+// encrypted for all of the peer's usable devices and this account's other devices, in the newest
+// version both sides publish; every incoming one is decrypted, or stored as undecryptable with a
+// typed reason (never dropped). This file is the hook and the wiring; the jobs around it have their
+// own files: legacy-hook.ts and ../omemo2/hook.ts (each version's encrypt and decrypt),
+// device-directory.ts (the version and devices a message goes to, devices as a UI lists them),
+// trust-actions.ts (the person's trust decisions), key-work.ts (key maintenance),
+// session-repair.ts (key-transport answers and repairs, with their timers).
 //
 // Decisions (doc/design.md, "End-to-end encryption"):
 // - Fail closed: no device, no trusted device or no reachable device is an error, never plain text.
@@ -17,38 +19,26 @@
 //   devices of reinstalled apps forever; encrypting for them leaks nothing but costs and confuses).
 // - A message that does not decrypt triggers a session repair: a new session from the sender's
 //   bundle and an empty key-transport message, at most once per device per repairIntervalMs.
-import xml, { type Element } from '@xmpp/xml';
-import {
-  SessionCipher,
-  SignalProtocolAddress,
-} from '@privacyresearch/libsignal-protocol-typescript';
+import type { Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
 import type { XmppSession } from '../xmpp/session.ts';
 import type { OmemoStore } from '../storage/types.ts';
 import type { DecryptResult, EncryptionHook, ParsedChatMessage } from '../chat/types.ts';
 import { bareJid } from '../util/jid.ts';
-import { DEVICE_LIST_NODE, NS_OMEMO_LEGACY } from './bundle.ts';
-import { toArrayBuffer } from './bytes.ts';
-import { installNobleCrypto, resolveRandomBytes, type RandomBytes } from './crypto-provider.ts';
-import { DeviceDirectory, type OmemoDeviceInfo } from './device-directory.ts';
-import { DeviceLists } from './device-lists.ts';
-import { asHushError, errorText, type OmemoEvent } from './events.ts';
-import { DEFAULT_KEY_POLICY, ensureIdentity, type KeyPolicy } from './keys.ts';
-import { KeyWork } from './key-work.ts';
-import {
-  FALLBACK_BODY,
-  NS_EME,
-  NS_HINTS,
-  buildEncrypted,
-  decryptPayload,
-  encryptPayload,
-  parseEncrypted,
-} from './message.ts';
-import { onDeviceListUpdate, type OmemoVersion } from './pep.ts';
 import { DEVICES_NODE } from '../omemo2/bundle.ts';
 import { Omemo2Hook } from '../omemo2/hook.ts';
 import { parseEncrypted2 } from '../omemo2/message.ts';
 import { Omemo2Sessions } from '../omemo2/sessions.ts';
+import { DEVICE_LIST_NODE } from './bundle.ts';
+import { installNobleCrypto, resolveRandomBytes, type RandomBytes } from './crypto-provider.ts';
+import { DeviceDirectory, type OmemoDeviceInfo } from './device-directory.ts';
+import { DeviceLists } from './device-lists.ts';
+import { asHushError, type OmemoEvent } from './events.ts';
+import { DEFAULT_KEY_POLICY, ensureIdentity, type KeyPolicy } from './keys.ts';
+import { KeyWork } from './key-work.ts';
+import { LegacyHook } from './legacy-hook.ts';
+import { parseEncrypted } from './message.ts';
+import { onDeviceListUpdate, type OmemoVersion } from './pep.ts';
 import { SessionRepair } from './session-repair.ts';
 import { Sessions } from './sessions.ts';
 import { SignalStore } from './signal-store.ts';
@@ -105,6 +95,7 @@ export class Omemo implements EncryptionHook {
   readonly #keys: KeyWork;
   readonly #sessions2: Omemo2Sessions;
   readonly #omemo2: Omemo2Hook;
+  readonly #legacy: LegacyHook;
   readonly #listeners = new Set<(event: OmemoEvent) => void>();
   readonly #unsubscribe: (() => void)[] = [];
   #deviceId = 0;
@@ -208,6 +199,17 @@ export class Omemo implements EncryptionHook {
       decrypted: (sender, sid, built, hold) => this.#decrypted(sender, sid, built, hold, '2'),
       scheduleRepair: (sender, sid) => this.#repair.schedule(sender, sid, '2'),
     });
+    this.#legacy = new LegacyHook({
+      account: this.account,
+      ownDeviceId,
+      createdAt: () => this.#createdAt,
+      sessions: this.#sessions,
+      signal: this.#signal,
+      randomBytes: this.#randomBytes,
+      noticeMessage: (sender, sid, rids) => this.#lists.noticeMessage(sender, sid, rids),
+      decrypted: (sender, sid, built, hold) => this.#decrypted(sender, sid, built, hold, '0.3'),
+      scheduleRepair: (sender, sid) => this.#repair.schedule(sender, sid, '0.3'),
+    });
     this.#keys = new KeyWork({
       session: this.#session,
       store: this.#store,
@@ -281,23 +283,9 @@ export class Omemo implements EncryptionHook {
   async encrypt(message: { to: string; body: string; stanza: Element }): Promise<Element> {
     const peer = bareJid(message.to);
     const { version, targets } = await this.#directory.targets(peer);
-    if (version === '2') return this.#omemo2.encrypt(message, peer, targets);
-    const { payload, iv, keyMaterial } = encryptPayload(message.body, this.#randomBytes);
-    const keys = await this.#sessions.encryptKey(targets, keyMaterial);
-    if (!keys.some((key) => key.jid === peer)) {
-      throw new HushError('NoOmemoDevice', `Could not encrypt for any device of ${peer}.`);
-    }
-    const stanza = xml(
-      'message',
-      { ...message.stanza.attrs },
-      ...message.stanza.getChildElements().filter((child) => !child.is('body')),
-      buildEncrypted({ sid: this.#deviceId, keys, iv, payload }),
-      xml('body', {}, FALLBACK_BODY),
-      // Archived although it has no readable body (once: the chat stanza may carry it already).
-      ...(message.stanza.getChild('store', NS_HINTS) ? [] : [xml('store', { xmlns: NS_HINTS })]),
-      xml('encryption', { xmlns: NS_EME, namespace: NS_OMEMO_LEGACY, name: 'OMEMO' }),
-    );
-    return stanza;
+    return version === '2'
+      ? this.#omemo2.encrypt(message, peer, targets)
+      : this.#legacy.encrypt(message, peer, targets);
   }
 
   async decrypt(
@@ -327,70 +315,10 @@ export class Omemo implements EncryptionHook {
         ),
       };
     }
-    const sender = bareJid(message.from);
     if (encrypted === 'malformed') {
       return this.#undecryptable('The encrypted message is malformed (bad header, IV or base64).');
     }
-    if (sender === this.account && encrypted.sid === this.#deviceId) {
-      return { encrypted: true, ignore: 'own-echo' };
-    }
-    // Lists are pushed to presence subscribers only: a device no known list names gets them
-    // fetched again (device-lists.ts).
-    await this.#lists.noticeMessage(
-      sender,
-      encrypted.sid,
-      encrypted.keys.map((key) => key.rid),
-    );
-    const key = encrypted.keys.find((candidate) => candidate.rid === this.#deviceId);
-    if (!key) {
-      // A session-building message for the sender's other devices (python-omemo sends one to the
-      // whole account after each PreKey message), or archive history older than this device.
-      if (!encrypted.payload) return { encrypted: true, ignore: 'key-transport' };
-      if (message.timestamp !== undefined && message.timestamp < this.#createdAt) {
-        return { encrypted: true, ignore: 'before-device' };
-      }
-      return {
-        encrypted: true,
-        error: new HushError(
-          'NotEncryptedForDevice',
-          `The message was not encrypted for this device (${this.#deviceId}).`,
-        ),
-      };
-    }
-    if (key.data.length === 0) {
-      return this.#undecryptable('The key for this device is empty or not valid base64.');
-    }
-    const address = new SignalProtocolAddress(sender, encrypted.sid);
-    const cipher = new SessionCipher(this.#signal, address);
-    let keyMaterial: Uint8Array;
-    if (options.hold) this.#signal.hold(address.toString());
-    try {
-      const plain = key.preKey
-        ? await cipher.decryptPreKeyWhisperMessage(toArrayBuffer(key.data), 'binary')
-        : await cipher.decryptWhisperMessage(toArrayBuffer(key.data), 'binary');
-      keyMaterial = new Uint8Array(plain);
-      this.#signal.decrypted();
-    } catch (error) {
-      // Nothing of a failed decrypt is worth keeping back.
-      await this.#signal.release(true);
-      const text = errorText(error);
-      // The chain's key for this counter is gone: this exact message was decrypted before.
-      if (/counter was repeated|Message key not found/i.test(text)) {
-        // A key-transport message seen again (live, then from the archive) carries nothing to keep.
-        return { encrypted: true, ignore: encrypted.payload ? 'duplicate' : 'key-transport' };
-      }
-      this.#repair.schedule(sender, encrypted.sid);
-      return this.#undecryptable(`The message could not be decrypted: ${text}`);
-    }
-    const warning = await this.#decrypted(sender, encrypted.sid, key.preKey, !!options.hold, '0.3');
-    if (!encrypted.payload) return { encrypted: true, ignore: 'key-transport' };
-    let body: string;
-    try {
-      body = decryptPayload(keyMaterial, encrypted.iv, encrypted.payload);
-    } catch (error) {
-      return this.#undecryptable(`The message was altered or damaged: ${errorText(error)}`);
-    }
-    return warning ? { encrypted: true, body, warning } : { encrypted: true, body };
+    return this.#legacy.decrypt(message, bareJid(message.from), encrypted, !!options.hold);
   }
 
   // ---- Trust (trust-actions.ts; the rules are trust.ts's) ------------------------------------

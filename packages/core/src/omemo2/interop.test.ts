@@ -36,7 +36,8 @@ before(async () => {
   server = await startProsody();
   trustCertificateAuthority(server.caCert);
   work = await mkdtemp(join(tmpdir(), 'hush-twomemo-'));
-  for (const name of ['hush', 'two1', 'two2']) await server.createAccount(name, PASSWORD);
+  for (const name of ['hush', 'hush2', 'two1', 'two2', 'two3'])
+    await server.createAccount(name, PASSWORD);
 });
 after(async () => {
   await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
@@ -119,4 +120,47 @@ test('Hush and python-twomemo: OMEMO 2 both ways, each first message building th
   assert.ok(answer.event === 'message' && !answer.prekey, 'in the session twomemo built');
   await two2.send('hush@localhost', 'twomemo again');
   await received('two2@localhost', 'twomemo again');
+});
+
+test('bad envelopes from twomemo: not XML, no or bad padding, another sender; each kept as undecryptable with its reason, and the session goes on', async () => {
+  const me = await hush('hush2');
+  const two = await twomemo('two3');
+  const peer = 'two3@localhost';
+  const history = () => me.storage.messages.history('hush2@localhost', peer, { limit: 100 });
+  const envelope = (inner: string) =>
+    `<envelope xmlns='urn:xmpp:sce:1'><content><body xmlns='jabber:client'>hidden</body></content>${inner}</envelope>`;
+  const bad: [string, RegExp][] = [
+    ['this is not <xml', /not XML/],
+    [envelope(`<from jid='${peer}'/>`), /no single <rpad\/>/],
+    [envelope(`<rpad><x/></rpad><from jid='${peer}'/>`), /<rpad\/> holds elements/],
+    [envelope(`<rpad>${'p'.repeat(201)}</rpad><from jid='${peer}'/>`), /more than 200/],
+    [
+      envelope(`<rpad>pad</rpad><from jid='mallory@localhost'/>`),
+      /says it is from mallory@localhost/,
+    ],
+    [envelope('<rpad>pad</rpad>'), /does not name its sender/],
+  ];
+  for (const [text] of bad) await two.sendEnvelope('hush2@localhost', text);
+  const kept = await until(async () => {
+    const all = (await history()).filter((m) => m.state === 'undecryptable');
+    return all.length >= bad.length ? all : undefined;
+  }, 'six undecryptable messages');
+  for (const [, reason] of bad) {
+    assert.ok(
+      kept.some((m) => m.failure?.code === 'Undecryptable' && reason.test(m.failure.message)),
+      `one kept as undecryptable for ${reason}: ${kept.map((m) => m.failure?.message).join(' | ')}`,
+    );
+  }
+  assert.ok(
+    kept.every((m) => m.encrypted && m.body === ''),
+    'nothing of a bad one is shown',
+  );
+  // None of it broke the session: both ways still work.
+  await two.send('hush2@localhost', 'all good again');
+  await until(
+    async () => (await history()).find((m) => m.body === 'all good again'),
+    'the next good message',
+  );
+  await me.client.messenger.sendText(peer, 'read you');
+  await two.next(isMessage('read you'), 30_000);
 });

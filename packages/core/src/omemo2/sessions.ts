@@ -8,6 +8,8 @@
 //   built again (a repeated kex, or the same message from the archive).
 // - The one-time prekey a key exchange used is retired as in 0.3 (SignalStore.removePreKey: kept a
 //   while, out of the bundle; it is the same key pair in both bundles, see keys in KeyWork).
+// - A session replaced by a new one is kept one level back (SessionRecord.previous): messages sent in
+//   it before the peer learnt of the new one still decrypt.
 // - Sessions are stored beside 0.3's, under the address "omemo2:<jid>.<device>", through the same
 //   SignalStore: a held decrypt keeps back its session and used prekey until the message is stored,
 //   exactly as 0.3's do.
@@ -43,6 +45,19 @@ interface SessionRecord {
   readonly confirmed: boolean;
   /** The ephemeral key of the key exchange this session was built from (responder). */
   readonly ek?: string;
+  /**
+   * The session this one replaced (a repair, or the peer's new key exchange): messages already on
+   * their way in it still decrypt, as libsignal's archived sessions do for 0.3.
+   */
+  readonly previous?: SessionRecord;
+}
+
+/** A record to keep as `previous`: one level back is enough. */
+function withoutPrevious(record: SessionRecord | undefined): SessionRecord | undefined {
+  if (!record) return undefined;
+  const copy: { -readonly [K in keyof SessionRecord]: SessionRecord[K] } = { ...record };
+  delete copy.previous;
+  return copy;
 }
 
 export function sessionAddress(jid: string, deviceId: number): string {
@@ -146,7 +161,9 @@ export class Omemo2Sessions {
 
   /** Replaces the session with `target` by a new one from its bundle (a repair). */
   async rebuild(target: Target): Promise<void> {
-    await this.#save(target, await this.build(target));
+    const previous = withoutPrevious(await this.#load(target));
+    const record = await this.build(target);
+    await this.#save(target, previous ? { ...record, previous } : record);
   }
 
   /** Encrypts the key material for each target; devices that fail are reported and left out. */
@@ -195,14 +212,19 @@ export class Omemo2Sessions {
     const record = await this.#load(sender);
     if (!key.kex) {
       if (!record) throw new RatchetError('There is no OMEMO 2 session with this device.');
-      const opened = ratchetDecrypt(
-        record.ratchet,
-        key.data,
-        bytes(record.ad),
-        this.#deps.randomBytes,
-      );
-      await this.#save(sender, { ...record, ratchet: opened.state, confirmed: true });
-      return { keyMaterial: opened.plaintext, built: false };
+      const ratchet = this.#deps.randomBytes;
+      try {
+        const opened = ratchetDecrypt(record.ratchet, key.data, bytes(record.ad), ratchet);
+        await this.#save(sender, { ...record, ratchet: opened.state, confirmed: true });
+        return { keyMaterial: opened.plaintext, built: false };
+      } catch (error) {
+        const previous = record.previous;
+        if (!previous || (error instanceof RatchetError && error.duplicate)) throw error;
+        // Sent in the session this one replaced, before the peer learnt of the new one.
+        const opened = ratchetDecrypt(previous.ratchet, key.data, bytes(previous.ad), ratchet);
+        await this.#save(sender, { ...record, previous: { ...previous, ratchet: opened.state } });
+        return { keyMaterial: opened.plaintext, built: false };
+      }
     }
     const exchange = readKeyExchange(key.data);
     if (!exchange || exchange.ek.length !== 32 || exchange.ik.length !== 32) {
@@ -256,11 +278,13 @@ export class Omemo2Sessions {
     );
     // Only a key exchange that decrypted may record a key: anyone can send one.
     await this.#checkIdentity(sender, exchange.ik, false);
+    const previous = withoutPrevious(record);
     await this.#save(sender, {
       ratchet: opened.state,
       ad: encodeBase64(agreement.associatedData),
       confirmed: true,
       ek,
+      ...(previous ? { previous } : {}),
     });
     await this.#deps.signal.removePreKey(exchange.pkId);
     return { keyMaterial: opened.plaintext, built: true };
