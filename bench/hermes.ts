@@ -14,7 +14,7 @@ import type {
   WorkloadStep,
 } from '../packages/app/hermes/workload.ts';
 
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.HUSH_BENCH_ROUNDS ?? 3);
 const MESSAGES = 1000;
 const TURNS = 20;
 const ITERATIONS = 10000;

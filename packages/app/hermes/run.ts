@@ -20,9 +20,15 @@ const hermesBin = join(
   'linux64-bin',
 );
 
-/** What React Native sets up before an app's code runs, and what Hermes 0.12 lacks that RN 0.86's has. */
+/**
+ * What React Native sets up before an app's code runs, what Hermes 0.12 lacks that RN 0.86's has, and
+ * no WebCrypto.
+ */
 const PRELUDE = `
 globalThis.window = globalThis;
+// A phone has no WebCrypto: both engines take the same pure-JavaScript paths (the workload brings
+// its own seeded random stream), so the columns compare engines, not implementations.
+Object.defineProperty(globalThis, 'crypto', { value: {}, configurable: true, writable: true });
 if (typeof TextEncoder === 'undefined') {
   globalThis.TextEncoder = function TextEncoder() {};
   globalThis.TextEncoder.prototype.encode = function (text) {
