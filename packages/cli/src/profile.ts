@@ -1,6 +1,6 @@
 // A CLI profile: one account's state in its own folder (mode 0700): a SQLite file (mode 0600) holding
-// the account with its password, the messages, the outbox and this device's OMEMO keys (which never
-// leave it). `--profile NAME` picks the folder
+// the account with its saved login (SCRAM keys and a FAST token, never the password), the messages,
+// the outbox and this device's OMEMO keys (which never leave it). `--profile NAME` picks the folder
 // below HUSH_HOME (default ~/.local/state/hush), so several accounts can run side by side.
 // Each profile is a device of its own with its own XMPP resource, so two profiles of one account (on
 // one machine or two) are both online and both receive.
@@ -12,8 +12,10 @@ import { openSqliteStorage } from '@hush/storage-node';
 import {
   FileSender,
   HushError,
-  openSession,
+  openSavedSession,
+  sqlLoginVault,
   startClient,
+  type LoginVault,
   type HushClient,
   type MessengerEvent,
   type OmemoEvent,
@@ -24,6 +26,8 @@ import {
 export interface Profile {
   readonly dir: string;
   readonly storage: Storage;
+  /** Where the account's saved login lives (the same SQLite file). */
+  readonly logins: LoginVault;
   account(): Promise<StoredAccount>;
   close(): Promise<void>;
 }
@@ -55,9 +59,15 @@ export async function openProfile(
 ): Promise<Profile> {
   const dir = await profileDir(env, name);
   const storage = await openSqliteStorage(join(dir, 'hush.db'));
+  const logins = sqlLoginVault(storage);
+  if (!logins) {
+    await storage.close();
+    throw new HushError('ProtocolError', 'The profile storage keeps no saved login.');
+  }
   return {
     dir,
     storage,
+    logins,
     async account() {
       const [account] = await storage.accounts.list();
       if (!account)
@@ -111,13 +121,13 @@ export async function connectProfile(
     account = { ...account, resource: newResource() };
     await profile.storage.accounts.put(account);
   }
-  if (account.password === undefined)
-    throw new HushError('WrongPassword', 'No password stored: run hush login again.');
-  const session = await openSession({
+  // The saved login (no password, no PBKDF2); a password an older version stored logs in once and
+  // is erased. Nothing usable: WrongPassword (exit 3), and `hush login` asks for the password.
+  const session = await openSavedSession({
     service: account.service,
     jid: account.jid,
-    password: account.password,
     resource: account.resource,
+    vault: profile.logins,
   });
   try {
     const client = await startClient({

@@ -58,9 +58,13 @@ async function ok(profile: string, ...args: string[]): Promise<Result> {
   return result;
 }
 
+const created = new Set<string>();
 async function account(name: string, profile = name, service = server.websocketUrl) {
   const password = `${name}-password`;
-  await server.createAccount(name, password).catch(() => undefined);
+  // Once per account: registering it again sets the password anew (a new salt), which logs out the
+  // profiles that already logged in, as a password change does.
+  if (!created.has(name)) await server.createAccount(name, password).catch(() => undefined);
+  created.add(name);
   const login = await hush(
     ['--profile', profile, 'login', `${name}@localhost`, '--service', service],
     password,

@@ -72,6 +72,16 @@ export type {
   ParsedIncoming,
 } from './chat/types.ts';
 export { changePassword, deleteAccount } from './account/manage.ts';
+export { openSavedSession, keepSavedLogin } from './account/stored-login.ts';
+export type { LoginVault, SavedSessionOptions } from './account/stored-login.ts';
+export {
+  encodeSavedLogin,
+  decodeSavedLogin,
+  newClientId,
+  fastTokenUsable,
+} from './xmpp/saved-login.ts';
+export type { SavedLogin, FastToken } from './xmpp/saved-login.ts';
+export { sqlLoginVault } from './storage/sql-accounts.ts';
 export {
   Contacts,
   parseRosterItem,

@@ -4,6 +4,7 @@ import {
   changePassword,
   deleteAccount,
   HushError,
+  keepSavedLogin,
   openSession,
   parseInvite,
   registerAccount,
@@ -29,12 +30,10 @@ export async function register(args: string[], ctx: CommandContext): Promise<num
   const service = defaultService(ctx, domain);
   const session = await registerAccount({ service, invite, username, password });
   const state = await ctx.profile();
-  await state.storage.accounts.put({
-    jid: `${username}@${domain}`,
-    service,
-    password,
-    resource: newResource(),
-  });
+  const jid = `${username}@${domain}`;
+  // The profile keeps what logs in again (keys, token), never the password.
+  await state.storage.accounts.put({ jid, service, resource: newResource() });
+  await keepSavedLogin(state.logins, jid, session);
   await session.close();
   // This device's OMEMO keys are made and published now, so people can write to it at once.
   if (!ctx.options.plain) await (await ctx.connect()).close();
@@ -50,14 +49,15 @@ export async function login(args: string[], ctx: CommandContext): Promise<number
   const session = await openSession({ service, jid, password });
   const state = await ctx.profile();
   const known = await state.storage.accounts.get(jid);
-  // Logging in again keeps this device's resource: it is the same device.
+  // Logging in again keeps this device's resource: it is the same device. The profile keeps what
+  // logs in again (keys, token), and a password an older version kept is erased.
   await state.storage.accounts.put({
-    ...known,
     jid,
     service,
-    password,
     resource: known?.resource ?? newResource(),
+    ...(known?.mamLastStanzaId !== undefined && { mamLastStanzaId: known.mamLastStanzaId }),
   });
+  await keepSavedLogin(state.logins, jid, session);
   await session.close();
   if (!ctx.options.plain) await (await ctx.connect()).close();
   ctx.io.stdout(`Logged in as ${session.jid}.`);
@@ -75,8 +75,9 @@ export async function account(args: string[], ctx: CommandContext): Promise<numb
   const { session, messenger } = client;
   try {
     if (action === 'password') {
+      // The session renews its saved login for the new password; the profile keeps that.
       await changePassword(session, password);
-      await state.storage.accounts.put({ ...stored, password });
+      await state.logins.save(stored.jid, session.savedLogin);
       ctx.io.stdout('Password changed.');
       return 0;
     }

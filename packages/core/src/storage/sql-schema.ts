@@ -125,4 +125,9 @@ export const migrations: readonly string[] = [
    );
    CREATE UNIQUE INDEX pending_uploads_by_id ON pending_uploads (account, id);
    CREATE INDEX pending_uploads_by_creation ON pending_uploads (account, created_at, seq);`,
+
+  // 5: the saved login (SCRAM keys, FAST token, client id; xmpp/saved-login.ts's text) that replaces
+  // the password: a device keeps this and never the password. The password column stays (rule 1),
+  // NULL from here on; an older version's password is erased by the first login.
+  `ALTER TABLE accounts ADD COLUMN saved_login TEXT;`,
 ];
