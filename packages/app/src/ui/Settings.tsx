@@ -10,6 +10,8 @@ import { phaseLabel } from './ChatList';
 import { Device, groupFingerprint } from './ContactDetails';
 import { useAction } from './hooks';
 import { QrShareCard } from './QrShareCard';
+import { PushCard } from '../push/PushCard';
+import type { PushController } from '../push/controller';
 import { card, colors, radius, space } from './theme';
 
 export function Settings(props: {
@@ -20,6 +22,8 @@ export function Settings(props: {
   verificationUri: string | undefined;
   /** System notifications for messages arriving while the app is not in front. */
   notifications?: Notifications;
+  /** Push notifications (XEP-0357) while the app is closed, where the server offers them. */
+  push?: PushController;
   /** This account's other OMEMO devices; undefined while loading or without encryption. */
   devices?: readonly OmemoDeviceInfo[] | undefined;
   onTrust?: (fingerprint: string, decision: 'verify' | 'trust' | 'distrust') => Promise<void>;
@@ -81,6 +85,7 @@ export function Settings(props: {
         </View>
         <QrShareCard jid={props.account.jid} verificationUri={props.verificationUri} />
         {props.notifications ? <NotificationCard notifications={props.notifications} /> : null}
+        {props.push ? <PushCard controller={props.push} /> : null}
         <View style={styles.card} testID="own-devices">
           <Text style={styles.label}>{t('settings.otherDevices')}</Text>
           {props.devices === undefined ? (

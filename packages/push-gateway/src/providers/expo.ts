@@ -29,6 +29,8 @@ export async function expoProvider(options: ExpoOptions = {}): Promise<PushProvi
         sound: 'default',
         priority: 'high',
         ttl: WAKE_UP_TTL_SECONDS,
+        // The app's Android channel for messages (packages/app/src/push/index.native.ts).
+        channelId: 'messages',
         // iOS wakes the app in the background as well, so it can fetch before the person looks.
         _contentAvailable: true,
       };

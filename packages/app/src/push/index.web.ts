@@ -1,0 +1,89 @@
+// Web Push in the browser: the service worker (public/sw.js, registered by the page) subscribes with
+// the browser's push service under the gateway's VAPID key; the subscription's endpoint and keys
+// are what the gateway sends to. The worker shows "New message" while the app is closed.
+import type { PushStateStore, PushRegistration } from '@hush/core';
+import { PushDenied, PushUnsupported } from './controller';
+import type { PushAccess, PushPlatform } from './types';
+
+const supported = () =>
+  typeof navigator !== 'undefined' &&
+  'serviceWorker' in navigator &&
+  typeof window !== 'undefined' &&
+  'PushManager' in window &&
+  'Notification' in window;
+
+function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
+  const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
+  const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function localState(jid: string): PushStateStore {
+  const key = `hush.push.${jid}`;
+  return {
+    load() {
+      const text = localStorage.getItem(key);
+      return Promise.resolve(text ? (JSON.parse(text) as PushRegistration) : undefined);
+    },
+    save(registration) {
+      if (registration) localStorage.setItem(key, JSON.stringify(registration));
+      else localStorage.removeItem(key);
+      return Promise.resolve();
+    },
+  };
+}
+
+export function createPushPlatform(): PushPlatform {
+  return {
+    state: localState,
+    access(): Promise<PushAccess> {
+      if (!supported()) return Promise.resolve('unsupported');
+      const permission = Notification.permission;
+      return Promise.resolve(permission === 'default' ? 'undetermined' : permission);
+    },
+    async target(vapidPublicKey) {
+      if (!supported()) throw new PushUnsupported();
+      if ((await Notification.requestPermission()) !== 'granted') throw new PushDenied();
+      const registration = await navigator.serviceWorker.ready;
+      const key = await vapidPublicKey();
+      let subscription = await registration.pushManager.getSubscription();
+      // A subscription under another key (another server's gateway) cannot be reused.
+      const current = subscription?.options.applicationServerKey;
+      if (subscription && current) {
+        const wanted = fromBase64Url(key);
+        const same =
+          current.byteLength === wanted.byteLength &&
+          new Uint8Array(current).every((byte, i) => byte === wanted[i]);
+        if (!same) {
+          await subscription.unsubscribe();
+          subscription = null;
+        }
+      }
+      subscription ??= await registration.pushManager.subscribe({
+        userVisibleOnly: true,
+        applicationServerKey: fromBase64Url(key),
+      });
+      const json = subscription.toJSON();
+      const p256dh = json.keys?.p256dh;
+      const auth = json.keys?.auth;
+      if (!json.endpoint || !p256dh || !auth) throw new PushUnsupported('No usable subscription');
+      return { provider: 'webpush', endpoint: json.endpoint, keys: { p256dh, auth } };
+    },
+    async release() {
+      if (!supported()) return;
+      const registration = await navigator.serviceWorker.ready;
+      await (await registration.pushManager.getSubscription())?.unsubscribe();
+    },
+    onOpened() {
+      // The worker focuses or opens the app itself (notificationclick).
+      return () => undefined;
+    },
+    onTargetChanged() {
+      // Browsers renew a subscription through the worker's pushsubscriptionchange, which reaches
+      // the app at its next start: load() enables push again with the current subscription.
+      return () => undefined;
+    },
+  };
+}
