@@ -2,7 +2,14 @@
 // stream after the server restarted under it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMemoryStorage, encryptFile, type Storage } from '@hush/core';
+import {
+  changePassword,
+  createMemoryStorage,
+  encryptFile,
+  openSession,
+  type SavedLogin,
+  type Storage,
+} from '@hush/core';
 import {
   startProsody,
   trustCertificateAuthority,
@@ -17,8 +24,11 @@ let server: ProsodyServer;
 const controllers: AccountController[] = [];
 
 /** The platform of a device with memory storage, on this test's server. */
-function testPlatform(storage: Storage): Platform {
-  const passwords = new Map<string, string>();
+function testPlatform(
+  storage: Storage,
+  logins = new Map<string, SavedLogin>(),
+  legacy = new Map<string, string>(),
+): Platform {
   const files = new Map<string, Uint8Array>();
   const keptFiles: KeptFiles = {
     read: async (url) => files.get(url),
@@ -30,9 +40,11 @@ function testPlatform(storage: Storage): Platform {
     deleteStorage: async () => undefined,
     keptFiles,
     vault: () => ({
-      load: async (jid) => passwords.get(jid),
-      save: async (jid, password) => void passwords.set(jid, password),
-      forget: async (jid) => void passwords.delete(jid),
+      load: async (jid) => logins.get(jid),
+      save: async (jid, login) => void logins.set(jid, login),
+      forget: async (jid) => void logins.delete(jid),
+      legacyPassword: async (jid) => legacy.get(jid),
+      eraseLegacyPassword: async (jid) => void legacy.delete(jid),
     }),
     defaultService: () => server.websocketUrl,
     readRecording: async () => new Uint8Array(),
@@ -99,5 +111,74 @@ describe('AccountController after a server restart', { timeout: 120_000 }, () =>
     );
     const message = await storage.messages.get(jid, id);
     assert.match(message?.body ?? '', /^aesgcm:\/\//);
+  });
+});
+
+describe('AccountController: a saved login, never the password', { timeout: 120_000 }, () => {
+  before(async () => {
+    server = await startProsody({ settings: { COMMUNITY_MODULES: 'true' } });
+    trustCertificateAuthority(server.caCert);
+  });
+  after(async () => {
+    for (const controller of controllers.splice(0)) await controller.close();
+    await server?.stop();
+  });
+
+  const started = async (platform: Platform) => {
+    const controller = new AccountController(platform);
+    controllers.push(controller);
+    await controller.start();
+    return controller;
+  };
+
+  it('logs in with the password once, then starts from the saved login (FAST), also after a server restart', async () => {
+    const jid = await server.createAccount('fran', PASSWORD);
+    const storage = createMemoryStorage();
+    const logins = new Map<string, SavedLogin>();
+    const first = await started(testPlatform(storage, logins));
+    await first.logIn({ jid, password: PASSWORD });
+    assert.equal(first.getSnapshot().phase, 'online', first.getSnapshot().error?.message);
+    await first.close();
+    const saved = logins.get(jid);
+    assert.ok(saved?.scram && saved.fast);
+    assert.equal((await storage.accounts.get(jid))?.password, undefined);
+    assert.ok(!JSON.stringify([...logins.values()]).includes(PASSWORD));
+
+    await server.restart();
+    const again = await started(testPlatform(storage, logins));
+    await until(() => again.getSnapshot().phase === 'online', 'the app online', 30_000);
+    assert.equal(again.current?.session.mechanism, 'HT-SHA-256-NONE');
+  });
+
+  it("migrates an older version's kept password to a saved login and erases it", async () => {
+    const jid = await server.createAccount('gil', PASSWORD);
+    const storage = createMemoryStorage();
+    await storage.accounts.put({ jid, service: server.websocketUrl, resource: 'hush-old' });
+    const logins = new Map<string, SavedLogin>();
+    const legacy = new Map([[jid, PASSWORD]]);
+    const controller = await started(testPlatform(storage, logins, legacy));
+    await until(() => controller.getSnapshot().phase === 'online', 'the app online', 30_000);
+    assert.equal(legacy.size, 0);
+    assert.ok(logins.get(jid)?.scram);
+  });
+
+  it('shows the password prompt (WrongPassword) when the password changed on another device', async () => {
+    const jid = await server.createAccount('hal', PASSWORD);
+    const storage = createMemoryStorage();
+    const logins = new Map<string, SavedLogin>();
+    const first = await started(testPlatform(storage, logins));
+    await first.logIn({ jid, password: PASSWORD });
+    await first.close();
+    // Prosody dates a password change in whole seconds and keeps tokens issued in that same second.
+    const tokenSecond = Math.floor(Date.now() / 1000);
+    await until(() => Math.floor(Date.now() / 1000) > tokenSecond, 'the next second', 2_000);
+    // Changed on another device: a new salt, and the token predates it.
+    const elsewhere = await openSession({ service: server.websocketUrl, jid, password: PASSWORD });
+    await changePassword(elsewhere, `${PASSWORD}-2`);
+    await elsewhere.close();
+    const again = await started(testPlatform(storage, logins));
+    await until(() => again.getSnapshot().phase === 'signedOut', 'the password prompt', 30_000);
+    assert.equal(again.getSnapshot().error?.code, 'WrongPassword');
+    assert.equal(again.getSnapshot().jid, jid);
   });
 });

@@ -11,6 +11,8 @@ import {
   deleteAccount,
   startClient,
   isHushError,
+  keepSavedLogin,
+  openSavedSession,
   openSession,
   registerAccount,
   splitJid,
@@ -21,11 +23,13 @@ import {
   type Messenger,
   type Omemo,
   type OmemoEvent,
+  type LoginVault,
+  type SavedLogin,
   type Storage,
   type StoredAccount,
   type XmppSession,
 } from '@hush/core';
-import type { Platform, PasswordVault } from '../platform/types.ts';
+import type { CredentialVault, Platform } from '../platform/types.ts';
 import { ChatStore } from './chats.ts';
 import { FileKeeper } from './kept-files.ts';
 import { SnapshotStore } from './store.ts';
@@ -81,7 +85,7 @@ function newResource(): string {
 export class AccountController extends SnapshotStore<AccountSnapshot> {
   private readonly platform: Platform;
   private storage: Storage | undefined;
-  private vault: PasswordVault | undefined;
+  private vault: CredentialVault | undefined;
   private connection: Connection | undefined;
   private detach: (() => void)[] = [];
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -140,8 +144,16 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
       // after the first dropped connection never log in again: chat on a plain login instead.
       const jid = bareJid(registration.jid);
       await registration.close();
-      const session = await openSession({ service, jid, password: input.password, resource });
-      await this.adopt(session, { service, resource, password: input.password });
+      const session = await openSession({
+        service,
+        jid,
+        password: input.password,
+        resource,
+        // Its saved login: kept instead of the password (and its token, a reconnection rotates it).
+        savedLogin: registration.savedLogin,
+        onSavedLogin: (login) => void this.saveLogin(jid, login),
+      });
+      await this.adopt(session, { service, resource });
     });
   }
 
@@ -152,12 +164,18 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
       if (input.password === '') throw new HushError('WrongPassword', 'Enter your password.');
       const service = input.service?.trim() || this.platform.defaultService(domain);
       const resource = newResource();
-      const session = await openSession({ service, jid, password: input.password, resource });
-      await this.adopt(session, { service, resource, password: input.password });
+      const session = await openSession({
+        service,
+        jid,
+        password: input.password,
+        resource,
+        onSavedLogin: (login) => void this.saveLogin(jid, login),
+      });
+      await this.adopt(session, { service, resource });
     });
   }
 
-  /** Disconnects and forgets the password; this device's history stays for the next login. */
+  /** Disconnects and forgets the saved login; this device's history stays for the next login. */
   async logOut(): Promise<void> {
     const jid = this.getSnapshot().jid;
     await this.disconnect();
@@ -256,19 +274,24 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
   /** A fresh login or sign-up succeeded: keep the account and start chatting. */
   private async adopt(
     session: XmppSession,
-    account: { service: string; resource: string; password: string },
+    account: { service: string; resource: string },
   ): Promise<void> {
     const storage = this.requireStorage();
     const jid = bareJid(session.jid);
     const existing = await storage.accounts.get(jid);
+    // What logs in again is the saved login (keys, token), never the password; one an older version
+    // kept is erased.
     const stored: StoredAccount = {
-      ...existing,
       jid,
       service: account.service,
       resource: account.resource,
+      ...(existing?.mamLastStanzaId !== undefined && {
+        mamLastStanzaId: existing.mamLastStanzaId,
+      }),
     };
     await storage.accounts.put(stored);
-    await this.vault?.save(jid, account.password);
+    const vault = this.loginVault();
+    if (vault) await keepSavedLogin(vault, jid, session);
     this.chats = new ChatStore(storage, jid);
     void this.chats.refresh();
     this.set({ phase: 'connecting', jid, service: account.service, busy: true });
@@ -283,29 +306,24 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
 
   private async reconnect(account: StoredAccount): Promise<void> {
     clearTimeout(this.retryTimer);
-    const password = await this.vault?.load(account.jid);
-    if (password === undefined) {
-      this.set({
-        phase: 'signedOut',
-        busy: false,
-        error: new HushError('WrongPassword', 'Log in again: this device has no password stored.'),
-      });
-      return;
-    }
+    const vault = this.loginVault();
+    if (!vault) return;
     this.update({ phase: 'connecting' });
     try {
-      const session = await openSession({
+      // The saved login: a FAST token or SCRAM keys, no password and no PBKDF2.
+      const session = await openSavedSession({
         service: account.service,
         jid: account.jid,
-        password,
         resource: account.resource,
+        vault,
       });
       await this.attach(session);
       this.retryDelay = 2_000;
     } catch (error) {
       const failure = toHushError(error);
       if (isHushError(failure, 'WrongPassword')) {
-        // The password changed on another device: only the person can fix that.
+        // Nothing saved, or outdated by a password change on another device: only the person can
+        // fix that, with the password.
         await this.vault?.forget(account.jid);
         this.set({ phase: 'signedOut', busy: false, jid: account.jid, error: failure });
         return;
@@ -314,6 +332,23 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
       this.retryTimer = setTimeout(() => void this.reconnect(account), this.retryDelay);
       this.retryDelay = Math.min(this.retryDelay * 2, 60_000);
     }
+  }
+
+  /** The platform's vault as core's LoginVault (an older version's password where it has one). */
+  private loginVault(): LoginVault | undefined {
+    const vault = this.vault;
+    if (!vault) return undefined;
+    return {
+      load: (jid) => vault.load(jid),
+      save: (jid, login) => vault.save(jid, login),
+      forget: (jid) => vault.forget(jid),
+      legacyPassword: async (jid) => vault.legacyPassword?.(jid),
+      eraseLegacyPassword: async (jid) => vault.eraseLegacyPassword?.(jid),
+    };
+  }
+
+  private async saveLogin(jid: string, login: SavedLogin): Promise<void> {
+    await this.vault?.save(jid, login).catch(() => undefined);
   }
 
   private async attach(session: XmppSession): Promise<void> {

@@ -1,11 +1,11 @@
-// iOS and Android: SQLite storage (expo-sqlite), the password in the platform keystore
+// iOS and Android: SQLite storage (expo-sqlite), the saved login in the platform keystore
 // (expo-secure-store: Keychain, Android Keystore), recordings as files. iOS plays Opus only in
 // CAF, so received Opus is remuxed there; Android's player takes Ogg, WebM and MP4 as they are.
 import * as SecureStore from 'expo-secure-store';
 import * as DocumentPicker from 'expo-document-picker';
 import * as Sharing from 'expo-sharing';
 import { CryptoDigestAlgorithm, digestStringAsync } from 'expo-crypto';
-import { HushError, installNativeAesGcm } from '@hush/core';
+import { decodeSavedLogin, encodeSavedLogin, HushError, installNativeAesGcm } from '@hush/core';
 import { Directory, File, Paths } from 'expo-file-system';
 import { Linking, Platform as ReactNativePlatform } from 'react-native';
 import { deleteNativeStorage, openNativeStorage } from '../storage/sqlite.native';
@@ -17,8 +17,8 @@ import { expoAesGcm } from './aes-gcm';
 installNativeAesGcm(expoAesGcm);
 
 // SecureStore keys allow only [A-Za-z0-9._-]: the JID is hex-encoded.
-const keyFor = (jid: string) =>
-  `hush.password.${Array.from(new TextEncoder().encode(jid), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+const keyFor = (kind: 'login' | 'password', jid: string) =>
+  `hush.${kind}.${Array.from(new TextEncoder().encode(jid), (b) => b.toString(16).padStart(2, '0')).join('')}`;
 
 /**
  * Kept files in the app's documents folder (not the cache, which the OS may clear), one file per
@@ -87,13 +87,21 @@ export const platform: Platform = {
     const kept = keptDirectory();
     if (kept.exists) kept.delete();
   },
+  // The saved login (keys, token; never the password) in the keystore. An older version kept the
+  // password there under its own key: read once for the login that replaces it, then deleted.
   vault: () => ({
-    load: async (jid) => (await SecureStore.getItemAsync(keyFor(jid))) ?? undefined,
-    save: (jid, password) =>
-      SecureStore.setItemAsync(keyFor(jid), password, {
+    async load(jid) {
+      const text = await SecureStore.getItemAsync(keyFor('login', jid));
+      return text === null ? undefined : decodeSavedLogin(text);
+    },
+    save: (jid, login) =>
+      SecureStore.setItemAsync(keyFor('login', jid), encodeSavedLogin(login), {
         keychainAccessible: SecureStore.AFTER_FIRST_UNLOCK_THIS_DEVICE_ONLY,
       }),
-    forget: (jid) => SecureStore.deleteItemAsync(keyFor(jid)),
+    forget: (jid) => SecureStore.deleteItemAsync(keyFor('login', jid)),
+    legacyPassword: async (jid) =>
+      (await SecureStore.getItemAsync(keyFor('password', jid))) ?? undefined,
+    eraseLegacyPassword: (jid) => SecureStore.deleteItemAsync(keyFor('password', jid)),
   }),
   defaultService: (domain) => `wss://${domain}/xmpp-websocket`,
   readRecording: async (uri) => new File(uri).bytes(),

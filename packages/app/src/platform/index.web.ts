@@ -3,11 +3,13 @@
 import * as DocumentPicker from 'expo-document-picker';
 import { deleteIndexedDbStorage, openIndexedDbStorage } from '../storage/indexeddb';
 import { deleteIndexedDbKeptFiles, indexedDbKeptFiles } from '../storage/indexeddb-files';
+import { deleteIndexedDbLogins, indexedDbLoginVault } from '../storage/indexeddb-logins';
 import { forBrowser } from './playable';
 import type { Notifications, Platform } from './types';
 
 const DATABASE = 'hush';
 const FILES_DATABASE = 'hush-files';
+const LOGINS_DATABASE = 'hush-logins';
 
 let probe: HTMLAudioElement | undefined;
 /** What the browser's <audio> says of a type: '', 'maybe' or 'probably'. */
@@ -69,28 +71,11 @@ export const platform: Platform = {
   async deleteStorage() {
     await deleteIndexedDbStorage(DATABASE);
     await deleteIndexedDbKeptFiles(FILES_DATABASE);
+    await deleteIndexedDbLogins(LOGINS_DATABASE);
   },
-  // The web has no keystore. The password stays in this origin's IndexedDB, as the CLI keeps it in
-  // a file only its user can read; logging out removes it.
-  vault: (storage) => ({
-    async load(jid) {
-      return (await storage.accounts.get(jid))?.password;
-    },
-    async save(jid, password) {
-      const account = await storage.accounts.get(jid);
-      if (account) await storage.accounts.put({ ...account, password });
-    },
-    async forget(jid) {
-      const account = await storage.accounts.get(jid);
-      if (!account) return;
-      await storage.accounts.put({
-        jid: account.jid,
-        service: account.service,
-        resource: account.resource,
-        ...(account.mamLastStanzaId !== undefined && { mamLastStanzaId: account.mamLastStanzaId }),
-      });
-    },
-  }),
+  // The web has no keystore: the saved login (never the password) is sealed in this origin's
+  // IndexedDB under a non-extractable key (indexeddb-logins.ts); logging out removes it.
+  vault: (storage) => indexedDbLoginVault({ name: LOGINS_DATABASE }, storage.accounts),
   defaultService(domain) {
     // Served by the Hush server itself (Caddy in front of Prosody): the websocket is on this origin,
     // port included, which matters for local installs on a non-standard port.

@@ -1,12 +1,18 @@
 // What the app needs from the platform it runs on. Each platform implements it in index.web.ts or
 // index.native.ts; everything above (client/, ui/) only sees this interface.
-import type { Storage } from '@hush/core';
+import type { SavedLogin, Storage } from '@hush/core';
 
-/** Where the login password lives: the platform keystore where there is one. */
-export interface PasswordVault {
-  load(jid: string): Promise<string | undefined>;
-  save(jid: string, password: string): Promise<void>;
+/**
+ * Where the saved login lives (SCRAM keys and a FAST token, never the password): the platform
+ * keystore where there is one, else sealed under a non-extractable WebCrypto key.
+ */
+export interface CredentialVault {
+  load(jid: string): Promise<SavedLogin | undefined>;
+  save(jid: string, login: SavedLogin): Promise<void>;
   forget(jid: string): Promise<void>;
+  /** The password an older version kept, until the first login erases it. */
+  legacyPassword?(jid: string): Promise<string | undefined>;
+  eraseLegacyPassword?(jid: string): Promise<void>;
 }
 
 /** Whether the app may show system notifications here. */
@@ -41,7 +47,7 @@ export interface Platform {
   readonly keptFiles: KeptFiles;
   /** Removes everything the app stored on this device, kept files too (after the account is deleted). */
   deleteStorage(): Promise<void>;
-  vault(storage: Storage): PasswordVault;
+  vault(storage: Storage): CredentialVault;
   /** The websocket address of a domain's XMPP server when the person gives none. */
   defaultService(domain: string): string;
   /** The bytes of a finished recording (a blob: URL on the web, a file:// URI on native). */
