@@ -39,6 +39,8 @@ export interface DeviceDirectoryOptions {
   /** Devices with no message for this long get no keys. */
   readonly staleDeviceMs: number;
   readonly report: (error: unknown) => void;
+  /** Records the identity key of a device only an OMEMO 2 list names (from its OMEMO 2 bundle). */
+  readonly learnOmemo2Identity: (target: Target) => Promise<void>;
 }
 
 export class DeviceDirectory {
@@ -120,10 +122,15 @@ export class DeviceDirectory {
           device.active &&
           !(owner === account && device.deviceId === ownDeviceId()),
       );
+      const legacy = lists.versions(owner)['0.3'];
       await Promise.all(
-        unknown.map((device) =>
-          sessions.build({ jid: owner, deviceId: device.deviceId }).catch(() => undefined),
-        ),
+        unknown.map((device) => {
+          const target = { jid: owner, deviceId: device.deviceId };
+          const learnt = legacy.has(device.deviceId)
+            ? sessions.build(target)
+            : this.#options.learnOmemo2Identity(target);
+          return learnt.catch(() => undefined);
+        }),
       );
     }
     const time = now();

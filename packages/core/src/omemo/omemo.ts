@@ -148,6 +148,7 @@ export class Omemo implements EncryptionHook {
       now: this.#now,
       staleDeviceMs: options.staleDeviceMs ?? 90 * DAY,
       report,
+      learnOmemo2Identity: (target) => this.#sessions2.learnIdentity(target),
     });
     this.#trust = new TrustActions({
       store: this.#store,

@@ -93,6 +93,14 @@ test('Hush and python-twomemo: OMEMO 2 both ways, each first message building th
   const received = (peer: string, body: string) =>
     until(async () => (await history(peer)).find((m) => m.body === body), `hush to have "${body}"`);
 
+  // Before any message, Hush shows the fingerprint of twomemo's device (the Curve25519 form of its
+  // Ed25519 identity key, as for 0.3 devices).
+  const listed = await me.client.omemo?.devices('two1@localhost');
+  assert.deepEqual(
+    listed?.map((d) => [d.deviceId, d.fingerprint]),
+    [[two1.deviceId, two1.fingerprint]],
+  );
+
   // Hush writes first: a key exchange, in OMEMO 2 only.
   await me.client.messenger.sendText('two1@localhost', 'hello from hush ✓');
   const first = await two1.next(isMessage('hello from hush ✓'), 30_000);

@@ -135,6 +135,15 @@ export class Omemo2Sessions {
     await this.#deps.signal.saveIdentity(`${target.jid}.${target.deviceId}`, toArrayBuffer(key));
   }
 
+  /**
+   * Reads the device's identity key from its bundle and records it (for a fingerprint to show before
+   * any message); throws UntrustedIdentity when it changed.
+   */
+  async learnIdentity(target: Target): Promise<void> {
+    const bundle = await fetchBundle(this.#deps.session, target.jid, target.deviceId);
+    await this.#checkIdentity(target, bundle.identityKey, true);
+  }
+
   /** A new session from the device's bundle (replacing any other once a message uses it). */
   async build(target: Target): Promise<SessionRecord> {
     const bundle = await fetchBundle(this.#deps.session, target.jid, target.deviceId);
