@@ -145,7 +145,7 @@ push_notification_important_body = "New message"
 -- notification into a content-free wake-up through Expo, Web Push or UnifiedPush.
 component_ports = { @COMPONENT_PORT@ }
 component_interfaces = { @COMPONENT_INTERFACES@ }
-local push_secret = "@PUSH_SECRET@"
+local push_secret_file = "@PUSH_SECRET_FILE@" -- the secret is read from it, never written here
 
 ---------- History ----------
 default_archive_policy = true
@@ -208,8 +208,8 @@ else
 		http_file_share_global_quota = @UPLOAD_GLOBAL_QUOTA@
 end
 
--- The push gateway's address, when it is installed (a secret generated at install).
-if push_secret ~= "" then
+-- The push gateway's address, when it is installed (its secret made at install, in a file).
+if push_secret_file ~= "" then
 	Component ("push." .. domain)
-		component_secret = push_secret
+		component_secret = FileLine(push_secret_file)
 end

@@ -61,8 +61,8 @@ usage() {
                                                                default 500
   PUSH                true: push notifications (XEP-0357, mod_cloud_notify), never with body or sender
                                                                default true
-  PUSH_SECRET         the push gateway component's secret (letters, digits, - and _, 32 or more);
-                      empty: no push gateway on this server    default empty
+  PUSH_SECRET_FILE    file whose first line is the push gateway component's secret (made by
+                      hush-push-gateway init); empty: no push gateway on this server   default empty
   COMPONENT_PORT      port components (the push gateway) connect to   default 5347
   COMPONENT_INTERFACES  addresses that port listens on        default 127.0.0.1,::1
 TXT
@@ -83,7 +83,7 @@ declare -A v=(
 	[AUTH_ACCOUNT_FAILURES]=20 [CONNECTIONS_PER_ADDRESS]=50 [UNAUTHENTICATED_CONNECTIONS]=500
 )
 # Push (XEP-0357): mod_cloud_notify and the gateway component.
-v+=([PUSH]=true [PUSH_SECRET]="" [COMPONENT_PORT]=5347 [COMPONENT_INTERFACES]="127.0.0.1,::1")
+v+=([PUSH]=true [PUSH_SECRET_FILE]="" [COMPONENT_PORT]=5347 [COMPONENT_INTERFACES]="127.0.0.1,::1")
 # Upload storage: disk (Prosody) or s3 (Hush's upload service in front of a bucket).
 v+=([UPLOAD_STORAGE]=disk [UPLOAD_SECRET_FILE]=/etc/hush/upload-secret)
 for arg in "$@"; do
@@ -163,7 +163,7 @@ need C2S_RATE '^[0-9]+(\.[0-9]+)?[kmg]?b/s$' "a rate such as 64kb/s"
 need NETWORK_READ_SIZE "$count" "a number of bytes"
 need C2S_BURST '^[0-9]+(\.[0-9]+)?s$' "a duration such as 4s"
 need PUSH "$bool" "true or false"
-need PUSH_SECRET '^([A-Za-z0-9_-]{32,})?$' "32 or more letters, digits, - or _ (or empty)"
+[[ -z ${v[PUSH_SECRET_FILE]} ]] || need PUSH_SECRET_FILE "$path" "an absolute path, or empty"
 need COMPONENT_PORT "$port" "a port"
 need COMPONENT_INTERFACES "$addrs" "a list of addresses"
 need UPLOAD_STORAGE '^(disk|s3)$' "disk or s3"

@@ -163,6 +163,9 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   const caFile = join(certDir, 'ca.crt');
   // Prosody 13's default: prosody.sock in the data directory.
   const adminSocket = join(dataDir, 'prosody.sock');
+  // The push gateway's component secret, in a file as an install keeps it (0600, read at start).
+  if (options.push?.gatewaySecret)
+    await writeFile(join(dir, 'push-secret'), `${options.push.gatewaySecret}\n`, { mode: 0o600 });
   const uploads =
     options.upload === 's3'
       ? await startS3Uploads({
@@ -189,7 +192,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     const pushSettings: Record<string, string> = options.push
       ? {
           PUSH: 'true',
-          PUSH_SECRET: options.push.gatewaySecret ?? '',
+          PUSH_SECRET_FILE: options.push.gatewaySecret ? join(dir, 'push-secret') : '',
           COMPONENT_PORT: String(component),
           COMPONENT_INTERFACES: '127.0.0.1',
         }
