@@ -195,7 +195,9 @@ describe('ChatList', () => {
         'Cheap watches',
       );
       expect(screen.queryByTestId('chat-spam@example.net')).toBeNull();
-      await fireEvent.press(screen.getByLabelText('Read what spam wrote'));
+      const open = screen.getByTestId('request-open-spam@example.net');
+      expect(open.props.accessibilityHint).toBe('Read what spam wrote');
+      await fireEvent.press(open);
       expect(handlers.onOpen).toHaveBeenCalledWith('spam@example.net');
     });
 

@@ -44,7 +44,8 @@ export function ChatList(props: {
   const { t } = useTranslation();
   const { chats } = props;
   return (
-    <View style={styles.screen}>
+    // The screen is the page's main landmark (the web): everything on it is inside one.
+    <View style={styles.screen} role="main">
       <Header
         title={t('chats.title')}
         subtitle={t('chats.subtitle', { account: props.jid, phase: phaseLabel(props.phase) })}

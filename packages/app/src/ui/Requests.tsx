@@ -83,10 +83,11 @@ export function Requests(
               style={styles.who}
               disabled={!last}
               onPress={() => props.onOpen(jid)}
+              // Named by what it shows (the request and its preview); the hint says what a tap does.
               {...(last
                 ? {
                     accessibilityRole: 'button' as const,
-                    accessibilityLabel: t('chats.readRequest', { name }),
+                    accessibilityHint: t('chats.readRequest', { name }),
                   }
                 : {})}
               testID={`request-open-${jid}`}
