@@ -6,13 +6,20 @@ import { Platform } from 'react-native';
 
 /** What receives key presses: the page's document on the web. */
 export interface KeyTarget {
-  addEventListener(type: 'keydown', listener: (event: KeyEventLike) => void): void;
-  removeEventListener(type: 'keydown', listener: (event: KeyEventLike) => void): void;
+  addEventListener(
+    type: 'keydown',
+    listener: (event: KeyEventLike) => void,
+    options: { capture: boolean },
+  ): void;
+  removeEventListener(
+    type: 'keydown',
+    listener: (event: KeyEventLike) => void,
+    options: { capture: boolean },
+  ): void;
 }
 
 export interface KeyEventLike {
   readonly key: string;
-  readonly defaultPrevented?: boolean;
   readonly isComposing?: boolean;
   readonly altKey?: boolean;
   readonly ctrlKey?: boolean;
@@ -28,9 +35,10 @@ export function pageKeys(): KeyTarget | undefined {
 }
 
 /**
- * Calls `onEscape` on a plain Esc, unless something under the focus handled it first (it called
- * preventDefault, as an open menu does) or an input method is composing text. `onEscape` returns
- * whether it closed something; only then is the key taken from the page.
+ * Calls `onEscape` on a plain Esc, unless an input method is composing text (Esc then cancels the
+ * composition). `onEscape` returns whether it closed something; only then is the key taken from
+ * the page. The page hears the key on its way down (capture): react-native-web's text inputs stop
+ * key events from bubbling, and Esc must close the chat from the composer too.
  */
 export function useEscapeKey(onEscape: () => boolean, target: KeyTarget | undefined = pageKeys()) {
   const handler = useRef(onEscape);
@@ -40,11 +48,11 @@ export function useEscapeKey(onEscape: () => boolean, target: KeyTarget | undefi
   useEffect(() => {
     if (!target) return;
     const listener = (event: KeyEventLike) => {
-      if (event.key !== 'Escape' || event.defaultPrevented || event.isComposing) return;
+      if (event.key !== 'Escape' || event.isComposing) return;
       if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
       if (handler.current()) event.preventDefault();
     };
-    target.addEventListener('keydown', listener);
-    return () => target.removeEventListener('keydown', listener);
+    target.addEventListener('keydown', listener, { capture: true });
+    return () => target.removeEventListener('keydown', listener, { capture: true });
   }, [target]);
 }

@@ -2,7 +2,13 @@ import { act, fireEvent, render, screen } from '@testing-library/react-native';
 import { DeviceEventEmitter, Platform, StyleSheet } from 'react-native';
 import { SafeAreaProvider } from 'react-native-safe-area-context';
 import { HushError } from '@hush/core';
-import { ChatScreen, GLANCE_ERROR_MS, PAUSED_AFTER_MS, type ChatScreenProps } from './ChatScreen';
+import {
+  ChatScreen,
+  composerKey,
+  GLANCE_ERROR_MS,
+  PAUSED_AFTER_MS,
+  type ChatScreenProps,
+} from './ChatScreen';
 
 function props(overrides: Partial<ChatScreenProps> = {}): ChatScreenProps {
   return {
@@ -123,6 +129,46 @@ describe('ChatScreen: keyboard', () => {
     });
     // The screen ends 870 points down; the keyboard starts at 600.
     expect(StyleSheet.flatten(screenView.props.style).paddingBottom).toBe(270);
+  });
+});
+
+describe('ChatScreen: Enter and Shift+Enter', () => {
+  /** A key press in the composer, as react-native-web reports it. */
+  const keyPress = (key: string, shiftKey = false) => {
+    const preventDefault = jest.fn();
+    return { nativeEvent: { key, shiftKey }, preventDefault };
+  };
+
+  it('sends on Enter and keeps Shift+Enter for a new line, with a keyboard', async () => {
+    const onSend = jest.fn(() => Promise.resolve());
+    await render(<ChatScreen {...props({ onSend, enterSends: true })} />);
+    const input = screen.getByTestId('composer-input');
+    await fireEvent.changeText(input, 'first line');
+    const newLine = keyPress('Enter', true);
+    await fireEvent(input, 'keyPress', newLine);
+    expect(newLine.preventDefault).not.toHaveBeenCalled();
+    expect(onSend).not.toHaveBeenCalled();
+    await fireEvent.changeText(input, 'first line\nsecond line');
+    const enter = keyPress('Enter');
+    await fireEvent(input, 'keyPress', enter);
+    expect(enter.preventDefault).toHaveBeenCalled();
+    expect(onSend).toHaveBeenCalledWith('first line\nsecond line');
+    expect(screen.getByTestId('composer-input').props.value).toBe('');
+  });
+
+  it("leaves Enter to the phone's keyboard, where the send button sends", async () => {
+    const onSend = jest.fn(() => Promise.resolve());
+    await render(<ChatScreen {...props({ onSend, enterSends: false })} />);
+    const input = screen.getByTestId('composer-input');
+    await fireEvent.changeText(input, 'Hello');
+    await fireEvent(input, 'keyPress', keyPress('Enter'));
+    expect(onSend).not.toHaveBeenCalled();
+  });
+
+  it('lets an input method take Enter while it composes', () => {
+    expect(composerKey({ key: 'Enter', isComposing: true }, true)).toBe('type');
+    expect(composerKey({ key: 'Enter' }, true)).toBe('send');
+    expect(composerKey({ key: 'a' }, true)).toBe('type');
   });
 });
 

@@ -110,6 +110,8 @@ export function ScanRoute({ route, navigation }: Props<'Scan'>) {
 export function InviteRoute({ route, navigation }: Props<'Invite'>) {
   const { t } = useTranslation();
   const controller = useController();
+  // Opened with the app, the link is read before the connection is up: adding waits for it.
+  const connected = useAccount().phase === 'online';
   const { link } = route.params;
   const { busy, error, run, dismiss } = useAction();
   const read = useMemo(() => {
@@ -137,6 +139,7 @@ export function InviteRoute({ route, navigation }: Props<'Invite'>) {
             <Button
               title={t('add.add')}
               busy={busy}
+              disabled={!connected}
               onPress={() => void run(() => followAndOpen(controller, navigation, link))}
               testID="add-contact"
             />
