@@ -155,8 +155,9 @@ describe('voice messages in the web app', { timeout: 300_000 }, () => {
     const aliceContext = contexts[0];
     assert.ok(aliceContext);
     await (await aliceContext.newCDPSession(alice)).send('Network.clearBrowserCache');
+    // The chat with Bob is the page's address: the reload opens it again.
     await alice.reload();
-    await alice.getByTestId('chat-bob@localhost').click({ timeout: 30_000 });
+    await alice.getByTestId('composer-input').waitFor({ timeout: 30_000 });
     await alice.getByTestId('composer-offline').waitFor({ state: 'detached', timeout: 30_000 });
     await alice.getByTestId('voice-bubble').nth(before).waitFor({ timeout: 30_000 });
     assert.equal(await alice.getByTestId('file-error').count(), 0);
