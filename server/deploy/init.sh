@@ -25,6 +25,11 @@
 # systemd drop-in, or an ambient capability when started without systemd). Use --https-port 5281
 # when another web server owns 443.
 #
+# Push notifications (XEP-0357): Prosody's mod_cloud_notify, never with body or sender, and Hush's
+# push gateway (packages/push-gateway, installed and run by push-gateway.sh beside this script), an
+# XMPP component on 127.0.0.1:5347 that wakes closed apps through Expo, Web Push and UnifiedPush.
+# Installed by default where systemd runs it (--push to have it without systemd, --no-push never).
+#
 # Sandbox (how the tests run it end to end on one machine, as root, with the real Prosody package):
 #   --prefix DIR   relocates every path written: /etc/prosody, /var/lib/prosody, /var/log/prosody,
 #                  /run/prosody, /usr/local/{bin,lib/hush}, /etc/letsencrypt (certbot's config, work
@@ -61,6 +66,8 @@ Options:
   --interfaces LIST             listen addresses, comma-separated (default *,:: = all)
   --web-dir DIR                 the built web app (npm run export:web -w @hush/app makes
                                 packages/app/dist): copied and served at https://DOMAIN/
+  --push, --no-push             the push gateway: default on where systemd runs (see the top)
+  --push-port N                 the port it connects to on 127.0.0.1 (default 5347)
   --service auto|systemd|none   how Prosody runs (default auto: systemd when it runs)
   --prefix DIR                  sandbox: write everything below DIR (see the top of this script)
   -h, --help                    this text
@@ -72,6 +79,20 @@ die() {
 	exit 2
 }
 say() { printf '%s\n' "$*"; }
+
+# ---------- Push options (their own block; the rest are read below) ----------
+push="" push_port=5347
+args=()
+while [[ $# -gt 0 ]]; do
+	case "$1" in
+	--push) push=true ;;
+	--no-push) push=false ;;
+	--push-port) [[ $# -ge 2 ]] || die "--push-port needs a value"; push_port=$2; shift ;;
+	*) args+=("$1") ;;
+	esac
+	shift
+done
+set -- "${args[@]}"
 
 # ---------- Arguments ----------
 domain="" cert_src="" key_src="" cert_mode="" email="" webroot="" prefix="" service=auto web_src=
@@ -358,6 +379,18 @@ if [[ -n $web_src ]] && ! diff -rq "$web_src" "$web_dir" >/dev/null 2>&1; then
 	restart=true
 fi
 
+# ---------- Push gateway ----------
+[[ -n $push ]] || { [[ $service == systemd ]] && push=true || push=false; }
+push_settings=(COMPONENT_PORT="$push_port")
+if $push; then
+	push_args=(--domain "$domain" --component-port "$push_port" --service "$service")
+	[[ -z $email ]] || push_args+=(--vapid-subject "mailto:$email")
+	[[ -z $prefix ]] || push_args+=(--prefix "$prefix")
+	push_out=$("$here/push-gateway.sh" "${push_args[@]}")
+	[[ $push_out != changed* ]] || changed+=("push gateway")
+	push_settings+=(PUSH_SECRET_FILE="${push_out##*$'\n'}")
+fi
+
 # ---------- Configuration ----------
 rendered=$(mktemp)
 trap 'rm -f "$rendered" "${hook:-}"' EXIT
@@ -368,7 +401,7 @@ community_modules=false
 	C2S_TLS_PORT="$c2s_tls_port" HTTPS_PORT="$https_port" CERT="$cert" KEY="$key" DATA_DIR="$data_dir" \
 	LOG_FILE="$log_dir/prosody.log" PID_FILE="$pid_file" PLUGIN_DIR="$module_dir" RUN_AS_ROOT=false \
 	ARCHIVE_EXPIRY="${retention_days}d" UPLOAD_EXPIRY=$((retention_days * 86400)) \
-	WEB_DIR="${web_src:+$web_dir}" COMMUNITY_MODULES="$community_modules" >"$rendered"
+	WEB_DIR="${web_src:+$web_dir}" COMMUNITY_MODULES="$community_modules" "${push_settings[@]}" >"$rendered"
 if ! [[ -f $cfg ]] || ! cmp -s "$rendered" "$cfg"; then
 	# Checked where Prosody will read it (the prosody user must be able to), then swapped in.
 	# Prosody picks the parser by the file's extension, hence the name.
@@ -569,5 +602,6 @@ say "  certificate     $cert"
 [[ -z $ca_note ]] || say "  $ca_note"
 say "  ports           $c2s_port (XMPP, STARTTLS), $c2s_tls_port (XMPP, direct TLS), $https_port (HTTPS: websocket, uploads)"
 say "  data            $data_dir (history kept $retention_days days)"
+! $push || say "  push            push.$domain (Expo, Web Push, UnifiedPush), on 127.0.0.1:$push_port"
 [[ $service == systemd ]] || say "  started without systemd: re-run this script after a reboot, or stop it with kill \$(cat $pid_file)"
 say "  operator tasks  $hush_server help"

@@ -2,7 +2,7 @@
 // registrations (registrations.sqlite), the VAPID key pair (vapid.json) and the component secret
 // (secret), the last two made once, at install, by `hush-push-gateway init`.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PROVIDERS, type Provider } from './protocol.ts';
 import { generateVapidKeys } from './providers/web-push.ts';
@@ -111,8 +111,9 @@ async function readOrMake(file: string, make: () => string): Promise<string> {
 
 /** Opens (making what is missing) the state folder: secret, VAPID keys and the database's path. */
 export async function openState(stateDir: string): Promise<GatewayState> {
+  // Made private; an existing folder keeps its modes (the compose deployment lets the server's
+  // container read the secret).
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  await chmod(stateDir, 0o700);
   const secret = await readOrMake(join(stateDir, 'secret'), () =>
     randomBytes(32).toString('base64url'),
   );

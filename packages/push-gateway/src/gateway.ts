@@ -80,7 +80,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     domain: address,
     password: options.secret,
   });
-  xmpp.on('error', (error) => log('warn', `connection to the server: ${error.message}`));
+  xmpp.on('error', (error) => log('debug', `connection to the server: ${error.message}`));
   xmpp.on('online', () => log('info', `connected to ${domain} as ${address}`));
   xmpp.on('offline', () => log('info', 'disconnected from the server'));
 
@@ -210,7 +210,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return stanzaError('wait', 'remote-server-timeout');
   }
 
-  await xmpp.start();
+  try {
+    await xmpp.start();
+  } catch (error) {
+    // Not reached: nothing may keep trying behind the caller's back.
+    xmpp.reconnect.stop();
+    await xmpp.stop().catch(() => undefined);
+    throw error;
+  }
   return {
     address,
     subscribe(listener) {
