@@ -240,15 +240,18 @@ export class Omemo2Sessions {
       throw new RatchetError('The OMEMO 2 key exchange is malformed.');
     }
     const ek = encodeBase64(exchange.ek);
+    // The same key exchange again (a repeat, or the archive's copy): its session exists, the current
+    // one or the one it replaced; building it anew would throw away a newer session.
+    const random = this.#deps.randomBytes;
     if (record?.ek === ek) {
-      // The same key exchange again: its session exists.
-      const opened = ratchetDecrypt(
-        record.ratchet,
-        exchange.message,
-        bytes(record.ad),
-        this.#deps.randomBytes,
-      );
+      const opened = ratchetDecrypt(record.ratchet, exchange.message, bytes(record.ad), random);
       await this.#save(sender, { ...record, ratchet: opened.state });
+      return { keyMaterial: opened.plaintext, built: false };
+    }
+    const previous = record?.previous;
+    if (record && previous?.ek === ek) {
+      const opened = ratchetDecrypt(previous.ratchet, exchange.message, bytes(previous.ad), random);
+      await this.#save(sender, { ...record, previous: { ...previous, ratchet: opened.state } });
       return { keyMaterial: opened.plaintext, built: false };
     }
     const signed = await this.#deps.signal.loadSignedPreKey(exchange.spkId);
@@ -287,13 +290,13 @@ export class Omemo2Sessions {
     );
     // Only a key exchange that decrypted may record a key: anyone can send one.
     await this.#checkIdentity(sender, exchange.ik, false);
-    const previous = withoutPrevious(record);
+    const replaced = withoutPrevious(record);
     await this.#save(sender, {
       ratchet: opened.state,
       ad: encodeBase64(agreement.associatedData),
       confirmed: true,
       ek,
-      ...(previous ? { previous } : {}),
+      ...(replaced ? { previous: replaced } : {}),
     });
     await this.#deps.signal.removePreKey(exchange.pkId);
     return { keyMaterial: opened.plaintext, built: true };
