@@ -25,6 +25,14 @@
 # systemd drop-in, or an ambient capability when started without systemd). Use --https-port 5281
 # when another web server owns 443.
 #
+# Files on S3-compatible storage (--uploads s3): Prosody hands out the upload slots
+# (mod_http_upload_external, with Hush's size limit and daily quota) and Hush's upload service
+# (packages/upload-service, installed and run by upload-service.sh beside this script) streams the
+# files into the bucket and back at https://DOMAIN:UPLOAD_PORT/upload/ (port 5282 by default: open
+# it too). The credentials come from a file (aws_access_key_id = ... / aws_secret_access_key = ...
+# lines), copied to /etc/hush/s3-credentials; the default, --uploads disk, keeps files in
+# /var/lib/prosody.
+#
 # Push notifications (XEP-0357): Prosody's mod_cloud_notify, never with body or sender, and Hush's
 # push gateway (packages/push-gateway, installed and run by push-gateway.sh beside this script), an
 # XMPP component on 127.0.0.1:5347 that wakes closed apps through Expo, Web Push and UnifiedPush.
@@ -70,6 +78,14 @@ Options:
   --push-port N                 the port it connects to on 127.0.0.1 (default 5347)
   --service auto|systemd|none   how Prosody runs (default auto: systemd when it runs)
   --prefix DIR                  sandbox: write everything below DIR (see the top of this script)
+
+Files on S3-compatible storage (see the top of this script):
+  --uploads disk|s3             where uploaded files live (default disk: Prosody's data directory)
+  --s3-bucket NAME              the bucket (with --uploads s3)
+  --s3-credentials FILE         aws_access_key_id = ... and aws_secret_access_key = ... lines
+  --s3-endpoint URL             an S3-compatible server, e.g. https://s3.example.net (default: AWS)
+  --s3-region NAME              the bucket's region (default us-east-1)
+  --upload-port N               HTTPS port of the upload service (default 5282)
   -h, --help                    this text
 TXT
 }
@@ -95,6 +111,20 @@ done
 set -- "${args[@]}"
 
 # ---------- Arguments ----------
+# The S3 options first (handled in their own block below), the rest by the loop that follows.
+s3_args=()
+rest=()
+while [[ $# -gt 0 ]]; do
+	case "$1" in
+	--uploads | --s3-bucket | --s3-credentials | --s3-endpoint | --s3-region | --upload-port)
+		[[ $# -ge 2 ]] || { echo "init.sh: $1 needs a value" >&2; exit 2; }
+		s3_args+=("$1" "$2")
+		shift 2
+		;;
+	*) rest+=("$1"); shift ;;
+	esac
+done
+set -- "${rest[@]}"
 domain="" cert_src="" key_src="" cert_mode="" email="" webroot="" prefix="" service=auto web_src=
 retention_days=7 https_port=443 c2s_port=5222 c2s_tls_port=5223 interfaces='*,::'
 set_cert_mode() {
@@ -132,6 +162,27 @@ while [[ $# -gt 0 ]]; do
 	esac
 done
 
+# Files on S3-compatible storage: these options are read here and left out of the loop above.
+uploads=disk s3_bucket="" s3_credentials="" s3_endpoint="" s3_region=us-east-1 upload_port=5282
+set -- "${s3_args[@]}"
+while [[ $# -gt 0 ]]; do
+	case "$1" in
+	--uploads) uploads=$2 ;;
+	--s3-bucket) s3_bucket=$2 ;;
+	--s3-credentials) s3_credentials=$2 ;;
+	--s3-endpoint) s3_endpoint=$2 ;;
+	--s3-region) s3_region=$2 ;;
+	--upload-port) upload_port=$2 ;;
+	esac
+	shift 2
+done
+[[ $uploads == disk || $uploads == s3 ]] || die "--uploads must be disk or s3"
+if [[ $uploads == s3 ]]; then
+	[[ -n $s3_bucket && -n $s3_credentials ]] || die "--uploads s3 needs --s3-bucket NAME and --s3-credentials FILE"
+	[[ -r $s3_credentials ]] || die "--s3-credentials: cannot read '$s3_credentials'"
+else
+	[[ -z $s3_bucket$s3_credentials$s3_endpoint ]] || die "--s3-bucket, --s3-credentials and --s3-endpoint need --uploads s3"
+fi
 [[ -n $domain ]] || die "--domain is required, e.g. --domain chat.example.org (init.sh --help)"
 [[ ${#domain} -le 253 && $domain =~ ^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$ ]] ||
 	die "'$domain' is not a domain name (letters, digits, dots and hyphens, e.g. chat.example.org)"
@@ -379,6 +430,26 @@ if [[ -n $web_src ]] && ! diff -rq "$web_src" "$web_dir" >/dev/null 2>&1; then
 	restart=true
 fi
 
+# ---------- Files on S3-compatible storage ----------
+upload_settings=()
+if [[ $uploads == s3 ]]; then
+	secret_file=$prefix/etc/hush/upload-secret
+	secret_before=$(sha256sum 2>/dev/null <"$secret_file" || true)
+	listen=${interfaces%%,*}
+	[[ $listen != '*' ]] || listen=::
+	upload_args=(--domain "$domain" --bucket "$s3_bucket" --credentials "$s3_credentials" --region "$s3_region"
+		--port "$upload_port" --listen "$listen" --cert "$cert" --key "$key"
+		--expiry $((retention_days * 86400)) --service "$service")
+	[[ -z $s3_endpoint ]] || upload_args+=(--endpoint "$s3_endpoint")
+	[[ -z $prefix ]] || upload_args+=(--prefix "$prefix")
+	upload_out=$("$here/upload-service.sh" "${upload_args[@]}")
+	[[ -z $upload_out ]] || changed+=("upload service")
+	# Prosody reads the shared secret when it loads its configuration.
+	[[ $(sha256sum <"$secret_file") == "$secret_before" ]] || restart=true
+	upload_url="https://$domain:$upload_port/upload/"
+	upload_settings=(UPLOAD_STORAGE=s3 UPLOAD_URL="$upload_url" UPLOAD_SECRET_FILE="$secret_file")
+fi
+
 # ---------- Push gateway ----------
 [[ -n $push ]] || { [[ $service == systemd ]] && push=true || push=false; }
 push_settings=(COMPONENT_PORT="$push_port")
@@ -401,7 +472,7 @@ community_modules=false
 	C2S_TLS_PORT="$c2s_tls_port" HTTPS_PORT="$https_port" CERT="$cert" KEY="$key" DATA_DIR="$data_dir" \
 	LOG_FILE="$log_dir/prosody.log" PID_FILE="$pid_file" PLUGIN_DIR="$module_dir" RUN_AS_ROOT=false \
 	ARCHIVE_EXPIRY="${retention_days}d" UPLOAD_EXPIRY=$((retention_days * 86400)) \
-	WEB_DIR="${web_src:+$web_dir}" COMMUNITY_MODULES="$community_modules" "${push_settings[@]}" >"$rendered"
+	WEB_DIR="${web_src:+$web_dir}" COMMUNITY_MODULES="$community_modules" "${push_settings[@]}" "${upload_settings[@]}" >"$rendered"
 if ! [[ -f $cfg ]] || ! cmp -s "$rendered" "$cfg"; then
 	# Checked where Prosody will read it (the prosody user must be able to), then swapped in.
 	# Prosody picks the parser by the file's extension, hence the name.
@@ -603,5 +674,6 @@ say "  certificate     $cert"
 say "  ports           $c2s_port (XMPP, STARTTLS), $c2s_tls_port (XMPP, direct TLS), $https_port (HTTPS: websocket, uploads)"
 say "  data            $data_dir (history kept $retention_days days)"
 ! $push || say "  push            push.$domain (Expo, Web Push, UnifiedPush), on 127.0.0.1:$push_port"
+[[ $uploads != s3 ]] || say "  files           bucket $s3_bucket${s3_endpoint:+ at $s3_endpoint}, through $upload_url (kept $retention_days days)"
 [[ $service == systemd ]] || say "  started without systemd: re-run this script after a reboot, or stop it with kill \$(cat $pid_file)"
 say "  operator tasks  $hush_server help"

@@ -44,6 +44,8 @@ export interface UploadService {
   readonly port: number;
   /** Deletes what is older than the retention now; resolves to the number deleted. */
   sweep(): Promise<number>;
+  /** Serves this certificate and key from now on (a renewed certificate), without a restart. */
+  setCertificate(tls: { readonly cert: string; readonly key: string }): void;
   close(): Promise<void>;
 }
 
@@ -210,6 +212,9 @@ export async function startUploadService(options: ServiceOptions): Promise<Uploa
   return {
     port: (server.address() as AddressInfo).port,
     sweep,
+    setCertificate(tls) {
+      if ('setSecureContext' in server) server.setSecureContext({ cert: tls.cert, key: tls.key });
+    },
     async close() {
       clearInterval(timer);
       server.closeAllConnections();
