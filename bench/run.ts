@@ -114,6 +114,7 @@ console.log(`Date: ${new Date().toISOString().slice(0, 10)}\n`);
 console.log('| measurement | result |\n| --- | --- |');
 for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
 await import('./login.ts').then((login) => login.printLoginRows());
+await import('./web-start.ts').then((web) => web.printWebStartRows());
 await import('./messaging.ts').then((messaging) => messaging.printMessagingRows());
 await import('./omemo.ts').then((omemo) => omemo.printOmemoRows());
 await import('./media.ts').then((media) => media.printMediaRows());

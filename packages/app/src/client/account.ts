@@ -76,6 +76,11 @@ export interface Connection {
 
 const MIN_PASSWORD = 8;
 
+/** A User Timing mark where the platform has them (browsers): where a start spends its time. */
+function mark(name: string): void {
+  (globalThis as { performance?: { mark?: (name: string) => unknown } }).performance?.mark?.(name);
+}
+
 function newResource(): string {
   const bytes = new Uint8Array(6);
   globalThis.crypto.getRandomValues(bytes);
@@ -108,9 +113,11 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
 
   /** Opens storage; with a stored account, shows its history at once and connects. */
   async start(): Promise<void> {
+    mark('hush:start');
     this.storage = await this.platform.openStorage();
     this.vault = this.platform.vault(this.storage);
     const [account] = await this.storage.accounts.list();
+    mark('hush:storage');
     if (!account) {
       this.update({ phase: 'signedOut' });
       return;
@@ -317,7 +324,9 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
         resource: account.resource,
         vault,
       });
+      mark('hush:session');
       await this.attach(session);
+      mark('hush:online');
       this.retryDelay = 2_000;
     } catch (error) {
       const failure = toHushError(error);
