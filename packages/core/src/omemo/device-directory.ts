@@ -3,8 +3,9 @@
 // every send. Fail closed: no device, no trusted device or no reachable device is an error, never
 // plain text.
 // The version, per contact: OMEMO 2 when the contact publishes an OMEMO 2 list that names every
-// device its 0.3 list names (so no device of theirs loses the message), else OMEMO 0.3; this device
-// publishes both. A message in one version goes to the devices (theirs and this account's other
+// device its 0.3 list names, and this account's lists are alike (so no device of either account
+// loses the message: an own 0.3-only client would not read the copy of what was sent), else OMEMO
+// 0.3; this device publishes both. A message in one version goes to the devices (theirs and this account's other
 // ones) that version's lists name.
 import { HushError } from '../errors.ts';
 import type { OmemoDevice, OmemoStore, OmemoTrust } from '../storage/types.ts';
@@ -52,9 +53,14 @@ export class DeviceDirectory {
 
   /** The version `peer` is written to, from the lists last read (see the header). */
   version(peer: string): OmemoVersion {
-    const lists = this.#options.lists.versions(peer);
-    const omemo2 = lists['2'];
-    return omemo2.size > 0 && [...lists['0.3']].every((id) => omemo2.has(id)) ? '2' : '0.3';
+    const { lists, account } = this.#options;
+    const coversAll = (jid: string) => {
+      const known = lists.versions(jid);
+      return [...known['0.3']].every((id) => known['2'].has(id));
+    };
+    return lists.versions(peer)['2'].size > 0 && coversAll(peer) && coversAll(account)
+      ? '2'
+      : '0.3';
   }
 
   /**

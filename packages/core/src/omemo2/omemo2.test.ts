@@ -212,3 +212,15 @@ test('broken OMEMO 2 input: tampered payload, truncated key, bad base64, malform
   await frank.client.messenger.sendText(erinJid, 'heard you');
   await received(erin, frankJid, 'heard you');
 });
+
+test('an own device that speaks OMEMO 0.3 only keeps the account on 0.3, so it reads the copy of what was sent', async () => {
+  const ginaJid = await person('gina');
+  const henryJid = await person('henry');
+  const gina = await device(ginaJid);
+  const ginaOld = await device(ginaJid, ['0.3']);
+  const henry = await device(henryJid);
+  const sent = await gina.client.messenger.sendText(henryJid, 'for henry and my old phone');
+  await received(henry, ginaJid, 'for henry and my old phone');
+  await received(ginaOld, henryJid, 'for henry and my old phone');
+  assert.equal(versionOf(gina, sent.id), '0.3');
+});
