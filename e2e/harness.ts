@@ -11,6 +11,8 @@ import { mkdtemp, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { en } from '../packages/app/src/i18n/en.ts';
+import { ru } from '../packages/app/src/i18n/ru.ts';
 import {
   freePorts,
   repoRoot,
@@ -202,6 +204,23 @@ export interface BrowserOptions {
 /** The language browser profiles speak unless a test asks for another. */
 export const defaultLocale = process.env.HUSH_LOCALE ?? 'en-US';
 
+type Words = { readonly [key: string]: string | Words };
+const languages: Readonly<Record<string, Words>> = { en, ru };
+
+/**
+ * The app's words in a browser language ('ru-RU' → Russian, anything unknown → English), looked
+ * up by key with {{placeholders}} filled: tests find text as the person reads it in their language.
+ */
+export function wordsFor(locale: string = defaultLocale) {
+  const language = languages[locale.toLowerCase().split(/[-_]/)[0] ?? ''] ?? en;
+  return (key: string, values: Readonly<Record<string, string>> = {}): string => {
+    let node: string | Words | undefined = language;
+    for (const part of key.split('.')) node = typeof node === 'object' ? node[part] : undefined;
+    if (typeof node !== 'string') throw new Error(`no words for '${key}' in ${locale}`);
+    return node.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => values[name] ?? whole);
+  };
+}
+
 /** A Chromium profile of its own (own IndexedDB), trusting the stack's certificate by its pin. */
 export async function openProfile(
   stack: Stack,
@@ -254,7 +273,17 @@ export async function signUpWithInvite(
   await p.getByTestId('username-input').fill(name);
   await p.getByTestId('password-input').fill(password);
   await p.getByTestId('submit').click();
-  await p.getByText(/Online$/).waitFor({ timeout: 30_000 });
+  await onlineIn(p);
+}
+
+/** Waits for the chat list to say the account is online, in the page's language. */
+export async function onlineIn(p: Page, timeout = 30_000): Promise<void> {
+  const locale = await p.evaluate('navigator.language');
+  const online = wordsFor(String(locale))('phase.online');
+  await p
+    .getByTestId('header-subtitle')
+    .getByText(new RegExp(` · ${online}$`))
+    .waitFor({ timeout });
 }
 
 /**

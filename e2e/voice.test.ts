@@ -15,10 +15,13 @@ import {
   type Stack,
   signUpWithInvite,
   policyViolations,
+  wordsFor,
 } from './harness.ts';
 
 const run = promisify(execFile);
 const password = 'correct horse battery';
+/** The app's words in the browsers' language (HUSH_LOCALE: the suite runs in English and Russian). */
+const t = wordsFor();
 let stack: Stack;
 let shots: string;
 const contexts: BrowserContext[] = [];
@@ -94,7 +97,7 @@ describe('voice messages in the web app', { timeout: 300_000 }, () => {
     const shown = Number(/([\d.]+) seconds/.exec(label)?.[1]);
     assert.ok(Math.abs(shown - 2.5) <= 0.5, `shown ${shown} s for a 2.5 s recording (${label})`);
     await bubble.getByTestId('voice-play').click();
-    await bob.getByLabel('Pause').waitFor();
+    await bob.getByLabel(t('file.pause')).waitFor();
     // Playing: the position moves on.
     const deadline = Date.now() + 10_000;
     while (/^0:00 /.test(await bubble.getByTestId('voice-time').innerText())) {
@@ -139,7 +142,7 @@ describe('voice messages in the web app', { timeout: 300_000 }, () => {
     await kept.waitFor({ timeout: 30_000 });
     assert.equal(await kept.count(), 1);
     await kept.getByTestId('voice-play').click();
-    await bob.getByLabel('Pause').waitFor();
+    await bob.getByLabel(t('file.pause')).waitFor();
     const deadline = Date.now() + 10_000;
     while (/^0:00 /.test(await kept.getByTestId('voice-time').innerText())) {
       assert.ok(Date.now() < deadline, 'the kept voice message does not play');
