@@ -19,6 +19,26 @@ repo=$(cd "$here/../.." && pwd)
 state=${HUSH_LOCAL_DIR:-$repo/.hush-local}
 [[ $EUID -eq 0 ]] || { echo "local.sh: run it as root (sudo bash $0, or su - first where sudo is missing): it installs Prosody when missing" >&2; exit 2; }
 
+# Files on S3-compatible storage (init.sh --uploads s3): HUSH_UPLOADS=s3 with HUSH_S3_BUCKET,
+# HUSH_S3_CREDENTIALS (a file of aws_access_key_id = ... and aws_secret_access_key = ... lines),
+# HUSH_S3_ENDPOINT, HUSH_S3_REGION and HUSH_UPLOAD_PORT (5282): files then go through Hush's upload
+# service at https://localhost:UPLOAD_PORT/upload/ into the bucket. HUSH_UPLOADS=disk (the default)
+# keeps them in Prosody's data folder.
+upload_args=()
+upload_note="on disk, in $state/var/lib/prosody"
+case ${HUSH_UPLOADS:-disk} in
+disk) ;;
+s3)
+	upload_port=${HUSH_UPLOAD_PORT:-5282}
+	upload_args=(--uploads s3 --s3-bucket "${HUSH_S3_BUCKET:-}" --s3-credentials "${HUSH_S3_CREDENTIALS:-}"
+		--upload-port "$upload_port")
+	[[ -z ${HUSH_S3_ENDPOINT:-} ]] || upload_args+=(--s3-endpoint "$HUSH_S3_ENDPOINT")
+	[[ -z ${HUSH_S3_REGION:-} ]] || upload_args+=(--s3-region "$HUSH_S3_REGION")
+	upload_note="bucket ${HUSH_S3_BUCKET:-}, through https://localhost:$upload_port/upload/"
+	;;
+*) echo "local.sh: HUSH_UPLOADS='$HUSH_UPLOADS' is not disk or s3" >&2; exit 2 ;;
+esac
+
 pidfile="$state/run/prosody/prosody.pid"
 running_pid() { # this local server's Prosody, if it runs
 	local pid
@@ -27,6 +47,10 @@ running_pid() { # this local server's Prosody, if it runs
 	return 0
 }
 if [[ ${1:-} == stop ]]; then
+	upload=$(cat "$state/run/hush/upload-service.pid" 2>/dev/null || true)
+	if [[ $upload =~ ^[1-9][0-9]*$ ]] && grep -qs upload-service "/proc/$upload/cmdline"; then
+		kill "$upload" 2>/dev/null || true
+	fi
 	pid=$(running_pid)
 	if [[ -n $pid ]] && kill "$pid" 2>/dev/null; then
 		for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -81,7 +105,7 @@ web_args=()
 [[ $web == none || ! -f $web/index.html ]] || web_args=(--web-dir "$web")
 "$here/init.sh" --prefix "$state" --domain localhost --local-ca --interfaces 127.0.0.1 \
 	--c2s-port "$c2s_port" --c2s-tls-port "$c2s_tls_port" --https-port "$https_port" \
-	"${web_args[@]}"
+	"${web_args[@]}" "${upload_args[@]}"
 
 operator="$state/usr/local/bin/hush-server"
 echo
@@ -93,6 +117,7 @@ Hush runs on localhost:
   web app     $([[ ${#web_args[@]} -gt 0 ]] && echo "https://localhost:$https_port/ (trust ca.crt below in the browser, or import it)" || echo "not served")
   websocket   wss://localhost:$https_port/xmpp-websocket
   XMPP        localhost:$c2s_port (STARTTLS), localhost:$c2s_tls_port (direct TLS)
+  files       $upload_note
   trust       $state/etc/prosody/local-ca/ca.crt   (e.g. NODE_EXTRA_CA_CERTS=... for the CLI)
   operator    $operator invite|users|stats   (as root)
   stop        bash $0 stop

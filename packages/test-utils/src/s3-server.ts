@@ -223,3 +223,6 @@ front.listen(0, '127.0.0.1', () => {
   console.log(`ready ${(front.address() as AddressInfo).port}`);
 });
 process.on('SIGTERM', () => process.exit(0));
+// The test process that started this one is gone (killed, or crashed past its exit handlers).
+process.stdin.on('close', () => process.exit(0));
+process.stdin.resume();

@@ -63,9 +63,11 @@ function track(child: ChildProcess): { output: () => string; stop: () => Promise
   };
 }
 
+// The S3 server's standard input stays open while this process lives: it exits when it closes,
+// even when this process is killed.
 const node = (script: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
   spawn(process.execPath, ['--disable-warning=ExperimentalWarning', script, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env,
   });
 
