@@ -1,7 +1,7 @@
 // One account on this device, wired: session -> contacts -> OMEMO -> chat. The CLI and the app both
 // start here, so the order that matters is written down once:
-// 1. contacts first: Messenger.start() announces presence, and requests from people already in the
-//    roster are approved as they come;
+// 1. contacts before the Messenger: Messenger.start() announces presence, and requests from people
+//    already in the roster are approved as they come (the roster is fetched beside OMEMO's start);
 // 2. OMEMO before chat: the device's keys and device list must be published before catch-up decrypts
 //    anything, and caps (with devicelist+notify) must be known before the first presence;
 // 3. the Messenger last; subscribers attached before start() also see the catch-up.
@@ -44,7 +44,6 @@ export interface HushClient {
 export async function startClient(options: StartClientOptions): Promise<HushClient> {
   const { session, storage } = options;
   const contacts = new Contacts({ session });
-  await contacts.start();
   const encryption = options.encryption ?? true;
   const omemo = encryption
     ? new Omemo({ ...options.omemo, session, store: storage.omemo })
@@ -56,7 +55,9 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
     [NS_RECEIPTS, NS_MARKERS, NS_CHATSTATES, NICK_NOTIFY, ...(omemo ? Omemo.features : [])],
     { category: 'client', type: options.clientType ?? 'pc', name: 'Hush' },
   );
-  await omemo?.start();
+  // The roster and OMEMO's keys and device list are independent: fetched side by side, both before
+  // the Messenger (a start waits for the slower, not for both in turn).
+  await Promise.all([contacts.start(), omemo?.start()]);
   const messenger = new Messenger({
     session,
     storage,
