@@ -170,6 +170,9 @@ end
 -- https for every local port).
 hush_hsts_max_age = @HSTS_MAX_AGE@
 websocket_get_response_text = "This is a WebSocket endpoint."
+-- In S3 mode (UPLOAD_STORAGE, below) files come and go through the upload service at UPLOAD_URL,
+-- another origin than the web app's: the origin its pages may connect to besides their own.
+hush_web_connect_sources = ("@UPLOAD_STORAGE@" == "s3") and { (("@UPLOAD_URL@"):match("^https://[^/]+")) } or {}
 
 VirtualHost (domain)
 if web_dir ~= "" then
