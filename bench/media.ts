@@ -4,7 +4,7 @@
 // downloaded and decrypted through a real Prosody (the template's settings) on loopback, with the
 // peak memory it took; and a 5-minute Opus voice message remuxed into CAF, as iOS plays it.
 // `node bench/media.ts` prints a whole table; bench/run.ts appends the rows to its own table.
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,20 +24,9 @@ import {
   FileSender,
 } from '@hush/core';
 import { startProsody, trustCertificateAuthority } from '@hush/test-utils';
+import { alternate, maxMedian, median, noiseMark, printHeader, time } from './stats.ts';
 
 const SIZE = 10 * 1024 * 1024;
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-
-async function rate(run: () => Promise<unknown> | unknown, rounds: number): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  return SIZE / 1024 / 1024 / (median(times) / 1000);
-}
 
 // 5 minutes (the voice limit) at 32 kb/s, about what MediaRecorder makes, in the three containers
 // the web sends Opus in.
@@ -100,29 +89,37 @@ export async function measureMedia(): Promise<[string, string][]> {
   const data = new Uint8Array(randomBytes(SIZE));
   const key = new Uint8Array(randomBytes(32));
   const iv = new Uint8Array(randomBytes(12));
-  const raw = await rate(() => {
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
-    const sealed = Buffer.concat([cipher.update(data), cipher.final()]);
-    const tag = cipher.getAuthTag();
-    const decipher = createDecipheriv('aes-256-gcm', key, iv);
-    decipher.setAuthTag(tag);
-    Buffer.concat([decipher.update(sealed), decipher.final()]);
-  }, 7);
-  const core = await rate(async () => {
-    const sealed = await encryptFileAsync(data);
-    await decryptFileAsync(sealed.ciphertext, sealed.key, sealed.iv);
-  }, 7);
-  const noble = await rate(() => {
-    const sealed = encryptFile(data);
-    decryptFile(sealed.ciphertext, sealed.key, sealed.iv);
-  }, 3);
+  const mbPerS = async (fn: () => Promise<unknown> | unknown) =>
+    SIZE / 1024 / 1024 / ((await time(fn)) / 1000);
+  // Core against raw node:crypto, rounds alternating after one to warm up.
+  const aes = await alternate(['raw', 'core'] as const, 7, 1, (which) =>
+    which === 'raw'
+      ? mbPerS(() => {
+          const cipher = createCipheriv('aes-256-gcm', key, iv);
+          const sealed = Buffer.concat([cipher.update(data), cipher.final()]);
+          const tag = cipher.getAuthTag();
+          const decipher = createDecipheriv('aes-256-gcm', key, iv);
+          decipher.setAuthTag(tag);
+          Buffer.concat([decipher.update(sealed), decipher.final()]);
+        })
+      : mbPerS(async () => {
+          const sealed = await encryptFileAsync(data);
+          await decryptFileAsync(sealed.ciphertext, sealed.key, sealed.iv);
+        }),
+  );
+  const noble = await alternate(['noble'] as const, 3, 1, () =>
+    mbPerS(() => {
+      const sealed = encryptFile(data);
+      decryptFile(sealed.ciphertext, sealed.key, sealed.iv);
+    }),
+  );
   rows.push([
-    'AES-256-GCM encrypt+decrypt of 10 MiB: core (WebCrypto) vs raw node:crypto, median of 7',
-    `${core.toFixed(0)} MB/s vs ${raw.toFixed(0)} MB/s: ${(core / raw).toFixed(2)}`,
+    'AES-256-GCM encrypt+decrypt of 10 MiB: core (WebCrypto) vs raw node:crypto, 7 alternating runs, max / median',
+    `${maxMedian(aes.core, 'MB/s')} vs ${maxMedian(aes.raw, 'MB/s')}: ${(aes.core.median / aes.raw.median).toFixed(2)}${noiseMark(aes.core, aes.raw)}`,
   ]);
   rows.push([
-    'AES-256-GCM encrypt+decrypt of 10 MiB, noble (React Native, no WebCrypto), median of 3',
-    `${noble.toFixed(0)} MB/s (${(noble / raw).toFixed(3)} of node:crypto)`,
+    'AES-256-GCM encrypt+decrypt of 10 MiB, noble (React Native, no WebCrypto), 3 runs, max / median',
+    `${maxMedian(noble.noble, 'MB/s')} (${(noble.noble.median / aes.raw.median).toFixed(3)} of node:crypto)`,
   ]);
 
   // The transfer runs in a fresh process, so its peak memory is its own and not what earlier
@@ -211,10 +208,6 @@ if (process.argv[1] === import.meta.filename && process.argv.includes('--transfe
 } else if (process.argv[1] === import.meta.filename && process.argv.includes('--remux')) {
   console.log(await remuxMilliseconds(process.argv.at(-1) ?? ''));
 } else if (process.argv[1] === import.meta.filename) {
-  console.log(
-    `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
-  );
-  console.log(`Date: ${new Date().toISOString().slice(0, 10)}\n`);
-  console.log('| measurement | result |\n| --- | --- |');
+  printHeader();
   await printMediaRows();
 }

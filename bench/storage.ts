@@ -4,12 +4,13 @@
 // disk away and leave what the code itself costs.
 // `node bench/storage.ts` prints a whole table; bench/run.ts appends the rows to its own table.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { Storage, StoredMessage } from '@hush/core';
 import { migrations } from '@hush/core/storage/sql-schema';
 import { openSqliteStorage } from '@hush/storage-node';
+import { printHeader } from './stats.ts';
 
 const MESSAGES = 10_000;
 const PEERS = 10;
@@ -229,10 +230,6 @@ export async function printStorageRows(): Promise<void> {
 }
 
 if (process.argv[1] === import.meta.filename) {
-  console.log(
-    `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
-  );
-  console.log(`Date: ${new Date().toISOString().slice(0, 10)}\n`);
-  console.log('| measurement | result |\n| --- | --- |');
+  printHeader();
   await printStorageRows();
 }
