@@ -6,6 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -135,6 +137,12 @@ test('1 MB round trip: only ciphertext in the bucket, under the slot id, no name
   const downloaded = await downloadFile(result.aesgcmUrl);
   assert.equal(downloaded.encrypted, true);
   assert.ok(Buffer.from(downloaded.bytes).equals(plain));
+  // The file never passed through Prosody: nothing of its size is in Prosody's data folder.
+  const entries = await readdir(server.dataDir, { recursive: true, withFileTypes: true });
+  for (const entry of entries.filter((e) => e.isFile())) {
+    const { size } = await stat(join(entry.parentPath, entry.name));
+    assert.ok(size < 100_000, `${entry.name} holds ${size} bytes`);
+  }
 });
 
 test('a plain upload with an odd name downloads as sent; the name stays out of the bucket', async () => {
