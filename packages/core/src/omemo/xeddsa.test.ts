@@ -1,6 +1,6 @@
 // XEdDSA and strict Ed25519 checked against implementations that share no code with Hush: Debian's
-// python3-xeddsa (libxeddsa, a C implementation of the XEdDSA specification) both ways, and the
-// vector of libsignal's Curve25519Test.testSignature. Each refusal has a case that passes the
+// python3-xeddsa (libxeddsa, a C implementation of the XEdDSA specification) and Signal's
+// libsignal-client (Rust) both ways, and the vector of libsignal's Curve25519Test.testSignature. Each refusal has a case that passes the
 // verification equation, so the test fails if that check is taken out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,10 +33,10 @@ const backends: Promise<[string, CurveBackend][]> = Promise.all([
   createCurveBackend('webcrypto').then((b): [string, CurveBackend] => ['webcrypto', b]),
 ]);
 
-async function nobleKeyPair() {
+async function nobleKeyPair(privateKey: Uint8Array = random(32)) {
   const noble = (await backends)[0]?.[1];
   assert.ok(noble);
-  return noble.keyPair(random(32));
+  return noble.keyPair(privateKey);
 }
 
 /** Every verifier Hush has: the pure one and both backends. */
@@ -186,6 +186,35 @@ test(
     }
   },
 );
+
+// ---- Signal's own library (libsignal-client: Rust, curve25519-dalek; a devDependency) ----
+
+test('libsignal-client verifies Hush signatures and Hush verifies libsignal-client signatures', async () => {
+  const { PrivateKey, PublicKey } = await import('@signalapp/libsignal-client');
+  const all = await verifiers();
+  for (let i = 0; i < 50; i++) {
+    const theirs = PrivateKey.generate();
+    const privateKey = theirs.serialize();
+    const serializedPublic = theirs.getPublicKey().serialize(); // 0x05 ‖ u
+    const publicKey = serializedPublic.subarray(1);
+    const message = random(1 + i);
+    // Same key pair on both sides.
+    assert.deepEqual((await nobleKeyPair(privateKey)).publicKey, publicKey);
+    const signature = theirs.sign(message);
+    for (const [name, verify] of all) {
+      assert.equal(await verify(publicKey, message, signature), true, `${name} #${i}`);
+      const tampered = signature.slice();
+      tampered[i % 64] = (tampered[i % 64] ?? 0) ^ 0x10;
+      assert.equal(await verify(publicKey, message, tampered), false, `${name} #${i}`);
+    }
+    const ours = signXeddsa(clampX25519(privateKey), message);
+    const key = PublicKey.deserialize(serializedPublic);
+    assert.equal(key.verify(message, ours.slice()), true, `libsignal-client #${i}`);
+    const flipped = ours.slice();
+    flipped[(i * 7) % 64] = (flipped[(i * 7) % 64] ?? 0) ^ 0x01;
+    assert.equal(key.verify(message, flipped), false, `libsignal-client #${i}`);
+  }
+});
 
 // ---- libsignal's published vector (Curve25519Test.testSignature) ----
 
