@@ -302,17 +302,22 @@ async function device(
 
 async function received(device: Device, peer: string, sha256: string) {
   const checked = new Set<string>();
-  return until(async () => {
-    const all = (await device.storage.messages.history(device.jid, peer, { limit: 100 })).filter(
-      (m: StoredMessage) => m.body.startsWith('aesgcm://') && !checked.has(m.id),
-    );
-    for (const message of all) {
-      checked.add(message.id);
-      const { bytes } = await downloadFile(message.body);
-      if (sha(bytes) === sha256) return message;
-    }
-    return undefined;
-  }, `${device.jid} to get the file ${sha256}`);
+  return until(
+    async () => {
+      const all = (await device.storage.messages.history(device.jid, peer, { limit: 100 })).filter(
+        (m: StoredMessage) => m.body.startsWith('aesgcm://') && !checked.has(m.id),
+      );
+      for (const message of all) {
+        checked.add(message.id);
+        const { bytes } = await downloadFile(message.body);
+        if (sha(bytes) === sha256) return message;
+      }
+      return undefined;
+    },
+    `${device.jid} to get the file ${sha256}`,
+    // A loaded machine may take a while to deliver (as in the client's own tests).
+    30_000,
+  );
 }
 
 test('send and receive over OMEMO; an upload cut by the network is sent after a restart', async () => {
