@@ -13,6 +13,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${HUSH_PROSODY_CONFIG:-/etc/prosody/prosody.cfg.lua}
 tmp=$(mktemp "$out.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
+# The push gateway's component, once push-init has made its secret (Prosody reads the file).
+if [[ -n ${HUSH_PUSH_SECRET_FILE:-} && -s $HUSH_PUSH_SECRET_FILE ]]; then
+	set -- "$@" PUSH_SECRET_FILE="$HUSH_PUSH_SECRET_FILE"
+fi
 bash "$here/../../prosody/render.sh" "$@" >"$tmp"
 # Prosody runs as the user prosody and must read it; it holds no secrets.
 chmod 0644 "$tmp"
