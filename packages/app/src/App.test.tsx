@@ -7,6 +7,7 @@ import { createMemoryStorage } from '@hush/core';
 import { App } from './App';
 import { AccountController } from './client/account';
 import type { Platform } from './platform/types';
+import { chatLink, type LinkSource } from './navigation/linking';
 
 const platform: Platform = {
   name: 'native',
@@ -92,6 +93,39 @@ describe('the app opened by a link', () => {
     expect(await screen.findByTestId('composer-input')).toBeTruthy();
     await fireEvent.press(screen.getByTestId('back'));
     expect(await screen.findByTestId('open-add-contact')).toBeTruthy();
+  });
+});
+
+describe('links from a push notification', () => {
+  it('the notification that launched the app opens its chat, before any system link', async () => {
+    const push: LinkSource = {
+      initial: async () => chatLink('bob@chat.example'),
+      subscribe: () => () => undefined,
+    };
+    jest.spyOn(Linking, 'getInitialURL').mockResolvedValue(contactUri);
+    const controller = new OfflineAccount(platform);
+    await controller.start();
+    await render(<App platform={platform} controller={controller} linkSources={[push]} />);
+    expect(await screen.findByTestId('composer-input')).toBeTruthy();
+    expect(screen.queryByTestId('invite-person')).toBeNull();
+  });
+
+  it('one tapped while the app runs opens its chat', async () => {
+    let tapped: (url: string) => void = () => undefined;
+    const push: LinkSource = {
+      initial: async () => undefined,
+      subscribe: (listener) => {
+        tapped = listener;
+        return () => undefined;
+      },
+    };
+    jest.spyOn(Linking, 'getInitialURL').mockResolvedValue(null);
+    const controller = new OfflineAccount(platform);
+    await controller.start();
+    await render(<App platform={platform} controller={controller} linkSources={[push]} />);
+    await screen.findByTestId('open-add-contact');
+    await act(async () => tapped(chatLink('bob@chat.example')));
+    expect(await screen.findByTestId('composer-input')).toBeTruthy();
   });
 });
 

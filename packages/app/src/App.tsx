@@ -23,10 +23,16 @@ import {
 } from './ui/hooks';
 import { colors } from './ui/theme';
 import { AppNavigator, type AppNavigation } from './navigation/AppNavigator';
+import type { LinkSource } from './navigation/linking';
 import { openChat } from './navigation/open';
 import type { RootStackParamList } from './navigation/routes';
 
-export function App(props: { platform?: Platform; controller?: AccountController }) {
+export function App(props: {
+  platform?: Platform;
+  controller?: AccountController;
+  /** Where links come from besides the system's (a tapped push notification): chatLink(jid). */
+  linkSources?: readonly LinkSource[];
+}) {
   const platform = props.platform ?? defaultPlatform;
   const controller = useMemo(
     () => props.controller ?? new AccountController(platform),
@@ -46,7 +52,10 @@ export function App(props: { platform?: Platform; controller?: AccountController
         <PlatformContext.Provider value={platform}>
           <ControllerContext.Provider value={controller}>
             <SignedInWork platform={platform} navigation={navigation} />
-            <AppNavigator navigation={navigation} />
+            <AppNavigator
+              navigation={navigation}
+              {...(props.linkSources ? { linkSources: props.linkSources } : {})}
+            />
           </ControllerContext.Provider>
         </PlatformContext.Provider>
       </SafeAreaView>

@@ -16,7 +16,7 @@ import type { AccountSnapshot } from '../client/account';
 import { useAccount, useController } from '../ui/hooks';
 import { colors } from '../ui/theme';
 import { AppColumn, ChatsRoute, screenLayout, TwoPanes, useTwoPanes } from './layout';
-import { createLinking, type PageLocation } from './linking';
+import { createLinking, type LinkSource, type PageLocation } from './linking';
 import { closeTop } from './open';
 import type { RootStackParamList } from './routes';
 import { useEscapeKey } from './shortcuts';
@@ -48,18 +48,24 @@ const pageLocation = (): PageLocation | undefined =>
 const isSignedIn = (account: AccountSnapshot) =>
   account.phase !== 'starting' && account.phase !== 'signedOut' && !!account.jid;
 
-export function AppNavigator(props: { navigation: AppNavigation }) {
+export function AppNavigator(props: {
+  navigation: AppNavigation;
+  /** Links from elsewhere than the system's Linking (push notifications): linking.ts. */
+  linkSources?: readonly LinkSource[];
+}) {
   const controller = useController();
   const account = useAccount();
   const signedIn = isSignedIn(account);
   // A link is read when it arrives: whether someone is signed in is asked of the controller then.
+  const { linkSources } = props;
   const linking = useMemo(
     () =>
       createLinking({
         signedIn: () => isSignedIn(controller.getSnapshot()),
         location: pageLocation,
+        ...(linkSources ? { sources: linkSources } : {}),
       }),
-    [controller],
+    [controller, linkSources],
   );
   const twoPanes = useTwoPanes() && signedIn;
   const { navigation } = props;

@@ -30,11 +30,24 @@ export interface PageLocation {
   readonly hash: string;
 }
 
+/**
+ * Where else links come from on phones besides the system's Linking: a tapped push notification
+ * that names a chat (chatLink). Its first link is read when the app starts, before Linking's.
+ */
+export interface LinkSource {
+  /** The link the app was opened with (the notification tapped to launch it), if any. */
+  initial(): Promise<string | undefined>;
+  /** Links that arrive while the app runs; returns what stops listening. */
+  subscribe(listener: (url: string) => void): () => void;
+}
+
 export interface LinkingSetup {
   /** Whether an account is signed in now: the screens a link can reach depend on it. */
   signedIn(): boolean;
   /** The web page's location (globalThis.location); undefined on phones. */
   location?: () => PageLocation | undefined;
+  /** Further sources of links on phones (push notifications). */
+  sources?: readonly LinkSource[];
 }
 
 export const APP_PREFIX = 'hush://';
@@ -162,6 +175,7 @@ export function pathFromState(
 /** The stack's linking options: paths on the web, hush:// and xmpp: links on phones. */
 export function createLinking(setup: LinkingSetup): Options {
   const config: Config = { screens: screenPaths };
+  const sources = setup.sources ?? [];
   return {
     prefixes: [APP_PREFIX],
     config,
@@ -169,14 +183,25 @@ export function createLinking(setup: LinkingSetup): Options {
     getPathFromState: (state) => pathFromState(state, config, setup),
     // Phones: the link the app was opened with, and those that arrive while it runs.
     async getInitialURL() {
+      for (const source of sources) {
+        const url = await source.initial();
+        if (url) return toAppUrl(url);
+      }
       return toAppUrl(await Linking.getInitialURL());
     },
     subscribe(listener) {
-      const subscription = Linking.addEventListener('url', ({ url }: { url: string }) => {
+      const deliver = (url: string) => {
         const app = toAppUrl(url);
         if (app) listener(app);
-      });
-      return () => subscription.remove();
+      };
+      const subscription = Linking.addEventListener('url', ({ url }: { url: string }) =>
+        deliver(url),
+      );
+      const stops = sources.map((source) => source.subscribe(deliver));
+      return () => {
+        subscription.remove();
+        for (const stop of stops) stop();
+      };
     },
   };
 }
