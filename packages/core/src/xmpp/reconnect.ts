@@ -120,3 +120,43 @@ export function failOver(xmpp: XmppClient, services: readonly string[]): () => v
     xmpp.streamManagement.removeListener('resumed', onOnline);
   };
 }
+
+/** What xmpp.js's Connection.start uses, which its typings do not expose. */
+interface StartInternals {
+  connect(service: string): Promise<unknown>;
+  open(options: { domain: string; lang?: string }): Promise<unknown>;
+  start(): Promise<unknown>;
+  options: { service: string; domain: string; lang?: string };
+}
+
+/**
+ * xmpp.js's start() makes the promise it returns for 'online' (which an 'error' event rejects)
+ * before it opens the stream, and returns it only once the stream is open. When opening fails (a
+ * server slower than xmpp.js's own 2 s to answer the stream header), start() rejects and that
+ * promise is left behind; the connection carries on until it is stopped, and the refused login it
+ * may still reach emits an 'error' that rejects the abandoned promise with nobody listening: an
+ * unhandled SASLError, which ends a process that treats those as fatal (libsignal's curve25519
+ * build does). This start() does the same, and leaves nothing behind.
+ */
+export function startWithoutOrphans(xmpp: XmppClient): void {
+  const connection = xmpp as unknown as StartInternals;
+  connection.start = async () => {
+    if (xmpp.status !== 'offline') throw new Error('Connection is not offline');
+    const { service, domain, lang } = connection.options;
+    await connection.connect(service);
+    const online = new Promise((resolve, reject) => {
+      const settle = (done: (value: unknown) => void) => (value: unknown) => {
+        xmpp.removeListener('online', onOnline);
+        xmpp.removeListener('error', onError);
+        done(value);
+      };
+      const onOnline = settle(resolve);
+      const onError = settle(reject);
+      xmpp.on('online', onOnline);
+      xmpp.on('error', onError);
+    });
+    online.catch(() => undefined);
+    await connection.open({ domain, ...(lang === undefined ? {} : { lang }) });
+    return online;
+  };
+}

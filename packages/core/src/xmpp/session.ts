@@ -27,7 +27,7 @@ import {
   type RandomBytes,
   type ScramKeys,
 } from './scram.ts';
-import { failOver, keepReconnecting } from './reconnect.ts';
+import { failOver, keepReconnecting, startWithoutOrphans } from './reconnect.ts';
 import { fastLogin, type XmppFast } from './fast.ts';
 import { newClientId, type FastToken, type SavedLogin } from './saved-login.ts';
 
@@ -417,6 +417,7 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   dropDataAfterClose(xmpp);
   (options.alternatives ?? []).forEach(assertEncryptedService);
   const stopFailover = failOver(xmpp, [options.service, ...(options.alternatives ?? [])]);
+  startWithoutOrphans(xmpp);
   const scram = scramSasl(
     { saslFactory: xmpp.saslFactory, entity: xmpp },
     {
