@@ -126,16 +126,42 @@ async function webX25519PublicKey(subtle: Subtle, clamped: Uint8Array): Promise<
   return publicKey;
 }
 
+// A ratchet step uses each key twice (the new remote key with the old and the new own key, the
+// new own key again on the next step): the last few imports are kept, keyed by the key's bytes.
+// Private ones stay non-extractable; the raw bytes they come from are in the session record anyway.
+const IMPORTS_KEPT = 8;
+const imports = new Map<string, Promise<unknown>>();
+
+function imported(subtle: Subtle, format: 'pkcs8' | 'raw', key: Uint8Array): Promise<unknown> {
+  let id = format;
+  for (const byte of key) id += byte.toString(16).padStart(2, '0');
+  const known = imports.get(id);
+  if (known) {
+    imports.delete(id);
+    imports.set(id, known);
+    return known;
+  }
+  const fresh =
+    format === 'pkcs8'
+      ? subtle.importKey('pkcs8', concat(X25519_PKCS8, key), { name: 'X25519' }, false, [
+          'deriveBits',
+        ])
+      : subtle.importKey('raw', key, { name: 'X25519' }, true, []);
+  // A failed import is not kept: the next call tries again (and fails the same way).
+  fresh.catch(() => imports.delete(id));
+  imports.set(id, fresh);
+  if (imports.size > IMPORTS_KEPT) imports.delete(imports.keys().next().value ?? '');
+  return fresh;
+}
+
 async function webX25519(
   subtle: Subtle,
   privateKey: Uint8Array,
   publicKey: Uint8Array,
 ): Promise<Uint8Array> {
   const [own, their] = await Promise.all([
-    subtle.importKey('pkcs8', concat(X25519_PKCS8, privateKey), { name: 'X25519' }, false, [
-      'deriveBits',
-    ]),
-    subtle.importKey('raw', publicKey, { name: 'X25519' }, true, []),
+    imported(subtle, 'pkcs8', privateKey),
+    imported(subtle, 'raw', publicKey),
   ]);
   let shared: Uint8Array;
   try {
