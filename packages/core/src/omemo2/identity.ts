@@ -8,6 +8,8 @@
 // - Signatures are plain Ed25519 (RFC 8032's equation) made with a as the scalar, since there is no
 //   seed to hash; the nonce is SHA-512 over a domain prefix, the key, the message and 64 random bytes,
 //   as XEdDSA's, so a weak random source alone does not leak the key.
+// - Signatures are checked by ../omemo/xeddsa.ts's strict Ed25519 verifier (through
+//   crypto-provider.ts).
 // - A contact's Ed25519 key is mapped to Montgomery form for X3DH and for the device records the
 //   trust rules read (33 bytes with libsignal's 0x05, as 0.3's), so both versions share one record.
 //   Keys that do not decode, or decode to a point of small order, are refused.
@@ -72,19 +74,6 @@ export function signEd25519(
   const h = littleEndian(sha512(concat(R, publicKey, message))) % L;
   const S = ((r === 0n ? 1n : r) + h * a) % L;
   return concat(R, toLittleEndian(S, 32));
-}
-
-/** Whether `signature` is a valid Ed25519 signature (RFC 8032, strict) of `message` by `publicKey`. */
-export function verifyEd25519(
-  signature: Uint8Array,
-  message: Uint8Array,
-  publicKey: Uint8Array,
-): boolean {
-  try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false });
-  } catch {
-    return false;
-  }
 }
 
 /**

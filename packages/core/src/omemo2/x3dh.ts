@@ -10,7 +10,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { RandomBytes } from '../util/random.ts';
 import { randomInt } from '../omemo/bytes.ts';
 import type { Omemo2Bundle } from './bundle.ts';
-import { montgomeryOf, verifyEd25519 } from './identity.ts';
+import { verifyEd25519 } from '../omemo/crypto-provider.ts';
+import { montgomeryOf } from './identity.ts';
 import { RatchetError } from './ratchet.ts';
 
 const INFO = new TextEncoder().encode('OMEMO X3DH');
@@ -56,7 +57,7 @@ export function agreeActive(
   randomBytes: RandomBytes,
 ): ActiveAgreement {
   const { signedPreKey } = bundle;
-  if (!verifyEd25519(signedPreKey.signature, signedPreKey.publicKey, bundle.identityKey)) {
+  if (!verifyEd25519(bundle.identityKey, signedPreKey.publicKey, signedPreKey.signature)) {
     throw new RatchetError('The signature of the signed prekey in the OMEMO 2 bundle is invalid.');
   }
   const theirIdentity = montgomeryOf(bundle.identityKey);
