@@ -26,7 +26,7 @@ export interface LoginVault {
 
 export type SavedSessionOptions = Omit<
   SessionOptions,
-  'password' | 'scramKeys' | 'savedLogin' | 'onSavedLogin'
+  'password' | 'scramKeys' | 'savedLogin' | 'onSavedLogin' | 'pendingCredential'
 > & {
   readonly vault: LoginVault;
   /** Told of a saved login that changed on a reconnection, after the vault has it. */
@@ -42,33 +42,36 @@ export type SavedSessionOptions = Omit<
  */
 export async function openSavedSession(options: SavedSessionOptions): Promise<XmppSession> {
   const { vault, onSavedLogin, ...session } = options;
-  const [saved, legacy] = await Promise.all([
-    vault.load(session.jid),
-    vault.legacyPassword(session.jid),
-  ]);
-  if (saved === undefined && legacy === undefined) {
-    throw new HushError(
-      'WrongPassword',
-      'This device has no saved login: log in with the password.',
-    );
-  }
+  const stored = Promise.all([vault.load(session.jid), vault.legacyPassword(session.jid)]);
   const keep = (login: SavedLogin) =>
     void vault.save(session.jid, login).then(
       () => onSavedLogin?.(login),
       () => undefined,
     );
-  const open = (credential: Pick<SessionOptions, 'savedLogin' | 'password'>) =>
-    openSession({ ...session, ...credential, onSavedLogin: keep });
+  // The connection opens while the vault is read; the login waits for what it holds.
+  const first = stored.then(([saved, legacy]) => {
+    if (saved === undefined && legacy === undefined) {
+      throw new HushError(
+        'WrongPassword',
+        'This device has no saved login: log in with the password.',
+      );
+    }
+    return saved ? { savedLogin: saved } : { password: legacy ?? '' };
+  });
   let opened: XmppSession;
+  let legacy: string | undefined;
   try {
-    opened = saved
-      ? await open({ savedLogin: saved }).catch((error: unknown) => {
-          // Keys outdated, but an older version's password is still here: it may be the new one.
-          if (legacy !== undefined && isHushError(toHushError(error), 'WrongPassword'))
-            return open({ password: legacy });
-          throw error;
-        })
-      : await open({ password: legacy ?? '' });
+    opened = await openSession({ ...session, pendingCredential: first, onSavedLogin: keep }).catch(
+      async (error: unknown) => {
+        const [saved, kept] = await stored;
+        legacy = kept;
+        // Keys outdated, but an older version's password is still here: it may be the new one.
+        if (saved && kept !== undefined && isHushError(toHushError(error), 'WrongPassword'))
+          return openSession({ ...session, password: kept, onSavedLogin: keep });
+        throw error;
+      },
+    );
+    legacy = (await stored)[1];
   } catch (error) {
     const failure = toHushError(error);
     // A kept password the server refuses is of no use any more: it goes too.

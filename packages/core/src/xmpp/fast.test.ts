@@ -3,8 +3,13 @@
 // SCRAM keys; a password change makes both outdated, and only the password logs in again.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
-import { isHushError } from '../errors.ts';
+import {
+  startProsody,
+  trustCertificateAuthority,
+  until,
+  type ProsodyServer,
+} from '@hush/test-utils';
+import { HushError, isHushError } from '../errors.ts';
 import { changePassword } from '../account/manage.ts';
 import { openSession, type SessionOptions } from './session.ts';
 import type { SavedLogin } from './saved-login.ts';
@@ -85,7 +90,10 @@ describe('FAST on Prosody 13 (SASL2, Bind 2, FAST offered)', () => {
     const jid = await server.createAccount('restart', 'restart-password');
     const { saved } = await logIn({ service, jid, password: 'restart-password' });
     await server.restart();
-    const afterRestart = await logIn({ service, jid, savedLogin: saved });
+    const afterRestart = await logIn({ service, jid, savedLogin: saved }).catch((e) => {
+      console.log('CAUSE', e, e.cause);
+      throw e;
+    });
     assert.equal(afterRestart.mechanism, 'HT-SHA-256-EXPR');
     const token = saved.fast ?? assert.fail('no token');
     const forged = { ...saved, fast: { ...token, token: `${token.token}x` } };
@@ -107,6 +115,9 @@ describe('FAST on Prosody 13 (SASL2, Bind 2, FAST offered)', () => {
     const { service } = services[0] ?? assert.fail();
     const jid = await server.createAccount('change', 'change-password-1');
     const { saved: old } = await logIn({ service, jid, password: 'change-password-1' });
+    // Prosody dates a password change in whole seconds and keeps tokens issued in that same second.
+    const tokenSecond = Math.floor(Date.now() / 1000);
+    await until(() => Math.floor(Date.now() / 1000) > tokenSecond, 'the next second', 2_000);
     // Changed on this device: the session derives a new saved login and reports it.
     const reported: SavedLogin[] = [];
     const session = await openSession({
@@ -135,6 +146,48 @@ describe('FAST on Prosody 13 (SASL2, Bind 2, FAST offered)', () => {
     // The old saved login (token issued before the change, keys for the old salt) is refused.
     await assert.rejects(openSession({ service, jid, savedLogin: old }), (error) =>
       isHushError(error, 'WrongPassword'),
+    );
+  });
+});
+
+describe('a credential still being read', () => {
+  let server: ProsodyServer;
+  before(async () => {
+    server = await startProsody({ settings: { COMMUNITY_MODULES: 'true' } });
+    trustCertificateAuthority(server.caCert);
+  });
+  after(() => server?.stop());
+
+  test('the login waits for it while the connection opens; nothing to log in with is WrongPassword', async () => {
+    const jid = await server.createAccount('pending', 'pending-password');
+    const service = server.websocketUrl;
+    const { saved } = await logIn({ service, jid, password: 'pending-password' });
+    // A vault read still under way when openSession starts.
+    let release: (login: SavedLogin) => void = () => undefined;
+    const credential = new Promise<{ savedLogin: SavedLogin }>((resolve) => {
+      release = (login) => resolve({ savedLogin: login });
+    });
+    const opening = openSession({ service, jid, pendingCredential: credential });
+    // Still unread as the connection starts; the login takes it when it comes.
+    release(saved);
+    const session = await opening;
+    try {
+      assert.equal(session.mechanism, 'HT-SHA-256-NONE');
+      assert.equal(session.savedLogin.clientId, saved.clientId);
+    } finally {
+      await session.close();
+    }
+    await assert.rejects(
+      openSession({ service, jid, pendingCredential: Promise.resolve({}) }),
+      (error) => isHushError(error, 'WrongPassword'),
+    );
+    await assert.rejects(
+      openSession({
+        service,
+        jid,
+        pendingCredential: Promise.reject(new HushError('ProtocolError', 'vault unreadable')),
+      }),
+      (error) => isHushError(error, 'ProtocolError'),
     );
   });
 });

@@ -53,6 +53,15 @@ export interface SessionOptions {
    * reconnection, keys renewed after a password change): store it in place of the old one.
    */
   readonly onSavedLogin?: (login: SavedLogin) => void;
+  /**
+   * The password or saved login while it is still being read (from a keystore or a database): the
+   * connection, TLS and the stream open meanwhile, and only the login waits for it. Rejects, or
+   * resolves with neither, when there is nothing to log in with (WrongPassword).
+   */
+  readonly pendingCredential?: Promise<{
+    readonly password?: string;
+    readonly savedLogin?: SavedLogin;
+  }>;
   readonly resource?: string;
   /**
    * Runs after TLS and before authentication, on the unauthenticated stream: in-band registration
@@ -288,9 +297,14 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   let password = options.password;
   let scramKeys = options.scramKeys ?? options.savedLogin?.scram;
   let fastToken = options.savedLogin?.fast;
-  const clientId = options.savedLogin?.clientId ?? newClientId();
-  if (password === undefined && scramKeys === undefined && fastToken === undefined) {
-    throw new HushError('WrongPassword', 'No password or saved login to log in with.');
+  let clientId = options.savedLogin?.clientId ?? newClientId();
+  const nothingToLogInWith = () =>
+    new HushError('WrongPassword', 'No password or saved login to log in with.');
+  const pending = options.pendingCredential;
+  // Read once, when the login needs it; a rejection the connection never reached is not unhandled.
+  void pending?.catch(() => undefined);
+  if (!pending && password === undefined && scramKeys === undefined && fastToken === undefined) {
+    throw nothingToLogInWith();
   }
   let opened = false;
   const savedLogin = (): SavedLogin => ({
@@ -304,6 +318,7 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   };
   // XEP-0388 user agent: its id is the client id FAST tokens are bound to.
   const userAgent = xml('user-agent', { id: clientId }, xml('software', {}, 'Hush'));
+  let credentialRead = false;
   let failure: unknown;
   let usedMechanism = '';
   let channelBinding: ChannelBinding | undefined;
@@ -340,6 +355,19 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
         );
       }
       await options.beforeAuthenticate?.(xmpp.iqCaller);
+      if (pending && !credentialRead) {
+        const credential = await pending;
+        credentialRead = true;
+        password ??= credential.password;
+        scramKeys ??= credential.savedLogin?.scram;
+        fastToken ??= credential.savedLogin?.fast;
+        if (credential.savedLogin) {
+          clientId = credential.savedLogin.clientId;
+          userAgent.attrs.id = clientId;
+        }
+        if (password === undefined && scramKeys === undefined && fastToken === undefined)
+          throw nothingToLogInWith();
+      }
     } catch (error) {
       failure = error;
       throw error;
