@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import xml from '@xmpp/xml';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
+  FileSender,
   createMemoryStorage,
   encryptFile,
   formatAesgcmUrl,
@@ -21,7 +22,7 @@ import {
   type HushClient,
   type XmppSession,
 } from '@hush/core';
-import { trustCertificateAuthority } from '@hush/test-utils';
+import { tone, trustCertificateAuthority } from '@hush/test-utils';
 import {
   defaultLocale,
   openProfile,
@@ -183,6 +184,50 @@ describe(`strangers, downloads and accessibility (${defaultLocale})`, { timeout:
     const download = alice.waitForEvent('download');
     await save.click();
     assert.equal((await download).suggestedFilename(), name);
+    await alice.getByTestId('back').click();
+  });
+
+  it('a voice message shows its waveform and plays at the speed chosen, both kept after a reload', async () => {
+    // Two seconds fading in: quiet bars first, loud ones last.
+    const bytes = await tone(join(shots, 'fade-in.ogg'), 2, [
+      ...['-af', 'afade=t=in:st=0:d=2', '-c:a', 'libopus', '-f', 'ogg'],
+    ]);
+    const files = new FileSender({
+      session: dave.session,
+      storage: createMemoryStorage(),
+      messenger: dave.messenger,
+    });
+    await files.send('alice@localhost', bytes);
+    await alice.getByTestId('chat-dave@localhost').click({ timeout: 20_000 });
+    const heights = async () =>
+      alice
+        .getByTestId('voice-waveform-bar')
+        .evaluateAll((bars) =>
+          bars.map((bar) =>
+            parseFloat((bar as unknown as { style: { height: string } }).style.height),
+          ),
+        );
+    await alice.getByTestId('voice-waveform').waitFor({ timeout: 30_000 });
+    const drawn = await heights();
+    assert.equal(drawn.length, 40);
+    assert.ok((drawn[0] ?? 100) < 50 && (drawn.at(-1) ?? 0) > 90, `a fade-in: ${drawn.join(' ')}`);
+
+    const speed = alice.getByTestId('voice-speed');
+    assert.match(await speed.innerText(), /^1×$/);
+    await speed.click();
+    await alice
+      .getByTestId('voice-speed')
+      .getByText(/^1[.,]5×$/)
+      .waitFor();
+    await shot('voice-waveform');
+
+    await alice.reload();
+    await alice.getByTestId('voice-waveform').waitFor({ timeout: 30_000 });
+    assert.deepEqual(await heights(), drawn);
+    await alice
+      .getByTestId('voice-speed')
+      .getByText(/^1[.,]5×$/)
+      .waitFor();
     await alice.getByTestId('back').click();
   });
 
