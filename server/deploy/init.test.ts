@@ -41,13 +41,15 @@ function assertSucceeded(result: Result): void {
 /**
  * Path -> mode, owner and content hash of everything below `dirs`, but pid files, sockets, logs and
  * the bookkeeping Prosody 13 writes by itself a moment after it starts (its cron's last runs,
- * mod_http_file_share's storage summary).
+ * mod_http_file_share's storage summary), and the upload component's store, which Prosody creates
+ * whenever it first gets to it (var/lib/prosody/upload%2eDOMAIN/).
  */
 async function snapshot(root: string, dirs: string[]): Promise<Map<string, string>> {
   const entries = new Map<string, string>();
   const walk = async (dir: string): Promise<void> => {
     for (const name of (await readdir(dir)).sort()) {
       const path = join(dir, name);
+      if (/^var\/lib\/prosody\/upload%2e[^/]+$/.test(relative(root, path))) continue;
       const info = await lstat(path);
       const meta = `${info.mode.toString(8)} ${info.uid}:${info.gid}`;
       if (info.isDirectory()) {
