@@ -5,9 +5,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './paths.ts';
 
-export function webContentSecurityPolicy(): string {
+/**
+ * The policy mod_hush_web sends. `connectSources` are the origins its hush_web_connect_sources
+ * option names (the upload service's in S3 mode): mod_hush_web adds them to connect-src, as here.
+ */
+export function webContentSecurityPolicy(connectSources: readonly string[] = []): string {
   const module = readFileSync(join(repoRoot, 'server/prosody/modules/mod_hush_web.lua'), 'utf8');
   const policy = /^local content_security_policy = "([^"]+)";$/m.exec(module)?.[1];
   if (!policy) throw new Error('mod_hush_web.lua names no content_security_policy');
-  return policy;
+  const extra = [...new Set(connectSources)];
+  if (extra.length === 0) return policy;
+  return policy.replace(/connect-src ([^;]*)/, (_, sources: string) =>
+    ['connect-src', sources, ...extra].join(' '),
+  );
 }

@@ -112,10 +112,39 @@ local function app(event)
 end
 
 -- The app holds its keys in the browser: a script that is not the app's own must not run, and the
--- app talks to its own origin only (websocket, uploads). Inline styles are React Native Web's;
--- blob: URLs are decrypted photos, voice messages and recordings. server/deploy/Caddyfile sends the
--- same policy (compared by compose.test.ts), and the browser tests run the app under it.
+-- app talks to its own origin (websocket, uploads) and to the origins the configuration names
+-- below, nothing else. Inline styles are React Native Web's; blob: URLs are decrypted photos, voice
+-- messages and recordings. server/deploy/Caddyfile sends the same policy (compared by
+-- compose.test.ts), and the browser tests run the app under it.
 local content_security_policy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self' blob:; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+-- Origins the app's pages may connect to besides their own (hush_web_connect_sources): in S3 mode
+-- the upload service's, e.g. https://DOMAIN:5282, where files go and come from. Only plain https or
+-- wss origins (scheme, host, port) are taken; anything else could widen the policy, so it is logged
+-- and left out.
+local function is_origin(source)
+	if type(source) ~= "string" then return false; end
+	local host = source:match("^https://(.+)$") or source:match("^wss://(.+)$");
+	if not host then return false; end
+	local name, port = host:match("^([%w%-%.]+):(%d+)$");
+	if not name then name = host:match("^[%w%-%.]+$"); end
+	return name ~= nil and not name:find("^[%.%-]") and (port == nil or tonumber(port) <= 65535);
+end
+local connect_sources, listed = {}, {};
+for _, source in ipairs(module:get_option_array("hush_web_connect_sources", {})) do
+	if not is_origin(source) then
+		module:log("error", "hush_web_connect_sources: %q is not an https:// or wss:// origin; it is left out of the web app's policy", tostring(source));
+	elseif not listed[source] then
+		listed[source] = true;
+		table.insert(connect_sources, source);
+	end
+end
+if #connect_sources > 0 then
+	local extra = table.concat(connect_sources, " ");
+	content_security_policy = content_security_policy:gsub("connect%-src ([^;]*)", function (sources)
+		return "connect-src " .. sources .. " " .. extra;
+	end, 1);
+end
 
 local function security_headers(response)
 	local headers = response.headers;
