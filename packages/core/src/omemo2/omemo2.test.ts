@@ -224,3 +224,30 @@ test('an own device that speaks OMEMO 0.3 only keeps the account on 0.3, so it r
   await received(ginaOld, henryJid, 'for henry and my old phone');
   assert.equal(versionOf(gina, sent.id), '0.3');
 });
+
+test('messages encrypted at the same moment for the same device each get their own message key', async () => {
+  const ivanJid = await person('ivan');
+  const judyJid = await person('judy');
+  const ivan = await device(ivanJid);
+  const judy = await device(judyJid);
+  await ivan.client.messenger.sendText(judyJid, 'first');
+  await received(judy, ivanJid, 'first');
+  const omemo = ivan.client.omemo;
+  assert.ok(omemo);
+  const bodies = ['together 1', 'together 2', 'together 3'];
+  const stanzas = await Promise.all(
+    bodies.map((body) =>
+      omemo.encrypt({
+        to: judyJid,
+        body,
+        stanza: xml(
+          'message',
+          { to: judyJid, type: 'chat', id: randomUUID() },
+          xml('body', {}, body),
+        ),
+      }),
+    ),
+  );
+  for (const stanza of stanzas) await ivan.client.session.send(stanza);
+  for (const body of bodies) await received(judy, ivanJid, body);
+});

@@ -88,9 +88,27 @@ export interface Omemo2SessionsDeps {
 
 export class Omemo2Sessions {
   readonly #deps: Omemo2SessionsDeps;
+  /** Work on each session, one step at a time (libsignal's SessionCipher queues likewise). */
+  readonly #queues = new Map<string, Promise<unknown>>();
 
   constructor(deps: Omemo2SessionsDeps) {
     this.#deps = deps;
+  }
+
+  /**
+   * Runs `work` after every earlier step on `target`'s session: two steps that both read the
+   * ratchet before either stores it would reuse a message key (a key-transport answer racing a
+   * message, a decrypt racing an encrypt).
+   */
+  #serial<T>(target: Target, work: () => Promise<T>): Promise<T> {
+    const address = sessionAddress(target.jid, target.deviceId);
+    const run = (this.#queues.get(address) ?? Promise.resolve()).then(work, work);
+    const settled = run.catch(() => undefined);
+    this.#queues.set(address, settled);
+    void settled.then(() => {
+      if (this.#queues.get(address) === settled) this.#queues.delete(address);
+    });
+    return run;
   }
 
   async #own(): Promise<OwnIdentity> {
@@ -170,6 +188,10 @@ export class Omemo2Sessions {
 
   /** Replaces the session with `target` by a new one from its bundle (a repair). */
   async rebuild(target: Target): Promise<void> {
+    await this.#serial(target, () => this.#rebuild(target));
+  }
+
+  async #rebuild(target: Target): Promise<void> {
     const previous = withoutPrevious(await this.#load(target));
     const record = await this.build(target);
     await this.#save(target, previous ? { ...record, previous } : record);
@@ -181,24 +203,7 @@ export class Omemo2Sessions {
     await Promise.all(
       targets.map(async (target) => {
         try {
-          const record = (await this.#load(target)) ?? (await this.build(target));
-          const sealed = ratchetEncrypt(record.ratchet, keyMaterial, bytes(record.ad));
-          await this.#save(target, { ...record, ratchet: sealed.state });
-          const kex = !record.confirmed && record.kex;
-          keys.push({
-            jid: target.jid,
-            rid: target.deviceId,
-            kex: Boolean(kex),
-            data: kex
-              ? writeKeyExchange({
-                  pkId: kex.pkId,
-                  spkId: kex.spkId,
-                  ik: bytes(kex.ik),
-                  ek: bytes(kex.ek),
-                  message: sealed.message,
-                })
-              : sealed.message,
-          });
+          await this.#serial(target, () => this.#encryptOne(target, keyMaterial, keys));
         } catch (error) {
           // One unreachable or changed device must not stop the message to the others.
           this.#deps.report(error);
@@ -209,12 +214,40 @@ export class Omemo2Sessions {
     return keys;
   }
 
+  async #encryptOne(target: Target, keyMaterial: Uint8Array, keys: Omemo2Key[]): Promise<void> {
+    const record = (await this.#load(target)) ?? (await this.build(target));
+    const sealed = ratchetEncrypt(record.ratchet, keyMaterial, bytes(record.ad));
+    await this.#save(target, { ...record, ratchet: sealed.state });
+    const kex = !record.confirmed && record.kex;
+    keys.push({
+      jid: target.jid,
+      rid: target.deviceId,
+      kex: Boolean(kex),
+      data: kex
+        ? writeKeyExchange({
+            pkId: kex.pkId,
+            spkId: kex.spkId,
+            ik: bytes(kex.ik),
+            ek: bytes(kex.ek),
+            message: sealed.message,
+          })
+        : sealed.message,
+    });
+  }
+
   /**
    * Decrypts the key material of a message from `sender`'s device `deviceId`; `built` when a key
    * exchange made a new session (its one-time prekey is then retired). Throws RatchetError (or
    * another Undecryptable HushError) for a message that cannot be read; nothing is stored then.
    */
   async decryptKey(
+    sender: Target,
+    key: Omemo2Key,
+  ): Promise<{ keyMaterial: Uint8Array; built: boolean }> {
+    return this.#serial(sender, () => this.#decryptKey(sender, key));
+  }
+
+  async #decryptKey(
     sender: Target,
     key: Omemo2Key,
   ): Promise<{ keyMaterial: Uint8Array; built: boolean }> {
