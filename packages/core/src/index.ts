@@ -88,8 +88,15 @@ export {
   NS_ROSTER,
   NS_BLOCKING,
   NS_PRE_APPROVAL,
+  SpamReports,
+  NS_REPORTING,
+  REPORT_REASONS,
+  MAX_REPORT_TEXT,
+  MAX_REPORTED_MESSAGES,
 } from './contacts/index.ts';
 export type {
+  ReportReason,
+  SpamReport,
   Contact,
   ContactsDeps,
   PresenceChange,
