@@ -65,10 +65,13 @@ modules_enabled = {
 -- Prosody's community modules (Debian's prosody-modules, on Prosody's plugin path): XEP-0388 SASL2,
 -- XEP-0386 Bind 2 and XEP-0484 FAST, with stream management inline. Clients that ask get a login in
 -- one round trip and a token for the next one; every other client keeps plain SASL and resource
--- binding. Off where the modules are not installed (the official container image has none).
+-- binding. XEP-0377 spam reports: a person who blocks a stranger as spam tells the operators too
+-- (logged, and sent to the admins by mod_watch_spam_reports). Off where the modules are not
+-- installed (the official container image has none).
 if @COMMUNITY_MODULES@ then
 	modules_enabled:append {
 		"sasl2"; "sasl2_bind2"; "sasl2_sm"; "sasl2_fast";
+		"spam_reporting"; "watch_spam_reports";
 	}
 end
 -- No federation by default: the deployment serves one domain. No offline store: messages for an
