@@ -21,6 +21,9 @@ const envExample = join(here, '.env.example');
 
 interface Service {
   image?: string;
+  build?: { context?: string; dockerfile?: string };
+  entrypoint?: string[];
+  secrets?: ({ source?: string } | string)[];
   command?: string[];
   environment?: Record<string, string>;
   networks?: Record<string, { ipv4_address?: string } | null>;
@@ -30,6 +33,7 @@ interface Service {
 }
 interface ComposeConfig {
   services: Record<string, Service>;
+  secrets?: Record<string, { file?: string }>;
 }
 
 /** A throwaway directory, removed when the test ends. */
@@ -96,6 +100,36 @@ function renderArgs(config: ComposeConfig): Map<string, string> {
   );
 }
 
+/** A service's volumes as SOURCE:TARGET[:ro] strings, whichever form compose printed. */
+function mounts(s: Service): string[] {
+  return (s.volumes ?? []).map((v) =>
+    typeof v === 'string' ? v : `${v.source ?? ''}:${v.target ?? ''}${v.read_only ? ':ro' : ''}`,
+  );
+}
+
+/** .env.example with files on S3-compatible storage chosen, and its credentials file in `dir`. */
+async function s3Env(dir: string): Promise<{ env: string; credentials: string; key: string }> {
+  const credentials = join(dir, 's3-credentials');
+  const key = 'secret-key-in-no-environment';
+  await writeFile(
+    credentials,
+    `[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = ${key}\n`,
+    { mode: 0o600 },
+  );
+  const settings = [
+    'UPLOAD_STORAGE=s3',
+    'HUSH_S3_BUCKET=hush-files',
+    'HUSH_S3_ENDPOINT=https://s3.example.net',
+    'HUSH_S3_REGION=eu-central-1',
+    `HUSH_S3_CREDENTIALS=${credentials}`,
+  ];
+  return {
+    env: `${await readFile(envExample, 'utf8')}\n${settings.join('\n')}\n`,
+    credentials,
+    key,
+  };
+}
+
 /** Every route in Caddy's JSON whose matcher lists `path`, wherever it is nested. */
 function routesFor(node: unknown, path: string): unknown[] {
   if (Array.isArray(node)) return node.flatMap((item) => routesFor(item, path));
@@ -112,9 +146,17 @@ test('compose resolves docker-compose.yml with .env.example: pinned images, the 
   const prosody = service(config, 'prosody');
   const caddy = service(config, 'caddy');
 
-  // Exact releases, never a moving tag; config and prosody run the same image.
-  assert.match(prosody.image ?? '', /^prosodyim\/prosody:13\.0\.\d+$/);
-  assert.equal(render.image, prosody.image);
+  // Exact releases, never a moving tag. The config service runs the official image; prosody runs
+  // it with mod_http_upload_external added (compose/prosody.Dockerfile builds on that image).
+  assert.match(render.image ?? '', /^prosodyim\/prosody:13\.0\.\d+$/);
+  assert.equal(prosody.build?.context, join(here, 'compose'));
+  const dockerfile = await readFile(
+    join(prosody.build?.context ?? '', prosody.build?.dockerfile ?? 'Dockerfile'),
+    'utf8',
+  );
+  const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+  assert.equal(bases.at(-1), render.image, 'the prosody image is the official one, extended');
+  assert.equal(prosody.image, `hush-prosody:${render.image?.split(':')[1] ?? ''}`);
   assert.match(caddy.image ?? '', /^caddy:\d+\.\d+\.\d+(-alpine)?$/);
 
   const args = renderArgs(config);
@@ -132,10 +174,6 @@ test('compose resolves docker-compose.yml with .env.example: pinned images, the 
   assert.equal(args.get('LOG_FILE'), 'console');
   assert.equal(prosody.depends_on?.config?.condition, 'service_completed_successfully');
   // The web service builds the app into a volume that Caddy serves read-only, once it is built.
-  const mounts = (s: Service) =>
-    (s.volumes ?? []).map((v) =>
-      typeof v === 'string' ? v : `${v.source ?? ''}:${v.target ?? ''}${v.read_only ? ':ro' : ''}`,
-    );
   const web = service(config, 'web');
   assert.match(web.image ?? '', /^node:22[.-]/);
   const built = mounts(web).find((v) => /:\/web(:rw)?$/.test(v));
@@ -150,6 +188,9 @@ test('compose resolves docker-compose.yml with .env.example: pinned images, the 
   assert.equal(args.get('WEB_APP'), 'true');
   // The official image has no community modules: no SASL2, Bind 2 or FAST there.
   assert.equal(args.get('COMMUNITY_MODULES'), 'false');
+  // Files on Prosody's disk unless .env says otherwise; nothing reads the credentials secret then.
+  assert.equal(args.get('UPLOAD_STORAGE'), 'disk');
+  assert.equal(config.secrets?.['s3-credentials']?.file, '/dev/null');
 });
 
 test('compose refuses to start without a DOMAIN, naming the setting', async (t) => {
@@ -160,6 +201,124 @@ test('compose refuses to start without a DOMAIN, naming the setting', async (t) 
     assert.match(error.stderr ?? '', /Set DOMAIN in \.env/);
     return true;
   });
+});
+
+test('UPLOAD_STORAGE=s3: the upload service behind Caddy, its secret in a volume, the credentials a compose secret', async (t) => {
+  const dir = await scratch(t);
+  const { env, credentials, key } = await s3Env(dir);
+  const config = await composeConfig(dir, env);
+  const args = renderArgs(config);
+  assert.equal(args.get('UPLOAD_STORAGE'), 's3');
+  // The upload service is on the app's origin, behind Caddy: the app's policy ('self') covers it.
+  assert.equal(args.get('UPLOAD_URL'), 'https://chat.example.org/upload/');
+  const secretFile = args.get('UPLOAD_SECRET_FILE') ?? '';
+  const secretDir = dirname(secretFile);
+
+  const upload = service(config, 'upload');
+  assert.equal(upload.image, service(config, 'push').image);
+  assert.match(upload.image ?? '', /^node:22-bookworm-slim$/);
+  assert.deepEqual(upload.entrypoint, [
+    'bash',
+    '/hush/repo/server/deploy/compose/upload-service.sh',
+  ]);
+  const environment = upload.environment ?? {};
+  assert.equal(environment.UPLOAD_STORAGE, 's3');
+  assert.equal(environment.HUSH_UPLOAD_LISTEN, '0.0.0.0:5282');
+  assert.equal(environment.HUSH_UPLOAD_BASE_PATH, new URL(args.get('UPLOAD_URL') ?? '').pathname);
+  assert.equal(environment.HUSH_UPLOAD_SECRET_FILE, secretFile);
+  assert.equal(environment.HUSH_UPLOAD_LIMIT, args.get('UPLOAD_LIMIT'));
+  assert.equal(environment.HUSH_UPLOAD_EXPIRY, args.get('UPLOAD_EXPIRY'));
+  assert.equal(environment.HUSH_S3_BUCKET, 'hush-files');
+  assert.equal(environment.HUSH_S3_ENDPOINT, 'https://s3.example.net');
+  assert.equal(environment.HUSH_S3_REGION, 'eu-central-1');
+  assert.equal(environment.HUSH_S3_CREDENTIALS_FILE, '/run/secrets/s3-credentials');
+  // The credentials: this machine's file as a compose secret, in no environment or argument.
+  assert.equal(config.secrets?.['s3-credentials']?.file, credentials);
+  const secrets = (upload.secrets ?? []).map((s) => (typeof s === 'string' ? s : s.source));
+  assert.deepEqual(secrets, ['s3-credentials']);
+  assert.ok(!JSON.stringify(config.services).includes(key), 'the secret key is in no service');
+  // The HMAC secret: made by the config service in a volume only it writes; Prosody and the upload
+  // service read it, and they are the only others that mount it.
+  const secretMount = (name: string) =>
+    mounts(service(config, name)).find((m) => m.split(':')[1] === secretDir);
+  assert.match(secretMount('config') ?? '', /^[^:]+:[^:]+(:rw)?$/, 'config writes the secret');
+  assert.match(secretMount('prosody') ?? '', /:ro$/, 'prosody reads it');
+  assert.match(secretMount('upload') ?? '', /:ro$/, 'the upload service reads it');
+  for (const [name, other] of Object.entries(config.services)) {
+    if (['config', 'prosody', 'upload'].includes(name)) continue;
+    assert.ok(!mounts(other).some((m) => m.includes(`:${secretDir}`)), `${name} has no secret`);
+  }
+  assert.equal(upload.depends_on?.config?.condition, 'service_completed_successfully');
+  assert.equal(upload.networks?.hush, null, 'on the compose network, no port on the host');
+});
+
+test("the config service in S3 mode makes the upload secret once and renders Prosody's slots for the upload service", async (t) => {
+  assert.ok(
+    await installed('prosodyctl', 'about'),
+    'prosodyctl is missing: apt-get install -y prosody (CI installs it)',
+  );
+  const dir = await scratch(t);
+  await chmod(dir, 0o755);
+  const args = renderArgs(await composeConfig(dir, (await s3Env(dir)).env));
+  const domain = args.get('DOMAIN') ?? '';
+  const certs = join(dir, 'certs');
+  await run(join(here, 'local-ca.sh'), [certs, domain]);
+  await chmod(join(certs, `${domain}.key`), 0o644);
+  args.set('CERT', join(certs, `${domain}.crt`));
+  args.set('KEY', join(certs, `${domain}.key`));
+  // The container's volume path, moved to the scratch dir.
+  const secretFile = join(dir, 'upload-state/secret');
+  args.set('UPLOAD_SECRET_FILE', secretFile);
+  const configFile = join(dir, 'prosody.cfg.lua');
+  const render = () =>
+    run(
+      'bash',
+      [join(here, 'compose/render-config.sh'), ...[...args].map(([k, v]) => `${k}=${v}`)],
+      {
+        env: { ...process.env, HUSH_PROSODY_CONFIG: configFile },
+      },
+    );
+
+  assert.match((await render()).stdout, /made the upload secret/);
+  const secret = await readFile(secretFile, 'utf8');
+  assert.match(secret, /^[0-9a-f]{64}\n$/);
+  // Prosody (user prosody) and the upload service read it; the volume is mounted by those only.
+  assert.equal((await stat(secretFile)).mode & 0o777, 0o644);
+  assert.doesNotMatch((await render()).stdout, /made the upload secret/);
+  assert.equal(await readFile(secretFile, 'utf8'), secret, 'a second run keeps the secret');
+
+  const rendered = await readFile(configFile, 'utf8');
+  assert.match(rendered, /^local upload_storage = "s3"$/m);
+  assert.match(
+    rendered,
+    /http_upload_external_base_url = "https:\/\/chat\.example\.org\/upload\/"/,
+  );
+  assert.ok(rendered.includes(`FileLine("${secretFile}")`), 'the configuration names the file');
+  assert.ok(!rendered.includes(secret.trim()), 'the configuration holds no secret');
+  const { stdout, stderr } = await run('prosodyctl', ['--config', configFile, 'check', 'config']);
+  assert.match(stdout, /All checks passed/);
+  assert.doesNotMatch(stdout + stderr, /\berror\b/i);
+});
+
+test("compose's Prosody image adds mod_http_upload_external from the prosody-modules snapshot the tests run", async () => {
+  const dockerfile = await readFile(join(here, 'compose/prosody.Dockerfile'), 'utf8');
+  const pinned = /^ARG PROSODY_MODULES_VERSION=(\S+)$/m.exec(dockerfile)?.[1] ?? '';
+  assert.match(pinned, /^0\.0~hg\d{8}\.[0-9a-f]{12}\+dfsg-\S+$/);
+  // The package here (Debian's, which the S3 tests load the module from): the same upstream snapshot.
+  const { stdout: installedVersion } = await run('dpkg-query', [
+    '-W',
+    '-f=${Version}',
+    'prosody-modules',
+  ]);
+  const upstream = (version: string) => version.replace(/-[^-]+$/, '');
+  assert.equal(upstream(pinned), upstream(installedVersion.trim()));
+  // The folder the image copies is where the package puts the module, and lands on Prosody's own
+  // module path in the image (the image's Prosody is packaged like Debian's).
+  const copy = /^COPY --from=\S+ \/tmp\/prosody-modules(\/\S+\/) (\/\S+\/)$/m.exec(dockerfile);
+  assert.equal(copy?.[1], '/usr/lib/prosody/modules/mod_http_upload_external/');
+  assert.equal(copy?.[2], copy?.[1]);
+  const { stdout: files } = await run('dpkg', ['-L', 'prosody-modules']);
+  assert.ok(files.split('\n').includes(`${copy?.[1] ?? ''}mod_http_upload_external.lua`));
 });
 
 test('the config service renders a Prosody configuration that prosodyctl accepts', async (t) => {
@@ -276,12 +435,17 @@ test('Caddy accepts the Caddyfile: formatted, proxying the websocket and uploads
   const adapted: unknown = JSON.parse(stdout);
   const json = JSON.stringify(adapted);
   assert.match(json, /"host":\["chat\.example\.org"\]/);
-  for (const path of ['/xmpp-websocket', '/file_share/*']) {
+  for (const [path, upstream] of [
+    ['/xmpp-websocket', 'prosody:5280'],
+    ['/file_share/*', 'prosody:5280'],
+    // S3 mode: Prosody's slots point at https://DOMAIN/upload/, Hush's upload service.
+    ['/upload/*', 'upload:5282'],
+  ] as const) {
     const handlers = routesFor(adapted, path).map((route) => JSON.stringify(route));
     assert.equal(handlers.length, 1, `one route for ${path}`);
-    assert.match(
-      handlers[0] ?? '',
-      /"handler":"reverse_proxy","upstreams":\[\{"dial":"prosody:5280"\}\]/,
+    assert.ok(
+      handlers[0]?.includes(`"handler":"reverse_proxy","upstreams":[{"dial":"${upstream}"}]`),
+      `${path} goes to ${upstream}`,
     );
   }
   assert.match(json, /"email":"admin@example\.org"/);

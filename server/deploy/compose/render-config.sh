@@ -17,6 +17,24 @@ trap 'rm -f "$tmp"' EXIT
 if [[ -n ${HUSH_PUSH_SECRET_FILE:-} && -s $HUSH_PUSH_SECRET_FILE ]]; then
 	set -- "$@" PUSH_SECRET_FILE="$HUSH_PUSH_SECRET_FILE"
 fi
+# Files on S3-compatible storage (UPLOAD_STORAGE=s3): the HMAC secret Prosody shares with the upload
+# service, made once in the file UPLOAD_SECRET_FILE names (the upload-state volume); both read it
+# from there, so it is in no configuration and in no environment.
+storage=disk secret_file=""
+for arg in "$@"; do
+	case $arg in
+	UPLOAD_STORAGE=*) storage=${arg#*=} ;;
+	UPLOAD_SECRET_FILE=*) secret_file=${arg#*=} ;;
+	esac
+done
+if [[ $storage == s3 && -n $secret_file && ! -s $secret_file ]]; then
+	mkdir -p "$(dirname "$secret_file")"
+	secret=$(head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n')
+	[[ ${#secret} -eq 64 ]] || { echo "render-config: could not make a secret" >&2; exit 1; }
+	(umask 022 && printf '%s\n' "$secret" >"$secret_file.new")
+	mv -f "$secret_file.new" "$secret_file"
+	echo "render-config: made the upload secret in $secret_file"
+fi
 bash "$here/../../prosody/render.sh" "$@" >"$tmp"
 # Prosody runs as the user prosody and must read it; it holds no secrets.
 chmod 0644 "$tmp"
