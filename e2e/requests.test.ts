@@ -129,7 +129,8 @@ describe(`strangers, downloads and accessibility (${defaultLocale})`, { timeout:
     await alice.getByText('Cheap watches, today only').last().waitFor();
     await alice.getByTestId('back').click();
 
-    // Hush's own server takes no spam reports: only blocking is offered.
+    // The test server runs without the community modules, so it takes no spam reports: only
+    // blocking is offered (core's reporting tests cover a server with mod_spam_reporting).
     assert.equal(await alice.getByTestId('report-spammer@localhost').count(), 0);
     await alice.getByTestId('block-spammer@localhost').click();
     await request.waitFor({ state: 'detached', timeout: 20_000 });

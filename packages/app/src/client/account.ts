@@ -6,6 +6,7 @@
 // connecting → online; a dropped connection goes back to offline while xmpp.js reconnects.
 import {
   bareJid,
+  SpamReports,
   FileSender,
   HushError,
   deleteAccount,
@@ -430,7 +431,7 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
     resumeFiles();
     // Attached after the catch-up: the chat views read it from storage.
     const chats = this.chats;
-    if (chats) this.detach.push(chats.attach(messenger, contacts));
+    if (chats) this.detach.push(chats.attach(messenger, contacts, new SpamReports(session)));
     const onStatus = (status: string) => {
       if (status === 'online') {
         this.update({ phase: 'online' });
