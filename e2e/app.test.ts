@@ -132,8 +132,8 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     assert.equal(await alice.getByTestId('unencrypted').count(), 0);
     const archived = await readTree(stack.prosody.dataDir);
     assert.ok(
-      archived.includes('eu.siacs.conversations.axolotl'),
-      'the archive has OMEMO messages',
+      archived.includes('urn:xmpp:omemo:2'),
+      'the archive has OMEMO messages (OMEMO 2: both devices publish it)',
     );
     assert.ok(!archived.includes('Hello Bob'), 'no clear text on the server');
 

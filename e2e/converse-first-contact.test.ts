@@ -181,7 +181,7 @@ describe('first contact with Converse.js', { timeout: 240_000 }, () => {
     assert.notEqual(stored?.state, 'failed', stored?.failure?.message);
     assert.deepEqual(await converseReceived(page, 'hana@localhost', 'Hush writes first'), {
       encrypted: true,
-      namespace: 'eu.siacs.conversations.axolotl',
+      namespace: 'urn:xmpp:omemo:2',
     });
 
     await page.evaluate(`(async () => {
@@ -226,7 +226,7 @@ describe('first contact with Converse.js', { timeout: 240_000 }, () => {
     assert.notEqual(stored?.state, 'failed', stored?.failure?.message);
     assert.deepEqual(await converseReceived(page, 'hugo@localhost', 'Hush answers'), {
       encrypted: true,
-      namespace: 'eu.siacs.conversations.axolotl',
+      namespace: 'urn:xmpp:omemo:2',
     });
     await page.screenshot({ path: join(shots, '02-converse-first.png') });
   });

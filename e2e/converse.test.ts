@@ -132,8 +132,8 @@ describe('Hush and Converse.js', { timeout: 240_000 }, () => {
     ).jsonValue()) as { encrypted: boolean; namespace: string };
     assert.deepEqual(
       received,
-      { encrypted: true, namespace: 'eu.siacs.conversations.axolotl' },
-      'Converse decrypted an OMEMO 0.3 message',
+      { encrypted: true, namespace: 'urn:xmpp:omemo:2' },
+      'Converse decrypted an OMEMO 2 message (both publish OMEMO 2: the newest both speak)',
     );
     await converse.getByText('Hello from Hush').first().waitFor();
     // Converse sends a receipt and a displayed marker: the message reads as read.
@@ -142,7 +142,7 @@ describe('Hush and Converse.js', { timeout: 240_000 }, () => {
     await alice.screenshot({ path: join(shots, '02-hush.png') });
 
     const archived = await serverFiles(stack.prosody.dataDir);
-    assert.ok(archived.includes('eu.siacs.conversations.axolotl'), 'OMEMO on the server');
+    assert.ok(archived.includes('urn:xmpp:omemo:2'), 'OMEMO on the server');
     assert.ok(!archived.includes('Hello from Converse'), 'no clear text from Converse');
     assert.ok(!archived.includes('Hello from Hush'), 'no clear text from Hush');
   });

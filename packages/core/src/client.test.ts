@@ -30,6 +30,8 @@ after(async () => {
   await server?.stop();
 });
 
+let devices = 0;
+
 async function device(
   name: string,
   storage: Storage,
@@ -40,7 +42,8 @@ async function device(
     service: server.websocketUrl,
     jid: `${name}@localhost`,
     password: PASSWORD,
-    resource: `${name}-${encryption ? 'omemo' : 'plain'}`,
+    // One resource per device: two open at once under one resource knock each other off.
+    resource: `${name}-${encryption ? 'omemo' : 'plain'}-${++devices}`,
   });
   const client = await startClient({
     session,
