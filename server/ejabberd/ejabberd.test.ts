@@ -50,8 +50,8 @@ const tag = randomBytes(3).toString('hex');
 const settings = Object.fromEntries(
   (process.env.HUSH_EJABBERD_SETTINGS ?? '')
     .split(/\s+/)
-    .filter((pair) => pair.includes('='))
-    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    .filter((pair: string) => pair.includes('='))
+    .map((pair: string) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
 );
 const run = promisify(execFile);
 const here = import.meta.dirname;
@@ -76,7 +76,9 @@ async function device(
     password: PASSWORD,
     reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
   });
-  const client = await startClient({ session, storage });
+  // A receipt that has not come 2 s after the server's ack: the message goes once more (it may
+  // have been routed to a node that died).
+  const client = await startClient({ session, storage, redeliverAfterMs: 2000 });
   open.push(client);
   const files = new FileSender({
     session,
@@ -324,11 +326,11 @@ test('docker-compose.yml resolves (docker-compose config, no Docker engine), and
   }
 });
 
-// A login ejabberd refuses (a wrong password, here on purpose) sometimes leaves a SASLError
-// rejection that nothing handles, somewhere in xmpp.js's SASL2 path (not found yet); libsignal's
-// curve25519 build turns any unhandled rejection into an abort of the whole process. Those are
-// recorded instead, and the todo test below reports them; any other unhandled rejection still ends
-// the run.
+// A login ejabberd refuses (a wrong password, here on purpose) on a machine slow enough that the
+// stream header came after xmpp.js's own 2 s left a SASLError rejection that nothing handled (the
+// promise for 'online' that xmpp.js's start() abandons; the core's start leaves none behind now).
+// libsignal's curve25519 build turns any unhandled rejection into an abort of the whole process, so
+// they are recorded instead, and the last test reports them; any other still ends the run.
 const refusedLoginsUnhandled: unknown[] = [];
 before(() => {
   process.removeAllListeners('unhandledRejection');
@@ -591,13 +593,15 @@ describe('a two-node cluster', () => {
     const bobStorage = createMemoryStorage();
     let bob = await device(two.websocketUrl, bobJid, bobStorage);
 
-    // A device on the other node has to read its account's device list again to learn of the phone:
-    // ejabberd's entity-capabilities cache is per node, and node two had not yet seen the account's
-    // client announce +notify for OMEMO device lists when the phone published itself there, so it
-    // sent no notification. Every device list on the server is complete (replicated).
+    // The laptop on node one learns of the phone on node two by itself. ejabberd's cache of entity
+    // capabilities is per node: node two had not met the client's +notify for OMEMO device lists
+    // when the phone published itself there (before its first presence), so it pushed nothing to
+    // the laptop. The phone's presence, which comes after, makes the laptop read the list again.
     const phoneId = alicePhone.client.omemo?.deviceId;
-    assert.ok(
-      (await alice.client.omemo?.devices(aliceJid, true))?.some((d) => d.deviceId === phoneId),
+    await until(
+      async () =>
+        (await alice.client.omemo?.devices(aliceJid, false))?.some((d) => d.deviceId === phoneId),
+      'the laptop on node one to know the phone on node two',
     );
     await alice.client.messenger.sendText(bobJid, 'from node one');
     await receives(bob, aliceJid, ['from node one']);
@@ -683,57 +687,83 @@ describe('a two-node cluster', () => {
     }
   });
 
-  test(
-    'a node killed mid-traffic: nothing sent to its clients is lost',
-    {
-      todo: 'seen here now and then: a message sent as the node dies is neither delivered nor archived, while its sender has the server ack. ejabberd archives an incoming message in the receiving session, on that session node, so what reaches a node as it is killed, or what the other node routes to it before the cluster drops its sessions, is gone',
-    },
-    async (t) => {
-      const [fayJid, gusJid] = [await person('fay'), await person('gus')];
-      const balancer = await startFailoverProxy(() => [one.ports.c2sTls, two.ports.c2sTls]);
-      try {
-        const fay = await device(`xmpps://localhost:${balancer.port}`, fayJid);
-        const gus = await device(two.directTlsUrl, gusJid);
-        await gus.client.messenger.sendText(fayJid, 'gus 0');
-        await receives(fay, gusJid, ['gus 0']);
-        const expected = ['gus 0'];
-        for (let n = 1; n <= 10; n++) {
-          await gus.client.messenger.sendText(fayJid, `gus ${n}`);
-          expected.push(`gus ${n}`);
-          if (n === 3) await one.halt({ kill: true });
-        }
-        await until(() => gus.client.messenger.getSnapshot().pending === 0, "gus's acks");
-        await until(
-          () => fay.client.session.client.status === 'online' && balancer.upstreams.length > 1,
-          'fay back online through the balancer',
-          20_000,
-        );
-        const got = await until(async () => {
-          const incoming = bodies(await history(fay, gusJid), 'in');
-          return incoming.includes('gus 10') ? incoming : undefined;
-        }, 'the last message at fay');
-        const lost = expected.filter((body) => !got.includes(body));
-        t.diagnostic(`lost: ${lost.length === 0 ? 'none' : lost.join(', ')}`);
-        assert.deepEqual(lost, []);
-      } finally {
-        await balancer.close();
-        await one.start();
-        await until(
-          async () => (await cluster.members(one).catch(() => [])).length === 2,
-          'node one to rejoin',
-          30_000,
-          250,
-        );
+  test('a node killed mid-traffic: what the peer never confirmed is sent again; nothing lost or duplicated', async (t) => {
+    const [fayJid, gusJid] = [await person('fay'), await person('gus')];
+    const balancer = await startFailoverProxy(() => [one.ports.c2sTls, two.ports.c2sTls]);
+    try {
+      const fay = await device(`xmpps://localhost:${balancer.port}`, fayJid);
+      const gus = await device(two.directTlsUrl, gusJid);
+      // What gus's client saw, in ms from the start, for a failure to show.
+      const t0 = Date.now();
+      const events: string[] = [];
+      gus.client.messenger.subscribe((e) => {
+        if (e.type === 'state' || e.type === 'message')
+          events.push(`${Date.now() - t0} ${e.type} ${e.message.body} ${e.message.state}`);
+      });
+      gus.client.session.client.streamManagement.on('ack', (stanza) =>
+        events.push(`${Date.now() - t0} ack ${stanza.attrs.id ?? ''}`),
+      );
+      await gus.client.messenger.sendText(fayJid, 'gus 0');
+      await receives(fay, gusJid, ['gus 0']);
+      // Node two routes what gus writes to fay's session on node one; what it routes there after
+      // the kill, before the cluster drops that session, is neither delivered nor archived, though
+      // node two acked it to gus. Only fay's receipts tell gus what arrived.
+      const expected = ['gus 0'];
+      for (let n = 1; n <= 10; n++) {
+        await gus.client.messenger.sendText(fayJid, `gus ${n}`);
+        expected.push(`gus ${n}`);
+        if (n === 3) await one.halt({ kill: true });
+        if (n === 3) events.push(`${Date.now() - t0} killed`);
       }
-    },
-  );
+      await until(
+        () => fay.client.session.client.status === 'online' && balancer.upstreams.length > 1,
+        'fay back online through the balancer',
+        20_000,
+      );
+      const got = await until(
+        async () => {
+          const incoming = bodies(await history(fay, gusJid), 'in');
+          return expected.every((body) => incoming.includes(body)) ? incoming : undefined;
+        },
+        'every message at fay',
+        // Node two answers fay's catch-up only some 30 s after node one died (Mnesia waits on the
+        // dead node), and what was lost goes again once her receipts for later ones arrive.
+        60_000,
+      ).catch(async (error: unknown) => {
+        const incoming = bodies(await history(fay, gusJid), 'in');
+        const lost = expected.filter((body) => !incoming.includes(body));
+        const states = async (d: Device, peer: string) =>
+          (await history(d, peer)).map((m) => `${m.direction} ${m.state} ${m.body}`).join(' | ');
+        throw new Error(
+          `${String(error)}; lost: ${lost.join(', ')}; fay holds: ${await states(fay, gusJid)}; gus holds: ${await states(gus, fayJid)}; ${events.join('\n')}`,
+          { cause: error },
+        );
+      });
+      assert.equal(new Set(got).size, got.length, `nothing twice: ${got.join(', ')}`);
+      // What fay holds but never confirmed (its receipt died with node one, and no ack came) is
+      // sent again too; she confirms a copy she holds, unless that copy is lost as well.
+      const unconfirmed = (await history(gus, fayJid))
+        .filter((m) => m.state !== 'delivered' && m.state !== 'read')
+        .map((m) => `${m.body} (${m.state})`);
+      t.diagnostic(`not confirmed to gus: ${unconfirmed.join(', ') || 'none'}`);
+      t.diagnostic(`fay stored, in this order: ${got.join(', ')}`);
+      t.diagnostic(
+        `stream management acks gus saw: ${events.filter((e) => e.includes(' ack ')).length}`,
+      );
+    } finally {
+      await balancer.close();
+      await one.start();
+      await until(
+        async () => (await cluster.members(one).catch(() => [])).length === 2,
+        'node one to rejoin',
+        30_000,
+        250,
+      );
+    }
+  });
 });
 
 // Last: it reads what every test before it left.
-test(
-  'a refused login leaves no unhandled rejection',
-  { todo: "a SASLError from ejabberd's SASL2 refusal is sometimes left unhandled" },
-  () => {
-    assert.deepEqual(refusedLoginsUnhandled, []);
-  },
-);
+test('a refused login leaves no unhandled rejection', () => {
+  assert.deepEqual(refusedLoginsUnhandled, []);
+});

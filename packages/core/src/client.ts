@@ -7,6 +7,7 @@
 // 3. the Messenger last; subscribers attached before start() also see the catch-up.
 import type { XmppSession } from './xmpp/session.ts';
 import { advertiseCapabilities } from './xmpp/caps.ts';
+import { watchOwnResources } from './xmpp/own-resources.ts';
 import type { Storage } from './storage/types.ts';
 import { Contacts, NICK_NOTIFY } from './contacts/index.ts';
 import { Messenger, type MessengerEvent } from './chat/messenger.ts';
@@ -27,6 +28,8 @@ export interface StartClientOptions {
   readonly clientType?: string;
   /** Push notifications (XEP-0357): where this device keeps its registration. */
   readonly push?: PushStateStore;
+  /** How long a peer's receipt may take before a message is sent again (chat/redelivery.ts). */
+  readonly redeliverAfterMs?: number;
 }
 
 export interface HushClient {
@@ -63,6 +66,9 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
     storage,
     presence: [caps],
     ...(omemo ? { encryption: omemo } : {}),
+    ...(options.redeliverAfterMs !== undefined
+      ? { redeliverAfterMs: options.redeliverAfterMs }
+      : {}),
   });
   if (options.onMessengerEvent) messenger.subscribe(options.onMessengerEvent);
   // A person's devices appeared (a first device list, keys readable once they accepted a contact
@@ -71,6 +77,13 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
     if (event.type === 'devices' && event.jid !== messenger.account)
       void messenger.retryUndeliverable(event.jid).catch(() => undefined);
   });
+  // Another device of the account came online: its device list entry may not have been pushed
+  // here (xmpp/own-resources.ts), so the list is read again.
+  const stopWatchingOwn = omemo
+    ? watchOwnResources(session, () => {
+        void omemo.devices(messenger.account, true).catch(() => undefined);
+      })
+    : undefined;
   await messenger.start();
   // A new stream (not a resumed one) is a good moment to rotate keys that fell due while away.
   const onOnline = () => void omemo?.maintain().catch(() => undefined);
@@ -89,6 +102,7 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
       push?.close();
       session.client.removeListener('online', onOnline);
       stopRetrying?.();
+      stopWatchingOwn?.();
       omemo?.close();
       contacts.close();
       await messenger.close();

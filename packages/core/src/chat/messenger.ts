@@ -24,6 +24,7 @@ import { bareJid, parseIncoming } from './parse.ts';
 import { catchUpArchive } from './archive.ts';
 import type { ChatState, EncryptionHook, ParsedChatMessage } from './types.ts';
 import { NS_CARBONS } from './namespaces.ts';
+import { Redelivery } from './redelivery.ts';
 
 export type MessengerStatus = 'idle' | 'syncing' | 'ready' | 'closed';
 
@@ -98,6 +99,8 @@ export interface MessengerDeps {
   readonly now?: () => number;
   /** Extra children of every presence this device sends (XEP-0115 caps, so PEP pushes updates). */
   readonly presence?: readonly Element[];
+  /** How long a peer's receipt may take before a message is sent again (redelivery.ts). */
+  readonly redeliverAfterMs?: number;
 }
 
 function defaultId(): string {
@@ -122,6 +125,7 @@ export class Messenger {
   private incoming: Promise<void> = Promise.resolve();
   /** Outgoing messages and outbox resends, one at a time, oldest first. */
   private outgoing: Promise<void> = Promise.resolve();
+  private readonly redelivery: Redelivery;
 
   constructor(deps: MessengerDeps) {
     this.session = deps.session;
@@ -131,6 +135,12 @@ export class Messenger {
     this.newId = deps.newId ?? defaultId;
     this.now = deps.now ?? Date.now;
     this.presence = deps.presence ?? [];
+    this.redelivery = new Redelivery({
+      resend: (peer, id) =>
+        void this.redeliver(peer, id).catch((error: unknown) => this.report(error)),
+      ...(deps.redeliverAfterMs !== undefined ? { afterMs: deps.redeliverAfterMs } : {}),
+      now: this.now,
+    });
   }
 
   subscribe(listener: (event: MessengerEvent) => void): () => void {
@@ -203,6 +213,7 @@ export class Messenger {
 
   async close(): Promise<void> {
     for (const stop of this.unsubscribe.splice(0)) stop();
+    this.redelivery.stop();
     await this.incoming;
     await this.outgoing;
     this.setStatus('closed');
@@ -301,8 +312,10 @@ export class Messenger {
       nextAttemptAt: createdAt,
     });
     await this.updatePending();
-    if (built !== 'later') await this.trySend(built);
-    else if (behind) await this.resendOutbox();
+    if (built !== 'later') {
+      await this.trySend(built);
+      this.redelivery.noteSent(message.peer, message.id);
+    } else if (behind) await this.resendOutbox();
   }
 
   private async anyAwaiting(): Promise<boolean> {
@@ -458,7 +471,43 @@ export class Messenger {
     if (await this.storage.outbox.remove(this.account, id)) {
       await this.setState(id, 'sent');
       await this.updatePending();
+      if (stanza.attrs.to) this.redelivery.noteSent(bareJid(stanza.attrs.to), id);
     }
+  }
+
+  /**
+   * Sends again, with the same id, a message the peer never confirmed (redelivery.ts): the stanza
+   * still in the outbox (no ack came either), or else the message encrypted anew; it waits in the
+   * outbox for the new ack like any other. Without a stream it waits for one.
+   */
+  private redeliver(peer: string, id: string): Promise<void> {
+    return this.outbound(async () => {
+      const message = await this.storage.messages.get(this.account, id);
+      if (message?.direction !== 'out' || (message.state !== 'sent' && message.state !== 'pending'))
+        return;
+      if (!this.online()) return this.redelivery.putBack(peer, id);
+      const entry = (await this.storage.outbox.list(this.account)).find((e) => e.id === id);
+      if (entry) {
+        if (entry.stanzaXml !== AWAITING_ENCRYPTION) await this.trySend(parse(entry.stanzaXml));
+        return;
+      }
+      if (message.state !== 'sent') return;
+      const built = await this.build(message);
+      if (built === 'failed') return;
+      if (built === 'later') return this.redelivery.putBack(peer, id);
+      const createdAt = this.now();
+      await this.storage.outbox.put({
+        id,
+        account: this.account,
+        messageId: id,
+        stanzaXml: built.toString(),
+        attempts: 1,
+        createdAt,
+        nextAttemptAt: createdAt,
+      });
+      await this.updatePending();
+      await this.trySend(built);
+    });
   }
 
   private async handleIncoming(stanza: Element, expected: 'live' | 'archive'): Promise<void> {
@@ -477,6 +526,7 @@ export class Messenger {
         );
         if (parsed.direction === 'in' && message?.direction === 'out') {
           await this.setState(message.id, parsed.kind === 'receipt' ? 'delivered' : 'read');
+          this.redelivery.noteConfirmed(message.peer, message.id);
           // Proof of delivery: the message leaves the outbox even if the server's ack is lost.
           if (await this.storage.outbox.remove(this.account, message.id))
             await this.updatePending();
@@ -540,7 +590,18 @@ export class Messenger {
       // A copy of a message already stored is not decrypted again: a Signal message decrypts once
       // (its key is gone afterwards), and a PreKey message seen live and again from the archive
       // would otherwise look broken and trigger a needless session repair.
-      if (await this.alreadyStored(parsed)) return;
+      if (await this.alreadyStored(parsed)) {
+        // Confirmed again: the sender sends a copy when no receipt came, and the first may be
+        // what was lost (chat/redelivery.ts).
+        if (
+          parsed.direction === 'in' &&
+          parsed.requestsReceipt &&
+          parsed.source === 'live' &&
+          parsed.id
+        )
+          await this.trySend(buildReceipt(parsed.peer, parsed.id));
+        return;
+      }
       const result = await this.encryption.decrypt(parsed, { hold: true });
       encrypted = result.encrypted;
       if ('ignore' in result && result.ignore === 'duplicate') {
