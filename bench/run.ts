@@ -111,3 +111,5 @@ await import('./media.ts').then((media) => media.printMediaRows());
 await import('./storage.ts').then((storage) => storage.printStorageRows());
 await import('./recording.ts').then((recording) => recording.printRecordingRows());
 await import('./s3.ts').then((s3) => s3.printS3Rows());
+await import('./sessions.ts').then((sessions) => sessions.printSessionsRows());
+await import('./cluster.ts').then((cluster) => cluster.printClusterRows());
