@@ -41,6 +41,7 @@ function platform(overrides: Partial<PushPlatform> = {}) {
       released.push(1);
       return Promise.resolve();
     },
+    openedAtLaunch: () => Promise.resolve(false),
     onOpened: () => () => undefined,
     onTargetChanged(listener) {
       changed = listener;

@@ -66,11 +66,10 @@ export function createPushPlatform(): PushPlatform {
       return { provider: 'expo', endpoint: token.data };
     },
     release: () => Promise.resolve(),
+    async openedAtLaunch() {
+      return (await Notifications.getLastNotificationResponseAsync()) !== null;
+    },
     onOpened(listener) {
-      // Opened from a cold start, or while running.
-      void Notifications.getLastNotificationResponseAsync().then((response) => {
-        if (response) listener();
-      });
       const subscription = Notifications.addNotificationResponseReceivedListener(() => listener());
       return () => subscription.remove();
     },

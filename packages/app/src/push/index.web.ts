@@ -76,6 +76,10 @@ export function createPushPlatform(): PushPlatform {
       const registration = await navigator.serviceWorker.ready;
       await (await registration.pushManager.getSubscription())?.unsubscribe();
     },
+    openedAtLaunch() {
+      // A click opens or focuses the page itself (sw.js, notificationclick).
+      return Promise.resolve(false);
+    },
     onOpened() {
       // The worker focuses or opens the app itself (notificationclick).
       return () => undefined;

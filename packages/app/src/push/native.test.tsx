@@ -51,15 +51,15 @@ test('a refusal is PushDenied and asks for no token', async () => {
   expect(mockNotifications.getExpoPushTokenAsync).not.toHaveBeenCalled();
 });
 
-test('a tapped notification is reported, also one that started the app', async () => {
+test('a tapped notification is reported, and one that started the app is known', async () => {
   mockNotifications.getLastNotificationResponseAsync.mockResolvedValueOnce({} as never);
+  const platform = createPushPlatform();
+  expect(await platform.openedAtLaunch()).toBe(true);
+  expect(await platform.openedAtLaunch()).toBe(false);
   const opened = jest.fn();
-  createPushPlatform().onOpened(opened);
-  await Promise.resolve();
-  await Promise.resolve();
-  expect(opened).toHaveBeenCalledTimes(1);
+  platform.onOpened(opened);
   const [[listener]] = mockNotifications.addNotificationResponseReceivedListener.mock
     .calls as unknown as [[() => void]];
   listener();
-  expect(opened).toHaveBeenCalledTimes(2);
+  expect(opened).toHaveBeenCalledTimes(1);
 });

@@ -16,7 +16,9 @@ export interface PushPlatform {
   target(vapidPublicKey: () => Promise<string>): Promise<PushTarget>;
   /** Drops the platform's subscription (the browser's; a phone keeps its token). */
   release(): Promise<void>;
-  /** The person opened a "New message" notification. */
+  /** Whether the app was launched by tapping a "New message" notification. */
+  openedAtLaunch(): Promise<boolean>;
+  /** The person tapped a "New message" notification while the app runs. */
   onOpened(listener: () => void): () => void;
   /** The push service handed out a new target (a new token): enable push with it. */
   onTargetChanged(listener: () => void): () => void;
