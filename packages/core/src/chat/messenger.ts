@@ -25,6 +25,7 @@ import { catchUpArchive } from './archive.ts';
 import type { ChatState, EncryptionHook, ParsedChatMessage } from './types.ts';
 import { NS_CARBONS } from './namespaces.ts';
 import { Redelivery } from './redelivery.ts';
+import { readFileSharing, type SharedFile } from '../media/file-sharing.ts';
 
 export type MessengerStatus = 'idle' | 'syncing' | 'ready' | 'closed';
 
@@ -72,7 +73,8 @@ export async function writeForLater(
 }
 
 export type MessengerEvent =
-  | { readonly type: 'message'; readonly message: StoredMessage }
+  /** `file`: what a received file message's encrypted <file-sharing/> says (name, type, size). */
+  | { readonly type: 'message'; readonly message: StoredMessage; readonly file?: SharedFile }
   | { readonly type: 'state'; readonly message: StoredMessage }
   /** XEP-0085: the peer is typing ('composing'), stopped ('paused'), or is here or gone. */
   | { readonly type: 'chat-state'; readonly peer: string; readonly state: ChatState }
@@ -126,6 +128,8 @@ export class Messenger {
   /** Outgoing messages and outbox resends, one at a time, oldest first. */
   private outgoing: Promise<void> = Promise.resolve();
   private readonly redelivery: Redelivery;
+  /** Encrypted-only content of messages sent by this Messenger (a file's <file-sharing/>), by id. */
+  private readonly extraContent = new Map<string, readonly Element[]>();
 
   constructor(deps: MessengerDeps) {
     this.session = deps.session;
@@ -219,13 +223,22 @@ export class Messenger {
     this.setStatus('closed');
   }
 
-  /** Stores, queues and sends a text message; resolves once it is stored (state 'pending'). */
+  /**
+   * Stores, queues and sends a text message; resolves once it is stored (state 'pending').
+   * `elements` travel beside the body only where the encryption carries them (EncryptionHook); they
+   * are kept in memory, so a message encrypted after a restart goes with its body alone.
+   */
   async sendText(
     peer: string,
     body: string,
-    options: { id?: string } = {},
+    options: { id?: string; elements?: readonly Element[] } = {},
   ): Promise<StoredMessage> {
     const id = options.id ?? this.newId();
+    if (options.elements?.length) {
+      this.extraContent.set(id, options.elements);
+      const oldest = this.extraContent.keys().next().value;
+      if (this.extraContent.size > 100 && oldest !== undefined) this.extraContent.delete(oldest);
+    }
     const message: StoredMessage = {
       id,
       account: this.account,
@@ -333,7 +346,13 @@ export class Messenger {
     const stanza = buildChatMessage({ to: peer, id, body });
     if (!this.encryption) return stanza;
     try {
-      return await this.encryption.encrypt({ to: peer, body, stanza });
+      const elements = this.extraContent.get(id);
+      return await this.encryption.encrypt({
+        to: peer,
+        body,
+        stanza,
+        ...(elements ? { elements } : {}),
+      });
     } catch (error) {
       const failure = isHushError(error) ? error : new HushError('ProtocolError', String(error));
       if (!FINAL_REFUSALS.has(failure.code) && !this.online()) return 'later';
@@ -586,6 +605,7 @@ export class Messenger {
     let encrypted = false;
     let failure: HushError | undefined;
     let warning: HushError | undefined;
+    let file: SharedFile | undefined;
     if (this.encryption) {
       // A copy of a message already stored is not decrypted again: a Signal message decrypts once
       // (its key is gone afterwards), and a PreKey message seen live and again from the archive
@@ -621,6 +641,10 @@ export class Messenger {
       } else {
         body = result.body;
         warning = 'warning' in result ? result.warning : undefined;
+        // A file's description that does not hold is reported; the message keeps its link.
+        const shared = readFileSharing('elements' in result ? result.elements : undefined, body);
+        if ('error' in shared) this.emit({ type: 'error', error: shared.error });
+        else if ('file' in shared) file = shared.file;
       }
     }
     if (body === undefined && !failure) return; // nothing to show (e.g. a key-transport message)
@@ -642,7 +666,7 @@ export class Messenger {
       encrypted,
     };
     const { stored, duplicate } = await this.storage.messages.add(message);
-    if (!duplicate) this.emit({ type: 'message', message: stored });
+    if (!duplicate) this.emit({ type: 'message', message: stored, ...(file ? { file } : {}) });
     // One receipt, for the first copy this device stores, live or from a catch-up (not from a new
     // device's first history download, which would flood senders with receipts for old messages).
     const receiptDue =

@@ -61,8 +61,11 @@ export type ParsedIncoming =
 /**
  * End-to-end encryption plugs into chat through this hook, so chat code never knows about OMEMO.
  * `encrypt` turns an outgoing plain message stanza into the stanza to send (or throws a HushError:
- * the message then fails with that reason and is never sent in the clear). `decrypt` reads an
- * incoming message: it returns the plaintext body, or a typed error for a message that could not be
+ * the message then fails with that reason and is never sent in the clear). `elements` are further
+ * content that may travel only encrypted (a file's name and type, XEP-0447): an encryption that can
+ * carry elements (OMEMO 2's envelope) carries them, one that cannot (OMEMO 0.3) leaves them out, never
+ * in the clear stanza. `decrypt` reads an incoming message: it returns the plaintext body (and such
+ * elements, when the encryption carried some), or a typed error for a message that could not be
  * decrypted (stored and shown as such, never dropped).
  */
 export interface EncryptionHook {
@@ -70,6 +73,7 @@ export interface EncryptionHook {
     readonly to: string;
     readonly body: string;
     readonly stanza: Element;
+    readonly elements?: readonly Element[];
   }): Promise<Element>;
   /**
    * With `hold`, what decrypting changes in the hook's own state (a Signal session moving on, a
@@ -86,8 +90,16 @@ export interface EncryptionHook {
 export type DecryptResult =
   /** `warning`: readable, but it should have been encrypted (shown marked). */
   | { readonly encrypted: false; readonly body: string | undefined; readonly warning?: HushError }
-  /** `warning`: decrypted, but from a device that is refused or not trusted yet (shown marked). */
-  | { readonly encrypted: true; readonly body: string; readonly warning?: HushError }
+  /**
+   * `warning`: decrypted, but from a device that is refused or not trusted yet (shown marked).
+   * `elements`: the other encrypted content beside the body (OMEMO 2's envelope), as sent.
+   */
+  | {
+      readonly encrypted: true;
+      readonly body: string;
+      readonly warning?: HushError;
+      readonly elements?: readonly Element[];
+    }
   | { readonly encrypted: true; readonly error: HushError }
   /**
    * Nothing to show: a key-transport message (it only builds or repairs a session), a copy of a

@@ -5,7 +5,8 @@
 // into each device's session (sessions.ts). Decrypting follows 0.3's path step for step (the same
 // typed results, the same held decrypt, repairs and PreKey answers through the callbacks), and then
 // checks the envelope: a malformed one, bad padding or a <from/> naming another account is an
-// Undecryptable error (EnvelopeError), shown as such, never dropped.
+// Undecryptable error (EnvelopeError), shown as such, never dropped. Elements beside the body
+// (a file's XEP-0447 <file-sharing/>) go into the envelope and come back out in the result.
 import xml, { type Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
 import type { DecryptResult, ParsedChatMessage } from '../chat/types.ts';
@@ -52,14 +53,27 @@ export class Omemo2Hook {
     this.#deps = deps;
   }
 
-  /** The chat stanza with its body moved into an OMEMO 2 element for `targets`. */
+  /**
+   * The chat stanza with its body, and the further `elements` (a file's <file-sharing/>), moved into
+   * an OMEMO 2 element for `targets`.
+   */
   async encrypt(
-    message: { to: string; body: string; stanza: Element },
+    message: {
+      readonly to: string;
+      readonly body: string;
+      readonly stanza: Element;
+      readonly elements?: readonly Element[];
+    },
     peer: string,
     targets: readonly Target[],
   ): Promise<Element> {
     const { account, ownDeviceId, sessions, now, randomBytes } = this.#deps;
-    const envelope = buildEnvelope({ body: message.body }, account, now(), randomBytes);
+    const envelope = buildEnvelope(
+      { body: message.body, elements: message.elements ?? [] },
+      account,
+      now(),
+      randomBytes,
+    );
     const { payload, keyMaterial } = encryptPayload2(envelope, randomBytes);
     const keys = await sessions.encryptKey(targets, keyMaterial);
     if (!keys.some((key) => key.jid === peer)) {
@@ -147,14 +161,19 @@ export class Omemo2Hook {
         `The message was altered or damaged: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    let body: string;
+    let content: { body?: string; elements: readonly Element[] };
     try {
-      body = readEnvelope(plain, sender).body ?? '';
+      content = readEnvelope(plain, sender);
     } catch (error) {
       if (error instanceof HushError) return { encrypted: true, error };
       throw error;
     }
-    return warning ? { encrypted: true, body, warning } : { encrypted: true, body };
+    return {
+      encrypted: true,
+      body: content.body ?? '',
+      ...(warning ? { warning } : {}),
+      ...(content.elements.length > 0 ? { elements: content.elements } : {}),
+    };
   }
 }
 
