@@ -1,0 +1,186 @@
+// Key maintenance against a real Prosody 13: a start publishes nothing when the server already has
+// this device's bundles, and publishes again a bundle the server lost or holds stale.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import xml, { type Element } from '@xmpp/xml';
+import {
+  startProsody,
+  trustCertificateAuthority,
+  until,
+  type ProsodyServer,
+} from '@hush/test-utils';
+import { openSession, type XmppSession } from '../xmpp/session.ts';
+import { createMemoryStorage } from '../storage/memory.ts';
+import type { OmemoStore } from '../storage/types.ts';
+import { startClient } from '../client.ts';
+import { BUNDLES_NODE } from '../omemo2/bundle.ts';
+import { fetchBundle as fetchBundle2 } from '../omemo2/pep.ts';
+import { bundleNode } from './bundle.ts';
+import { installNobleCrypto } from './crypto-provider.ts';
+import { KeyWork, sameBundle } from './key-work.ts';
+import { currentBundle, DEFAULT_KEY_POLICY, ensureIdentity } from './keys.ts';
+import { NS_PUBSUB, NS_PUBSUB_OWNER, fetchBundle, publishBundle } from './pep.ts';
+
+const PASSWORD = 'key-work-password';
+let server: ProsodyServer;
+const sessions: XmppSession[] = [];
+
+before(async () => {
+  installNobleCrypto();
+  server = await startProsody();
+  trustCertificateAuthority(server.caCert);
+});
+after(async () => {
+  await Promise.all(sessions.map((session) => session.close()));
+  await server?.stop();
+});
+
+let people = 0;
+async function login(jid?: string): Promise<XmppSession> {
+  const account = jid ?? (await server.createAccount(`keys${++people}`, PASSWORD));
+  const session = await openSession({
+    service: server.websocketUrl,
+    jid: account,
+    password: PASSWORD,
+  });
+  sessions.push(session);
+  return session;
+}
+
+/** The nodes this session publishes to, as it sends them. */
+function publishes(session: XmppSession): string[] {
+  const nodes: string[] = [];
+  session.client.on('send', (element: Element) => {
+    const publish = element.getChild('pubsub', NS_PUBSUB)?.getChild('publish');
+    if (element.is('iq') && publish) nodes.push(String(publish.attrs.node));
+  });
+  return nodes;
+}
+
+/** One start's key work on this store: what Omemo.start runs. */
+function keyWork(session: XmppSession, store: OmemoStore): KeyWork {
+  return new KeyWork({
+    session,
+    store,
+    account: session.jid.split('/')[0] ?? '',
+    policy: DEFAULT_KEY_POLICY,
+    now: Date.now,
+    randomBytes: (length) => new Uint8Array(randomBytes(length)),
+  });
+}
+
+async function firstStart(): Promise<{ store: OmemoStore; jid: string; deviceId: number }> {
+  const session = await login();
+  const jid = session.jid.split('/')[0] ?? '';
+  const store = createMemoryStorage().omemo;
+  const identity = await ensureIdentity(
+    store,
+    jid,
+    (n) => new Uint8Array(randomBytes(n)),
+    Date.now(),
+  );
+  const sent = publishes(session);
+  const keys = keyWork(session, store);
+  await keys.run(true);
+  await keys.settled();
+  // New keys: both bundles go out.
+  assert.deepEqual(sent.sort(), [BUNDLES_NODE, bundleNode(identity.deviceId)].sort());
+  await session.close();
+  return { store, jid, deviceId: identity.deviceId };
+}
+
+test('a second start with nothing changed publishes nothing, and reads both bundles back', async () => {
+  const { store, jid, deviceId } = await firstStart();
+  const session = await login(jid);
+  const sent = publishes(session);
+  const reads: string[] = [];
+  session.client.on('send', (element: Element) => {
+    const items = element.getChild('pubsub', NS_PUBSUB)?.getChild('items');
+    if (items) reads.push(String(items.attrs.node));
+  });
+  const keys = keyWork(session, store);
+  await keys.run(true);
+  await keys.settled();
+  assert.deepEqual(sent, []);
+  assert.deepEqual(reads.sort(), [BUNDLES_NODE, bundleNode(deviceId)].sort());
+});
+
+test('a start publishes again a bundle the server lost or holds stale, and only that one', async () => {
+  const { store, jid, deviceId } = await firstStart();
+  const identity = await store.getIdentity(jid);
+  assert.ok(identity);
+  const expected = await currentBundle(store, jid, identity);
+
+  // The OMEMO 2 bundle is gone (retracted); the 0.3 one is stale: an older copy lacking a prekey.
+  const other = await login(jid);
+  await other.request(
+    xml(
+      'iq',
+      { type: 'set' },
+      xml(
+        'pubsub',
+        { xmlns: NS_PUBSUB },
+        xml('retract', { node: BUNDLES_NODE }, xml('item', { id: String(deviceId) })),
+      ),
+    ),
+  );
+  await publishBundle(other, deviceId, { ...expected, preKeys: expected.preKeys.slice(1) });
+  await assert.rejects(fetchBundle2(other, jid, deviceId), { reason: 'NotFound' });
+
+  const session = await login(jid);
+  const sent = publishes(session);
+  const keys = keyWork(session, store);
+  await keys.run(true);
+  await keys.settled();
+  assert.deepEqual(sent.sort(), [BUNDLES_NODE, bundleNode(deviceId)].sort());
+  assert.ok(sameBundle(await fetchBundle(other, jid, deviceId), expected));
+  const omemo2 = await fetchBundle2(other, jid, deviceId);
+  assert.equal(omemo2.preKeys.length, expected.preKeys.length);
+
+  // Now both are current: a further start publishes nothing.
+  sent.length = 0;
+  const again = keyWork(session, store);
+  await again.run(true);
+  await again.settled();
+  assert.deepEqual(sent, []);
+});
+
+test('a client started on a server that lost its bundle nodes publishes them again by itself', async () => {
+  const { store, jid, deviceId } = await firstStart();
+  const other = await login(jid);
+  for (const node of [bundleNode(deviceId), BUNDLES_NODE]) {
+    await other.request(
+      xml(
+        'iq',
+        { type: 'set' },
+        xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('delete', { node })),
+      ),
+    );
+  }
+  await assert.rejects(fetchBundle(other, jid, deviceId), { reason: 'NotFound' });
+
+  const storage = { ...createMemoryStorage(), omemo: store };
+  const session = await login(jid);
+  const client = await startClient({ session, storage });
+  try {
+    await until(
+      () =>
+        fetchBundle(other, jid, deviceId).then(
+          () => true,
+          () => false,
+        ),
+      'the 0.3 bundle published again',
+    );
+    await until(
+      () =>
+        fetchBundle2(other, jid, deviceId).then(
+          () => true,
+          () => false,
+        ),
+      'the OMEMO 2 bundle published again',
+    );
+  } finally {
+    await client.close();
+  }
+});
