@@ -64,6 +64,11 @@ export interface StackOptions {
    * web client then reaches the same websocket as the app.
    */
   readonly folders?: Readonly<Record<string, string>>;
+  /**
+   * Further server settings for startProsody (render.sh's NAME=VALUE), e.g. { COMMUNITY_MODULES:
+   * 'true' } for SASL2, Bind 2 and FAST as production runs. PUBLIC_URL is the stack's own.
+   */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -74,7 +79,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // As in production, the page, the websocket and the uploads share one origin: Prosody hands out
   // upload URLs on this server's address, which passes /file_share/ through to it (as Caddy does).
   const [port] = (await freePorts(1)) as [number];
-  const prosody = await startProsody({ settings: { PUBLIC_URL: `https://localhost:${port}/` } });
+  const prosody = await startProsody({
+    settings: { ...options.settings, PUBLIC_URL: `https://localhost:${port}/` },
+  });
   const policy = webContentSecurityPolicy();
   const certFile = join(prosody.dir, 'certs', `${prosody.domain}.crt`);
   const keyFile = join(prosody.dir, 'certs', `${prosody.domain}.key`);
