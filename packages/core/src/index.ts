@@ -5,23 +5,22 @@ export type { SessionOptions, XmppSession } from './xmpp/session.ts';
 export {
   ScramClient,
   ScramError,
-  scramSasl,
   makeClientNonce,
   saslPrep,
   SCRAM_MECHANISMS,
   MIN_ITERATIONS,
   MAX_ITERATIONS,
 } from './xmpp/scram.ts';
+export { scramSasl } from './xmpp/scram-sasl.ts';
 export type {
   ScramFailure,
   ScramMechanismName,
   ScramClientOptions,
-  ScramSasl,
-  ScramSaslOptions,
   ScramKeys,
   ChannelBinding,
   RandomBytes,
 } from './xmpp/scram.ts';
+export type { ScramSasl, ScramSaslOptions } from './xmpp/scram-sasl.ts';
 export { parseInvite } from './account/invite.ts';
 export type { Invite } from './account/invite.ts';
 export { registerAccount, registerOnStream, NS_REGISTER, NS_PREAUTH } from './account/register.ts';

@@ -13,7 +13,6 @@ import { changePassword } from '../account/manage.ts';
 import {
   ScramClient,
   ScramError,
-  scramSasl,
   makeClientNonce,
   defaultRandomBytes,
   decodeBase64,
@@ -21,8 +20,8 @@ import {
   saslPrep,
   type ScramClientOptions,
   type ScramFailure,
-  type SaslFactoryLike,
 } from './scram.ts';
+import { scramSasl, type SaslFactoryLike } from './scram-sasl.ts';
 
 // RFC 5802 §5: user "user", password "pencil", SCRAM-SHA-1.
 const RFC5802 = {

@@ -19,9 +19,9 @@ import {
 } from '@xmpp/client';
 import xml, { type Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
+import { scramSasl } from './scram-sasl.ts';
 import {
   isPlusMechanism,
-  scramSasl,
   SCRAM_MECHANISMS,
   type ChannelBinding,
   type RandomBytes,
