@@ -4,13 +4,17 @@
 // then hand the `aesgcm://` link to the Messenger, which encrypts it with OMEMO like any text and
 // keeps it in its outbox until the server has it. A cut connection or a restart never loses the
 // file: resume() finishes whatever is pending. The server sees only ciphertext under a neutral name
-// and type; what the file is, the receiver learns from the decrypted bytes.
+// and type. What the file is (its name, type, size, SHA-256 and, for voice, length) travels as an
+// XEP-0447/0448 <file-sharing/> beside the link (file-sharing.ts), only where the encryption carries
+// it (OMEMO 2's envelope); OMEMO 0.3 contacts get the link alone, and learn the type from the bytes.
+// The description is kept in memory: a file resumed after a restart goes with its link alone.
 import { HushError, isHushError } from '../errors.ts';
 import type { XmppSession } from '../xmpp/session.ts';
 import type { Messenger } from '../chat/messenger.ts';
 import type { PendingUpload, Storage, StoredMessage } from '../storage/types.ts';
 import type { RandomBytes } from '../omemo/crypto-provider.ts';
 import { AESGCM_TAG_BYTES, encryptFileAsync, formatAesgcmUrl } from './aesgcm.ts';
+import { buildFileSharing, safeFileName, sha256Of } from './file-sharing.ts';
 import { discoverUploadService, fileTooLarge } from './slot.ts';
 import { uploadFile } from './upload.ts';
 import type { FetchFunction, ProgressListener } from './types.ts';
@@ -34,11 +38,28 @@ export interface FileSenderDeps {
 export interface SendFileOptions {
   readonly onProgress?: ProgressListener;
   readonly signal?: AbortSignal;
+  /** The file's name, sent encrypted (default "file"). */
+  readonly name?: string;
+  /** Its media type, sent encrypted (default application/octet-stream). */
+  readonly mediaType?: string;
+  /** Voice and video: the length in milliseconds, sent encrypted. */
+  readonly durationMs?: number;
+}
+
+/** What a file message says of its file, before the upload gives it an address. */
+interface FileDescription {
+  readonly name: string;
+  readonly mediaType: string;
+  readonly size: number;
+  readonly sha256: Uint8Array;
+  readonly durationMs?: number;
 }
 
 export class FileSender {
   readonly #deps: FileSenderDeps;
   readonly #account: string;
+  /** Descriptions of the files sent in this run, by upload id, until their message is queued. */
+  readonly #described = new Map<string, FileDescription>();
 
   constructor(deps: FileSenderDeps) {
     this.#deps = deps;
@@ -73,6 +94,13 @@ export class FileSender {
       createdAt: (this.#deps.now ?? Date.now)(),
       attempts: 0,
     };
+    this.#described.set(pending.id, {
+      name: safeFileName(options.name ?? '') || 'file',
+      mediaType: options.mediaType?.trim().toLowerCase() || 'application/octet-stream',
+      size: bytes.length,
+      sha256: sha256Of(bytes),
+      ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
+    });
     await this.#deps.storage.uploads.put(pending);
     return this.#complete(pending, options);
   }
@@ -127,18 +155,27 @@ export class FileSender {
         });
       } catch (error) {
         const failure = asHushError(error);
-        if (PERMANENT.has(failure.code)) await storage.uploads.remove(this.#account, current.id);
-        else
+        if (PERMANENT.has(failure.code)) {
+          this.#described.delete(current.id);
+          await storage.uploads.remove(this.#account, current.id);
+        } else
           await storage.uploads.update(this.#account, current.id, {
             attempts: current.attempts + 1,
           });
         throw failure;
       }
     }
-    const link = formatAesgcmUrl(current.url ?? '', current.key, current.iv);
+    const url = current.url ?? '';
+    const link = formatAesgcmUrl(url, current.key, current.iv);
+    const described = this.#described.get(current.id);
+    const elements = described
+      ? [buildFileSharing({ ...described, url, key: current.key, iv: current.iv })]
+      : [];
     // A restart between queuing the message and forgetting the upload must not send it twice.
     const queued = await storage.messages.get(this.#account, current.id);
-    const message = queued ?? (await messenger.sendText(current.peer, link, { id: current.id }));
+    const message =
+      queued ?? (await messenger.sendText(current.peer, link, { id: current.id, elements }));
+    this.#described.delete(current.id);
     await storage.uploads.remove(this.#account, current.id);
     return message;
   }

@@ -1,0 +1,141 @@
+// The XEP-0447/0448 file description: what is built is read back the same; malformed descriptions,
+// ones that name another file than the body's link, and downloaded bytes that do not match the hash
+// are typed errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import xml, { type Element } from '@xmpp/xml';
+import parse from '@xmpp/xml/lib/parse.js';
+import { HushError } from '../errors.ts';
+import {
+  FileSharingError,
+  NS_SFS,
+  buildFileSharing,
+  linkOf,
+  parseFileSharing,
+  readFileSharing,
+  safeFileName,
+  sha256Of,
+  verifySharedFile,
+  type SharedFile,
+} from './file-sharing.ts';
+
+const content = new TextEncoder().encode('the notes themselves');
+const file: SharedFile = {
+  name: 'notes.txt',
+  mediaType: 'text/plain',
+  size: content.length,
+  sha256: sha256Of(content),
+  url: 'https://upload.localhost:5281/slot/abc/encrypted',
+  key: new Uint8Array(32).fill(7),
+  iv: new Uint8Array(12).fill(9),
+};
+
+test('a described file reads back as sent, and its hash is the SHA-256 of the plaintext', () => {
+  assert.deepEqual(
+    sha256Of(content),
+    new Uint8Array(createHash('sha256').update(content).digest()),
+  );
+  const element = buildFileSharing(file);
+  assert.ok(element.is('file-sharing', NS_SFS));
+  assert.deepEqual(parseFileSharing(parse(element.toString())), file);
+  const voice = { ...file, name: 'voice.m4a', mediaType: 'audio/mp4', durationMs: 3200 };
+  const read = parseFileSharing(parse(buildFileSharing(voice).toString()));
+  assert.equal(read.durationMs, 3200);
+  assert.deepEqual(readFileSharing([buildFileSharing(file)], linkOf(file)), { file });
+  assert.deepEqual(readFileSharing([], linkOf(file)), {});
+  assert.deepEqual(readFileSharing(undefined, 'hello'), {});
+});
+
+test('a name is kept without directories or control characters', () => {
+  assert.equal(safeFileName('../../etc/passwd'), 'passwd');
+  assert.equal(safeFileName('C:\\Users\\me\\report.pdf'), 'report.pdf');
+  assert.equal(safeFileName('a\u0000b\nc.txt'), 'abc.txt');
+  const element = buildFileSharing({ ...file, name: '../secret/../notes.txt' });
+  assert.equal(parseFileSharing(element).name, 'notes.txt');
+});
+
+/** `file`'s element with `change` applied to a copy. */
+function altered(change: (element: Element) => void): Element {
+  const element = parse(buildFileSharing(file).toString());
+  change(element);
+  return element;
+}
+
+const fileOf = (element: Element) => element.getChild('file') as Element;
+const encryptedOf = (element: Element) =>
+  element.getChild('sources')?.getChild('encrypted') as Element;
+
+test('malformed descriptions are refused with a typed error, whatever is wrong', () => {
+  const cases: [string, Element][] = [
+    ['no single <file/>', altered((e) => e.remove('file', 'urn:xmpp:file:metadata:0'))],
+    ['no single <file/>', altered((e) => e.append(parse(fileOf(e).toString())))],
+    ['no usable file name', altered((e) => fileOf(e).remove('name'))],
+    ['no usable file name', altered((e) => (fileOf(e).getChild('name') as Element).text('/'))],
+    [
+      'no usable file name',
+      altered((e) => (fileOf(e).getChild('name') as Element).text('x'.repeat(300))),
+    ],
+    [
+      'no valid media type',
+      altered((e) => (fileOf(e).getChild('media-type') as Element).text('text')),
+    ],
+    ['no valid size', altered((e) => (fileOf(e).getChild('size') as Element).text('-1'))],
+    ['no valid length', altered((e) => fileOf(e).append(xml('length', {}, 'long')))],
+    ['SHA-256 hash', altered((e) => (fileOf(e).getChild('hash') as Element).text('AAAA'))],
+    ['SHA-256 hash', altered((e) => ((fileOf(e).getChild('hash') as Element).attrs.algo = 'md5'))],
+    [
+      'AES-256-GCM',
+      altered((e) => (encryptedOf(e).attrs.cipher = 'urn:xmpp:ciphers:aes-256-cbc-pkcs7:0')),
+    ],
+    ['AES-256-GCM', altered((e) => e.remove('sources'))],
+    ['key is not 32 bytes', altered((e) => (encryptedOf(e).getChild('key') as Element).text('!!'))],
+    ['IV is not 12 bytes', altered((e) => (encryptedOf(e).getChild('iv') as Element).text('AAAA'))],
+    [
+      'no https:// source',
+      altered(
+        (e) =>
+          ((encryptedOf(e).getChild('sources')?.getChild('url-data') as Element).attrs.target =
+            'http://plain.example/file'),
+      ),
+    ],
+  ];
+  for (const [reason, element] of cases) {
+    assert.throws(
+      () => parseFileSharing(element),
+      (error: unknown) =>
+        error instanceof FileSharingError &&
+        error.code === 'ProtocolError' &&
+        error.reason === 'Malformed' &&
+        error.message.includes(reason),
+      reason,
+    );
+    const read = readFileSharing([element], linkOf(file));
+    assert.ok('error' in read && read.error.reason === 'Malformed', reason);
+  }
+  const twice = readFileSharing([buildFileSharing(file), buildFileSharing(file)], linkOf(file));
+  assert.ok('error' in twice && /more than one/.test(twice.error.message));
+});
+
+test('a description of another file than the body links to is refused', () => {
+  const otherKey = linkOf({ ...file, key: new Uint8Array(32).fill(8) });
+  const otherUrl = linkOf({ ...file, url: 'https://upload.localhost:5281/slot/other/encrypted' });
+  for (const body of [otherKey, otherUrl, 'just text', undefined]) {
+    const read = readFileSharing([buildFileSharing(file)], body);
+    assert.ok('error' in read && read.error.reason === 'Mismatch', String(body));
+  }
+});
+
+test('downloaded bytes are checked against the size and hash; a longer file is cut to the size', () => {
+  assert.deepEqual(verifySharedFile(content, file), content);
+  const longer = new Uint8Array([...content, 1, 2, 3]);
+  assert.deepEqual(verifySharedFile(longer, file), content);
+  const changed = content.slice();
+  changed[0] = (changed[0] ?? 0) ^ 1;
+  for (const bytes of [changed, content.subarray(1)]) {
+    assert.throws(
+      () => verifySharedFile(bytes, file),
+      (error: unknown) => error instanceof HushError && error.code === 'IntegrityError',
+    );
+  }
+});
