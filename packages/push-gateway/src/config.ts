@@ -26,6 +26,7 @@ export interface GatewayConfig {
   readonly expoUrl: string | undefined;
   readonly expoAccessToken: string | undefined;
   readonly logLevel: LogLevel;
+  readonly allowPrivateEndpoints: boolean;
 }
 
 export const USAGE = `hush-push-gateway: the Hush push gateway (XEP-0357 app server)
@@ -44,6 +45,8 @@ Environment:
   HUSH_PUSH_EXPO_URL        the Expo push service                default https://exp.host
   HUSH_PUSH_EXPO_ACCESS_TOKEN  an Expo access token, when the project requires one
   HUSH_PUSH_LOG_LEVEL       debug|info|warn|error                default info
+  HUSH_PUSH_ALLOW_PRIVATE_ENDPOINTS  true: also send to push services on this machine or a
+                            private network (a UnifiedPush server on the LAN)   default false
 `;
 
 const DOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
@@ -82,6 +85,7 @@ export function readConfig(env: Record<string, string | undefined>): GatewayConf
     expoUrl,
     expoAccessToken: env.HUSH_PUSH_EXPO_ACCESS_TOKEN || undefined,
     logLevel,
+    allowPrivateEndpoints: env.HUSH_PUSH_ALLOW_PRIVATE_ENDPOINTS === 'true',
   };
 }
 

@@ -17,6 +17,7 @@ import type { RegistrationStore } from './store.ts';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import type { PushProvider } from './providers/types.ts';
 import type { Logger } from './log.ts';
+import { isPrivateEndpoint } from './endpoint-policy.ts';
 
 const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 
@@ -34,6 +35,11 @@ export interface GatewayOptions {
   /** Handed to browsers to subscribe with (their applicationServerKey). */
   readonly vapidPublicKey?: string;
   readonly rateLimit?: RateLimitOptions;
+  /**
+   * Endpoints on this machine or a private network are refused unless this is true (a push
+   * service of one's own on the LAN; the tests' stand-in). endpoint-policy.ts says why.
+   */
+  readonly allowPrivateEndpoints?: boolean;
   readonly log: Logger;
 }
 
@@ -116,6 +122,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return refuse(error.message, stanzaError('modify', error.condition, error.message));
       throw error;
     }
+    if (
+      request.provider !== 'expo' &&
+      !options.allowPrivateEndpoints &&
+      isPrivateEndpoint(request.endpoint)
+    )
+      return refuse(
+        'endpoint on a private address',
+        stanzaError('modify', 'not-acceptable', 'the endpoint must be a public push service'),
+      );
     if (!options.providers[request.provider])
       return refuse(
         `provider ${request.provider} not configured`,

@@ -59,6 +59,7 @@ export async function main(args: string[], io: MainIo): Promise<number> {
           store,
           providers,
           vapidPublicKey: vapid.publicKey,
+          allowPrivateEndpoints: config.allowPrivateEndpoints,
           log,
         });
         break;

@@ -11,6 +11,7 @@ import {
 } from './protocol.ts';
 import { RegistrationStore } from './store.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { isPrivateEndpoint } from './endpoint-policy.ts';
 
 const register = (provider: string, endpoint: string, keys?: Record<string, string>) =>
   xml('register', { provider }, xml('endpoint', {}, endpoint), keys ? xml('keys', keys) : null);
@@ -126,4 +127,31 @@ test('one wake-up per device in the interval, and no more than the hourly ceilin
   assert.equal(limiter.take('a', 20_000), true);
   assert.equal(limiter.take('a', 30_000), false, 'three in the hour already');
   assert.equal(limiter.take('a', 3_600_001), true, 'the first has left the hour');
+});
+
+test('endpoints on this machine or a private network are refused, public ones taken', () => {
+  for (const host of [
+    'localhost',
+    'push.localhost',
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.20.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '[::1]',
+    '[fd00::1]',
+    '[fe80::1]',
+    '[::ffff:127.0.0.1]',
+    'intranet',
+  ])
+    assert.equal(isPrivateEndpoint(`https://${host}/push`), true, host);
+  for (const host of [
+    'updates.push.services.mozilla.com',
+    'fcm.googleapis.com',
+    '8.8.8.8',
+    '[2001:db8::1]',
+  ])
+    assert.equal(isPrivateEndpoint(`https://${host}:443/push`), false, host);
 });
