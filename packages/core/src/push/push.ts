@@ -130,7 +130,13 @@ export class Push {
       if (!node || !secret)
         throw new HushError('ProtocolError', 'The push gateway answered without a node.');
       const registration: PushRegistration = { ...target, gateway: this.gateway, node, secret };
-      await this.#request(buildEnable(registration), 'enable push notifications');
+      try {
+        await this.#request(buildEnable(registration), 'enable push notifications');
+      } catch (error) {
+        // Not enabled: the gateway need not keep an endpoint nothing will publish to.
+        await this.#session.request(buildUnregister(registration)).catch(() => undefined);
+        throw error;
+      }
       await this.#state.save(registration);
       if (old) await this.#forget(old);
       return registration;
