@@ -1,0 +1,273 @@
+// A file's name and type over OMEMO 2, end to end on a real Prosody: the XEP-0447/0448 description
+// travels in the encrypted envelope beside the aesgcm:// link, so Hush receivers learn the name and
+// type while the server (stanzas on the wire, its archive and upload store) sees neither; an OMEMO
+// 0.3 contact and python-twomemo still get the link and the file; a bad description is a typed
+// error and the message and its file are kept.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startOmemoPeer,
+  startProsody,
+  trustCertificateAuthority,
+  type OmemoPeer,
+  type ProsodyServer,
+  until,
+} from '@hush/test-utils';
+import xml, { type Element } from '@xmpp/xml';
+import { openSession } from '../xmpp/session.ts';
+import { createMemoryStorage } from '../storage/memory.ts';
+import type { Storage } from '../storage/types.ts';
+import { startClient, type HushClient } from '../client.ts';
+import type { MessengerEvent } from '../chat/messenger.ts';
+import type { OmemoVersion } from '../omemo/pep.ts';
+import { NS_OMEMO_LEGACY } from '../omemo/bundle.ts';
+import { NS_OMEMO2 } from '../omemo2/bundle.ts';
+import { FileSender } from './file-sender.ts';
+import { downloadFile } from './download.ts';
+import { parseAesgcmUrl } from './aesgcm.ts';
+import {
+  FileSharingError,
+  buildFileSharing,
+  sha256Of,
+  verifySharedFile,
+  type SharedFile,
+} from './file-sharing.ts';
+
+const PASSWORD = 'file-sharing-password';
+let server: ProsodyServer;
+let work: string;
+const open: HushClient[] = [];
+const peers: OmemoPeer[] = [];
+let people = 0;
+
+before(async () => {
+  server = await startProsody();
+  trustCertificateAuthority(server.caCert);
+  work = await mkdtemp(join(tmpdir(), 'hush-sfs-'));
+});
+after(async () => {
+  await Promise.all(open.map(async (c) => (await c.close(), await c.session.close())));
+  await Promise.all(peers.map((peer) => peer.stop()));
+  await server?.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function person(name: string): Promise<string> {
+  const username = `${name}${++people}`;
+  await server.createAccount(username, PASSWORD);
+  return `${username}@localhost`;
+}
+
+interface Device {
+  readonly jid: string;
+  readonly client: HushClient;
+  readonly storage: Storage;
+  readonly files: FileSender;
+  /** Stanzas as they went to and came from the server. */
+  readonly wire: Element[];
+  readonly events: MessengerEvent[];
+}
+
+async function device(jid: string, versions?: readonly OmemoVersion[]): Promise<Device> {
+  const storage = createMemoryStorage();
+  const session = await openSession({ service: server.websocketUrl, jid, password: PASSWORD });
+  const wire: Element[] = [];
+  const send = session.send.bind(session);
+  session.send = async (stanza: Element) => {
+    wire.push(stanza);
+    await send(stanza);
+  };
+  session.onStanza((stanza) => void wire.push(stanza));
+  const client = await startClient({
+    session,
+    storage,
+    ...(versions ? { omemo: { versions } } : {}),
+  });
+  open.push(client);
+  const events: MessengerEvent[] = [];
+  client.messenger.subscribe((event) => void events.push(event));
+  const files = new FileSender({ session, storage, messenger: client.messenger });
+  return { jid, client, storage, files, wire, events };
+}
+
+/** The message event (and its file, if described) for the message with this body. */
+function arrived(device: Device, body: string) {
+  return until(
+    () =>
+      device.events.find(
+        (event): event is Extract<MessengerEvent, { type: 'message' }> =>
+          event.type === 'message' && event.message.body === body,
+      ),
+    `${device.jid} to get ${body.slice(0, 40)}`,
+  );
+}
+
+/** Whether any file below the server's data directory, or its log, holds `needle`. */
+async function serverHas(needle: string): Promise<boolean> {
+  const stack = [server.dataDir];
+  const bytes = Buffer.from(needle);
+  while (stack.length > 0) {
+    const dir = stack.pop() ?? '';
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) stack.push(path);
+      else if (entry.isFile() && (await readFile(path)).includes(bytes)) return true;
+    }
+  }
+  return (await server.readLogs()).includes(needle);
+}
+
+test('Hush to Hush over OMEMO 2: name, type, size and voice length arrive encrypted on every device, and the server sees none of them', async () => {
+  const [aliceJid, bobJid] = [await person('alice'), await person('bob')];
+  const alice = await device(aliceJid);
+  const alicePhone = await device(aliceJid);
+  const bob = await device(bobJid);
+  const name = `notes-${randomBytes(6).toString('hex')}.txt`;
+  const content = new Uint8Array(randomBytes(5000));
+
+  const sent = await alice.files.send(bobJid, content, { name, mediaType: 'text/plain' });
+  for (const side of [bob, alicePhone]) {
+    const { file, message } = await arrived(side, sent.body);
+    assert.ok(file, `${side.jid} got the description`);
+    assert.equal(message.encrypted, true);
+    assert.equal(file.name, name);
+    assert.equal(file.mediaType, 'text/plain');
+    assert.equal(file.size, content.length);
+    const { bytes } = await downloadFile(message.body);
+    assert.deepEqual(verifySharedFile(bytes, file), content);
+  }
+
+  const voice = new Uint8Array(randomBytes(3000));
+  const spoken = await bob.files.send(aliceJid, voice, {
+    name: 'voice.m4a',
+    mediaType: 'audio/mp4',
+    durationMs: 3200,
+  });
+  const { file: voiceFile } = await arrived(alice, spoken.body);
+  assert.equal(voiceFile?.durationMs, 3200);
+  assert.equal(voiceFile?.mediaType, 'audio/mp4');
+
+  // What went over the wire, both ways: OMEMO 2, and nothing of the description in the clear.
+  const stanza = alice.wire.find((s) => s.attrs.id === sent.id && s.is('message'));
+  assert.ok(stanza?.getChild('encrypted', NS_OMEMO2), 'sent in OMEMO 2');
+  for (const side of [alice, alicePhone, bob]) {
+    const text = side.wire.map((s) => s.toString()).join('\n');
+    for (const needle of [name, 'file-sharing', 'urn:xmpp:sfs:0', 'text/plain', 'audio/mp4']) {
+      assert.equal(text.includes(needle), false, `${needle} on ${side.jid}'s wire`);
+    }
+  }
+  // Nor in the archive, the upload store or the logs.
+  assert.equal(await serverHas(name), false);
+  assert.equal(await serverHas('voice.m4a'), false);
+});
+
+test('an OMEMO 0.3 contact gets the aesgcm:// link and the file, and no description in the clear', async () => {
+  const [carolJid, daveJid] = [await person('carol'), await person('dave')];
+  const carol = await device(carolJid, ['0.3']);
+  const dave = await device(daveJid);
+  const content = new Uint8Array(randomBytes(4000));
+  const sent = await dave.files.send(carolJid, content, {
+    name: 'plan.pdf',
+    mediaType: 'application/pdf',
+  });
+  const { file, message } = await arrived(carol, sent.body);
+  assert.equal(file, undefined, 'OMEMO 0.3 carries no description');
+  assert.match(message.body, /^aesgcm:\/\//);
+  assert.deepEqual((await downloadFile(message.body)).bytes, content);
+  const stanza = dave.wire.find((s) => s.attrs.id === sent.id && s.is('message'));
+  assert.ok(stanza?.getChild('encrypted', NS_OMEMO_LEGACY), 'sent in OMEMO 0.3');
+  assert.ok(stanza);
+  assert.equal(stanza.toString().includes('plan.pdf'), false);
+  assert.equal(stanza.toString().includes('file-sharing'), false);
+});
+
+test('bad descriptions: malformed or naming another file is a typed error and the message and its link are kept; a hash that does not match is an IntegrityError on download', async () => {
+  const [erinJid, frankJid] = [await person('erin'), await person('frank')];
+  const erin = await device(erinJid);
+  const frank = await device(frankJid);
+  const content = new Uint8Array(randomBytes(2000));
+  const good = await erin.files.send(frankJid, content, { name: 'a.bin' });
+  await arrived(frank, good.body);
+  const link = parseAesgcmUrl(good.body);
+  const described: SharedFile = {
+    name: 'a.bin',
+    mediaType: 'application/octet-stream',
+    size: content.length,
+    sha256: sha256Of(content),
+    ...link,
+  };
+  const errors = () =>
+    frank.events.flatMap((event) => (event.type === 'error' ? [event.error] : []));
+
+  // Malformed: no <file/> at all.
+  const noName = xml(
+    'file-sharing',
+    { xmlns: 'urn:xmpp:sfs:0' },
+    ...buildFileSharing(described).getChildElements().slice(1),
+  );
+  await erin.client.messenger.sendText(frankJid, good.body, { elements: [noName] });
+  // Naming another file than the link: another key.
+  const other = buildFileSharing({ ...described, key: new Uint8Array(32).fill(1) });
+  await erin.client.messenger.sendText(frankJid, good.body, { elements: [other] });
+  const refused = await until(
+    () => (errors().length >= 2 ? errors() : undefined),
+    'two refused descriptions',
+  );
+  assert.ok(refused.every((error) => error instanceof FileSharingError));
+  assert.deepEqual(refused.map((error) => (error as FileSharingError).reason).sort(), [
+    'Malformed',
+    'Mismatch',
+  ]);
+  const kept = (await frank.storage.messages.history(frankJid, erinJid, { limit: 10 })).filter(
+    (m) => m.body === good.body,
+  );
+  assert.equal(kept.length, 3, 'every message kept, with its link');
+  assert.ok(kept.every((m) => m.state === 'received' && m.encrypted));
+
+  // A hash that does not match: the description is read, the download refused.
+  const wrong = buildFileSharing({ ...described, sha256: sha256Of(new Uint8Array([1])) });
+  const lying = await erin.client.messenger.sendText(frankJid, good.body, { elements: [wrong] });
+  const { file } = await until(
+    () =>
+      frank.events.find(
+        (event): event is Extract<MessengerEvent, { type: 'message' }> =>
+          event.type === 'message' && event.message.originId === lying.id,
+      ),
+    'the message with the wrong hash',
+  );
+  assert.ok(file);
+  const { bytes } = await downloadFile(good.body);
+  assert.throws(() => verifySharedFile(bytes, file), { code: 'IntegrityError' });
+});
+
+test('python-twomemo reads a Hush file message with its description: the link arrives as the body', async () => {
+  const hushJid = await person('hush');
+  const twoJid = await person('two');
+  const hush = await device(hushJid);
+  const two = await startOmemoPeer({
+    jid: twoJid,
+    password: PASSWORD,
+    host: '127.0.0.1',
+    port: server.ports.c2s,
+    caFile: server.caFile,
+    dir: join(work, 'two'),
+    logFile: join(work, 'two.log'),
+    protocol: 'twomemo',
+  });
+  peers.push(two);
+  const sent = await hush.files.send(twoJid, new Uint8Array(randomBytes(1000)), {
+    name: 'for-twomemo.txt',
+    mediaType: 'text/plain',
+  });
+  const got = await two.next(
+    (event) => event.event === 'message' && event.body === sent.body,
+    30_000,
+  );
+  assert.ok(got.event === 'message' && got.encrypted);
+  const stanza = hush.wire.find((s) => s.attrs.id === sent.id && s.is('message'));
+  assert.ok(stanza?.getChild('encrypted', NS_OMEMO2), 'sent in OMEMO 2');
+});
