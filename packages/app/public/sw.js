@@ -41,7 +41,28 @@ async function keepShell(response) {
   }
 }
 
+/**
+ * Requests the worker never answers: uploads (any method but GET, to this origin or the upload
+ * service's) and the paths it never caches. Declared as routes to the network, they do not pass
+ * through the worker at all. A fetch event, even one the worker declines, has Chromium read a
+ * streamed request body before it goes out, so a PUT that the connection refuses (request streams
+ * need HTTP/2) looked like an upload cut half-way instead of a refusal, and was never sent again
+ * with a plain body.
+ */
+const NETWORK_ONLY = [
+  ...['PUT', 'POST', 'DELETE', 'PATCH'].map((method) => ({ requestMethod: method })),
+  ...NEVER_CACHED.map((prefix) => ({ urlPattern: `${prefix}*` })),
+];
+
 self.addEventListener('install', (event) => {
+  // The Service Worker Static Routing API, where the browser has it (Chromium 123 and later).
+  if (typeof event.addRoutes === 'function') {
+    event.waitUntil(
+      event
+        .addRoutes({ condition: { or: NETWORK_ONLY }, source: 'network' })
+        .catch(() => undefined),
+    );
+  }
   event.waitUntil(
     fetch('/', { cache: 'no-cache' })
       .then((response) => (response.ok ? keepShell(response) : undefined))
