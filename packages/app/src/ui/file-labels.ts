@@ -1,11 +1,12 @@
 // What is known about the files in messages beyond their link, for their labels in the chat list
 // and in bubbles ("Voice message 0:12", "Photo", "notes.txt"). A file's link names no file (uploads
-// are called "encrypted"), so: the sender keeps the name and type of what they picked, and anyone
-// who has the file (sent, or received and kept, client/kept-files.ts) reads its type and length
-// from its bytes. What is learnt is kept on this device beside the kept files, under the file's
-// https:// address, and never sent anywhere.
+// are called "encrypted"), so: the sender keeps the name and type of what they picked, a receiver
+// keeps what the sender described encrypted beside the link (XEP-0447 over OMEMO 2, the Messenger's
+// `file`), and anyone who has the file (sent, or received and kept, client/kept-files.ts) reads its
+// type and length from its bytes. What is learnt is kept on this device beside the kept files, under
+// the file's https:// address, and never sent anywhere.
 import { useEffect, useSyncExternalStore } from 'react';
-import { decryptFileAsync, inspectFile, parseAesgcmUrl } from '@hush/core';
+import { decryptFileAsync, inspectFile, parseAesgcmUrl, type MessengerEvent } from '@hush/core';
 import type { KeptFiles } from '../platform/types';
 import type { FileFacts } from './message-kind';
 
@@ -51,6 +52,25 @@ export async function rememberFile(kept: KeptFiles, link: string, facts: FileFac
   const merged = merge(address, facts);
   const bytes = new TextEncoder().encode(JSON.stringify(merged));
   await kept.write(factsKey(address), bytes).catch(() => undefined);
+}
+
+/**
+ * Keeps the name, type and length the sender described for every file message that arrives with a
+ * description; returns the unsubscribe.
+ */
+export function rememberDescribedFiles(
+  messenger: { subscribe(listener: (event: MessengerEvent) => void): () => void },
+  kept: KeptFiles,
+): () => void {
+  return messenger.subscribe((event) => {
+    if (event.type !== 'message' || !event.file) return;
+    const { name, mediaType, durationMs } = event.file;
+    void rememberFile(kept, event.message.body.trim(), {
+      name,
+      mimeType: mediaType,
+      ...(durationMs !== undefined ? { durationMs } : {}),
+    });
+  });
 }
 
 /** Waits before looking again for a copy that was not kept yet (client/kept-files.ts FileKeeper). */
