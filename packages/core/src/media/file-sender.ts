@@ -14,7 +14,7 @@ import type { Messenger } from '../chat/messenger.ts';
 import type { PendingUpload, Storage, StoredMessage } from '../storage/types.ts';
 import type { RandomBytes } from '../omemo/crypto-provider.ts';
 import { AESGCM_TAG_BYTES, encryptFileAsync, formatAesgcmUrl } from './aesgcm.ts';
-import { buildFileSharing, safeFileName, sha256Of } from './file-sharing.ts';
+import { fileSharingElements, safeFileName, sha256Of } from './file-sharing.ts';
 import { discoverUploadService, fileTooLarge } from './slot.ts';
 import { uploadFile } from './upload.ts';
 import type { FetchFunction, ProgressListener } from './types.ts';
@@ -169,7 +169,7 @@ export class FileSender {
     const link = formatAesgcmUrl(url, current.key, current.iv);
     const described = this.#described.get(current.id);
     const elements = described
-      ? [buildFileSharing({ ...described, url, key: current.key, iv: current.iv })]
+      ? fileSharingElements({ ...described, url, key: current.key, iv: current.iv })
       : [];
     // A restart between queuing the message and forgetting the upload must not send it twice.
     const queued = await storage.messages.get(this.#account, current.id);

@@ -11,6 +11,7 @@ import {
   FileSharingError,
   NS_SFS,
   buildFileSharing,
+  fileSharingElements,
   linkOf,
   parseFileSharing,
   readFileSharing,
@@ -43,6 +44,11 @@ test('a described file reads back as sent, and its hash is the SHA-256 of the pl
   const read = parseFileSharing(parse(buildFileSharing(voice).toString()));
   assert.equal(read.durationMs, 3200);
   assert.deepEqual(readFileSharing([buildFileSharing(file)], linkOf(file)), { file });
+  const [sharing, fallback] = fileSharingElements(file);
+  assert.deepEqual(readFileSharing(fileSharingElements(file), linkOf(file)), { file });
+  assert.equal(sharing?.toString(), buildFileSharing(file).toString());
+  assert.ok(fallback?.is('fallback', 'urn:xmpp:fallback:0') && fallback.attrs.for === NS_SFS);
+  assert.ok(fallback?.getChild('body'), 'the whole body is the fallback');
   assert.deepEqual(readFileSharing([], linkOf(file)), {});
   assert.deepEqual(readFileSharing(undefined, 'hello'), {});
 });

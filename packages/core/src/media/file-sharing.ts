@@ -11,8 +11,9 @@
 //       <key/><iv/> (base64) <sources xmlns='urn:xmpp:sfs:0'><url-data target='https://…'/></sources>
 //     </encrypted></sources></file-sharing>
 // The key, IV and address are those of the aesgcm:// link in the body (XEP-0454), which stays there
-// for clients that read only the body; a <file-sharing/> that describes another file than the link
-// is refused. Reading is strict: anything that does not parse into one complete encrypted file is a
+// for clients that read only the body, marked as the description's fallback (XEP-0428
+// <fallback for='urn:xmpp:sfs:0'/>, so a client that reads <file-sharing/> does not show the link as
+// text); a <file-sharing/> that describes another file than the link is refused. Reading is strict: anything that does not parse into one complete encrypted file is a
 // typed error (FileSharingError, code ProtocolError), and the message keeps its body link, so
 // nothing is lost. A downloaded file whose hash differs is an IntegrityError.
 import xml, { type Element } from '@xmpp/xml';
@@ -28,6 +29,7 @@ export const NS_FILE_METADATA = 'urn:xmpp:file:metadata:0';
 export const NS_HASHES = 'urn:xmpp:hashes:2';
 export const NS_URL_DATA = 'http://jabber.org/protocol/url-data';
 export const CIPHER_AES_256_GCM = 'urn:xmpp:ciphers:aes-256-gcm-nopadding:0';
+export const NS_FALLBACK = 'urn:xmpp:fallback:0';
 
 /** The longest file name kept; longer ones are refused as malformed. */
 export const MAX_FILE_NAME = 255;
@@ -162,6 +164,17 @@ export function parseFileSharing(element: Element): SharedFile {
     key,
     iv,
   };
+}
+
+/**
+ * What a file message's envelope carries beside its aesgcm:// body: the description, and the mark
+ * that the whole body is its fallback (XEP-0428).
+ */
+export function fileSharingElements(file: SharedFile): Element[] {
+  return [
+    buildFileSharing(file),
+    xml('fallback', { xmlns: NS_FALLBACK, for: NS_SFS }, xml('body', {})),
+  ];
 }
 
 /** The aesgcm:// link the body carries for `file` (XEP-0454). */
