@@ -6,12 +6,14 @@
 // packages that .ci/run installs. A missing tool fails the test, saying what to install.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { webContentSecurityPolicy } from '@hush/test-utils';
+import { freePorts, startS3, until, webContentSecurityPolicy } from '@hush/test-utils';
+import { slotToken } from '@hush/upload-service';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -500,4 +502,108 @@ test('the web service builds the app from a copy of the checkout, and skips an u
   assert.ok((await stat(join(dir, 'web', bundle))).size > 100_000, 'the bundle is the whole app');
   const second = await run('bash', [script], { env });
   assert.match(second.stdout, /up to date/);
+});
+
+test('compose/upload-service.sh: waits in disk mode, names a missing setting, and in S3 mode installs the service and serves files from the bucket', async (t) => {
+  // The upload service's entrypoint as the container runs it, its folders moved to a scratch dir,
+  // against the tests' local S3 server.
+  const dir = await scratch(t);
+  const script = join(here, 'compose/upload-service.sh');
+  /** Runs the script in the background; its output so far, and a stop that waits for its end. */
+  const start = (env: Record<string, string>) => {
+    const child = spawn('bash', [script], { env: { ...process.env, ...env } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const stop = async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    };
+    t.after(stop);
+    return { output: () => output, running: () => child.exitCode === null, stop };
+  };
+
+  const disk = start({ UPLOAD_STORAGE: 'disk' });
+  await until(() => /nothing to do/.test(disk.output()), 'the disk-mode message', 10_000);
+  assert.ok(disk.running(), 'in disk mode the service waits (compose would restart it otherwise)');
+  await disk.stop();
+
+  const certs = join(dir, 'certs');
+  await run(join(here, 'local-ca.sh'), [certs, 'localhost']);
+  const s3 = await startS3({
+    dir: join(dir, 's3'),
+    tls: { cert: join(certs, 'localhost.crt'), key: join(certs, 'localhost.key') },
+  });
+  t.after(() => s3.stop());
+  const credentials = join(dir, 's3-credentials');
+  const secretFile = join(dir, 'upload-state/secret');
+  await mkdir(dirname(secretFile));
+  const secret = randomBytes(32).toString('hex');
+  await writeFile(secretFile, `${secret}\n`);
+  const [port] = (await freePorts(1)) as [number];
+  // The tests' S3 server has a certificate from the tests' CA (a real bucket's is public), added to
+  // the CAs this machine already adds for npm, which installs the dependencies under the same.
+  const cas = join(dir, 'cas.pem');
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  await writeFile(
+    cas,
+    `${extra ? await readFile(extra, 'utf8') : ''}\n${await readFile(join(certs, 'ca.crt'), 'utf8')}`,
+  );
+  const env = {
+    HUSH_REPO: join(here, '../..'),
+    HUSH_UPLOAD_WORK: join(dir, 'build/repo'),
+    UPLOAD_STORAGE: 's3',
+    HUSH_UPLOAD_LISTEN: `127.0.0.1:${port}`,
+    HUSH_UPLOAD_BASE_PATH: '/upload/',
+    HUSH_UPLOAD_SECRET_FILE: secretFile,
+    HUSH_UPLOAD_LIMIT: '1048576',
+    HUSH_UPLOAD_EXPIRY: '604800',
+    HUSH_S3_BUCKET: s3.bucket,
+    HUSH_S3_ENDPOINT: s3.endpoint,
+    HUSH_S3_REGION: s3.region,
+    HUSH_S3_CREDENTIALS_FILE: credentials,
+    NODE_EXTRA_CA_CERTS: cas,
+  };
+
+  // No credentials file yet: it stops at once, naming the .env setting.
+  await assert.rejects(
+    run('bash', [script], { env: { ...process.env, ...env } }),
+    (error: { code?: number; stderr?: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr ?? '', /needs HUSH_S3_CREDENTIALS in \.env/);
+      return true;
+    },
+  );
+
+  await writeFile(
+    credentials,
+    `aws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
+    { mode: 0o600 },
+  );
+  const service = start(env);
+  await until(
+    () => /listening on/.test(service.output()) || !service.running(),
+    'the upload service to listen',
+    120_000,
+  ).catch((error: Error) => assert.fail(`${error.message}:\n${service.output()}`));
+  assert.ok(service.running(), service.output());
+  assert.ok(
+    (await stat(join(dir, 'build/repo/node_modules/@aws-sdk/client-s3/package.json'))).isFile(),
+    'the dependencies are installed into the work folder, not the checkout',
+  );
+  // A slot as Prosody hands it out, then the file back from the bucket.
+  const slot = { id: randomUUID(), name: 'photo.jpg' };
+  const bytes = randomBytes(4096);
+  const url = `http://127.0.0.1:${port}/upload/${slot.id}/${slot.name}`;
+  const put = await fetch(`${url}?v2=${slotToken(secret, slot, bytes.length, 'image/jpeg')}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'image/jpeg' },
+    body: bytes,
+  });
+  assert.equal(put.status, 201);
+  const got = await fetch(url);
+  assert.equal(got.status, 200);
+  assert.deepEqual(Buffer.from(await got.arrayBuffer()), bytes);
+  await service.stop();
 });
