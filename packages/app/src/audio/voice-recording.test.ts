@@ -207,7 +207,7 @@ describe('the web recorder records speech, not music', () => {
       audio: {
         channelCount: 1,
         echoCancellation: false,
-        noiseSuppression: true,
+        noiseSuppression: false,
         autoGainControl: true,
       },
       video: false,

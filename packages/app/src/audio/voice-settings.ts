@@ -6,12 +6,16 @@
 //   and the file for nothing.
 // - No echo cancellation: it removes what the device itself plays from what the microphone
 //   hears, which matters in a call; while recording a voice message nothing plays. It is the
-//   costliest stage of the browser's audio processing (bench/recording.ts).
-// - Noise suppression and automatic gain control stay on: they are what make a message recorded
-//   in a street or held far from the mouth intelligible, and they cost little next to the encoder.
+//   costliest stage of the browser's audio processing (bench/recording.ts: ~1 point of a core).
+// - No noise suppression either: the next costliest (~0.7-0.9 points), and a message is spoken
+//   close to the microphone, the voice well above the background. Automatic gain control stays
+//   on: it is cheap, evens out a quiet or a loud voice, and keeps the track mono (with no
+//   processing at all Chromium hands over the device's own channels, stereo on many).
 // - 32 kb/s Opus: Opus codes wideband speech transparently from about 24 kb/s; 32 kb/s leaves room
 //   for a noisy background. A 5-minute message is ~1.2 MB instead of ~4.7 MB at the 128 kb/s
-//   that expo-audio's web recorder asks for.
+//   that expo-audio's web recorder asks for. At this rate libopus codes speech in its SILK/hybrid
+//   mode, which costs the encoder ~0.5-1 point of a core more than at 64 kb/s, where it switches
+//   to CELT (bench/recording.ts measures both); half the file is worth that here.
 // iOS and Android (expo-audio): AAC-LC in M4A, which every XMPP client plays, mono, 44.1 kHz,
 // 64 kb/s (AAC-LC needs about twice Opus's rate for the same speech; below ~48 kb/s mono it starts
 // to sound dull). The platform encoders are hardware or system codecs; their cost is not the issue
@@ -23,7 +27,7 @@ import type { AudioQuality, IOSOutputFormat, RecordingOptions } from 'expo-audio
 export const VOICE_CAPTURE_CONSTRAINTS = {
   channelCount: 1,
   echoCancellation: false,
-  noiseSuppression: true,
+  noiseSuppression: false,
   autoGainControl: true,
 } as const;
 
