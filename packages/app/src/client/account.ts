@@ -36,6 +36,7 @@ import { FileKeeper } from './kept-files.ts';
 import { SnapshotStore } from './store.ts';
 import { readInvite } from './invite-link.ts';
 import { fileVoiceSender, unavailableVoiceSender, type VoiceSender } from '../voice/sender.ts';
+import { PushController } from '../push/controller.ts';
 
 export type AccountPhase = 'starting' | 'signedOut' | 'offline' | 'connecting' | 'online';
 
@@ -101,6 +102,8 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
   private readonly files: FileKeeper;
   /** How voice messages leave: through core's FileSender while connected. */
   voice: VoiceSender = unavailableVoiceSender;
+  /** Push for this device while connected (Settings turns it on and off). */
+  push: PushController | undefined;
 
   constructor(platform: Platform) {
     super({ phase: 'starting', busy: false });
@@ -186,6 +189,8 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
   /** Disconnects and forgets the saved login; this device's history stays for the next login. */
   async logOut(): Promise<void> {
     const jid = this.getSnapshot().jid;
+    // No more wake-ups for an account that is not on this device any more.
+    await this.push?.disable();
     await this.disconnect();
     if (jid && this.storage && this.vault) {
       await this.vault.forget(jid);
@@ -201,6 +206,7 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
     if (!connection)
       throw new HushError('ServerUnreachable', 'Connect first: the server deletes the account.');
     const jid = this.getSnapshot().jid;
+    await this.push?.disable();
     await deleteAccount(connection.session);
     await this.disconnect();
     if (jid) await this.vault?.forget(jid);
@@ -378,6 +384,7 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
             void this.files.keep(event.message.body);
         },
         onOmemoEvent: (event) => this.onOmemoEvent(event),
+        ...(this.platform.push ? { push: this.platform.push.state(bareJid(session.jid)) } : {}),
       });
     } catch (error) {
       // A half-started client must not keep a logged-in stream behind the person's back.
@@ -386,6 +393,15 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
     }
     const { contacts, messenger, omemo } = client;
     this.connection = { session, messenger, contacts, client, ...(omemo ? { omemo } : {}) };
+    if (this.platform.push && client.push) {
+      const push = new PushController(this.platform.push, client.push);
+      this.push = push;
+      void push.load();
+      this.detach.push(() => {
+        push.close();
+        if (this.push === push) this.push = undefined;
+      });
+    }
     const files = new FileSender({ session, storage, messenger });
     // Files a cut connection or a restart left half-sent go out now, and again whenever the
     // connection is back (a resumed stream or a new one). Never while a send is under way: it

@@ -12,6 +12,7 @@ import { deleteNativeStorage, openNativeStorage } from '../storage/sqlite.native
 import { fileExtension, forAppleDecoder } from './playable';
 import type { KeptFiles, Platform } from './types';
 import { expoAesGcm } from './aes-gcm';
+import { createPushPlatform } from '../push';
 
 // Files are encrypted and decrypted natively (no WebCrypto here; pure JS is far too slow for files).
 installNativeAesGcm(expoAesGcm);
@@ -41,6 +42,7 @@ const keptFiles: KeptFiles = {
 };
 
 export const platform: Platform = {
+  push: createPushPlatform(),
   name: 'native',
   keptFiles,
   // The app icon's badge needs a notifications module (see below): nothing to show it on yet.

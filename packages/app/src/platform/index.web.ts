@@ -6,6 +6,7 @@ import { deleteIndexedDbKeptFiles, indexedDbKeptFiles } from '../storage/indexed
 import { deleteIndexedDbLogins, indexedDbLoginVault } from '../storage/indexeddb-logins';
 import { forBrowser } from './playable';
 import type { Notifications, Platform } from './types';
+import { createPushPlatform } from '../push';
 
 const DATABASE = 'hush';
 const FILES_DATABASE = 'hush-files';
@@ -46,6 +47,7 @@ const notifications: Notifications = {
 };
 
 export const platform: Platform = {
+  push: createPushPlatform(),
   name: 'web',
   notifications,
   showUnread(count) {

@@ -1,6 +1,7 @@
 // What the app needs from the platform it runs on. Each platform implements it in index.web.ts or
 // index.native.ts; everything above (client/, ui/) only sees this interface.
 import type { SavedLogin, Storage } from '@hush/core';
+import type { PushPlatform } from '../push/types';
 
 /**
  * Where the saved login lives (SCRAM keys and a FAST token, never the password): the platform
@@ -68,4 +69,6 @@ export interface Platform {
    * sanitizeFileName): a download on the web, the share sheet on phones.
    */
   saveFile(uri: string, mimeType: string, name: string): Promise<void>;
+  /** Push notifications (push/): Web Push in browsers, expo-notifications on phones. */
+  readonly push?: PushPlatform;
 }

@@ -133,6 +133,7 @@ export function SettingsRoute({
       fingerprint={fingerprint}
       verificationUri={verificationUri}
       notifications={platform.notifications}
+      {...(controller.push ? { push: controller.push } : {})}
       displayName={ownName}
       onSetName={async (name) => {
         setOwnName(await controller.requireConnection().contacts.nicknames.publish(name));
