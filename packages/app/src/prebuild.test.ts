@@ -50,18 +50,25 @@ test('expo prebuild: microphone and camera texts on iOS, RECORD_AUDIO and CAMERA
       join(scratch, 'android/app/src/main/AndroidManifest.xml'),
       'utf8',
     );
-    for (const permission of ['android.permission.RECORD_AUDIO', 'android.permission.CAMERA']) {
+    // Push notifications ("New message") need POST_NOTIFICATIONS on Android 13 and later.
+    for (const permission of [
+      'android.permission.RECORD_AUDIO',
+      'android.permission.CAMERA',
+      'android.permission.POST_NOTIFICATIONS',
+    ]) {
       assert.ok(manifest.includes(`android:name="${permission}"`), permission);
     }
     // A voice message is recorded while the button is held: leaving the app cancels the touch and
     // the recording with it, so nothing records in the background (no microphone foreground
-    // service, no notification for it), and the app posts no notifications of its own yet.
-    for (const permission of [
-      'android.permission.POST_NOTIFICATIONS',
-      'android.permission.FOREGROUND_SERVICE_MICROPHONE',
-    ]) {
-      assert.ok(!manifest.includes(`android:name="${permission}"`), permission);
-    }
+    // service, no notification for it).
+    assert.ok(
+      !manifest.includes('android:name="android.permission.FOREGROUND_SERVICE_MICROPHONE"'),
+    );
+    // A push wakes the app in the background to catch up (iOS remote notifications).
+    assert.match(
+      plist,
+      /<key>UIBackgroundModes<\/key>\s*<array>\s*<string>remote-notification<\/string>/,
+    );
     assert.doesNotMatch(manifest, /AudioRecordingService/);
     const strings = await readFile(
       join(scratch, 'android/app/src/main/res/values/strings.xml'),
