@@ -23,7 +23,7 @@ test(
   async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hush-local-'));
     await chmod(dir, 0o755);
-    const [c2s, c2sTls, https] = (await freePorts(3)) as [number, number, number];
+    const [c2s, c2sTls, https, push] = (await freePorts(4)) as [number, number, number, number];
     // A stand-in web build: the real one is made by the browser tests' export step.
     const web = join(dir, 'web-build');
     await mkdir(web);
@@ -36,6 +36,7 @@ test(
       HUSH_C2S_PORT: String(c2s),
       HUSH_C2S_TLS_PORT: String(c2sTls),
       HUSH_HTTPS_PORT: String(https),
+      HUSH_PUSH_PORT: String(push),
     };
     try {
       const { stdout } = await run('bash', [script], { env });
@@ -87,7 +88,7 @@ test(
 
       // A second run without the port settings uses the ports of the first.
       const unset = Object.fromEntries(
-        Object.entries(env).filter(([name]) => !/^HUSH_(C2S|C2S_TLS|HTTPS)_PORT$/.test(name)),
+        Object.entries(env).filter(([name]) => !/^HUSH_(C2S|C2S_TLS|HTTPS|PUSH)_PORT$/.test(name)),
       );
       const again = await run('bash', [script], { env: unset });
       assert.match(again.stdout, new RegExp(`websocket +wss://localhost:${https}/`));
@@ -105,7 +106,7 @@ test(
   async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hush-local-'));
     await chmod(dir, 0o755);
-    const [c2s, c2sTls, https] = (await freePorts(3)) as [number, number, number];
+    const [c2s, c2sTls, https, push] = (await freePorts(4)) as [number, number, number, number];
     const squatter = createServer(() => undefined);
     await new Promise<void>((resolve) => squatter.listen(c2sTls, '127.0.0.1', resolve));
     try {
@@ -116,6 +117,7 @@ test(
         HUSH_C2S_PORT: String(c2s),
         HUSH_C2S_TLS_PORT: String(c2sTls),
         HUSH_HTTPS_PORT: String(https),
+        HUSH_PUSH_PORT: String(push),
       };
       await assert.rejects(
         run('bash', [script], { env }),
