@@ -641,10 +641,11 @@ export class Messenger {
       } else {
         body = result.body;
         warning = 'warning' in result ? result.warning : undefined;
-        // A file's description that does not hold is reported; the message keeps its link.
+        // A file's description that does not hold is reported, and the message keeps its body; one
+        // that holds may give the body its link (other clients put only a fallback text there).
         const shared = readFileSharing('elements' in result ? result.elements : undefined, body);
         if ('error' in shared) this.emit({ type: 'error', error: shared.error });
-        else if ('file' in shared) file = shared.file;
+        else if ('file' in shared) ({ file, body } = shared);
       }
     }
     if (body === undefined && !failure) return; // nothing to show (e.g. a key-transport message)

@@ -244,6 +244,58 @@ test('bad descriptions: malformed or naming another file is a typed error and th
   assert.throws(() => verifySharedFile(bytes, file), { code: 'IntegrityError' });
 });
 
+test('a file described as other XEP-0447 clients send it, with only a fallback text or its address for a body, is kept under its aesgcm:// link', async () => {
+  const [ginaJid, hankJid] = [await person('gina'), await person('hank')];
+  const gina = await device(ginaJid);
+  const hank = await device(hankJid);
+  const content = new Uint8Array(randomBytes(1500));
+  const good = await gina.files.send(hankJid, content, { name: 'first.bin' });
+  await arrived(hank, good.body);
+  const described: SharedFile = {
+    name: 'photo.jpg',
+    mediaType: 'image/jpeg',
+    size: content.length,
+    sha256: sha256Of(content),
+    ...parseAesgcmUrl(good.body),
+  };
+  const fallback = xml(
+    'fallback',
+    { xmlns: 'urn:xmpp:fallback:0', for: 'urn:xmpp:sfs:0' },
+    xml('body', {}),
+  );
+  const ids = [
+    (
+      await gina.client.messenger.sendText(hankJid, 'Shared a file: photo.jpg', {
+        elements: [buildFileSharing(described), fallback],
+      })
+    ).id,
+    (
+      await gina.client.messenger.sendText(hankJid, described.url, {
+        elements: [buildFileSharing(described)],
+      })
+    ).id,
+  ];
+  for (const id of ids) {
+    const { message, file } = await until(
+      () =>
+        hank.events.find(
+          (event): event is Extract<MessengerEvent, { type: 'message' }> =>
+            event.type === 'message' && event.message.originId === id,
+        ),
+      `the message ${id}`,
+    );
+    assert.equal(message.body, good.body, 'kept under its aesgcm:// link');
+    assert.equal(file?.name, 'photo.jpg');
+    const { bytes } = await downloadFile(message.body);
+    assert.ok(file);
+    assert.deepEqual(verifySharedFile(bytes, file), content);
+  }
+  assert.deepEqual(
+    hank.events.filter((event) => event.type === 'error'),
+    [],
+  );
+});
+
 test('python-twomemo reads a Hush file message with its description: the link arrives as the body', async () => {
   const hushJid = await person('hush');
   const twoJid = await person('two');

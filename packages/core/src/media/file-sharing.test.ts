@@ -43,9 +43,15 @@ test('a described file reads back as sent, and its hash is the SHA-256 of the pl
   const voice = { ...file, name: 'voice.m4a', mediaType: 'audio/mp4', durationMs: 3200 };
   const read = parseFileSharing(parse(buildFileSharing(voice).toString()));
   assert.equal(read.durationMs, 3200);
-  assert.deepEqual(readFileSharing([buildFileSharing(file)], linkOf(file)), { file });
+  assert.deepEqual(readFileSharing([buildFileSharing(file)], linkOf(file)), {
+    file,
+    body: linkOf(file),
+  });
   const [sharing, fallback] = fileSharingElements(file);
-  assert.deepEqual(readFileSharing(fileSharingElements(file), linkOf(file)), { file });
+  assert.deepEqual(readFileSharing(fileSharingElements(file), linkOf(file)), {
+    file,
+    body: linkOf(file),
+  });
   assert.equal(sharing?.toString(), buildFileSharing(file).toString());
   assert.ok(fallback?.is('fallback', 'urn:xmpp:fallback:0') && fallback.attrs.for === NS_SFS);
   assert.ok(fallback?.getChild('body'), 'the whole body is the fallback');
@@ -109,10 +115,27 @@ test('malformed descriptions are refused with a typed error, whatever is wrong',
 test('a description of another file than the body links to is refused', () => {
   const otherKey = linkOf({ ...file, key: new Uint8Array(32).fill(8) });
   const otherUrl = linkOf({ ...file, url: 'https://upload.localhost:5281/slot/other/encrypted' });
-  for (const body of [otherKey, otherUrl, 'just text', undefined]) {
+  for (const body of [otherKey, otherUrl, 'a caption, not the file']) {
     const read = readFileSharing([buildFileSharing(file)], body);
     assert.ok('error' in read && read.error.reason === 'Mismatch', String(body));
   }
+});
+
+test('a body that only stands in for the file (none, its address, a marked fallback) becomes its link', () => {
+  for (const body of [undefined, '', ` ${file.url} `]) {
+    assert.deepEqual(readFileSharing([buildFileSharing(file)], body), { file, body: linkOf(file) });
+  }
+  const fallback = fileSharingElements(file);
+  assert.deepEqual(readFileSharing(fallback, 'Download the file at https://example.org/'), {
+    file,
+    body: linkOf(file),
+  });
+  // A fallback for only part of the body does not stand for all of it.
+  const partial = parse(
+    `<fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:sfs:0'><body start='0' end='4'/></fallback>`,
+  );
+  const read = readFileSharing([buildFileSharing(file), partial], 'file and a caption');
+  assert.ok('error' in read && read.error.reason === 'Mismatch');
 });
 
 test('downloaded bytes are checked against the size and hash; a longer file is cut to the size', () => {

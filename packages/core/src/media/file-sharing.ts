@@ -53,7 +53,10 @@ export interface SharedFile {
 
 /** What a message's decrypted content says about its file. */
 export type FileSharingResult =
-  { readonly file: SharedFile } | { readonly error: FileSharingError } | Record<string, never>;
+  /** `body`: what to keep as the message's body (its aesgcm:// link). */
+  | { readonly file: SharedFile; readonly body: string }
+  | { readonly error: FileSharingError }
+  | Record<string, never>;
 
 /** Why a <file-sharing/> was refused; `code` is always ProtocolError. */
 export class FileSharingError extends HushError {
@@ -183,9 +186,12 @@ export function linkOf(file: SharedFile): string {
 }
 
 /**
- * The file a message's decrypted `elements` describe, checked against its `body`: nothing when there
- * is no <file-sharing/>, an error when it is malformed, repeated, or describes another file than the
- * body's aesgcm:// link.
+ * The file a message's decrypted `elements` describe, checked against its `body`, and the body to
+ * keep: nothing when there is no <file-sharing/>; an error when it is malformed, repeated, or
+ * describes another file than the body's aesgcm:// link. A body that is no link but only stands in
+ * for the file (empty, the file's https:// address, or marked as the description's fallback, as
+ * clients that send XEP-0447 do) is replaced by the file's aesgcm:// link, so the file reads like any
+ * other; a body with other text keeps its text, and the description is refused as not matching.
  */
 export function readFileSharing(
   elements: readonly Element[] | undefined,
@@ -196,10 +202,14 @@ export function readFileSharing(
   try {
     if (sharing.length > 1) throw malformed('more than one <file-sharing/>.');
     const file = parseFileSharing(sharing[0] as Element);
+    const text = (body ?? '').trim();
     let link;
     try {
-      link = parseAesgcmUrl(body ?? '');
+      link = parseAesgcmUrl(text);
     } catch {
+      if (text === '' || text === file.url || wholeBodyFallback(elements ?? [])) {
+        return { file, body: linkOf(file) };
+      }
       throw new FileSharingError('Mismatch', 'The shared file has no aesgcm:// link beside it.');
     }
     if (link.url !== file.url || !equalBytes(link.key, file.key) || !equalBytes(link.iv, file.iv)) {
@@ -208,11 +218,23 @@ export function readFileSharing(
         'The shared file is described as another file than the message links to.',
       );
     }
-    return { file };
+    return { file, body: body ?? '' };
   } catch (error) {
     if (error instanceof FileSharingError) return { error };
     throw error;
   }
+}
+
+/** Whether the elements mark the whole body as the fallback of a <file-sharing/> (XEP-0428). */
+function wholeBodyFallback(elements: readonly Element[]): boolean {
+  return elements.some(
+    (element) =>
+      element.is('fallback', NS_FALLBACK) &&
+      element.attrs.for === NS_SFS &&
+      element
+        .getChildren('body')
+        .some((part) => part.attrs.start === undefined && part.attrs.end === undefined),
+  );
 }
 
 /** The SHA-256 of `bytes`, as <hash/> carries it. */
