@@ -276,5 +276,10 @@ export const en = {
     NotEncryptedForDevice: 'This message was not encrypted for this device',
     WrongCode: 'Not the code of this contact',
     UntrustedSender: 'Sent from a device that is not trusted',
+    Unencrypted: 'Sent without end-to-end encryption',
+    NoAccount: 'No account on this device',
+    SendFailed: 'The message could not be sent',
+    ProtocolError: 'The server answered in a way Hush does not understand',
+    Cancelled: 'Cancelled',
   },
 };

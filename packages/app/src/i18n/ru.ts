@@ -285,5 +285,10 @@ export const ru: Translation = {
     NotEncryptedForDevice: 'Это сообщение не было зашифровано для этого устройства',
     WrongCode: 'Это не код этого контакта',
     UntrustedSender: 'Отправлено с устройства без доверия',
+    Unencrypted: 'Отправлено без сквозного шифрования',
+    NoAccount: 'На этом устройстве нет учётной записи',
+    SendFailed: 'Сообщение не удалось отправить',
+    ProtocolError: 'Сервер ответил так, как Hush не понимает',
+    Cancelled: 'Отменено',
   },
 };

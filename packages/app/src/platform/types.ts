@@ -1,7 +1,7 @@
 // What the app needs from the platform it runs on. Each platform implements it in index.web.ts or
 // index.native.ts; everything above (client/, ui/) only sees this interface.
 import type { SavedLogin, Storage } from '@hush/core';
-import type { PushPlatform } from '../push/types';
+import type { PushPlatform } from '../push/types.ts';
 
 /**
  * Where the saved login lives (SCRAM keys and a FAST token, never the password): the platform

@@ -1,7 +1,7 @@
 // Push for the logged-in account on this device, for the settings screen: on or off, and why not.
 // A plain class with a status and subscribe/getSnapshot, bound to React with useSyncExternalStore.
 import { isHushError, type Push } from '@hush/core';
-import type { PushPlatform } from './types';
+import type { PushPlatform } from './types.ts';
 
 export type PushStatus = 'off' | 'on' | 'working' | 'denied' | 'unsupported' | 'failed';
 

@@ -4,8 +4,11 @@ import type { HushError, HushErrorCode } from '@hush/core';
 import { en } from '../i18n/en';
 import { i18n } from '../i18n';
 
+// One title for every error code: the compiler fails on a code without one.
+const TITLES: Record<HushErrorCode, string> = en.error;
+
 const titled = (code: HushErrorCode): code is HushErrorCode & keyof typeof en.error =>
-  code in en.error;
+  code in TITLES;
 
 export function errorTitle(error: HushError): string {
   return titled(error.code) ? i18n.t(`error.${error.code}`) : i18n.t('error.generic');
