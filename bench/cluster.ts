@@ -14,7 +14,16 @@ import {
   type EjabberdNode,
   type EjabberdServer,
 } from '@hush/test-utils';
-import { closeAll, exchange, openMany, PASSWORD, pidOf, raiseFileLimit, rss } from './sessions.ts';
+import {
+  closeAll,
+  exchange,
+  openMany,
+  PASSWORD,
+  pidOf,
+  raiseFileLimit,
+  rateText,
+  rss,
+} from './sessions.ts';
 
 const progress = (line: string) => console.error(`[cluster] ${line}`);
 const ACCOUNTS = 10;
@@ -46,7 +55,7 @@ async function measure(
     (a, b) => Number(a.jid.split('/r')[1]) - Number(b.jid.split('/r')[1]),
   );
   progress(`${label}: ${opened.sessions.length} open in ${opened.seconds.toFixed(0)} s; messages`);
-  const rate = await exchange(sorted, pairs, 50);
+  const rate = rateText(await exchange(sorted, pairs, 20));
   closeAll([...warm.sessions, ...opened.sessions]);
   return [
     [
@@ -57,10 +66,7 @@ async function measure(
       `${label}: memory per idle session (RSS growth, all nodes)`,
       `${(perSession / 1024).toFixed(1)} KiB`,
     ],
-    [
-      `${label}: chat messages per second (${pairs} pairs x 50, full JIDs, archived)`,
-      `${rate.toFixed(0)}/s`,
-    ],
+    [`${label}: chat messages per second (${pairs} pairs x 20, full JIDs, archived)`, rate],
   ];
 }
 
