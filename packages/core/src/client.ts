@@ -11,7 +11,7 @@ import { watchOwnResources } from './xmpp/own-resources.ts';
 import type { Storage } from './storage/types.ts';
 import { Contacts, NICK_NOTIFY } from './contacts/index.ts';
 import { Messenger, type MessengerEvent } from './chat/messenger.ts';
-import { Omemo, type OmemoEvent, type OmemoOptions } from './omemo/omemo.ts';
+import type { Omemo, OmemoEvent, OmemoOptions } from './omemo/omemo.ts';
 import { NS_CHATSTATES, NS_MARKERS, NS_RECEIPTS } from './chat/namespaces.ts';
 import { Push } from './push/push.ts';
 import type { PushStateStore } from './push/types.ts';
@@ -48,14 +48,25 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
   const { session, storage } = options;
   const contacts = new Contacts({ session });
   const encryption = options.encryption ?? true;
-  const omemo = encryption
-    ? new Omemo({ ...options.omemo, session, store: storage.omemo })
+  // OMEMO's code (libsignal, the curves) loads here, not with the rest of core: on the web it is a
+  // bundle chunk of its own ('@hush/core/omemo'), so a first visit's login form never waits for it.
+  const { Omemo: OmemoClass } = encryption
+    ? await import('./omemo/omemo.ts')
+    : { Omemo: undefined };
+  const omemo = OmemoClass
+    ? new OmemoClass({ ...options.omemo, session, store: storage.omemo })
     : undefined;
   if (omemo && options.onOmemoEvent) omemo.subscribe(options.onOmemoEvent);
   const caps = advertiseCapabilities(
     session,
     // NICK_NOTIFY: contacts' new names (XEP-0172) are pushed, not only fetched.
-    [NS_RECEIPTS, NS_MARKERS, NS_CHATSTATES, NICK_NOTIFY, ...(omemo ? Omemo.features : [])],
+    [
+      NS_RECEIPTS,
+      NS_MARKERS,
+      NS_CHATSTATES,
+      NICK_NOTIFY,
+      ...(OmemoClass ? OmemoClass.features : []),
+    ],
     { category: 'client', type: options.clientType ?? 'pc', name: 'Hush' },
   );
   // The roster and OMEMO's keys and device list are independent: fetched side by side, both before
@@ -85,6 +96,9 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
       })
     : undefined;
   await messenger.start();
+  // Online: key maintenance in the background, with the start's check that the server still has
+  // this device's bundles (omemo/key-work.ts), kept off the way to connected.
+  void omemo?.maintain().catch(() => undefined);
   // A new stream (not a resumed one) is a good moment to rotate keys that fell due while away.
   const onOnline = () => void omemo?.maintain().catch(() => undefined);
   session.client.on('online', onOnline);

@@ -1,10 +1,11 @@
 // This device's key maintenance: prekeys refilled and the signed prekey rotated when due (keys.ts
 // decides), and the bundles republished when anything changed. One run at a time: a PreKey message
 // that used a one-time prekey and a reconnect may both ask for it at once.
-// A start publishes nothing when nothing changed: it reads both bundles back from the server, in the
-// background after the start, and publishes again only a bundle that is missing there (deleted, a
-// server reset) or differs from this device's keys (a publish cut short by a crash). Two reads
-// instead of two publishes, and none of them on the way to connected.
+// A start publishes nothing when nothing changed. It leaves a check due instead, which the next
+// maintenance run does (startClient asks for one once online): both bundles are read back from the
+// server and only one missing there (deleted, a server reset) or differing from this device's keys
+// (a publish cut short by a crash) is published again. Two reads instead of two publishes, and
+// neither on the way to connected.
 // Both versions publish the same keys: OMEMO 0.3's bundle as libsignal writes it, OMEMO 2's with the
 // identity key in Ed25519 form, raw 32-byte prekeys and an Ed25519 signature of the signed prekey
 // (omemo2/identity.ts). A one-time prekey used through either version leaves both bundles.
@@ -33,42 +34,40 @@ export interface KeyWorkOptions {
 export class KeyWork {
   readonly #options: KeyWorkOptions;
   #queue: Promise<void> = Promise.resolve();
+  /** A start found nothing to publish: whether the server still has the bundles is checked next. */
+  #checkDue = false;
 
   constructor(options: KeyWorkOptions) {
     this.#options = options;
   }
 
   /**
-   * Maintains the keys and publishes the bundles if they changed. With `check` (a start), a bundle
-   * that did not change is compared with the server's copy in the background, and published again
-   * only where that is missing or differs; settled() waits for it.
+   * Maintains the keys and publishes the bundles if they changed. With `start`, bundles that did not
+   * change are not published but checked against the server's copies by the next run without it.
    */
-  async run(check: boolean): Promise<void> {
+  async run(start: boolean): Promise<void> {
     const { store, account, policy, now, randomBytes } = this.#options;
     const work = this.#queue.then(async () => {
       const identity = await store.getIdentity(account);
-      if (!identity) return false;
+      if (!identity) return;
       const changed = await maintainKeys(store, account, identity, policy, now(), randomBytes);
-      if (changed) await this.#publish(identity, { legacy: true, omemo2: true });
-      return !changed;
+      if (changed) {
+        await this.#publish(identity, { legacy: true, omemo2: true });
+        this.#checkDue = false;
+      } else if (start) {
+        this.#checkDue = true;
+      } else if (this.#checkDue) {
+        this.#checkDue = false;
+        await this.#checkPublished(identity);
+      }
     });
-    const checking = work.then(async (unchanged) => {
-      if (check && unchanged) await this.#checkPublished();
-    });
-    this.#queue = checking.catch(() => undefined);
+    this.#queue = work.catch(() => undefined);
     await work;
   }
 
-  /** Resolves once the work asked for so far (a start's check included) is done, failed or not. */
-  async settled(): Promise<void> {
-    await this.#queue;
-  }
-
   /** Reads this device's bundles from the server; publishes those missing or not current. */
-  async #checkPublished(): Promise<void> {
+  async #checkPublished(identity: OmemoIdentity): Promise<void> {
     const { session, store, account } = this.#options;
-    const identity = await store.getIdentity(account);
-    if (!identity) return;
     const omemo2 = this.#options.omemo2 !== false;
     const [expected, legacy, published2] = await Promise.all([
       currentBundle(store, account, identity),
