@@ -5,6 +5,13 @@
 import { join } from 'node:path';
 import { getDefaultConfig } from 'expo/metro-config.js';
 
+// Production exports drop the exports nothing imports (Expo's tree shaking, with the graph
+// optimisation it needs): core's index re-exports OMEMO, and only with that does the app's main chunk
+// leave OMEMO to the chunk startClient loads (import()), which a first visit never fetches.
+if (process.env.NODE_ENV === 'production') {
+  process.env.EXPO_UNSTABLE_METRO_OPTIMIZE_GRAPH ??= '1';
+  process.env.EXPO_UNSTABLE_TREE_SHAKING ??= '1';
+}
 const config = getDefaultConfig(import.meta.dirname);
 const emptyOnNative = new Set(['node:dns']);
 const upstream = config.resolver.resolveRequest;
@@ -14,6 +21,8 @@ const upstream = config.resolver.resolveRequest;
 // missing) an empty module. The browser tests exercise OMEMO on exactly this bundle.
 const curveStub = join(import.meta.dirname, 'src/platform/curve25519-stub.ts');
 const fromLibsignal = (origin) => origin.includes('@privacyresearch/libsignal-protocol-typescript');
+// jsQR, which only the web's QR scanner needs, loads when it first reads a frame (its own chunk).
+const jsqrLazy = join(import.meta.dirname, 'src/platform/jsqr-lazy.ts');
 
 config.resolver.resolveRequest = (context, moduleName, platform) => {
   if (platform !== 'web' && emptyOnNative.has(moduleName)) return { type: 'empty' };
@@ -22,6 +31,9 @@ config.resolver.resolveRequest = (context, moduleName, platform) => {
   }
   if (moduleName.endsWith('/msrcrypto') && fromLibsignal(context.originModulePath)) {
     return { type: 'empty' };
+  }
+  if (platform === 'web' && moduleName === 'jsqr' && context.originModulePath !== jsqrLazy) {
+    return { type: 'sourceFile', filePath: jsqrLazy };
   }
   return (upstream ?? context.resolveRequest)(context, moduleName, platform);
 };

@@ -126,6 +126,9 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
       this.update({ phase: 'signedOut' });
       return;
     }
+    // OMEMO's code is a chunk of its own on the web (startClient loads it): fetched now, while the
+    // login runs, not after it.
+    void import('@hush/core/omemo').catch(() => undefined);
     this.chats = new ChatStore(this.storage, account.jid);
     void this.chats.refresh();
     this.update({ phase: 'offline', jid: account.jid, service: account.service });
@@ -255,13 +258,13 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
     await this.chats.refresh();
   }
 
-  async sendVoice(peer: string, bytes: Uint8Array, mime: string): Promise<void> {
-    await this.voice.sendVoice(peer, bytes, mime);
+  async sendVoice(peer: string, bytes: Uint8Array): Promise<void> {
+    await this.voice.sendVoice(peer, bytes);
   }
 
-  /** A picked file: encrypted, uploaded and sent as an aesgcm:// link (XEP-0454). */
-  async sendFile(peer: string, bytes: Uint8Array): Promise<void> {
-    await this.voice.sendFile(peer, bytes);
+  /** A picked file: encrypted, uploaded and sent as an aesgcm:// link (XEP-0454), under `name`. */
+  async sendFile(peer: string, bytes: Uint8Array, name?: string): Promise<void> {
+    await this.voice.sendFile(peer, bytes, name);
   }
 
   async close(): Promise<void> {
