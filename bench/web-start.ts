@@ -67,19 +67,34 @@ const PHASES: Readonly<Record<string, string>> = {
   'hush:online': 'contacts, OMEMO and the Messenger started (online)',
 };
 
-async function webRows(
-  stack: Stack,
-): Promise<{ form: number[]; reload: number[]; phases: Record<string, number[]> }> {
+async function webRows(stack: Stack): Promise<{
+  form: number[];
+  bytes: number[];
+  reload: number[];
+  phases: Record<string, number[]>;
+}> {
   const phases: Record<string, number[]> = {};
   const online = wordsFor()('phase.online');
   const form: number[] = [];
+  const bytes: number[] = [];
   for (let i = 0; i < REPEATS; i++) {
     const fresh = await openProfile(stack);
     try {
       const p = fresh.pages()[0] ?? (await fresh.newPage());
       await p.addInitScript(watchScript(online));
+      // What the visit downloads up to the form, as sent (Brotli where the browser takes it).
+      const sizes: Promise<number>[] = [];
+      p.on('requestfinished', (request) => {
+        sizes.push(
+          request.sizes().then(
+            (size) => size.responseBodySize,
+            () => 0,
+          ),
+        );
+      });
       await p.goto(stack.url);
       form.push(await pageTime(p, '__hushFormAt'));
+      bytes.push((await Promise.all(sizes)).reduce((sum, size) => sum + size, 0) / 1024);
     } finally {
       await fresh.close();
     }
@@ -103,7 +118,7 @@ async function webRows(
   } finally {
     await context.close();
   }
-  return { form, reload, phases };
+  return { form, bytes, reload, phases };
 }
 
 /** Node: openSession from a saved login and startClient on a device that has started before. */
@@ -152,7 +167,7 @@ async function measureOn(
 ): Promise<[string, string][]> {
   const stack = await startStack({ settings });
   try {
-    const { form, reload, phases } = await webRows(stack);
+    const { form, bytes, reload, phases } = await webRows(stack);
     const node = await nodeRows(stack);
     const breakdown = Object.entries(PHASES).map(([phase, what]): [string, string] => [
       `${name}: web reload, ${what}: ms from navigation start, min / median of ${REPEATS}`,
@@ -162,6 +177,10 @@ async function measureOn(
       [
         `${name}: web first visit to the login form (Chromium, loopback), min / median of ${REPEATS}`,
         minMedian(runs(form), 'ms', 0),
+      ],
+      [
+        `${name}: web first visit, bytes downloaded up to the login form (bodies as sent: Brotli), min / median of ${REPEATS}`,
+        minMedian(runs(bytes), 'KiB', 0),
       ],
       [
         `${name}: web reload to connected (Chromium, loopback; saved login, contacts, OMEMO, Messenger), min / median of ${REPEATS}`,
