@@ -11,6 +11,7 @@ import { StatusBar } from 'expo-status-bar';
 import { createNavigationContainerRef } from '@react-navigation/native';
 import { AccountController } from './client/account';
 import { notifyIncoming } from './client/notifier';
+import { rememberDescribedFiles } from './ui/file-labels';
 import { platform as defaultPlatform } from './platform';
 import type { Platform } from './platform/types';
 import {
@@ -109,6 +110,12 @@ function SignedInWork(props: { platform: Platform; navigation: AppNavigation }) 
       onOpen: (peer) => openChat(navigation, peer),
     });
   }, [messenger, platform, controller, navigation]);
+  // Names, types and lengths that senders describe inside OMEMO 2 (XEP-0447): kept as the files'
+  // labels on this device.
+  useEffect(() => {
+    if (!messenger) return;
+    return rememberDescribedFiles(messenger, platform.keptFiles);
+  }, [messenger, platform]);
   return null;
 }
 

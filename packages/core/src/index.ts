@@ -1,5 +1,13 @@
 export { HushError, isHushError } from './errors.ts';
 export type { HushErrorCode } from './errors.ts';
+export {
+  openSessionAt,
+  resolveEndpoints,
+  orderByPriorityAndWeight,
+  platformSrvResolver,
+  type ResolveSrv,
+  type SrvRecord,
+} from './xmpp/endpoints.ts';
 export { openSession, splitJid, toHushError } from './xmpp/session.ts';
 export type { SessionOptions, XmppSession } from './xmpp/session.ts';
 export {

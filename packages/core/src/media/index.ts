@@ -31,3 +31,12 @@ export type {
   DownloadOptions,
   DownloadResult,
 } from './types.ts';
+export {
+  fileSharingElements,
+  buildFileSharing,
+  parseFileSharing,
+  readFileSharing,
+  verifySharedFile,
+  FileSharingError,
+} from './file-sharing.ts';
+export type { SharedFile } from './file-sharing.ts';

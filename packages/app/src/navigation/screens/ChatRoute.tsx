@@ -103,14 +103,14 @@ export function ChatRoute({
         const picked = await platform.pickFile();
         if (!picked) return;
         // The name and type of what was picked stay on this device, for its label here.
-        await sendLabelled(() => controller.sendFile(peer, picked.bytes), {
+        await sendLabelled(() => controller.sendFile(peer, picked.bytes, picked.name), {
           name: picked.name,
           mimeType: inspectFile(picked.bytes).mimeType,
         });
       }}
       onVoice={async (recording) => {
         const bytes = await platform.readRecording(recording.uri);
-        await sendLabelled(() => controller.sendVoice(peer, bytes, recording.mime), {
+        await sendLabelled(() => controller.sendVoice(peer, bytes), {
           mimeType: recording.mime,
           durationMs: recording.durationMs,
         });
