@@ -207,10 +207,24 @@ describe('voice messages in the web app', { timeout: 300_000 }, () => {
   });
 
   it('cancels when the finger slides away', async () => {
+    // What the earlier tests sent has left: nothing is being sent, so the count below is final.
+    await alice.getByTestId('voice-sending').waitFor({ state: 'detached', timeout: 60_000 });
     const before = await alice.getByTestId('voice-bubble').count();
+    const bobBefore = await bob.getByTestId('voice-bubble').count();
     await hold(alice, 1_500, -150);
-    await alice.waitForTimeout(1_000);
+    // A text written after the cancelled recording: anything the recording had sent would show
+    // before it, so once it shows, no voice message is still to come.
+    const after = `After the cancelled recording ${Date.now()}`;
+    await alice.getByTestId('composer-input').fill(after);
+    await alice.getByTestId('send-button').click();
+    await alice.getByText(after).waitFor({ timeout: 20_000 });
+    await bob.getByText(after).waitFor({ timeout: 30_000 });
     assert.equal(await alice.getByTestId('voice-bubble').count(), before);
+    assert.equal(
+      await bob.getByTestId('voice-bubble').count(),
+      bobBefore,
+      'nothing reached the other side',
+    );
     assert.equal(await alice.getByTestId('voice-sending').count(), 0);
   });
 
