@@ -4,8 +4,9 @@
 //
 //   node scripts/precompress-web.ts DIR
 //
-// The JavaScript bundle is ~1.2 MB as exported, ~350 KB gzipped and ~280 KB with Brotli at its
-// highest quality (doc/benchmarks.md). A copy that would not be smaller is not written.
+// The app's first chunk is ~1.2 MB as exported and ~280 KiB with Brotli at its highest quality;
+// OMEMO and jsQR are chunks of their own, fetched when needed (metro.config.mjs, doc/benchmarks.md).
+// A copy that would not be smaller is not written.
 import { readdir, readFile, writeFile, stat } from 'node:fs/promises';
 import { join, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
