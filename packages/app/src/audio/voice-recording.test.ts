@@ -214,7 +214,7 @@ describe('the web recorder records speech, not music', () => {
     });
     assert.deepEqual(asked.options, {
       mimeType: 'audio/webm;codecs=opus',
-      audioBitsPerSecond: 32_000,
+      audioBitsPerSecond: 64_000,
     });
     recorder.record();
     await recorder.stop();
@@ -225,7 +225,7 @@ describe('the web recorder records speech, not music', () => {
   it('leaves the container to the browser when it has no WebM Opus, keeping the bit rate', async () => {
     const { media, asked } = fakeMedia(false);
     await new WebVoiceRecorder(media).prepareToRecordAsync();
-    assert.deepEqual(asked.options, { audioBitsPerSecond: 32_000 });
+    assert.deepEqual(asked.options, { audioBitsPerSecond: 64_000 });
   });
 
   it('native recordings are AAC-LC in M4A, mono, at a speech bit rate', () => {

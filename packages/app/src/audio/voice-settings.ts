@@ -11,11 +11,11 @@
 //   close to the microphone, the voice well above the background. Automatic gain control stays
 //   on: it is cheap, evens out a quiet or a loud voice, and keeps the track mono (with no
 //   processing at all Chromium hands over the device's own channels, stereo on many).
-// - 32 kb/s Opus: Opus codes wideband speech transparently from about 24 kb/s; 32 kb/s leaves room
-//   for a noisy background. A 5-minute message is ~1.2 MB instead of ~4.7 MB at the 128 kb/s
-//   that expo-audio's web recorder asks for. At this rate libopus codes speech in its SILK/hybrid
-//   mode, which costs the encoder ~0.5-1 point of a core more than at 64 kb/s, where it switches
-//   to CELT (bench/recording.ts measures both); half the file is worth that here.
+// - 64 kb/s Opus: at this rate libopus codes speech in its CELT mode; below it (32 and 48 kb/s
+//   measured) it takes its SILK/hybrid speech mode, which cost the encoder a point of a core more
+//   and put recording above the 5 % goal (bench/recording.ts, 2026-12-07: 4.5 % at 64 kb/s, 5.5 %
+//   at 32 kb/s, 5.4 % for expo-audio's recorder). A 5-minute message is ~2.4 MB, half of what
+//   the 128 kb/s expo-audio's web recorder asks for made; speech at 64 kb/s is transparent.
 // iOS and Android (expo-audio): AAC-LC in M4A, which every XMPP client plays, mono, 44.1 kHz,
 // 64 kb/s (AAC-LC needs about twice Opus's rate for the same speech; below ~48 kb/s mono it starts
 // to sound dull). The platform encoders are hardware or system codecs; their cost is not the issue
@@ -35,7 +35,7 @@ export const VOICE_CAPTURE_CONSTRAINTS = {
 export const VOICE_WEB_MIME_TYPE = 'audio/webm;codecs=opus';
 
 /** MediaRecorder's audio bit rate. */
-export const VOICE_WEB_BITS_PER_SECOND = 32_000;
+export const VOICE_WEB_BITS_PER_SECOND = 64_000;
 
 /**
  * expo-audio RecordingOptions for iOS and Android (and the web fields, for expo's own web
