@@ -114,6 +114,8 @@ declare module '@xmpp/client' {
     credentials?: OnAuthenticate;
     username?: string;
     password?: string;
+    /** Milliseconds to wait for the stream header, an answer or a close (xmpp.js: 2000). */
+    timeout?: number;
   }
   export function client(options: ClientOptions): XmppClient;
 }

@@ -246,6 +246,13 @@ const UNREACHABLE = new Set([
 ]);
 const UNTRUSTED = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/;
 
+/**
+ * How long xmpp.js waits for the stream header, a stream-level answer or a socket to close. Its
+ * default, 2 s, fails logins to a busy server (a cluster node under load answers the stream header
+ * later than that) as if the server were broken.
+ */
+const CONNECTION_TIMEOUT_MS = 6_000;
+
 /** Maps what xmpp.js, the socket or the TLS layer threw to a HushError. */
 export function toHushError(error: unknown): HushError {
   if (error instanceof HushError) return error;
@@ -263,6 +270,10 @@ export function toHushError(error: unknown): HushError {
     return new HushError('ProtocolError', `Login failed: ${e.condition ?? e.message}`, {
       cause: error,
     });
+  }
+  // xmpp.js gives up waiting for the stream header or an answer (CONNECTION_TIMEOUT_MS).
+  if (e.name === 'TimeoutError') {
+    return new HushError('Timeout', 'The server did not answer in time.', { cause: error });
   }
   if (UNTRUSTED.test(code) || UNTRUSTED.test(e.message ?? '')) {
     return new HushError('CertificateUntrusted', "The server's TLS certificate is not trusted.", {
@@ -326,6 +337,7 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   const xmpp = client({
     service: options.service,
     domain,
+    timeout: CONNECTION_TIMEOUT_MS,
     ...(options.resource ? { resource: options.resource } : {}),
     // The account's name in the stream header (xmpp.js sends it inside TLS only): Prosody offers
     // FAST to a stream that says whose it is.
