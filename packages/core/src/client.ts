@@ -97,8 +97,9 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
     : undefined;
   await messenger.start();
   // Online: key maintenance in the background, with the start's check that the server still has
-  // this device's bundles (omemo/key-work.ts), kept off the way to connected.
-  void omemo?.maintain().catch(() => undefined);
+  // this device's bundles (omemo/key-work.ts), kept off the way to connected. A close while online
+  // waits for it, so a short-lived process (a CLI command) still republishes what the server lost.
+  const maintenance = omemo?.maintain().catch(() => undefined);
   // A new stream (not a resumed one) is a good moment to rotate keys that fell due while away.
   const onOnline = () => void omemo?.maintain().catch(() => undefined);
   session.client.on('online', onOnline);
@@ -117,6 +118,7 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
       session.client.removeListener('online', onOnline);
       stopRetrying?.();
       stopWatchingOwn?.();
+      if (session.client.status === 'online') await maintenance;
       omemo?.close();
       contacts.close();
       await messenger.close();
