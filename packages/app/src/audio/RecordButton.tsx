@@ -6,7 +6,6 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { Linking, PanResponder, Platform, StyleSheet, Text, View } from 'react-native';
 import {
-  RecordingPresets,
   getRecordingPermissionsAsync,
   requestRecordingPermissionsAsync,
   setAudioModeAsync,
@@ -16,7 +15,7 @@ import { useTranslation } from '../i18n';
 import { LinkButton } from '../ui/components';
 import { formatDuration } from '../ui/VoiceBubble';
 import { colors, radius } from '../ui/theme';
-import { VoiceRecording } from './voice-recording';
+import { VOICE_RECORDING_OPTIONS, VoiceRecording, WebVoiceRecorder } from './voice-recording';
 
 /** Sliding this far left (points) cancels the recording. */
 const CANCEL_DISTANCE = 80;
@@ -29,7 +28,13 @@ export interface RecordButtonProps {
 const mime = Platform.OS === 'web' ? 'audio/webm' : 'audio/mp4';
 
 export function RecordButton(props: RecordButtonProps) {
-  const recorder = useAudioRecorder(RecordingPresets.HIGH_QUALITY);
+  // Speech settings (voice-settings.ts): AAC-LC mono on phones; on the web Hush's own recorder,
+  // since expo-audio's opens the microphone without constraints (stereo, echo cancellation on).
+  const nativeRecorder = useAudioRecorder(VOICE_RECORDING_OPTIONS);
+  const [webRecorder] = useState(() =>
+    Platform.OS === 'web' ? new WebVoiceRecorder() : undefined,
+  );
+  const recorder = webRecorder ?? nativeRecorder;
   const [recording] = useState(
     () =>
       new VoiceRecording({
