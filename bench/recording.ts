@@ -7,7 +7,7 @@
 // - expo-audio's web recorder as the app used it: getUserMedia({ audio: true }) (echo
 //   cancellation, noise suppression and AGC on; stereo where offered), MediaRecorder audio/webm at
 //   128 kb/s (RecordingPresets.HIGH_QUALITY);
-// - Hush's speech settings (packages/app/src/audio/voice-settings.ts, voiceRecorderOptions): mono,
+// - Hush's speech settings (packages/app/src/audio/voice-web-settings.ts, voiceRecorderOptions): mono,
 //   no echo cancellation or noise suppression, AGC on, Opus at 64 kb/s;
 // - the same with noise suppression on, and at 32 kb/s, to show what each choice costs.
 // (With no processing at all Chromium delivers the device's own channels: stereo from its fake
@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
-import { voiceRecorderOptions } from '../packages/app/src/audio/voice-settings.ts';
+import { voiceRecorderOptions } from '../packages/app/src/audio/voice-web-settings.ts';
 import { median, noiseMark, printHeader, runs, type Runs } from './stats.ts';
 
 const run = promisify(execFile);

@@ -22,20 +22,14 @@
 // it was on the web.
 
 import type { AudioQuality, IOSOutputFormat, RecordingOptions } from 'expo-audio';
+import { VOICE_WEB_BITS_PER_SECOND, VOICE_WEB_MIME_TYPE } from './voice-web-settings.ts';
 
-/** getUserMedia audio constraints for a voice message. */
-export const VOICE_CAPTURE_CONSTRAINTS = {
-  channelCount: 1,
-  echoCancellation: false,
-  noiseSuppression: false,
-  autoGainControl: true,
-} as const;
-
-/** MediaRecorder's container and codec, when the browser has it (all current ones do). */
-export const VOICE_WEB_MIME_TYPE = 'audio/webm;codecs=opus';
-
-/** MediaRecorder's audio bit rate. */
-export const VOICE_WEB_BITS_PER_SECOND = 64_000;
+export {
+  VOICE_CAPTURE_CONSTRAINTS,
+  VOICE_WEB_BITS_PER_SECOND,
+  VOICE_WEB_MIME_TYPE,
+  voiceRecorderOptions,
+} from './voice-web-settings.ts';
 
 /**
  * expo-audio RecordingOptions for iOS and Android (and the web fields, for expo's own web
@@ -57,17 +51,3 @@ export const VOICE_RECORDING_OPTIONS: RecordingOptions = {
   },
   web: { mimeType: VOICE_WEB_MIME_TYPE, bitsPerSecond: VOICE_WEB_BITS_PER_SECOND },
 };
-
-/** getUserMedia constraints and MediaRecorder options for a voice message (plain objects). */
-export function voiceRecorderOptions(isTypeSupported: (mimeType: string) => boolean): {
-  constraints: { audio: typeof VOICE_CAPTURE_CONSTRAINTS; video: false };
-  recorder: { mimeType?: string; audioBitsPerSecond: number };
-} {
-  return {
-    constraints: { audio: VOICE_CAPTURE_CONSTRAINTS, video: false },
-    recorder: {
-      ...(isTypeSupported(VOICE_WEB_MIME_TYPE) ? { mimeType: VOICE_WEB_MIME_TYPE } : {}),
-      audioBitsPerSecond: VOICE_WEB_BITS_PER_SECOND,
-    },
-  };
-}
