@@ -15,8 +15,11 @@ export function useTwoPanes(): boolean {
 
 /** The window's content: a phone-like column when narrow, wider with two panes. */
 export function AppColumn(props: { twoPanes: boolean; children: ReactNode }) {
+  // The page's main landmark, the same element whatever the width (a role that changed with the
+  // width would change the element and remount the navigator); with two panes the list inside it
+  // is the navigation landmark.
   return (
-    <View style={[styles.column, props.twoPanes ? styles.wide : styles.narrow]}>
+    <View style={[styles.column, props.twoPanes ? styles.wide : styles.narrow]} role="main">
       {props.children}
     </View>
   );
@@ -26,7 +29,7 @@ export function AppColumn(props: { twoPanes: boolean; children: ReactNode }) {
 export function TwoPanes(props: { children: ReactNode }) {
   return (
     <View style={styles.panes}>
-      <View style={styles.listPane} testID="list-pane">
+      <View style={styles.listPane} testID="list-pane" role="navigation">
         <ChatListPane />
       </View>
       <View style={styles.openPane} testID="open-pane">

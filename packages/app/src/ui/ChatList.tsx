@@ -45,7 +45,7 @@ export function ChatList(props: {
   const { chats } = props;
   return (
     // The screen is the page's main landmark (the web): everything on it is inside one.
-    <View style={styles.screen} role="main">
+    <View style={styles.screen}>
       <Header
         title={t('chats.title')}
         subtitle={t('chats.subtitle', { account: props.jid, phase: phaseLabel(props.phase) })}

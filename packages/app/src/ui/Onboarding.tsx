@@ -1,6 +1,6 @@
 // First screen: join with an invite (name and password of one's choosing) or log in.
 import { useState } from 'react';
-import { ScrollView, StyleSheet, Text, View } from 'react-native';
+import { Pressable, ScrollView, StyleSheet, Text, View } from 'react-native';
 import { useTranslation } from '../i18n';
 import { Button, ErrorNotice, Field, LinkButton } from './components';
 import { KeyboardAvoiding } from './KeyboardAvoiding';
@@ -36,7 +36,7 @@ export function Onboarding(props: { initialInvite?: string }) {
       <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
         <Text style={styles.brand}>{t('app.name')}</Text>
         <Text style={styles.tagline}>{t('app.tagline')}</Text>
-        <View style={styles.tabs} accessibilityRole="tablist">
+        <View style={styles.tabs} role="tablist">
           <Tab
             title={t('onboarding.tabInvite')}
             active={mode === 'invite'}
@@ -120,11 +120,19 @@ export function Onboarding(props: { initialInvite?: string }) {
   );
 }
 
+/** One of the tablist's tabs: a screen reader hears "tab, selected" rather than a plain button. */
 function Tab(props: { title: string; active: boolean; onPress: () => void; testID: string }) {
   return (
-    <View style={[styles.tab, props.active && styles.tabActive]}>
-      <LinkButton title={props.title} onPress={props.onPress} testID={props.testID} />
-    </View>
+    <Pressable
+      role="tab"
+      aria-selected={props.active}
+      accessibilityState={{ selected: props.active }}
+      style={[styles.tab, props.active && styles.tabActive]}
+      onPress={props.onPress}
+      testID={props.testID}
+    >
+      <Text style={styles.tabText}>{props.title}</Text>
+    </Pressable>
   );
 }
 
@@ -143,6 +151,7 @@ const styles = StyleSheet.create({
   tabs: { flexDirection: 'row', marginBottom: space.m, gap: space.s, justifyContent: 'center' },
   tab: { borderBottomWidth: 2, borderBottomColor: 'transparent', paddingBottom: space.xs },
   tabActive: { borderBottomColor: colors.accent },
+  tabText: { color: colors.accent, fontSize: 16, fontWeight: '600', paddingVertical: space.xs },
   card: {
     backgroundColor: colors.surface,
     borderRadius: radius.m,
