@@ -361,13 +361,12 @@ test('a changed identity key is never trusted silently: the message fails with U
   );
   assert.equal(changed?.trust, 'untrusted');
   assert.equal(changed?.fingerprint, fingerprintOf(newIdentity.publicKey));
-  // Nothing reached bob.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.equal((await history(bobAgain, `${aliceName}@localhost`)).length, bobSaw);
   // The person trusts the new key: the retry goes through.
   await alice.client.omemo?.trust(`${bobName}@localhost`, fingerprintOf(newIdentity.publicKey));
   assert.equal(await alice.client.messenger.retry(blocked.id), true);
   await received(bobAgain, `${aliceName}@localhost`, 'to the new key');
+  // It arrived once, after the decision: nothing had reached bob before it.
+  assert.equal((await history(bobAgain, `${aliceName}@localhost`)).length, bobSaw + 1);
 });
 
 test('fail closed: a contact without OMEMO gets nothing, and the message fails with NoOmemoDevice', async () => {
@@ -381,8 +380,21 @@ test('fail closed: a contact without OMEMO gets nothing, and the message fails w
     return m?.state === 'failed' ? m : undefined;
   }, 'failed');
   assert.equal(failed.failure?.code, 'NoOmemoDevice');
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.equal((await history(plain, `${aliceName}@localhost`)).length, 0);
+  // A stanza alice's stream sends after the refusal: once it has arrived, anything sent before it
+  // would have too (the server keeps one sender's order).
+  await alice.client.session.send(
+    xml(
+      'message',
+      { to: `${plainName}@localhost`, type: 'chat', id: 'marker' },
+      xml('body', {}, 'marker'),
+    ),
+  );
+  await received(plain, `${aliceName}@localhost`, 'marker');
+  assert.deepEqual(
+    (await history(plain, `${aliceName}@localhost`)).map((m) => m.body),
+    ['marker'],
+    'nothing of the refused message reached the server or the contact',
+  );
   assert.equal((await alice.storage.outbox.list(`${aliceName}@localhost`)).length, 0);
 });
 
@@ -496,6 +508,10 @@ test('a message whose session is gone is undecryptable and triggers a repair; th
   await received(bob, `${aliceName}@localhost`, 'one');
   await bob.client.messenger.sendText(`${aliceName}@localhost`, 'two');
   await received(alice, `${bobName}@localhost`, 'two');
+  const bobId = bob.client.omemo?.deviceId ?? 0;
+  const aliceSession = () =>
+    alice.storage.omemo.getSession(`${aliceName}@localhost`, `${bobName}@localhost`, bobId);
+  const before = await aliceSession();
   // Bob loses his session with alice's device (a restored backup, a bug elsewhere).
   await bobStorage.omemo.removeSession(`${bobName}@localhost`, `${aliceName}@localhost`, aliceId);
   await alice.client.messenger.sendText(`${bobName}@localhost`, 'lost');
@@ -510,7 +526,7 @@ test('a message whose session is gone is undecryptable and triggers a repair; th
     'a repair',
   );
   // Alice received the key-transport message, which replaced her session: the next one decrypts.
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await until(async () => (await aliceSession()) !== before, "alice's session replaced");
   await alice.client.messenger.sendText(`${bobName}@localhost`, 'repaired');
   await received(bob, `${aliceName}@localhost`, 'repaired');
 });
