@@ -138,10 +138,11 @@ describe('names, file labels and Russian in the web app', { timeout: 300_000 }, 
     await attach(alice, notes);
     // The sender kept the name: her bubble and her chat list say "notes.txt".
     await alice.getByTestId('file-label').getByText('notes.txt').waitFor({ timeout: 30_000 });
-    // Bob has the file, not its name (not carried in an aesgcm:// link): "File", never "encrypted".
+    // Bob gets the name too: both speak OMEMO 2, whose envelope carries the file's description
+    // (XEP-0447), so the server never sees it. Never "encrypted" or the link.
     await bob
       .getByTestId('preview-alice@localhost')
-      .getByText('File', { exact: true })
+      .getByText('notes.txt', { exact: true })
       .waitFor({ timeout: 30_000 });
     assert.doesNotMatch(
       await bob.getByTestId('preview-alice@localhost').innerText(),
