@@ -26,6 +26,7 @@ import { colors } from './ui/theme';
 import { AppNavigator, type AppNavigation } from './navigation/AppNavigator';
 import type { LinkSource } from './navigation/linking';
 import { openChat } from './navigation/open';
+import { pushLinkSource } from './push/link-source';
 import type { RootStackParamList } from './navigation/routes';
 
 export function App(props: {
@@ -41,6 +42,18 @@ export function App(props: {
   );
   // What opens a chat from outside the screens (notifications): navigation/open.ts's openChat.
   const navigation = useMemo(() => createNavigationContainerRef<RootStackParamList>(), []);
+  // On phones a tapped "New message" notification opens the chat the unread messages are in, when
+  // they are in one; the chat list otherwise (the wake-up names no chat).
+  const linkSources = useMemo(() => {
+    if (props.linkSources) return props.linkSources;
+    if (!platform.push || platform.name !== 'native') return undefined;
+    return [
+      pushLinkSource(platform.push, () => {
+        const unread = controller.chats?.getSnapshot().items.filter((item) => item.unread > 0);
+        return unread?.length === 1 ? unread[0]?.peer : undefined;
+      }),
+    ];
+  }, [props.linkSources, platform, controller]);
   useEffect(() => {
     // A controller made here starts here; one passed in (tests) is the caller's to start.
     if (!props.controller) void controller.start();
@@ -53,10 +66,7 @@ export function App(props: {
         <PlatformContext.Provider value={platform}>
           <ControllerContext.Provider value={controller}>
             <SignedInWork platform={platform} navigation={navigation} />
-            <AppNavigator
-              navigation={navigation}
-              {...(props.linkSources ? { linkSources: props.linkSources } : {})}
-            />
+            <AppNavigator navigation={navigation} {...(linkSources ? { linkSources } : {})} />
           </ControllerContext.Provider>
         </PlatformContext.Provider>
       </SafeAreaView>
