@@ -5,7 +5,10 @@
 // - The Ed25519 public key is a·B for the clamped X25519 private key a; its Montgomery form is the
 //   X25519 public key 0.3 publishes. python-omemo's x3dh does the same with a "priv" identity
 //   (IdentityKeyPairPriv: priv_to_ed25519_pub, ed25519_priv_sign).
-// - Signatures are plain Ed25519 (RFC 8032's equation) made with a as the scalar, since there is no
+// - Of a·B and −a·B (one X25519 key) the one with sign bit 0 is published, as XEdDSA does: verifiers
+//   built on libsignal's curve25519_verify (Converse.js 14's libomemo) derive the Ed25519 key from the
+//   X25519 key and refused the other half of keys.
+// - Signatures are plain Ed25519 (RFC 8032's equation) made with ±a as the scalar, since there is no
 //   seed to hash; the nonce is SHA-512 over a domain prefix, the key, the message and 64 random bytes,
 //   as XEdDSA's, so a weak random source alone does not leak the key.
 // - Signatures are checked by ../omemo/xeddsa.ts's strict Ed25519 verifier (through
@@ -47,15 +50,21 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** The X25519 private key as its scalar, clamped as X25519 clamps it. */
+/**
+ * The X25519 private key as its scalar, clamped as X25519 clamps it, and negated when its Edwards
+ * point has sign bit 1: a and −a give the same X25519 key, and with sign bit 0 the Ed25519 key is
+ * the one an XEdDSA verifier derives from the X25519 key alone.
+ */
 function scalarOf(privateKey: Uint8Array): bigint {
   const clamped = Uint8Array.from(privateKey.subarray(0, 32));
   clamped[0] = (clamped[0] ?? 0) & 248;
   clamped[31] = ((clamped[31] ?? 0) & 127) | 64;
-  return littleEndian(clamped) % L;
+  const a = littleEndian(clamped) % L;
+  const signBit = (ed25519.Point.BASE.multiply(a).toBytes()[31] ?? 0) & 0x80;
+  return signBit === 0 ? a : L - a;
 }
 
-/** The Ed25519 public key (32 bytes) of an X25519 identity private key. */
+/** The Ed25519 public key (32 bytes, sign bit 0) of an X25519 identity private key. */
 export function ed25519PublicKey(privateKey: Uint8Array): Uint8Array {
   return ed25519.Point.BASE.multiply(scalarOf(privateKey)).toBytes();
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { verifyEd25519 } from '../omemo/crypto-provider.ts';
+import { verifyXeddsa } from '../omemo/xeddsa.ts';
 import { ed25519PublicKey, montgomeryOf, signEd25519 } from './identity.ts';
 import {
   MAX_SKIPPED,
@@ -66,6 +67,22 @@ test('identity: the Ed25519 form maps back to the X25519 key, and signs verifiab
     assert.ok(!verifyEd25519(ed, message, signature));
   }
   assert.equal(montgomeryOf(new Uint8Array(32)), null, 'a small-order point');
+});
+
+test('identity: the Ed25519 form has sign bit 0, so XEdDSA verifiers (libsignal curve25519_verify, as Converse.js 14 uses) accept its signatures', () => {
+  // Such verifiers know only the X25519 key and take the Edwards sign bit from the signature's top
+  // bit, which a plain Ed25519 signature leaves 0: half of all keys failed there ("Invalid signature").
+  let signOne = 0;
+  for (let i = 0; i < 32; i++) {
+    const priv = random(32);
+    const ed = ed25519PublicKey(priv);
+    signOne += (ed[31] ?? 0) >> 7;
+    const message = random(32);
+    const signature = signEd25519(priv, message, random);
+    assert.ok(verifyXeddsa(x25519.getPublicKey(priv), message, signature), `key ${i}`);
+    assert.ok(verifyEd25519(ed, message, signature));
+  }
+  assert.equal(signOne, 0);
 });
 
 test('X3DH refuses a bundle whose signed prekey signature does not verify', () => {
