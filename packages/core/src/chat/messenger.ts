@@ -20,9 +20,9 @@ import { HushError, isHushError } from '../errors.ts';
 import type { XmppSession } from '../xmpp/session.ts';
 import type { Storage, StoredMessage } from '../storage/types.ts';
 import { buildChatMessage, buildChatState, buildDisplayed, buildReceipt } from './build.ts';
-import { bareJid, parseIncoming } from './parse.ts';
+import { bareJid, parseIncoming, signalOf } from './parse.ts';
 import { catchUpArchive } from './archive.ts';
-import type { ChatState, EncryptionHook, ParsedChatMessage } from './types.ts';
+import type { ChatState, EncryptionHook, ParsedChatMessage, ParsedIncoming } from './types.ts';
 import { NS_CARBONS } from './namespaces.ts';
 import { Redelivery } from './redelivery.ts';
 import { readFileSharing, type SharedFile } from '../media/file-sharing.ts';
@@ -533,6 +533,10 @@ export class Messenger {
     const parsed = parseIncoming(stanza, this.account);
     if (!parsed) return;
     if (expected === 'live' && parsed.kind === 'chat' && parsed.source === 'archive') return; // handled by sync
+    return this.dispatch(parsed);
+  }
+
+  private async dispatch(parsed: ParsedIncoming): Promise<void> {
     switch (parsed.kind) {
       case 'chat':
         return this.receiveChat(parsed);
@@ -643,7 +647,12 @@ export class Messenger {
         warning = 'warning' in result ? result.warning : undefined;
         // A file's description that does not hold is reported, and the message keeps its body; one
         // that holds may give the body its link (other clients put only a fallback text there).
-        const shared = readFileSharing('elements' in result ? result.elements : undefined, body);
+        const elements = 'elements' in result ? result.elements : undefined;
+        // Without a body, an encrypted message may carry only a receipt, a read marker or a chat
+        // state (Converse.js sends them inside OMEMO 2): those are handled as such, nothing stored.
+        const signal = body === '' && elements ? signalOf(elements, parsed) : null;
+        if (signal) return this.dispatch(signal);
+        const shared = readFileSharing(elements, body);
         if ('error' in shared) this.emit({ type: 'error', error: shared.error });
         else if ('file' in shared) ({ file, body } = shared);
       }

@@ -64,6 +64,29 @@ function unwrap(
   return { message: stanza, source: 'live' };
 }
 
+/**
+ * A receipt, a displayed marker or a chat state among `elements` (a stanza's children, or the content
+ * an encryption carried), from the message `from`; null when there is none. A chat state counts only
+ * live and from the peer.
+ */
+export function signalOf(
+  elements: readonly Element[],
+  from: { readonly peer: string; readonly source: MessageSource; readonly direction: 'in' | 'out' },
+): ParsedIncoming | null {
+  const { peer, source, direction } = from;
+  const find = (name: string, ns: string) =>
+    elements.find((element) => element.name === name && element.getNS() === ns);
+  const receipt = find('received', NS_RECEIPTS)?.attrs.id;
+  if (typeof receipt === 'string' && receipt)
+    return { kind: 'receipt', peer, id: receipt, source, direction };
+  const displayed = find('displayed', NS_MARKERS)?.attrs.id;
+  if (typeof displayed === 'string' && displayed)
+    return { kind: 'displayed', peer, id: displayed, source, direction };
+  const state = CHAT_STATES.find((name) => find(name, NS_CHATSTATES));
+  if (state && source === 'live' && direction === 'in') return { kind: 'chat-state', peer, state };
+  return null;
+}
+
 export function parseIncoming(stanza: Element, accountJid: string): ParsedIncoming | null {
   try {
     if (!stanza.is('message')) return null;
@@ -97,19 +120,11 @@ export function parseIncoming(stanza: Element, accountJid: string): ParsedIncomi
 
     const body = message.getChildText('body') ?? undefined;
     const state = CHAT_STATES.find((name) => message.getChild(name, NS_CHATSTATES));
-    const receipt = message.getChild('received', NS_RECEIPTS)?.attrs.id;
-    const displayed = message.getChild('displayed', NS_MARKERS)?.attrs.id;
     // An encrypted message has no plaintext body but still is a message (its payload is for the hook).
     const hasPayload =
       body !== undefined || message.getChildElements().some((child) => child.name === 'encrypted');
 
-    if (!hasPayload) {
-      if (receipt) return { kind: 'receipt', peer, id: receipt, source, direction };
-      if (displayed) return { kind: 'displayed', peer, id: displayed, source, direction };
-      if (state && source === 'live' && direction === 'in')
-        return { kind: 'chat-state', peer, state };
-      return null;
-    }
+    if (!hasPayload) return signalOf(message.getChildElements(), { peer, source, direction });
 
     const originId = message.getChild('origin-id', NS_SID)?.attrs.id;
     const serverStanzaId = message

@@ -36,7 +36,7 @@ before(async () => {
   server = await startProsody();
   trustCertificateAuthority(server.caCert);
   work = await mkdtemp(join(tmpdir(), 'hush-twomemo-'));
-  for (const name of ['hush', 'hush2', 'two1', 'two2', 'two3'])
+  for (const name of ['hush', 'hush2', 'hush3', 'two1', 'two2', 'two3', 'two4'])
     await server.createAccount(name, PASSWORD);
 });
 after(async () => {
@@ -171,4 +171,37 @@ test('bad envelopes from twomemo: not XML, no or bad padding, another sender; ea
   );
   await me.client.messenger.sendText(peer, 'read you');
   await two.next(isMessage('read you'), 30_000);
+});
+
+test('a read marker and a chat state that arrive inside OMEMO 2 (as Converse.js sends them) are taken as such, not shown as empty messages', async () => {
+  const me = await hush('hush3');
+  const two = await twomemo('two4');
+  const peer = 'two4@localhost';
+  const history = () => me.storage.messages.history('hush3@localhost', peer, { limit: 100 });
+  const states: string[] = [];
+  me.client.messenger.subscribe((event) => {
+    if (event.type === 'chat-state' && event.peer === peer) states.push(event.state);
+  });
+  const sent = await me.client.messenger.sendText(peer, 'mark me read');
+  await two.next(isMessage('mark me read'), 30_000);
+  const only = (content: string) =>
+    `<envelope xmlns='urn:xmpp:sce:1'><content>${content}</content><rpad>pad</rpad><from jid='${peer}'/></envelope>`;
+  await two.sendEnvelope(
+    'hush3@localhost',
+    only(`<composing xmlns='http://jabber.org/protocol/chatstates'/>`),
+  );
+  await two.sendEnvelope(
+    'hush3@localhost',
+    only(`<displayed xmlns='urn:xmpp:chat-markers:0' id='${sent.id}'/>`),
+  );
+  await until(
+    async () => (await history()).find((m) => m.id === sent.id && m.state === 'read'),
+    'the message marked read',
+  );
+  assert.deepEqual(states, ['composing']);
+  assert.deepEqual(
+    (await history()).map((m) => m.body),
+    ['mark me read'],
+    'nothing else stored',
+  );
 });
