@@ -1,6 +1,6 @@
 // Interoperability with another XMPP web client: Converse.js (its released build from the npm
-// registry, with its own OMEMO library) in one Chromium profile, the Hush web app in
-// another, on the same server. Messages go both ways end-to-end encrypted with OMEMO 2 (both publish it): each side
+// registry, with its own OMEMO library) in one Chromium profile, the Hush web app in another, on the
+// same server. Messages go both ways end-to-end encrypted with OMEMO 2 (both publish it): each side
 // decrypts the other's, Converse's read marker (sent inside OMEMO 2) shows, and the server's archive
 // holds ciphertext only.
 import { after, before, describe, it } from 'node:test';
