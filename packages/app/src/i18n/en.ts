@@ -246,6 +246,33 @@ export const en = {
     qrAdd:
       'Someone who scans this in Hush adds you. Once connected, it also carries this device’s key for them to verify.',
   },
+  blocked: {
+    title: 'Blocked',
+    note: 'Blocked people cannot write to you or see when you are online. Unblocking lets them write again; it does not add them to your contacts.',
+    none: 'You have blocked no one.',
+    unblock: 'Unblock',
+    unblockLabel: 'Unblock {{name}}',
+    retryLabel: 'Read the blocked list again',
+  },
+  push: {
+    title: 'Notifications when Hush is closed',
+    note: 'Your server asks a push service to wake this device when a message arrives. The wake-up says only “New message”: never who wrote or what.',
+    turnOn: 'Turn on',
+    turnOff: 'Turn off',
+    status: {
+      off: 'Off',
+      on: 'On',
+      working: '…',
+      denied:
+        'Notifications are blocked for Hush: allow them in the settings of this device or browser.',
+      unsupported: 'Not available here.',
+      failed: 'Could not change it. Try again when online.',
+    },
+    wakeUp: {
+      title: 'Hush',
+      body: 'New message',
+    },
+  },
   error: {
     generic: 'Something went wrong',
     WrongPassword: 'Wrong address or password',

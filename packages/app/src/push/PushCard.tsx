@@ -4,24 +4,22 @@ import { StyleSheet, Text, View } from 'react-native';
 import { useTranslation } from '../i18n';
 import { Button } from '../ui/components';
 import { card, colors } from '../ui/theme';
-import type { PushController } from './controller';
-import { pushWords } from './words';
+import type { PushController, PushStatus } from './controller';
 
 export function PushCard(props: { controller: PushController }) {
-  const { i18n } = useTranslation();
-  const words = pushWords(i18n.language);
+  const { t } = useTranslation();
   const { controller } = props;
   const status = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
   const canTurnOn = status === 'off' || status === 'failed';
   return (
     <View style={styles.card} testID="push">
-      <Text style={styles.label}>{words.title}</Text>
+      <Text style={styles.label}>{t('push.title')}</Text>
       <Text style={styles.note} testID={`push-status-${status}`}>
-        {words.status[status]}
+        {t(`push.status.${status satisfies PushStatus}`)}
       </Text>
       {canTurnOn ? (
         <Button
-          title={words.turnOn}
+          title={t('push.turnOn')}
           kind="secondary"
           onPress={() => void controller.enable()}
           testID="push-turn-on"
@@ -29,13 +27,13 @@ export function PushCard(props: { controller: PushController }) {
       ) : null}
       {status === 'on' ? (
         <Button
-          title={words.turnOff}
+          title={t('push.turnOff')}
           kind="secondary"
           onPress={() => void controller.disable()}
           testID="push-turn-off"
         />
       ) : null}
-      <Text style={styles.note}>{words.note}</Text>
+      <Text style={styles.note}>{t('push.note')}</Text>
     </View>
   );
 }
