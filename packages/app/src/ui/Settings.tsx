@@ -1,4 +1,4 @@
-// The account: who is logged in where, log out, delete the account.
+// The account: who is logged in where, its devices, whom it blocks, log out, delete the account.
 import { useState } from 'react';
 import { ScrollView, StyleSheet, Text, View } from 'react-native';
 import { useTranslation } from '../i18n';
@@ -9,6 +9,7 @@ import { Button, ErrorNotice, Field, Header } from './components';
 import { phaseLabel } from './ChatList';
 import { Device, groupFingerprint } from './ContactDetails';
 import { useAction } from './hooks';
+import { BlockedCard, type BlockList } from './Blocked';
 import { QrShareCard } from './QrShareCard';
 import { PushCard } from '../push/PushCard';
 import type { PushController } from '../push/controller';
@@ -31,6 +32,10 @@ export function Settings(props: {
   displayName?: string | undefined;
   /** Publishes a new name for contacts to see. */
   onSetName?: (name: string) => Promise<void>;
+  /** The people this account blocks, with Unblock. */
+  blocked?: BlockList;
+  /** The name someone was given or gave themselves, where known. */
+  nameOf?: (jid: string) => string | undefined;
   onBack: () => void;
   onLogOut: () => Promise<void>;
   onDelete: () => Promise<void>;
@@ -109,6 +114,13 @@ export function Settings(props: {
           )}
           <Text style={styles.note}>{t('settings.otherDevicesNote')}</Text>
         </View>
+        {props.blocked ? (
+          <BlockedCard
+            list={props.blocked}
+            online={props.account.phase === 'online'}
+            nameOf={props.nameOf}
+          />
+        ) : null}
         <Button
           title={t('settings.logOut')}
           kind="secondary"

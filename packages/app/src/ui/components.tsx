@@ -21,6 +21,8 @@ export function Button(props: {
   disabled?: boolean;
   busy?: boolean;
   testID?: string;
+  /** What a screen reader says instead of the title, where the title alone is ambiguous. */
+  accessibilityLabel?: string;
 }) {
   const kind = props.kind ?? 'primary';
   const disabled = props.disabled === true || props.busy === true;
@@ -28,6 +30,7 @@ export function Button(props: {
     <Pressable
       accessibilityRole="button"
       accessibilityState={{ disabled, busy: props.busy === true }}
+      {...(props.accessibilityLabel ? { accessibilityLabel: props.accessibilityLabel } : {})}
       testID={props.testID}
       disabled={disabled}
       onPress={props.onPress}

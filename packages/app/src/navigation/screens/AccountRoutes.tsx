@@ -1,9 +1,10 @@
 // A contact's details and the account's settings, wired to the account: devices and their trust,
-// names, block, remove, log out, delete.
-import { useEffect, useState } from 'react';
+// names, block and unblock, remove, log out, delete.
+import { useEffect, useMemo, useState } from 'react';
 import type { OmemoDeviceInfo } from '@hush/core';
 import type { NativeStackScreenProps } from '@react-navigation/native-stack';
 import type { AccountController } from '../../client/account';
+import type { BlockList } from '../../ui/Blocked';
 import { ContactDetails } from '../../ui/ContactDetails';
 import { Settings } from '../../ui/Settings';
 import { useAccount, useChats, useController, usePlatform } from '../../ui/hooks';
@@ -119,6 +120,22 @@ function useOwnIdentity() {
   return { fingerprint, verificationUri, ownName, setOwnName };
 }
 
+/** The server's blocklist; an unblock also brings the person's requests back to the chat list. */
+function useBlockList(controller: AccountController): BlockList {
+  return useMemo(
+    () => ({
+      async read() {
+        return controller.requireConnection().contacts.blocked();
+      },
+      async unblock(jid) {
+        await controller.requireConnection().contacts.unblock(jid);
+        await controller.chats?.refreshBlocked();
+      },
+    }),
+    [controller],
+  );
+}
+
 export function SettingsRoute({
   navigation,
 }: NativeStackScreenProps<RootStackParamList, 'Settings'>) {
@@ -127,6 +144,8 @@ export function SettingsRoute({
   const account = useAccount();
   const [devices, setDevices] = useDevices(account.jid);
   const { fingerprint, verificationUri, ownName, setOwnName } = useOwnIdentity();
+  const blocked = useBlockList(controller);
+  const contacts = controller.current?.contacts;
   return (
     <Settings
       account={account}
@@ -138,6 +157,8 @@ export function SettingsRoute({
       onSetName={async (name) => {
         setOwnName(await controller.requireConnection().contacts.nicknames.publish(name));
       }}
+      blocked={blocked}
+      nameOf={(jid) => contacts?.displayName(jid)}
       devices={devices?.filter((device) => !device.current)}
       onTrust={async (fingerprint, decision) => {
         if (!account.jid) return;
