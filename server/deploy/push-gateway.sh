@@ -47,30 +47,14 @@ done
 	die "--vapid-subject must be a mailto: or https: address"
 [[ $service == systemd || $service == none ]] || die "--service must be systemd or none"
 
-user=prosody
-lib=$prefix/usr/local/lib/hush
+# shellcheck source=node-service.sh
+. "$here/node-service.sh"
 app=$lib/push-gateway
-etc=$prefix/etc/hush
 state=$prefix/var/lib/hush-push
-run_dir=$prefix/run/hush
-log_dir=$prefix/var/log/hush
 unit=$prefix/etc/systemd/system/hush-push.service
-changed=false
-
-# put SRC DEST MODE GROUP: install unless the same
-put() {
-	if [[ -f $2 ]] && cmp -s "$1" "$2" && [[ $(stat -c '%a %G' "$2") == "${3#0} $4" ]]; then return 0; fi
-	install -m "$3" -o root -g "$4" "$1" "$2"
-	changed=true
-}
-
-install -d -m 0755 "$lib" "$lib/node" "$etc" "$log_dir"
-chown "$user" "$log_dir"
 
 # ---------- Node 22 and the gateway ----------
-node_dir=$("$repo/scripts/ensure-node.sh")
-put "$node_dir/node" "$lib/node/node" 0755 root
-PATH="$node_dir:$PATH"
+install_node
 if [[ ! -f $repo/node_modules/@xmpp/component/package.json || ! -f $repo/node_modules/web-push/package.json ]]; then
 	echo "Installing the push gateway's dependencies (npm ci)..." >&2
 	(cd "$repo" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w @hush/push-gateway >&2)
@@ -86,50 +70,9 @@ if [[ $(cat "$app/.stamp" 2>/dev/null) != "$stamp" ]]; then
 	cp -R "$repo/packages/push-gateway/bin" "$repo/packages/push-gateway/package.json" "$staged/"
 	(cd "$repo/packages/push-gateway" && find src -name '*.ts' ! -name '*.test.ts' ! -name '*stand-in*' |
 		while IFS= read -r file; do mkdir -p "$staged/$(dirname "$file")" && cp "$file" "$staged/$file"; done)
-	# Every package the gateway needs at run time (its dependencies and theirs, found as Node finds
-	# them), at the version the lockfile pinned in this checkout.
-	# shellcheck disable=SC2016 # JavaScript, not shell
-	packages=$(node -e '
-	const fs = require("fs"), path = require("path");
-	const seen = new Set();
-	const find = (from, name) => {
-	  for (let dir = from; ; dir = path.dirname(dir)) {
-	    const candidate = path.join(dir, "node_modules", name);
-	    if (fs.existsSync(path.join(candidate, "package.json"))) return candidate;
-	    if (path.dirname(dir) === dir) return undefined;
-	  }
-	};
-	const walk = (dir) => {
-	  const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
-	  const optional = pkg.optionalDependencies ?? {};
-	  for (const name of Object.keys({ ...pkg.dependencies, ...optional })) {
-	    const found = find(dir, name);
-	    if (!found) {
-	      if (name in optional) continue;
-	      throw new Error(`${name}, needed by ${pkg.name}, is not installed`);
-	    }
-	    if (seen.has(found)) continue;
-	    seen.add(found);
-	    console.log(found);
-	    walk(found);
-	  }
-	};
-	walk(process.argv[1]);' "$repo/packages/push-gateway") || die "the gateway's dependencies are missing (npm ci in $repo)"
-	while IFS= read -r dir; do
-		rel=${dir#"$repo/"}
-		[[ $rel != "$dir" ]] || die "$dir is not in $repo"
-		# Nested copies (node_modules/x/node_modules/y) keep their place below the top folder.
-		rel=${rel#packages/push-gateway/}
-		mkdir -p "$staged/$(dirname "$rel")"
-		cp -RL "$dir" "$staged/$rel"
-	done <<<"$packages"
+	stage_dependencies push-gateway "$staged"
 	echo "$stamp" >"$staged/.stamp"
-	if ! diff -r -q "$staged" "$app" >/dev/null 2>&1; then
-		rm -rf "$app"
-		cp -R "$staged" "$app"
-		chmod -R u=rwX,go=rX "$app"
-		changed=true
-	fi
+	replace_installed "$staged" "$app"
 fi
 
 # ---------- Settings and state ----------
@@ -162,54 +105,12 @@ fi
 
 # ---------- Running it ----------
 pid_file=$run_dir/push-gateway.pid
-running_pid() {
-	local pid
-	if [[ $service == systemd ]]; then
-		pid=$(systemctl show -p MainPID --value hush-push 2>/dev/null || true)
-	else
-		pid=$(cat "$pid_file" 2>/dev/null || true)
-		grep -qs hush-push-gateway "/proc/$pid/cmdline" || pid=""
-	fi
-	[[ $pid =~ ^[1-9][0-9]*$ ]] && kill -0 "$pid" 2>/dev/null && printf '%s' "$pid"
-	return 0
-}
 if [[ $service == systemd ]]; then
-	unit_text=$(mktemp)
-	cat >"$unit_text" <<UNIT
-# Installed by Hush's push-gateway.sh: wake-ups for closed apps (packages/push-gateway).
-[Unit]
-Description=Hush push gateway (XEP-0357 app server)
-After=network-online.target prosody.service
-Wants=network-online.target
-
-[Service]
-User=$user
-Group=$user
-EnvironmentFile=$etc/push-gateway.env
-ExecStart=$lib/node/node --disable-warning=ExperimentalWarning $app/bin/hush-push-gateway.js run
-Restart=on-failure
-NoNewPrivileges=true
-ProtectSystem=strict
-ReadWritePaths=$state
-ProtectHome=true
-PrivateTmp=true
-
-[Install]
-WantedBy=multi-user.target
-UNIT
-	install -d -m 0755 "$(dirname "$unit")"
-	put "$unit_text" "$unit" 0644 root
-	rm -f "$unit_text"
-	systemctl daemon-reload
-	systemctl is-enabled --quiet hush-push 2>/dev/null || systemctl enable --quiet hush-push
-	if $changed || [[ -z $(running_pid) ]]; then systemctl restart hush-push; fi
+	run_as_unit hush-push "$unit" "$(service_unit "Hush push gateway (XEP-0357 app server)" \
+		"wake-ups for closed apps (packages/push-gateway)" "$etc/push-gateway.env" \
+		"$app/bin/hush-push-gateway.js run" "$state" prosody.service)"
 else
-	pid=$(running_pid)
-	if [[ -n $pid ]] && $changed; then
-		kill -TERM "$pid"
-		for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		pid=""
-	fi
+	pid=$(stop_if_changed "$(running_pid hush-push hush-push-gateway "$pid_file")")
 	if [[ -z $pid ]]; then
 		install -d -m 0755 "$run_dir"
 		(gateway run) </dev/null >>"$log_dir/push-gateway.log" 2>&1 &

@@ -63,29 +63,13 @@ for name in aws_access_key_id aws_secret_access_key; do
 		die "--s3-credentials '$credentials' needs aws_access_key_id = ... and aws_secret_access_key = ... lines"
 done
 
-user=prosody
-lib=$prefix/usr/local/lib/hush
+# shellcheck source=node-service.sh
+. "$here/node-service.sh"
 app=$lib/upload-service
-etc=$prefix/etc/hush
-run_dir=$prefix/run/hush
-log_dir=$prefix/var/log/hush
 unit=$prefix/etc/systemd/system/hush-upload.service
-changed=false
-
-# put SRC DEST MODE GROUP: install unless the same
-put() {
-	if [[ -f $2 ]] && cmp -s "$1" "$2" && [[ $(stat -c '%a %G' "$2") == "${3#0} $4" ]]; then return 0; fi
-	install -m "$3" -o root -g "$4" "$1" "$2"
-	changed=true
-}
-
-install -d -m 0755 "$lib" "$lib/node" "$etc" "$log_dir"
-chown "$user" "$log_dir"
 
 # ---------- Node 22 and the service ----------
-node_dir=$("$repo/scripts/ensure-node.sh")
-put "$node_dir/node" "$lib/node/node" 0755 root
-PATH="$node_dir:$PATH"
+install_node
 if [[ ! -f $repo/node_modules/@aws-sdk/client-s3/package.json ]]; then
 	echo "Installing the upload service's dependencies (npm ci)..."
 	(cd "$repo" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w @hush/upload-service >&2)
@@ -99,52 +83,10 @@ if [[ $(cat "$app/.stamp" 2>/dev/null) != "$stamp" ]]; then
 	mkdir -p "$staged/src" "$staged/node_modules"
 	cp "$repo/packages/upload-service/package.json" "$staged/"
 	find "$repo/packages/upload-service/src" -maxdepth 1 -name '*.ts' ! -name '*.test.ts' -exec cp {} "$staged/src/" \;
-	# Every package the service needs at run time (its dependencies and theirs, found as Node finds
-	# them), at the version the lockfile pinned in this checkout.
-	runtime_packages() {
-		# shellcheck disable=SC2016 # JavaScript, not shell
-		node -e '
-	const fs = require("fs"), path = require("path");
-	const seen = new Set();
-	const find = (from, name) => {
-	  for (let dir = from; ; dir = path.dirname(dir)) {
-	    const candidate = path.join(dir, "node_modules", name);
-	    if (fs.existsSync(path.join(candidate, "package.json"))) return candidate;
-	    if (path.dirname(dir) === dir) return undefined;
-	  }
-	};
-	const walk = (dir) => {
-	  const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
-	  const optional = pkg.optionalDependencies ?? {};
-	  for (const name of Object.keys({ ...pkg.dependencies, ...optional })) {
-	    const found = find(dir, name);
-	    if (!found) {
-	      if (name in optional) continue;
-	      throw new Error(`${name}, needed by ${pkg.name}, is not installed`);
-	    }
-	    if (seen.has(fs.realpathSync(found))) continue;
-	    seen.add(fs.realpathSync(found));
-	    console.log(found);
-	    walk(found);
-	  }
-	};
-	walk(process.argv[1]);' "$repo/packages/upload-service"
-	}
-	packages=$(runtime_packages) || die "the service's dependencies are missing (npm ci in $repo)"
-	while IFS= read -r dir; do
-		rel=${dir#"$repo/node_modules/"}
-		[[ $rel != "$dir" ]] || die "$dir is not in $repo/node_modules"
-		mkdir -p "$staged/node_modules/$(dirname "$rel")"
-		cp -RL "$dir" "$staged/node_modules/$rel"
-	done <<<"$packages"
+	stage_dependencies upload-service "$staged"
 	[[ -f $staged/node_modules/@aws-sdk/client-s3/package.json ]] || die "the service's dependencies are missing (npm ci in $repo)"
 	echo "$stamp" >"$staged/.stamp"
-	if ! diff -r -q "$staged" "$app" >/dev/null 2>&1; then
-		rm -rf "$app"
-		cp -R "$staged" "$app"
-		chmod -R u=rwX,go=rX "$app"
-		changed=true
-	fi
+	replace_installed "$staged" "$app"
 fi
 
 # ---------- Secrets and settings ----------
@@ -174,53 +116,11 @@ rm -f "$settings"
 
 # ---------- Running it ----------
 pid_file=$run_dir/upload-service.pid
-running_pid() {
-	local pid
-	if [[ $service == systemd ]]; then
-		pid=$(systemctl show -p MainPID --value hush-upload 2>/dev/null || true)
-	else
-		pid=$(cat "$pid_file" 2>/dev/null || true)
-		grep -qs upload-service "/proc/$pid/cmdline" || pid=""
-	fi
-	[[ $pid =~ ^[1-9][0-9]*$ ]] && kill -0 "$pid" 2>/dev/null && printf '%s' "$pid"
-	return 0
-}
 if [[ $service == systemd ]]; then
-	unit_text=$(mktemp)
-	cat >"$unit_text" <<UNIT
-# Installed by Hush's upload-service.sh: files of the S3 mode (packages/upload-service).
-[Unit]
-Description=Hush upload service (files on S3-compatible storage)
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-User=$user
-Group=$user
-EnvironmentFile=$etc/upload-service.env
-ExecStart=$lib/node/node --disable-warning=ExperimentalWarning $app/src/main.ts
-Restart=on-failure
-NoNewPrivileges=true
-ProtectSystem=strict
-ProtectHome=true
-PrivateTmp=true
-
-[Install]
-WantedBy=multi-user.target
-UNIT
-	install -d -m 0755 "$(dirname "$unit")"
-	put "$unit_text" "$unit" 0644 root
-	rm -f "$unit_text"
-	systemctl daemon-reload
-	systemctl is-enabled --quiet hush-upload 2>/dev/null || systemctl enable --quiet hush-upload
-	if $changed || [[ -z $(running_pid) ]]; then systemctl restart hush-upload; fi
+	run_as_unit hush-upload "$unit" "$(service_unit "Hush upload service (files on S3-compatible storage)" \
+		"files of the S3 mode (packages/upload-service)" "$etc/upload-service.env" "$app/src/main.ts")"
 else
-	pid=$(running_pid)
-	if [[ -n $pid ]] && $changed; then
-		kill -TERM "$pid"
-		for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		pid=""
-	fi
+	pid=$(stop_if_changed "$(running_pid hush-upload upload-service "$pid_file")")
 	if [[ -z $pid ]]; then
 		install -d -m 0755 "$run_dir"
 		(
@@ -240,7 +140,7 @@ host=$listen
 [[ $host != '::' && $host != '0.0.0.0' ]] || host=127.0.0.1
 for ((i = 0; ; i++)); do
 	if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then break; fi
-	[[ -n $(running_pid) && $i -lt 600 ]] ||
+	[[ -n $(running_pid hush-upload upload-service "$pid_file") && $i -lt 600 ]] ||
 		die "the upload service does not answer on port $port; see $log_dir/upload-service.log or journalctl -u hush-upload"
 	sleep 0.1
 done
