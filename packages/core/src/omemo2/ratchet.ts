@@ -16,6 +16,10 @@
 // identity keys) and its X3DH (33-byte keys, XEdDSA) are OMEMO 0.3's, fixed in the library.
 // The state is plain JSON (base64 for bytes); every step works on a copy and hands back the new
 // state, so a message that fails to decrypt changes nothing.
+// X25519 runs on a RatchetCurve (sessions.ts passes ../omemo/webcrypto-curve.ts's backend: the
+// platform's WebCrypto where a probe found it working, @noble elsewhere, as 0.3's curve). A DH
+// ratchet step's agreements are made first, then the synchronous step uses them; the functions
+// without a curve (startActive, startPassive, ratchetDecrypt) make them on @noble, synchronously.
 import { x25519 } from '@noble/curves/ed25519.js';
 import { cbc } from '@noble/ciphers/aes.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
@@ -25,6 +29,7 @@ import { HushError } from '../errors.ts';
 import { decodeBase64, encodeBase64 } from '../util/base64.ts';
 import type { RandomBytes } from '../util/random.ts';
 import { equalBytes } from '../omemo/bytes.ts';
+import { clampX25519, type CurveBackend } from '../omemo/webcrypto-curve.ts';
 import { readAuthenticated, readMessage, writeAuthenticated, writeMessage } from './proto.ts';
 
 const ROOT_INFO = new TextEncoder().encode('OMEMO Root Chain');
@@ -89,25 +94,118 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The X25519 operations a ratchet needs, possibly asynchronous (WebCrypto's are). */
+export type RatchetCurve = Pick<CurveBackend, 'keyPair' | 'agree'>;
+
+/** A new own ratchet key pair and its agreement with the peer's ratchet key. */
+interface FreshKey {
+  readonly priv: Uint8Array;
+  readonly pub: Uint8Array;
+  readonly shared: Uint8Array;
+}
+
+/** The X25519 part of a DH ratchet step on receiving `theirPub`, made before the step itself. */
+interface StepKeys {
+  /** The old own ratchet key with the peer's new one: the new receiving chain. */
+  readonly received: Uint8Array;
+  /** The new own ratchet key: the new sending chain. */
+  readonly fresh: FreshKey;
+}
+
+/** X25519 on @noble; an agreement that fails (a small-order key) is a RatchetError. */
+function nobleAgree(priv: Uint8Array, pub: Uint8Array): Uint8Array {
+  try {
+    return x25519.getSharedSecret(priv, pub);
+  } catch (error) {
+    throw agreementFailed(error);
+  }
+}
+
+function nobleFresh(theirPub: Uint8Array, randomBytes: RandomBytes): FreshKey {
+  const priv = randomBytes(32);
+  return { priv, pub: x25519.getPublicKey(priv), shared: nobleAgree(priv, theirPub) };
+}
+
+async function agreeOn(curve: RatchetCurve, priv: Uint8Array, pub: Uint8Array) {
+  try {
+    return await curve.agree(priv, pub);
+  } catch (error) {
+    throw agreementFailed(error);
+  }
+}
+
+async function freshOn(
+  curve: RatchetCurve,
+  theirPub: Uint8Array,
+  randomBytes: RandomBytes,
+): Promise<FreshKey> {
+  // Clamped once here, so the key pair and the agreement use (and cache) the same private key.
+  const priv = clampX25519(randomBytes(32));
+  const [pair, shared] = await Promise.all([curve.keyPair(priv), agreeOn(curve, priv, theirPub)]);
+  return { priv, pub: pair.publicKey, shared };
+}
+
+function agreementFailed(error: unknown): RatchetError {
+  return new RatchetError(
+    `An OMEMO 2 key agreement failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
+}
+
+function activeFrom(
+  sharedSecret: Uint8Array,
+  theirSignedPreKey: Uint8Array,
+  fresh: FreshKey,
+): RatchetState {
+  const [rootKey, sendChain] = rootStep(sharedSecret, fresh.shared);
+  return {
+    rootKey: b64(rootKey),
+    ownPriv: b64(fresh.priv),
+    ownPub: b64(fresh.pub),
+    otherPub: b64(theirSignedPreKey),
+    sendChain: b64(sendChain),
+    sendN: 0,
+    previousSendN: 0,
+    receiveN: 0,
+    skipped: [],
+  };
+}
+
 /** The initiator's ratchet after X3DH: its first sending chain uses the peer's signed prekey. */
 export function startActive(
   sharedSecret: Uint8Array,
   theirSignedPreKey: Uint8Array,
   randomBytes: RandomBytes,
 ): RatchetState {
-  const ownPriv = randomBytes(32);
-  const [rootKey, sendChain] = rootStep(
-    sharedSecret,
-    x25519.getSharedSecret(ownPriv, theirSignedPreKey),
-  );
+  return activeFrom(sharedSecret, theirSignedPreKey, nobleFresh(theirSignedPreKey, randomBytes));
+}
+
+/** startActive with X25519 on `curve`. */
+export async function startActiveOn(
+  curve: RatchetCurve,
+  sharedSecret: Uint8Array,
+  theirSignedPreKey: Uint8Array,
+  randomBytes: RandomBytes,
+): Promise<RatchetState> {
+  const fresh = await freshOn(curve, theirSignedPreKey, randomBytes);
+  return activeFrom(sharedSecret, theirSignedPreKey, fresh);
+}
+
+function passiveFrom(
+  sharedSecret: Uint8Array,
+  theirRatchetPub: Uint8Array,
+  { received, fresh }: StepKeys,
+): RatchetState {
+  const [root1, receiveChain] = rootStep(sharedSecret, received);
+  const [rootKey, sendChain] = rootStep(root1, fresh.shared);
   return {
     rootKey: b64(rootKey),
-    ownPriv: b64(ownPriv),
-    ownPub: b64(x25519.getPublicKey(ownPriv)),
-    otherPub: b64(theirSignedPreKey),
+    ownPriv: b64(fresh.priv),
+    ownPub: b64(fresh.pub),
+    otherPub: b64(theirRatchetPub),
     sendChain: b64(sendChain),
     sendN: 0,
     previousSendN: 0,
+    receiveChain: b64(receiveChain),
     receiveN: 0,
     skipped: [],
   };
@@ -120,24 +218,25 @@ export function startPassive(
   theirRatchetPub: Uint8Array,
   randomBytes: RandomBytes,
 ): RatchetState {
-  const [root1, receiveChain] = rootStep(
-    sharedSecret,
-    x25519.getSharedSecret(signedPreKeyPriv, theirRatchetPub),
-  );
-  const ownPriv = randomBytes(32);
-  const [rootKey, sendChain] = rootStep(root1, x25519.getSharedSecret(ownPriv, theirRatchetPub));
-  return {
-    rootKey: b64(rootKey),
-    ownPriv: b64(ownPriv),
-    ownPub: b64(x25519.getPublicKey(ownPriv)),
-    otherPub: b64(theirRatchetPub),
-    sendChain: b64(sendChain),
-    sendN: 0,
-    previousSendN: 0,
-    receiveChain: b64(receiveChain),
-    receiveN: 0,
-    skipped: [],
-  };
+  return passiveFrom(sharedSecret, theirRatchetPub, {
+    received: nobleAgree(signedPreKeyPriv, theirRatchetPub),
+    fresh: nobleFresh(theirRatchetPub, randomBytes),
+  });
+}
+
+/** startPassive with X25519 on `curve`. */
+export async function startPassiveOn(
+  curve: RatchetCurve,
+  sharedSecret: Uint8Array,
+  signedPreKeyPriv: Uint8Array,
+  theirRatchetPub: Uint8Array,
+  randomBytes: RandomBytes,
+): Promise<RatchetState> {
+  const [received, fresh] = await Promise.all([
+    agreeOn(curve, signedPreKeyPriv, theirRatchetPub),
+    freshOn(curve, theirRatchetPub, randomBytes),
+  ]);
+  return passiveFrom(sharedSecret, theirRatchetPub, { received, fresh });
 }
 
 /** Encrypts `plaintext` (the key and MAC of a payload): a serialized OMEMOAuthenticatedMessage. */
@@ -167,6 +266,35 @@ function open(key: Uint8Array, authenticated: Uint8Array, ad: Uint8Array, body: 
   return { tag, decrypt: () => cbc(aes, iv).decrypt(body) };
 }
 
+interface Parsed {
+  readonly mac: Uint8Array;
+  /** The serialized OMEMOMessage, which the MAC covers. */
+  readonly message: Uint8Array;
+  readonly n: number;
+  readonly pn: number;
+  readonly dhPub: Uint8Array;
+  readonly pub: string;
+  readonly ciphertext: Uint8Array;
+}
+
+function parse(authenticated: Uint8Array): Parsed {
+  const outer = readAuthenticated(authenticated);
+  const inner = outer && readMessage(outer.message);
+  if (!outer || !inner?.ciphertext || inner.dhPub.length !== 32) {
+    throw new RatchetError('The OMEMO 2 message is malformed.');
+  }
+  const { n, pn, dhPub, ciphertext } = inner;
+  return { mac: outer.mac, message: outer.message, n, pn, dhPub, pub: b64(dhPub), ciphertext };
+}
+
+/** Whether decrypting `parsed` takes a DH ratchet step: a new ratchet key, not a skipped key's. */
+function takesStep(state: RatchetState, parsed: Parsed): boolean {
+  return (
+    parsed.pub !== state.otherPub &&
+    !state.skipped.some((s) => s.pub === parsed.pub && s.n === parsed.n)
+  );
+}
+
 /**
  * Decrypts a serialized OMEMOAuthenticatedMessage. Throws RatchetError for a message that is
  * malformed, was altered, skips too far, or was decrypted before (`duplicate`).
@@ -177,15 +305,46 @@ export function ratchetDecrypt(
   associatedData: Uint8Array,
   randomBytes: RandomBytes,
 ): { state: RatchetState; plaintext: Uint8Array } {
-  const outer = readAuthenticated(authenticated);
-  const inner = outer && readMessage(outer.message);
-  if (!outer || !inner?.ciphertext || inner.dhPub.length !== 32) {
-    throw new RatchetError('The OMEMO 2 message is malformed.');
+  const parsed = parse(authenticated);
+  const step = takesStep(state, parsed)
+    ? {
+        received: nobleAgree(bytes(state.ownPriv), parsed.dhPub),
+        fresh: nobleFresh(parsed.dhPub, randomBytes),
+      }
+    : undefined;
+  return decryptParsed(state, parsed, associatedData, step);
+}
+
+/** ratchetDecrypt with X25519 on `curve`. */
+export async function ratchetDecryptOn(
+  curve: RatchetCurve,
+  state: RatchetState,
+  authenticated: Uint8Array,
+  associatedData: Uint8Array,
+  randomBytes: RandomBytes,
+): Promise<{ state: RatchetState; plaintext: Uint8Array }> {
+  const parsed = parse(authenticated);
+  let step: StepKeys | undefined;
+  if (takesStep(state, parsed)) {
+    const [received, fresh] = await Promise.all([
+      agreeOn(curve, bytes(state.ownPriv), parsed.dhPub),
+      freshOn(curve, parsed.dhPub, randomBytes),
+    ]);
+    step = { received, fresh };
   }
-  const ciphertext = inner.ciphertext;
+  return decryptParsed(state, parsed, associatedData, step);
+}
+
+function decryptParsed(
+  state: RatchetState,
+  parsed: Parsed,
+  associatedData: Uint8Array,
+  step: StepKeys | undefined,
+): { state: RatchetState; plaintext: Uint8Array } {
+  const { ciphertext, pub } = parsed;
   const tryKey = (key: Uint8Array): Uint8Array => {
-    const { tag, decrypt } = open(key, outer.message, associatedData, ciphertext);
-    if (!equalBytes(tag, outer.mac)) {
+    const { tag, decrypt } = open(key, parsed.message, associatedData, ciphertext);
+    if (!equalBytes(tag, parsed.mac)) {
       throw new RatchetError('The OMEMO 2 message was altered (its MAC does not match).');
     }
     try {
@@ -194,8 +353,7 @@ export function ratchetDecrypt(
       throw new RatchetError('The OMEMO 2 message does not decrypt (bad padding).');
     }
   };
-  const pub = b64(inner.dhPub);
-  const skippedIndex = state.skipped.findIndex((s) => s.pub === pub && s.n === inner.n);
+  const skippedIndex = state.skipped.findIndex((s) => s.pub === pub && s.n === parsed.n);
   if (skippedIndex >= 0) {
     const entry = state.skipped[skippedIndex];
     const plaintext = tryKey(bytes(entry?.key ?? ''));
@@ -222,19 +380,16 @@ export function ratchetDecrypt(
     next = { ...next, receiveChain: b64(chain), receiveN: n };
   };
   if (pub !== state.otherPub) {
-    skipTo(inner.pn);
+    if (!step) throw new Error('A DH ratchet step without its key agreements');
+    skipTo(parsed.pn);
     // A new ratchet key from the peer: a DH ratchet step, then a new sending chain.
-    const [root1, receiveChain] = rootStep(
-      bytes(next.rootKey),
-      x25519.getSharedSecret(bytes(next.ownPriv), inner.dhPub),
-    );
-    const ownPriv = randomBytes(32);
-    const [rootKey, sendChain] = rootStep(root1, x25519.getSharedSecret(ownPriv, inner.dhPub));
+    const [root1, receiveChain] = rootStep(bytes(next.rootKey), step.received);
+    const [rootKey, sendChain] = rootStep(root1, step.fresh.shared);
     next = {
       ...next,
       rootKey: b64(rootKey),
-      ownPriv: b64(ownPriv),
-      ownPub: b64(x25519.getPublicKey(ownPriv)),
+      ownPriv: b64(step.fresh.priv),
+      ownPub: b64(step.fresh.pub),
       otherPub: pub,
       sendChain: b64(sendChain),
       sendN: 0,
@@ -243,12 +398,12 @@ export function ratchetDecrypt(
       receiveN: 0,
     };
   }
-  if (inner.n < next.receiveN) {
+  if (parsed.n < next.receiveN) {
     throw new RatchetError('This OMEMO 2 message was decrypted before.', { duplicate: true });
   }
-  skipTo(inner.n);
+  skipTo(parsed.n);
   const [chainAfter, key] = chainStep(bytes(next.receiveChain ?? ''));
   const plaintext = tryKey(key);
-  next = { ...next, receiveChain: b64(chainAfter), receiveN: inner.n + 1 };
+  next = { ...next, receiveChain: b64(chainAfter), receiveN: parsed.n + 1 };
   return { state: { ...next, skipped: skipped.slice(-MAX_SKIPPED) }, plaintext };
 }

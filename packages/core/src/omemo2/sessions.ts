@@ -15,6 +15,8 @@
 //   exactly as 0.3's do.
 // - Identity keys go through SignalStore.saveIdentity in their 0x05-typed Montgomery form
 //   (identity.ts), so trust rules and fingerprints are the same as for 0.3.
+// - X25519 and signature checks run on the curve 0.3 uses (../omemo/webcrypto-curve.ts): the
+//   platform's WebCrypto where a probe found it working, @noble elsewhere (React Native).
 import { HushError } from '../errors.ts';
 import type { XmppSession } from '../xmpp/session.ts';
 import type { OmemoStore } from '../storage/types.ts';
@@ -22,6 +24,7 @@ import type { RandomBytes } from '../util/random.ts';
 import { decodeBase64, encodeBase64 } from '../util/base64.ts';
 import { equalBytes, toArrayBuffer } from '../omemo/bytes.ts';
 import type { SignalStore } from '../omemo/signal-store.ts';
+import { createCurveBackend } from '../omemo/webcrypto-curve.ts';
 import type { Target } from '../omemo/sessions.ts';
 import { ed25519PublicKey, recordKeyOf } from './identity.ts';
 import type { Omemo2Key } from './message.ts';
@@ -29,13 +32,13 @@ import { fetchBundle } from './pep.ts';
 import { readKeyExchange, readAuthenticated, readMessage, writeKeyExchange } from './proto.ts';
 import {
   RatchetError,
-  ratchetDecrypt,
+  ratchetDecryptOn,
   ratchetEncrypt,
-  startActive,
-  startPassive,
+  startActiveOn,
+  startPassiveOn,
   type RatchetState,
 } from './ratchet.ts';
-import { agreeActive, agreePassive, type OwnIdentity } from './x3dh.ts';
+import { agreeActiveOn, agreePassiveOn, type AgreementCurve, type OwnIdentity } from './x3dh.ts';
 
 interface SessionRecord {
   readonly ratchet: RatchetState;
@@ -84,15 +87,25 @@ export interface Omemo2SessionsDeps {
   readonly onIdentityChanged: (target: Target) => void;
   /** A device that could not be encrypted for (the others still are). */
   readonly report: (error: unknown) => void;
+  /** The curve (tests and benchmarks choose one); by default the platform's, as 0.3's. */
+  readonly curve?: AgreementCurve;
 }
 
 export class Omemo2Sessions {
   readonly #deps: Omemo2SessionsDeps;
   /** Work on each session, one step at a time (libsignal's SessionCipher queues likewise). */
   readonly #queues = new Map<string, Promise<unknown>>();
+  #curve: Promise<AgreementCurve> | undefined;
+  /** This device's identity as X3DH uses it, for the private key it was made from. */
+  #identity: { readonly privateKey: Uint8Array; readonly own: OwnIdentity } | undefined;
 
   constructor(deps: Omemo2SessionsDeps) {
     this.#deps = deps;
+  }
+
+  #curveBackend(): Promise<AgreementCurve> {
+    this.#curve ??= this.#deps.curve ? Promise.resolve(this.#deps.curve) : createCurveBackend();
+    return this.#curve;
   }
 
   /**
@@ -114,10 +127,15 @@ export class Omemo2Sessions {
   async #own(): Promise<OwnIdentity> {
     const identity = await this.#deps.store.getIdentity(this.#deps.account);
     if (!identity) throw new HushError('ProtocolError', 'OMEMO has not started.');
-    return {
+    // The Ed25519 form is a scalar multiplication on @noble: made once per identity key.
+    const known = this.#identity;
+    if (known && equalBytes(known.privateKey, identity.privateKey)) return known.own;
+    const own = {
       privateKey: identity.privateKey,
       edPublicKey: ed25519PublicKey(identity.privateKey),
     };
+    this.#identity = { privateKey: identity.privateKey.slice(), own };
+    return own;
   }
 
   async #load(target: Target): Promise<SessionRecord | undefined> {
@@ -167,10 +185,12 @@ export class Omemo2Sessions {
     const bundle = await fetchBundle(this.#deps.session, target.jid, target.deviceId);
     await this.#checkIdentity(target, bundle.identityKey, true);
     const own = await this.#own();
-    const agreement = agreeActive(own, bundle, this.#deps.randomBytes);
+    const curve = await this.#curveBackend();
+    const agreement = await agreeActiveOn(curve, own, bundle, this.#deps.randomBytes);
     const { keyExchange } = agreement;
     return {
-      ratchet: startActive(
+      ratchet: await startActiveOn(
+        curve,
         agreement.sharedSecret,
         bundle.signedPreKey.publicKey,
         this.#deps.randomBytes,
@@ -252,18 +272,20 @@ export class Omemo2Sessions {
     key: Omemo2Key,
   ): Promise<{ keyMaterial: Uint8Array; built: boolean }> {
     const record = await this.#load(sender);
+    const curve = await this.#curveBackend();
+    const ratchetDecrypt = (state: RatchetState, message: Uint8Array, ad: Uint8Array) =>
+      ratchetDecryptOn(curve, state, message, ad, this.#deps.randomBytes);
     if (!key.kex) {
       if (!record) throw new RatchetError('There is no OMEMO 2 session with this device.');
-      const ratchet = this.#deps.randomBytes;
       try {
-        const opened = ratchetDecrypt(record.ratchet, key.data, bytes(record.ad), ratchet);
+        const opened = await ratchetDecrypt(record.ratchet, key.data, bytes(record.ad));
         await this.#save(sender, { ...record, ratchet: opened.state, confirmed: true });
         return { keyMaterial: opened.plaintext, built: false };
       } catch (error) {
         const previous = record.previous;
         if (!previous || (error instanceof RatchetError && error.duplicate)) throw error;
         // Sent in the session this one replaced, before the peer learnt of the new one.
-        const opened = ratchetDecrypt(previous.ratchet, key.data, bytes(previous.ad), ratchet);
+        const opened = await ratchetDecrypt(previous.ratchet, key.data, bytes(previous.ad));
         await this.#save(sender, { ...record, previous: { ...previous, ratchet: opened.state } });
         return { keyMaterial: opened.plaintext, built: false };
       }
@@ -275,15 +297,14 @@ export class Omemo2Sessions {
     const ek = encodeBase64(exchange.ek);
     // The same key exchange again (a repeat, or the archive's copy): its session exists, the current
     // one or the one it replaced; building it anew would throw away a newer session.
-    const random = this.#deps.randomBytes;
     if (record?.ek === ek) {
-      const opened = ratchetDecrypt(record.ratchet, exchange.message, bytes(record.ad), random);
+      const opened = await ratchetDecrypt(record.ratchet, exchange.message, bytes(record.ad));
       await this.#save(sender, { ...record, ratchet: opened.state });
       return { keyMaterial: opened.plaintext, built: false };
     }
     const previous = record?.previous;
     if (record && previous?.ek === ek) {
-      const opened = ratchetDecrypt(previous.ratchet, exchange.message, bytes(previous.ad), random);
+      const opened = await ratchetDecrypt(previous.ratchet, exchange.message, bytes(previous.ad));
       await this.#save(sender, { ...record, previous: { ...previous, ratchet: opened.state } });
       return { keyMaterial: opened.plaintext, built: false };
     }
@@ -300,7 +321,8 @@ export class Omemo2Sessions {
       throw new RatchetError('The OMEMO 2 key exchange carries a malformed message.');
     }
     const own = await this.#own();
-    const agreement = agreePassive(
+    const agreement = await agreePassiveOn(
+      curve,
       own,
       {
         signedPreKeyPriv: new Uint8Array(signed.privKey),
@@ -309,18 +331,14 @@ export class Omemo2Sessions {
       exchange.ik,
       exchange.ek,
     );
-    const ratchet = startPassive(
+    const ratchet = await startPassiveOn(
+      curve,
       agreement.sharedSecret,
       new Uint8Array(signed.privKey),
       header.dhPub,
       this.#deps.randomBytes,
     );
-    const opened = ratchetDecrypt(
-      ratchet,
-      exchange.message,
-      agreement.associatedData,
-      this.#deps.randomBytes,
-    );
+    const opened = await ratchetDecrypt(ratchet, exchange.message, agreement.associatedData);
     // Only a key exchange that decrypted may record a key: anyone can send one.
     await this.#checkIdentity(sender, exchange.ik, false);
     const replaced = withoutPrevious(record);

@@ -4,6 +4,8 @@
 // 32 0xFF bytes and DH1‖DH2‖DH3‖DH4 with a zero salt and info "OMEMO X3DH", a one-time prekey always
 // (a bundle without one is refused by bundle.ts already); associated data: the initiator's Ed25519
 // identity key then the responder's.
+// The *On functions run X25519 and the signature check on a curve backend (../omemo/webcrypto-curve.ts:
+// WebCrypto where the platform has it); the others on @noble, synchronously.
 import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -11,6 +13,7 @@ import type { RandomBytes } from '../util/random.ts';
 import { randomInt } from '../omemo/bytes.ts';
 import type { Omemo2Bundle } from './bundle.ts';
 import { verifyEd25519 } from '../omemo/crypto-provider.ts';
+import { clampX25519, type CurveBackend } from '../omemo/webcrypto-curve.ts';
 import { montgomeryOf } from './identity.ts';
 import { RatchetError } from './ratchet.ts';
 
@@ -50,6 +53,56 @@ function associatedData(initiator: Uint8Array, responder: Uint8Array): Uint8Arra
   return out;
 }
 
+/** The curve operations X3DH needs, possibly asynchronous (WebCrypto's are). */
+export type AgreementCurve = Pick<CurveBackend, 'keyPair' | 'agree' | 'verifyEd25519'>;
+
+/** The four X25519 agreements to make, in X3DH's order, as [private, public] pairs. */
+type Agreements = readonly (readonly [Uint8Array, Uint8Array])[];
+
+interface ActivePlan {
+  readonly agreements: Agreements;
+  readonly ephemeral: Uint8Array;
+  finish(dhs: readonly Uint8Array[], ephemeralPub: Uint8Array): ActiveAgreement;
+}
+
+function activePlan(own: OwnIdentity, bundle: Omemo2Bundle, randomBytes: RandomBytes): ActivePlan {
+  const { signedPreKey } = bundle;
+  const theirIdentity = montgomeryOf(bundle.identityKey);
+  if (!theirIdentity) throw new RatchetError('The OMEMO 2 identity key is not a usable key.');
+  const preKey = bundle.preKeys[randomInt(randomBytes, 0, bundle.preKeys.length - 1)];
+  if (!preKey) throw new RatchetError('The OMEMO 2 bundle has no one-time prekey.');
+  const ephemeral = clampX25519(randomBytes(32));
+  return {
+    agreements: [
+      [own.privateKey, signedPreKey.publicKey],
+      [ephemeral, theirIdentity],
+      [ephemeral, signedPreKey.publicKey],
+      [ephemeral, preKey.publicKey],
+    ],
+    ephemeral,
+    finish: (dhs, ephemeralPub) => ({
+      sharedSecret: secret(...dhs),
+      associatedData: associatedData(own.edPublicKey, bundle.identityKey),
+      keyExchange: {
+        pkId: preKey.id,
+        spkId: signedPreKey.id,
+        ik: own.edPublicKey,
+        ek: ephemeralPub,
+      },
+    }),
+  };
+}
+
+function agreementFailed(error: unknown): RatchetError {
+  return new RatchetError(
+    `The OMEMO 2 key agreement failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
+}
+
+function invalidSignature(): RatchetError {
+  return new RatchetError('The signature of the signed prekey in the OMEMO 2 bundle is invalid.');
+}
+
 /** The initiator's side, from the peer's bundle. Throws RatchetError for a bundle that fails. */
 export function agreeActive(
   own: OwnIdentity,
@@ -58,35 +111,53 @@ export function agreeActive(
 ): ActiveAgreement {
   const { signedPreKey } = bundle;
   if (!verifyEd25519(bundle.identityKey, signedPreKey.publicKey, signedPreKey.signature)) {
-    throw new RatchetError('The signature of the signed prekey in the OMEMO 2 bundle is invalid.');
+    throw invalidSignature();
   }
-  const theirIdentity = montgomeryOf(bundle.identityKey);
-  if (!theirIdentity) throw new RatchetError('The OMEMO 2 identity key is not a usable key.');
-  const preKey = bundle.preKeys[randomInt(randomBytes, 0, bundle.preKeys.length - 1)];
-  if (!preKey) throw new RatchetError('The OMEMO 2 bundle has no one-time prekey.');
-  const ephemeral = randomBytes(32);
+  const plan = activePlan(own, bundle, randomBytes);
   try {
-    const sharedSecret = secret(
-      x25519.getSharedSecret(own.privateKey, signedPreKey.publicKey),
-      x25519.getSharedSecret(ephemeral, theirIdentity),
-      x25519.getSharedSecret(ephemeral, signedPreKey.publicKey),
-      x25519.getSharedSecret(ephemeral, preKey.publicKey),
-    );
-    return {
-      sharedSecret,
-      associatedData: associatedData(own.edPublicKey, bundle.identityKey),
-      keyExchange: {
-        pkId: preKey.id,
-        spkId: signedPreKey.id,
-        ik: own.edPublicKey,
-        ek: x25519.getPublicKey(ephemeral),
-      },
-    };
+    const dhs = plan.agreements.map(([priv, pub]) => x25519.getSharedSecret(priv, pub));
+    return plan.finish(dhs, x25519.getPublicKey(plan.ephemeral));
   } catch (error) {
-    throw new RatchetError(
-      `The OMEMO 2 key agreement failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw agreementFailed(error);
   }
+}
+
+/** agreeActive with the curve work on `curve`. */
+export async function agreeActiveOn(
+  curve: AgreementCurve,
+  own: OwnIdentity,
+  bundle: Omemo2Bundle,
+  randomBytes: RandomBytes,
+): Promise<ActiveAgreement> {
+  const { signedPreKey } = bundle;
+  const plan = activePlan(own, bundle, randomBytes);
+  const [valid, dhs, pair] = await Promise.all([
+    curve.verifyEd25519(bundle.identityKey, signedPreKey.publicKey, signedPreKey.signature),
+    Promise.all(plan.agreements.map(([priv, pub]) => curve.agree(priv, pub))),
+    curve.keyPair(plan.ephemeral),
+  ]).catch((error: unknown) => {
+    throw agreementFailed(error);
+  });
+  if (!valid) throw invalidSignature();
+  return plan.finish(dhs, pair.publicKey);
+}
+
+function passiveAgreements(
+  own: OwnIdentity,
+  keys: { readonly signedPreKeyPriv: Uint8Array; readonly preKeyPriv: Uint8Array },
+  theirIdentityEd: Uint8Array,
+  theirEphemeral: Uint8Array,
+): Agreements {
+  const theirIdentity = montgomeryOf(theirIdentityEd);
+  if (!theirIdentity || theirEphemeral.length !== 32) {
+    throw new RatchetError('The OMEMO 2 key exchange carries an unusable key.');
+  }
+  return [
+    [keys.signedPreKeyPriv, theirIdentity],
+    [own.privateKey, theirEphemeral],
+    [keys.signedPreKeyPriv, theirEphemeral],
+    [keys.preKeyPriv, theirEphemeral],
+  ];
 }
 
 /** The responder's side, from a key exchange naming this device's keys. */
@@ -96,23 +167,33 @@ export function agreePassive(
   theirIdentityEd: Uint8Array,
   theirEphemeral: Uint8Array,
 ): { sharedSecret: Uint8Array; associatedData: Uint8Array } {
-  const theirIdentity = montgomeryOf(theirIdentityEd);
-  if (!theirIdentity || theirEphemeral.length !== 32) {
-    throw new RatchetError('The OMEMO 2 key exchange carries an unusable key.');
-  }
+  const agreements = passiveAgreements(own, keys, theirIdentityEd, theirEphemeral);
   try {
     return {
-      sharedSecret: secret(
-        x25519.getSharedSecret(keys.signedPreKeyPriv, theirIdentity),
-        x25519.getSharedSecret(own.privateKey, theirEphemeral),
-        x25519.getSharedSecret(keys.signedPreKeyPriv, theirEphemeral),
-        x25519.getSharedSecret(keys.preKeyPriv, theirEphemeral),
-      ),
+      sharedSecret: secret(...agreements.map(([priv, pub]) => x25519.getSharedSecret(priv, pub))),
       associatedData: associatedData(theirIdentityEd, own.edPublicKey),
     };
   } catch (error) {
-    throw new RatchetError(
-      `The OMEMO 2 key agreement failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw agreementFailed(error);
   }
+}
+
+/** agreePassive with X25519 on `curve`. */
+export async function agreePassiveOn(
+  curve: AgreementCurve,
+  own: OwnIdentity,
+  keys: { readonly signedPreKeyPriv: Uint8Array; readonly preKeyPriv: Uint8Array },
+  theirIdentityEd: Uint8Array,
+  theirEphemeral: Uint8Array,
+): Promise<{ sharedSecret: Uint8Array; associatedData: Uint8Array }> {
+  const agreements = passiveAgreements(own, keys, theirIdentityEd, theirEphemeral);
+  const dhs = await Promise.all(agreements.map(([priv, pub]) => curve.agree(priv, pub))).catch(
+    (error: unknown) => {
+      throw agreementFailed(error);
+    },
+  );
+  return {
+    sharedSecret: secret(...dhs),
+    associatedData: associatedData(theirIdentityEd, own.edPublicKey),
+  };
 }
