@@ -38,6 +38,7 @@ export type {
   AccountStore,
   AddResult,
   Conversation,
+  FileDescription,
   HistoryQuery,
   MessageDirection,
   MessageFailure,

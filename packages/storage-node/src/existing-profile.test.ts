@@ -1,9 +1,8 @@
 // A CLI profile database from before core took over the queries: fixtures/v4-cli-profile.sqlite.gz
 // is the file (gzipped, byte for byte) that storage-node's own synchronous SQL code wrote at commit
 // 6dab2bf, schema version 4, through openSqliteStorage and the calls whose results are spelled out
-// below. Opening it must apply only the migrations that came later (5: the saved login), read every
-// record as that code wrote it, and go on working
-// on the same rows.
+// below. Opening it must apply only the migrations that came later (5: the saved login; 6: a file's
+// description), read every record as that code wrote it, and go on working on the same rows.
 import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -163,7 +162,7 @@ it('opens a CLI profile written by the earlier storage-node and reads and extend
   const storage = await openSqliteStorage(file);
   const migrated = schemaRows(file);
   assert.deepEqual(migrated.slice(0, 4), versions);
-  assert.equal(migrated.length, 5);
+  assert.equal(migrated.length, 6);
   try {
     assert.deepEqual(await storage.accounts.list(), [account]);
     assert.deepEqual(await storage.messages.history(alice, bob, { limit: 10 }), [

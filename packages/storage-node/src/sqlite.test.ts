@@ -378,14 +378,14 @@ describe('sqlite storage: the file', () => {
         ALTER TABLE outbox ADD COLUMN priority INTEGER;
         ALTER TABLE omemo_devices ADD COLUMN label TEXT;
         ALTER TABLE omemo_sessions ADD COLUMN used_at INTEGER;
-        ALTER TABLE pending_uploads ADD COLUMN file_name TEXT;
+        ALTER TABLE pending_uploads ADD COLUMN note TEXT;
         CREATE TABLE contacts (jid TEXT PRIMARY KEY);
         UPDATE accounts SET avatar = 'avatar.png';
         UPDATE messages SET reaction = '👍';
         UPDATE outbox SET priority = 3;
         UPDATE omemo_devices SET label = 'phone';
         UPDATE omemo_sessions SET used_at = 77;
-        UPDATE pending_uploads SET file_name = 'voice.ogg';`);
+        UPDATE pending_uploads SET note = 'voice.ogg';`);
       db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, 0)').run(future);
     });
 
@@ -431,10 +431,7 @@ describe('sqlite storage: the file', () => {
       assert.equal(db.prepare('SELECT priority FROM outbox').get()?.priority, 3);
       assert.equal(db.prepare('SELECT label FROM omemo_devices').get()?.label, 'phone');
       assert.equal(db.prepare('SELECT used_at FROM omemo_sessions').get()?.used_at, 77);
-      assert.equal(
-        db.prepare('SELECT file_name FROM pending_uploads').get()?.file_name,
-        'voice.ogg',
-      );
+      assert.equal(db.prepare('SELECT note FROM pending_uploads').get()?.note, 'voice.ogg');
     });
   });
 });

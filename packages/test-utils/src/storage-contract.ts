@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type {
+  FileDescription,
   MessageState,
   OmemoDevice,
   OmemoIdentity,
@@ -108,6 +109,17 @@ export function pendingUpload(
   };
 }
 
+/** A file message's description; fields the test does not care about get defaults. */
+export function fileDescription(fields: Partial<FileDescription> = {}, seed = 3): FileDescription {
+  return {
+    name: 'notes.txt',
+    mediaType: 'text/plain',
+    size: 5_000,
+    sha256: testBytes(seed, 32),
+    ...fields,
+  };
+}
+
 /** `length` bytes filled fast enough for megabytes, and not all alike. */
 function bigBytes(length: number): Uint8Array {
   const bytes = new Uint8Array(length);
@@ -183,6 +195,67 @@ export function storageContract(name: string, makeStorage: MakeStorage): void {
         await messages.add(plain);
         assert.deepEqual(await messages.get(alice, 'm2'), plain);
         assert.equal('originId' in plain, false);
+      }));
+
+    it("keeps a file message's description with it, and none with a message without one", () =>
+      withStorage(async (storage) => {
+        const { messages } = storage;
+        const described = message({
+          id: 'f1',
+          originId: 'of1',
+          body: 'aesgcm://upload.hush.test/a/encrypted#00',
+          file: fileDescription({ name: 'ünïcödé notes 🎙️.txt' }),
+        });
+        const voice = message({
+          id: 'f2',
+          direction: 'out',
+          timestamp: 2_000,
+          file: fileDescription({ name: 'voice.m4a', mediaType: 'audio/mp4', durationMs: 12_400 }),
+        });
+        const plain = message({ id: 'f3', timestamp: 3_000 });
+        assert.deepEqual(await messages.add(described), { stored: described, duplicate: false });
+        assert.deepEqual(await messages.add(voice), { stored: voice, duplicate: false });
+        await messages.add(plain);
+        assert.deepEqual(await messages.get(alice, 'f1'), described);
+        assert.deepEqual(await messages.findByOriginId(alice, bob, 'of1'), described);
+        assert.deepEqual(await messages.history(alice, bob, { limit: 10 }), [
+          described,
+          voice,
+          plain,
+        ]);
+        const stored = await messages.get(alice, 'f3');
+        assert.equal(stored && 'file' in stored, false);
+        const got = await messages.get(alice, 'f2');
+        assertPlainBytes(got?.file?.sha256);
+        assert.equal(got?.file && 'durationMs' in got.file, true);
+        assert.equal('durationMs' in ((await messages.get(alice, 'f1'))?.file ?? {}), false);
+        // A returned copy changed by the caller changes nothing stored.
+        got?.file?.sha256.fill(0);
+        assert.deepEqual((await messages.get(alice, 'f2'))?.file, voice.file);
+        // State changes, stanza-ids and copies keep the description as it was first stored.
+        assert.equal(
+          await messages.updateState(alice, 'f2', 'failed', { code: 'X', message: 'x' }),
+          true,
+        );
+        assert.equal(await messages.updateState(alice, 'f2', 'pending'), true);
+        assert.equal(await messages.setStanzaId(alice, 'f1', 'sf1'), true);
+        const copy = message({
+          id: 'other',
+          originId: 'of1',
+          file: fileDescription({ name: 'b' }),
+        });
+        assert.deepEqual(await messages.add(copy), {
+          stored: { ...described, stanzaId: 'sf1' },
+          duplicate: true,
+        });
+        assert.deepEqual((await messages.get(alice, 'f2'))?.file, voice.file);
+        assert.deepEqual((await messages.conversations(alice))[0]?.lastMessage, plain);
+        await messages.markRead(alice, bob, 5_000);
+        assert.deepEqual(await messages.get(alice, 'f1'), {
+          ...described,
+          stanzaId: 'sf1',
+          state: 'read',
+        });
       }));
 
     it('deduplicates by (account, peer, origin-id)', () =>
@@ -777,6 +850,30 @@ export function storageContract(name: string, makeStorage: MakeStorage): void {
           (await uploads.list(alice)).map((u) => u.id),
           ['u0', 'u2'],
         );
+      }));
+
+    it("keeps the file's description with an upload, through updates", () =>
+      withStorage(async ({ uploads }) => {
+        const described = pendingUpload({
+          id: 'd1',
+          file: fileDescription({ name: 'voice.m4a', mediaType: 'audio/mp4', durationMs: 3_200 }),
+        });
+        const bare = pendingUpload({ id: 'd2', createdAt: 2_000 });
+        await uploads.put(described);
+        await uploads.put(bare);
+        assert.deepEqual(await uploads.get(alice, 'd1'), described);
+        assert.deepEqual(await uploads.list(alice), [described, bare]);
+        assert.equal('file' in ((await uploads.get(alice, 'd2')) ?? {}), false);
+        assertPlainBytes((await uploads.get(alice, 'd1'))?.file?.sha256);
+        const url = 'https://upload.hush.test/d/d1.bin';
+        assert.equal(await uploads.update(alice, 'd1', { attempts: 2, url }), true);
+        assert.deepEqual(await uploads.get(alice, 'd1'), { ...described, attempts: 2, url });
+        // Replaced by put: the new record is what is kept, with or without a description.
+        await uploads.put({ ...described, file: fileDescription() });
+        assert.deepEqual((await uploads.get(alice, 'd1'))?.file, fileDescription());
+        const withoutFile = pendingUpload({ id: 'd1' });
+        await uploads.put(withoutFile);
+        assert.deepEqual(await uploads.get(alice, 'd1'), withoutFile);
       }));
 
     it("keeps each account's uploads apart", () =>

@@ -9,7 +9,7 @@ storageContract('IndexedDB storage', async () =>
 );
 
 describe('IndexedDB storage across reloads', () => {
-  it('finds accounts, messages and the outbox again after the database is reopened', async () => {
+  it("finds accounts, messages (a file's description too) and the outbox again after the database is reopened", async () => {
     const factory = new IDBFactory();
     const open = () => openIndexedDbStorage({ name: 'hush', factory, keyRange: IDBKeyRange });
     const first = await open();
@@ -24,10 +24,25 @@ describe('IndexedDB storage across reloads', () => {
       state: 'pending',
       encrypted: false,
     });
+    const described = {
+      id: 'm2',
+      account: 'a@x',
+      peer: 'b@x',
+      direction: 'in' as const,
+      body: 'aesgcm://h/x/encrypted#00',
+      timestamp: 6,
+      state: 'received' as const,
+      encrypted: true,
+      file: { name: 'notes.txt', mediaType: 'text/plain', size: 3, sha256: new Uint8Array(32) },
+    };
+    await first.messages.add(described);
     await first.close();
     const second = await open();
     assert.equal((await second.accounts.list()).length, 1);
-    assert.equal((await second.messages.get('a@x', 'm1'))?.body, 'hello');
+    const hello = await second.messages.get('a@x', 'm1');
+    assert.equal(hello?.body, 'hello');
+    assert.equal(hello && 'file' in hello, false);
+    assert.deepEqual(await second.messages.get('a@x', 'm2'), described);
     await second.close();
   });
 });

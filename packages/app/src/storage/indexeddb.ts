@@ -13,6 +13,7 @@ import type {
   AccountStore,
   AddResult,
   Conversation,
+  FileDescription,
   HistoryQuery,
   MessageFailure,
   MessageState,
@@ -119,7 +120,20 @@ function copyMessage(m: StoredMessage, failure: MessageFailure | undefined = m.f
     state: m.state,
     ...(failure !== undefined && { failure: { code: failure.code, message: failure.message } }),
     encrypted: m.encrypted,
+    ...(m.file !== undefined && { file: copyFile(m.file) }),
   } satisfies StoredMessage;
+}
+
+// A file's description is one more field of the message or upload record: records written before
+// it existed simply lack it, so it needed no new schema version.
+function copyFile(f: FileDescription): FileDescription {
+  return {
+    name: f.name,
+    mediaType: f.mediaType,
+    size: f.size,
+    sha256: bytes(f.sha256),
+    ...(f.durationMs !== undefined && { durationMs: f.durationMs }),
+  };
 }
 
 function copyEntry(e: OutboxEntry): OutboxEntry {
@@ -660,6 +674,7 @@ function copyUpload(u: PendingUpload): PendingUpload {
     createdAt: u.createdAt,
     attempts: u.attempts,
     ...(u.url !== undefined && { url: u.url }),
+    ...(u.file !== undefined && { file: copyFile(u.file) }),
   };
 }
 

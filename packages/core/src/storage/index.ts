@@ -7,6 +7,7 @@ export type {
   AccountStore,
   AddResult,
   Conversation,
+  FileDescription,
   HistoryQuery,
   MessageDirection,
   MessageFailure,

@@ -6,6 +6,7 @@ import type {
   AccountStore,
   AddResult,
   Conversation,
+  FileDescription,
   HistoryQuery,
   MessageFailure,
   MessageState,
@@ -54,6 +55,17 @@ function withFailure(m: StoredMessage, failure: MessageFailure | undefined): Sto
     state: m.state,
     ...(failure !== undefined && { failure: { code: failure.code, message: failure.message } }),
     encrypted: m.encrypted,
+    ...(m.file !== undefined && { file: copyFile(m.file) }),
+  };
+}
+
+function copyFile(f: FileDescription): FileDescription {
+  return {
+    name: f.name,
+    mediaType: f.mediaType,
+    size: f.size,
+    sha256: copyBytes(f.sha256),
+    ...(f.durationMs !== undefined && { durationMs: f.durationMs }),
   };
 }
 
@@ -440,6 +452,7 @@ function copyUpload(u: PendingUpload): PendingUpload {
     createdAt: u.createdAt,
     attempts: u.attempts,
     ...(u.url !== undefined && { url: u.url }),
+    ...(u.file !== undefined && { file: copyFile(u.file) }),
   };
 }
 

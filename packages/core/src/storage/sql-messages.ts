@@ -1,4 +1,4 @@
-// Messages in SQLite (table messages, sql-schema.ts migration 1). The unique indexes are the
+// Messages in SQLite (table messages, sql-schema.ts migration 1; a file's description, 6). The unique indexes are the
 // deduplication; seq, the order of storing, breaks timestamp ties.
 import { canTransition, failureAfter, statesFor } from './state.ts';
 import type {
@@ -18,13 +18,14 @@ import {
   type SqlQueue,
   type SqlRow,
 } from './sql-driver.ts';
+import { FILE_COLUMNS, fileOf, fileValues } from './sql-file.ts';
 
 const BY_ID = 'SELECT * FROM messages WHERE account = ? AND id = ?';
 const BY_STANZA_ID = 'SELECT * FROM messages WHERE account = ? AND stanza_id = ?';
 const BY_ORIGIN_ID = 'SELECT * FROM messages WHERE account = ? AND peer = ? AND origin_id = ?';
 const INSERT = `INSERT INTO messages (id, account, peer, direction, body, timestamp, origin_id,
-    stanza_id, state, failure_code, failure_message, encrypted)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    stanza_id, state, failure_code, failure_message, encrypted, ${FILE_COLUMNS})
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const SET_STATE = `UPDATE messages SET state = ?, failure_code = ?, failure_message = ?
   WHERE account = ? AND id = ?`;
 const SET_STANZA_ID =
@@ -55,6 +56,7 @@ function toMessage(row: SqlRow): StoredMessage {
   const originId = optionalText(row, 'origin_id');
   const stanzaId = optionalText(row, 'stanza_id');
   const failureCode = optionalText(row, 'failure_code');
+  const file = fileOf(row);
   return {
     id: text(row, 'id'),
     account: text(row, 'account'),
@@ -70,6 +72,7 @@ function toMessage(row: SqlRow): StoredMessage {
       failure: { code: failureCode, message: optionalText(row, 'failure_message') ?? '' },
     }),
     encrypted: numeric(row, 'encrypted') !== 0,
+    ...(file !== undefined && { file }),
   };
 }
 
@@ -123,6 +126,7 @@ export class SqlMessageStore implements MessageStore {
         message.failure?.code ?? null,
         message.failure?.message ?? null,
         message.encrypted ? 1 : 0,
+        ...fileValues(message.file),
       ]);
       const stored = await driver.get(BY_ID, [account, message.id]);
       if (!stored) throw new Error('storage: an inserted message is missing');

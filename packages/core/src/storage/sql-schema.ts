@@ -130,4 +130,18 @@ export const migrations: readonly string[] = [
   // the password: a device keeps this and never the password. The password column stays (rule 1),
   // NULL from here on; an older version's password is erased by the first login.
   `ALTER TABLE accounts ADD COLUMN saved_login TEXT;`,
+
+  // 6: a file message's description (XEP-0447: name, media type, size, SHA-256, voice length), with
+  // the message and with the file waiting to be sent. All NULL for text, for files that came
+  // without one, and for every row written before; file_name is NULL exactly when there is none.
+  `ALTER TABLE messages ADD COLUMN file_name TEXT;
+   ALTER TABLE messages ADD COLUMN file_media_type TEXT;
+   ALTER TABLE messages ADD COLUMN file_size INTEGER;
+   ALTER TABLE messages ADD COLUMN file_sha256 BLOB;
+   ALTER TABLE messages ADD COLUMN file_duration_ms INTEGER;
+   ALTER TABLE pending_uploads ADD COLUMN file_name TEXT;
+   ALTER TABLE pending_uploads ADD COLUMN file_media_type TEXT;
+   ALTER TABLE pending_uploads ADD COLUMN file_size INTEGER;
+   ALTER TABLE pending_uploads ADD COLUMN file_sha256 BLOB;
+   ALTER TABLE pending_uploads ADD COLUMN file_duration_ms INTEGER;`,
 ];

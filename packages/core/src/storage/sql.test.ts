@@ -4,7 +4,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
-import { message, omemoPreKey, storageContract } from '@hush/test-utils/storage-contract';
+import {
+  fileDescription,
+  message,
+  omemoPreKey,
+  pendingUpload,
+  storageContract,
+} from '@hush/test-utils/storage-contract';
 import { migrations } from './sql-schema.ts';
 import { migrate, openSqlStorage, schemaVersion, type SqlDriver } from './sql.ts';
 
@@ -111,6 +117,31 @@ describe('SQL storage: migrations', () => {
     db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, 0)').run(99);
     assert.equal(await migrate(driver), 99);
     assert.equal(await schemaVersion(driver), 99);
+  });
+
+  it("reads messages and uploads written before a file's description was kept as having none", async () => {
+    const db = new DatabaseSync(':memory:');
+    await migrate(memoryDriver(db), 5);
+    db.prepare(
+      `INSERT INTO messages (id, account, peer, direction, body, timestamp, state, encrypted)
+       VALUES ('old', ?, ?, 'in', 'aesgcm://h/x/encrypted#00', 1000, 'received', 1)`,
+    ).run(alice, bob);
+    const old = pendingUpload({ id: 'u-old' });
+    db.prepare(
+      `INSERT INTO pending_uploads (id, account, peer, ciphertext, key, iv, created_at, attempts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(old.id, alice, bob, old.ciphertext, old.key, old.iv, old.createdAt, old.attempts);
+    const storage = await openSqlStorage(memoryDriver(db));
+    assert.equal(await schemaVersion(memoryDriver(db)), migrations.length);
+    assert.deepEqual(
+      await storage.messages.get(alice, 'old'),
+      message({ id: 'old', body: 'aesgcm://h/x/encrypted#00' }),
+    );
+    assert.deepEqual(await storage.uploads.get(alice, 'u-old'), old);
+    const described = message({ id: 'new', timestamp: 2000, file: fileDescription() });
+    await storage.messages.add(described);
+    assert.deepEqual(await storage.messages.get(alice, 'new'), described);
+    await storage.close();
   });
 
   it('leaves the old version when a migration fails', async () => {

@@ -23,6 +23,26 @@ export interface MessageFailure {
   readonly message: string;
 }
 
+/**
+ * What a file message says of its file (XEP-0447/0446: the sender's description, sent inside the
+ * encryption), as kept with the message and with a file waiting to be sent. Where and how to fetch
+ * the file is the body's aesgcm:// link; this is what a label shows ("notes.txt", "Voice message
+ * 0:12") and what a download is checked against. It is as private as the body: stored on the
+ * device, sent only encrypted.
+ */
+export interface FileDescription {
+  /** The name the sender gave it, without any directory part. */
+  readonly name: string;
+  /** Lower-case type/subtype, e.g. audio/mp4. */
+  readonly mediaType: string;
+  /** Plaintext bytes. */
+  readonly size: number;
+  /** SHA-256 of the plaintext (32 bytes). */
+  readonly sha256: Uint8Array;
+  /** Voice and video: the length in milliseconds. */
+  readonly durationMs?: number;
+}
+
 export interface StoredMessage {
   /** Local id (a UUID the client makes); unique per account. */
   readonly id: string;
@@ -42,6 +62,11 @@ export interface StoredMessage {
   readonly failure?: MessageFailure;
   /** Whether it travelled OMEMO-encrypted. */
   readonly encrypted: boolean;
+  /**
+   * A file message's description: sent with it, or received with it (only encryption that carries
+   * more than a body does, OMEMO 2). Absent for text and for files that came without one.
+   */
+  readonly file?: FileDescription;
 }
 
 export interface AddResult {
@@ -292,6 +317,8 @@ export interface PendingUpload {
   readonly attempts: number;
   /** The https:// URL once the upload succeeded but the message was not yet queued. */
   readonly url?: string;
+  /** What the message will say of the file; kept so a file sent after a restart still says it. */
+  readonly file?: FileDescription;
 }
 
 /** What changes between upload attempts: their count and, once one succeeded, the URL. */
