@@ -8,12 +8,21 @@
 // not files (they are end-to-end encrypted and can be large), not the server's metrics.
 //
 // A push message (Web Push, from the Hush push gateway) carries only that something arrived. It is
-// shown as "New message", unless the app is open in front; a click opens the app.
+// shown as "New message" in the app's language, unless the app is open in front; a click opens the
+// app. The words are the app's (its i18n resources, push.wakeUp): a worker cannot load i18next, so
+// the app hands them over (src/push/index.web.ts) and the worker keeps them in a cache of their own,
+// which outlives the worker's restarts and new builds' shell caches.
 /* global self, caches, clients */
 const CACHE = 'hush-app-1';
 const STATIC = ['/manifest.json', '/icons/icon-192.png', '/icons/icon-512.png', '/favicon.ico'];
 const NEVER_CACHED = ['/xmpp-websocket', '/file_share/', '/metrics', '/upload'];
 const NAVIGATION_TIMEOUT_MS = 4000;
+const WORDS_CACHE = 'hush-words';
+const WORDS_KEY = '/wake-up-words';
+/** The message the app sends the words in (WAKE_UP_WORDS in src/push/index.web.ts). */
+const WAKE_UP_WORDS = 'hush-wake-up-words';
+/** Until the app has said (push turned on by a build before this one, not started since). */
+const DEFAULT_WORDS = { title: 'Hush', body: 'New message' };
 
 /** Same-origin paths an HTML page names in src= and href=. */
 function assetsOf(html) {
@@ -75,7 +84,11 @@ self.addEventListener('activate', (event) => {
     caches
       .keys()
       .then((names) =>
-        Promise.all(names.filter((name) => name !== CACHE).map((name) => caches.delete(name))),
+        Promise.all(
+          names
+            .filter((name) => name !== CACHE && name !== WORDS_CACHE)
+            .map((name) => caches.delete(name)),
+        ),
       )
       .then(() => self.clients.claim()),
   );
@@ -118,11 +131,35 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(request.mode === 'navigate' ? page(request) : asset(request));
 });
 
-const TEXT = {
-  en: { title: 'Hush', body: 'New message' },
-  ru: { title: 'Hush', body: 'Новое сообщение' },
-};
-const words = () => TEXT[(self.navigator.language || 'en').slice(0, 2)] || TEXT.en;
+/** Short non-empty text, or undefined: what the words may be. */
+const text = (value, max) =>
+  typeof value === 'string' && value.trim() !== '' && value.length <= max ? value : undefined;
+
+self.addEventListener('message', (event) => {
+  const data = event.data;
+  if (!data || data.type !== WAKE_UP_WORDS) return;
+  const title = text(data.title, 64);
+  const body = text(data.body, 256);
+  if (!title || !body) return;
+  const kept = new Response(JSON.stringify({ title, body }), {
+    headers: { 'content-type': 'application/json' },
+  });
+  event.waitUntil(caches.open(WORDS_CACHE).then((cache) => cache.put(WORDS_KEY, kept)));
+});
+
+/** The words the app last handed over. */
+async function words() {
+  try {
+    const kept = await (await caches.open(WORDS_CACHE)).match(WORDS_KEY);
+    const saved = kept ? await kept.json() : {};
+    const title = text(saved.title, 64);
+    const body = text(saved.body, 256);
+    if (title && body) return { title, body };
+  } catch {
+    // Unreadable: a push must still show something.
+  }
+  return DEFAULT_WORDS;
+}
 
 async function wake(event) {
   let payload = {};
@@ -134,7 +171,7 @@ async function wake(event) {
   const windows = await clients.matchAll({ type: 'window', includeUncontrolled: true });
   // The app in front shows what arrived itself.
   if (windows.some((window) => window.visibilityState === 'visible' && window.focused)) return;
-  const { title, body } = words();
+  const { title, body } = await words();
   await self.registration.showNotification(title, {
     body,
     tag: 'hush-new-message',

@@ -272,6 +272,7 @@ export const en = {
       title: 'Hush',
       body: 'New message',
     },
+    channel: 'Messages',
   },
   error: {
     generic: 'Something went wrong',

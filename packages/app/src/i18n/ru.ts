@@ -281,6 +281,7 @@ export const ru: Translation = {
       title: 'Hush',
       body: 'Новое сообщение',
     },
+    channel: 'Сообщения',
   },
   error: {
     generic: 'Что-то пошло не так',

@@ -6,6 +6,7 @@ import Constants from 'expo-constants';
 import * as Notifications from 'expo-notifications';
 import * as SecureStore from 'expo-secure-store';
 import type { PushRegistration, PushStateStore } from '@hush/core';
+import { i18n } from '../i18n';
 import { PushDenied, PushUnsupported } from './controller';
 import type { PushAccess, PushPlatform } from './types';
 
@@ -52,8 +53,9 @@ export function createPushPlatform(): PushPlatform {
     },
     async target() {
       if (Platform.OS === 'android')
+        // Named in the app's language in Android's settings (renamed at each start with push on).
         await Notifications.setNotificationChannelAsync(MESSAGES_CHANNEL, {
-          name: 'Messages',
+          name: i18n.t('push.channel'),
           importance: Notifications.AndroidImportance.HIGH,
         });
       let { status } = await Notifications.getPermissionsAsync();

@@ -1,7 +1,9 @@
 // Web Push in the browser: the service worker (public/sw.js, registered by the page) subscribes with
 // the browser's push service under the gateway's VAPID key; the subscription's endpoint and keys
-// are what the gateway sends to. The worker shows "New message" while the app is closed.
+// are what the gateway sends to. The worker shows "New message" while the app is closed, in the
+// words the app hands it: a worker cannot load i18next.
 import type { PushStateStore, PushRegistration } from '@hush/core';
+import { i18n } from '../i18n';
 import { PushDenied, PushUnsupported } from './controller';
 import type { PushAccess, PushPlatform } from './types';
 
@@ -35,7 +37,26 @@ function localState(jid: string): PushStateStore {
   };
 }
 
+/** The message public/sw.js takes the wake-up's words from (its WAKE_UP_WORDS). */
+export const WAKE_UP_WORDS = 'hush-wake-up-words';
+
+/**
+ * Hands the service worker the wake-up's words in the app's language; it keeps them for pushes
+ * that arrive while no page is open. Told at each subscription (so at every start with push on)
+ * and whenever the language changes.
+ */
+async function tellWorkerWords(): Promise<void> {
+  if (!supported()) return;
+  const registration = await navigator.serviceWorker.ready;
+  registration.active?.postMessage({
+    type: WAKE_UP_WORDS,
+    title: i18n.t('push.wakeUp.title'),
+    body: i18n.t('push.wakeUp.body'),
+  });
+}
+
 export function createPushPlatform(): PushPlatform {
+  i18n.on('languageChanged', () => void tellWorkerWords().catch(() => undefined));
   return {
     state: localState,
     access(): Promise<PushAccess> {
@@ -69,6 +90,7 @@ export function createPushPlatform(): PushPlatform {
       const p256dh = json.keys?.p256dh;
       const auth = json.keys?.auth;
       if (!json.endpoint || !p256dh || !auth) throw new PushUnsupported('No usable subscription');
+      await tellWorkerWords();
       return { provider: 'webpush', endpoint: json.endpoint, keys: { p256dh, auth } };
     },
     async release() {

@@ -1,0 +1,123 @@
+// The service worker's wake-up text (public/sw.js): the words the app handed over, in its
+// language from its i18n resources, kept across the worker's restarts and new builds; English
+// until the app has said; anything else posted to the worker changes nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { runInNewContext } from 'node:vm';
+import { fileURLToPath } from 'node:url';
+import { en } from '../i18n/en.ts';
+import { ru } from '../i18n/ru.ts';
+
+const source = readFileSync(fileURLToPath(new URL('../../public/sw.js', import.meta.url)), 'utf8');
+
+type Listener = (event: unknown) => void;
+
+/** Cache Storage in memory, shared by the workers started on it (as the browser keeps it). */
+function cacheStorage() {
+  const caches = new Map<string, Map<string, Response>>();
+  const open = (name: string) => {
+    const entries = caches.get(name) ?? new Map<string, Response>();
+    caches.set(name, entries);
+    return Promise.resolve({
+      match: (key: string) => Promise.resolve(entries.get(key)?.clone()),
+      put(key: string, response: Response) {
+        entries.set(key, response);
+        return Promise.resolve();
+      },
+    });
+  };
+  return {
+    names: () => [...caches.keys()],
+    open,
+    keys: () => Promise.resolve([...caches.keys()]),
+    delete: (name: string) => Promise.resolve(caches.delete(name)),
+  };
+}
+
+/** Starts sw.js on `caches`; returns what it shows and a way to hand it events. */
+function startWorker(caches: ReturnType<typeof cacheStorage>) {
+  const listeners = new Map<string, Listener>();
+  const shown: { title: string; body: string }[] = [];
+  const self = {
+    addEventListener: (type: string, listener: Listener) => listeners.set(type, listener),
+    location: { origin: 'https://chat.example.org' },
+    navigator: { language: 'en-US' },
+    registration: {
+      showNotification(title: string, options: { body: string }) {
+        shown.push({ title, body: options.body });
+        return Promise.resolve();
+      },
+    },
+    clients: { claim: () => Promise.resolve() },
+    skipWaiting: () => Promise.resolve(),
+  };
+  runInNewContext(source, {
+    self,
+    caches,
+    clients: { matchAll: () => Promise.resolve([]) },
+    fetch: () => Promise.reject(new Error('offline')),
+    Response,
+    URL,
+    AbortController,
+    setTimeout,
+    clearTimeout,
+  });
+  /** Dispatches an event and waits for what it asked to be waited for. */
+  const dispatch = async (type: string, fields: object) => {
+    const waits: Promise<unknown>[] = [];
+    listeners.get(type)?.({ ...fields, waitUntil: (work: Promise<unknown>) => waits.push(work) });
+    await Promise.all(waits);
+  };
+  return {
+    shown,
+    dispatch,
+    push: () => dispatch('push', { data: { json: () => ({ type: 'message' }) } }),
+    tell: (data: unknown) => dispatch('message', { data }),
+  };
+}
+
+const handedOver = (words: { push: { wakeUp: { title: string; body: string } } }) => ({
+  type: 'hush-wake-up-words',
+  ...words.push.wakeUp,
+});
+
+test('a push shows the words the app handed over, in its language', async () => {
+  const worker = startWorker(cacheStorage());
+  await worker.tell(handedOver(ru));
+  await worker.push();
+  assert.deepEqual(worker.shown, [{ title: 'Hush', body: 'Новое сообщение' }]);
+});
+
+test('the words outlive the worker and a new build’s activation', async () => {
+  const caches = cacheStorage();
+  await startWorker(caches).tell(handedOver(ru));
+  const restarted = startWorker(caches);
+  await restarted.dispatch('activate', {});
+  assert.ok(caches.names().includes('hush-words'), 'the words cache is kept');
+  await restarted.push();
+  assert.deepEqual(restarted.shown, [{ title: 'Hush', body: 'Новое сообщение' }]);
+});
+
+test('before the app has said, a push shows the English words', async () => {
+  const worker = startWorker(cacheStorage());
+  await worker.push();
+  assert.deepEqual(worker.shown, [en.push.wakeUp]);
+});
+
+test('other messages, or words that are not short text, change nothing', async () => {
+  const worker = startWorker(cacheStorage());
+  await worker.tell(handedOver(ru));
+  for (const data of [
+    null,
+    'Новое сообщение',
+    { type: 'other', title: 'X', body: 'Y' },
+    { type: 'hush-wake-up-words', title: 'Hush' },
+    { type: 'hush-wake-up-words', title: 'Hush', body: '  ' },
+    { type: 'hush-wake-up-words', title: 'Hush', body: 42 },
+    { type: 'hush-wake-up-words', title: 'Hush', body: 'x'.repeat(10_000) },
+  ])
+    await worker.tell(data);
+  await worker.push();
+  assert.deepEqual(worker.shown, [{ title: 'Hush', body: 'Новое сообщение' }]);
+});
