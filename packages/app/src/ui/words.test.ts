@@ -1,5 +1,6 @@
 // Every word a person reads in the app goes through i18n (src/i18n): this test parses each screen
-// (ui/ and navigation/, .tsx and .ts, and App.tsx) with TypeScript's compiler and fails on text that does not.
+// (ui/, navigation/ and push/, .tsx and .ts, and App.tsx) with TypeScript's compiler and fails on
+// text that does not.
 // What counts as text: JSX text with a letter in it; and any string or template literal with a
 // letter in it that is not one of the things a person never reads — a style value, a testID, an
 // import path, a type, a key or an argument of t(), a code or platform name compared against.
@@ -46,7 +47,14 @@ const ALLOWED = new Set([
   'Byte', // qrcode-generator's mode, QrCode
   'M', // QR error correction level, QrCode
   'Unencrypted', // a HushError code, MessageBubble
+  'Notification', // the browser's global, push/index.web
 ]);
+
+/**
+ * Errors for developers, never shown: a hook outside its provider, and the platform's refusals that
+ * push/controller.ts turns into a status the screen words itself.
+ */
+const DEVELOPER_ERRORS = new Set(['Error', 'PushDenied', 'PushUnsupported']);
 
 const LETTER = /\p{L}/u;
 /** Prose: two words, or a capitalised word. */
@@ -61,8 +69,17 @@ function silent(node: ts.Node): boolean {
   if (ts.isPropertyAssignment(parent) && parent.name === node) return true;
   if (ts.isJsxAttribute(parent) && !VISIBLE_PROPS.has(parent.name.getText())) return true;
   if (ts.isCallExpression(parent) && isTranslation(parent)) return true;
-  // Programming errors (a hook outside its provider) are for developers, never shown.
-  if (ts.isNewExpression(parent) && parent.expression.getText() === 'Error') return true;
+  if (ts.isNewExpression(parent) && DEVELOPER_ERRORS.has(parent.expression.getText())) return true;
+  return inErrorConstructor(node);
+}
+
+/** Inside the constructor of a class that extends Error: its message, for developers. */
+function inErrorConstructor(node: ts.Node): boolean {
+  for (let at = node.parent; at; at = at.parent) {
+    if (!ts.isConstructorDeclaration(at)) continue;
+    const heritage = at.parent.heritageClauses ?? [];
+    return heritage.some((clause) => clause.types.some((type) => type.getText() === 'Error'));
+  }
   return false;
 }
 
@@ -157,6 +174,8 @@ function findLiterals(file: string, text = readFileSync(file, 'utf8')): Finding[
 const files = [
   ...screens(join(src, 'ui')),
   ...screens(join(src, 'navigation')),
+  // Push's setting and platforms: their words once lived in a table of their own.
+  ...screens(join(src, 'push')),
   join(src, 'App.tsx'),
 ];
 
@@ -186,6 +205,9 @@ test('the check finds what it should: JSX text, titles, labels, placeholders, te
     export const mode = kind === 'invite' ? 'login' : 'invite';
     export const e = (who: string) => \`\${who} wants to add you\`;
     const styles = StyleSheet.create({ row: { flexDirection: 'row', fontFamily: 'monospace' } });
+    const words = { turnOn: 'Turn on', status: { off: 'Off' } };
+    if (!granted) throw new PushUnsupported('No push service here');
+    class Refused extends Error { constructor(message = 'Not allowed') { super(message); } }
   `;
   const found = findLiterals(sample, text).map((finding) => finding.text);
   assert.deepEqual(found, [
@@ -197,5 +219,7 @@ test('the check finds what it should: JSX text, titles, labels, placeholders, te
     'online',
     'Not sent',
     '`${who} wants to add you`',
+    'Turn on',
+    'Off',
   ]);
 });
