@@ -18,14 +18,19 @@ import xml, { type Element } from '@xmpp/xml';
 import parse from '@xmpp/xml/lib/parse.js';
 import { HushError, isHushError } from '../errors.ts';
 import type { XmppSession } from '../xmpp/session.ts';
-import type { Storage, StoredMessage } from '../storage/types.ts';
+import type { FileDescription, Storage, StoredMessage } from '../storage/types.ts';
 import { buildChatMessage, buildChatState, buildDisplayed, buildReceipt } from './build.ts';
 import { bareJid, parseIncoming, signalOf } from './parse.ts';
 import { catchUpArchive } from './archive.ts';
 import type { ChatState, EncryptionHook, ParsedChatMessage, ParsedIncoming } from './types.ts';
 import { NS_CARBONS } from './namespaces.ts';
 import { Redelivery, senderStamp, stampAsWritten } from './redelivery.ts';
-import { readFileSharing, type SharedFile } from '../media/file-sharing.ts';
+import {
+  describedElements,
+  descriptionOf,
+  readFileSharing,
+  type SharedFile,
+} from '../media/file-sharing.ts';
 
 export type MessengerStatus = 'idle' | 'syncing' | 'ready' | 'closed';
 
@@ -226,12 +231,14 @@ export class Messenger {
   /**
    * Stores, queues and sends a text message; resolves once it is stored (state 'pending').
    * `elements` travel beside the body only where the encryption carries them (EncryptionHook); they
-   * are kept in memory, so a message encrypted after a restart goes with its body alone.
+   * are kept in memory, so a message encrypted after a restart goes with its body alone. `file`,
+   * for a body that is a file's aesgcm:// link, is its description: stored with the message and
+   * sent beside the link the same way (XEP-0447), also after a restart or a retry.
    */
   async sendText(
     peer: string,
     body: string,
-    options: { id?: string; elements?: readonly Element[] } = {},
+    options: { id?: string; elements?: readonly Element[]; file?: FileDescription } = {},
   ): Promise<StoredMessage> {
     const id = options.id ?? this.newId();
     if (options.elements?.length) {
@@ -249,6 +256,7 @@ export class Messenger {
       originId: id,
       state: 'pending',
       encrypted: this.encryption !== undefined,
+      ...(options.file ? { file: descriptionOf(options.file) } : {}),
     };
     await this.storage.messages.add(message);
     this.emit({ type: 'message', message });
@@ -346,7 +354,8 @@ export class Messenger {
     const stanza = buildChatMessage({ to: peer, id, body });
     if (!this.encryption) return stanza;
     try {
-      const elements = this.extraContent.get(id);
+      const described = message.file ? describedElements(message.file, body) : [];
+      const elements = this.extraContent.get(id) ?? (described.length ? described : undefined);
       return await this.encryption.encrypt({
         to: peer,
         body,
@@ -679,6 +688,8 @@ export class Messenger {
       // An undecryptable message says why; a readable one from a refused device says that.
       ...(note ? { failure: { code: note.code, message: note.message } } : {}),
       encrypted,
+      // What the sender said of the file is kept as privately as the body: on this device only.
+      ...(file ? { file: descriptionOf(file) } : {}),
     };
     const { stored, duplicate } = await this.storage.messages.add(message);
     if (!duplicate) this.emit({ type: 'message', message: stored, ...(file ? { file } : {}) });

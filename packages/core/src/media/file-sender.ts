@@ -7,14 +7,15 @@
 // and type. What the file is (its name, type, size, SHA-256 and, for voice, length) travels as an
 // XEP-0447/0448 <file-sharing/> beside the link (file-sharing.ts), only where the encryption carries
 // it (OMEMO 2's envelope); OMEMO 0.3 contacts get the link alone, and learn the type from the bytes.
-// The description is kept in memory: a file resumed after a restart goes with its link alone.
+// The description is kept with the pending upload and then with the message, on this device only,
+// so a file resumed after a restart goes with it, and the sender's history names the file.
 import { HushError, isHushError } from '../errors.ts';
 import type { XmppSession } from '../xmpp/session.ts';
 import type { Messenger } from '../chat/messenger.ts';
-import type { PendingUpload, Storage, StoredMessage } from '../storage/types.ts';
+import type { FileDescription, PendingUpload, Storage, StoredMessage } from '../storage/types.ts';
 import type { RandomBytes } from '../omemo/crypto-provider.ts';
 import { AESGCM_TAG_BYTES, encryptFileAsync, formatAesgcmUrl } from './aesgcm.ts';
-import { fileSharingElements, safeFileName, sha256Of } from './file-sharing.ts';
+import { safeFileName, sha256Of } from './file-sharing.ts';
 import { discoverUploadService, fileTooLarge } from './slot.ts';
 import { uploadFile } from './upload.ts';
 import type { FetchFunction, ProgressListener } from './types.ts';
@@ -46,20 +47,9 @@ export interface SendFileOptions {
   readonly durationMs?: number;
 }
 
-/** What a file message says of its file, before the upload gives it an address. */
-interface FileDescription {
-  readonly name: string;
-  readonly mediaType: string;
-  readonly size: number;
-  readonly sha256: Uint8Array;
-  readonly durationMs?: number;
-}
-
 export class FileSender {
   readonly #deps: FileSenderDeps;
   readonly #account: string;
-  /** Descriptions of the files sent in this run, by upload id, until their message is queued. */
-  readonly #described = new Map<string, FileDescription>();
 
   constructor(deps: FileSenderDeps) {
     this.#deps = deps;
@@ -84,6 +74,13 @@ export class FileSender {
       throw fileTooLarge(service.maxFileSize);
     }
     const { ciphertext, key, iv } = await encryptFileAsync(bytes, this.#deps.randomBytes);
+    const file: FileDescription = {
+      name: safeFileName(options.name ?? '') || 'file',
+      mediaType: options.mediaType?.trim().toLowerCase() || 'application/octet-stream',
+      size: bytes.length,
+      sha256: sha256Of(bytes),
+      ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
+    };
     const pending: PendingUpload = {
       id: (this.#deps.newId ?? (() => globalThis.crypto.randomUUID()))(),
       account: this.#account,
@@ -93,14 +90,8 @@ export class FileSender {
       iv,
       createdAt: (this.#deps.now ?? Date.now)(),
       attempts: 0,
+      file,
     };
-    this.#described.set(pending.id, {
-      name: safeFileName(options.name ?? '') || 'file',
-      mediaType: options.mediaType?.trim().toLowerCase() || 'application/octet-stream',
-      size: bytes.length,
-      sha256: sha256Of(bytes),
-      ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
-    });
     await this.#deps.storage.uploads.put(pending);
     return this.#complete(pending, options);
   }
@@ -155,10 +146,8 @@ export class FileSender {
         });
       } catch (error) {
         const failure = asHushError(error);
-        if (PERMANENT.has(failure.code)) {
-          this.#described.delete(current.id);
-          await storage.uploads.remove(this.#account, current.id);
-        } else
+        if (PERMANENT.has(failure.code)) await storage.uploads.remove(this.#account, current.id);
+        else
           await storage.uploads.update(this.#account, current.id, {
             attempts: current.attempts + 1,
           });
@@ -167,15 +156,14 @@ export class FileSender {
     }
     const url = current.url ?? '';
     const link = formatAesgcmUrl(url, current.key, current.iv);
-    const described = this.#described.get(current.id);
-    const elements = described
-      ? fileSharingElements({ ...described, url, key: current.key, iv: current.iv })
-      : [];
     // A restart between queuing the message and forgetting the upload must not send it twice.
     const queued = await storage.messages.get(this.#account, current.id);
     const message =
-      queued ?? (await messenger.sendText(current.peer, link, { id: current.id, elements }));
-    this.#described.delete(current.id);
+      queued ??
+      (await messenger.sendText(current.peer, link, {
+        id: current.id,
+        ...(current.file ? { file: current.file } : {}),
+      }));
     await storage.uploads.remove(this.#account, current.id);
     return message;
   }

@@ -29,6 +29,7 @@ import { NS_OMEMO2 } from '../omemo2/bundle.ts';
 import { FileSender } from './file-sender.ts';
 import { downloadFile } from './download.ts';
 import { parseAesgcmUrl } from './aesgcm.ts';
+import type { FetchFunction } from './types.ts';
 import {
   FileSharingError,
   buildFileSharing,
@@ -72,8 +73,12 @@ interface Device {
   readonly events: MessengerEvent[];
 }
 
-async function device(jid: string, versions?: readonly OmemoVersion[]): Promise<Device> {
-  const storage = createMemoryStorage();
+async function device(
+  jid: string,
+  versions?: readonly OmemoVersion[],
+  options: { storage?: Storage; fetch?: FetchFunction } = {},
+): Promise<Device> {
+  const storage = options.storage ?? createMemoryStorage();
   const session = await openSession({ service: server.websocketUrl, jid, password: PASSWORD });
   const wire: Element[] = [];
   const send = session.send.bind(session);
@@ -90,7 +95,12 @@ async function device(jid: string, versions?: readonly OmemoVersion[]): Promise<
   open.push(client);
   const events: MessengerEvent[] = [];
   client.messenger.subscribe((event) => void events.push(event));
-  const files = new FileSender({ session, storage, messenger: client.messenger });
+  const files = new FileSender({
+    session,
+    storage,
+    messenger: client.messenger,
+    ...(options.fetch ? { fetch: options.fetch, retries: 0 } : {}),
+  });
   return { jid, client, storage, files, wire, events };
 }
 
@@ -141,6 +151,19 @@ test('Hush to Hush over OMEMO 2: name, type, size and voice length arrive encryp
     assert.deepEqual(verifySharedFile(bytes, file), content);
   }
 
+  // Kept with the message where it was sent and wherever it arrived, for labels after a reload.
+  const kept = { name, mediaType: 'text/plain', size: content.length, sha256: sha256Of(content) };
+  assert.deepEqual(sent.file, kept);
+  assert.deepEqual((await alice.storage.messages.get(aliceJid, sent.id))?.file, kept);
+  for (const side of [bob, alicePhone]) {
+    const [stored] = (
+      await side.storage.messages.history(side.jid, side === bob ? aliceJid : bobJid, {
+        limit: 10,
+      })
+    ).filter((m) => m.body === sent.body);
+    assert.deepEqual(stored?.file, kept, `${side.jid} stored the description`);
+  }
+
   const voice = new Uint8Array(randomBytes(3000));
   const spoken = await bob.files.send(aliceJid, voice, {
     name: 'voice.m4a',
@@ -150,6 +173,11 @@ test('Hush to Hush over OMEMO 2: name, type, size and voice length arrive encryp
   const { file: voiceFile } = await arrived(alice, spoken.body);
   assert.equal(voiceFile?.durationMs, 3200);
   assert.equal(voiceFile?.mediaType, 'audio/mp4');
+  const heard = (await alice.storage.messages.history(aliceJid, bobJid, { limit: 10 })).find(
+    (m) => m.body === spoken.body,
+  );
+  assert.equal(heard?.file?.durationMs, 3200);
+  assert.equal(heard?.file?.name, 'voice.m4a');
 
   // What went over the wire, both ways: OMEMO 2, and nothing of the description in the clear.
   const stanza = alice.wire.find((s) => s.attrs.id === sent.id && s.is('message'));
@@ -163,6 +191,41 @@ test('Hush to Hush over OMEMO 2: name, type, size and voice length arrive encryp
   // Nor in the archive, the upload store or the logs.
   assert.equal(await serverHas(name), false);
   assert.equal(await serverHas('voice.m4a'), false);
+});
+
+test('a file whose upload was cut goes after a restart with its description: the peer over OMEMO 2 gets its name, and both histories keep it', async () => {
+  const [aliceJid, bobJid] = [await person('alice'), await person('bob')];
+  const bob = await device(bobJid);
+  const aliceStorage = createMemoryStorage();
+  const cut: FetchFunction = async (url, init) => {
+    if (init?.method === 'PUT') throw new TypeError('fetch failed: socket hang up');
+    return fetch(url, init);
+  };
+  const alice = await device(aliceJid, undefined, { storage: aliceStorage, fetch: cut });
+  const name = `minutes-${randomBytes(4).toString('hex')}.pdf`;
+  const content = new Uint8Array(randomBytes(3000));
+  await assert.rejects(alice.files.send(bobJid, content, { name, mediaType: 'application/pdf' }), {
+    code: 'UploadFailed',
+  });
+  const [pending] = await aliceStorage.uploads.list(aliceJid);
+  assert.equal(pending?.file?.name, name);
+  // The app starts again with the same storage, the network is back.
+  open.splice(open.indexOf(alice.client), 1);
+  await alice.client.close();
+  await alice.client.session.close();
+  const again = await device(aliceJid, undefined, { storage: aliceStorage });
+  const { sent, failed } = await again.files.resume();
+  assert.deepEqual(failed, []);
+  const [message] = sent;
+  assert.ok(message);
+  assert.equal(message.file?.name, name);
+  const { file } = await arrived(bob, message.body);
+  assert.equal(file?.name, name);
+  assert.equal(file?.mediaType, 'application/pdf');
+  const stanza = again.wire.find((s) => s.attrs.id === message.id && s.is('message'));
+  assert.ok(stanza?.getChild('encrypted', NS_OMEMO2), 'sent in OMEMO 2');
+  assert.equal((await aliceStorage.messages.get(aliceJid, message.id))?.file?.name, name);
+  assert.equal((await aliceStorage.uploads.list(aliceJid)).length, 0);
 });
 
 test('an OMEMO 0.3 contact gets the aesgcm:// link and the file, and no description in the clear', async () => {

@@ -21,6 +21,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { HushError } from '../errors.ts';
 import { decodeBase64, encodeBase64 } from '../util/base64.ts';
 import { equalBytes } from '../omemo/bytes.ts';
+import type { FileDescription } from '../storage/types.ts';
 import { AESGCM_IV_BYTES, AESGCM_KEY_BYTES, formatAesgcmUrl, parseAesgcmUrl } from './aesgcm.ts';
 
 export const NS_SFS = 'urn:xmpp:sfs:0';
@@ -34,21 +35,40 @@ export const NS_FALLBACK = 'urn:xmpp:fallback:0';
 /** The longest file name kept; longer ones are refused as malformed. */
 export const MAX_FILE_NAME = 255;
 
-/** A file shared encrypted: what it is (name, type, size, hash) and where and how to get it. */
-export interface SharedFile {
-  /** The name the sender gave it, without any directory part. */
-  readonly name: string;
-  readonly mediaType: string;
-  /** Plaintext bytes. */
-  readonly size: number;
-  /** SHA-256 of the plaintext. */
-  readonly sha256: Uint8Array;
-  /** Voice and video: the length in milliseconds. */
-  readonly durationMs?: number;
+/**
+ * A file shared encrypted: what it is (name, type, size, hash: the FileDescription kept with the
+ * message) and where and how to get it (what the body's aesgcm:// link says).
+ */
+export interface SharedFile extends FileDescription {
   /** The https:// address of the ciphertext (AES-256-GCM, tag appended). */
   readonly url: string;
   readonly key: Uint8Array;
   readonly iv: Uint8Array;
+}
+
+/** What of `file` is kept with its message: the description, without its address and key. */
+export function descriptionOf(file: FileDescription): FileDescription {
+  return {
+    name: file.name,
+    mediaType: file.mediaType,
+    size: file.size,
+    sha256: file.sha256,
+    ...(file.durationMs !== undefined ? { durationMs: file.durationMs } : {}),
+  };
+}
+
+/**
+ * The <file-sharing/> and fallback elements for a message whose body is the aesgcm:// link of the
+ * file `description` describes; none when the body is no such link (nothing to describe).
+ */
+export function describedElements(description: FileDescription, body: string): Element[] {
+  let link;
+  try {
+    link = parseAesgcmUrl(body.trim());
+  } catch {
+    return [];
+  }
+  return fileSharingElements({ ...descriptionOf(description), ...link });
 }
 
 /** What a message's decrypted content says about its file. */
