@@ -238,7 +238,8 @@ export const en = {
       granted: 'On: new messages show a notification while Hush is not in front.',
       default: 'Off. Turn them on to see new messages while Hush is not in front.',
       denied: 'Blocked for this site: allow notifications in the browser’s site settings.',
-      unsupported: 'Not available here yet: they need push, which Hush does not have yet.',
+      unsupported:
+        'Hush does not show them itself here. Where push is available (below), it wakes this device while Hush is closed.',
     },
     qrTitle: 'Your QR code',
     qrVerify:
