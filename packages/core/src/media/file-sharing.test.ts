@@ -43,6 +43,11 @@ test('a described file reads back as sent, and its hash is the SHA-256 of the pl
   const voice = { ...file, name: 'voice.m4a', mediaType: 'audio/mp4', durationMs: 3200 };
   const read = parseFileSharing(parse(buildFileSharing(voice).toString()));
   assert.equal(read.durationMs, 3200);
+  // A browser's recording names its codec, as its recorder reports the type.
+  const webm = { ...voice, mediaType: 'audio/webm; codecs=opus' };
+  assert.deepEqual(parseFileSharing(parse(buildFileSharing(webm).toString())), webm);
+  const quoted = { ...voice, mediaType: 'audio/mp4; codecs="mp4a.40.2"' };
+  assert.deepEqual(parseFileSharing(parse(buildFileSharing(quoted).toString())), quoted);
   assert.deepEqual(readFileSharing([buildFileSharing(file)], linkOf(file)), {
     file,
     body: linkOf(file),
@@ -85,6 +90,8 @@ test('malformed descriptions are refused with a typed error, whatever is wrong',
     ['no usable file name', altered(/<name>.*<\/name>/, '<name>/</name>')],
     ['no usable file name', altered(/<name>.*<\/name>/, `<name>${'x'.repeat(300)}</name>`)],
     ['no valid media type', altered('<media-type>text/plain', '<media-type>text')],
+    ['no valid media type', altered('<media-type>text/plain', '<media-type>text/plain;')],
+    ['no valid media type', altered('<media-type>text/plain', '<media-type>text/plain; x')],
     ['no valid size', altered(/<size>\d+/, '<size>-1')],
     ['no valid length', altered('</size>', '</size><length>long</length>')],
     ['SHA-256 hash', altered(/algo="sha-256">[^<]+/, 'algo="sha-256">AAAA')],

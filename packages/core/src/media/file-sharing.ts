@@ -32,6 +32,13 @@ export const NS_URL_DATA = 'http://jabber.org/protocol/url-data';
 export const CIPHER_AES_256_GCM = 'urn:xmpp:ciphers:aes-256-gcm-nopadding:0';
 export const NS_FALLBACK = 'urn:xmpp:fallback:0';
 
+/**
+ * A media type (RFC 6838), with parameters where the sender gives them (RFC 2045 §5.1): browsers
+ * record voice as "audio/webm; codecs=opus", and the codec is what a player needs to know.
+ */
+const MEDIA_TYPE =
+  /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+(\s*;\s*[a-z0-9!#$&^_.+-]+=([a-z0-9!#$&^_.+-]+|"[^"\\]*"))*$/;
+
 /** The longest file name kept; longer ones are refused as malformed. */
 export const MAX_FILE_NAME = 255;
 
@@ -154,9 +161,7 @@ export function parseFileSharing(element: Element): SharedFile {
   const name = safeFileName(file.getChildText('name') ?? '');
   if (name === '' || name.length > MAX_FILE_NAME) throw malformed('no usable file name.');
   const mediaType = (file.getChildText('media-type') ?? '').trim().toLowerCase();
-  if (!/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(mediaType)) {
-    throw malformed('no valid media type.');
-  }
+  if (!MEDIA_TYPE.test(mediaType)) throw malformed('no valid media type.');
   const size = wholeNumber(file.getChildText('size') ?? undefined, 'size');
   const lengthText = file.getChildText('length') ?? undefined;
   const durationMs = lengthText === undefined ? undefined : wholeNumber(lengthText, 'length');
