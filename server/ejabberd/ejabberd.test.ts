@@ -260,6 +260,8 @@ test('render.sh: Prosody settings render, values are checked, and what ejabberd 
   assert.match(stdout, /^ {2}upload_hard_quota: 2$/m);
   assert.match(stdout, /^ {4}rate: 65536$/m);
   assert.match(stdout, /^default_db: mnesia$/m);
+  // A node that stops answering counts as down after 15-25 s, not ejabberd's 45-75 s.
+  assert.match(stdout, /^net_ticktime: 20$/m);
   assert.doesNotMatch(stdout, /@[A-Z_]+@|ejabberd_s2s_in|^ +mod_offline:/m);
   const pgsql = await render('DOMAIN=x.org', 'DB_TYPE=pgsql', 'SQL_PASSWORD=abcdef-123456');
   assert.match(pgsql.stdout, /^sql_type: pgsql$/m);
@@ -272,6 +274,7 @@ test('render.sh: Prosody settings render, values are checked, and what ejabberd 
     ['DOMAIN=x.org', 'DB_TYPE=pgsql', 'SQL_PASSWORD=short"'],
     ['DOMAIN=x.org', 'NO_SUCH_SETTING=1'],
     ['DOMAIN=x.org', 'PUBLIC_URL=http://x.org/'],
+    ['DOMAIN=x.org', 'NET_TICKTIME=20s'],
   ]) {
     await assert.rejects(
       render(...bad),

@@ -32,6 +32,9 @@ usage() {
   AUTH_TIMEOUT        seconds a connection may take to log in  default 60
   AUTH_ADDRESS_FAILURES  failed logins from one address before it is blocked for 15 minutes
                                                                default 10
+  NET_TICKTIME        seconds before a cluster node that stopped answering counts as down (Erlang's
+                      net_ticktime: it is declared down after 0.75-1.25 times this); until then
+                      its users' sessions are still routed to it         default 20
   DB_TYPE             mnesia (ejabberd's own, replicated across the cluster) or pgsql (on Debian
                       also install erlang-p1-pgsql, which ejabberd only suggests)
                                                                default mnesia
@@ -56,7 +59,7 @@ declare -A v=(
 	[UPLOAD_DIR]=/var/lib/ejabberd/upload [LOG_LEVEL]=info [ARCHIVE_EXPIRY]=1w
 	[UPLOAD_LIMIT]=10485760 [UPLOAD_EXPIRY]=604800 [UPLOAD_DAILY_QUOTA]=104857600
 	[C2S_RATE]=1mb/s [C2S_BURST]=4s [AUTH_TIMEOUT]=60 [AUTH_ADDRESS_FAILURES]=10
-	[DB_TYPE]=mnesia [SQL_SERVER]=localhost [SQL_PORT]=5432 [SQL_DATABASE]=ejabberd
+	[NET_TICKTIME]=20 [DB_TYPE]=mnesia [SQL_SERVER]=localhost [SQL_PORT]=5432 [SQL_DATABASE]=ejabberd
 	[SQL_USERNAME]=ejabberd
 )
 prosody_only=" BEHIND_PROXY TRUSTED_PROXIES HTTP_INTERFACES HTTP_PORT DATA_DIR LOG_FILE PID_FILE PLUGIN_DIR RUN_AS_ROOT WEB_DIR WEB_APP INVITE_EXPIRY UPLOAD_GLOBAL_QUOTA NETWORK_READ_SIZE COMMUNITY_MODULES AUTH_FAILURE_DELAY AUTH_ACCOUNT_FAILURES CONNECTIONS_PER_ADDRESS UNAUTHENTICATED_CONNECTIONS "
@@ -111,6 +114,7 @@ need C2S_RATE '^[0-9]+(\.[0-9]+)?[kmg]?b/s$' "a rate such as 64kb/s"
 need C2S_BURST '^[0-9]+(\.[0-9]+)?s$' "a duration such as 4s"
 need AUTH_TIMEOUT "$positive" "a number of seconds (1 or more)"
 need AUTH_ADDRESS_FAILURES "$positive" "a count (1 or more)"
+need NET_TICKTIME "$positive" "a number of seconds (1 or more)"
 need DB_TYPE '^(mnesia|pgsql)$' "mnesia or pgsql"
 
 # One listening address: ejabberd takes one per port; * (alone or with ::) is "::", every address.

@@ -102,6 +102,12 @@ interface Shared {
   readonly epmdPort: number;
   readonly tag: string;
   readonly settings: Record<string, string>;
+  /**
+   * The rendered config's net_ticktime. ejabberd sets it once it runs, and Erlang moves to a new
+   * tick time over a transition as long as the old one (60 s): every VM of the cluster, ejabberdctl's
+   * included, starts with it instead.
+   */
+  readonly ticktime: string;
 }
 
 function erlEnv(shared: Shared, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -135,6 +141,11 @@ async function prepare(options: EjabberdOptions): Promise<Shared> {
     readFileSync(join(certDir, 'ca.crt'), 'utf8');
   await writeFile(join(certDir, 'chain.crt'), chain);
   const [epmdPort] = (await freePorts(1)) as [number];
+  const settings = options.settings ?? {};
+  const rendered = await run(join(repoRoot, 'server/ejabberd/render.sh'), [
+    `DOMAIN=${DOMAIN}`,
+    ...Object.entries(settings).map(([name, value]) => `${name}=${value}`),
+  ]);
   return {
     dir,
     certDir,
@@ -142,7 +153,8 @@ async function prepare(options: EjabberdOptions): Promise<Shared> {
     cookie: randomBytes(16).toString('hex'),
     epmdPort,
     tag: randomBytes(3).toString('hex'),
-    settings: options.settings ?? {},
+    settings,
+    ticktime: /^net_ticktime: (\d+)$/m.exec(rendered.stdout)?.[1] ?? '60',
   };
 }
 
@@ -159,6 +171,9 @@ function ctlArgv(shared: Shared, nodeName: string): string[] {
     '-setcookie',
     shared.cookie,
     '-hidden',
+    '-kernel',
+    'net_ticktime',
+    shared.ticktime,
     '-noinput',
     '-eval',
     `net_kernel:connect_node('${nodeName}')`,
@@ -216,6 +231,8 @@ async function makeNode(shared: Shared, index: number): Promise<EjabberdNode> {
         '-kernel',
         'inet_dist_use_interface',
         '{127,0,0,1}',
+        'net_ticktime',
+        shared.ticktime,
         '+K',
         'true',
         '-mnesia',
