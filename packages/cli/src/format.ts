@@ -1,7 +1,13 @@
 // How messages and devices are printed: one line for people, one JSON object a line with --json.
-// A file message prints as what it is ("[Voice message]", "[Photo]", "[notes.txt]", "[File]"), as
-// the app labels it: its link carries the file's key and is for programs (--json), not for reading.
-import { formatFingerprint, type OmemoDeviceInfo, type StoredMessage } from '@hush/core';
+// A file message prints as what it is ("[Voice message 0:12]", "[Photo]", "[notes.txt]", "[File]"),
+// as the app labels it, from the description its sender gave (kept with the message) or else from
+// its link: the link carries the file's key and is for programs (--json), not for reading.
+import {
+  formatFingerprint,
+  type FileDescription,
+  type OmemoDeviceInfo,
+  type StoredMessage,
+} from '@hush/core';
 
 const AUDIO = /\.(m4a|mp4|aac|ogg|oga|opus|webm|mp3|wav)$/i;
 const IMAGE = /\.(png|jpe?g|gif|webp|heic|avif)$/i;
@@ -9,16 +15,41 @@ const VIDEO = /\.(mov|m4v|mkv)$/i;
 /** Names uploads carry that say nothing: Hush's own, and other clients' for encrypted files. */
 const PLACEHOLDER = /^(encrypted|hush-file|file|blob|unnamed)(\.bin)?$/i;
 
+/** A name as printed: without control characters, which could rewrite the terminal's line. */
+const printable = (name: string): string => name.replace(/\p{Cc}/gu, '').trim();
+
+/** "0:12": a voice message's length. */
+function formatLength(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/** The label of a described file: its kind by media type, else its name. */
+function describedLabel(file: FileDescription): string {
+  const type = file.mediaType.toLowerCase();
+  if (type.startsWith('audio/')) {
+    return file.durationMs !== undefined && file.durationMs > 0
+      ? `Voice message ${formatLength(file.durationMs)}`
+      : 'Voice message';
+  }
+  if (type.startsWith('image/')) return 'Photo';
+  if (type.startsWith('video/')) return 'Video';
+  const shown = printable(file.name);
+  return shown && !PLACEHOLDER.test(shown) ? shown : 'File';
+}
+
 /**
- * The label of a file message ("Voice message", "Photo", "Video", the file's name, "File"), or
+ * The label of a file message ("Voice message 0:12", "Photo", "Video", the file's name, "File"), or
  * undefined when the body is text. A body is a file when it is exactly one aesgcm:// link, or one
- * https:// link whose path ends in a file extension (other links are text).
+ * https:// link whose path ends in a file extension (other links are text). `file`, the
+ * description its sender gave, says what it is; without one, the link's name is all there is.
  */
-export function fileLabel(body: string): string | undefined {
+export function fileLabel(body: string, file?: FileDescription): string | undefined {
   const text = body.trim();
   if (!/^(aesgcm|https?):\/\/\S+$/i.test(text)) return undefined;
   const path = (text.split('#')[0] ?? text).split('?')[0] ?? text;
   const encrypted = /^aesgcm:/i.test(text);
+  if (file) return describedLabel(file);
   if (!encrypted && !/\/[^/]*\.[A-Za-z0-9]{2,5}$/.test(path)) return undefined;
   let name = path.slice(path.lastIndexOf('/') + 1);
   try {
@@ -29,8 +60,7 @@ export function fileLabel(body: string): string | undefined {
   if (AUDIO.test(name)) return 'Voice message';
   if (IMAGE.test(name)) return 'Photo';
   if (VIDEO.test(name)) return 'Video';
-  // A name is shown without control characters, which could rewrite the terminal's line.
-  const shown = name.replace(/\p{Cc}/gu, '').trim();
+  const shown = printable(name);
   return shown && !PLACEHOLDER.test(shown) ? shown : 'File';
 }
 
@@ -45,12 +75,25 @@ export function formatMessage(message: StoredMessage): string {
       : message.failure
         ? ` [${message.failure.code}: ${message.failure.message}]`
         : '';
-  const label = fileLabel(message.body);
+  const label = fileLabel(message.body, message.file);
   return `${when} ${who}: ${label === undefined ? message.body : `[${label}]`}${note}`;
 }
 
+/** A file's description for --json: the hash as hex, as `listen` prints received files. */
+function jsonFile(file: FileDescription) {
+  return {
+    name: file.name,
+    mediaType: file.mediaType,
+    size: file.size,
+    sha256: Array.from(file.sha256, (byte) => byte.toString(16).padStart(2, '0')).join(''),
+    ...(file.durationMs !== undefined ? { durationMs: file.durationMs } : {}),
+  };
+}
+
 export function jsonMessage(message: StoredMessage): string {
-  const { id, peer, direction, body, timestamp, state, encrypted, originId, failure } = message;
+  const { id, peer, direction, body, timestamp, state, encrypted, originId, failure, file } =
+    message;
+  const label = fileLabel(body, file);
   return JSON.stringify({
     type: 'message',
     id,
@@ -62,7 +105,8 @@ export function jsonMessage(message: StoredMessage): string {
     encrypted,
     originId,
     failure,
-    ...(fileLabel(body) === undefined ? {} : { label: fileLabel(body) }),
+    ...(label === undefined ? {} : { label }),
+    ...(file ? { file: jsonFile(file) } : {}),
   });
 }
 

@@ -377,6 +377,18 @@ test('send-file and send-voice: the listener downloads, decrypts and reports kin
     assert.equal(doc.code, 0, doc.stderr);
     const gotDoc = await seen((event) => event.type === 'file' && event.kind === 'file');
     assert.equal(gotDoc.sha256, await sha(docPath));
+    // The sender's description arrived inside the encryption and is kept with each message.
+    const docMessage = await seen(
+      (event) =>
+        event.type === 'message' && (event.file as { name?: string })?.name === 'notes.bin',
+    );
+    assert.equal(docMessage.label, 'notes.bin');
+    assert.equal((docMessage.file as { sha256?: string }).sha256, await sha(docPath));
+    const sent = await hush(['--profile', 'lea', 'history', 'max@localhost']);
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.match(sent.stdout, /me -> max@localhost: \[Voice message 0:02\]/);
+    assert.match(sent.stdout, /me -> max@localhost: \[notes\.bin\]/);
+    assert.doesNotMatch(sent.stdout, /aesgcm|#/);
 
     const long = await hush(['--profile', 'lea', 'send-voice', 'max@localhost', longPath]);
     assert.equal(long.code, 4);

@@ -1,9 +1,11 @@
 // send, send-file, send-voice and history.
 import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
 import {
   bareJid,
   checkVoiceLimits,
   HushError,
+  inspectFile,
   splitJid,
   writeForLater,
   type StoredMessage,
@@ -118,8 +120,17 @@ export async function send(command: string, args: string[], ctx: CommandContext)
   splitJid(peer);
   // Files are read and checked before anything connects: a wrong path costs no login.
   const file = command === 'send' ? undefined : await readInputFile(what);
-  // A voice message is checked before anything is uploaded: its length, size and format.
-  if (command === 'send-voice' && file) checkVoiceLimits(file);
+  // A voice message is checked before anything is uploaded: its length, size and format. What the
+  // file is (its name, type and length) goes encrypted beside its link where the contact reads it.
+  const voice = command === 'send-voice' && file ? checkVoiceLimits(file) : undefined;
+  const description = file
+    ? {
+        name: basename(what),
+        ...(voice
+          ? { mediaType: voice.mimeType, durationMs: voice.durationMs }
+          : { mediaType: inspectFile(file).mimeType }),
+      }
+    : undefined;
   const state = await ctx.profile();
   let client: ProfileClient;
   try {
@@ -132,7 +143,7 @@ export async function send(command: string, args: string[], ctx: CommandContext)
   try {
     await resumeUploads(client, ctx.io.stderr);
     const message = file
-      ? await client.files.send(peer, file)
+      ? await client.files.send(peer, file, description)
       : await client.messenger.sendText(peer, what);
     const current = await untilAcknowledged(state, client, message);
     ctx.io.stdout(
