@@ -1,5 +1,5 @@
-// Web Push hands the service worker the wake-up's words from the app's i18n resources: at
-// subscribing, and again when the language changes.
+// Web Push hands the service worker the wake-up's words from the app's i18n resources: at the
+// app's start, at subscribing, and again when the language changes.
 import { act, waitFor } from '@testing-library/react-native';
 import { i18n } from '../i18n';
 import { createPushPlatform, WAKE_UP_WORDS } from './index.web';
@@ -37,16 +37,17 @@ afterAll(async () => {
   await act(() => i18n.changeLanguage('en'));
 });
 
-test('the worker gets the wake-up’s words when push is turned on, and when the language changes', async () => {
+const english = { type: WAKE_UP_WORDS, title: 'Hush', body: 'New message' };
+const russian = { type: WAKE_UP_WORDS, title: 'Hush', body: 'Новое сообщение' };
+
+test('the worker gets the wake-up’s words at start, when push is turned on, and when the language changes', async () => {
   const platform = createPushPlatform();
+  await waitFor(() => expect(posted).toEqual([english]));
   const target = await platform.target(() => Promise.resolve('AQAB'));
   expect(target).toMatchObject({ provider: 'webpush', endpoint: subscription.toJSON().endpoint });
-  expect(posted).toEqual([{ type: WAKE_UP_WORDS, title: 'Hush', body: 'New message' }]);
+  expect(posted).toEqual([english, english]);
 
   await act(() => i18n.changeLanguage('ru'));
-  await waitFor(() => expect(posted).toHaveLength(2));
-  expect(posted).toEqual([
-    { type: WAKE_UP_WORDS, title: 'Hush', body: 'New message' },
-    { type: WAKE_UP_WORDS, title: 'Hush', body: 'Новое сообщение' },
-  ]);
+  await waitFor(() => expect(posted).toHaveLength(3));
+  expect(posted).toEqual([english, english, russian]);
 });

@@ -42,8 +42,8 @@ export const WAKE_UP_WORDS = 'hush-wake-up-words';
 
 /**
  * Hands the service worker the wake-up's words in the app's language; it keeps them for pushes
- * that arrive while no page is open. Told at each subscription (so at every start with push on)
- * and whenever the language changes.
+ * that arrive while no page is open. Told at every start, at each subscription and whenever the
+ * language changes.
  */
 async function tellWorkerWords(): Promise<void> {
   if (!supported()) return;
@@ -56,7 +56,9 @@ async function tellWorkerWords(): Promise<void> {
 }
 
 export function createPushPlatform(): PushPlatform {
-  i18n.on('languageChanged', () => void tellWorkerWords().catch(() => undefined));
+  const tell = () => void tellWorkerWords().catch(() => undefined);
+  tell();
+  i18n.on('languageChanged', tell);
   return {
     state: localState,
     access(): Promise<PushAccess> {
