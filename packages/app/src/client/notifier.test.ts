@@ -57,12 +57,21 @@ describe('notifier', () => {
     emit(incoming());
     emit(incoming({ id: 'm2', body: 'aesgcm://up.example.org/f/x/voice.m4a#00ff' }));
     emit(incoming({ id: 'm3', peer: 'carol@example.org', body: 'x'.repeat(500) }));
+    // A file its sender described is named as described.
+    emit(
+      incoming({
+        id: 'm4',
+        body: 'aesgcm://up.example.org/f/x/encrypted#00ff',
+        file: { name: 'notes.txt', mediaType: 'text/plain', size: 3, sha256: new Uint8Array(32) },
+      }),
+    );
     assert.deepEqual(
       shown.map(({ title, body, tag }) => [title, body.length > 20 ? body.length : body, tag]),
       [
         ['Bob', 'See you at eight', 'hush-chat-bob@example.org'],
         ['Bob', 'Voice message', 'hush-chat-bob@example.org'],
         ['carol@example.org', 140, 'hush-chat-carol@example.org'],
+        ['Bob', 'notes.txt', 'hush-chat-bob@example.org'],
       ],
     );
     shown[2]?.onOpen();

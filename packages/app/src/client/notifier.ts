@@ -31,7 +31,7 @@ export function noteFor(
   if (message.state === 'read' || message.state === 'undecryptable') return undefined;
   if (now - message.timestamp > NOTIFY_WITHIN_MS) return undefined;
   // A file is named in the app's language ("Voice message", "Голосовое сообщение").
-  const body = describeBody(message.body, currentWords().file);
+  const body = describeBody(message.body, currentWords().file, message.file);
   const text = body.kind === 'text' ? message.body.trim() : body.preview;
   return {
     title: nameOf(message.peer) ?? message.peer,

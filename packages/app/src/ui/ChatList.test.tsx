@@ -168,6 +168,56 @@ describe('ChatList', () => {
     expect(screen.getByTestId('preview-carol@example.org')).toHaveTextContent('Voice message');
   });
 
+  it("labels a file by the description kept with its message: its name, a photo, a voice message's length", async () => {
+    const link = (n: number) =>
+      `aesgcm://upload.example.org/slot/${n}/encrypted#${'ab'.repeat(44)}`;
+    const file = (name: string, mediaType: string, durationMs?: number) => ({
+      name,
+      mediaType,
+      size: 3,
+      sha256: new Uint8Array(32),
+      ...(durationMs !== undefined ? { durationMs } : {}),
+    });
+    await renderList({
+      chats: {
+        ...chats,
+        requests: [],
+        items: [
+          {
+            ...itemAt(0),
+            lastMessage: message({ body: link(1), file: file('notes.txt', 'text/plain') }),
+          },
+          {
+            ...itemAt(1),
+            lastMessage: message({
+              id: 'm2',
+              peer: 'carol@example.org',
+              direction: 'out',
+              state: 'delivered',
+              body: link(2),
+              file: file('file', 'audio/webm; codecs=opus', 12_400),
+            }),
+          },
+          {
+            ...itemAt(2),
+            lastMessage: message({
+              id: 'm3',
+              peer: 'erin@example.org',
+              body: link(3),
+              file: file('IMG_0001.jpg', 'image/jpeg'),
+            }),
+          },
+        ],
+      },
+    });
+    expect(screen.getByTestId('preview-bob@example.org')).toHaveTextContent('notes.txt');
+    expect(screen.getByTestId('preview-carol@example.org')).toHaveTextContent(
+      /Voice message 0:12$/,
+    );
+    expect(screen.getByTestId('preview-erin@example.org')).toHaveTextContent('Photo');
+    expect(screen.getByTestId('preview-bob@example.org')).not.toHaveTextContent(/aesgcm|encrypted/);
+  });
+
   describe('strangers who wrote first', () => {
     const stranger = {
       peer: 'spam@example.net',

@@ -110,16 +110,20 @@ function Preview(props: { message: StoredMessage | undefined; awaitingApproval: 
   const { t } = useTranslation();
   const { message } = props;
   const body =
-    message && message.state !== 'undecryptable' ? describeBody(message.body) : undefined;
+    message && message.state !== 'undecryptable'
+      ? describeBody(message.body, fileWords(), message.file)
+      : undefined;
   const platform = useOptionalPlatform();
   const facts = useFileFacts(
-    body && body.kind !== 'text' && platform ? body.url : undefined,
+    body && body.kind !== 'text' && !body.mimeType && platform ? body.url : undefined,
     platform?.keptFiles ?? noKeptFiles,
   );
   if (!message)
     return <>{props.awaitingApproval ? t('chats.awaitingApproval') : t('chats.noMessages')}</>;
   if (message.state === 'undecryptable') return <>{t('chats.undecryptable')}</>;
   if (!body || body.kind === 'text') return <>{message.body}</>;
+  // What its sender described (kept with the message) comes first; what was learnt fills in.
+  if (body.mimeType) return <>{body.preview}</>;
   return <>{fileLabel({ kind: body.kind, name: body.name, ...facts }, fileWords())}</>;
 }
 

@@ -1,5 +1,7 @@
 import { fireEvent, render, screen } from '@testing-library/react-native';
-import type { StoredMessage } from '@hush/core';
+import { encryptFile, formatAesgcmUrl, type StoredMessage } from '@hush/core';
+import type { Platform } from '../platform/types';
+import { PlatformContext } from './hooks';
 import { MessageBubble } from './MessageBubble';
 
 const outgoing = (state: StoredMessage['state'], fields: Partial<StoredMessage> = {}) =>
@@ -113,5 +115,57 @@ describe('MessageBubble', () => {
     );
     expect(screen.getByTestId('voice-bubble')).toBeTruthy();
     expect(screen.getByTestId('voice-time')).toHaveTextContent('0:00 / 0:00');
+  });
+
+  describe('a file its sender described', () => {
+    const content = new TextEncoder().encode('the minutes of the meeting');
+    const { ciphertext, key, iv } = encryptFile(content);
+    // Each test its own address: files.ts keeps what it loaded by link.
+    const described = (url: string) =>
+      outgoing('received', {
+        id: 'm-file',
+        direction: 'in',
+        encrypted: true,
+        body: formatAesgcmUrl(url, key, iv),
+        file: {
+          name: 'minutes.txt',
+          mediaType: 'text/plain',
+          size: content.length,
+          sha256: new Uint8Array(32),
+        },
+      });
+    const platform = (read: (url: string) => Promise<Uint8Array | undefined>) =>
+      ({
+        name: 'web',
+        keptFiles: { read, write: async () => undefined },
+        playableUri: async () => ({ uri: 'blob:minutes', release: () => undefined }),
+      }) as unknown as Platform;
+
+    it('is named by its description while it is fetched, and for screen readers', async () => {
+      await render(
+        <PlatformContext.Provider value={platform(() => new Promise(() => undefined))}>
+          <MessageBubble
+            message={described('https://upload.example.org/slot/7/encrypted')}
+            peerName="Bob"
+          />
+        </PlatformContext.Provider>,
+      );
+      expect(screen.getByTestId('file-loading')).toBeTruthy();
+      expect(screen.getByTestId('file-label')).toHaveTextContent('minutes.txt');
+      expect(screen.getByLabelText(/Bob.*minutes\.txt/)).toBeTruthy();
+    });
+
+    it('keeps its name once its bytes are read, where the link names no file', async () => {
+      const url = 'https://upload.example.org/slot/8/encrypted';
+      await render(
+        <PlatformContext.Provider
+          value={platform(async (asked) => (asked === url ? ciphertext : undefined))}
+        >
+          <MessageBubble message={described(url)} />
+        </PlatformContext.Provider>,
+      );
+      expect(await screen.findByTestId('file-bubble')).toBeTruthy();
+      expect(screen.getByTestId('file-label')).toHaveTextContent('minutes.txt');
+    });
   });
 });

@@ -43,7 +43,8 @@ export function MessageBubble(props: {
   const { t } = useTranslation();
   const { message } = props;
   const out = message.direction === 'out';
-  const body = describeBody(message.body, fileWords());
+  // A file is named by the description kept with it ("notes.txt", "Voice message 0:12").
+  const body = describeBody(message.body, fileWords(), message.file);
   const spoken = body.kind === 'text' ? message.body : body.preview;
   return (
     <View

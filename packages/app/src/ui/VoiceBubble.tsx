@@ -1,7 +1,8 @@
 // A voice message or file in a bubble: play/pause, its waveform (or a plain bar) to seek, position
 // and duration, and the playback speed (1×, 1.5×, 2×, one setting for the app); a photo shown
 // inline; any other file named by its type and size, with a way to keep it under its name.
-// Encrypted (aesgcm://) files are fetched and decrypted first; what they are shows from their bytes.
+// Encrypted (aesgcm://) files are fetched and decrypted first; what they are shows from their bytes,
+// and until then (or when they cannot be fetched) from what their sender described.
 import { useEffect, useState } from 'react';
 import {
   ActivityIndicator,
@@ -62,6 +63,15 @@ function EncryptedFile(props: { link: string; body: FileBody }) {
   const file = useFile(props.link, platform);
   const facts = useFileFacts(props.link, platform.keptFiles);
   const ready = file.status === 'ready' ? file.info : undefined;
+  // What the sender described (kept with the message) comes first; what was learnt fills in.
+  const known = {
+    kind: props.body.kind,
+    ...facts,
+    ...(props.body.name ? { name: props.body.name } : {}),
+    ...(props.body.mimeType ? { mimeType: props.body.mimeType } : {}),
+    ...(props.body.durationMs !== undefined ? { durationMs: props.body.durationMs } : {}),
+  };
+  const described = props.body.mimeType ? fileLabel(known, fileWords()) : undefined;
   const waveform = useWaveform(ready?.audio ? props.link : undefined, platform.keptFiles);
   // What the bytes say is kept for the chat list's label.
   useEffect(() => {
@@ -75,6 +85,11 @@ function EncryptedFile(props: { link: string; body: FileBody }) {
     return (
       <View style={styles.loading} testID="file-loading">
         <ActivityIndicator color={colors.accent} />
+        {described ? (
+          <Text style={styles.fileName} testID="file-label">
+            {described}
+          </Text>
+        ) : null}
         <Text style={styles.fileNote}>{t('file.fetching')}</Text>
       </View>
     );
@@ -82,6 +97,11 @@ function EncryptedFile(props: { link: string; body: FileBody }) {
   if (file.status === 'error') {
     return (
       <View style={styles.file} testID="file-error">
+        {described ? (
+          <Text style={styles.fileName} testID="file-label">
+            {described}
+          </Text>
+        ) : null}
         <Text style={styles.fileName}>{errorTitle(file.error)}</Text>
         <Text style={styles.fileNote}>{file.error.message}</Text>
       </View>
@@ -96,13 +116,9 @@ function EncryptedFile(props: { link: string; body: FileBody }) {
       />
     );
   }
-  const known = { kind: props.body.kind, name: props.body.name, ...facts };
   const label = fileLabel({ ...known, mimeType: file.info.mimeType }, fileWords());
-  // The name in the link, else the one its sender gave it here (file-labels.ts).
-  const name = downloadName(
-    { ...known, name: props.body.name || facts?.name, mimeType: file.info.mimeType },
-    fileWords(),
-  );
+  // The name its sender described or the link's, else the one learnt here (file-labels.ts).
+  const name = downloadName({ ...known, mimeType: file.info.mimeType }, fileWords());
   return (
     <ReceivedFile
       uri={file.uri}

@@ -1,10 +1,13 @@
 // What is known about the files in messages beyond their link, for their labels in the chat list
 // and in bubbles ("Voice message 0:12", "Photo", "notes.txt"). A file's link names no file (uploads
-// are called "encrypted"), so: the sender keeps the name and type of what they picked, a receiver
-// keeps what the sender described encrypted beside the link (XEP-0447 over OMEMO 2, the Messenger's
-// `file`), and anyone who has the file (sent, or received and kept, client/kept-files.ts) reads its
-// type and length from its bytes. What is learnt is kept on this device beside the kept files, under
-// the file's https:// address, and never sent anywhere.
+// are called "encrypted"). First comes the description kept with the message in storage
+// (StoredMessage.file: what the sender said, XEP-0447 over OMEMO 2; message-kind.ts describeBody
+// reads it). For files without one (from OMEMO 0.3 contacts and other clients), and for what only
+// the bytes tell (a waveform), this fills in: the sender keeps the name and type of what they
+// picked, a receiver what the Messenger's `file` said, and anyone who has the file (sent, or
+// received and kept, client/kept-files.ts) reads its type and length from its bytes. What is learnt
+// is kept on this device beside the kept files, under the file's https:// address, and never sent
+// anywhere.
 import { useEffect, useSyncExternalStore } from 'react';
 import { decryptFileAsync, inspectFile, parseAesgcmUrl, type MessengerEvent } from '@hush/core';
 import type { KeptFiles } from '../platform/types';

@@ -38,6 +38,36 @@ test('labels: a voice message with its length, a photo, a video, a named file, a
   assert.equal(fileLabel({ mimeType: 'image/png' }, ru.file), 'Фото');
 });
 
+test('a file described by its sender is named and typed by the description, not the link', () => {
+  const described = (mediaType: string, name = 'file', durationMs?: number) =>
+    describeBody(link, undefined, {
+      name,
+      mediaType,
+      size: 3,
+      sha256: new Uint8Array(32),
+      ...(durationMs !== undefined ? { durationMs } : {}),
+    });
+  const notes = described('text/plain', 'notes.txt');
+  assert.equal(notes.preview, 'notes.txt');
+  assert.equal(notes.kind === 'file' && notes.name, 'notes.txt');
+  assert.equal(notes.kind === 'file' && notes.url, link);
+  const voice = described('audio/webm; codecs=opus', 'file', 12_400);
+  assert.equal(voice.kind, 'voice');
+  assert.equal(voice.preview, 'Voice message 0:12');
+  assert.equal(voice.kind === 'voice' && voice.name, '', 'a placeholder name is no name');
+  assert.equal(described('image/jpeg', 'IMG_1.jpg').preview, 'Photo');
+  assert.equal(described('application/octet-stream').preview, 'File');
+  assert.equal(
+    describeBody('hello', undefined, {
+      name: 'x',
+      mediaType: 'text/plain',
+      size: 1,
+      sha256: new Uint8Array(32),
+    }).kind,
+    'text',
+  );
+});
+
 test('plain links keep their names; a voice message by its extension', () => {
   const voice = describeBody('https://upload.example.org/x/voice.m4a');
   assert.equal(voice.kind, 'voice');

@@ -1,6 +1,8 @@
 // A chat message's body is text, or a single file link (XEP-0363 upload, XEP-0454 aesgcm:// when
-// encrypted): other clients send voice messages that way, and so does Hush. Pure (no React Native):
-// notifications use it too.
+// encrypted): other clients send voice messages that way, and so does Hush. What the file is comes
+// from the description its sender gave (XEP-0447, kept with the message) or else from the link.
+// Pure (no React Native): notifications use it too.
+import type { FileDescription } from '@hush/core';
 import { en } from '../i18n/en.ts';
 
 /** What a file is, as far as known: from its link, from its bytes once read, or as sent. */
@@ -22,10 +24,16 @@ export type BodyKind =
   | {
       readonly kind: 'voice' | 'file';
       readonly url: string;
-      /** The name in the link, when it is one a person gave (never an upload's placeholder). */
+      /**
+       * The name its sender described, else the one in the link, when it is one a person gave
+       * (never an upload's placeholder).
+       */
       readonly name: string;
       readonly encrypted: boolean;
       readonly preview: string;
+      /** Its type and length, as its sender described them. */
+      readonly mimeType?: string;
+      readonly durationMs?: number;
     };
 
 const AUDIO = /\.(m4a|mp4|aac|ogg|oga|opus|webm|mp3|wav)$/i;
@@ -60,7 +68,15 @@ export function fileLabel(
   return name ?? words.file;
 }
 
-export function describeBody(body: string, words: FileWords = en.file): BodyKind {
+/**
+ * What a message's body is: text, or a file, named and typed by `file` (the description kept with
+ * the message) where there is one.
+ */
+export function describeBody(
+  body: string,
+  words: FileWords = en.file,
+  file?: FileDescription,
+): BodyKind {
   const text = body.trim();
   if (!/^(aesgcm|https?):\/\/\S+$/i.test(text)) return { kind: 'text', preview: body };
   const withoutFragment = text.split('#')[0] ?? text;
@@ -75,6 +91,17 @@ export function describeBody(body: string, words: FileWords = en.file): BodyKind
   const encrypted = /^aesgcm:/i.test(text);
   // A plain web link that is not a file is text (shown as it is).
   if (!encrypted && !/\.[A-Za-z0-9]{2,5}$/.test(path)) return { kind: 'text', preview: body };
+  if (file) {
+    const described = {
+      kind: file.mediaType.toLowerCase().startsWith('audio/')
+        ? ('voice' as const)
+        : ('file' as const),
+      name: PLACEHOLDER.test(file.name) ? name : file.name,
+      mimeType: file.mediaType,
+      ...(file.durationMs !== undefined ? { durationMs: file.durationMs } : {}),
+    };
+    return { ...described, url: text, encrypted, preview: fileLabel(described, words) };
+  }
   const kind = AUDIO.test(name) ? 'voice' : 'file';
   const mimeType = IMAGE.test(name) ? 'image/*' : VIDEO.test(name) ? 'video/*' : undefined;
   return { kind, url: text, name, encrypted, preview: fileLabel({ kind, name, mimeType }, words) };
