@@ -1,7 +1,9 @@
 // The OMEMO cipher in process: a whole OMEMO message (AES-GCM payload, its key through a Signal
-// message, and back) with three implementations side by side in one run, alternating rounds:
-// Hush's libsignal-protocol-typescript with its curve on @noble (React Native's path), with its
-// curve on WebCrypto (Node's and browsers' path), and Signal's native library as the baseline.
+// message, and back) with five implementations side by side in one run, alternating rounds:
+// Hush's OMEMO 0.3 (libsignal-protocol-typescript) with its curve on @noble (React Native's path)
+// and on WebCrypto (Node's and browsers' path), Hush's OMEMO 2 (omemo2/: what two Hush clients
+// speak; bench/omemo2-cipher.ts) on the same two curves, and Signal's native library as the
+// baseline.
 import { randomBytes } from 'node:crypto';
 import {
   SessionBuilder,
@@ -18,22 +20,33 @@ import {
   probePlatformCurve,
 } from '../packages/core/src/omemo/crypto-provider.ts';
 import { nativeParties, type NativeCipher } from './libsignal-native.ts';
-import { alternate, maxMedian, minMedian, noiseMark, type Runs } from './stats.ts';
+import { omemo2Parties } from './omemo2-cipher.ts';
+import { alternate, maxMedian, minMedian, noiseMark, printHeader, type Runs } from './stats.ts';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
 
-export const IMPLEMENTATIONS = ['noble', 'webcrypto', 'native'] as const;
+export const IMPLEMENTATIONS = [
+  'noble',
+  'webcrypto',
+  'omemo2-noble',
+  'omemo2-webcrypto',
+  'native',
+] as const;
 export type Implementation = (typeof IMPLEMENTATIONS)[number];
 const LABEL: Record<Implementation, string> = {
-  noble: 'Hush, curve on @noble',
-  webcrypto: 'Hush, curve on WebCrypto',
+  noble: 'Hush OMEMO 0.3, curve on @noble',
+  webcrypto: 'Hush OMEMO 0.3, curve on WebCrypto',
+  'omemo2-noble': 'Hush OMEMO 2, curve on @noble',
+  'omemo2-webcrypto': 'Hush OMEMO 2, curve on WebCrypto',
   native: 'libsignal-client (native Rust; PQXDH + SPQR)',
 };
+const OMEMO2_CURVE = { 'omemo2-noble': 'noble', 'omemo2-webcrypto': 'webcrypto' } as const;
+const isOmemo2 = (i: Implementation): i is keyof typeof OMEMO2_CURVE => i in OMEMO2_CURVE;
 
 const curves = { noble: createNobleCurve(), webcrypto: createPlatformCurve() };
 /** The TS library's curve is process-wide: each measurement of Hush sets the one it measures. */
 function use(implementation: Implementation): void {
-  if (implementation !== 'native')
+  if (implementation === 'noble' || implementation === 'webcrypto')
     setCurve(curves[implementation] as Parameters<typeof setCurve>[0]);
 }
 
@@ -78,7 +91,12 @@ function nativeSendOn(cipher: NativeCipher): Send {
 
 async function sender(implementation: Implementation): Promise<Send> {
   use(implementation);
-  const send = implementation === 'native' ? await nativeSend() : (await hushSend()).send;
+  const send =
+    implementation === 'native'
+      ? await nativeSend()
+      : isOmemo2(implementation)
+        ? (await (await omemo2Parties(OMEMO2_CURVE[implementation])).connect()).send
+        : (await hushSend()).send;
   await send('a', 'open');
   await send('b', 'answer');
   return send;
@@ -114,6 +132,12 @@ async function sessionSetups(): Promise<Record<Implementation, Runs>> {
       await nativeSendOn(await parties.connect())('a', 'first');
       return performance.now() - start;
     }
+    if (isOmemo2(implementation)) {
+      const parties = await omemo2Parties(OMEMO2_CURVE[implementation]);
+      const start = performance.now();
+      await parties.connect();
+      return performance.now() - start;
+    }
     const alice = await createTestParty('alice@localhost', 1);
     const bob = await createTestParty('bob@localhost', 2);
     const start = performance.now();
@@ -138,6 +162,12 @@ async function recordSize(count: number): Promise<number> {
   return (alice.store.sessionRecord(bob.address) ?? '').length;
 }
 
+async function omemo2RecordSize(count: number): Promise<number> {
+  const pair = await (await omemo2Parties('webcrypto')).connect();
+  for (let i = 0; i < count; i++) await pair.send(i % 2 === 0 ? 'a' : 'b', `m${i}`);
+  return pair.recordSize();
+}
+
 export async function measureCipher(): Promise<[string, string][]> {
   installNobleCrypto();
   const support = await probePlatformCurve();
@@ -160,12 +190,24 @@ export async function measureCipher(): Promise<[string, string][]> {
     const ratio = (a: Implementation, b: Implementation) =>
       `${(rates[a].median / rates[b].median).toFixed(2)}x${noiseMark(rates[a], rates[b])}`;
     rows.push([
-      `${what}: Hush on WebCrypto vs native libsignal, medians`,
+      `${what}: Hush OMEMO 0.3 on WebCrypto vs native libsignal, medians`,
       ratio('webcrypto', 'native'),
     ]);
     rows.push([
-      `${what}: Hush on WebCrypto vs Hush on @noble, medians`,
+      `${what}: Hush OMEMO 0.3 on WebCrypto vs on @noble, medians`,
       ratio('webcrypto', 'noble'),
+    ]);
+    rows.push([
+      `${what}: Hush OMEMO 2 on WebCrypto vs native libsignal, medians`,
+      ratio('omemo2-webcrypto', 'native'),
+    ]);
+    rows.push([
+      `${what}: Hush OMEMO 2 on WebCrypto vs Hush OMEMO 0.3 on WebCrypto, medians`,
+      ratio('omemo2-webcrypto', 'webcrypto'),
+    ]);
+    rows.push([
+      `${what}: Hush OMEMO 2 on WebCrypto vs on @noble, medians`,
+      ratio('omemo2-webcrypto', 'omemo2-noble'),
     ]);
   }
   const setups = await sessionSetups();
@@ -175,9 +217,19 @@ export async function measureCipher(): Promise<[string, string][]> {
       minMedian(setups[implementation], 'ms'),
     ]);
   rows.push([
-    'session record after 10,000 alternating messages (Hush)',
+    'session record after 10,000 alternating messages (Hush OMEMO 0.3)',
     `${(await recordSize(10_000)).toLocaleString('en')} bytes`,
+  ]);
+  rows.push([
+    'session record after 10,000 alternating messages (Hush OMEMO 2, JSON)',
+    `${(await omemo2RecordSize(10_000)).toLocaleString('en')} bytes`,
   ]);
   use('webcrypto');
   return rows;
+}
+
+// `node bench/omemo-cipher.ts` prints the in-process rows alone (bench/omemo.ts adds the server's).
+if (process.argv[1] === import.meta.filename) {
+  printHeader();
+  for (const [name, value] of await measureCipher()) console.log(`| ${name} | ${value} |`);
 }

@@ -8,7 +8,10 @@
 // - on a real Prosody (the template's settings): one-way delivery (sendText to the receiver's
 //   'message') and a real round trip (a ping answered by a pong, sendText to the pong's arrival),
 //   encrypted against plain, interleaved; and an archive catch-up of 1,000 encrypted messages.
+//   Two Hush clients write OMEMO 2 to each other; a pair of OMEMO 0.3-only devices is interleaved
+//   beside them for the older version's figures.
 // `node bench/omemo.ts` prints a whole table; bench/run.ts appends the rows to its own table.
+// Parts alone: `node bench/omemo.ts cipher`, `... trip` (delivery and round trip), `... catchup`.
 import {
   createMemoryStorage,
   installNobleCrypto,
@@ -17,6 +20,7 @@ import {
   type HushClient,
   type Storage,
 } from '@hush/core';
+import type { OmemoVersion } from '../packages/core/src/omemo/pep.ts';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
 import { measureCipher } from './omemo-cipher.ts';
 import { templateDefault } from './template.ts';
@@ -31,11 +35,21 @@ interface Device {
   close(): Promise<void>;
 }
 
-async function device(server: ProsodyServer, name: string, encryption: boolean): Promise<Device> {
+async function device(
+  server: ProsodyServer,
+  name: string,
+  encryption: boolean,
+  versions?: readonly OmemoVersion[],
+): Promise<Device> {
   const jid = `${name}@localhost`;
   const session = await openSession({ service: server.websocketUrl, jid, password: PASSWORD });
   const storage = createMemoryStorage();
-  const client = await startClient({ session, storage, encryption });
+  const client = await startClient({
+    session,
+    storage,
+    encryption,
+    ...(versions ? { omemo: { versions } } : {}),
+  });
   return {
     jid,
     client,
@@ -118,14 +132,17 @@ function versus(encrypted: number[], plain: number[]): string {
 }
 
 /** Delivery and round trip encrypted vs plain, and catch-up, on a server with this C2S_RATE. */
-async function onServer(rate: string): Promise<[string, string][]> {
+async function onServer(
+  rate: string,
+  parts: { trip: boolean; catchUp: boolean },
+): Promise<[string, string][]> {
   const rows: [string, string][] = [];
   const label =
     rate === TEMPLATE_RATE ? `C2S_RATE ${rate} (template)` : `C2S_RATE ${rate} (raised)`;
   const server = await startProsody({ settings: { C2S_RATE: rate } });
   try {
     trustCertificateAuthority(server.caCert);
-    for (const name of ['alice', 'bob', 'plainalice', 'plainbob'])
+    for (const name of ['alice', 'bob', 'plainalice', 'plainbob', 'oldalice', 'oldbob'])
       await server.createAccount(name, PASSWORD);
     for (const name of ['carol', 'plaincarol'])
       for (const receipts of ['true', 'false'])
@@ -134,36 +151,59 @@ async function onServer(rate: string): Promise<[string, string][]> {
     const bob = await device(server, 'bob', true);
     const plainAlice = await device(server, 'plainalice', false);
     const plainBob = await device(server, 'plainbob', false);
-    BOB_OF.set(alice.jid, bob.jid).set(plainAlice.jid, plainBob.jid);
-    const answering = [answerPings(bob, alice.jid), answerPings(plainBob, plainAlice.jid)];
-    // Warm up: sessions built both ways, JIT warm.
-    for (let i = 0; i < 20; i++) {
-      await oneWay(alice, bob, `warm ${i}`);
-      await oneWay(bob, alice, `warm back ${i}`);
-      await oneWay(plainAlice, plainBob, `warm ${i}`);
-      await pingPong(alice, `warm ${i}`);
-      await pingPong(plainAlice, `warm ${i}`);
+    const oldAlice = await device(server, 'oldalice', true, ['0.3']);
+    const oldBob = await device(server, 'oldbob', true, ['0.3']);
+    BOB_OF.set(alice.jid, bob.jid).set(plainAlice.jid, plainBob.jid).set(oldAlice.jid, oldBob.jid);
+    if (parts.trip) {
+      const answering = [
+        answerPings(bob, alice.jid),
+        answerPings(plainBob, plainAlice.jid),
+        answerPings(oldBob, oldAlice.jid),
+      ];
+      // Warm up: sessions built both ways, JIT warm.
+      for (let i = 0; i < 20; i++) {
+        for (const [a, b] of [
+          [alice, bob],
+          [oldAlice, oldBob],
+        ] as const) {
+          await oneWay(a, b, `warm ${i}`);
+          await oneWay(b, a, `warm back ${i}`);
+          await pingPong(a, `warm ${i}`);
+        }
+        await oneWay(plainAlice, plainBob, `warm ${i}`);
+        await pingPong(plainAlice, `warm ${i}`);
+      }
+      // Interleaved, so all three see the same machine and server state.
+      const delivery = { encrypted: [] as number[], old: [] as number[], plain: [] as number[] };
+      const trip = { encrypted: [] as number[], old: [] as number[], plain: [] as number[] };
+      for (let i = 0; i < SAMPLES; i++) {
+        delivery.encrypted.push(await oneWay(alice, bob, `e ${i}`));
+        delivery.old.push(await oneWay(oldAlice, oldBob, `o ${i}`));
+        delivery.plain.push(await oneWay(plainAlice, plainBob, `p ${i}`));
+        trip.encrypted.push(await pingPong(alice, `e ${i}`));
+        trip.old.push(await pingPong(oldAlice, `o ${i}`));
+        trip.plain.push(await pingPong(plainAlice, `p ${i}`));
+      }
+      for (const stop of answering) stop();
+      rows.push([
+        `one-way delivery (sendText to the receiver's 'message'), OMEMO 2 (1 recipient device) vs plain, ${SAMPLES} each interleaved, ${label}, medians`,
+        versus(delivery.encrypted, delivery.plain),
+      ]);
+      rows.push([
+        `one-way delivery, OMEMO 0.3 vs plain, same run, ${label}, medians`,
+        versus(delivery.old, delivery.plain),
+      ]);
+      rows.push([
+        `round trip (a ping, decrypted and answered with a pong, the pong decrypted), OMEMO 2 vs plain, ${SAMPLES} each interleaved, ${label}, medians`,
+        versus(trip.encrypted, trip.plain),
+      ]);
+      rows.push([
+        `round trip, OMEMO 0.3 vs plain, same run, ${label}, medians`,
+        versus(trip.old, trip.plain),
+      ]);
     }
-    // Interleaved, so both see the same machine and server state.
-    const delivery = { encrypted: [] as number[], plain: [] as number[] };
-    const trip = { encrypted: [] as number[], plain: [] as number[] };
-    for (let i = 0; i < SAMPLES; i++) {
-      delivery.encrypted.push(await oneWay(alice, bob, `e ${i}`));
-      delivery.plain.push(await oneWay(plainAlice, plainBob, `p ${i}`));
-      trip.encrypted.push(await pingPong(alice, `e ${i}`));
-      trip.plain.push(await pingPong(plainAlice, `p ${i}`));
-    }
-    for (const stop of answering) stop();
-    rows.push([
-      `one-way delivery (sendText to the receiver's 'message'), OMEMO (1 recipient device) vs plain, ${SAMPLES} each interleaved, ${label}, medians`,
-      versus(delivery.encrypted, delivery.plain),
-    ]);
-    rows.push([
-      `round trip (a ping, decrypted and answered with a pong, the pong decrypted), OMEMO vs plain, ${SAMPLES} each interleaved, ${label}, medians`,
-      versus(trip.encrypted, trip.plain),
-    ]);
-    await Promise.all([plainBob.close(), bob.close()]);
-    for (const receipts of [false, true]) {
+    await Promise.all([plainBob.close(), bob.close(), oldBob.close(), oldAlice.close()]);
+    for (const receipts of parts.catchUp ? [false, true] : []) {
       const encryptedCatchUp = await catchUp(
         server,
         alice,
@@ -241,19 +281,29 @@ async function catchUp(
   return elapsed;
 }
 
-export async function measureOmemo(): Promise<[string, string][]> {
+const PARTS = ['cipher', 'trip', 'catchup'] as const;
+type Part = (typeof PARTS)[number];
+
+export async function measureOmemo(parts: readonly Part[] = PARTS): Promise<[string, string][]> {
   installNobleCrypto();
-  const rows = await measureCipher();
-  for (const rate of [TEMPLATE_RATE, '10mb/s']) rows.push(...(await onServer(rate)));
+  const rows = parts.includes('cipher') ? await measureCipher() : [];
+  const onServerParts = { trip: parts.includes('trip'), catchUp: parts.includes('catchup') };
+  if (onServerParts.trip || onServerParts.catchUp)
+    for (const rate of [TEMPLATE_RATE, '10mb/s'])
+      rows.push(...(await onServer(rate, onServerParts)));
   return rows;
 }
 
 /** Prints the rows as lines of run.ts's Markdown table. */
-export async function printOmemoRows(): Promise<void> {
-  for (const [name, value] of await measureOmemo()) console.log(`| ${name} | ${value} |`);
+export async function printOmemoRows(parts?: readonly Part[]): Promise<void> {
+  for (const [name, value] of await measureOmemo(parts)) console.log(`| ${name} | ${value} |`);
 }
 
 if (process.argv[1] === import.meta.filename) {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((part) => !(PARTS as readonly string[]).includes(part));
+  if (unknown.length > 0)
+    throw new Error(`unknown part ${unknown.join(', ')}: ${PARTS.join(', ')}`);
   printHeader();
-  await printOmemoRows();
+  await printOmemoRows(asked.length > 0 ? (asked as Part[]) : PARTS);
 }
