@@ -10,15 +10,23 @@ import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
+  onlineIn,
   openProfile,
+  patternFor,
   startStack,
   webBuild,
   type Stack,
   policyViolations,
   waitInPage,
+  wordsFor,
 } from './harness.ts';
 
 const password = 'correct horse battery';
+/** The app's words in the browsers' language (HUSH_LOCALE: the suite runs in English and Russian). */
+const t = wordsFor();
+const pattern = patternFor();
+/** A device's line in a list of devices: 'Device 1234 · Verified'. */
+const deviceLine = new RegExp(`^${pattern('device.line', { id: '\\d+' })}`);
 let stack: Stack;
 let shots: string;
 const contexts: BrowserContext[] = [];
@@ -57,7 +65,7 @@ async function signUp(p: Page, url: string, invite: string | undefined, name: st
   await p.getByTestId('username-input').fill(name);
   await p.getByTestId('password-input').fill(password);
   await p.getByTestId('submit').click();
-  await p.getByText(/Online$/).waitFor({ timeout: 30_000 });
+  await onlineIn(p);
 }
 
 describe('Hush web app', { timeout: 240_000 }, () => {
@@ -109,7 +117,7 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await alice.getByTestId('send-button').click();
     await bob.getByTestId('preview-alice@localhost').getByText('Hello Bob').waitFor();
     measured.sendToShownMs = String(Date.now() - sentAt);
-    await alice.getByLabel('Delivered').last().waitFor({ timeout: 20_000 });
+    await alice.getByLabel(t('message.state.delivered')).last().waitFor({ timeout: 20_000 });
     await shot(bob, '04-chat-list-unread');
     assert.equal(await bob.getByTestId('unread-alice@localhost').innerText(), '1');
     // The unread count in the tab's title.
@@ -117,14 +125,14 @@ describe('Hush web app', { timeout: 240_000 }, () => {
 
     await bob.getByTestId('chat-alice@localhost').click();
     await bob.getByText('Hello Bob').waitFor();
-    await alice.getByLabel('Read').last().waitFor({ timeout: 20_000 });
+    await alice.getByLabel(t('message.state.read')).last().waitFor({ timeout: 20_000 });
     await waitInPage(bob, "document.title === 'Hush'", 5_000);
     await shot(alice, '05-chat-read');
 
     await bob.getByTestId('composer-input').fill('Hi Alice, got it');
     await bob.getByTestId('send-button').click();
     await alice.getByText('Hi Alice, got it').waitFor();
-    await bob.getByLabel('Read').last().waitFor({ timeout: 20_000 });
+    await bob.getByLabel(t('message.state.read')).last().waitFor({ timeout: 20_000 });
     await shot(bob, '06-chat-bob');
     // OMEMO on both sides: no bubble says it travelled in the clear, and the server's archive
     // holds ciphertext only.
@@ -138,11 +146,7 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     assert.ok(!archived.includes('Hello Bob'), 'no clear text on the server');
 
     await bob.getByTestId('open-contact').click();
-    await bob
-      .getByTestId('fingerprints')
-      .getByText(/Device \d+/)
-      .first()
-      .waitFor();
+    await bob.getByTestId('fingerprints').getByText(deviceLine).first().waitFor();
     await shot(bob, '07-contact-details');
     await bob.getByTestId('back').click();
     await bob.getByTestId('back').click();
@@ -158,7 +162,7 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await alice.getByTestId('composer-input').fill('Written offline');
     await alice.getByTestId('send-button').click();
     await alice.getByText('Written offline').waitFor();
-    await alice.getByLabel('Sending').last().waitFor();
+    await alice.getByLabel(t('message.state.pending')).last().waitFor();
     await shot(alice, '05a-written-offline');
     stack.refuseConnections(false);
     await alice.getByTestId('composer-offline').waitFor({ state: 'detached', timeout: 30_000 });
@@ -167,12 +171,12 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await bob.getByTestId('preview-alice@localhost').getByText('After the drop').waitFor({
       timeout: 30_000,
     });
-    await alice.getByLabel('Delivered').last().waitFor({ timeout: 20_000 });
+    await alice.getByLabel(t('message.state.delivered')).last().waitFor({ timeout: 20_000 });
     // In the order written, both delivered.
     await bob.getByTestId('chat-alice@localhost').click();
     const texts = await bob.getByTestId('message-text').allInnerTexts();
     assert.deepEqual(texts.slice(-2), ['Written offline', 'After the drop']);
-    assert.equal(await alice.getByLabel('Sending').count(), 0);
+    assert.equal(await alice.getByLabel(t('message.state.pending')).count(), 0);
     await bob.getByTestId('back').click();
     await alice.getByTestId('back').click();
   });
@@ -187,9 +191,9 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await alice.getByTestId('composer-input').fill('Are you there?');
     await alice.getByTestId('send-button').click();
     await alice
-      .locator('[data-testid^="state-"][aria-label="Not sent"]')
+      .locator(`[data-testid^="state-"][aria-label="${t('message.state.failed')}"]`)
       .waitFor({ timeout: 20_000 });
-    await alice.getByText('Retry').waitFor();
+    await alice.getByText(t('common.retry')).waitFor();
     await shot(alice, '08-failed-retry');
     await alice.getByTestId('back').click();
   });
@@ -237,7 +241,7 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await bob.evaluate('window.shown[0].onclick()');
     await bob.getByTestId('composer-input').waitFor();
     await bob.getByText('Are you there, Bob?').waitFor();
-    await alice.getByLabel('Read').last().waitFor({ timeout: 20_000 });
+    await alice.getByLabel(t('message.state.read')).last().waitFor({ timeout: 20_000 });
     await bob.getByTestId('back').click();
     await alice.getByTestId('back').click();
   });
@@ -257,7 +261,7 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await bob.reload();
     await bob.getByTestId('chat-alice@localhost').waitFor();
     measured.coldStartToInteractiveMs = String(Date.now() - started);
-    await bob.getByText(/Online$/).waitFor({ timeout: 30_000 });
+    await onlineIn(bob);
     measured.coldStartToConnectedMs = String(Date.now() - started);
     await bob.getByTestId('chat-alice@localhost').click();
     await bob.getByText('Hello Bob').waitFor();
@@ -281,13 +285,13 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await bob.getByTestId('composer-input').fill('Written before connecting');
     await bob.getByTestId('send-button').click();
     await bob.getByText('Written before connecting').waitFor();
-    await bob.getByLabel('Sending').last().waitFor();
+    await bob.getByLabel(t('message.state.pending')).last().waitFor();
     stack.refuseConnections(false);
     await alice
       .getByTestId('preview-bob@localhost')
       .getByText('Written before connecting')
       .waitFor({ timeout: 30_000 });
-    await bob.getByLabel('Delivered').last().waitFor({ timeout: 20_000 });
+    await bob.getByLabel(t('message.state.delivered')).last().waitFor({ timeout: 20_000 });
     await bob.getByTestId('back').click();
   });
 
@@ -336,16 +340,13 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await tablet.getByTestId('jid-input').fill('alice@localhost');
     await tablet.getByTestId('password-input').fill(password);
     await tablet.getByTestId('submit').click();
-    await tablet.getByText(/Online$/).waitFor({ timeout: 30_000 });
+    await onlineIn(tablet);
 
     // Each device shows the other among "Your other devices", by fingerprint.
     for (const device of [alice, tablet]) {
       await device.getByTestId('open-settings').click();
       const card = device.getByTestId('own-devices');
-      await card
-        .getByText(/^Device \d+ · /)
-        .first()
-        .waitFor({ timeout: 20_000 });
+      await card.getByText(deviceLine).first().waitFor({ timeout: 20_000 });
       await card
         .getByText(/^([0-9a-f]{8} ){7}[0-9a-f]{8}$/)
         .first()
@@ -369,7 +370,7 @@ describe('Hush web app', { timeout: 240_000 }, () => {
     await tablet.getByTestId('chat-bob@localhost').click();
     await tablet.getByText('For both of your devices').waitFor();
     await alice.getByTestId('unread-bob@localhost').waitFor({ state: 'detached', timeout: 20_000 });
-    await bob.getByLabel('Read').last().waitFor({ timeout: 20_000 });
+    await bob.getByLabel(t('message.state.read')).last().waitFor({ timeout: 20_000 });
     await bob.getByTestId('back').click();
     await context.close();
   });

@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { repoRoot } from '@hush/test-utils';
-import { openProfile, signUpWithInvite, startStack, type Stack } from './harness.ts';
+import { openProfile, signUpWithInvite, startStack, wordsFor, type Stack } from './harness.ts';
 
 const password = 'talks to converse';
+/** The app's words in the browsers' language (HUSH_LOCALE: the suite runs in English and Russian). */
+const t = wordsFor();
 let stack: Stack;
 let shots: string;
 const contexts: BrowserContext[] = [];
@@ -163,6 +165,6 @@ describe('Hush and Converse.js', { timeout: 240_000 }, () => {
   });
 
   it("Converse.js's displayed marker for Hush's OMEMO 2 message (sent inside OMEMO 2) shows it as read", async () => {
-    await alice.getByLabel('Read').last().waitFor({ timeout: 20_000 });
+    await alice.getByLabel(t('message.state.read')).last().waitFor({ timeout: 20_000 });
   });
 });

@@ -22,9 +22,13 @@ import {
   startStack,
   type Stack,
   policyViolations,
+  voiceSeconds,
+  wordsFor,
 } from './harness.ts';
 
 const password = 'formats of voice';
+/** The app's words in the browsers' language (HUSH_LOCALE: the suite runs in English and Russian). */
+const t = wordsFor();
 const SECONDS = 2;
 // What each kind of client sends, made by ffmpeg from a tone.
 const FORMATS: Record<string, string[]> = {
@@ -89,7 +93,7 @@ describe('voice message formats in the web app', { timeout: 180_000 }, () => {
     for (const [index, name] of names.entries()) {
       const bubble = bubbles.nth(index);
       const label = (await bubble.getAttribute('aria-label')) ?? '';
-      const shown = Number(/([\d.]+) seconds/.exec(label)?.[1]);
+      const shown = voiceSeconds(label);
       assert.ok(Math.abs(shown - SECONDS) <= 0.1, `${name}: shown ${shown} s for ${SECONDS} s`);
       await bubble.getByTestId('voice-play').click();
       // Decoded and playing: the position moves on, then it is paused again.
@@ -98,7 +102,7 @@ describe('voice message formats in the web app', { timeout: 180_000 }, () => {
         assert.ok(Date.now() < until, `${name}: the position never moved`);
         await alice.waitForTimeout(100);
       }
-      await bubble.getByLabel('Pause').click();
+      await bubble.getByLabel(t('file.pause')).click();
     }
     await alice.screenshot({ path: join(dir, '01-four-formats.png') });
   });

@@ -3,6 +3,14 @@
 // Caddy does in production, so the app finds its server, and its uploads, on its own origin) under
 // the server's Content-Security-Policy, and Debian's Chromium driven by playwright-core. Chromium
 // trusts the test certificate by its SPKI pin only; nothing else about TLS is relaxed.
+//
+// The suites run twice: `npm run e2e` in English, then `npm run e2e:ru` with HUSH_LOCALE=ru-RU,
+// the language every profile opens with unless a test asks for another. Tests find the UI by the
+// app's own words in the profile's language (wordsFor, patternFor), never by English literals. The
+// Russian run leaves out the suites it would not test anew:
+// - people.test.ts: opens one Russian and one English profile itself, whatever HUSH_LOCALE says;
+// - converse-first-contact.test.ts: no Hush UI, only Converse.js and the core library;
+// - soak.test.ts: delivery under cut connections and crashes, where no words are looked at.
 import { createHash, X509Certificate } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:https';
@@ -214,18 +222,62 @@ export const defaultLocale = process.env.HUSH_LOCALE ?? 'en-US';
 type Words = { readonly [key: string]: string | Words };
 const languages: Readonly<Record<string, Words>> = { en, ru };
 
+/** The app's resources for a browser language: 'ru-RU' → Russian, anything unknown → English. */
+const languageOf = (locale: string): Words =>
+  languages[locale.toLowerCase().split(/[-_]/)[0] ?? ''] ?? en;
+
 /**
  * The app's words in a browser language ('ru-RU' → Russian, anything unknown → English), looked
  * up by key with {{placeholders}} filled: tests find text as the person reads it in their language.
  */
 export function wordsFor(locale: string = defaultLocale) {
-  const language = languages[locale.toLowerCase().split(/[-_]/)[0] ?? ''] ?? en;
+  const language = languageOf(locale);
   return (key: string, values: Readonly<Record<string, string>> = {}): string => {
     let node: string | Words | undefined = language;
     for (const part of key.split('.')) node = typeof node === 'object' ? node[part] : undefined;
     if (typeof node !== 'string') throw new Error(`no words for '${key}' in ${locale}`);
     return node.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => values[name] ?? whole);
   };
+}
+
+/** `text` as a regular expression's source that matches exactly it. */
+export function literally(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Like wordsFor, but a regular expression's source: the words taken literally, each {{placeholder}}
+ * as the pattern given for it, or any text. For words with a part the test cannot know (a device
+ * id, a trust level), e.g. `pattern('device.line', { id: '\\d+' })`.
+ */
+export function patternFor(locale: string = defaultLocale) {
+  const t = wordsFor(locale);
+  return (key: string, patterns: Readonly<Record<string, string>> = {}): string =>
+    t(key)
+      .split(/(\{\{\w+(?:, *\w+)?\}\})/)
+      .map((part, i) =>
+        i % 2 === 0 ? literally(part) : (patterns[/\w+/.exec(part)?.[0] ?? ''] ?? '.*?'),
+      )
+      .join('');
+}
+
+/**
+ * The seconds a voice message's label gives ('Voice message, 2.5 seconds'; 'Голосовое сообщение,
+ * 2,5 секунды'), read with the language's plural forms and decimal mark; NaN when the label is not
+ * one of them.
+ */
+export function voiceSeconds(label: string, locale: string = defaultLocale): number {
+  const pattern = patternFor(locale);
+  const file = languageOf(locale).file;
+  const forms = Object.keys(typeof file === 'object' ? file : {}).filter((key) =>
+    key.startsWith('voiceLabel_'),
+  );
+  for (const form of forms) {
+    const count = '(\\d+(?:[.,]\\d+)?)';
+    const found = new RegExp(`^${pattern(`file.${form}`, { count })}$`).exec(label);
+    if (found?.[1] !== undefined) return Number(found[1].replace(',', '.'));
+  }
+  return Number.NaN;
 }
 
 /** A Chromium profile of its own (own IndexedDB), trusting the stack's certificate by its pin. */

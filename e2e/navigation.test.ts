@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
+  onlineIn,
   openProfile,
   signUpWithInvite,
   startStack,
@@ -59,7 +60,7 @@ describe('Hush web app: links, addresses, keys and layouts', { timeout: 240_000 
     await nina.getByTestId('username-input').fill('nina');
     await nina.getByTestId('password-input').fill(password);
     await nina.getByTestId('submit').click();
-    await nina.getByText(/Online$/).waitFor({ timeout: 30_000 });
+    await onlineIn(nina);
     // The used invite leaves the address bar.
     assert.equal(new URL(nina.url()).search, '');
     assert.equal(path(nina), '/');

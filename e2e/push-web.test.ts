@@ -15,10 +15,13 @@ import {
   signUpWithInvite,
   startStack,
   waitInPage,
+  wordsFor,
   type Stack,
 } from './harness.ts';
 
 const password = 'correct horse battery';
+/** The app's words in the browsers' language (HUSH_LOCALE: the suite runs in English and Russian). */
+const t = wordsFor();
 let stack: Stack;
 let stopped = false;
 const contexts: BrowserContext[] = [];
@@ -110,7 +113,9 @@ describe('the web app with its service worker', { timeout: 300_000 }, () => {
             : undefined)`),
       'the notification',
     );
-    assert.deepEqual(notifications, [{ title: 'Hush', body: 'New message' }]);
+    assert.deepEqual(notifications, [
+      { title: t('push.wakeUp.title'), body: t('push.wakeUp.body') },
+    ]);
     await reader.close();
   });
 

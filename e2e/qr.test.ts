@@ -18,12 +18,18 @@ import {
   type BrowserOptions,
   type Stack,
   signUpWithInvite,
+  literally,
+  patternFor,
   policyViolations,
   waitInPage,
+  wordsFor,
 } from './harness.ts';
 
 const run = promisify(execFile);
 const password = 'correct horse battery';
+/** The app's words in the browsers' language (HUSH_LOCALE: the suite runs in English and Russian). */
+const t = wordsFor();
+const pattern = patternFor();
 let stack: Stack;
 let shots: string;
 const contexts: BrowserContext[] = [];
@@ -64,7 +70,9 @@ async function openScanner(p: Page): Promise<void> {
 async function seesAliceVerified(p: Page): Promise<void> {
   await p
     .getByTestId(`device-${aliceDevice}`)
-    .getByText(/· Verified/)
+    .getByText(
+      new RegExp(`^${pattern('device.line', { trust: literally(t('device.trust.verified')) })}`),
+    )
     .waitFor({ timeout: 30_000 });
 }
 
@@ -128,7 +136,7 @@ describe('QR codes in the web app', { timeout: 240_000 }, () => {
     await bob.getByTestId('chat-alice@localhost').click();
     await bob.getByTestId('open-contact').click();
     await bob.getByTestId('scan-to-verify').click();
-    await bob.getByText('Verify by QR code').waitFor();
+    await bob.getByText(t('scan.verifyTitle')).waitFor();
     await seesAliceVerified(bob);
   });
 
@@ -144,7 +152,7 @@ describe('QR codes in the web app', { timeout: 240_000 }, () => {
       "document.querySelector('video[data-testid=qr-camera]')?.currentTime > 1",
     );
     await shot(carol, '04-scanner-live');
-    await carol.getByText('Scan a QR code').waitFor();
+    await carol.getByText(t('scan.addTitle')).waitFor();
     assert.equal(await carol.getByTestId('error-notice').count(), 0);
   });
 
@@ -154,10 +162,7 @@ describe('QR codes in the web app', { timeout: 240_000 }, () => {
     });
     await signUp(dave, 'dave');
     await openScanner(dave);
-    await dave
-      .getByTestId('camera-refused')
-      .getByText(/Camera access is off/)
-      .waitFor();
+    await dave.getByTestId('camera-refused').getByText(t('scan.cameraRefusedWeb')).waitFor();
     await dave.getByTestId('qr-paste-input').fill(aliceLink);
     await shot(dave, '05-camera-refused');
     await dave.getByTestId('qr-paste-submit').click();
@@ -168,10 +173,7 @@ describe('QR codes in the web app', { timeout: 240_000 }, () => {
     const erin = await profile();
     await signUp(erin, 'erin');
     await openScanner(erin);
-    await erin
-      .getByTestId('camera-unavailable')
-      .getByText(/No camera/)
-      .waitFor();
+    await erin.getByTestId('camera-unavailable').getByText(t('scan.cameraUnavailable')).waitFor();
     await shot(erin, '06-no-camera');
   });
 

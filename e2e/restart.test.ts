@@ -6,14 +6,18 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
+  onlineIn,
   openProfile,
   policyViolations,
   signUpWithInvite,
   startStack,
   type Stack,
+  wordsFor,
 } from './harness.ts';
 
 const password = 'correct horse battery';
+/** The app's words in the browsers' language (HUSH_LOCALE: the suite runs in English and Russian). */
+const t = wordsFor();
 /** How long an app may take to be back after the server is: its reconnect backoff, and a margin. */
 const BACK_MS = 60_000;
 let stack: Stack;
@@ -42,7 +46,7 @@ async function shown(p: Page, text: string): Promise<number> {
 
 /** The open conversation's header says the peer is online. */
 async function peerOnline(p: Page): Promise<void> {
-  await p.getByTestId('header-subtitle').getByText('online', { exact: true }).waitFor({
+  await p.getByTestId('header-subtitle').getByText(t('chat.online'), { exact: true }).waitFor({
     timeout: BACK_MS,
   });
 }
@@ -105,7 +109,13 @@ describe('the server restarts under two open web apps', { timeout: 300_000 }, ()
         toAlice - back;
       // Bob has the conversation open: delivered, then read.
       await alice
-        .getByLabel(`You: Live from alice (${how.name}), Read`, { exact: true })
+        .getByLabel(
+          t('message.fromYou', {
+            text: `Live from alice (${how.name})`,
+            state: t('message.state.read'),
+          }),
+          { exact: true },
+        )
         .waitFor({ timeout: BACK_MS });
 
       // Each sees the other online again (presence was sent on the new streams)...
@@ -114,7 +124,7 @@ describe('the server restarts under two open web apps', { timeout: 300_000 }, ()
       // ...and its own connection as online.
       for (const p of [alice, bob]) {
         await p.getByTestId('back').click();
-        await p.getByText(/ · Online$/).waitFor({ timeout: BACK_MS });
+        await onlineIn(p, BACK_MS);
       }
       assert.deepEqual(loads, { alice: 0, bob: 0 }, 'no page was reloaded');
       await openChat(alice, 'bob@localhost');

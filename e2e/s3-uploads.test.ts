@@ -13,7 +13,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import { repoRoot, startProsody, type ProsodyServer } from '@hush/test-utils';
-import { openProfile, policyViolations, spkiHash, webBuild, type Stack } from './harness.ts';
+import {
+  onlineIn,
+  openProfile,
+  policyViolations,
+  spkiHash,
+  webBuild,
+  type Stack,
+} from './harness.ts';
 
 const run = promisify(execFile);
 const password = 'files in a bucket';
@@ -37,7 +44,7 @@ async function signUp(context: BrowserContext, name: string): Promise<Page> {
   await page.getByTestId('username-input').fill(name);
   await page.getByTestId('password-input').fill(password);
   await page.getByTestId('submit').click();
-  await page.getByText(/Online$/).waitFor({ timeout: 30_000 });
+  await onlineIn(page);
   return page;
 }
 

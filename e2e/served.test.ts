@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import { repoRoot, startProsody, type ProsodyServer } from '@hush/test-utils';
-import { openProfile, spkiHash, webBuild, type Stack } from './harness.ts';
+import { onlineIn, openProfile, spkiHash, webBuild, wordsFor, type Stack } from './harness.ts';
 
 const run = promisify(execFile);
 const password = 'served by prosody';
+/** The app's words in the browsers' language (HUSH_LOCALE: the suite runs in English and Russian). */
+const t = wordsFor();
 let prosody: ProsodyServer;
 const contexts: BrowserContext[] = [];
 
@@ -36,7 +38,7 @@ async function signUp(context: BrowserContext, link: string, name: string): Prom
   await page.getByTestId('username-input').fill(name);
   await page.getByTestId('password-input').fill(password);
   await page.getByTestId('submit').click();
-  await page.getByText(/Online$/).waitFor({ timeout: 30_000 });
+  await onlineIn(page);
   return page;
 }
 
@@ -68,7 +70,7 @@ describe('Hush web app served by Prosody', { timeout: 180_000 }, () => {
     await alice.getByTestId('send-button').click();
     await bob.getByTestId('chat-alice@localhost').click({ timeout: 20_000 });
     await bob.getByText('Served by Prosody').waitFor();
-    await alice.getByLabel('Read').last().waitFor({ timeout: 20_000 });
+    await alice.getByLabel(t('message.state.read')).last().waitFor({ timeout: 20_000 });
     await bob.getByTestId('composer-input').fill('And back');
     await bob.getByTestId('send-button').click();
     await alice.getByText('And back').waitFor({ timeout: 20_000 });

@@ -16,6 +16,7 @@ import {
   signUpWithInvite,
   startStack,
   type Stack,
+  voiceSeconds,
 } from './harness.ts';
 
 const password = 'correct horse battery';
@@ -56,7 +57,7 @@ async function newestDuration(p: Page, before: number): Promise<number> {
     await p.waitForTimeout(50);
   }
   const label = (await bubbles.nth(before).getAttribute('aria-label')) ?? '';
-  const seconds = Number(/([\d.]+) seconds/.exec(label)?.[1]);
+  const seconds = voiceSeconds(label);
   assert.ok(Number.isFinite(seconds), `a duration in "${label}"`);
   return seconds;
 }
