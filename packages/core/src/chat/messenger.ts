@@ -46,11 +46,19 @@ const FINAL_REFUSALS = new Set(['NoOmemoDevice', 'NoTrustedDevice', 'UntrustedId
 
 /**
  * Stores an outgoing text message and queues it for encryption, with no connection at all (an app
- * started offline, before it has a Messenger): the account's next Messenger sends it.
+ * started offline, before it has a Messenger): the account's next Messenger sends it, a file's
+ * link with its description (`file`) beside it.
  */
 export async function writeForLater(
   storage: Storage,
-  message: { account: string; peer: string; body: string; id: string; timestamp: number },
+  message: {
+    account: string;
+    peer: string;
+    body: string;
+    id: string;
+    timestamp: number;
+    file?: FileDescription;
+  },
   encrypted = true,
 ): Promise<StoredMessage> {
   const stored: StoredMessage = {
@@ -63,6 +71,7 @@ export async function writeForLater(
     originId: message.id,
     state: 'pending',
     encrypted,
+    ...(message.file ? { file: descriptionOf(message.file) } : {}),
   };
   await storage.messages.add(stored);
   await storage.outbox.put({

@@ -22,7 +22,7 @@ import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import type { Storage } from '../storage/types.ts';
 import { startClient, type HushClient } from '../client.ts';
-import type { MessengerEvent } from '../chat/messenger.ts';
+import { writeForLater, type MessengerEvent } from '../chat/messenger.ts';
 import type { OmemoVersion } from '../omemo/pep.ts';
 import { NS_OMEMO_LEGACY } from '../omemo/bundle.ts';
 import { NS_OMEMO2 } from '../omemo2/bundle.ts';
@@ -226,6 +226,46 @@ test('a file whose upload was cut goes after a restart with its description: the
   assert.ok(stanza?.getChild('encrypted', NS_OMEMO2), 'sent in OMEMO 2');
   assert.equal((await aliceStorage.messages.get(aliceJid, message.id))?.file?.name, name);
   assert.equal((await aliceStorage.uploads.list(aliceJid)).length, 0);
+});
+
+test('a file message written while offline leaves with the next run, its description beside it', async () => {
+  const [aliceJid, bobJid] = [await person('alice'), await person('bob')];
+  const bob = await device(bobJid);
+  const aliceStorage = createMemoryStorage();
+  const alice = await device(aliceJid, undefined, { storage: aliceStorage });
+  const content = new Uint8Array(randomBytes(1200));
+  const first = await alice.files.send(bobJid, content, { name: 'first.txt' });
+  await arrived(bob, first.body);
+  open.splice(open.indexOf(alice.client), 1);
+  await alice.client.close();
+  await alice.client.session.close();
+  // Offline: the same file again, described anew, waits in the outbox unencrypted.
+  const file = {
+    name: 'again.txt',
+    mediaType: 'text/plain',
+    size: 1200,
+    sha256: sha256Of(content),
+  };
+  const id = `later-${randomBytes(4).toString('hex')}`;
+  await writeForLater(aliceStorage, {
+    account: aliceJid,
+    peer: bobJid,
+    body: first.body,
+    id,
+    timestamp: Date.now(),
+    file,
+  });
+  await device(aliceJid, undefined, { storage: aliceStorage });
+  const got = await until(
+    () =>
+      bob.events.find(
+        (event): event is Extract<MessengerEvent, { type: 'message' }> =>
+          event.type === 'message' && event.message.originId === id,
+      ),
+    'the message written offline',
+  );
+  assert.equal(got.file?.name, 'again.txt');
+  assert.equal(got.message.file?.name, 'again.txt');
 });
 
 test('an OMEMO 0.3 contact gets the aesgcm:// link and the file, and no description in the clear', async () => {
