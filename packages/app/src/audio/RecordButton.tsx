@@ -14,14 +14,23 @@ import {
 import { useTranslation } from '../i18n';
 import { LinkButton } from '../ui/components';
 import { formatDuration } from '../ui/VoiceBubble';
+import { meteredWaveform } from '../ui/waveform';
 import { colors, radius } from '../ui/theme';
 import { VOICE_RECORDING_OPTIONS, VoiceRecording, WebVoiceRecorder } from './voice-recording';
 
 /** Sliding this far left (points) cancels the recording. */
 const CANCEL_DISTANCE = 80;
 
+/** A recording to send; `waveform` where the recorder metered it (phones). */
+export interface VoiceRecorded {
+  readonly uri: string;
+  readonly mime: string;
+  readonly durationMs: number;
+  readonly waveform?: readonly number[];
+}
+
 export interface RecordButtonProps {
-  onRecorded: (recording: { uri: string; mime: string; durationMs: number }) => void;
+  onRecorded: (recording: VoiceRecorded) => void;
   disabled?: boolean;
 }
 
@@ -66,7 +75,11 @@ export function RecordButton(props: RecordButtonProps) {
   );
   const { onRecorded } = props;
   useEffect(
-    () => recording.onRecorded(({ uri, durationMs }) => onRecorded({ uri, mime, durationMs })),
+    () =>
+      recording.onRecorded(({ uri, durationMs, metering }) => {
+        const waveform = meteredWaveform(metering);
+        onRecorded({ uri, mime, durationMs, ...(waveform ? { waveform } : {}) });
+      }),
     [recording, onRecorded],
   );
   const [responder] = useState(() =>

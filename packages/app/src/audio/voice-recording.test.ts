@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { VOICE_LIMIT_MS } from '../voice/sender.ts';
 import {
+  METER_EVERY_MS,
   VoiceRecording,
   type Permission,
   type Recorded,
@@ -237,9 +238,94 @@ describe('the web recorder records speech, not music', () => {
       audioEncoder: 'aac',
     });
     assert.equal(VOICE_RECORDING_OPTIONS.ios.outputFormat, 'aac ', 'IOSOutputFormat.MPEG4AAC');
+    assert.equal(VOICE_RECORDING_OPTIONS.isMeteringEnabled, true, 'levels for the waveform');
   });
 
   it('record() before the microphone is open is an error, not a silent nothing', () => {
     assert.throws(() => new WebVoiceRecorder(fakeMedia().media).record(), /prepareToRecordAsync/);
+  });
+});
+
+describe('the recorder’s levels, for the sender’s waveform on phones', () => {
+  /** A metering recorder (expo-audio's) answering `levels` in turn, and a clock the test ticks. */
+  function metered(levels: readonly (number | undefined | Error)[]) {
+    let now = 1_000;
+    let next = 0;
+    const ticks: { ms: number; tick: () => void; stopped: boolean }[] = [];
+    const recorder: Recorder = {
+      uri: 'file:///voice.m4a',
+      prepareToRecordAsync: async () => undefined,
+      record: () => undefined,
+      stop: async () => undefined,
+      getStatus() {
+        const level = levels[next++];
+        if (level instanceof Error) throw level;
+        return level === undefined ? {} : { metering: level };
+      },
+    };
+    const recording = new VoiceRecording({
+      getPermission: async () => granted,
+      requestPermission: async () => granted,
+      prepareAudio: async () => undefined,
+      restoreAudio: async () => undefined,
+      now: () => now,
+      wait: async (ms) => void (now += ms),
+      every(ms, tick) {
+        const entry = { ms, tick, stopped: false };
+        ticks.push(entry);
+        return () => void (entry.stopped = true);
+      },
+    });
+    const sent: Recorded[] = [];
+    recording.onRecorded((r) => sent.push(r));
+    const tick = (count: number) => {
+      for (let i = 0; i < count; i++) for (const entry of ticks) if (!entry.stopped) entry.tick();
+      now += count * METER_EVERY_MS;
+    };
+    return { recording, recorder, sent, ticks, tick };
+  }
+
+  it('reads the level while recording and sends it with the recording', async () => {
+    const { recording, recorder, sent, ticks, tick } = metered([-160, -20, -6, -40]);
+    await recording.press(recorder);
+    assert.deepEqual(
+      ticks.map(({ ms }) => ms),
+      [METER_EVERY_MS],
+    );
+    tick(4);
+    tick(12);
+    await recording.release(recorder);
+    assert.deepEqual(sent, [
+      { uri: 'file:///voice.m4a', durationMs: 800, metering: [-160, -20, -6, -40] },
+    ]);
+    assert.ok(
+      ticks.every((entry) => entry.stopped),
+      'no more reading once stopped',
+    );
+  });
+
+  it('skips a status without a level or that fails; a recording without levels has none', async () => {
+    const some = metered([-30, undefined, new Error('gone'), Number.NaN, -10]);
+    await some.recording.press(some.recorder);
+    some.tick(13);
+    await some.recording.release(some.recorder);
+    assert.deepEqual(some.sent[0]?.metering, [-30, -10]);
+
+    const none = metered([]);
+    await none.recording.press(none.recorder);
+    none.tick(13);
+    await none.recording.release(none.recorder);
+    assert.equal(none.sent.length, 1);
+    assert.equal(none.sent[0]?.metering, undefined);
+  });
+
+  it('a cancelled recording stops reading too', async () => {
+    const { recording, recorder, sent, ticks, tick } = metered([-10, -10]);
+    await recording.press(recorder);
+    tick(2);
+    recording.slide(-200, 80);
+    await recording.release(recorder);
+    assert.deepEqual(sent, []);
+    assert.ok(ticks.every((entry) => entry.stopped));
   });
 });

@@ -22,6 +22,12 @@ export const MIN_VOICE_MS = 600;
 /** The recorder keeps going after the release for as long as it took to start, up to this. */
 export const MAX_START_DELAY_MS = 2_000;
 
+/**
+ * How often a metering recorder's level is read while it runs: 20 a second, so a 2-second message
+ * fills the waveform's 40 bars (ui/waveform.ts).
+ */
+export const METER_EVERY_MS = 50;
+
 export type RecordingPhase = 'idle' | 'starting' | 'recording' | 'finishing';
 
 export interface RecordingSnapshot {
@@ -45,6 +51,11 @@ export interface Recorder {
   record(): void;
   stop(): Promise<void>;
   readonly uri: string | null;
+  /**
+   * expo-audio's status, whose `metering` is the input level in dBFS where metering is on (phones:
+   * voice-settings.ts). The web's recorder has none: its waveform is decoded from the file.
+   */
+  getStatus?(): { readonly metering?: number | undefined };
 }
 
 export interface RecordingDeps {
@@ -61,11 +72,18 @@ export interface RecordingDeps {
   now?: () => number;
   /** Resolves after `ms` (tests pass a clock of their own). */
   wait?: (ms: number) => Promise<void>;
+  /** Calls `tick` every `ms` until the function it returns is called (tests tick themselves). */
+  every?: (ms: number, tick: () => void) => () => void;
 }
 
 export interface Recorded {
   readonly uri: string;
   readonly durationMs: number;
+  /**
+   * The recorder's level (dBFS) every METER_EVERY_MS while it ran, where it meters (phones): the
+   * sender's copy gets its waveform from these, as phones cannot decode the file.
+   */
+  readonly metering?: readonly number[];
 }
 
 interface EarlyRelease {
@@ -84,6 +102,10 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
   /** Released (or cancelled) before the recorder ran: what to do once it does. */
   private releasedEarly: EarlyRelease | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly every: (ms: number, tick: () => void) => () => void;
+  /** The levels read while the recorder runs, and what stops reading them. */
+  private metering: number[] = [];
+  private stopMetering: (() => void) | undefined;
   private readonly recordedListeners = new Set<(recording: Recorded) => void>();
 
   constructor(deps: RecordingDeps) {
@@ -91,6 +113,12 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
     this.deps = deps;
     this.now = deps.now ?? Date.now;
     this.wait = deps.wait ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.every =
+      deps.every ??
+      ((ms, tick) => {
+        const timer = setInterval(tick, ms);
+        return () => clearInterval(timer);
+      });
   }
 
   /** The finger went down: ask for the microphone if needed, then record. */
@@ -130,10 +158,12 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
       await recorder.prepareToRecordAsync();
       recorder.record();
       this.runningSince = this.now();
+      this.startMetering(recorder);
       const early = this.earlyRelease();
       if (early) await this.stopRecorder(recorder, early.send, early.at);
     } catch (error) {
       clearInterval(this.timer);
+      this.endMetering();
       await this.restoreAudio();
       this.set({
         phase: 'idle',
@@ -145,6 +175,30 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
         }),
       });
     }
+  }
+
+  /** Reads the running recorder's level, where it meters, until endMetering(). */
+  private startMetering(recorder: Recorder): void {
+    this.metering = [];
+    const status = recorder.getStatus?.bind(recorder);
+    if (!status) return;
+    this.stopMetering = this.every(METER_EVERY_MS, () => {
+      try {
+        const level = status().metering;
+        if (typeof level === 'number' && Number.isFinite(level)) this.metering.push(level);
+      } catch {
+        // A status read that fails is one bar less, not a failed recording.
+      }
+    });
+  }
+
+  /** Stops reading levels; returns those read. */
+  private endMetering(): number[] {
+    this.stopMetering?.();
+    this.stopMetering = undefined;
+    const levels = this.metering;
+    this.metering = [];
+    return levels;
   }
 
   /** A release that came while the microphone was opening (set by finish() meanwhile). */
@@ -219,6 +273,7 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
       const more = Math.min(late, VOICE_LIMIT_MS - recorded) - (this.now() - releasedAt);
       if (more > 0) await this.wait(more);
     }
+    const metering = this.endMetering();
     try {
       await recorder.stop();
     } catch {
@@ -234,7 +289,8 @@ export class VoiceRecording extends SnapshotStore<RecordingSnapshot> {
       ...(tooShort ? { notice: currentWords().record.tooShort } : {}),
     });
     if (send && !tooShort && uri) {
-      for (const listener of [...this.recordedListeners]) listener({ uri, durationMs });
+      const recorded = { uri, durationMs, ...(metering.length > 0 ? { metering } : {}) };
+      for (const listener of [...this.recordedListeners]) listener(recorded);
     }
   }
 }

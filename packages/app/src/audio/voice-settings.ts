@@ -19,7 +19,9 @@
 // iOS and Android (expo-audio): AAC-LC in M4A, which every XMPP client plays, mono, 44.1 kHz,
 // 64 kb/s (AAC-LC needs about twice Opus's rate for the same speech; below ~48 kb/s mono it starts
 // to sound dull). The platform encoders are hardware or system codecs; their cost is not the issue
-// it was on the web.
+// it was on the web. Metering on: the input level, read while recording (voice-recording.ts), is
+// the sender's waveform, since phones have no decoder to work it out from the file as the web
+// does (iOS: AVAudioRecorder's average power; Android: MediaRecorder's peak since the last read).
 
 import type { AudioQuality, IOSOutputFormat, RecordingOptions } from 'expo-audio';
 import { VOICE_WEB_BITS_PER_SECOND, VOICE_WEB_MIME_TYPE } from './voice-web-settings.ts';
@@ -41,6 +43,7 @@ export const VOICE_RECORDING_OPTIONS: RecordingOptions = {
   sampleRate: 44_100,
   numberOfChannels: 1,
   bitRate: 64_000,
+  isMeteringEnabled: true,
   android: { outputFormat: 'mpeg4', audioEncoder: 'aac' },
   ios: {
     outputFormat: 'aac ' as IOSOutputFormat,

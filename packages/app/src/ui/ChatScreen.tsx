@@ -4,7 +4,7 @@ import { FlatList, Platform, Pressable, StyleSheet, Text, TextInput, View } from
 import { useTranslation } from '../i18n';
 import { toHushError, type HushError, type StoredMessage } from '@hush/core';
 import type { ThreadSnapshot } from '../client/chats';
-import { RecordButton } from '../audio/RecordButton';
+import { RecordButton, type VoiceRecorded } from '../audio/RecordButton';
 import { ErrorNotice, Header, LinkButton } from './components';
 import { KeyboardAvoiding } from './KeyboardAvoiding';
 import { MessageBubble } from './MessageBubble';
@@ -32,7 +32,7 @@ export interface ChatScreenProps {
   onLoadOlder: () => void;
   /** The person is looking at the newest incoming message: mark it read (XEP-0333). */
   onSeen: () => void;
-  onVoice: (recording: { uri: string; mime: string; durationMs: number }) => Promise<void>;
+  onVoice: (recording: VoiceRecorded) => Promise<void>;
   /** Picks a file and sends it (encrypted); resolves once sent, or when the person cancelled. */
   onAttach?: () => Promise<void>;
   /**
@@ -147,7 +147,7 @@ export function ChatScreen(props: ChatScreenProps) {
       setSendingFile(false);
     }
   };
-  const voice = async (recording: { uri: string; mime: string; durationMs: number }) => {
+  const voice = async (recording: VoiceRecorded) => {
     setSendingVoice(true);
     try {
       await props.onVoice(recording);

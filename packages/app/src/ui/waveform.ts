@@ -1,13 +1,16 @@
 // A voice message's waveform: a few dozen bars, each the loudness of its stretch of the recording,
 // worked out once from the decoded audio and kept with the file's other facts (file-labels.ts), so
 // that it is never decoded again for that. Decoding needs the platform's audio decoder: the web's
-// Web Audio. Where there is none the bubble shows a plain bar.
+// Web Audio. Phones have none; there the sender's own copy gets its waveform from the recorder's
+// levels read while recording (meteredWaveform), and a message received shows a plain bar.
 import { useEffect } from 'react';
 import { keptFile } from '../client/kept-files';
 import type { KeptFiles } from '../platform/types';
 import { rememberFile, useFileFacts } from './file-labels';
 
 export const WAVEFORM_BARS = 40;
+/** A metered level at or below this is silence (16-bit audio's floor is about -96 dB). */
+const SILENCE_DBFS = -120;
 
 /**
  * The loudness (root mean square) of `bars` equal stretches of `samples`, scaled so that the
@@ -29,6 +32,18 @@ export function waveformLevels(samples: Float32Array, bars = WAVEFORM_BARS): num
   }
   const loudest = Math.max(...levels);
   return levels.map((level) => (loudest > 0 ? Math.round((level / loudest) * 100) / 100 : 0));
+}
+
+/**
+ * The waveform of a recording from its recorder's levels in dBFS, read at even intervals while it
+ * ran (audio/voice-recording.ts): each level as an amplitude, then bars as from decoded samples.
+ */
+export function meteredWaveform(dbfs: readonly number[] | undefined): number[] | undefined {
+  if (!dbfs || dbfs.length === 0) return undefined;
+  // iOS and Android report silence (or no reading) as -160 dB: nothing, not a faint bar.
+  const amplitude = (level: number) =>
+    level <= SILENCE_DBFS ? 0 : 10 ** (Math.min(level, 0) / 20);
+  return waveformLevels(Float32Array.from(dbfs, amplitude));
 }
 
 /** A kept waveform as it should be, else undefined (a file edited by hand, an older format). */

@@ -113,6 +113,8 @@ export function ChatRoute({
         await sendLabelled(() => controller.sendVoice(peer, bytes), {
           mimeType: recording.mime,
           durationMs: recording.durationMs,
+          // Phones: the recorder's levels, as they cannot decode the file for one (waveform.ts).
+          ...(recording.waveform ? { waveform: recording.waveform } : {}),
         });
       }}
     />
