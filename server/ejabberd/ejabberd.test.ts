@@ -25,6 +25,7 @@ import {
   type EjabberdNode,
   type EjabberdServer,
 } from '@hush/test-utils';
+import xml from '@xmpp/xml';
 import {
   changePassword,
   createMemoryStorage,
@@ -385,6 +386,30 @@ describe('one ejabberd node', () => {
         assert.match(session.jid, new RegExp(`^${jid}/.+`));
         // Over TLS the server also offers channel binding (tls-exporter), which the core takes.
         assert.match(session.mechanism, /^SCRAM-SHA-256(-PLUS)?$/, service);
+      } finally {
+        await session.close();
+      }
+    }
+  });
+
+  test('stream management stays on after a login with SASL2 and Bind 2: the server acks what the core sends, over every transport', async () => {
+    const [jid, away] = [await person('acked'), await person('away')];
+    for (const service of [server.directTlsUrl, server.startTlsUrl, server.websocketUrl]) {
+      const session = await login({ service, jid, password: PASSWORD });
+      try {
+        const acked: string[] = [];
+        session.client.streamManagement.on('ack', (stanza) => acked.push(stanza.attrs.id ?? ''));
+        // To an account with no session: only the server's ack can say it arrived.
+        await session.send(
+          xml(
+            'message',
+            { to: away, type: 'chat', id: `to-away-${acked.length}` },
+            xml('body', {}, 'x'),
+          ),
+        );
+        await until(() => acked.length === 1, `the server's ack over ${service}`, 10_000);
+        const sm = session.client.streamManagement as unknown as { enabled: boolean };
+        assert.ok(sm.enabled, `stream management on over ${service}`);
       } finally {
         await session.close();
       }
@@ -778,6 +803,75 @@ describe('a two-node cluster', () => {
       );
     } finally {
       await balancer.close();
+      await one.start();
+      await until(
+        async () => (await cluster.members(one).catch(() => [])).length === 2,
+        'node one to rejoin',
+        30_000,
+        250,
+      );
+    }
+  });
+
+  test('a node that stops answering (its machine gone, the network cut): node two drops its sessions within 25 s; what is written to its users meanwhile waits in their archive', async (t) => {
+    const [henJid, ivyJid] = [await person('hen'), await person('ivy')];
+    const henStorage = createMemoryStorage();
+    const hen = await device(one.directTlsUrl, henJid, henStorage);
+    const ivy = await device(two.directTlsUrl, ivyJid);
+    const ivyLog: string[] = [];
+    const t0 = Date.now();
+    for (const name of ['online', 'offline', 'disconnect', 'connecting', 'error'])
+      ivy.client.session.client.on(name, (e: unknown) =>
+        ivyLog.push(`${Date.now() - t0} ${name} ${e instanceof Error ? e.message : ''}`),
+      );
+    ivy.client.session.client.on('send', (el: { name: string; toString(): string }) =>
+      ivyLog.push(`${Date.now() - t0} send ${el.toString().slice(0, 120)}`),
+    );
+    ivy.client.session.client.on('element', (el: { name: string; toString(): string }) =>
+      ivyLog.push(`${Date.now() - t0} got ${el.toString().slice(0, 120)}`),
+    );
+    await ivy.client.messenger.sendText(henJid, 'ivy 0');
+    await receives(hen, ivyJid, ['ivy 0']);
+    // Nothing closes: the node's sockets stay open and nothing answers on them. Only Erlang's
+    // ticks tell node two it is gone (NET_TICKTIME, 20 s: after 15-25 s).
+    const frozen = Date.now();
+    one.freeze();
+    try {
+      await until(
+        async () => !(await holdsSession(two, henJid, one)),
+        "node two to drop hen's session on the node that stopped answering",
+        30_000,
+        250,
+      );
+      const seconds = (Date.now() - frozen) / 1000;
+      t.diagnostic(
+        `node two dropped the sessions of the frozen node after ${seconds.toFixed(1)} s`,
+      );
+      assert.ok(seconds <= 26, `dropped after ${seconds} s`);
+      assert.deepEqual(await cluster.members(two), [two.nodeName]);
+      const sentAt = Date.now();
+      await ivy.client.messenger.sendText(henJid, 'ivy 1');
+      t.diagnostic(`sendText returned after ${Date.now() - sentAt} ms`);
+      await until(
+        () => ivy.client.messenger.getSnapshot().pending === 0,
+        "the server's ack",
+        30_000,
+      ).catch(async (error: unknown) => {
+        const entries = await ivy.storage.outbox.list(ivyJid);
+        t.diagnostic(
+          `ivy status ${ivy.client.session.client.status} messenger ${ivy.client.messenger.getSnapshot().status}; outbox ${entries.map((e) => `${e.attempts} ${e.stanzaXml.length}`).join(', ')}; ivy log: ${ivyLog.join(' | ')}`,
+        );
+        throw error;
+      });
+      t.diagnostic(`acked after ${Date.now() - sentAt} ms`);
+      // Hen logs in on node two and finds it in her archive.
+      await leave(hen);
+      const henAgain = await device(two.directTlsUrl, henJid, henStorage);
+      await receives(henAgain, ivyJid, ['ivy 0', 'ivy 1']);
+    } finally {
+      // A node the others dropped while it was frozen is a split cluster if it runs on: it is
+      // restarted, as an operator would, and rejoins.
+      await one.halt({ kill: true });
       await one.start();
       await until(
         async () => (await cluster.members(one).catch(() => [])).length === 2,

@@ -70,6 +70,12 @@ export interface EjabberdNode {
   /** Starts a halted node on the same ports and data; a cluster member rejoins by itself. */
   start(): Promise<void>;
   restart(options?: { kill?: boolean }): Promise<void>;
+  /**
+   * Stops the node's VM (SIGSTOP) without closing anything, as a machine that vanished or a cut
+   * network: its sockets stay open and nothing answers on them. `thaw()` lets it run on.
+   */
+  freeze(): void;
+  thaw(): void;
   running(): boolean;
 }
 
@@ -322,6 +328,7 @@ async function makeNode(shared: Shared, index: number): Promise<EjabberdNode> {
     async halt(how = {}) {
       if (!alive()) return;
       child?.kill(how.kill === true ? 'SIGKILL' : 'SIGTERM');
+      child?.kill('SIGCONT'); // a frozen node takes its SIGTERM once it runs
       const timer = setTimeout(() => child?.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
@@ -329,6 +336,9 @@ async function makeNode(shared: Shared, index: number): Promise<EjabberdNode> {
     async start() {
       if (!alive()) await launch();
     },
+    // erl execs the VM, so the child is the VM itself.
+    freeze: () => void (alive() && child?.kill('SIGSTOP')),
+    thaw: () => void (alive() && child?.kill('SIGCONT')),
     async restart(how = {}) {
       await node.halt(how);
       await node.start();

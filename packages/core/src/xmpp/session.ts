@@ -479,6 +479,21 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   });
   let csiOffered = false;
   let streamManagementOffered = false;
+  // ejabberd 24.12 sends stream features again right after a SASL2 success (XEP-0388 has no stream
+  // restart there), offering the stream management that Bind 2 just enabled: xmpp.js would take
+  // them for a new stream's, try to resume and then enable, be refused both, and turn stream
+  // management off for the session (no acks, no resumption). On a stream already online that
+  // offer is dropped before xmpp.js sees it.
+  // xmpp.js's Connection is an EventEmitter; its typings leave prependListener out.
+  const first = xmpp as unknown as {
+    prependListener(event: 'element', listener: (element: Element) => void): void;
+  };
+  first.prependListener('element', (element) => {
+    if (xmpp.status === 'online' && element.is('features', 'http://etherx.jabber.org/streams'))
+      element.children = element.children.filter(
+        (child) => typeof child === 'string' || !child.is('sm', 'urn:xmpp:sm:3'),
+      );
+  });
   xmpp.on('nonza', (element) => {
     if (element.is('features', 'http://etherx.jabber.org/streams')) {
       csiOffered = element.getChild('csi', NS_CSI) !== undefined;
