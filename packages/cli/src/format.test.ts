@@ -64,6 +64,7 @@ test("a described file prints as its sender's description says: name, type and l
   assert.match(formatMessage(described({ mediaType: 'video/mp4' })), /\[Video\]$/);
   assert.match(formatMessage(described({})), /\[File\]$/);
   assert.match(formatMessage(described({ name: 'a\u001b[2Kb.txt' })), /\[a\[2Kb\.txt\]$/);
+  assert.match(formatMessage(described({ name: 'photo\u202egpj.exe' })), /\[photogpj\.exe\]$/);
   // Text stays text, whatever a description says.
   assert.equal(
     fileLabel('Hello', { name: 'x.txt', mediaType: 'text/plain', size: 1, sha256 }),

@@ -57,6 +57,7 @@ test('a file described by its sender is named and typed by the description, not 
   assert.equal(voice.kind === 'voice' && voice.name, '', 'a placeholder name is no name');
   assert.equal(described('image/jpeg', 'IMG_1.jpg').preview, 'Photo');
   assert.equal(described('application/octet-stream').preview, 'File');
+  assert.equal(described('application/pdf', 'invoice\u202efdp.exe').preview, 'invoicefdp.exe');
   assert.equal(
     describeBody('hello', undefined, {
       name: 'x',

@@ -96,7 +96,8 @@ export function describeBody(
       kind: file.mediaType.toLowerCase().startsWith('audio/')
         ? ('voice' as const)
         : ('file' as const),
-      name: PLACEHOLDER.test(file.name) ? name : file.name,
+      // Cleaned as a saved name is: a sender's "photo\u202egpj.exe" must not read as "photoexe.jpg".
+      name: PLACEHOLDER.test(file.name) ? name : sanitizeFileName(file.name),
       mimeType: file.mediaType,
       ...(file.durationMs !== undefined ? { durationMs: file.durationMs } : {}),
     };
