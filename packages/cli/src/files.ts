@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { downloadFile, HushError, inspectFile, isHushError } from '@hush/core';
 import { CliError } from './errors.ts';
+import { printable } from './format.ts';
 
 /** Reads a file to send; a missing or unreadable path is a usage error naming the path. */
 export async function readInputFile(path: string): Promise<Uint8Array> {
@@ -41,13 +42,17 @@ const EXTENSIONS: Record<string, string> = {
   'application/pdf': 'pdf',
 };
 
-/** Downloads, decrypts and checks a received file into `dir`, and prints what it is. */
+/**
+ * Downloads, decrypts and checks a received file into `dir`, and prints what it is, with the name
+ * its sender gave it where the message described it (`name`; the file is saved under its hash).
+ */
 export async function receiveFile(
   link: string,
   from: string,
   dir: string,
   json: boolean,
   print: (line: string) => void,
+  name?: string,
 ): Promise<void> {
   try {
     const { bytes, encrypted } = await downloadFile(link);
@@ -60,6 +65,7 @@ export async function receiveFile(
     const report = {
       type: 'file',
       from,
+      ...(name !== undefined ? { name } : {}),
       kind: info.kind,
       mimeType: info.mimeType,
       ...(info.audio ? { durationMs: info.audio.durationMs } : {}),
@@ -71,7 +77,7 @@ export async function receiveFile(
     print(
       json
         ? JSON.stringify(report)
-        : `  ${info.kind} ${info.mimeType}${info.audio ? ` ${(info.audio.durationMs / 1000).toFixed(1)} s` : ''}, ${bytes.length} bytes, sha256 ${sha256} -> ${path}`,
+        : `  ${name !== undefined ? `${printable(name)}: ` : ''}${info.kind} ${info.mimeType}${info.audio ? ` ${(info.audio.durationMs / 1000).toFixed(1)} s` : ''}, ${bytes.length} bytes, sha256 ${sha256} -> ${path}`,
     );
   } catch (error) {
     const failure = isHushError(error) ? error : new HushError('DownloadFailed', String(error));

@@ -19,7 +19,7 @@ const PLACEHOLDER = /^(encrypted|hush-file|file|blob|unnamed)(\.bin)?$/i;
  * A name as printed: without control characters, which could rewrite the terminal's line, nor
  * format characters (direction overrides), which could show "photo\u202egpj.exe" as "photoexe.jpg".
  */
-const printable = (name: string): string => name.replace(/[\p{Cc}\p{Cf}]/gu, '').trim();
+export const printable = (name: string): string => name.replace(/[\p{Cc}\p{Cf}]/gu, '').trim();
 
 /** "0:12": a voice message's length. */
 function formatLength(ms: number): string {

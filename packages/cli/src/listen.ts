@@ -65,7 +65,8 @@ export async function listen(state: Profile, options: CommandOptions, io: Io): P
       const link = fileLink(event.message.body);
       if (link && event.message.state === 'received') {
         const from = event.message.peer;
-        downloads = downloads.then(() => receiveFile(link, from, filesDir, json, io.stdout));
+        const name = event.message.file?.name;
+        downloads = downloads.then(() => receiveFile(link, from, filesDir, json, io.stdout, name));
       }
     } else if (event.type === 'error') {
       io.stderr(`hush: ${event.error.message} (${event.error.code})`);

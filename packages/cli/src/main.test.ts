@@ -377,6 +377,7 @@ test('send-file and send-voice: the listener downloads, decrypts and reports kin
     assert.equal(doc.code, 0, doc.stderr);
     const gotDoc = await seen((event) => event.type === 'file' && event.kind === 'file');
     assert.equal(gotDoc.sha256, await sha(docPath));
+    assert.equal(gotDoc.name, 'notes.bin');
     // The sender's description arrived inside the encryption and is kept with each message.
     const docMessage = await seen(
       (event) =>
