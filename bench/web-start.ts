@@ -64,16 +64,50 @@ const PHASES: Readonly<Record<string, string>> = {
   'hush:start': 'the app code runs (bundle loaded and evaluated)',
   'hush:storage': 'storage open, the account read',
   'hush:session': 'logged in from the saved login',
+  'hush:omemo-code': "OMEMO's code chunk loaded (startClient)",
+  'hush:contacts': 'the roster read',
+  'hush:omemo': 'OMEMO started (keys checked, own device lists read)',
+  'hush:messenger': 'the Messenger started (carbons, catch-up, presence)',
   'hush:online': 'contacts, OMEMO and the Messenger started (online)',
 };
+
+/**
+ * The same reloads as intervals, each from its own reload's marks: what each step of the start took,
+ * whatever the page's load before it. The roster and OMEMO start side by side after the login; the
+ * Messenger starts when both are done.
+ */
+const INTERVALS: readonly (readonly [what: string, from: readonly string[], to: string])[] = [
+  ['login from the saved login (storage open to logged in)', ['hush:storage'], 'hush:session'],
+  ['the roster read (logged in to done)', ['hush:session'], 'hush:contacts'],
+  ['OMEMO started (logged in to done)', ['hush:session'], 'hush:omemo'],
+  [
+    'the Messenger started (roster and OMEMO done to done)',
+    ['hush:contacts', 'hush:omemo'],
+    'hush:messenger',
+  ],
+  ['the screen says online (Messenger started to shown)', ['hush:messenger'], 'hush:online'],
+];
+
+function intervals(reloads: readonly Record<string, number>[]): [string, number[]][] {
+  return INTERVALS.map(([what, from, to]) => [
+    what,
+    reloads.flatMap((marks) => {
+      const end = marks[to];
+      const start = Math.max(...from.map((name) => marks[name] ?? NaN));
+      return end === undefined || Number.isNaN(start) ? [] : [end - start];
+    }),
+  ]);
+}
 
 async function webRows(stack: Stack): Promise<{
   form: number[];
   bytes: number[];
   reload: number[];
   phases: Record<string, number[]>;
+  reloads: Record<string, number>[];
 }> {
   const phases: Record<string, number[]> = {};
+  const reloads: Record<string, number>[] = [];
   const online = wordsFor()('phase.online');
   const form: number[] = [];
   const bytes: number[] = [];
@@ -114,11 +148,12 @@ async function webRows(stack: Stack): Promise<{
         `Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]))`,
       )) as Record<string, number>;
       if (i > 0) for (const [name, at] of Object.entries(marks)) (phases[name] ??= []).push(at);
+      if (i > 0) reloads.push(marks);
     }
   } finally {
     await context.close();
   }
-  return { form, bytes, reload, phases };
+  return { form, bytes, reload, phases, reloads };
 }
 
 /** Node: openSession from a saved login and startClient on a device that has started before. */
@@ -155,9 +190,12 @@ const SERVERS: readonly { readonly name: string; readonly settings: Record<strin
   { name: 'SASL2 + FAST', settings: { COMMUNITY_MODULES: 'true' } },
 ];
 
-export async function measureWebStart(): Promise<[string, string][]> {
+export async function measureWebStart(
+  servers: readonly string[] = SERVERS.map((server) => server.name),
+): Promise<[string, string][]> {
   const rows: [string, string][] = [];
-  for (const server of SERVERS) rows.push(...(await measureOn(server.name, server.settings)));
+  for (const server of SERVERS.filter((s) => servers.includes(s.name)))
+    rows.push(...(await measureOn(server.name, server.settings)));
   return rows;
 }
 
@@ -167,7 +205,7 @@ async function measureOn(
 ): Promise<[string, string][]> {
   const stack = await startStack({ settings });
   try {
-    const { form, bytes, reload, phases } = await webRows(stack);
+    const { form, bytes, reload, phases, reloads } = await webRows(stack);
     const node = await nodeRows(stack);
     const breakdown = Object.entries(PHASES).map(([phase, what]): [string, string] => [
       `${name}: web reload, ${what}: ms from navigation start, min / median of ${REPEATS}`,
@@ -191,6 +229,10 @@ async function measureOn(
         minMedian(runs(node), 'ms', 0),
       ],
       ...breakdown,
+      ...intervals(reloads).map(([what, samples]): [string, string] => [
+        `${name}: web reload, ${what}, ms, min / median of ${REPEATS}`,
+        minMedian(runs(samples.length > 0 ? samples : [NaN]), 'ms', 0),
+      ]),
     ];
   } finally {
     await stack.stop();
@@ -198,15 +240,22 @@ async function measureOn(
 }
 
 /** Prints the rows as lines of run.ts's Markdown table. */
-export async function printWebStartRows(): Promise<void> {
+export async function printWebStartRows(servers?: readonly string[]): Promise<void> {
   if (!existsSync(join(webBuild, 'index.html'))) {
     console.log('| web start (no web build: npm run export:web -w @hush/app) | not measured |');
     return;
   }
-  for (const [name, value] of await measureWebStart()) console.log(`| ${name} | ${value} |`);
+  for (const [name, value] of await measureWebStart(servers)) console.log(`| ${name} | ${value} |`);
 }
 
+// `node bench/web-start.ts 'SASL2 + FAST'` measures against that server only; HUSH_WEB_BUILD names
+// another build to measure (e2e/harness.ts), e.g. one made before a change.
 if (process.argv[1] === import.meta.filename) {
+  const servers = process.argv.slice(2);
+  const known = SERVERS.map((server) => server.name);
+  const unknown = servers.filter((name) => !known.includes(name));
+  if (unknown.length > 0)
+    throw new Error(`unknown server ${unknown.join(', ')}: ${known.join(', ')}`);
   printHeader();
-  await printWebStartRows();
+  await printWebStartRows(servers.length > 0 ? servers : undefined);
 }

@@ -30,7 +30,12 @@ export interface StartClientOptions {
   readonly push?: PushStateStore;
   /** How long a peer's receipt may take before a message is sent again (chat/redelivery.ts). */
   readonly redeliverAfterMs?: number;
+  /** Told as each part of the start is done (the app marks them for its start-up benchmark). */
+  readonly onStartPhase?: (phase: StartPhase) => void;
 }
+
+/** The parts of a start: OMEMO's code loaded, the roster, OMEMO started, the Messenger started. */
+export type StartPhase = 'omemo-code' | 'contacts' | 'omemo' | 'messenger';
 
 export interface HushClient {
   readonly session: XmppSession;
@@ -46,6 +51,7 @@ export interface HushClient {
 
 export async function startClient(options: StartClientOptions): Promise<HushClient> {
   const { session, storage } = options;
+  const phase = (done: StartPhase) => options.onStartPhase?.(done);
   const contacts = new Contacts({ session });
   const encryption = options.encryption ?? true;
   // OMEMO's code (libsignal, the curves) loads here, not with the rest of core: on the web it is a
@@ -53,6 +59,7 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
   const { Omemo: OmemoClass } = encryption
     ? await import('./omemo/omemo.ts')
     : { Omemo: undefined };
+  if (OmemoClass) phase('omemo-code');
   const omemo = OmemoClass
     ? new OmemoClass({ ...options.omemo, session, store: storage.omemo })
     : undefined;
@@ -71,7 +78,10 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
   );
   // The roster and OMEMO's keys and device list are independent: fetched side by side, both before
   // the Messenger (a start waits for the slower, not for both in turn).
-  await Promise.all([contacts.start(), omemo?.start()]);
+  await Promise.all([
+    contacts.start().then(() => phase('contacts')),
+    omemo?.start().then(() => phase('omemo')),
+  ]);
   const messenger = new Messenger({
     session,
     storage,
@@ -96,6 +106,7 @@ export async function startClient(options: StartClientOptions): Promise<HushClie
       })
     : undefined;
   await messenger.start();
+  phase('messenger');
   // Online: key maintenance in the background, with the start's check that the server still has
   // this device's bundles (omemo/key-work.ts), kept off the way to connected. A close while online
   // waits for it, so a short-lived process (a CLI command) still republishes what the server lost.

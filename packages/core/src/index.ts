@@ -153,7 +153,7 @@ export type { VerificationUri } from './omemo/trust.ts';
 export { advertiseCapabilities, capsHash, NS_CAPS, NS_DISCO_INFO } from './xmpp/caps.ts';
 export type { ClientIdentity } from './xmpp/caps.ts';
 export { startClient } from './client.ts';
-export type { HushClient, StartClientOptions } from './client.ts';
+export type { HushClient, StartClientOptions, StartPhase } from './client.ts';
 export * from './media/index.ts';
 export * from './voice/index.ts';
 export { FileSender } from './media/file-sender.ts';
