@@ -253,6 +253,16 @@ const UNTRUSTED = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAM
  */
 const CONNECTION_TIMEOUT_MS = 6_000;
 
+/**
+ * A server that stops answering without closing the connection (its machine gone, a network cut on
+ * the way) shows only through stream management's ack requests: xmpp.js asks every 30 s while idle
+ * (250 ms after anything sent) and gives up after 60 s without an answer, so up to 90 s went by
+ * before a client moved to another node. Asking every 15 s and giving up after 15 s notices it
+ * within 30 s, 15 s after a message; an ack request is some 30 bytes.
+ */
+const ACK_REQUEST_INTERVAL_MS = 15_000;
+const ACK_TIMEOUT_MS = 15_000;
+
 /** Maps what xmpp.js, the socket or the TLS layer threw to a HushError. */
 export function toHushError(error: unknown): HushError {
   if (error instanceof HushError) return error;
@@ -477,6 +487,21 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
     },
     binding: () => channelBinding,
   });
+  Object.assign(xmpp.streamManagement, {
+    requestAckInterval: ACK_REQUEST_INTERVAL_MS,
+    timeout: ACK_TIMEOUT_MS,
+  });
+  // xmpp.js lets go of a socket it gave up on (no answer to an ack request, a TLS handshake that
+  // never ends) without waiting for it to close, and takes its error listener with it: when the
+  // silent server later resets the connection, that socket's error had no listener and ended the
+  // process. Each socket keeps one that ignores it (the connection has moved on).
+  xmpp.on('connecting', () =>
+    queueMicrotask(() => {
+      const socket = (xmpp as unknown as { socket?: { on(event: 'error', f: () => void): void } })
+        .socket;
+      socket?.on('error', () => undefined);
+    }),
+  );
   let csiOffered = false;
   let streamManagementOffered = false;
   // ejabberd 24.12 sends stream features again right after a SASL2 success (XEP-0388 has no stream
