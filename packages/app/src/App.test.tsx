@@ -143,3 +143,24 @@ describe('links that arrive while the app runs', () => {
     expect((await screen.findByTestId('invite-input')).props.value).toBe(next);
   });
 });
+
+describe('a device whose storage cannot be opened', () => {
+  it('says why instead of spinning for ever, and starts once Retry finds the storage', async () => {
+    let refuse = true;
+    const flaky: Platform = {
+      ...platform,
+      openStorage: async () => {
+        if (refuse) throw new DOMException('The user denied permission to access the database.');
+        return createMemoryStorage();
+      },
+    };
+    await openApp(new AccountController(flaky), null);
+    await screen.findByTestId('storage-unavailable');
+    expect(screen.getByTestId('error-StorageUnavailable')).toBeTruthy();
+    expect(screen.getByText(/denied permission/)).toBeTruthy();
+    expect(screen.queryByTestId('starting')).toBeNull();
+    refuse = false;
+    await act(async () => fireEvent.press(screen.getByTestId('retry-start')));
+    expect(await screen.findByTestId('jid-input')).toBeTruthy();
+  });
+});

@@ -1,5 +1,6 @@
 // Exit codes, kept stable for scripts:
-//   0 ok · 1 unexpected error · 2 usage · 3 wrong password · 4 invite, sign-up, address or input refused
+//   0 ok · 1 unexpected error, or the profile cannot be opened · 2 usage · 3 wrong password
+//   4 invite, sign-up, address or input refused
 //   5 server unreachable, certificate not trusted or no answer · 6 no account in the profile
 //   7 a message could not be sent · 8 the profile is busy (another hush process holds it)
 //   9 a received message or file could not be read · 130 cancelled
@@ -40,6 +41,7 @@ const EXIT: Record<HushErrorCode, number> = {
   QuotaExceeded: 4,
   UnsupportedContent: 4,
   WrongCode: 4,
+  StorageUnavailable: 1,
   ServerUnreachable: 5,
   CertificateUntrusted: 5,
   Timeout: 5,

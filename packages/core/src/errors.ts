@@ -36,6 +36,9 @@ export type HushErrorCode =
   | 'Cancelled'
   // A scanned or pasted code is readable but not the one asked for (another person's, no key).
   | 'WrongCode'
+  // The device's own storage (database, browser storage) cannot be opened or read: full, refused
+  // by the browser (private mode), or damaged. Nothing was changed.
+  | 'StorageUnavailable'
   // Decrypted, but sent by a device the person refused or has not decided on yet (new after a
   // verification, or its key changed).
   | 'UntrustedSender'

@@ -38,7 +38,9 @@ import { readInvite } from './invite-link.ts';
 import { fileVoiceSender, unavailableVoiceSender, type VoiceSender } from '../voice/sender.ts';
 import { PushController } from '../push/controller.ts';
 
-export type AccountPhase = 'starting' | 'signedOut' | 'offline' | 'connecting' | 'online';
+/** 'unavailable': this device's storage could not be opened; `error` says why, start() tries again. */
+export type AccountPhase =
+  'starting' | 'unavailable' | 'signedOut' | 'offline' | 'connecting' | 'online';
 
 export interface AccountSnapshot {
   readonly phase: AccountPhase;
@@ -118,9 +120,26 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
   /** Opens storage; with a stored account, shows its history at once and connects. */
   async start(): Promise<void> {
     mark('hush:start');
-    this.storage = await this.platform.openStorage();
-    this.vault = this.platform.vault(this.storage);
-    const [account] = await this.storage.accounts.list();
+    this.update({ phase: 'starting', error: undefined });
+    let account: StoredAccount | undefined;
+    try {
+      this.storage = await this.platform.openStorage();
+      this.vault = this.platform.vault(this.storage);
+      [account] = await this.storage.accounts.list();
+    } catch (error) {
+      // Full, refused (a browser's private mode) or damaged: said, and nothing else starts.
+      this.update({
+        phase: 'unavailable',
+        error: isHushError(error)
+          ? error
+          : new HushError(
+              'StorageUnavailable',
+              `This device's storage cannot be opened: ${error instanceof Error ? error.message : String(error)}`,
+              { cause: error },
+            ),
+      });
+      return;
+    }
     mark('hush:storage');
     if (!account) {
       this.update({ phase: 'signedOut' });
@@ -380,6 +399,7 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
         session,
         storage,
         clientType: this.platform.name === 'web' ? 'web' : 'phone',
+        onStartPhase: (phase) => mark(`hush:${phase}`),
         onMessengerEvent: (event) => {
           if (event.type === 'error') this.update({ error: event.error });
           // Files of messages in and out, caught up or live, are kept on this device as they come.

@@ -20,6 +20,7 @@ export const en = {
     offline: 'Offline — reconnecting…',
     connecting: 'Connecting…',
     online: 'Online',
+    unavailable: 'Storage unavailable',
   },
   onboarding: {
     tabInvite: 'I have an invite',
@@ -304,6 +305,7 @@ export const en = {
     Undecryptable: 'This message could not be decrypted',
     NotEncryptedForDevice: 'This message was not encrypted for this device',
     WrongCode: 'Not the code of this contact',
+    StorageUnavailable: 'This device’s storage cannot be opened',
     UntrustedSender: 'Sent from a device that is not trusted',
     Unencrypted: 'Sent without end-to-end encryption',
     NoAccount: 'No account on this device',

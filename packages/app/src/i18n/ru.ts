@@ -22,6 +22,7 @@ export const ru: Translation = {
     offline: 'Нет связи — переподключение…',
     connecting: 'Подключение…',
     online: 'В сети',
+    unavailable: 'Хранилище недоступно',
   },
   onboarding: {
     tabInvite: 'У меня есть приглашение',
@@ -312,6 +313,7 @@ export const ru: Translation = {
     Undecryptable: 'Это сообщение не удалось расшифровать',
     NotEncryptedForDevice: 'Это сообщение не было зашифровано для этого устройства',
     WrongCode: 'Это не код этого контакта',
+    StorageUnavailable: 'Не удаётся открыть хранилище на этом устройстве',
     UntrustedSender: 'Отправлено с устройства без доверия',
     Unencrypted: 'Отправлено без сквозного шифрования',
     NoAccount: 'На этом устройстве нет учётной записи',

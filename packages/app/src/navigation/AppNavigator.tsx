@@ -13,6 +13,8 @@ import {
 } from '@react-navigation/native';
 import { createNativeStackNavigator } from '@react-navigation/native-stack';
 import type { AccountSnapshot } from '../client/account';
+import { useTranslation } from '../i18n';
+import { Button, ErrorNotice } from '../ui/components';
 import { useAccount, useController } from '../ui/hooks';
 import { colors } from '../ui/theme';
 import { AppColumn, ChatsRoute, screenLayout, TwoPanes, useTwoPanes } from './layout';
@@ -46,7 +48,10 @@ const pageLocation = (): PageLocation | undefined =>
 
 /** Signed in: an account is on this device with its password (connected or not). */
 const isSignedIn = (account: AccountSnapshot) =>
-  account.phase !== 'starting' && account.phase !== 'signedOut' && !!account.jid;
+  account.phase !== 'starting' &&
+  account.phase !== 'unavailable' &&
+  account.phase !== 'signedOut' &&
+  !!account.jid;
 
 export function AppNavigator(props: {
   navigation: AppNavigation;
@@ -55,6 +60,7 @@ export function AppNavigator(props: {
 }) {
   const controller = useController();
   const account = useAccount();
+  const { t } = useTranslation();
   const signedIn = isSignedIn(account);
   // A link is read when it arrives: whether someone is signed in is asked of the controller then.
   const { linkSources } = props;
@@ -74,6 +80,19 @@ export function AppNavigator(props: {
     return (
       <View style={styles.center} testID="starting">
         <ActivityIndicator color={colors.accent} />
+      </View>
+    );
+  }
+  if (account.phase === 'unavailable') {
+    // Nothing can start without this device's storage: say why, and offer to try again.
+    return (
+      <View style={[styles.center, styles.unavailable]} testID="storage-unavailable">
+        {account.error ? <ErrorNotice error={account.error} /> : null}
+        <Button
+          title={t('common.retry')}
+          onPress={() => void controller.start()}
+          testID="retry-start"
+        />
       </View>
     );
   }
@@ -112,5 +131,6 @@ export function AppNavigator(props: {
 
 const styles = StyleSheet.create({
   center: { flex: 1, alignItems: 'center', justifyContent: 'center' },
+  unavailable: { padding: 24, gap: 16, alignItems: 'stretch' },
   screen: { backgroundColor: colors.background },
 });
