@@ -10,11 +10,24 @@
 //   (or SOAK_SENDERS, SOAK_MESSAGES, SOAK_INTERVAL_MS, SOAK_BROWSERS)
 // The web app is exported first (npm run export:web -w @hush/app), so it runs today's core;
 // --no-build skips that.
+//
+//   npm run soak -- --server ejabberd-cluster [--senders N] [--messages M] [--interval-ms MS]
+//                   [--redeliver-after-ms MS] [--quiet]     (or SOAK_SERVER=ejabberd-cluster)
+// runs it on a two-node ejabberd cluster instead (soak/cluster.ts): core devices only, a node
+// killed and back mid-traffic instead of cuts and a Prosody restart.
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '@hush/test-utils';
 import { jsonLine, machine, table, tree } from './soak/report.ts';
 import { defaultOptions, runSoak } from './soak/run.ts';
+import {
+  clusterClean,
+  clusterJsonLine,
+  clusterTable,
+  defaultClusterOptions,
+  runClusterSoak,
+} from './soak/cluster.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,6 +39,8 @@ const { values } = parseArgs({
     'no-build': { type: 'boolean' },
     quiet: { type: 'boolean' },
     'server-log': { type: 'string' },
+    server: { type: 'string' },
+    'redeliver-after-ms': { type: 'string' },
   },
 });
 
@@ -42,6 +57,38 @@ function count(flag: string | undefined, env: string, fallback: number): number 
   return value;
 }
 
+const started = Date.now();
+const log = values.quiet
+  ? () => undefined
+  : (line: string) => console.error(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`);
+const server = values.server ?? process.env.SOAK_SERVER ?? 'prosody';
+if (server !== 'prosody' && server !== 'ejabberd-cluster') {
+  console.error(`soak: --server takes prosody or ejabberd-cluster, not '${server}'`);
+  process.exit(2);
+}
+if (server === 'ejabberd-cluster') {
+  const redeliver = values['redeliver-after-ms'] ?? process.env.SOAK_REDELIVER_AFTER_MS;
+  const result = await runClusterSoak({
+    senders: count(values.senders, 'SOAK_SENDERS', defaultClusterOptions.senders),
+    messages: count(values.messages, 'SOAK_MESSAGES', defaultClusterOptions.messages),
+    intervalMs: count(values['interval-ms'], 'SOAK_INTERVAL_MS', defaultClusterOptions.intervalMs),
+    ...(redeliver !== undefined
+      ? { redeliverAfterMs: count(redeliver, 'SOAK_REDELIVER_AFTER_MS', 15_000) }
+      : {}),
+    log,
+  });
+  console.log(
+    `Machine: ${machine()}, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(`Date: ${new Date().toISOString().slice(0, 16)}, tree ${tree()}\n`);
+  console.log(clusterTable(result));
+  console.log('');
+  console.log(clusterJsonLine(result));
+  process.exit(clusterClean(result) ? 0 : 1);
+}
+
 if (values['no-build'] !== true) {
   try {
     execFileSync('npm', ['run', 'export:web', '-w', '@hush/app'], {
@@ -56,7 +103,6 @@ if (values['no-build'] !== true) {
   }
 }
 
-const started = Date.now();
 const result = await runSoak({
   senders: count(values.senders, 'SOAK_SENDERS', defaultOptions.senders),
   messages: count(values.messages, 'SOAK_MESSAGES', defaultOptions.messages),
@@ -64,9 +110,7 @@ const result = await runSoak({
   browsers: count(values.browsers, 'SOAK_BROWSERS', defaultOptions.browsers),
   cli: values['no-cli'] !== true,
   ...(values['server-log'] ? { serverLog: values['server-log'] } : {}),
-  log: values.quiet
-    ? () => undefined
-    : (line) => console.error(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`),
+  log,
 });
 console.log(`Machine: ${machine()}`);
 console.log(`Date: ${new Date().toISOString().slice(0, 10)}, tree ${tree()}\n`);

@@ -9,6 +9,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   createMemoryStorage,
+  isHushError,
   openSession,
   startClient,
   type HushClient,
@@ -16,12 +17,32 @@ import {
   type XmppSession,
 } from '@hush/core';
 import { openSqliteStorage } from '@hush/storage-node';
-import { repoRoot, until, type ProsodyServer } from '@hush/test-utils';
+import { repoRoot, until } from '@hush/test-utils';
 import { openProfile as openBrowserProfile, type Stack } from '../../e2e/harness.ts';
 import { parseBody, type HistoryEntry } from './analysis.ts';
 import { recordSighting, type RawSighting } from './trace.ts';
 
 export type ClientType = 'core' | 'cli' | 'web';
+
+/** Where a device connects: one address, and the server's others to fail over to. */
+export interface Endpoint {
+  readonly service: string;
+  readonly alternatives?: readonly string[];
+}
+
+/**
+ * openSession, tried again (up to 3 times) when the server answers too late: a loaded ejabberd node
+ * sometimes sends its stream header after the client gave up, and a client simply tries again.
+ */
+export async function login(options: Parameters<typeof openSession>[0]): Promise<XmppSession> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openSession(options);
+    } catch (error) {
+      if (attempt >= 3 || !isHushError(error, 'Timeout')) throw error;
+    }
+  }
+}
 
 export interface Receiver {
   readonly name: string;
@@ -32,6 +53,8 @@ export interface Receiver {
   readonly statuses?: readonly { readonly status: string; readonly at: number }[];
   /** What reached the device's stream, by origin-id (where the device is in this process). */
   readonly sightings?: Map<string, RawSighting>;
+  /** performance.now() of every new or resumed stream (where the device is in this process). */
+  readonly onlineAt?: readonly number[];
   /** The stored conversation with each of `peers`, oldest first, as the device reads it. */
   histories(peers: readonly string[]): Promise<HistoryEntry[][]>;
   close(): Promise<void>;
@@ -60,41 +83,55 @@ async function storedHistories(
   );
 }
 
-/** The account on core's startClient in this process, with memory storage, straight to Prosody. */
+/**
+ * The account on core's startClient in this process, with memory storage, straight to the server
+ * (`at`; Prosody's websocket unless told otherwise).
+ */
 export async function startCoreReceiver(
-  server: ProsodyServer,
+  at: Endpoint,
   jid: string,
   password: string,
   report: (line: string) => void,
+  options: { readonly name?: string; readonly redeliverAfterMs?: number } = {},
 ): Promise<Receiver> {
+  const name = options.name ?? 'core';
   const arrivals = new Map<string, number>();
   const statuses: { status: string; at: number }[] = [];
+  const onlineAt: number[] = [];
   const storage = createMemoryStorage();
-  const session: XmppSession = await openSession({
-    service: server.websocketUrl,
+  const session: XmppSession = await login({
+    service: at.service,
+    ...(at.alternatives ? { alternatives: at.alternatives } : {}),
     jid,
     password,
-    resource: 'soak-core',
+    resource: `soak-${name}`,
+    reconnect: { initialDelayMs: 50, maxDelayMs: 1000 },
   });
+  session.client.on('online', () => onlineAt.push(performance.now()));
+  session.client.streamManagement.on('resumed', () => onlineAt.push(performance.now()));
   const client: HushClient = await startClient({
     session,
     storage,
     clientType: 'pc',
+    ...(options.redeliverAfterMs !== undefined
+      ? { redeliverAfterMs: options.redeliverAfterMs }
+      : {}),
     onMessengerEvent: (event) => {
       if (event.type === 'message' && event.message.direction === 'in')
         noteArrival(arrivals, event.message.body);
-      if (event.type === 'error') report(`core: ${event.error.code}: ${event.error.message}`);
+      if (event.type === 'error') report(`${name}: ${event.error.code}: ${event.error.message}`);
       if (event.type === 'status') statuses.push({ status: event.status, at: performance.now() });
     },
   });
   const sightings = new Map<string, RawSighting>();
   session.onStanza((stanza) => recordSighting(sightings, stanza, client.omemo?.deviceId));
   return {
-    name: 'core',
+    name,
     type: 'core',
     arrivals,
     sightings,
     statuses,
+    onlineAt,
     histories: (peers) => storedHistories(storage, jid, peers),
     async close() {
       await client.close();

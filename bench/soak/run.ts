@@ -157,7 +157,9 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     log(`Prosody on ${server.websocketUrl}, web app on ${stack.url}, files in ${dir}`);
 
     // The receiving account's devices first, so the senders encrypt for all of them from the start.
-    receivers.push(await startCoreReceiver(server, receiverJid, PASSWORD, note));
+    receivers.push(
+      await startCoreReceiver({ service: server.websocketUrl }, receiverJid, PASSWORD, note),
+    );
     const started = performance.now();
     let cli: CliReceiver | undefined;
     let catchUpPlan: { killAfter: number; killed: boolean } | undefined;
@@ -241,7 +243,9 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       until: restarted,
     };
     const sending = Promise.all(
-      senders.map((sender) => sender.send(receiverJid, options.messages, options.intervalMs, hold)),
+      senders.map((sender) =>
+        sender.send(receiverJid, options.messages, options.intervalMs, [hold]),
+      ),
     );
     const cutting = (async () => {
       for (const [from, to] of options.cuts) {

@@ -1,10 +1,12 @@
 // The sending accounts: core clients (startClient, OMEMO on, SQLite storage as the CLI keeps it),
-// each reaching Prosody's websocket through a TCP proxy of its own that the run cuts at random.
+// each reaching Prosody's websocket through a TCP proxy of its own that the run cuts at random, or
+// (startAt) a server's addresses directly, failing over between them.
 import { join } from 'node:path';
-import { openSession, startClient, type HushClient, type Storage } from '@hush/core';
+import { startClient, type HushClient, type Storage, type XmppSession } from '@hush/core';
 import { openSqliteStorage } from '@hush/storage-node';
 import { startTcpProxy, type ProsodyServer, type TcpProxy } from '@hush/test-utils';
 import { soakBody } from './analysis.ts';
+import { login, type Endpoint } from './receivers.ts';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -19,12 +21,20 @@ export interface OutboxLeft {
   readonly seqs: number[];
 }
 
+/** Message `at` waits for `until`: a fault lands mid-run however slow the machine. */
+export interface Hold {
+  readonly at: number;
+  readonly until: Promise<void>;
+}
+
 export class Sender {
   /** Messages handed to sendText so far: the next one written is number `written`. */
   written = 0;
   /** performance.now() when each message was handed to sendText, by number. */
   readonly writtenAt: number[] = [];
   cuts = 0;
+  /** performance.now() of every new or resumed stream after the first. */
+  readonly onlineAt: number[] = [];
   private cutting = false;
   private cutLoop: Promise<void> = Promise.resolve();
 
@@ -32,14 +42,14 @@ export class Sender {
   readonly jid: string;
   /** Messenger errors by code. */
   readonly errors: Map<string, number>;
-  private readonly proxy: TcpProxy;
+  private readonly proxy: TcpProxy | undefined;
   private readonly storage: Storage;
   private readonly client: HushClient;
 
   private constructor(
     index: number,
     jid: string,
-    proxy: TcpProxy,
+    proxy: TcpProxy | undefined,
     storage: Storage,
     client: HushClient,
     errors: Map<string, number>,
@@ -50,6 +60,9 @@ export class Sender {
     this.storage = storage;
     this.client = client;
     this.errors = errors;
+    const online = () => this.onlineAt.push(performance.now());
+    client.session.client.on('online', online);
+    client.session.client.streamManagement.on('resumed', online);
   }
 
   static async start(
@@ -60,19 +73,51 @@ export class Sender {
   ): Promise<Sender> {
     const jid = `sender${index}@${server.domain}`;
     const proxy = await startTcpProxy(server.ports.https);
-    const storage = await openSqliteStorage(join(dir, `sender${index}.db`));
     // The proxy forwards bytes: TLS is still between the client and Prosody, for the name localhost.
-    const session = await openSession({
+    const session = await login({
       service: `wss://${server.domain}:${proxy.port}/xmpp-websocket`,
       jid,
       password,
       resource: 'soak',
     });
+    return Sender.open(index, jid, session, dir, proxy);
+  }
+
+  /** A sender that connects to `at` (failing over to its alternatives), with no proxy to cut. */
+  static async startAt(
+    at: Endpoint,
+    index: number,
+    jid: string,
+    password: string,
+    dir: string,
+    redeliverAfterMs?: number,
+  ): Promise<Sender> {
+    const session = await login({
+      service: at.service,
+      ...(at.alternatives ? { alternatives: at.alternatives } : {}),
+      jid,
+      password,
+      resource: 'soak',
+      reconnect: { initialDelayMs: 50, maxDelayMs: 1000 },
+    });
+    return Sender.open(index, jid, session, dir, undefined, redeliverAfterMs);
+  }
+
+  private static async open(
+    index: number,
+    jid: string,
+    session: XmppSession,
+    dir: string,
+    proxy: TcpProxy | undefined,
+    redeliverAfterMs?: number,
+  ): Promise<Sender> {
+    const storage = await openSqliteStorage(join(dir, `sender${index}.db`));
     const errors = new Map<string, number>();
     const client = await startClient({
       session,
       storage,
       clientType: 'pc',
+      ...(redeliverAfterMs !== undefined ? { redeliverAfterMs } : {}),
       onMessengerEvent: (event) => {
         if (event.type === 'error')
           errors.set(event.error.code, (errors.get(event.error.code) ?? 0) + 1);
@@ -89,16 +134,16 @@ export class Sender {
 
   /**
    * Writes messages 0..count-1 to `peer`, about `intervalMs` apart (jittered 0.5-1.5x), waiting for
-   * `hold.until` before message `hold.at`.
+   * each hold's `until` before its message `at`.
    */
   async send(
     peer: string,
     count: number,
     intervalMs: number,
-    hold?: { readonly at: number; readonly until: Promise<void> },
+    holds: readonly Hold[] = [],
   ): Promise<void> {
     for (let seq = 0; seq < count; seq++) {
-      if (seq === hold?.at) await hold.until;
+      for (const h of holds) if (seq === h.at) await h.until;
       this.writtenAt[seq] = performance.now();
       await this.client.messenger.sendText(peer, soakBody(this.index, seq));
       this.written = seq + 1;
@@ -119,13 +164,14 @@ export class Sender {
 
   /** Cuts this sender's connection every 0.2-1 s until `stopCuts()`. */
   startCuts(): void {
-    if (this.cutting) return;
+    const proxy = this.proxy;
+    if (this.cutting || !proxy) return;
     this.cutting = true;
     this.cutLoop = (async () => {
       while (this.cutting) {
         await pause(200 + Math.random() * 800);
         if (!this.cutting) break;
-        this.proxy.cut();
+        proxy.cut();
         this.cuts++;
       }
     })();
@@ -188,7 +234,7 @@ export class Sender {
     await this.stopCuts();
     await this.client.close().catch(() => undefined);
     await this.client.session.close().catch(() => undefined);
-    await this.proxy.close();
+    await this.proxy?.close();
     await this.storage.close();
   }
 }

@@ -1,0 +1,481 @@
+// The delivery soak on a two-node ejabberd cluster: N senders write M messages each to one account
+// whose two devices sit on different nodes; the senders' home nodes alternate. Every client is
+// given both nodes' addresses (as a domain's SRV records would give them) and fails over by itself
+// (xmpp/reconnect.ts failOver). Mid-traffic node one is killed (SIGKILL): its clients move to node
+// two, and what node one acked but never delivered goes again (chat/redelivery.ts). Node one then
+// starts again, rejoins the cluster, and a client on it writes to the receiving account too.
+// Afterwards every device's stored history and every sender's outbox say what happened.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startEjabberdCluster,
+  trustCertificateAuthority,
+  until,
+  type EjabberdCluster,
+  type EjabberdNode,
+} from '@hush/test-utils';
+import { analyseClient, firstLiveAfter, parseBody, type ClientCounts } from './analysis.ts';
+import { startCoreReceiver, type Endpoint, type Receiver } from './receivers.ts';
+import { Sender, type Hold, type OutboxLeft } from './senders.ts';
+
+export interface ClusterSoakOptions {
+  readonly senders: number;
+  readonly messages: number;
+  /** Mean pause between two messages of one sender. */
+  readonly intervalMs: number;
+  /** Node one is killed once this fraction of all messages is written, */
+  readonly killAt: number;
+  /** and started again at this fraction, once its clients have moved to node two. */
+  readonly backAt: number;
+  /** How long a receipt may take before a message goes again; core's default (15 s) if unset. */
+  readonly redeliverAfterMs?: number;
+  /** Settling ends when nothing changed for this long (or everything arrived and left). */
+  readonly settleQuietMs: number;
+  readonly settleMaxMs: number;
+  readonly log: (line: string) => void;
+}
+
+export const defaultClusterOptions: ClusterSoakOptions = {
+  senders: 4,
+  messages: 150,
+  intervalMs: 100,
+  killAt: 0.3,
+  backAt: 0.6,
+  settleQuietMs: 40_000,
+  settleMaxMs: 240_000,
+  log: () => undefined,
+};
+
+export interface ClusterClient extends ClientCounts {
+  readonly name: string;
+  /** The node it first connected to. */
+  readonly home: 1 | 2;
+  /** Distinct soak messages of the senders that reached it. */
+  readonly arrived: number;
+  /** Seconds from the kill to its next stream (new or resumed); null if it never needed one. */
+  readonly backOnlineAfter: number | null;
+  /** Seconds from the kill to the first live message of the probe (which stays on node two). */
+  readonly firstLiveAfterKill: number | null;
+}
+
+export interface ClusterSender {
+  readonly name: string;
+  readonly home: 1 | 2;
+  readonly backOnlineAfter: number | null;
+  /** Seconds from the end of writing to its outbox being empty. */
+  readonly drainSeconds: number | null;
+}
+
+export interface ClusterSoakResult {
+  readonly options: Omit<ClusterSoakOptions, 'log'>;
+  readonly clients: readonly ClusterClient[];
+  readonly senders: readonly ClusterSender[];
+  readonly outboxLeft: number;
+  readonly outboxes: readonly OutboxLeft[];
+  readonly senderStates: Record<string, number>;
+  readonly senderErrors: Record<string, number>;
+  /** Seconds from SIGKILL until node two no longer lists node one. */
+  readonly nodeDownSeenAfter: number;
+  /** Seconds from starting node one again until both nodes list each other. */
+  readonly rejoinSeconds: number;
+  /** The probe messages each device got of those written (live-delivery check). */
+  readonly probes: { readonly written: number; readonly arrived: readonly number[] };
+  readonly sendSeconds: number;
+  readonly settleSeconds: number;
+  readonly settled: boolean;
+  readonly uncaught: number;
+  readonly notes: readonly string[];
+}
+
+const PASSWORD = 'soak-password-1';
+const PROBE_MS = 250;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A node's address first, the other's as the alternative. */
+function endpoint(home: EjabberdNode, other: EjabberdNode, websocket: boolean): Endpoint {
+  return websocket
+    ? { service: home.websocketUrl, alternatives: [other.websocketUrl] }
+    : { service: home.directTlsUrl, alternatives: [other.directTlsUrl] };
+}
+
+/** Seconds from `since` to the first of `times` at or after it. */
+function firstAfter(times: readonly number[] | undefined, since: number): number | null {
+  const at = times?.find((time) => time >= since);
+  return at === undefined ? null : (at - since) / 1000;
+}
+
+export async function runClusterSoak(
+  partial: Partial<ClusterSoakOptions> = {},
+): Promise<ClusterSoakResult> {
+  const options: ClusterSoakOptions = { ...defaultClusterOptions, ...partial };
+  const { log } = options;
+  const notes: string[] = [];
+  const note = (line: string) => {
+    notes.push(line);
+    log(line);
+  };
+  // As in run.ts: an error nothing handles is recorded (and fails the run), not the end of it.
+  const uncaught: string[] = [];
+  const onUncaught = (error: Error) => {
+    const where = error.stack?.split('\n').find((line) => line.includes('/packages/')) ?? '';
+    const line = `${error.name}: ${error.message} ${where.trim()}`;
+    if (!uncaught.includes(line)) note(`uncaught in this process: ${line}`);
+    uncaught.push(line);
+  };
+  const others = process.listeners('uncaughtException');
+  process.removeAllListeners('uncaughtException');
+  process.on('uncaughtException', onUncaught);
+  const dir = await mkdtemp(join(tmpdir(), 'hush-cluster-soak-'));
+  const receivers: Receiver[] = [];
+  const senders: Sender[] = [];
+  const probes: Sender[] = [];
+  let cluster: EjabberdCluster | undefined;
+  try {
+    cluster = await startEjabberdCluster(2);
+    trustCertificateAuthority(cluster.caCert);
+    const [one, two] = cluster.nodes as [EjabberdNode, EjabberdNode];
+    const homeOf = (home: 1 | 2, websocket: boolean) =>
+      home === 1 ? endpoint(one, two, websocket) : endpoint(two, one, websocket);
+    const receiverJid = await one.createAccount('receiver', PASSWORD);
+    // The senders, the probe on node two and the one that writes through node one once it is back.
+    for (let i = 0; i <= options.senders + 1; i++) await one.createAccount(`sender${i}`, PASSWORD);
+    log(`cluster ${one.nodeName} + ${two.nodeName}, files in ${dir}`);
+    const redelivery =
+      options.redeliverAfterMs !== undefined ? { redeliverAfterMs: options.redeliverAfterMs } : {};
+
+    // The receiving account: a device on each node, over the websocket.
+    const homes: (1 | 2)[] = [1, 2];
+    for (const home of homes)
+      receivers.push(
+        await startCoreReceiver(homeOf(home, true), receiverJid, PASSWORD, note, {
+          name: `device-${home}`,
+          ...redelivery,
+        }),
+      );
+    const senderHome = (index: number): 1 | 2 => (index % 2 === 0 ? 1 : 2);
+    const startSender = (index: number, at: Endpoint) =>
+      Sender.startAt(
+        at,
+        index,
+        `sender${index}@${one.domain}`,
+        PASSWORD,
+        dir,
+        options.redeliverAfterMs,
+      );
+    for (let i = 0; i < options.senders; i++)
+      senders.push(await startSender(i, homeOf(senderHome(i), false)));
+    const probe = await startSender(options.senders, homeOf(2, false));
+    probes.push(probe);
+    const devices = receivers.length;
+    for (const sender of [...senders, probe])
+      await until(
+        async () => (await sender.peerDevices(receiverJid)) >= devices,
+        `${sender.jid} to see both devices of ${receiverJid}`,
+        30_000,
+        200,
+      );
+    log(`${senders.length} senders and the probe connected`);
+
+    const total = options.senders * options.messages;
+    const fromSenders = (body: string) => (parseBody(body)?.sender ?? Infinity) < options.senders;
+    const arrivedFromSenders = (receiver: Receiver) =>
+      [...receiver.arrivals.keys()].filter(fromSenders).length;
+    const written = () => senders.reduce((sum, sender) => sum + sender.written, 0);
+    const whenWritten = (fraction: number) =>
+      until(
+        () => written() >= Math.min(total, Math.ceil(fraction * total)),
+        `${fraction * 100}% of the messages written`,
+        3_600_000,
+        20,
+      );
+
+    // However slow the machine, the kill and the return come mid-run: the senders hold their
+    // messages back at those points until each has happened.
+    let killed: () => void = () => undefined;
+    let rejoined: () => void = () => undefined;
+    const holds: Hold[] = [
+      {
+        at: Math.ceil(options.messages * Math.min(1, options.killAt + 0.1)),
+        until: new Promise<void>((resolve) => (killed = resolve)),
+      },
+      {
+        at: Math.ceil(options.messages * Math.min(1, options.backAt + 0.1)),
+        until: new Promise<void>((resolve) => (rejoined = resolve)),
+      },
+    ];
+    let killedAt = NaN;
+    let nodeDownSeenAfter = NaN;
+    let rejoinSeconds = NaN;
+    let lateSender: Sender | undefined;
+    let sendingDone = false;
+
+    const sendStart = performance.now();
+    const sending = Promise.all(
+      senders.map((sender) =>
+        sender.send(receiverJid, options.messages, options.intervalMs, holds),
+      ),
+    );
+    const faults = (async () => {
+      try {
+        await whenWritten(options.killAt);
+        log(`node one SIGKILL at ${written()} of ${total} written`);
+        killedAt = performance.now();
+        await one.halt({ kill: true });
+      } finally {
+        killed();
+      }
+      try {
+        await until(
+          async () => !(await cluster?.members(two))?.includes(one.nodeName),
+          'node two to see node one gone',
+          120_000,
+          100,
+        );
+        nodeDownSeenAfter = (performance.now() - killedAt) / 1000;
+        log(`node two saw node one gone after ${nodeDownSeenAfter.toFixed(2)} s`);
+        await whenWritten(options.backAt);
+        const movers = [
+          ...receivers.filter((_, i) => homes[i] === 1),
+          ...senders.filter((_, i) => senderHome(i) === 1),
+        ];
+        await until(
+          () => movers.every((client) => firstAfter(client.onlineAt, killedAt) !== null),
+          "node one's clients back online on node two",
+          120_000,
+          50,
+        ).catch((error: unknown) => note(String(error)));
+        const startedAt = performance.now();
+        await one.start();
+        await until(
+          async () => {
+            const lists = await Promise.all(
+              [one, two].map((n) => cluster?.members(n).catch(() => [] as string[])),
+            );
+            return lists.every((names) => names?.length === 2);
+          },
+          'node one to rejoin',
+          60_000,
+          250,
+        );
+        rejoinSeconds = (performance.now() - startedAt) / 1000;
+        log(`node one back and rejoined after ${rejoinSeconds.toFixed(2)} s`);
+        // A client of the node that came back writes to the account too, until the others are done.
+        lateSender = await startSender(options.senders + 1, { service: one.directTlsUrl });
+        probes.push(lateSender);
+        const late = lateSender;
+        await until(
+          async () => (await late.peerDevices(receiverJid)) >= devices,
+          'the client on node one to see both devices',
+          30_000,
+          200,
+        );
+      } finally {
+        rejoined();
+      }
+      const late = lateSender;
+      if (late) await late.sendWhile(receiverJid, () => !sendingDone, PROBE_MS);
+    })();
+    const probing = (async () => {
+      await holds[0]?.until;
+      await probe.sendWhile(receiverJid, () => !sendingDone, PROBE_MS);
+    })();
+    await sending;
+    sendingDone = true;
+    const sendSeconds = (performance.now() - sendStart) / 1000;
+    await Promise.all([faults, probing]);
+    log(`all ${total} written in ${sendSeconds.toFixed(1)} s; settling`);
+
+    const settleStart = performance.now();
+    const drained: (number | null)[] = senders.map(() => null);
+    const probeArrived = () =>
+      receivers.map(
+        (r) =>
+          [...r.arrivals.keys()].filter((body) => !fromSenders(body) && parseBody(body)).length,
+      );
+    const probeWritten = () => probes.reduce((sum, p) => sum + p.written, 0);
+    let settled = false;
+    let lastChange = settleStart;
+    let last = '';
+    for (;;) {
+      const sizes = await Promise.all([...senders, ...probes].map((s) => s.outboxSize()));
+      const outbox = sizes.reduce((a, b) => a + b, 0);
+      sizes.slice(0, senders.length).forEach((size, index) => {
+        if (size === 0 && drained[index] === null)
+          drained[index] = (performance.now() - settleStart) / 1000;
+      });
+      const arrived = receivers.map(arrivedFromSenders);
+      if (
+        outbox === 0 &&
+        arrived.every((count) => count === total) &&
+        probeArrived().every((count) => count === probeWritten())
+      ) {
+        settled = true;
+        break;
+      }
+      const now = performance.now();
+      const state = `${outbox} ${arrived.join(' ')} ${probeArrived().join(' ')}`;
+      if (state !== last) {
+        last = state;
+        lastChange = now;
+        log(`settling: outboxes ${outbox}, arrived ${arrived.join(' / ')} of ${total}`);
+      }
+      if (now - lastChange > options.settleQuietMs || now - settleStart > options.settleMaxMs)
+        break;
+      await pause(250);
+    }
+    const settleSeconds = (performance.now() - settleStart) / 1000;
+
+    const peers = senders.map((sender) => sender.jid);
+    const probeTimes = [...senders.map(() => [] as number[]), probe.writtenAt];
+    const clients: ClusterClient[] = [];
+    for (const [index, receiver] of receivers.entries()) {
+      const counts = analyseClient(
+        await receiver.histories(peers),
+        options.messages,
+        senders.map((sender) => sender.writtenAt.map((at) => performance.timeOrigin + at)),
+      );
+      const home = homes[index] as 1 | 2;
+      clients.push({
+        name: receiver.name,
+        home,
+        ...counts,
+        arrived: arrivedFromSenders(receiver),
+        backOnlineAfter: home === 1 ? firstAfter(receiver.onlineAt, killedAt) : null,
+        firstLiveAfterKill: firstLiveAfter(receiver.arrivals, probeTimes, killedAt),
+      });
+    }
+    const outboxes = await Promise.all(senders.map((sender) => sender.outboxLeft()));
+    const senderStates: Record<string, number> = {};
+    const senderErrors: Record<string, number> = {};
+    for (const sender of senders) {
+      for (const [state, count] of Object.entries(await sender.states(receiverJid)))
+        senderStates[state] = (senderStates[state] ?? 0) + count;
+      for (const [code, count] of sender.errors)
+        senderErrors[code] = (senderErrors[code] ?? 0) + count;
+    }
+    const { log: _log, ...shown } = options;
+    void _log;
+    return {
+      options: shown,
+      clients,
+      senders: senders.map((sender, index) => ({
+        name: `sender ${index}`,
+        home: senderHome(index),
+        backOnlineAfter: firstAfter(sender.onlineAt, killedAt),
+        drainSeconds: drained[index] ?? null,
+      })),
+      outboxLeft: outboxes.reduce((sum, left) => sum + left.entries, 0),
+      outboxes,
+      senderStates,
+      senderErrors,
+      nodeDownSeenAfter,
+      rejoinSeconds,
+      probes: { written: probeWritten(), arrived: probeArrived() },
+      sendSeconds,
+      settleSeconds,
+      settled,
+      uncaught: uncaught.length,
+      notes,
+    };
+  } finally {
+    process.removeListener('uncaughtException', onUncaught);
+    for (const listener of others) process.on('uncaughtException', listener);
+    for (const sender of [...senders, ...probes]) await sender.close().catch(() => undefined);
+    for (const receiver of receivers) await receiver.close().catch(() => undefined);
+    await cluster?.stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Whether the run kept the promise: everything once, in order, readable, nothing left waiting. */
+export function clusterClean(result: ClusterSoakResult): boolean {
+  return (
+    result.settled &&
+    result.outboxLeft === 0 &&
+    result.uncaught === 0 &&
+    result.clients.every((c) => c.lost + c.duplicated + c.outOfOrder + c.undecryptable === 0)
+  );
+}
+
+const seconds = (value: number | null) =>
+  value === null || Number.isNaN(value) ? '-' : `${value.toFixed(2)} s`;
+
+export function clusterTable(result: ClusterSoakResult): string {
+  const { options } = result;
+  const lines = [
+    `Cluster soak: ${options.senders} senders x ${options.messages} messages ` +
+      `(${options.senders * options.messages}) to one account with a device on each of two ejabberd ` +
+      `nodes; node one SIGKILL at ${options.killAt * 100}% written (node two saw it gone after ` +
+      `${seconds(result.nodeDownSeenAfter)}), started again at ${options.backAt * 100}% ` +
+      `(rejoined in ${seconds(result.rejoinSeconds)}); sent in ${result.sendSeconds.toFixed(1)} s, ` +
+      `settled ${result.settled ? 'fully' : 'partly'} in ${result.settleSeconds.toFixed(1)} s`,
+    '',
+    '| device | home node | arrived | lost | duplicated | out of order | undecryptable | kill to its next stream | kill to first live message |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const c of result.clients)
+    lines.push(
+      `| ${c.name} | ${c.home} | ${c.arrived} | ${c.lost} | ${c.duplicated} | ${c.outOfOrder} | ${c.undecryptable} | ${seconds(c.backOnlineAfter)} | ${seconds(c.firstLiveAfterKill)} |`,
+    );
+  lines.push(
+    '',
+    `Senders (home node: kill to next stream, outbox empty after): ` +
+      result.senders
+        .map(
+          (s) => `${s.name} (${s.home}: ${seconds(s.backOnlineAfter)}, ${seconds(s.drainSeconds)})`,
+        )
+        .join(', '),
+    `Left in senders' outboxes: ${result.outboxLeft}`,
+    `Senders' messages by state: ${JSON.stringify(result.senderStates)}`,
+    `Probe messages (node two, then node one after its return): ${result.probes.written} written, ` +
+      `${result.probes.arrived.join(' / ')} arrived`,
+  );
+  if (Object.keys(result.senderErrors).length)
+    lines.push(`Senders' errors: ${JSON.stringify(result.senderErrors)}`);
+  const details: string[] = [];
+  for (const c of result.clients)
+    c.perSender.forEach((s, sender) => {
+      if (s.missing.length)
+        details.push(`${c.name}, sender ${sender}: missing ${s.missing.join(' ')}`);
+      for (const line of s.disorder) details.push(`${c.name}, sender ${sender}: ${line}`);
+      for (const [why, n] of Object.entries(s.undecryptableWhy))
+        details.push(`${c.name}, sender ${sender}: ${n} undecryptable: ${why}`);
+    });
+  if (details.length) lines.push('', 'Details:', ...details.map((d) => `- ${d}`));
+  if (result.notes.length) lines.push('', 'Notes:', ...result.notes.map((n) => `- ${n}`));
+  return lines.join('\n');
+}
+
+export function clusterJsonLine(result: ClusterSoakResult): string {
+  const round = (value: number | null) =>
+    value === null || Number.isNaN(value) ? null : Number(value.toFixed(2));
+  return JSON.stringify({
+    date: new Date().toISOString(),
+    server: 'ejabberd-cluster',
+    senders: result.options.senders,
+    messages: result.options.messages,
+    nodeDownSeenAfter: round(result.nodeDownSeenAfter),
+    rejoinSeconds: round(result.rejoinSeconds),
+    sendSeconds: round(result.sendSeconds),
+    settleSeconds: round(result.settleSeconds),
+    settled: result.settled,
+    outboxLeft: result.outboxLeft,
+    uncaught: result.uncaught,
+    clients: result.clients.map((c) => ({
+      name: c.name,
+      home: c.home,
+      lost: c.lost,
+      duplicated: c.duplicated,
+      outOfOrder: c.outOfOrder,
+      undecryptable: c.undecryptable,
+      backOnlineAfter: round(c.backOnlineAfter),
+      firstLiveAfterKill: round(c.firstLiveAfterKill),
+    })),
+    senderClients: result.senders.map((s) => ({
+      home: s.home,
+      backOnlineAfter: round(s.backOnlineAfter),
+      drainSeconds: round(s.drainSeconds),
+    })),
+  });
+}
