@@ -11,6 +11,8 @@
 // - people.test.ts: opens one Russian and one English profile itself, whatever HUSH_LOCALE says;
 // - converse-first-contact.test.ts: no Hush UI, only Converse.js and the core library;
 // - soak.test.ts: delivery under cut connections and crashes, where no words are looked at.
+// Both runs pass --test-force-exit: a suite that fails midway can leave a browser or a server
+// open, and its file would then never end, holding up every suite after it.
 import { createHash, X509Certificate } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:https';
