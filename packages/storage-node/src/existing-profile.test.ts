@@ -96,7 +96,6 @@ const outboxEntry = {
   stanzaXml: '<message id="m3" to="bob@hush.test"><body>are you there?</body></message>',
   attempts: 2,
   createdAt: 2000,
-  nextAttemptAt: 5000,
 };
 
 const devices: OmemoDevice[] = [

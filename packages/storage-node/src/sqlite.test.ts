@@ -89,7 +89,6 @@ describe('sqlite storage: the file', () => {
       stanzaXml: '<message id="e1"/>',
       attempts: 2,
       createdAt: 10,
-      nextAttemptAt: 20,
     };
     const first = await openSqliteStorage(file);
     await first.accounts.put(account);
@@ -250,7 +249,6 @@ describe('sqlite storage: the file', () => {
         stanzaXml: '<message/>',
         attempts: 0,
         createdAt: 1,
-        nextAttemptAt: 1,
       });
       assert.equal((await storage.outbox.list(alice)).length, 1);
     } finally {
@@ -290,7 +288,7 @@ describe('sqlite storage: the file', () => {
         await storage.messages.get(alice, 'old'),
         message({ id: 'old', body: 'from v2', timestamp: 42 }),
       );
-      assert.equal((await storage.outbox.list(alice))[0]?.nextAttemptAt, 3);
+      assert.equal((await storage.outbox.list(alice))[0]?.attempts, 1);
       assert.equal(await storage.omemo.getIdentity(alice), undefined);
       await storage.omemo.putIdentity(alice, omemoIdentity(1));
       await storage.omemo.putPreKeys(alice, [omemoPreKey(1)]);
@@ -336,7 +334,7 @@ describe('sqlite storage: the file', () => {
     });
     const storage = await openSqliteStorage(file);
     try {
-      assert.equal((await storage.outbox.list(alice))[0]?.nextAttemptAt, 3);
+      assert.equal((await storage.outbox.list(alice))[0]?.attempts, 0);
       assert.deepEqual(await storage.omemo.getIdentity(alice), omemoIdentity(1));
       assert.deepEqual(await storage.uploads.list(alice), []);
       await storage.uploads.put(pendingUpload({ id: 'u' }));
@@ -363,7 +361,6 @@ describe('sqlite storage: the file', () => {
       stanzaXml: '<message/>',
       attempts: 0,
       createdAt: 1,
-      nextAttemptAt: 1,
     });
     await first.omemo.putDevice(alice, omemoDevice({ deviceId: 1 }));
     await first.omemo.putSession(alice, bob, 1, 'record');
@@ -410,7 +407,6 @@ describe('sqlite storage: the file', () => {
         stanzaXml: '<message/>',
         attempts: 1,
         createdAt: 1,
-        nextAttemptAt: 9,
       });
       assert.equal(await storage.outbox.update(alice, 'e', { attempts: 2 }), true);
       await storage.omemo.putDevice(alice, omemoDevice({ deviceId: 1, trust: 'verified' }));

@@ -144,7 +144,6 @@ function copyEntry(e: OutboxEntry): OutboxEntry {
     stanzaXml: e.stanzaXml,
     attempts: e.attempts,
     createdAt: e.createdAt,
-    nextAttemptAt: e.nextAttemptAt,
   };
 }
 
@@ -505,7 +504,6 @@ class IdbOutboxStore implements OutboxStore {
       ...existing,
       stanzaXml: changes.stanzaXml ?? existing.stanzaXml,
       attempts: changes.attempts ?? existing.attempts,
-      nextAttemptAt: changes.nextAttemptAt ?? existing.nextAttemptAt,
     }));
   }
 }

@@ -168,7 +168,6 @@ test('messages left in the outbox by a crash are sent after a restart, and arriv
     messageId: id,
     attempts: 1,
     createdAt: Date.now(),
-    nextAttemptAt: Date.now(),
     stanzaXml: buildChatMessage({ to: 'frank@localhost', id, body: 'survived a crash' }).toString(),
   });
   const frank = await device('frank');

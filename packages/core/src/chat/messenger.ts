@@ -81,7 +81,6 @@ export async function writeForLater(
     stanzaXml: AWAITING_ENCRYPTION,
     attempts: 0,
     createdAt: stored.timestamp,
-    nextAttemptAt: stored.timestamp,
   });
   return stored;
 }
@@ -339,7 +338,6 @@ export class Messenger {
       stanzaXml: built === 'later' ? AWAITING_ENCRYPTION : built.toString(),
       attempts: built === 'later' ? 0 : 1,
       createdAt,
-      nextAttemptAt: createdAt,
     });
     await this.updatePending();
     if (built !== 'later') {
@@ -545,7 +543,6 @@ export class Messenger {
         stanzaXml: built.toString(),
         attempts: 1,
         createdAt,
-        nextAttemptAt: createdAt,
       });
       await this.updatePending();
       await this.trySend(built);

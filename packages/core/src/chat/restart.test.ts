@@ -183,7 +183,6 @@ test('an outbox entry of a message already delivered is never sent again', async
     stanzaXml: stanza,
     attempts: 1,
     createdAt: Date.now() - 60_000,
-    nextAttemptAt: Date.now() - 60_000,
   });
   const session = await connect('cid');
   const sent: Element[] = [];

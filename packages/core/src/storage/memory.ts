@@ -215,7 +215,6 @@ function copyEntry(e: OutboxEntry): OutboxEntry {
     stanzaXml: e.stanzaXml,
     attempts: e.attempts,
     createdAt: e.createdAt,
-    nextAttemptAt: e.nextAttemptAt,
   };
 }
 
@@ -249,7 +248,6 @@ class MemoryOutboxStore implements OutboxStore {
       ...entry,
       stanzaXml: changes.stanzaXml ?? entry.stanzaXml,
       attempts: changes.attempts ?? entry.attempts,
-      nextAttemptAt: changes.nextAttemptAt ?? entry.nextAttemptAt,
     };
     return true;
   }

@@ -1,4 +1,6 @@
 // The outbox in SQLite (table outbox, sql-schema.ts migration 2); seq keeps the order of putting.
+// next_attempt_at is read by nothing (resends follow the stream, not a clock); it is written, as
+// created_at, only because older versions of Hush require it (NOT NULL) and may open this database.
 import type { OutboxChanges, OutboxEntry, OutboxStore } from './types.ts';
 import { numeric, text, type SqlQueue, type SqlRow } from './sql-driver.ts';
 
@@ -9,7 +11,7 @@ const PUT = `INSERT INTO outbox (id, account, message_id, stanza_xml, attempts, 
     stanza_xml = excluded.stanza_xml, attempts = excluded.attempts,
     created_at = excluded.created_at, next_attempt_at = excluded.next_attempt_at`;
 const UPDATE = `UPDATE outbox SET stanza_xml = COALESCE(?, stanza_xml),
-    attempts = COALESCE(?, attempts), next_attempt_at = COALESCE(?, next_attempt_at)
+    attempts = COALESCE(?, attempts)
   WHERE account = ? AND id = ?`;
 
 function toEntry(row: SqlRow): OutboxEntry {
@@ -20,7 +22,6 @@ function toEntry(row: SqlRow): OutboxEntry {
     stanzaXml: text(row, 'stanza_xml'),
     attempts: numeric(row, 'attempts'),
     createdAt: numeric(row, 'created_at'),
-    nextAttemptAt: numeric(row, 'next_attempt_at'),
   };
 }
 
@@ -39,7 +40,7 @@ export class SqlOutboxStore implements OutboxStore {
       entry.stanzaXml,
       entry.attempts,
       entry.createdAt,
-      entry.nextAttemptAt,
+      entry.createdAt,
     ]);
   }
 
@@ -59,7 +60,6 @@ export class SqlOutboxStore implements OutboxStore {
     return this.#queue.changed(UPDATE, [
       changes.stanzaXml ?? null,
       changes.attempts ?? null,
-      changes.nextAttemptAt ?? null,
       account,
       id,
     ]);

@@ -152,10 +152,9 @@ export interface OutboxEntry {
   readonly stanzaXml: string;
   readonly attempts: number;
   readonly createdAt: number;
-  readonly nextAttemptAt: number;
 }
 
-export type OutboxChanges = Partial<Pick<OutboxEntry, 'stanzaXml' | 'attempts' | 'nextAttemptAt'>>;
+export type OutboxChanges = Partial<Pick<OutboxEntry, 'stanzaXml' | 'attempts'>>;
 
 export interface OutboxStore {
   /** Inserts, or replaces the entry with the same (account, id) keeping its place in the order. */
