@@ -104,9 +104,11 @@ export class DeviceLists {
   /**
    * Fetches `jid`'s list unless a fresh one is known (or `force`), and records it; waits for a
    * fetch already under way. A refused read becomes OmemoKeysForContactsOnly after asking for a
-   * presence subscription.
+   * presence subscription. With `recordAfter`, the lists are read at once but recorded (and this
+   * device added to its account's lists) only once it settles: a start reads its own lists while
+   * its keys are maintained, and names a new device only after its bundles are out.
    */
-  async refresh(jid: string, force = false): Promise<void> {
+  async refresh(jid: string, force = false, recordAfter?: Promise<unknown>): Promise<void> {
     const owner = bareJid(jid);
     const running = this.#fetching.get(owner);
     if (running) {
@@ -117,7 +119,7 @@ export class DeviceLists {
     if (!force && fetchedAt !== undefined && this.#deps.now() - fetchedAt < this.#deps.maxAgeMs) {
       return;
     }
-    const fetch = this.#fetch(owner);
+    const fetch = this.#fetch(owner, recordAfter);
     this.#fetching.set(owner, fetch);
     try {
       await fetch;
@@ -126,13 +128,14 @@ export class DeviceLists {
     }
   }
 
-  async #fetch(owner: string): Promise<void> {
+  async #fetch(owner: string, recordAfter?: Promise<unknown>): Promise<void> {
     const [legacy, omemo2] = await Promise.allSettled([
       fetchDeviceList(this.#deps.session, owner),
       this.#deps.omemo2 === false
         ? Promise.resolve([])
         : fetchDeviceList2(this.#deps.session, owner),
     ]);
+    await recordAfter;
     // An account may publish one version only; only both failing (or 0.3 failing with no OMEMO 2
     // device to fall back on) fails the read.
     if (legacy.status === 'rejected' && (omemo2.status === 'rejected' || !omemo2.value.length)) {

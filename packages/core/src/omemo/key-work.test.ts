@@ -9,9 +9,9 @@ import { openSession, type XmppSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import type { OmemoStore } from '../storage/types.ts';
 import { startClient } from '../client.ts';
-import { BUNDLES_NODE } from '../omemo2/bundle.ts';
+import { BUNDLES_NODE, DEVICES_NODE } from '../omemo2/bundle.ts';
 import { fetchBundle as fetchBundle2 } from '../omemo2/pep.ts';
-import { bundleNode } from './bundle.ts';
+import { DEVICE_LIST_NODE, bundleNode } from './bundle.ts';
 import { installNobleCrypto } from './crypto-provider.ts';
 import { KeyWork, sameBundle } from './key-work.ts';
 import { currentBundle, DEFAULT_KEY_POLICY, ensureIdentity } from './keys.ts';
@@ -171,3 +171,40 @@ async function expectedBundle(store: OmemoStore, jid: string) {
   assert.ok(identity);
   return currentBundle(store, jid, identity);
 }
+
+test('a new device reads its device lists beside its key work, and names itself in them only once its bundles are out', async () => {
+  const session = await login();
+  // Every PEP read and publish, as sent, and each publish's answer.
+  const events: string[] = [];
+  const publishIds = new Map<string, string>();
+  session.client.on('send', (element: Element) => {
+    const pubsub = element.getChild('pubsub', NS_PUBSUB);
+    const publish = pubsub?.getChild('publish');
+    const items = pubsub?.getChild('items');
+    if (publish) {
+      events.push(`publish ${String(publish.attrs.node)}`);
+      publishIds.set(String(element.attrs.id), String(publish.attrs.node));
+    }
+    if (items) events.push(`read ${String(items.attrs.node)}`);
+  });
+  session.client.on('element', (element: Element) => {
+    const node = publishIds.get(String(element.attrs.id));
+    if (element.is('iq') && node) events.push(`published ${node}`);
+  });
+  const client = await startClient({ session, storage: createMemoryStorage() });
+  await client.close();
+  const deviceId = client.omemo?.deviceId ?? 0;
+  const at = (event: string) => {
+    const index = events.indexOf(event);
+    assert.ok(index >= 0, `${event} in ${events.join(', ')}`);
+    return index;
+  };
+  const bundlesOut = Math.max(
+    at(`published ${BUNDLES_NODE}`),
+    at(`published ${bundleNode(deviceId)}`),
+  );
+  for (const list of [DEVICE_LIST_NODE, DEVICES_NODE]) {
+    assert.ok(at(`read ${list}`) < at(`publish ${bundleNode(deviceId)}`), `${list} read early`);
+    assert.ok(at(`publish ${list}`) > bundlesOut, `${list} named the device after its bundles`);
+  }
+});

@@ -257,8 +257,11 @@ export class Omemo implements EncryptionHook {
       }),
       this.#lists.listen(),
     );
-    await this.#keys.run(true);
-    await this.#lists.refresh(this.account, true);
+    // The account's device lists are read while the keys are maintained (storage reads, and on a
+    // first start the bundles' publish); the lists are recorded, and this device added to them,
+    // only after that: a peer that sees a new device in a list finds its bundles.
+    const keys = this.#keys.run(true);
+    await Promise.all([keys, this.#lists.refresh(this.account, true, keys)]);
   }
 
   close(): void {
