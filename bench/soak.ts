@@ -12,7 +12,8 @@
 // --no-build skips that.
 //
 //   npm run soak -- --server ejabberd-cluster [--senders N] [--messages M] [--interval-ms MS]
-//                   [--redeliver-after-ms MS] [--quiet]     (or SOAK_SERVER=ejabberd-cluster)
+//                   [--redeliver-after-ms MS] [--receivers-over websocket|tls] [--quiet]
+//   (or SOAK_SERVER=ejabberd-cluster)
 // runs it on a two-node ejabberd cluster instead (soak/cluster.ts): core devices only, a node
 // killed and back mid-traffic instead of cuts and a Prosody restart.
 import { execFileSync } from 'node:child_process';
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     'server-log': { type: 'string' },
     server: { type: 'string' },
     'redeliver-after-ms': { type: 'string' },
+    'receivers-over': { type: 'string' },
   },
 });
 
@@ -75,6 +77,7 @@ if (server === 'ejabberd-cluster') {
     ...(redeliver !== undefined
       ? { redeliverAfterMs: count(redeliver, 'SOAK_REDELIVER_AFTER_MS', 15_000) }
       : {}),
+    receiversOver: values['receivers-over'] === 'tls' ? 'tls' : 'websocket',
     log,
   });
   console.log(

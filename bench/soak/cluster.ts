@@ -28,6 +28,11 @@ export interface ClusterSoakOptions {
   readonly killAt: number;
   /** and started again at this fraction, once its clients have moved to node two. */
   readonly backAt: number;
+  /**
+   * How the receiving devices connect: the websocket binds the resource the device asks for again
+   * on every stream; direct TLS logs in with SASL2 and Bind 2, where the server makes a new one.
+   */
+  readonly receiversOver: 'websocket' | 'tls';
   /** How long a receipt may take before a message goes again; core's default (15 s) if unset. */
   readonly redeliverAfterMs?: number;
   /** Settling ends when nothing changed for this long (or everything arrived and left). */
@@ -42,6 +47,7 @@ export const defaultClusterOptions: ClusterSoakOptions = {
   intervalMs: 100,
   killAt: 0.3,
   backAt: 0.6,
+  receiversOver: 'websocket',
   settleQuietMs: 40_000,
   settleMaxMs: 240_000,
   log: () => undefined,
@@ -144,14 +150,20 @@ export async function runClusterSoak(
     const redelivery =
       options.redeliverAfterMs !== undefined ? { redeliverAfterMs: options.redeliverAfterMs } : {};
 
-    // The receiving account: a device on each node, over the websocket.
+    // The receiving account: a device on each node.
     const homes: (1 | 2)[] = [1, 2];
     for (const home of homes)
       receivers.push(
-        await startCoreReceiver(homeOf(home, true), receiverJid, PASSWORD, note, {
-          name: `device-${home}`,
-          ...redelivery,
-        }),
+        await startCoreReceiver(
+          homeOf(home, options.receiversOver === 'websocket'),
+          receiverJid,
+          PASSWORD,
+          note,
+          {
+            name: `device-${home}`,
+            ...redelivery,
+          },
+        ),
       );
     const senderHome = (index: number): 1 | 2 => (index % 2 === 0 ? 1 : 2);
     const startSender = (index: number, at: Endpoint) =>
@@ -406,7 +418,7 @@ export function clusterTable(result: ClusterSoakResult): string {
   const lines = [
     `Cluster soak: ${options.senders} senders x ${options.messages} messages ` +
       `(${options.senders * options.messages}) to one account with a device on each of two ejabberd ` +
-      `nodes; node one SIGKILL at ${options.killAt * 100}% written (node two saw it gone after ` +
+      `nodes (over ${options.receiversOver === 'tls' ? 'direct TLS' : 'the websocket'}); node one SIGKILL at ${options.killAt * 100}% written (node two saw it gone after ` +
       `${seconds(result.nodeDownSeenAfter)}), started again at ${options.backAt * 100}% ` +
       `(rejoined in ${seconds(result.rejoinSeconds)}); sent in ${result.sendSeconds.toFixed(1)} s, ` +
       `settled ${result.settled ? 'fully' : 'partly'} in ${result.settleSeconds.toFixed(1)} s`,

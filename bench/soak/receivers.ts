@@ -31,15 +31,20 @@ export interface Endpoint {
 }
 
 /**
- * openSession, tried again (up to 3 times) when the server answers too late: a loaded ejabberd node
- * sometimes sends its stream header after the client gave up, and a client simply tries again.
+ * openSession, tried again (up to 5 times) when the server answers too late or drops the
+ * connection: a loaded ejabberd node sometimes sends its stream header after the client gave up, or
+ * resets a connection while it opens, and a client simply tries again.
  */
 export async function login(options: Parameters<typeof openSession>[0]): Promise<XmppSession> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await openSession(options);
     } catch (error) {
-      if (attempt >= 3 || !isHushError(error, 'Timeout')) throw error;
+      if (
+        attempt >= 5 ||
+        !(isHushError(error, 'Timeout') || isHushError(error, 'ServerUnreachable'))
+      )
+        throw error;
     }
   }
 }
