@@ -17,6 +17,8 @@ import {
   startClient,
   type LoginVault,
   type HushClient,
+  type Messenger,
+  type XmppSession,
   type MessengerEvent,
   type OmemoEvent,
   type Storage,
@@ -87,18 +89,29 @@ const DRAIN_MS = 10_000;
 /**
  * Waits (bounded) until the server has acknowledged every outbox entry while the stream is up: a
  * command that connects sends what earlier ones left behind, and leaving before the acks would send
- * it all once more next time.
+ * it all once more next time. Woken by the Messenger's `pending` count and the stream going away.
  */
 async function untilOutboxDrained(
-  storage: Storage,
-  account: string,
-  session: { client: { status: string } },
+  messenger: Messenger,
+  client: XmppSession['client'],
 ): Promise<void> {
-  const deadline = Date.now() + DRAIN_MS;
-  while (Date.now() < deadline && session.client.status === 'online') {
-    if ((await storage.outbox.list(account)).length === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  if (client.status !== 'online' || messenger.getSnapshot().pending === 0) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stop();
+      client.removeListener('offline', done);
+      client.removeListener('disconnect', done);
+      resolve();
+    };
+    const timer = setTimeout(done, DRAIN_MS);
+    const stop = messenger.subscribe((event) => {
+      if (event.type === 'pending' && event.pending === 0) done();
+      if (event.type === 'status' && event.status === 'closed') done();
+    });
+    client.on('offline', done);
+    client.on('disconnect', done);
+  });
 }
 
 /** A connected account; close() also closes the session. */
@@ -142,7 +155,7 @@ export async function connectProfile(
       ...client,
       files: new FileSender({ session, storage: profile.storage, messenger: client.messenger }),
       async close() {
-        await untilOutboxDrained(profile.storage, account.jid, session);
+        await untilOutboxDrained(client.messenger, session.client);
         await client.close();
         await session.close();
       },

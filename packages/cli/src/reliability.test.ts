@@ -344,9 +344,10 @@ test('without the server, a text waits in the outbox and leaves with the next co
     await server.start();
   }
   assert.equal(await outbox('ida'), 2);
-  // The next command that connects sends them, in the order written.
+  // The next command that connects sends them, in the order written, and leaves only once the
+  // server has acknowledged them.
   await ok('ida', 'contacts', 'list');
-  await until(async () => (await outbox('ida')) === 0, 'the outbox to empty');
+  assert.equal(await outbox('ida'), 0, 'acknowledged before the command ended');
   assert.match(
     (await ok('jo', 'history', 'ida@localhost')).stdout,
     /ida@localhost: written offline\n.*ida@localhost: also offline/s,
