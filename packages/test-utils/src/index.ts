@@ -1,4 +1,5 @@
-export { startProsody, renderConfig, makeCertificates } from './prosody.ts';
+export { renderConfig, makeCertificates } from './prosody.ts';
+export { startProsody, testServerKind } from './test-server.ts';
 export type { ProsodyServer, ProsodyOptions } from './prosody.ts';
 export { startTcpProxy } from './proxy.ts';
 export type { TcpProxy } from './proxy.ts';
