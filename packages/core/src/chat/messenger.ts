@@ -24,7 +24,7 @@ import { bareJid, parseIncoming, signalOf } from './parse.ts';
 import { catchUpArchive } from './archive.ts';
 import type { ChatState, EncryptionHook, ParsedChatMessage, ParsedIncoming } from './types.ts';
 import { NS_CARBONS } from './namespaces.ts';
-import { Redelivery, senderStamp, stampAsWritten } from './redelivery.ts';
+import { Redelivery } from './redelivery.ts';
 import {
   describedElements,
   descriptionOf,
@@ -521,20 +521,15 @@ export class Messenger {
       if (message?.direction !== 'out' || (message.state !== 'sent' && message.state !== 'pending'))
         return;
       if (!this.online()) return this.redelivery.putBack(peer, id);
-      // The copy arrives after later messages: it says when it was written (redelivery.ts).
       const entry = (await this.storage.outbox.list(this.account)).find((e) => e.id === id);
       if (entry) {
-        if (entry.stanzaXml === AWAITING_ENCRYPTION) return;
-        const stamped = stampAsWritten(parse(entry.stanzaXml), this.account, message.timestamp);
-        await this.storage.outbox.update(this.account, entry.id, { stanzaXml: stamped.toString() });
-        await this.trySend(stamped);
+        if (entry.stanzaXml !== AWAITING_ENCRYPTION) await this.trySend(parse(entry.stanzaXml));
         return;
       }
       if (message.state !== 'sent') return;
-      const fresh = await this.build(message);
-      if (fresh === 'failed') return;
-      if (fresh === 'later') return this.redelivery.putBack(peer, id);
-      const built = stampAsWritten(fresh, this.account, message.timestamp);
+      const built = await this.build(message);
+      if (built === 'failed') return;
+      if (built === 'later') return this.redelivery.putBack(peer, id);
       const createdAt = this.now();
       await this.storage.outbox.put({
         id,
@@ -724,14 +719,10 @@ export class Messenger {
    * held back during a reconnect carries a delay stamp in whole seconds, older than a message
    * received live just before it. Such a message is stored at the time of the sender's previous
    * message here (insertion order then breaks the tie), never earlier; a stamp from the future
-   * (a sender's clock ahead) counts as now. A copy the sender sent again because it was lost goes
-   * under the time its sender wrote it (redelivery.ts senderStamp), among the messages around it.
+   * (a sender's clock ahead) counts as now.
    */
   private async arrivalTimestamp(parsed: ParsedChatMessage): Promise<number> {
     const now = this.now();
-    const sender = parsed.direction === 'in' ? parsed.peer : this.account;
-    const written = senderStamp(parsed.element, sender, now);
-    if (written !== undefined) return written;
     const stamped = Math.min(parsed.timestamp ?? now, now);
     const recent = await this.storage.messages.history(this.account, parsed.peer, { limit: 20 });
     const previous = recent.findLast((message) => message.direction === parsed.direction);

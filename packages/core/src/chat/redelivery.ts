@@ -11,53 +11,6 @@
 // - a peer that confirmed a message lately has confirmed none of those sent `afterMs` ago.
 // Each message is sent again at most once, and only what this device sent.
 // A peer that never sends receipts never triggers either: nothing is sent again to it.
-//
-// A copy sent again reaches the peer after messages written later, so it carries the sender's own
-// XEP-0203 delay stamp (https://xmpp.org/extensions/xep-0203.html): when it was written, to the
-// millisecond, `from` the sender. Receivers store it under that time, so the conversation reads in
-// send order (`senderStamp`); a server's stamp (`from` its domain) is no such claim.
-import xml, { type Element } from '@xmpp/xml';
-import { bareJid } from '../util/jid.ts';
-import { NS_DELAY } from './namespaces.ts';
-
-/**
- * How far back a sender's own stamp may place a message: as long as a sender keeps sending a
- * message again (redelivery keeps unconfirmed ones for `recentMs`, ten minutes by default, and a
- * device offline meanwhile sends them when it is back), with room to spare. A stamp older than this
- * is not believed (a peer cannot slip a message in among days-old ones).
- */
-export const SENDER_ORDER_WINDOW_MS = 60 * 60_000;
-
-/**
- * `stanza` with the sender's own delay stamp: it was written at `writtenAt` by `from` (the sender's
- * bare JID). Any earlier stamp of the sender is replaced.
- */
-export function stampAsWritten(stanza: Element, from: string, writtenAt: number): Element {
-  const sender = bareJid(from);
-  stanza.children = stanza.children.filter(
-    (child) =>
-      typeof child === 'string' ||
-      !child.is('delay', NS_DELAY) ||
-      bareJid(child.attrs.from ?? '') !== sender,
-  );
-  stanza.append(
-    xml('delay', { xmlns: NS_DELAY, from: sender, stamp: new Date(writtenAt).toISOString() }),
-  );
-  return stanza;
-}
-
-/**
- * When `sender` wrote `message`, by its own delay stamp (stampAsWritten), if it carries one that is
- * neither ahead of `now` nor older than SENDER_ORDER_WINDOW_MS.
- */
-export function senderStamp(message: Element, sender: string, now: number): number | undefined {
-  const own = message
-    .getChildren('delay', NS_DELAY)
-    .find((delay) => bareJid(delay.attrs.from ?? '') === bareJid(sender));
-  const at = own?.attrs.stamp ? Date.parse(own.attrs.stamp) : NaN;
-  if (!Number.isFinite(at) || at > now || now - at > SENDER_ORDER_WINDOW_MS) return undefined;
-  return at;
-}
 
 export interface RedeliveryOptions {
   /** Sends the message with this id to `peer` again (it was sent, not confirmed). */
