@@ -59,8 +59,7 @@ describe('a node killed mid-traffic and back', { timeout: 180_000 }, () => {
         'a device whose websocket stream moves to node two binds its old resource again, and until ' +
         'the cluster drops the dead session ejabberd routes messages for that resource to it: the ' +
         'device misses them, and the receipts of its other devices stop the senders from sending ' +
-        'them again; a copy sent again is placed by its write time, before a message written ' +
-        'earlier that arrived later still',
+        'them again; a copy that is sent again is stored where it arrives, after later messages',
     },
     () => {
       for (const client of result.clients)
