@@ -9,8 +9,8 @@
 // random characters); <time/> says when it was written.
 // Reading refuses (a typed Undecryptable error, nothing else lost: the stanza is kept as it came):
 // text that is not XML or not an envelope, no <content/>, a missing or repeated <rpad/> or one with
-// elements in it or longer than MAX_RPAD, and a <from/> that is missing or names someone other than
-// the sender. Content elements other than the body are handed on (files, XEP-0447).
+// elements in it, and a <from/> that is missing or names someone other than the sender. A longer
+// <rpad/> than Hush writes (MAX_RPAD) is read: XEP-0420 0.5.0 says it must not be refused. Content elements other than the body are handed on (files, XEP-0447).
 import xml, { type Element } from '@xmpp/xml';
 import parse from '@xmpp/xml/lib/parse.js';
 import { HushError } from '../errors.ts';
@@ -96,11 +96,8 @@ export function readEnvelope(bytes: Uint8Array, sender: string): EnvelopeContent
   if (!rpad || rpads.length > 1) {
     throw new EnvelopeError('BadPadding', 'The SCE envelope has no single <rpad/>.');
   }
-  if (rpad.getChildElements().length > 0 || rpad.text().length > MAX_RPAD) {
-    throw new EnvelopeError(
-      'BadPadding',
-      `The SCE envelope's <rpad/> holds elements or more than ${MAX_RPAD} characters.`,
-    );
+  if (rpad.getChildElements().length > 0) {
+    throw new EnvelopeError('BadPadding', "The SCE envelope's <rpad/> holds elements.");
   }
   const froms = envelope.getChildren('from');
   const fromJid = froms.length === 1 ? froms[0]?.attrs.jid : undefined;
