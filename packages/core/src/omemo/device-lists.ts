@@ -26,6 +26,7 @@ import {
   fetchDeviceList,
   labelsOf,
   publishDeviceList,
+  type DeviceLabel,
   type DeviceListUpdate,
   type OmemoVersion,
 } from './pep.ts';
@@ -81,7 +82,7 @@ export class DeviceLists {
   /** Each account's last known list per version (absent: never read). */
   readonly #lists = new Map<string, Partial<Record<OmemoVersion, ReadonlySet<number>>>>();
   /** Labels of this account's OMEMO 2 devices, kept when the list is written again. */
-  #ownLabels: ReadonlyMap<number, string> = new Map();
+  #ownLabels: ReadonlyMap<number, DeviceLabel> = new Map();
 
   constructor(deps: DeviceListsDeps) {
     this.#deps = deps;
@@ -286,7 +287,7 @@ export class DeviceLists {
           this.#deps.session,
           ids.map((id) => {
             const label = labels.get(id);
-            return label ? { id, label } : { id };
+            return label ? { id, ...label } : { id };
           }),
         );
         this.#lists.set(owner, { ...this.#lists.get(owner), '2': new Set(ids) });

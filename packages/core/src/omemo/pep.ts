@@ -77,8 +77,8 @@ export interface DeviceListUpdate {
   readonly deviceIds: readonly number[];
   /** Which version's list: OMEMO 0.3 (the default) or OMEMO 2 (urn:xmpp:omemo:2:devices). */
   readonly version?: OmemoVersion;
-  /** OMEMO 2 lists: the labels devices carry, by id. */
-  readonly labels?: ReadonlyMap<number, string>;
+  /** OMEMO 2 lists: the labels devices carry (with their signatures), by id. */
+  readonly labels?: ReadonlyMap<number, DeviceLabel>;
 }
 
 export type OmemoVersion = '0.3' | '2';
@@ -331,10 +331,18 @@ export async function fetchBundle(
   return reading.bundle;
 }
 
+/** An OMEMO 2 device's label and, where it came with one, the label's signature (`labelsig`). */
+export interface DeviceLabel {
+  readonly label: string;
+  readonly labelsig?: string;
+}
+
 /** The labels of OMEMO 2 devices, by id. */
-export function labelsOf(devices: readonly Omemo2Device[]): Map<number, string> {
-  const labels = new Map<number, string>();
-  for (const device of devices) if (device.label) labels.set(device.id, device.label);
+export function labelsOf(devices: readonly Omemo2Device[]): Map<number, DeviceLabel> {
+  const labels = new Map<number, DeviceLabel>();
+  for (const { id, label, labelsig } of devices) {
+    if (label) labels.set(id, { label, ...(labelsig ? { labelsig } : {}) });
+  }
   return labels;
 }
 

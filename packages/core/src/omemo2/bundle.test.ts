@@ -83,14 +83,24 @@ test('OMEMO 2: bad prekeys are dropped one by one; what makes a session impossib
     const refused = readBundle(element);
     assert.match('problem' in refused ? refused.problem : '', reason);
   }
-  // Device lists skip what is not a device id; labels are kept, cut at 200 characters.
+  // Device lists skip what is not a device id; labels are kept, cut at 200 characters; a label's
+  // signature (XEP-0384 0.9 labelsig) is kept with it, and dropped from a cut label it no longer fits.
   const list = xml(
     'devices',
     { xmlns: NS_OMEMO2 },
     ...['0', '2147483648', 'x', '7', '7'].map((id) => xml('device', { id })),
-    xml('device', { id: '8', label: 'l'.repeat(300) }),
+    xml('device', { id: '8', label: 'l'.repeat(300), labelsig: 'c2ln' }),
+    xml('device', { id: '9', label: 'Gajim on Debian', labelsig: 'c2lnbmVk' }),
   );
-  assert.deepEqual(parseDeviceList(list), [{ id: 7 }, { id: 8, label: 'l'.repeat(200) }]);
+  const parsed = parseDeviceList(list);
+  assert.deepEqual(parsed, [
+    { id: 7 },
+    { id: 8, label: 'l'.repeat(200) },
+    { id: 9, label: 'Gajim on Debian', labelsig: 'c2lnbmVk' },
+  ]);
+  // Written back as read: the signed label with its signature.
+  assert.deepEqual(parseDeviceList(buildDeviceList(parsed ?? [])), parsed);
+  assert.match(buildDeviceList(parsed ?? []).toString(), /labelsig="c2lnbmVk"/);
   assert.equal(parseDeviceList(xml('list', { xmlns: 'eu.siacs.conversations.axolotl' })), null);
 });
 

@@ -28,6 +28,12 @@ export const MAX_LABEL_LENGTH = 200;
 export interface Omemo2Device {
   readonly id: number;
   readonly label?: string;
+  /**
+   * The label's signature by the device's identity key, base64, as published (XEP-0384 0.9
+   * `labelsig`). Hush writes no label of its own; it keeps another device's label and signature
+   * unchanged when it republishes the list, so clients that check them still show the label.
+   */
+  readonly labelsig?: string;
 }
 
 export interface Omemo2PreKeyPublic {
@@ -53,7 +59,14 @@ export function buildDeviceList(devices: readonly Omemo2Device[]): Element {
     if (seen.has(device.id)) continue;
     seen.add(device.id);
     const label = device.label?.slice(0, MAX_LABEL_LENGTH);
-    children.push(xml('device', { id: String(device.id), ...(label ? { label } : {}) }));
+    const labelsig = label === device.label ? device.labelsig : undefined;
+    children.push(
+      xml('device', {
+        id: String(device.id),
+        ...(label ? { label } : {}),
+        ...(label && labelsig ? { labelsig } : {}),
+      }),
+    );
   }
   return xml('devices', { xmlns: NS_OMEMO2 }, ...children);
 }
@@ -70,7 +83,13 @@ export function parseDeviceList(element: Element): Omemo2Device[] | null {
       const id = parseId(device.attrs.id);
       if (id === null || devices.has(id)) continue;
       const label = typeof device.attrs.label === 'string' ? device.attrs.label : '';
-      devices.set(id, label ? { id, label: label.slice(0, MAX_LABEL_LENGTH) } : { id });
+      const labelsig = typeof device.attrs.labelsig === 'string' ? device.attrs.labelsig : '';
+      const kept = label.slice(0, MAX_LABEL_LENGTH);
+      // A cut label no longer matches its signature: it goes without one.
+      devices.set(
+        id,
+        label ? { id, label: kept, ...(labelsig && kept === label ? { labelsig } : {}) } : { id },
+      );
     }
     return [...devices.values()];
   } catch {

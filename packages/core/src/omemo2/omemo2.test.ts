@@ -19,6 +19,7 @@ import { startClient, type HushClient } from '../client.ts';
 import type { OmemoVersion } from '../omemo/pep.ts';
 import { NS_OMEMO_LEGACY } from '../omemo/bundle.ts';
 import { NS_OMEMO2 } from './bundle.ts';
+import { fetchDeviceList, publishDeviceList } from './pep.ts';
 
 const PASSWORD = 'omemo2-test-password';
 let server: ProsodyServer;
@@ -250,4 +251,29 @@ test('messages encrypted at the same moment for the same device each get their o
   );
   for (const stanza of stanzas) await ivan.client.session.send(stanza);
   for (const body of bodies) await received(judy, ivanJid, body);
+});
+
+test("a Hush device adding itself to the account's OMEMO 2 list keeps another client's signed label", async () => {
+  const jid = await person('kai');
+  // Another client of the account (Kaidan, Dino) published its device with a signed label.
+  const other = await openSession({ service: server.websocketUrl, jid, password: PASSWORD });
+  await publishDeviceList(other, [
+    { id: 4223, label: 'Kaidan on a phone', labelsig: 'c2lnbmF0dXJl' },
+  ]);
+  await other.close();
+  const hush = await device(jid);
+  const deviceId = hush.client.omemo?.deviceId ?? 0;
+  const reader = await openSession({ service: server.websocketUrl, jid, password: PASSWORD });
+  try {
+    const list = await until(async () => {
+      const devices = await fetchDeviceList(reader, jid);
+      return devices.some((d) => d.id === deviceId) ? devices : undefined;
+    }, 'the list naming the Hush device');
+    assert.deepEqual(
+      list.find((d) => d.id === 4223),
+      { id: 4223, label: 'Kaidan on a phone', labelsig: 'c2lnbmF0dXJl' },
+    );
+  } finally {
+    await reader.close();
+  }
 });
