@@ -3,6 +3,7 @@ import { Pressable, StyleSheet, Text, View } from 'react-native';
 import { fileWords, formatTime, i18n, useTranslation } from '../i18n';
 import type { StoredMessage } from '@hush/core';
 import { describeBody } from './message-kind';
+import { failureReason } from './errors';
 import { VoiceBubble } from './VoiceBubble';
 import { colors, radius, space } from './theme';
 
@@ -102,7 +103,7 @@ export function MessageBubble(props: {
           <View style={styles.failure}>
             <Text style={styles.failedText}>
               {message.failure
-                ? t('message.notSentBecause', { reason: message.failure.message })
+                ? t('message.notSentBecause', { reason: failureReason(message.failure) })
                 : t('message.notSent')}
             </Text>
             {props.onRetry ? (

@@ -1,12 +1,13 @@
 // The app in Russian: screens render their words from the Russian resources, with plurals in the
 // forms Russian has (1 сообщение, 2 сообщения, 5 сообщений) and dates in Russian.
 import { render, screen } from '@testing-library/react-native';
-import type { StoredMessage } from '@hush/core';
+import { HushError, type StoredMessage } from '@hush/core';
 import type { ChatsSnapshot } from '../client/chats';
 import { formatTime, i18n } from '../i18n';
 import { ChatList } from './ChatList';
 import { AddContact } from './AddContact';
 import { MessageBubble } from './MessageBubble';
+import { ErrorNotice } from './components';
 
 const message = (fields: Partial<StoredMessage>): StoredMessage => ({
   id: 'm1',
@@ -89,6 +90,29 @@ describe('in Russian', () => {
     expect(screen.getByText('Не отправлено')).toBeTruthy();
     expect(screen.getByText('Повторить')).toBeTruthy();
     expect(screen.getByLabelText('Вы: Hi, Не отправлено')).toBeTruthy();
+    // Why, in Russian: the error's title, not core's English detail.
+    await render(
+      <MessageBubble
+        message={message({
+          id: 'm2',
+          direction: 'out',
+          body: 'Hi',
+          state: 'failed',
+          failure: {
+            code: 'NoOmemoDevice',
+            message: 'dave@localhost has no OMEMO device: the message cannot be sent encrypted.',
+          },
+        })}
+      />,
+    );
+    expect(screen.getByText(`Не отправлено: ${i18n.t('error.NoOmemoDevice')}`)).toBeTruthy();
+    expect(screen.queryByText(/has no OMEMO device/)).toBeNull();
+    // An error notice: the Russian title alone, without core's English sentence under it.
+    await render(
+      <ErrorNotice error={new HushError('LinkExpired', 'The file is no longer on the server.')} />,
+    );
+    expect(screen.getByText(i18n.t('error.LinkExpired'))).toBeTruthy();
+    expect(screen.queryByText('The file is no longer on the server.')).toBeNull();
 
     // Another day: the day and the month's Russian abbreviation (e.g. "5 дек."), the year when not
     // this one.

@@ -12,7 +12,7 @@ import {
 import { useTranslation } from '../i18n';
 import type { HushError } from '@hush/core';
 import { colors, radius, space } from './theme';
-import { errorTitle, repeatsTitle } from './errors';
+import { errorTitle, showsDetail } from './errors';
 
 export function Button(props: {
   title: string;
@@ -89,10 +89,10 @@ export function ErrorNotice(props: { error: HushError; onDismiss?: () => void })
       <Text style={styles.errorTitle} testID={`error-${props.error.code}`}>
         {title}
       </Text>
-      {/* Core's messages are written for people; one that only repeats the title adds nothing. */}
-      {repeatsTitle(props.error) ? null : (
+      {/* Core's messages are written for people, in English (errors.ts showsDetail). */}
+      {showsDetail(props.error) ? (
         <Text style={styles.errorDetail}>{props.error.message}</Text>
-      )}
+      ) : null}
       {props.onDismiss ? (
         <Pressable accessibilityRole="button" onPress={props.onDismiss}>
           <Text style={styles.errorDismiss}>{t('common.dismiss')}</Text>

@@ -14,6 +14,19 @@ export function errorTitle(error: HushError): string {
   return titled(error.code) ? i18n.t(`error.${error.code}`) : i18n.t('error.generic');
 }
 
+/**
+ * Why a message failed, in the app's language: core's own words in English (written for people,
+ * with the detail), the error's title in another language; a server's condition without a title
+ * keeps the server's words.
+ */
+export function failureReason(failure: {
+  readonly code: string;
+  readonly message: string;
+}): string {
+  if (i18n.language.startsWith('en') || !(failure.code in TITLES)) return failure.message;
+  return i18n.t(`error.${failure.code as HushErrorCode}`);
+}
+
 const words = (text: string) =>
   new Set(
     text
@@ -34,4 +47,14 @@ export function repeatsTitle(error: HushError): boolean {
   if (message.length === 0) return true;
   const shared = message.filter((word) => title.has(word)).length;
   return shared / message.length >= 0.75;
+}
+
+/**
+ * Whether the error's own message shows under its title: in English when it says more than the
+ * title; in another language only for an error without a title of its own (core writes English, and
+ * a Russian title over an English sentence reads as a fault).
+ */
+export function showsDetail(error: HushError): boolean {
+  if (!i18n.language.startsWith('en')) return !titled(error.code);
+  return !repeatsTitle(error);
 }
