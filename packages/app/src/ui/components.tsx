@@ -127,7 +127,8 @@ export function Header(props: {
           {props.title}
         </Text>
         {props.subtitle ? (
-          <Text style={styles.headerSubtitle} numberOfLines={1} testID="header-subtitle">
+          // Two lines: beside wider buttons (Russian's) the connection state must not be cut off.
+          <Text style={styles.headerSubtitle} numberOfLines={2} testID="header-subtitle">
             {props.subtitle}
           </Text>
         ) : null}
