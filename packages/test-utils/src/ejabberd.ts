@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { connect as tlsConnect } from 'node:tls';
 import { freePorts, waitForPort } from './ports.ts';
 import { repoRoot } from './paths.ts';
 import { until } from './until.ts';
@@ -429,6 +430,36 @@ async function joinCluster(node: EjabberdNode, first: EjabberdNode): Promise<voi
   }
 }
 
+/** Whether a direct-TLS stream to `node` gets its stream features (within 5 s). */
+function opensStream(node: EjabberdNode): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port: node.ports.c2sTls,
+      servername: node.domain,
+      ca: node.caCert,
+    });
+    let text = '';
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 5000);
+    socket.once('secureConnect', () =>
+      socket.write(
+        `<?xml version='1.0'?><stream:stream to='${node.domain}' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`,
+      ),
+    );
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('</stream:features>')) done(true);
+    });
+    socket.once('error', () => done(false));
+    socket.once('close', () => done(false));
+  });
+}
+
 /** The running nodes of `node`'s cluster, as it sees them. */
 async function listCluster(node: EjabberdNode): Promise<string[]> {
   const out = await node.ctl('list_cluster');
@@ -474,6 +505,15 @@ export async function startEjabberdCluster(
       const first = nodes[0] as EjabberdNode;
       await joinCluster(node, first);
       await Promise.all(Object.values(node.ports).map((port) => waitForPort(port, 30_000)));
+      // Joining restarts ejabberd on the node after its ports first opened: a login in between is
+      // reset. It serves once a stream opens, twice in a row.
+      for (const n of [first, node])
+        await until(
+          async () => (await opensStream(n)) && opensStream(n),
+          `${n.nodeName} to open streams after the join`,
+          60_000,
+          250,
+        );
     }
   } catch (error) {
     await cleanUp(shared, nodes, false);
