@@ -186,6 +186,26 @@ test('STARTTLS and direct TLS still log in, with a verified certificate', async 
   }
 });
 
+test('a socket the connection lets go of keeps an error listener, on every transport: its later reset ends nothing', async () => {
+  for (const service of [
+    `xmpp://localhost:${server.ports.c2s}`,
+    `xmpps://localhost:${server.ports.c2sTls}`,
+    server.websocketUrl,
+  ]) {
+    const session = await openSession({ service, jid: 'amy@localhost', password: 'amy-password' });
+    const connection = session.client as unknown as {
+      socket: { emit(event: 'error', error: Error): boolean };
+      _detachSocket(): void;
+    };
+    const socket = connection.socket;
+    // As xmpp.js lets go of a socket it gave up on (no answer to an ack request): its own error
+    // listener goes with it. Without another, the reset below is thrown (an unhandled 'error').
+    connection._detachSocket();
+    assert.doesNotThrow(() => socket.emit('error', new Error('read ECONNRESET')), service);
+    await session.close().catch(() => undefined);
+  }
+});
+
 /**
  * A man in the middle with a certificate the client accepts (here the server's own: a mis-issued
  * one works the same): it ends the client's TLS, opens its own to the server, and relays the XMPP

@@ -263,6 +263,13 @@ const CONNECTION_TIMEOUT_MS = 6_000;
 const ACK_REQUEST_INTERVAL_MS = 15_000;
 const ACK_TIMEOUT_MS = 15_000;
 
+/** What session.ts needs of the sockets xmpp.js attaches (TCP, TLS, WebSocket). */
+interface SocketLike {
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+}
+
+const ignoreSocketError = (): void => undefined;
+
 /** Maps what xmpp.js, the socket or the TLS layer threw to a HushError. */
 export function toHushError(error: unknown): HushError {
   if (error instanceof HushError) return error;
@@ -494,14 +501,14 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   // xmpp.js lets go of a socket it gave up on (no answer to an ack request, a TLS handshake that
   // never ends) without waiting for it to close, and takes its error listener with it: when the
   // silent server later resets the connection, that socket's error had no listener and ended the
-  // process. Each socket keeps one that ignores it (the connection has moved on).
-  xmpp.on('connecting', () =>
-    queueMicrotask(() => {
-      const socket = (xmpp as unknown as { socket?: { on(event: 'error', f: () => void): void } })
-        .socket;
-      socket?.on('error', () => undefined);
-    }),
-  );
+  // process. Every socket the connection takes on keeps one that ignores it (the connection has
+  // moved on), the TLS socket STARTTLS puts in place of the first one included.
+  const connection = xmpp as unknown as { _attachSocket(socket: SocketLike): void };
+  const attachSocket = connection._attachSocket.bind(xmpp);
+  connection._attachSocket = (socket: SocketLike) => {
+    socket.on('error', ignoreSocketError);
+    attachSocket(socket);
+  };
   let csiOffered = false;
   let streamManagementOffered = false;
   // ejabberd 24.12 sends stream features again right after a SASL2 success (XEP-0388 has no stream
