@@ -24,7 +24,13 @@ import {
   type XmppSession,
 } from '@hush/core';
 import xml from '@xmpp/xml';
-import { startGateway, type Gateway, type GatewayEvent } from './gateway.ts';
+import { component } from '@xmpp/component';
+import {
+  keepSocketErrorsHandled,
+  startGateway,
+  type Gateway,
+  type GatewayEvent,
+} from './gateway.ts';
 import { RegistrationStore } from './store.ts';
 import { expoProvider } from './providers/expo.ts';
 import { generateVapidKeys, unifiedPushProvider, webPushProvider } from './providers/web-push.ts';
@@ -315,4 +321,26 @@ test('only the server publishes, and only its accounts register', async () => {
     alice.request(bad),
     (error: { condition?: string }) => error.condition === 'bad-request',
   );
+});
+
+test('a socket the component lets go of keeps an error listener: its later reset ends nothing', async () => {
+  const xmpp = component({
+    service: `xmpp://127.0.0.1:${server.ports.component}`,
+    domain: 'push.localhost',
+    password: secret,
+  });
+  keepSocketErrorsHandled(xmpp);
+  xmpp.on('error', () => undefined);
+  const connection = xmpp as unknown as {
+    connect(service: string): Promise<void>;
+    socket: { emit(event: 'error', error: Error): boolean; destroy?(): void };
+    _detachSocket(): void;
+  };
+  await connection.connect(`xmpp://127.0.0.1:${server.ports.component}`);
+  const socket = connection.socket;
+  // As xmpp.js lets go of a socket: its own error listener goes with it. Without another, the
+  // reset below would be thrown (an unhandled 'error' ends the process).
+  connection._detachSocket();
+  assert.doesNotThrow(() => socket.emit('error', new Error('read ECONNRESET')));
+  socket.destroy?.();
 });

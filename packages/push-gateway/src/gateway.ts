@@ -86,6 +86,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     domain: address,
     password: options.secret,
   });
+  keepSocketErrorsHandled(xmpp);
   xmpp.on('error', (error) => log('debug', `connection to the server: ${error.message}`));
   xmpp.on('online', () => log('info', `connected to ${domain} as ${address}`));
   xmpp.on('offline', () => log('info', 'disconnected from the server'));
@@ -246,5 +247,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await xmpp.stop().catch(() => undefined);
       store.close();
     },
+  };
+}
+
+/**
+ * xmpp.js lets go of a socket it is done with (a refused login, a stop) without waiting for it to
+ * close, and takes its error listener with it: a reset arriving later had no listener and ended the
+ * process (the gateway keeps retrying while the server refuses it, so it makes many such sockets).
+ * Every socket the connection takes on keeps one that ignores it.
+ */
+export function keepSocketErrorsHandled(xmpp: object): void {
+  const connection = xmpp as {
+    _attachSocket(socket: { on(event: 'error', listener: () => void): unknown }): void;
+  };
+  const attach = connection._attachSocket.bind(xmpp);
+  connection._attachSocket = (socket) => {
+    socket.on('error', () => undefined);
+    attach(socket);
   };
 }
