@@ -23,7 +23,7 @@ import {
   fetchBundle as fetchOmemo2Bundle,
   fetchDeviceList as fetchOmemo2Devices,
 } from '../packages/core/src/omemo2/pep.ts';
-import { openProfile, startStack, type Stack } from './harness.ts';
+import { openProfile, startStack, type Stack, untilConverseSeesDevice } from './harness.ts';
 
 const password = 'first contact with converse';
 let stack: Stack;
@@ -205,22 +205,7 @@ describe('first contact with Converse.js', { timeout: 240_000 }, () => {
   it('a Converse.js user writes first to Hush, who is not a contact', async () => {
     const hugo = await hush('hugo');
     const page = await converse('conv2');
-    // Converse writes once it sees a device of the Hush user: a message written before any is
-    // refused by Converse itself ("no devices found"), and its user writes again.
-    await page.waitForFunction(
-      `(async () => {
-        try {
-          const lists = window.hushTest.api.omemo?.devicelists;
-          if (!lists) return false;
-          const list = await lists.get('hugo@localhost', true);
-          return (await list.fetchDevicesFromServer()).length > 0;
-        } catch {
-          return false;
-        }
-      })()`,
-      undefined,
-      { timeout: 30_000, polling: 500 },
-    );
+    await untilConverseSeesDevice(page, 'hugo@localhost');
     await page.evaluate(`(async () => {
       const chat = await window.hushTest.api.chats.open('hugo@localhost', {}, true);
       chat.save({ omemo_active: true });

@@ -10,7 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { repoRoot } from '@hush/test-utils';
-import { openProfile, signUpWithInvite, startStack, wordsFor, type Stack } from './harness.ts';
+import {
+  openProfile,
+  signUpWithInvite,
+  startStack,
+  wordsFor,
+  type Stack,
+  untilConverseSeesDevice,
+} from './harness.ts';
 
 const password = 'talks to converse';
 /** The app's words in the browsers' language (HUSH_LOCALE: the suite runs in English and Russian). */
@@ -105,22 +112,7 @@ describe('Hush and Converse.js', { timeout: 240_000 }, () => {
     await alice.getByTestId('contact-input').fill('conv@localhost');
     await alice.getByTestId('add-contact').click();
     await alice.getByTestId('composer-input').waitFor();
-    // Converse writes once it sees a device of the Hush user: a message written before any is
-    // refused by Converse itself ("no devices found"), and its user writes again.
-    await converse.waitForFunction(
-      `(async () => {
-        try {
-          const lists = window.hushTest.api.omemo?.devicelists;
-          if (!lists) return false;
-          const list = await lists.get('alice@localhost', true);
-          return (await list.fetchDevicesFromServer()).length > 0;
-        } catch {
-          return false;
-        }
-      })()`,
-      undefined,
-      { timeout: 30_000, polling: 500 },
-    );
+    await untilConverseSeesDevice(converse, 'alice@localhost');
     await converse.evaluate(`(async () => {
       const chat = await window.hushTest.api.chats.open('alice@localhost', {}, true);
       window.hushChat = chat;

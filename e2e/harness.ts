@@ -359,3 +359,25 @@ export async function waitInPage(p: Page, expression: string, timeoutMs = 30_000
     await p.waitForTimeout(50);
   }
 }
+
+/**
+ * Waits (bounded) until Converse.js in `page` (its API exposed as window.hushTest) reads a device of
+ * `jid` from the server: Converse writes only once it sees one, and refuses a message written before
+ * ("no devices found").
+ */
+export async function untilConverseSeesDevice(page: Page, jid: string): Promise<void> {
+  await page.waitForFunction(
+    `(async () => {
+      try {
+        const lists = window.hushTest.api.omemo?.devicelists;
+        if (!lists) return false;
+        const list = await lists.get(${JSON.stringify(jid)}, true);
+        return (await list.fetchDevicesFromServer()).length > 0;
+      } catch {
+        return false;
+      }
+    })()`,
+    undefined,
+    { timeout: 30_000, polling: 500 },
+  );
+}
