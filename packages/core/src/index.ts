@@ -33,7 +33,13 @@ export { parseInvite } from './account/invite.ts';
 export type { Invite } from './account/invite.ts';
 export { registerAccount, registerOnStream, NS_REGISTER, NS_PREAUTH } from './account/register.ts';
 export type { RegisterOptions } from './account/register.ts';
-export { createMemoryStorage, canTransition, failureAfter, statesFor } from './storage/index.ts';
+export {
+  copyFileDescription,
+  createMemoryStorage,
+  canTransition,
+  failureAfter,
+  statesFor,
+} from './storage/index.ts';
 export type {
   AccountStore,
   AddResult,

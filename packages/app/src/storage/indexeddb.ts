@@ -8,12 +8,11 @@
 //
 // Each method runs in one transaction; awaiting an IDBRequest keeps the transaction alive (its
 // promise settles in a microtask), awaiting anything else would let it commit early.
-import { canTransition, failureAfter } from '@hush/core';
+import { canTransition, copyFileDescription, failureAfter } from '@hush/core';
 import type {
   AccountStore,
   AddResult,
   Conversation,
-  FileDescription,
   HistoryQuery,
   MessageFailure,
   MessageState,
@@ -120,21 +119,12 @@ function copyMessage(m: StoredMessage, failure: MessageFailure | undefined = m.f
     state: m.state,
     ...(failure !== undefined && { failure: { code: failure.code, message: failure.message } }),
     encrypted: m.encrypted,
-    ...(m.file !== undefined && { file: copyFile(m.file) }),
+    ...(m.file !== undefined && { file: copyFileDescription(m.file) }),
   } satisfies StoredMessage;
 }
 
 // A file's description is one more field of the message or upload record: records written before
 // it existed simply lack it, so it needed no new schema version.
-function copyFile(f: FileDescription): FileDescription {
-  return {
-    name: f.name,
-    mediaType: f.mediaType,
-    size: f.size,
-    sha256: bytes(f.sha256),
-    ...(f.durationMs !== undefined && { durationMs: f.durationMs }),
-  };
-}
 
 function copyEntry(e: OutboxEntry): OutboxEntry {
   return {
@@ -672,7 +662,7 @@ function copyUpload(u: PendingUpload): PendingUpload {
     createdAt: u.createdAt,
     attempts: u.attempts,
     ...(u.url !== undefined && { url: u.url }),
-    ...(u.file !== undefined && { file: copyFile(u.file) }),
+    ...(u.file !== undefined && { file: copyFileDescription(u.file) }),
   };
 }
 

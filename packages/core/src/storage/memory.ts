@@ -6,7 +6,6 @@ import type {
   AccountStore,
   AddResult,
   Conversation,
-  FileDescription,
   HistoryQuery,
   MessageFailure,
   MessageState,
@@ -26,6 +25,7 @@ import type {
   UploadChanges,
   UploadStore,
 } from './types.ts';
+import { copyFileDescription } from './file-description.ts';
 
 // Keys join parts with NUL, which cannot occur in a JID or an XML attribute value.
 const key = (...parts: string[]): string => parts.join('\u0000');
@@ -55,17 +55,7 @@ function withFailure(m: StoredMessage, failure: MessageFailure | undefined): Sto
     state: m.state,
     ...(failure !== undefined && { failure: { code: failure.code, message: failure.message } }),
     encrypted: m.encrypted,
-    ...(m.file !== undefined && { file: copyFile(m.file) }),
-  };
-}
-
-function copyFile(f: FileDescription): FileDescription {
-  return {
-    name: f.name,
-    mediaType: f.mediaType,
-    size: f.size,
-    sha256: copyBytes(f.sha256),
-    ...(f.durationMs !== undefined && { durationMs: f.durationMs }),
+    ...(m.file !== undefined && { file: copyFileDescription(m.file) }),
   };
 }
 
@@ -450,7 +440,7 @@ function copyUpload(u: PendingUpload): PendingUpload {
     createdAt: u.createdAt,
     attempts: u.attempts,
     ...(u.url !== undefined && { url: u.url }),
-    ...(u.file !== undefined && { file: copyFile(u.file) }),
+    ...(u.file !== undefined && { file: copyFileDescription(u.file) }),
   };
 }
 
