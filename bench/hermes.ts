@@ -52,6 +52,11 @@ const ROWS: readonly Row[] = [
     goal: 300,
   },
   {
+    name: `same PBKDF2 alone through noble's general-purpose pbkdf2Async (the proof's path before)`,
+    step: (r) => r.pbkdf2Noble,
+    scale: 1,
+  },
+  {
     name: 'SCRAM-SHA-256 returning login proof (kept keys, no PBKDF2)',
     step: (r) => r.scramFromKeys,
     scale: 1,

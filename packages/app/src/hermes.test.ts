@@ -20,6 +20,7 @@ const STEPS = [
   'omemoTurns',
   'scramProof',
   'scramFromKeys',
+  'pbkdf2Noble',
   'fileEncrypt',
   'fileDecrypt',
   'cafRemux',
