@@ -1,5 +1,6 @@
 // The installable web app: its service worker shows a push as "New message" while the app is
-// closed, and starts the app from its cache, with its history, when the server is down.
+// closed, a click opens the chat the new message is in, and the worker starts the app from its
+// cache, with its history, when the server is down.
 //
 // A Web Push message cannot come from a real push service here (none is reachable): it is delivered
 // to the service worker through the DevTools protocol (ServiceWorker.deliverPushMessage), as a push
@@ -117,6 +118,25 @@ describe('the web app with its service worker', { timeout: 300_000 }, () => {
       { title: t('push.wakeUp.title'), body: t('push.wakeUp.body') },
     ]);
     await reader.close();
+  });
+
+  it('a click on it opens, once caught up, the chat the new message is in, decrypted', async () => {
+    const [, context] = contexts as [BrowserContext, BrowserContext];
+    await send(alice, 'While you were away');
+    // On the server (acknowledged) before bob's app starts, so his catch-up brings it.
+    await alice
+      .locator(`[data-testid^="state-"][aria-label="${t('message.state.sent')}"]`)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    // What the worker opens when its notification is clicked and no page is open (sw.js,
+    // notificationclick; its half is tested in src/push/sw.test.ts): a click on a notification of
+    // the system cannot be made from a test.
+    const opened = await context.newPage();
+    await opened.goto(new URL('/?opened=push', stack.url).toString());
+    await shown(opened, 'While you were away');
+    await opened.getByTestId('composer-input').waitFor();
+    assert.equal(new URL(opened.url()).searchParams.get('opened'), null, 'the query is gone');
+    await opened.close();
   });
 
   it('starts from its cache with the server down, and shows its history', async () => {

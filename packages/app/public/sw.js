@@ -9,7 +9,7 @@
 //
 // A push message (Web Push, from the Hush push gateway) carries only that something arrived. It is
 // shown as "New message" in the app's language, unless the app is open in front; a click opens the
-// app. The words are the app's (its i18n resources, push.wakeUp): a worker cannot load i18next, so
+// app, which then opens the chat the new messages are in. The words are the app's (its i18n resources, push.wakeUp): a worker cannot load i18next, so
 // the app hands them over (src/push/index.web.ts) and the worker keeps them in a cache of their own,
 // which outlives the worker's restarts and new builds' shell caches.
 /* global self, caches, clients */
@@ -21,6 +21,10 @@ const WORDS_CACHE = 'hush-words';
 const WORDS_KEY = '/wake-up-words';
 /** The message the app sends the words in (WAKE_UP_WORDS in src/push/index.web.ts). */
 const WAKE_UP_WORDS = 'hush-wake-up-words';
+/** What a click on a notification tells an open app (OPENED_BY_PUSH in src/push/index.web.ts). */
+const OPENED_BY_PUSH = 'hush-opened-by-push';
+/** The address a click opens when no page is open (read by src/push/index.web.ts). */
+const OPENED_BY_PUSH_URL = '/?opened=push';
 /** Until the app has said (push turned on by a build before this one, not started since). */
 const DEFAULT_WORDS = { title: 'Hush', body: 'New message' };
 
@@ -183,12 +187,16 @@ async function wake(event) {
 
 self.addEventListener('push', (event) => event.waitUntil(wake(event)));
 
+// A click opens the app, or brings an open one to the front, and tells it the notification was
+// the reason: once caught up it opens the chat the new messages are in, when that is one.
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   event.waitUntil(
     clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
       const open = windows.find((window) => 'focus' in window);
-      return open ? open.focus() : clients.openWindow('/');
+      if (!open) return clients.openWindow(OPENED_BY_PUSH_URL);
+      open.postMessage({ type: OPENED_BY_PUSH });
+      return open.focus();
     }),
   );
 });

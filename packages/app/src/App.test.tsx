@@ -7,7 +7,7 @@ import { createMemoryStorage } from '@hush/core';
 import { App } from './App';
 import { AccountController } from './client/account';
 import type { Platform } from './platform/types';
-import { chatLink, type LinkSource } from './navigation/linking';
+import { ChatStore } from './client/chats';
 
 const platform: Platform = {
   name: 'native',
@@ -96,35 +96,68 @@ describe('the app opened by a link', () => {
   });
 });
 
-describe('links from a push notification', () => {
-  it('the notification that launched the app opens its chat, before any system link', async () => {
-    const push: LinkSource = {
-      initial: async () => chatLink('bob@chat.example'),
-      subscribe: () => () => undefined,
-    };
-    jest.spyOn(Linking, 'getInitialURL').mockResolvedValue(contactUri);
-    const controller = new OfflineAccount(platform);
+/**
+ * An account on this device that is online and caught up, holding one unread message from bob.
+ * Online only when told (`goOnline`), as after a catch-up.
+ */
+class CaughtUpAccount extends AccountController {
+  override async start(): Promise<void> {
+    const storage = createMemoryStorage();
+    await storage.messages.add({
+      id: 'from-bob',
+      account: 'me@chat.example',
+      peer: 'bob@chat.example',
+      direction: 'in',
+      body: 'While you were away',
+      timestamp: Date.now(),
+      state: 'received',
+      encrypted: true,
+    });
+    this.chats = new ChatStore(storage, 'me@chat.example');
+    this.update({ phase: 'connecting', jid: 'me@chat.example', service: 'wss://chat.example/ws' });
+  }
+
+  goOnline(): void {
+    this.update({ phase: 'online' });
+  }
+}
+
+/** The platform with a push stand-in: started by a notification or not, and tapped when told. */
+function withPush(launched: boolean) {
+  let tapped: () => void = () => undefined;
+  const push = {
+    openedAtLaunch: async () => launched,
+    onOpened(listener: () => void) {
+      tapped = listener;
+      return () => undefined;
+    },
+  } as unknown as NonNullable<Platform['push']>;
+  return { platform: { ...platform, push }, tap: () => tapped() };
+}
+
+describe('a push notification', () => {
+  it('that launched the app opens, once caught up, the chat the new message is in', async () => {
+    jest.spyOn(Linking, 'getInitialURL').mockResolvedValue(null);
+    const { platform: pushing } = withPush(true);
+    const controller = new CaughtUpAccount(pushing);
     await controller.start();
-    await render(<App platform={platform} controller={controller} linkSources={[push]} />);
+    await render(<App platform={pushing} controller={controller} />);
+    await screen.findByTestId('open-add-contact');
+    expect(screen.queryByTestId('composer-input')).toBeNull();
+    await act(async () => controller.goOnline());
     expect(await screen.findByTestId('composer-input')).toBeTruthy();
-    expect(screen.queryByTestId('invite-person')).toBeNull();
   });
 
-  it('one tapped while the app runs opens its chat', async () => {
-    let tapped: (url: string) => void = () => undefined;
-    const push: LinkSource = {
-      initial: async () => undefined,
-      subscribe: (listener) => {
-        tapped = listener;
-        return () => undefined;
-      },
-    };
+  it('tapped while the app runs opens the chat the new message is in', async () => {
     jest.spyOn(Linking, 'getInitialURL').mockResolvedValue(null);
-    const controller = new OfflineAccount(platform);
+    const { platform: pushing, tap } = withPush(false);
+    const controller = new CaughtUpAccount(pushing);
     await controller.start();
-    await render(<App platform={platform} controller={controller} linkSources={[push]} />);
+    await render(<App platform={pushing} controller={controller} />);
+    await act(async () => controller.goOnline());
     await screen.findByTestId('open-add-contact');
-    await act(async () => tapped(chatLink('bob@chat.example')));
+    expect(screen.queryByTestId('composer-input')).toBeNull();
+    await act(async () => tap());
     expect(await screen.findByTestId('composer-input')).toBeTruthy();
   });
 });

@@ -26,7 +26,7 @@ import { colors } from './ui/theme';
 import { AppNavigator, type AppNavigation } from './navigation/AppNavigator';
 import type { LinkSource } from './navigation/linking';
 import { openChat } from './navigation/open';
-import { pushLinkSource } from './push/link-source';
+import { chatWithNewMessages, followNotificationOpens } from './push/opened';
 import type { RootStackParamList } from './navigation/routes';
 
 export function App(props: {
@@ -42,18 +42,17 @@ export function App(props: {
   );
   // What opens a chat from outside the screens (notifications): navigation/open.ts's openChat.
   const navigation = useMemo(() => createNavigationContainerRef<RootStackParamList>(), []);
-  // On phones a tapped "New message" notification opens the chat the unread messages are in, when
-  // they are in one; the chat list otherwise (the wake-up names no chat).
-  const linkSources = useMemo(() => {
-    if (props.linkSources) return props.linkSources;
-    if (!platform.push || platform.name !== 'native') return undefined;
-    return [
-      pushLinkSource(platform.push, () => {
-        const unread = controller.chats?.getSnapshot().items.filter((item) => item.unread > 0);
-        return unread?.length === 1 ? unread[0]?.peer : undefined;
-      }),
-    ];
-  }, [props.linkSources, platform, controller]);
+  const linkSources = props.linkSources;
+  // A tapped or clicked "New message" notification opens, once the app has caught up, the chat the
+  // unread messages are in when they are in one; the chat list otherwise (the wake-up names no chat).
+  useEffect(() => {
+    if (!platform.push) return;
+    return followNotificationOpens(
+      platform.push,
+      () => chatWithNewMessages(controller),
+      (jid) => openChat(navigation, jid),
+    );
+  }, [platform, controller, navigation]);
   useEffect(() => {
     // A controller made here starts here; one passed in (tests) is the caller's to start.
     if (!props.controller) void controller.start();

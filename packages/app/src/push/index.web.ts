@@ -55,7 +55,32 @@ async function tellWorkerWords(): Promise<void> {
   });
 }
 
+/** What public/sw.js posts to an open app when its notification is clicked. */
+export const OPENED_BY_PUSH = 'hush-opened-by-push';
+/** The query public/sw.js opens the app with when a click finds no page open. */
+const OPENED_BY_PUSH_QUERY = 'opened';
+
+let launchedByPush: boolean | undefined;
+
+/**
+ * Whether this page was opened by a click on a notification (`/?opened=push`). Read once: the query
+ * is taken out of the address, so a reload or a bookmark does not count as another click.
+ */
+function openedByPushAtLaunch(): boolean {
+  if (launchedByPush !== undefined) return launchedByPush;
+  launchedByPush = false;
+  if (typeof window === 'undefined' || !window.location || !window.history) return false;
+  const url = new URL(window.location.href);
+  if (url.searchParams.get(OPENED_BY_PUSH_QUERY) !== 'push') return false;
+  launchedByPush = true;
+  url.searchParams.delete(OPENED_BY_PUSH_QUERY);
+  window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
+  return true;
+}
+
 export function createPushPlatform(): PushPlatform {
+  // Read before navigation first writes the address, which would drop the query.
+  openedByPushAtLaunch();
   const tell = () => void tellWorkerWords().catch(() => undefined);
   tell();
   i18n.on('languageChanged', tell);
@@ -101,12 +126,18 @@ export function createPushPlatform(): PushPlatform {
       await (await registration.pushManager.getSubscription())?.unsubscribe();
     },
     openedAtLaunch() {
-      // A click opens or focuses the page itself (sw.js, notificationclick).
-      return Promise.resolve(false);
+      // A click with no page open opens the app at OPENED_BY_PUSH_URL (sw.js, notificationclick).
+      return Promise.resolve(openedByPushAtLaunch());
     },
-    onOpened() {
-      // The worker focuses or opens the app itself (notificationclick).
-      return () => undefined;
+    onOpened(listener) {
+      // A click with the app open focuses it and posts OPENED_BY_PUSH to it.
+      if (!supported()) return () => undefined;
+      const onMessage = (event: MessageEvent<unknown>) => {
+        const data = event.data as { type?: unknown } | null;
+        if (data?.type === OPENED_BY_PUSH) listener();
+      };
+      navigator.serviceWorker.addEventListener('message', onMessage);
+      return () => navigator.serviceWorker.removeEventListener('message', onMessage);
     },
     onTargetChanged() {
       // Browsers renew a subscription through the worker's pushsubscriptionchange, which reaches

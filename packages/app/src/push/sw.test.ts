@@ -10,6 +10,10 @@ import { en } from '../i18n/en.ts';
 import { ru } from '../i18n/ru.ts';
 
 const source = readFileSync(fileURLToPath(new URL('../../public/sw.js', import.meta.url)), 'utf8');
+/** What the app listens for (index.web.ts's OPENED_BY_PUSH, read from its source: it is not Node's). */
+const OPENED_BY_PUSH = /OPENED_BY_PUSH = '([^']+)'/.exec(
+  readFileSync(fileURLToPath(new URL('./index.web.ts', import.meta.url)), 'utf8'),
+)?.[1];
 
 type Listener = (event: unknown) => void;
 
@@ -35,8 +39,30 @@ function cacheStorage() {
   };
 }
 
-/** Starts sw.js on `caches`; returns what it shows and a way to hand it events. */
-function startWorker(caches: ReturnType<typeof cacheStorage>) {
+/** A page of the app the worker sees: what it was told and whether it was brought to the front. */
+function appWindow() {
+  const window = {
+    told: [] as unknown[],
+    focused: false,
+    visibilityState: 'hidden',
+    postMessage: (message: unknown) => window.told.push(message),
+    focus() {
+      window.focused = true;
+      return Promise.resolve(window);
+    },
+  };
+  return window;
+}
+
+/**
+ * Starts sw.js on `caches` with these pages open; returns what it shows and opens, and a way to hand
+ * it events.
+ */
+function startWorker(
+  caches: ReturnType<typeof cacheStorage>,
+  windows: ReturnType<typeof appWindow>[] = [],
+) {
+  const opened: string[] = [];
   const listeners = new Map<string, Listener>();
   const shown: { title: string; body: string }[] = [];
   const self = {
@@ -55,7 +81,13 @@ function startWorker(caches: ReturnType<typeof cacheStorage>) {
   runInNewContext(source, {
     self,
     caches,
-    clients: { matchAll: () => Promise.resolve([]) },
+    clients: {
+      matchAll: () => Promise.resolve(windows),
+      openWindow(url: string) {
+        opened.push(url);
+        return Promise.resolve(null);
+      },
+    },
     fetch: () => Promise.reject(new Error('offline')),
     Response,
     URL,
@@ -71,6 +103,7 @@ function startWorker(caches: ReturnType<typeof cacheStorage>) {
   };
   return {
     shown,
+    opened,
     dispatch,
     push: () => dispatch('push', { data: { json: () => ({ type: 'message' }) } }),
     tell: (data: unknown) => dispatch('message', { data }),
@@ -120,4 +153,22 @@ test('other messages, or words that are not short text, change nothing', async (
     await worker.tell(data);
   await worker.push();
   assert.deepEqual(worker.shown, [{ title: 'Hush', body: 'Новое сообщение' }]);
+});
+
+test('a click with no page open opens the app, saying a notification was the reason', async () => {
+  const worker = startWorker(cacheStorage());
+  let closed = false;
+  await worker.dispatch('notificationclick', { notification: { close: () => (closed = true) } });
+  assert.equal(closed, true);
+  assert.deepEqual(worker.opened, ['/?opened=push']);
+});
+
+test('a click with the app open brings it to the front and tells it why', async () => {
+  const page = appWindow();
+  const worker = startWorker(cacheStorage(), [page]);
+  await worker.dispatch('notificationclick', { notification: { close: () => undefined } });
+  assert.deepEqual(worker.opened, []);
+  assert.equal(page.focused, true);
+  // Made in the worker's context: compared as data.
+  assert.deepEqual(JSON.parse(JSON.stringify(page.told)), [{ type: OPENED_BY_PUSH }]);
 });
