@@ -61,16 +61,20 @@ const here = import.meta.dirname;
 const open: HushClient[] = [];
 
 /**
- * openSession, tried again (up to 3 times) when the server answers too late: a loaded ejabberd node
- * sometimes sends its stream header after the client gave up, and a client simply tries again.
- * Any other failure (a refused login, an untrusted certificate) is final at once.
+ * openSession, tried again (up to 4 times) when the server answers too late or drops the
+ * connection: a loaded ejabberd node sometimes sends its stream header after the client gave up,
+ * and a node that has just restarted and rejoined can close a connection or two while its tables
+ * settle (seen once in CI); a client simply tries again, as its reconnection would. Any other
+ * failure (a refused login, an untrusted certificate) is final at once.
  */
 async function login(options: Parameters<typeof openSession>[0]): Promise<XmppSession> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await openSession(options);
     } catch (error) {
-      if (attempt >= 3 || !isHushError(error, 'Timeout')) throw error;
+      const retry = isHushError(error, 'Timeout') || isHushError(error, 'ServerUnreachable');
+      if (attempt >= 4 || !retry) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     }
   }
 }
