@@ -3,32 +3,29 @@
 // XEP-0379 Pre-Authenticated Roster Subscription — https://xmpp.org/extensions/xep-0379.html
 // XEP-0172 User Nickname (in requests, and on PEP: nick.ts) — https://xmpp.org/extensions/xep-0172.html
 //
-// The contacts of one account: the roster, who asked to see our presence, who is online, and whom
-// we block. A stanza from the network that does not fit (a forged roster push, a malformed item)
-// is ignored, never thrown.
+// The contacts of one account: the roster itself (loaded, pushed, changed) and the one surface that
+// joins it to who asked to see our presence (subscriptions.ts), who is online (presence.ts), whom
+// we block (blocking.ts) and the names people gave themselves (nick.ts). A stanza from the network
+// that does not fit (a forged roster push, a malformed item) is ignored, never thrown.
 import xml, { type Element } from '@xmpp/xml';
 import type { XmppError } from '@xmpp/client';
 import { HushError } from '../errors.ts';
-import { splitJid, type XmppSession } from '../xmpp/session.ts';
+import type { XmppSession } from '../xmpp/session.ts';
 import { parseInvite } from '../account/invite.ts';
 import { NS_PREAUTH } from '../account/register.ts';
 import { NS_STANZAS } from '../chat/namespaces.ts';
 import { Nicknames, nickElement } from './nick.ts';
-import type {
-  Contact,
-  ContactsDeps,
-  PresenceChange,
-  Subscription,
-  SubscriptionRequest,
-} from './types.ts';
+import type { Contact, ContactsDeps, PresenceChange, SubscriptionRequest } from './types.ts';
 import { bareJid } from '../util/jid.ts';
+import { NS_ROSTER, parseRosterItem, placeholderContact } from './roster-item.ts';
+import { contactAddress, contactsError } from './contacts-error.ts';
+import { NS_BLOCKING, blockedAddresses, changeBlocking } from './blocking.ts';
+import { ContactPresence } from './presence.ts';
+import { SubscriptionRequests } from './subscriptions.ts';
 
-export const NS_ROSTER = 'jabber:iq:roster';
-export const NS_BLOCKING = 'urn:xmpp:blocking';
-/** Stream feature of servers that accept subscription pre-approvals (RFC 6121 §3.4). */
-export const NS_PRE_APPROVAL = 'urn:xmpp:features:pre-approval';
-
-const SUBSCRIPTIONS: readonly Subscription[] = ['none', 'to', 'from', 'both'];
+export { NS_ROSTER, parseRosterItem } from './roster-item.ts';
+export { NS_BLOCKING } from './blocking.ts';
+export { NS_PRE_APPROVAL } from './subscriptions.ts';
 
 /** xmpp.js's iq callee (@xmpp/iq/callee.js), which the shared declarations leave out. */
 interface IqCallee {
@@ -39,82 +36,16 @@ interface IqCallee {
   ): void;
 }
 
-/** user@domain/resource -> user@domain, lower case. */
-
-/** A roster item element -> Contact, or null when it is not one (or asks for removal: 'remove'). */
-export function parseRosterItem(item: Element): Contact | 'remove' | null {
-  try {
-    const jid = item.attrs.jid;
-    if (!item.is('item') || !jid || /[\s/]/.test(jid) || jid.length > 3071) return null;
-    const subscription = item.attrs.subscription ?? 'none';
-    if (subscription === 'remove') return 'remove';
-    if (!SUBSCRIPTIONS.includes(subscription as Subscription)) return null;
-    const groups = item
-      .getChildren('group')
-      .map((group) => group.text())
-      .filter((name) => name !== '');
-    return {
-      jid: jid.toLowerCase(),
-      ...(item.attrs.name ? { name: item.attrs.name } : {}),
-      subscription: subscription as Subscription,
-      ask: item.attrs.ask === 'subscribe',
-      approved: item.attrs.approved === 'true' || item.attrs.approved === '1',
-      groups,
-    };
-  } catch {
-    return null;
-  }
-}
-
-function contactsError(error: unknown, action: string): HushError {
-  if (error instanceof HushError) return error;
-  const { condition, text, name } = (error ?? {}) as XmppError;
-  const detail = text ? ` (${text})` : '';
-  if (name === 'TimeoutError') {
-    return new HushError('Timeout', `The server did not answer while trying to ${action}.`, {
-      cause: error,
-    });
-  }
-  switch (condition) {
-    case 'not-allowed':
-    case 'forbidden':
-    case 'not-authorized':
-      return new HushError('NotAllowed', `The server does not let you ${action}${detail}.`, {
-        cause: error,
-      });
-    case 'jid-malformed':
-      return new HushError('InvalidUsername', 'That is not a valid address.', { cause: error });
-    default:
-      return new HushError(
-        'ProtocolError',
-        `Could not ${action}: ${condition ?? (error instanceof Error ? error.message : String(error))}`,
-        { cause: error },
-      );
-  }
-}
-
-/** A bare address the user typed or a link named, checked; throws InvalidUsername otherwise. */
-function contactAddress(jid: string): string {
-  const address = bareJid(jid.trim());
-  splitJid(address);
-  if (/\s/.test(address)) throw new HushError('InvalidUsername', `'${jid}' is not an address.`);
-  return address;
-}
-
 export class Contacts {
   /** The account's bare JID. */
   readonly account: string;
   /** The names people gave themselves (XEP-0172); a change reads as a change of the contacts. */
   readonly nicknames: Nicknames;
   private readonly session: XmppSession;
-  private readonly preApproval: boolean;
   private readonly roster = new Map<string, Contact>();
-  /** Bare JID -> resources that are online. */
-  private readonly online = new Map<string, Set<string>>();
-  private readonly pending = new Set<string>();
+  private readonly presence = new ContactPresence();
+  private readonly subscriptions: SubscriptionRequests;
   private readonly changeListeners = new Set<(contacts: readonly Contact[]) => void>();
-  private readonly requestListeners = new Set<(request: SubscriptionRequest) => void>();
-  private readonly presenceListeners = new Set<(change: PresenceChange) => void>();
   private unsubscribe: (() => void) | undefined;
   private stopOnline: (() => void) | undefined;
   private started = false;
@@ -122,8 +53,13 @@ export class Contacts {
 
   constructor(deps: ContactsDeps) {
     this.session = deps.session;
-    this.preApproval = deps.preApproval ?? true;
     this.account = bareJid(deps.session.jid);
+    this.subscriptions = new SubscriptionRequests({
+      session: deps.session,
+      account: this.account,
+      preApproval: deps.preApproval ?? true,
+      subscriptionOf: (jid) => this.roster.get(jid)?.subscription,
+    });
     this.nicknames = new Nicknames(deps.session, this.account);
     this.nicknames.onChange(() => this.emitChange());
   }
@@ -154,7 +90,7 @@ export class Contacts {
       // sent while we were away are lost. The server tells us again who is online once the new
       // stream's initial presence goes out; the roster is fetched again before that.
       const onOnline = () => {
-        for (const jid of [...this.online.keys()]) this.setOffline(jid);
+        this.presence.setAllOffline();
         this.list().catch(() => undefined);
       };
       this.session.client.on('online', onOnline);
@@ -218,7 +154,7 @@ export class Contacts {
       ),
       'rename a contact',
     );
-    return this.get(address) ?? this.placeholder(address, trimmed || undefined);
+    return this.get(address) ?? placeholderContact(address, trimmed || undefined);
   }
 
   /**
@@ -233,8 +169,8 @@ export class Contacts {
     }
     await this.setItem(xml('item', { jid: address, ...(name ? { name } : {}) }), 'add a contact');
     await this.session.send(xml('presence', { type: 'subscribe', to: address }, ...this.ownNick()));
-    await this.approveIfNeeded(address);
-    return this.get(address) ?? this.placeholder(address, name);
+    await this.subscriptions.approveIfNeeded(address);
+    return this.get(address) ?? placeholderContact(address, name);
   }
 
   /** Accepts a pending request from someone not yet in the roster, and asks to see theirs too. */
@@ -244,14 +180,12 @@ export class Contacts {
 
   /** Turns down a pending request (RFC 6121 §3.2.1). */
   async deny(jid: string): Promise<void> {
-    const address = contactAddress(jid);
-    this.pending.delete(address);
-    await this.session.send(xml('presence', { type: 'unsubscribed', to: address }));
+    await this.subscriptions.deny(contactAddress(jid));
   }
 
   /** Requests from people not in the roster, waiting for approve() or deny(). */
   requests(): readonly SubscriptionRequest[] {
-    return [...this.pending].map((jid) => ({ jid }));
+    return this.subscriptions.requests();
   }
 
   /** Removes the contact; the server cancels both subscriptions (RFC 6121 §2.5). */
@@ -264,8 +198,8 @@ export class Contacts {
       'item-not-found',
     );
     this.roster.delete(address);
-    this.pending.delete(address);
-    this.setOffline(address);
+    this.subscriptions.forget(address);
+    this.presence.setOffline(address);
     this.emitChange();
   }
 
@@ -284,7 +218,7 @@ export class Contacts {
       throw new HushError('InviteInvalid', 'This is your own invite.');
     }
     await this.setItem(xml('item', { jid: inviter }), 'add a contact');
-    await this.approveIfNeeded(inviter);
+    await this.subscriptions.approveIfNeeded(inviter);
     await this.session.send(
       xml(
         'presence',
@@ -293,38 +227,28 @@ export class Contacts {
         ...this.ownNick(),
       ),
     );
-    return this.get(inviter) ?? this.placeholder(inviter);
+    return this.get(inviter) ?? placeholderContact(inviter);
   }
 
   /** Blocks all traffic from and to the address (XEP-0191 §3.3). */
   async block(jid: string): Promise<void> {
     const address = contactAddress(jid);
-    await this.blockingRequest('block', address, 'block this address');
-    this.pending.delete(address);
+    await changeBlocking(this.session, 'block', address, 'block this address');
+    this.subscriptions.forget(address);
   }
 
   async unblock(jid: string): Promise<void> {
-    await this.blockingRequest('unblock', contactAddress(jid), 'unblock this address');
+    await changeBlocking(this.session, 'unblock', contactAddress(jid), 'unblock this address');
   }
 
   /** The addresses the account blocks (XEP-0191 §3.2). */
   async blocked(): Promise<readonly string[]> {
-    let result: Element;
-    try {
-      result = await this.session.request(
-        xml('iq', { type: 'get' }, xml('blocklist', { xmlns: NS_BLOCKING })),
-      );
-    } catch (error) {
-      throw contactsError(error, 'read the block list');
-    }
-    return (result.getChild('blocklist', NS_BLOCKING)?.getChildren('item') ?? [])
-      .map((item) => item.attrs.jid?.toLowerCase())
-      .filter((jid): jid is string => jid !== undefined && jid !== '');
+    return blockedAddresses(this.session);
   }
 
   /** Whether any device of the contact is online, as far as their presence told us. */
   available(jid: string): boolean {
-    return (this.online.get(bareJid(jid))?.size ?? 0) > 0;
+    return this.presence.available(bareJid(jid));
   }
 
   onChange(listener: (contacts: readonly Contact[]) => void): () => void {
@@ -333,30 +257,17 @@ export class Contacts {
   }
 
   onRequest(listener: (request: SubscriptionRequest) => void): () => void {
-    this.requestListeners.add(listener);
-    return () => this.requestListeners.delete(listener);
+    return this.subscriptions.onRequest(listener);
   }
 
   onPresence(listener: (change: PresenceChange) => void): () => void {
-    this.presenceListeners.add(listener);
-    return () => this.presenceListeners.delete(listener);
+    return this.presence.onChange(listener);
   }
 
   /** This account's nickname for a subscription request (XEP-0172 §4.1), when it has one. */
   private ownNick(): Element[] {
     const nick = this.nicknames.own();
     return nick ? [nickElement(nick)] : [];
-  }
-
-  private placeholder(jid: string, name?: string): Contact {
-    return {
-      jid,
-      ...(name ? { name } : {}),
-      subscription: 'none',
-      ask: false,
-      approved: false,
-      groups: [],
-    };
   }
 
   private async setItem(item: Element, action: string, tolerated?: string): Promise<void> {
@@ -369,25 +280,6 @@ export class Contacts {
         return;
       throw contactsError(error, action);
     }
-  }
-
-  private async blockingRequest(name: 'block' | 'unblock', jid: string, action: string) {
-    try {
-      await this.session.request(
-        xml('iq', { type: 'set' }, xml(name, { xmlns: NS_BLOCKING }, xml('item', { jid }))),
-      );
-    } catch (error) {
-      throw contactsError(error, action);
-    }
-  }
-
-  /** Lets the contact see our presence, unless they already do. */
-  private async approveIfNeeded(jid: string): Promise<void> {
-    const subscription = this.get(jid)?.subscription;
-    if (subscription === 'from' || subscription === 'both') return;
-    if (!this.preApproval && !this.pending.has(jid)) return;
-    this.pending.delete(jid);
-    await this.session.send(xml('presence', { type: 'subscribed', to: jid }));
   }
 
   /** RFC 6121 §2.1.6: a push is only genuine without a from or from the account's bare JID. */
@@ -406,7 +298,7 @@ export class Contacts {
       const jid = (items[0].attrs.jid ?? '').toLowerCase();
       if (item === 'remove') {
         this.roster.delete(jid);
-        this.setOffline(jid);
+        this.presence.setOffline(jid);
       } else {
         this.roster.set(jid, item);
       }
@@ -428,58 +320,22 @@ export class Contacts {
       const resource = slash >= 0 ? from.slice(slash + 1) : '';
       switch (stanza.attrs.type) {
         case undefined:
-          return this.setOnline(jid, resource);
+          return this.presence.setOnline(jid, resource);
         case 'unavailable':
-          return slash >= 0 ? this.setOffline(jid, resource) : this.setOffline(jid);
+          return slash >= 0
+            ? this.presence.setOffline(jid, resource)
+            : this.presence.setOffline(jid);
         case 'error':
           // RFC 6121 §4.6.3: a presence error means their presence is unknown: show them offline.
-          return this.setOffline(jid);
+          return this.presence.setOffline(jid);
         case 'subscribe':
-          return void this.handleSubscribe(jid).catch(() => undefined);
+          return void this.subscriptions.received(jid).catch(() => undefined);
         default:
           return; // subscribed/unsubscribe/unsubscribed: the server pushes the roster change
       }
     } catch {
       // A presence shaped in a way nothing above foresaw: ignore it.
     }
-  }
-
-  private async handleSubscribe(jid: string): Promise<void> {
-    if (jid === this.account || splitJid(jid).local === '') return;
-    const contact = this.roster.get(jid);
-    if (contact) {
-      // Someone we added (or pre-approved) asks back: this is what adding them meant.
-      if (contact.subscription !== 'from' && contact.subscription !== 'both') {
-        await this.session.send(xml('presence', { type: 'subscribed', to: jid }));
-      }
-      return;
-    }
-    if (this.pending.has(jid)) return;
-    this.pending.add(jid);
-    for (const listener of this.requestListeners) listener({ jid });
-  }
-
-  private setOnline(jid: string, resource: string): void {
-    const resources = this.online.get(jid) ?? new Set<string>();
-    const was = resources.size > 0;
-    resources.add(resource);
-    this.online.set(jid, resources);
-    if (!was) this.emitPresence(jid, true);
-  }
-
-  private setOffline(jid: string, resource?: string): void {
-    const resources = this.online.get(jid);
-    if (!resources || resources.size === 0) return;
-    if (resource === undefined) resources.clear();
-    else resources.delete(resource);
-    if (resources.size === 0) {
-      this.online.delete(jid);
-      this.emitPresence(jid, false);
-    }
-  }
-
-  private emitPresence(jid: string, available: boolean): void {
-    for (const listener of this.presenceListeners) listener({ jid, available });
   }
 
   private emitChange(): void {
