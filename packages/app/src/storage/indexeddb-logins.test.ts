@@ -1,5 +1,6 @@
 // The web app's saved login: sealed under a non-extractable key, never the password; an older
 // version's password in the accounts store is erased.
+import 'fake-indexeddb/auto'; // the app's storage (on idb) needs IndexedDB's classes as globals
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
