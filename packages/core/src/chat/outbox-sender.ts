@@ -56,6 +56,9 @@ export class OutboxSender {
   private readonly extraContent = new Map<string, readonly Element[]>();
   /** Entries being encrypted now: a second resend (online and resumed at once) leaves them be. */
   private readonly encrypting = new Set<string>();
+  /** Counts of the outbox asked for so far, and the latest of them told (see countPending). */
+  private pendingAsked = 0;
+  private pendingTold = 0;
 
   constructor(deps: OutboxSenderDeps) {
     this.deps = deps;
@@ -197,23 +200,27 @@ export class OutboxSender {
    */
   private async resendOutbox(): Promise<void> {
     const { storage } = this.deps;
-    for (const entry of await storage.outbox.list(this.account)) {
-      if (entry.stanzaXml === AWAITING_ENCRYPTION) {
-        await this.sendWritten(entry.id, entry.messageId);
-        continue;
+    // Counted however the pass ends: entries it removed before a failure are gone all the same.
+    try {
+      for (const entry of await storage.outbox.list(this.account)) {
+        if (entry.stanzaXml === AWAITING_ENCRYPTION) {
+          await this.sendWritten(entry.id, entry.messageId);
+          continue;
+        }
+        // The peer already confirmed it (the receipt came, the ack did not): sending it again
+        // would show it twice in clients that do not deduplicate.
+        const message = await storage.messages.get(this.account, entry.messageId);
+        if (message?.state === 'delivered' || message?.state === 'read') {
+          await storage.outbox.remove(this.account, entry.id);
+          continue;
+        }
+        if (!this.online()) break;
+        await storage.outbox.update(this.account, entry.id, { attempts: entry.attempts + 1 });
+        await trySend(this.deps.session, parse(entry.stanzaXml));
       }
-      // The peer already confirmed it (the receipt came, the ack did not): sending it again would
-      // show it twice in clients that do not deduplicate.
-      const message = await storage.messages.get(this.account, entry.messageId);
-      if (message?.state === 'delivered' || message?.state === 'read') {
-        await storage.outbox.remove(this.account, entry.id);
-        continue;
-      }
-      if (!this.online()) break;
-      await storage.outbox.update(this.account, entry.id, { attempts: entry.attempts + 1 });
-      await trySend(this.deps.session, parse(entry.stanzaXml));
+    } finally {
+      await this.countPending();
     }
-    await this.countPending();
   }
 
   private async sendWritten(entryId: string, messageId: string): Promise<void> {
@@ -272,8 +279,16 @@ export class OutboxSender {
     });
   }
 
-  /** Tells onPending how many entries the outbox holds. */
+  /**
+   * Tells onPending how many entries the outbox holds. Counts asked for at once can answer out of
+   * order (a storage that reads in parallel): an answer older than one already told is dropped, so
+   * a stale count never overwrites a newer one.
+   */
   private async countPending(): Promise<void> {
-    this.deps.onPending((await this.deps.storage.outbox.list(this.account)).length);
+    const asked = ++this.pendingAsked;
+    const pending = (await this.deps.storage.outbox.list(this.account)).length;
+    if (asked < this.pendingTold) return;
+    this.pendingTold = asked;
+    this.deps.onPending(pending);
   }
 }
