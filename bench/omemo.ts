@@ -8,8 +8,9 @@
 // - on a real Prosody (the template's settings): one-way delivery (sendText to the receiver's
 //   'message') and a real round trip (a ping answered by a pong, sendText to the pong's arrival),
 //   encrypted against plain, interleaved; and an archive catch-up of 1,000 encrypted messages.
-//   Two Hush clients write OMEMO 2 to each other; a pair of OMEMO 0.3-only devices is interleaved
-//   beside them for the older version's figures.
+//   Two Hush clients write OMEMO 2 to each other with WebCrypto's X25519 (a browser's), a pair of
+//   OMEMO 0.3-only devices and a pair on node:crypto's X25519 (the CLI's) are interleaved beside
+//   them.
 // `node bench/omemo.ts` prints a whole table; bench/run.ts appends the rows to its own table.
 // Parts alone: `node bench/omemo.ts cipher`, `... trip` (delivery and round trip), `... catchup`.
 import {
@@ -23,6 +24,8 @@ import {
 import type { OmemoVersion } from '../packages/core/src/omemo/pep.ts';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
 import { measureCipher } from './omemo-cipher.ts';
+import { installNativeX25519 } from '@hush/core';
+import { nodeX25519 } from '../packages/cli/src/node-x25519.ts';
 import { templateDefault } from './template.ts';
 import { median, noiseMark, printHeader, runs, type Runs } from './stats.ts';
 
@@ -142,7 +145,16 @@ async function onServer(
   const server = await startProsody({ settings: { C2S_RATE: rate } });
   try {
     trustCertificateAuthority(server.caCert);
-    for (const name of ['alice', 'bob', 'plainalice', 'plainbob', 'oldalice', 'oldbob'])
+    for (const name of [
+      'alice',
+      'bob',
+      'plainalice',
+      'plainbob',
+      'oldalice',
+      'oldbob',
+      'nalice',
+      'nbob',
+    ])
       await server.createAccount(name, PASSWORD);
     for (const name of ['carol', 'plaincarol'])
       for (const receipts of ['true', 'false'])
@@ -153,18 +165,36 @@ async function onServer(
     const plainBob = await device(server, 'plainbob', false);
     const oldAlice = await device(server, 'oldalice', true, ['0.3']);
     const oldBob = await device(server, 'oldbob', true, ['0.3']);
-    BOB_OF.set(alice.jid, bob.jid).set(plainAlice.jid, plainBob.jid).set(oldAlice.jid, oldBob.jid);
+    // A pair on node:crypto's X25519 (the CLI's), the others on WebCrypto's: each client's curve is
+    // made at its first OMEMO work, so the pair starts and exchanges once while it is installed
+    // (after the others: 0.3's curve is one for the process, made at its first use).
+    let nativeCalls = 0;
+    installNativeX25519({
+      publicKey: (key) => (nativeCalls++, nodeX25519.publicKey(key)),
+      agree: (key, their) => (nativeCalls++, nodeX25519.agree(key, their)),
+    });
+    const nativeAlice = await device(server, 'nalice', true);
+    const nativeBob = await device(server, 'nbob', true);
+    await oneWay(nativeAlice, nativeBob, 'curve');
+    await oneWay(nativeBob, nativeAlice, 'curve back');
+    installNativeX25519(undefined);
+    BOB_OF.set(alice.jid, bob.jid)
+      .set(plainAlice.jid, plainBob.jid)
+      .set(oldAlice.jid, oldBob.jid)
+      .set(nativeAlice.jid, nativeBob.jid);
     if (parts.trip) {
       const answering = [
         answerPings(bob, alice.jid),
         answerPings(plainBob, plainAlice.jid),
         answerPings(oldBob, oldAlice.jid),
+        answerPings(nativeBob, nativeAlice.jid),
       ];
       // Warm up: sessions built both ways, JIT warm.
       for (let i = 0; i < 20; i++) {
         for (const [a, b] of [
           [alice, bob],
           [oldAlice, oldBob],
+          [nativeAlice, nativeBob],
         ] as const) {
           await oneWay(a, b, `warm ${i}`);
           await oneWay(b, a, `warm back ${i}`);
@@ -174,17 +204,25 @@ async function onServer(
         await pingPong(plainAlice, `warm ${i}`);
       }
       // Interleaved, so all three see the same machine and server state.
-      const delivery = { encrypted: [] as number[], old: [] as number[], plain: [] as number[] };
-      const trip = { encrypted: [] as number[], old: [] as number[], plain: [] as number[] };
+      const samples = () => ({
+        encrypted: [] as number[],
+        old: [] as number[],
+        native: [] as number[],
+        plain: [] as number[],
+      });
+      const [delivery, trip] = [samples(), samples()];
       for (let i = 0; i < SAMPLES; i++) {
         delivery.encrypted.push(await oneWay(alice, bob, `e ${i}`));
         delivery.old.push(await oneWay(oldAlice, oldBob, `o ${i}`));
+        delivery.native.push(await oneWay(nativeAlice, nativeBob, `n ${i}`));
         delivery.plain.push(await oneWay(plainAlice, plainBob, `p ${i}`));
         trip.encrypted.push(await pingPong(alice, `e ${i}`));
         trip.old.push(await pingPong(oldAlice, `o ${i}`));
+        trip.native.push(await pingPong(nativeAlice, `n ${i}`));
         trip.plain.push(await pingPong(plainAlice, `p ${i}`));
       }
       for (const stop of answering) stop();
+      if (nativeCalls < SAMPLES) throw new Error(`node:crypto's X25519 ran ${nativeCalls} times`);
       rows.push([
         `one-way delivery (sendText to the receiver's 'message'), OMEMO 2 (1 recipient device) vs plain, ${SAMPLES} each interleaved, ${label}, medians`,
         versus(delivery.encrypted, delivery.plain),
@@ -201,8 +239,23 @@ async function onServer(
         `round trip, OMEMO 0.3 vs plain, same run, ${label}, medians`,
         versus(trip.old, trip.plain),
       ]);
+      rows.push([
+        `one-way delivery, OMEMO 2 with node:crypto's X25519 on the calling thread (the CLI's) vs plain, same run, ${label}, medians`,
+        versus(delivery.native, delivery.plain),
+      ]);
+      rows.push([
+        `round trip, OMEMO 2 with node:crypto's X25519 (the CLI's) vs plain, same run, ${label}, medians`,
+        versus(trip.native, trip.plain),
+      ]);
     }
-    await Promise.all([plainBob.close(), bob.close(), oldBob.close(), oldAlice.close()]);
+    await Promise.all([
+      plainBob.close(),
+      bob.close(),
+      oldBob.close(),
+      oldAlice.close(),
+      nativeAlice.close(),
+      nativeBob.close(),
+    ]);
     for (const receipts of parts.catchUp ? [false, true] : []) {
       const encryptedCatchUp = await catchUp(
         server,

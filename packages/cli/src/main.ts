@@ -6,6 +6,7 @@
 // exiting with the same code; otherwise it takes the profile's lock, connects by itself, and lets go
 // when done. Two commands on one profile at once take turns.
 import { parseArgs } from 'node:util';
+import { installNativeX25519 } from '@hush/core';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
@@ -17,6 +18,10 @@ import { listen } from './listen.ts';
 import { tryLockProfile } from './lock.ts';
 import { connectProfile, openProfile, profileDir, type Profile } from './profile.ts';
 import { USAGE } from './usage.ts';
+import { nodeX25519 } from './node-x25519.ts';
+
+// OMEMO's ratchet steps on node:crypto's X25519, on this thread (node-x25519.ts).
+installNativeX25519(nodeX25519);
 
 export type { Io } from './commands/index.ts';
 export { USAGE } from './usage.ts';

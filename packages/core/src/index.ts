@@ -118,6 +118,10 @@ export type {
   SubscriptionRequest,
 } from './contacts/index.ts';
 export { installNobleCrypto, OmemoCryptoError } from './omemo/crypto-provider.ts';
+export { installNativeX25519 } from './omemo/native-x25519.ts';
+export type { NativeX25519 } from './omemo/native-x25519.ts';
+export { createCurveBackend } from './omemo/webcrypto-curve.ts';
+export type { CurveBackend } from './omemo/webcrypto-curve.ts';
 export type { NobleCryptoOptions, OmemoCryptoFailure } from './omemo/crypto-provider.ts';
 export {
   NS_OMEMO_LEGACY,

@@ -40,6 +40,7 @@ export {
   type CurveBackend,
   type PlatformCurveSupport,
 } from './webcrypto-curve.ts';
+export { installNativeX25519, type NativeX25519 } from './native-x25519.ts';
 
 export type OmemoCryptoFailure = 'NoRandomSource' | 'RandomSourceFailed' | 'UnsupportedAlgorithm';
 

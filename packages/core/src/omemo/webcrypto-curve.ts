@@ -1,6 +1,10 @@
 // X25519 and Ed25519 from the platform's WebCrypto where it has them (Node 22, current Chromium,
 // Firefox and Safari), @noble elsewhere (React Native). A ratchet step is one key pair and two X25519
 // agreements; on Node, WebCrypto (OpenSSL) does each ~4x faster than @noble's Montgomery ladder.
+// A platform may install a native X25519 that answers synchronously (installNativeX25519: the CLI
+// installs node:crypto's): WebCrypto's deriveBits runs on a worker thread, and on a busy machine the
+// wait for that thread, twice per message that takes a ratchet step, costs more than the
+// agreement itself. It is checked with the same known answers before it is used.
 //
 // WebCrypto is probed once per platform, asynchronously, with the RFC 7748 §6.1 and RFC 8032 §7.1
 // test vectors: a platform that names the algorithm but answers wrongly is not used. The answer is
@@ -23,6 +27,7 @@ import {
   type CheckedSignature,
 } from './xeddsa.ts';
 import { x25519 } from '@noble/curves/ed25519.js';
+import { installedNativeX25519, type NativeX25519 } from './native-x25519.ts';
 
 /** The subset of SubtleCrypto used here. */
 interface Subtle {
@@ -95,6 +100,40 @@ export function clampX25519(privateKey: Uint8Array): Uint8Array {
   clamped[0] = (clamped[0] ?? 0) & 248;
   clamped[31] = ((clamped[31] ?? 0) & 127) | 64;
   return clamped;
+}
+
+const nativeChecked = new WeakMap<NativeX25519, boolean>();
+
+/** The installed native X25519 when it gives RFC 7748's known answers (checked once). */
+function workingNativeX25519(): NativeX25519 | undefined {
+  const native = installedNativeX25519();
+  if (!native) return undefined;
+  let works = nativeChecked.get(native);
+  if (works === undefined) nativeChecked.set(native, (works = nativeAnswersRight(native)));
+  return works ? native : undefined;
+}
+
+function nativeAnswersRight(native: NativeX25519): boolean {
+  try {
+    const clamped = clampX25519(RFC7748.alicePrivate);
+    return (
+      sameBytes(native.publicKey(clamped), RFC7748.alicePublic) &&
+      sameBytes(native.agree(clamped, RFC7748.bobPublic), RFC7748.shared)
+    );
+  } catch {
+    return false;
+  }
+}
+
+function nativeAgree(native: NativeX25519, privateKey: Uint8Array, publicKey: Uint8Array) {
+  let shared: Uint8Array;
+  try {
+    shared = native.agree(privateKey, publicKey);
+  } catch {
+    throw new LowOrderAgreement();
+  }
+  if (shared.length !== 32 || allZero(shared)) throw new LowOrderAgreement();
+  return shared;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -222,25 +261,35 @@ export function probePlatformCurve(): Promise<PlatformCurveSupport> {
 }
 
 /**
- * A curve backend. `use` forces an implementation (tests and benchmarks compare them side by side);
- * by default WebCrypto wherever the probe found it working.
+ * A curve backend. `use` forces an implementation (tests and benchmarks compare them side by side;
+ * 'native' is the installed native X25519 with WebCrypto's Ed25519); by default the installed native
+ * X25519, else WebCrypto wherever the probe found it working.
  */
-export async function createCurveBackend(use?: 'noble' | 'webcrypto'): Promise<CurveBackend> {
+export async function createCurveBackend(
+  use?: 'noble' | 'webcrypto' | 'native',
+): Promise<CurveBackend> {
   const subtle = platformSubtle();
   const probed = use === 'noble' ? { x25519: false, ed25519: false } : await probePlatformCurve();
   if (use === 'webcrypto' && !(probed.x25519 && probed.ed25519))
     throw new Error('This platform has no working WebCrypto X25519/Ed25519');
-  const support = probed;
-  const web = subtle && (support.x25519 || support.ed25519) ? subtle : undefined;
+  const native = use === 'noble' || use === 'webcrypto' ? undefined : workingNativeX25519();
+  if (use === 'native' && !native)
+    throw new Error('No working native X25519 is installed on this platform');
+  const support = native ? { ...probed, x25519: true } : probed;
+  const web = subtle && (probed.x25519 || probed.ed25519) ? subtle : undefined;
   return {
     support,
     async keyPair(privateKey) {
       const clamped = clampX25519(privateKey);
-      const publicKey =
-        web && support.x25519 ? await webX25519PublicKey(web, clamped) : x25519PublicKey(clamped);
+      const publicKey = native
+        ? native.publicKey(clamped)
+        : web && support.x25519
+          ? await webX25519PublicKey(web, clamped)
+          : x25519PublicKey(clamped);
       return { privateKey: clamped, publicKey };
     },
     async agree(privateKey, publicKey) {
+      if (native) return nativeAgree(native, privateKey, publicKey);
       if (web && support.x25519) return webX25519(web, privateKey, publicKey);
       let shared: Uint8Array;
       try {
