@@ -10,6 +10,7 @@ import xml, { type Element } from '@xmpp/xml';
 import type { XmppSession } from '../xmpp/session.ts';
 import { HushError } from '../errors.ts';
 import { bareJid } from '../util/jid.ts';
+import { contactsError } from './contacts-error.ts';
 
 export const NS_NICK = 'http://jabber.org/protocol/nick';
 const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
@@ -125,7 +126,7 @@ export class Nicknames {
   /**
    * Publishes this account's nickname on its PEP node (XEP-0172 §4.2); an empty one retracts it.
    * Throws InvalidUsername for a name that is nothing but white space or control characters, and
-   * NotAllowed or ProtocolError when the server refuses.
+   * NotAllowed (or what else contactsError makes of it) when the server refuses.
    */
   async publish(nick: string): Promise<string | undefined> {
     if (nick.trim() === '') {
@@ -150,20 +151,7 @@ export class Nicknames {
         xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS_PUBSUB }, child)),
       );
     } catch (error) {
-      const condition = (error as { condition?: string } | undefined)?.condition;
-      if (
-        condition === 'forbidden' ||
-        condition === 'not-allowed' ||
-        condition === 'not-authorized'
-      )
-        throw new HushError('NotAllowed', 'The server does not let you publish your name.', {
-          cause: error,
-        });
-      throw new HushError(
-        'ProtocolError',
-        `Could not publish your name: ${condition ?? (error instanceof Error ? error.message : String(error))}`,
-        { cause: error },
-      );
+      throw contactsError(error, 'publish your name');
     }
   }
 

@@ -11,8 +11,9 @@ import xml, { type Element } from '@xmpp/xml';
 import type { XmppError } from '@xmpp/client';
 import { HushError } from '../errors.ts';
 import { splitJid, type XmppSession } from '../xmpp/session.ts';
+import { contactAddress, contactsError } from './contacts-error.ts';
 import { bareJid } from '../util/jid.ts';
-import { NS_BLOCKING } from './roster.ts';
+import { NS_BLOCKING } from './blocking.ts';
 
 export const NS_REPORTING = 'urn:xmpp:reporting:1';
 export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
@@ -36,30 +37,16 @@ export interface SpamReport {
   readonly stanzaIds?: readonly string[];
 }
 
+/** contactsError's codes; an answer none of them describes keeps this module's own words. */
 function reportingError(error: unknown, action: string): HushError {
-  if (error instanceof HushError) return error;
-  const { condition, text, name } = (error ?? {}) as XmppError;
-  const detail = text ? ` (${text})` : '';
-  if (name === 'TimeoutError')
-    return new HushError('Timeout', `The server did not answer while trying to ${action}.`, {
-      cause: error,
-    });
-  if (condition === 'not-allowed' || condition === 'forbidden' || condition === 'not-authorized')
-    return new HushError('NotAllowed', `The server does not let you ${action}${detail}.`, {
-      cause: error,
-    });
+  const failure = contactsError(error, action);
+  if (failure.code !== 'ProtocolError' || error instanceof HushError) return failure;
+  const { condition, text } = (error ?? {}) as XmppError;
   return new HushError(
     'ProtocolError',
-    `The server refused to ${action}: ${condition ?? 'unknown error'}${detail}.`,
+    `The server refused to ${action}: ${condition ?? 'unknown error'}${text ? ` (${text})` : ''}.`,
     { cause: error },
   );
-}
-
-function reportedAddress(jid: string): string {
-  const address = bareJid(jid.trim());
-  splitJid(address);
-  if (/\s/.test(address)) throw new HushError('InvalidUsername', `'${jid}' is not an address.`);
-  return address;
 }
 
 /** Spam reports to the account's own server. */
@@ -95,7 +82,7 @@ export class SpamReports {
    * changing nothing, when the server does not take reports: then block() alone is what is left.
    */
   async report(jid: string, report: SpamReport = {}): Promise<void> {
-    const address = reportedAddress(jid);
+    const address = contactAddress(jid);
     const reason = REPORT_REASONS[report.reason ?? 'spam'];
     if (!reason) throw new HushError('ProtocolError', `'${report.reason}' is not a report reason.`);
     let supported: boolean;

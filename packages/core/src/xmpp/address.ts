@@ -22,8 +22,9 @@ export function assertEncryptedService(service: string): void {
       `'${service}' is not encrypted: use wss://, xmpps:// or xmpp:// (STARTTLS).`,
     );
   }
+  // Like a server name that cannot be one (endpoints.ts): the input is refused, not the server.
   throw new HushError(
-    'ProtocolError',
+    'InvalidUsername',
     `'${service}' is not a server address: use wss://host/xmpp-websocket, xmpps://host:5223 or xmpp://host:5222.`,
   );
 }

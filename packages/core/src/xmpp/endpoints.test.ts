@@ -220,7 +220,7 @@ describe('sessions over several addresses', () => {
       { code: 'WrongPassword' },
     );
     assert.equal(live.accepted, 0);
-    await assert.rejects(openSessionAt({ jid, password }, []), { code: 'ProtocolError' });
+    await assert.rejects(openSessionAt({ jid, password }, []), { code: 'ServerUnreachable' });
     await assert.rejects(openSessionAt({ jid, password }, ['ws://localhost:1/x']), {
       code: 'EncryptionRequired',
     });

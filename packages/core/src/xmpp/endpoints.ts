@@ -98,8 +98,8 @@ async function lookUp(
  * records (direct TLS), xmpp:// for _xmpp-client._tcp ones (STARTTLS), as one list by priority and
  * weight, direct TLS first where both are equal. A service whose only record targets "." is not
  * offered. Without records, xmpp://DOMAIN:5222 (unless _xmpp-client's target is "."). Throws ServerUnreachable when both lookups failed
- * (not "no records": the DNS did not answer), ProtocolError where there is no SRV lookup and none
- * was given (web, app: give the list instead).
+ * (not "no records": the DNS did not answer), and where there is no SRV lookup and none was given
+ * (web, app: give the list instead): either way the server cannot be found from here.
  */
 export async function resolveEndpoints(
   domain: string,
@@ -112,7 +112,7 @@ export async function resolveEndpoints(
   const resolveSrv = options.resolveSrv ?? platformSrvResolver();
   if (!resolveSrv) {
     throw new HushError(
-      'ProtocolError',
+      'ServerUnreachable',
       'There is no DNS lookup here: give the server addresses (wss://…) instead.',
     );
   }
@@ -168,7 +168,9 @@ export async function openSessionAt(
   endpoints: readonly string[],
 ): Promise<XmppSession> {
   const list = [...new Set(endpoints)];
-  if (list.length === 0) throw new HushError('ProtocolError', 'No server address to connect to.');
+  // Nowhere to connect (no address given): the server cannot be reached, and nothing was asked of it.
+  if (list.length === 0)
+    throw new HushError('ServerUnreachable', 'No server address to connect to.');
   const failures: HushError[] = [];
   for (const [index, service] of list.entries()) {
     try {

@@ -235,8 +235,20 @@ describe('a misbehaving server is refused', () => {
       async () => (await finalFor()).verifyServerFinal('v=***'),
       failsWith('ServerSignatureMismatch'),
     );
+    // RFC 5802 §7: a proof the server could not verify is a wrong password, not a broken protocol.
     await assert.rejects(
       async () => (await finalFor()).verifyServerFinal('e=invalid-proof'),
+      (error: unknown) =>
+        error instanceof ScramError &&
+        error.reason === 'ServerRejected' &&
+        isHushError(error, 'WrongPassword'),
+    );
+    await assert.rejects(
+      async () => (await finalFor()).verifyServerFinal('e=other-error'),
+      failsWith('ServerRejected'),
+    );
+    await assert.rejects(
+      async () => (await finalFor()).verifyServerFinal('e=constructor'),
       failsWith('ServerRejected'),
     );
     // Success declared with no signature at all is no proof.

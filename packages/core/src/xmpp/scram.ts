@@ -18,7 +18,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import type { CHash } from '@noble/hashes/utils.js';
-import { HushError } from '../errors.ts';
+import { HushError, type HushErrorCode } from '../errors.ts';
 import { decodeBase64, encodeBase64 } from '../util/base64.ts';
 import { saslPrep } from './saslprep.ts';
 import type { RandomBytes } from '../util/random.ts';
@@ -92,18 +92,31 @@ export type ScramFailure =
 
 /**
  * A SCRAM exchange that cannot go on. It is a HushError ('ProtocolError' to a UI: the server, or
- * something between it and us, misbehaved) with the precise `reason` for logs and tests.
+ * something between it and us, misbehaved; unless `code` says what it is) with the precise
+ * `reason` for logs and tests.
  */
 export class ScramError extends HushError {
   readonly reason: ScramFailure;
 
-  constructor(reason: ScramFailure, message: string) {
+  constructor(reason: ScramFailure, message: string, code?: HushErrorCode) {
     // Stored keys that no longer match the server's salt: only the password can log in now.
-    super(reason === 'KeysOutdated' ? 'WrongPassword' : 'ProtocolError', message);
+    super(code ?? (reason === 'KeysOutdated' ? 'WrongPassword' : 'ProtocolError'), message);
     this.name = 'ScramError';
     this.reason = reason;
   }
 }
+
+/**
+ * RFC 5802 §7 server-error-values that are not the protocol going wrong: a wrong password (or
+ * address), a bound login refused (someone between holds a certificate for the server, as in
+ * login.ts), a server out of resources for now.
+ */
+const SERVER_ERRORS: ReadonlyMap<string, HushErrorCode> = new Map([
+  ['invalid-proof', 'WrongPassword'],
+  ['unknown-user', 'WrongPassword'],
+  ['channel-bindings-dont-match', 'CertificateUntrusted'],
+  ['no-resources', 'ServerUnreachable'],
+]);
 
 type Hash = CHash;
 const HASHES: Record<ScramMechanismName, Hash> = {
@@ -296,7 +309,11 @@ export class ScramClient {
       const attributes = parseAttributes(serverFinal);
       const error = attributes.get('e');
       if (error !== undefined)
-        throw new ScramError('ServerRejected', `The server rejected the login: ${error}`);
+        throw new ScramError(
+          'ServerRejected',
+          `The server rejected the login: ${error}`,
+          SERVER_ERRORS.get(error),
+        );
       const signatureText = attributes.get('v');
       if (signatureText === undefined) throw malformed('server-final-message lacks v');
       const signature = decodeBase64(signatureText);
