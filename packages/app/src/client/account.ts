@@ -6,90 +6,43 @@
 // connecting → online; a dropped connection goes back to offline while xmpp.js reconnects.
 import {
   bareJid,
-  SpamReports,
-  FileSender,
   HushError,
   deleteAccount,
-  startClient,
   isHushError,
   keepSavedLogin,
   openSavedSession,
-  openSession,
-  registerAccount,
-  splitJid,
   toHushError,
   writeForLater,
-  type Contacts,
-  type HushClient,
-  type Messenger,
-  type Omemo,
-  type OmemoEvent,
   type LoginVault,
+  type OmemoEvent,
   type SavedLogin,
   type Storage,
   type StoredAccount,
   type XmppSession,
 } from '@hush/core';
 import type { CredentialVault, Platform } from '../platform/types.ts';
+import type { AccountSnapshot, Connection, LogInInput, SignUpInput } from './account-types.ts';
 import { ChatStore } from './chats.ts';
+import { connect, mark } from './connection.ts';
 import { FileKeeper } from './kept-files.ts';
+import {
+  asLoginVault,
+  logInSession,
+  signUpSession,
+  type OpenedSession,
+  type SignInOptions,
+} from './sign-in.ts';
 import { SnapshotStore } from './store.ts';
-import { readInvite } from './invite-link.ts';
-import { fileVoiceSender, unavailableVoiceSender, type VoiceSender } from '../voice/sender.ts';
-import { PushController } from '../push/controller.ts';
+import { unavailableVoiceSender, type VoiceSender } from '../voice/sender.ts';
+import type { PushController } from '../push/controller.ts';
 
-/** 'unavailable': this device's storage could not be opened; `error` says why, start() tries again. */
-export type AccountPhase =
-  'starting' | 'unavailable' | 'signedOut' | 'offline' | 'connecting' | 'online';
-
-export interface AccountSnapshot {
-  readonly phase: AccountPhase;
-  /** The account's bare JID once there is one. */
-  readonly jid?: string;
-  readonly service?: string;
-  /** What the person should see about the last failure (login, sign-up, connection). */
-  readonly error?: HushError | undefined;
-  /** A sign-up or login is under way. */
-  readonly busy: boolean;
-  /** Contacts whose device's identity key changed: nothing is encrypted for it until decided. */
-  readonly identityChanged?: readonly string[];
-}
-
-export interface SignUpInput {
-  readonly invite: string;
-  readonly username: string;
-  readonly password: string;
-  /** wss://…; defaults to the platform's guess for the invite's domain. */
-  readonly service?: string;
-}
-
-export interface LogInInput {
-  readonly jid: string;
-  readonly password: string;
-  readonly service?: string;
-}
-
-/** What one connected account has. */
-export interface Connection {
-  readonly session: XmppSession;
-  readonly messenger: Messenger;
-  readonly contacts: Contacts;
-  readonly omemo?: Omemo;
-  readonly client: HushClient;
-}
-
-const MIN_PASSWORD = 8;
-
-/** A User Timing mark where the platform has them (browsers): where a start spends its time. */
-function mark(name: string): void {
-  (globalThis as { performance?: { mark?: (name: string) => unknown } }).performance?.mark?.(name);
-}
-
-function newResource(): string {
-  const bytes = new Uint8Array(6);
-  globalThis.crypto.getRandomValues(bytes);
-  return `hush-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
+export type {
+  AccountPhase,
+  AccountSnapshot,
+  Connection,
+  LogInInput,
+  SignUpInput,
+} from './account-types.ts';
 
 export class AccountController extends SnapshotStore<AccountSnapshot> {
   private readonly platform: Platform;
@@ -155,57 +108,11 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
   }
 
   async signUp(input: SignUpInput): Promise<void> {
-    await this.whileBusy(async () => {
-      const invite = readInvite(input.invite);
-      const username = input.username.trim();
-      if (username === '') throw new HushError('InvalidUsername', 'Choose a name.');
-      if (input.password.length < MIN_PASSWORD)
-        throw new HushError(
-          'InvalidPassword',
-          `Use a password of at least ${MIN_PASSWORD} characters.`,
-        );
-      const service = input.service?.trim() || this.platform.defaultService(invite.domain);
-      const resource = newResource();
-      const registration = await registerAccount({
-        service,
-        invite: invite.uri,
-        username,
-        password: input.password,
-        resource,
-      });
-      // The sign-up session would redeem the (single-use) invite again on every reconnection, and
-      // after the first dropped connection never log in again: chat on a plain login instead.
-      const jid = bareJid(registration.jid);
-      await registration.close();
-      const session = await openSession({
-        service,
-        jid,
-        password: input.password,
-        resource,
-        // Its saved login: kept instead of the password (and its token, a reconnection rotates it).
-        savedLogin: registration.savedLogin,
-        onSavedLogin: (login) => void this.saveLogin(jid, login),
-      });
-      await this.adopt(session, { service, resource });
-    });
+    await this.whileBusy(async () => this.adopt(await signUpSession(input, this.signInOptions())));
   }
 
   async logIn(input: LogInInput): Promise<void> {
-    await this.whileBusy(async () => {
-      const jid = bareJid(input.jid.trim());
-      const { domain } = splitJid(jid);
-      if (input.password === '') throw new HushError('WrongPassword', 'Enter your password.');
-      const service = input.service?.trim() || this.platform.defaultService(domain);
-      const resource = newResource();
-      const session = await openSession({
-        service,
-        jid,
-        password: input.password,
-        resource,
-        onSavedLogin: (login) => void this.saveLogin(jid, login),
-      });
-      await this.adopt(session, { service, resource });
-    });
+    await this.whileBusy(async () => this.adopt(await logInSession(input, this.signInOptions())));
   }
 
   /** Disconnects and forgets the saved login; this device's history stays for the next login. */
@@ -308,10 +215,7 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
   }
 
   /** A fresh login or sign-up succeeded: keep the account and start chatting. */
-  private async adopt(
-    session: XmppSession,
-    account: { service: string; resource: string },
-  ): Promise<void> {
+  private async adopt({ session, ...account }: OpenedSession): Promise<void> {
     const storage = this.requireStorage();
     const jid = bareJid(session.jid);
     const existing = await storage.accounts.get(jid);
@@ -374,14 +278,13 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
 
   /** The platform's vault as core's LoginVault (an older version's password where it has one). */
   private loginVault(): LoginVault | undefined {
-    const vault = this.vault;
-    if (!vault) return undefined;
+    return this.vault && asLoginVault(this.vault);
+  }
+
+  private signInOptions(): SignInOptions {
     return {
-      load: (jid) => vault.load(jid),
-      save: (jid, login) => vault.save(jid, login),
-      forget: (jid) => vault.forget(jid),
-      legacyPassword: async (jid) => vault.legacyPassword?.(jid),
-      eraseLegacyPassword: async (jid) => vault.eraseLegacyPassword?.(jid),
+      platform: this.platform,
+      saveLogin: (jid: string, login: SavedLogin) => this.saveLogin(jid, login),
     };
   }
 
@@ -390,107 +293,23 @@ export class AccountController extends SnapshotStore<AccountSnapshot> {
   }
 
   private async attach(session: XmppSession): Promise<void> {
-    const storage = this.requireStorage();
-    // Wired by core's startClient, as the CLI does: contacts, then OMEMO (keys published before
-    // the catch-up decrypts anything), then the Messenger with its catch-up and outbox resend.
-    let client: HushClient;
-    try {
-      client = await startClient({
-        session,
-        storage,
-        clientType: this.platform.name === 'web' ? 'web' : 'phone',
-        onStartPhase: (phase) => mark(`hush:${phase}`),
-        onMessengerEvent: (event) => {
-          if (event.type === 'error') this.update({ error: event.error });
-          // Files of messages in and out, caught up or live, are kept on this device as they come.
-          if (event.type === 'message' && event.message.state !== 'undecryptable')
-            void this.files.keep(event.message.body);
-        },
-        onOmemoEvent: (event) => this.onOmemoEvent(event),
-        ...(this.platform.push ? { push: this.platform.push.state(bareJid(session.jid)) } : {}),
-      });
-    } catch (error) {
-      // A half-started client must not keep a logged-in stream behind the person's back.
-      await session.close();
-      throw error;
-    }
-    const { contacts, messenger, omemo } = client;
-    this.connection = { session, messenger, contacts, client, ...(omemo ? { omemo } : {}) };
-    if (this.platform.push && client.push) {
-      const push = new PushController(this.platform.push, client.push);
-      this.push = push;
-      void push.load();
-      this.detach.push(() => {
-        push.close();
-        if (this.push === push) this.push = undefined;
-      });
-    }
-    const files = new FileSender({ session, storage, messenger });
-    // Files a cut connection or a restart left half-sent go out now, and again whenever the
-    // connection is back (a resumed stream or a new one). Never while a send is under way: it
-    // would upload the same pending file a second time. Asked again while a pass runs (which may
-    // still be waiting on a stream that has just been replaced), another pass follows it.
-    let sending = 0;
-    let resuming = false;
-    let again = false;
-    const resumeFiles = () => {
-      if (sending > 0) return;
-      if (resuming) {
-        again = true;
-        return;
-      }
-      resuming = true;
-      again = false;
-      void files
-        .resume()
-        .then(({ failed }) => {
-          const first = failed[0];
-          if (first && !again) this.update({ error: first.error });
-        })
-        .finally(() => {
-          resuming = false;
-          if (again && this.connection?.session === session) resumeFiles();
-        });
-    };
-    const sender = fileVoiceSender(files);
-    const counted =
-      <A extends unknown[]>(send: (...args: A) => Promise<void>) =>
-      async (...args: A) => {
-        sending++;
-        try {
-          await send(...args);
-        } finally {
-          sending--;
-        }
-      };
-    this.voice = { sendVoice: counted(sender.sendVoice), sendFile: counted(sender.sendFile) };
-    this.detach.push(() => {
+    const connected = await connect({
+      platform: this.platform,
+      storage: this.requireStorage(),
+      session,
+      chats: () => this.chats,
+      files: this.files,
+      report: (changes) => this.update(changes),
+      onOmemoEvent: (event) => this.onOmemoEvent(event),
+    });
+    this.connection = connected.connection;
+    const { push } = connected;
+    if (push) this.push = push;
+    this.voice = connected.voice;
+    this.detach.push(...connected.detach, () => {
+      if (push && this.push === push) this.push = undefined;
       this.voice = unavailableVoiceSender;
     });
-    resumeFiles();
-    // Attached after the catch-up: the chat views read it from storage.
-    const chats = this.chats;
-    if (chats) this.detach.push(chats.attach(messenger, contacts, new SpamReports(session)));
-    const onStatus = (status: string) => {
-      if (status === 'online') {
-        this.update({ phase: 'online' });
-        resumeFiles();
-      } else if (status === 'disconnect' || status === 'offline' || status === 'connecting')
-        this.update({ phase: 'offline' });
-    };
-    session.client.on('status', onStatus);
-    this.detach.push(() => session.client.removeListener('status', onStatus));
-    const onResumed = () => {
-      this.update({ phase: 'online' });
-      resumeFiles();
-    };
-    session.client.streamManagement.on('resumed', onResumed);
-    this.detach.push(() => session.client.streamManagement.removeListener('resumed', onResumed));
-    this.detach.push(
-      messenger.subscribe((event) => {
-        if (event.type === 'error') this.update({ error: event.error });
-      }),
-    );
     this.update({ phase: 'online', busy: false, error: undefined });
   }
 
