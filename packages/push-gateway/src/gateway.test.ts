@@ -145,7 +145,7 @@ before(async () => {
     key: await readFile(join(certDir, 'localhost.key'), 'utf8'),
   });
   stateDir = await mkdtemp(join(tmpdir(), 'hush-push-gateway-'));
-  for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'fay'])
+  for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'fay', 'gus'])
     await server.createAccount(name, PASSWORD);
   await startTestGateway();
   alice = await login('alice');
@@ -232,6 +232,42 @@ test('a message to a device that is away wakes it once through its push service,
       !log.includes(secretThing),
       `the info log names no account or endpoint (${secretThing})`,
     );
+});
+
+test('a phone is woken in the words it registered with, and in new ones after a change of language', async () => {
+  const token = 'ExponentPushToken[gus-token-0123456789]';
+  const russian = { title: 'Hush', body: 'Новое сообщение' };
+  const expoTo = (to: string) =>
+    requestsTo('/--/api/v2/push/send')
+      .map((request) => first(JSON.parse(request.body.toString()) as Record<string, unknown>[]))
+      .filter((message) => message.to === to);
+  await onDevice('gus', (push) =>
+    push.enable({ provider: 'expo', endpoint: token, words: russian }).then(() => undefined),
+  );
+  await sendFromAlice('gus', xml('body', {}, BODY));
+  await settle();
+  const [woken] = expoTo(token);
+  assert.deepEqual([woken?.title, woken?.body], [russian.title, russian.body]);
+  assert.deepEqual(woken?.data, { type: 'message' });
+  assert.deepEqual(
+    [first(expoTo('ExponentPushToken[bob-token-0123456789]')).body],
+    ['New message'],
+    'a phone that gave no words is woken in English',
+  );
+
+  // Switched to English: registered again with the new words, the old node forgotten.
+  const old = await registrationOf('gus');
+  const english = { title: 'Hush', body: 'New message' };
+  await onDevice('gus', (push) =>
+    push.enable({ provider: 'expo', endpoint: token, words: english }).then(() => undefined),
+  );
+  assert.equal(store.get(old.node), undefined, 'the gateway forgot the old node');
+  assert.deepEqual(store.get((await registrationOf('gus')).node)?.words, english);
+  await sendFromAlice('gus', xml('body', {}, BODY));
+  await settle();
+  const wakes = expoTo(token);
+  assert.equal(wakes.length, 2, 'one wake-up per message, none through the old node');
+  assert.equal(wakes[1]?.body, 'New message');
 });
 
 test('after log-out (push disabled) a message wakes nothing; a new token replaces the old one', async () => {

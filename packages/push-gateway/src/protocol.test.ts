@@ -13,8 +13,20 @@ import { RegistrationStore } from './store.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { isPrivateEndpoint } from './endpoint-policy.ts';
 
-const register = (provider: string, endpoint: string, keys?: Record<string, string>) =>
-  xml('register', { provider }, xml('endpoint', {}, endpoint), keys ? xml('keys', keys) : null);
+const register = (
+  provider: string,
+  endpoint: string,
+  keys?: Record<string, string>,
+  words?: Record<string, string>,
+) =>
+  xml(
+    'register',
+    { provider },
+    xml('endpoint', {}, endpoint),
+    keys ? xml('keys', keys) : null,
+    words ? xml('words', words) : null,
+  );
+const EXPO_TOKEN = 'ExponentPushToken[abcdefghijklmnop]';
 
 test('a registration is read for each provider, and anything else is refused with a reason', () => {
   assert.deepEqual(parseRegister(register('expo', 'ExponentPushToken[abcdefghijklmnop]')), {
@@ -81,6 +93,51 @@ const publish = (fields: Record<string, string>, secret?: string) =>
         ),
   );
 
+test('a phone registers the words its wake-ups show; unusable words are refused', () => {
+  assert.deepEqual(
+    parseRegister(
+      register('expo', EXPO_TOKEN, undefined, { title: 'Hush', body: 'Новое сообщение' }),
+    ),
+    { provider: 'expo', endpoint: EXPO_TOKEN, words: { title: 'Hush', body: 'Новое сообщение' } },
+  );
+  assert.deepEqual(
+    parseRegister(register('expo', EXPO_TOKEN, undefined, { title: ' Hush ', body: ' Hi ' })).words,
+    { title: 'Hush', body: 'Hi' },
+    'trimmed',
+  );
+  assert.equal(parseRegister(register('expo', EXPO_TOKEN)).words, undefined, 'English by default');
+  // A browser's worker has its own words: the gateway keeps none for it.
+  assert.equal(
+    parseRegister(
+      register('unifiedpush', 'https://up.example.net/u', undefined, { title: 'T', body: 'B' }),
+    ).words,
+    undefined,
+  );
+  for (const words of [
+    { body: 'New message' },
+    { title: 'Hush' },
+    { title: '  ', body: 'New message' },
+    { title: 'Hush', body: '' },
+    { title: 'H'.repeat(65), body: 'New message' },
+    { title: 'Hush', body: 'b'.repeat(257) },
+    { title: 'Hush', body: 'New\nmessage' },
+    { title: 'Hu\u0000sh', body: 'New message' },
+    { title: 'Hush', body: 'New\u0085message' },
+  ])
+    assert.throws(
+      () => parseRegister(register('expo', EXPO_TOKEN, undefined, words)),
+      (error) => error instanceof BadRequest && /words/.test(error.message),
+      JSON.stringify(words),
+    );
+  assert.equal(
+    parseRegister(
+      register('expo', EXPO_TOKEN, undefined, { title: 'H'.repeat(64), body: 'b'.repeat(256) }),
+    ).words?.body.length,
+    256,
+    'the longest words allowed',
+  );
+});
+
 test("a publish gives its node and secret; it is important only with the server's body mark", () => {
   assert.deepEqual(
     parsePublish(publish({ 'message-count': '1', 'last-message-body': 'New message' }, 's3')),
@@ -115,6 +172,49 @@ test('the store keeps one registration per endpoint, checks secrets, and survive
   assert.equal(store.get(second.node)?.secret, second.secret);
   assert.equal(store.remove(second.node), true);
   assert.equal(store.count(), 0);
+  store.close();
+});
+
+test('a store file made before words were kept opens, gains them, and keeps its registrations', async (t) => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { DatabaseSync } = await import('node:sqlite');
+  const dir = await mkdtemp(join(tmpdir(), 'hush-push-store-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'registrations.sqlite');
+  // The schema as the first release made it.
+  const old = new DatabaseSync(file);
+  old.exec(`
+    CREATE TABLE registrations (
+      node TEXT PRIMARY KEY,
+      secret TEXT NOT NULL,
+      provider TEXT NOT NULL,
+      endpoint TEXT NOT NULL,
+      p256dh TEXT,
+      auth TEXT,
+      created_at INTEGER NOT NULL
+    );
+    CREATE INDEX registrations_endpoint ON registrations (endpoint);
+    INSERT INTO registrations VALUES ('n-old', 's-old', 'expo', '${EXPO_TOKEN}', NULL, NULL, 1);
+  `);
+  old.close();
+
+  let store = new RegistrationStore(file);
+  const kept = store.get('n-old');
+  assert.equal(kept?.endpoint, EXPO_TOKEN);
+  assert.equal(kept?.words, undefined, 'an old registration shows the English default');
+  const words = { title: 'Hush', body: 'Новое сообщение' };
+  const russian = store.register({
+    provider: 'expo',
+    endpoint: 'ExponentPushToken[another-device-0123]',
+    words,
+  });
+  store.close();
+  store = new RegistrationStore(file);
+  assert.deepEqual(store.get(russian.node)?.words, words, 'words survive reopening');
+  assert.equal(store.get('n-old')?.secret, 's-old');
+  assert.equal(store.count(), 2);
   store.close();
 });
 

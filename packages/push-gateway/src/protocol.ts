@@ -13,9 +13,17 @@
 //     <register xmlns='urn:hush:push:0' provider='webpush'>
 //       <endpoint>https://push.example.net/…</endpoint>
 //       <keys p256dh='…' auth='…'/>             (Web Push; optional for UnifiedPush)
+//       <words title='Hush' body='Новое сообщение'/>   (Expo; optional)
 //     </register>
 //   </iq>
 //   → <registered xmlns='urn:hush:push:0' node='…' secret='…'/>
+//
+// <words/> is what a phone shows for this device's wake-ups, in the app's language: the title and
+// body of the Expo notification (iOS and Android show it without the app running, so the app cannot
+// translate it then). Trimmed, non-empty, title at most 64 and body at most 256 characters, no
+// control characters, as public/sw.js takes the web's words; anything else is a bad-request. Without
+// it a phone shows English ("Hush", "New message"). The device registers again when its language
+// changes. Web Push and UnifiedPush ignore it: their service worker or app has the words itself.
 //
 //   <unregister xmlns='urn:hush:push:0' node='…' secret='…'/>      (log-out, a new token)
 //   <iq type='get'><info xmlns='urn:hush:push:0'/></iq>
@@ -42,6 +50,14 @@ export interface RegisterRequest {
   readonly endpoint: string;
   /** RFC 8291 keys of a Web Push subscription (base64url), also used for UnifiedPush when given. */
   readonly keys?: { readonly p256dh: string; readonly auth: string };
+  /** What a phone shows for a wake-up, in the app's language (English when not given). */
+  readonly words?: WakeUpWords;
+}
+
+/** The title and body of a visible wake-up. */
+export interface WakeUpWords {
+  readonly title: string;
+  readonly body: string;
 }
 
 export interface Publish {
@@ -64,6 +80,29 @@ export class BadRequest extends Error {
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const EXPO_TOKEN = /^Expo(nent)?PushToken\[[A-Za-z0-9_-]{10,200}\]$/;
 const MAX_ENDPOINT = 1024;
+const MAX_TITLE = 64;
+const MAX_BODY = 256;
+// C0, DEL and C1: a notification's words are one plain line each.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function wordsText(value: string | undefined, max: number, name: string): string {
+  const text = (value ?? '').trim();
+  if (text === '' || text.length > max || CONTROL.test(text))
+    throw new BadRequest(
+      `words: ${name} must be 1 to ${max} characters with no control characters`,
+    );
+  return text;
+}
+
+/** Reads <words title='…' body='…'/>; undefined when absent, BadRequest when unusable. */
+function parseWords(element: Element | undefined): WakeUpWords | undefined {
+  if (!element) return undefined;
+  return {
+    title: wordsText(element.attrs.title, MAX_TITLE, 'title'),
+    body: wordsText(element.attrs.body, MAX_BODY, 'body'),
+  };
+}
 
 /** Reads <register/>; throws BadRequest on anything malformed. */
 export function parseRegister(element: Element): RegisterRequest {
@@ -79,9 +118,10 @@ export function parseRegister(element: Element): RegisterRequest {
     : undefined;
   if (keys && (!BASE64URL.test(keys.p256dh) || !BASE64URL.test(keys.auth)))
     throw new BadRequest('keys must be base64url');
+  const words = parseWords(element.getChild('words'));
   if (provider === 'expo') {
     if (!EXPO_TOKEN.test(endpoint)) throw new BadRequest('not an Expo push token');
-    return { provider, endpoint };
+    return { provider, endpoint, ...(words ? { words } : {}) };
   }
   let url: URL;
   try {

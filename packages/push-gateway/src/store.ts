@@ -1,8 +1,10 @@
 // The gateway's registrations, in a small SQLite file (node:sqlite) so they survive restarts. A row
-// holds a node, its secret and where to send a wake-up; never the account it belongs to.
+// holds a node, its secret, where to send a wake-up and the words a phone shows for it; never the
+// account it belongs to. Schema changes only add: a column added later is nullable, and a file
+// made before it gains it when opened (ALTER TABLE ... ADD COLUMN), its rows reading as without.
 import { DatabaseSync } from 'node:sqlite';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Provider, RegisterRequest } from './protocol.ts';
+import type { Provider, RegisterRequest, WakeUpWords } from './protocol.ts';
 
 export interface Registration {
   readonly node: string;
@@ -10,6 +12,8 @@ export interface Registration {
   readonly provider: Provider;
   readonly endpoint: string;
   readonly keys?: { readonly p256dh: string; readonly auth: string };
+  /** What a phone shows for a wake-up; English when the device gave none. */
+  readonly words?: WakeUpWords;
   readonly createdAt: number;
 }
 
@@ -21,6 +25,8 @@ interface Row {
   p256dh: string | null;
   auth: string | null;
   created_at: number;
+  words_title: string | null;
+  words_body: string | null;
 }
 
 function fromRow(row: Row): Registration {
@@ -30,11 +36,20 @@ function fromRow(row: Row): Registration {
     provider: row.provider as Provider,
     endpoint: row.endpoint,
     ...(row.p256dh && row.auth ? { keys: { p256dh: row.p256dh, auth: row.auth } } : {}),
+    ...(row.words_title && row.words_body
+      ? { words: { title: row.words_title, body: row.words_body } }
+      : {}),
     createdAt: row.created_at,
   };
 }
 
 const token = (bytes: number) => randomBytes(bytes).toString('base64url');
+
+/** Columns added after the first release, with their types: a file made before gains them. */
+const ADDED_COLUMNS: readonly (readonly [string, string])[] = [
+  ['words_title', 'TEXT'],
+  ['words_body', 'TEXT'],
+];
 
 export class RegistrationStore {
   readonly #db: DatabaseSync;
@@ -55,6 +70,13 @@ export class RegistrationStore {
       );
       CREATE INDEX IF NOT EXISTS registrations_endpoint ON registrations (endpoint);
     `);
+    const columns = new Set(
+      (this.#db.prepare('PRAGMA table_info(registrations)').all() as { name: string }[]).map(
+        (column) => column.name,
+      ),
+    );
+    for (const [name, type] of ADDED_COLUMNS)
+      if (!columns.has(name)) this.#db.exec(`ALTER TABLE registrations ADD COLUMN ${name} ${type}`);
   }
 
   /**
@@ -68,6 +90,7 @@ export class RegistrationStore {
       provider: request.provider,
       endpoint: request.endpoint,
       ...(request.keys ? { keys: request.keys } : {}),
+      ...(request.words ? { words: request.words } : {}),
       createdAt: now,
     };
     this.#db.exec('BEGIN');
@@ -75,7 +98,7 @@ export class RegistrationStore {
       this.#db.prepare('DELETE FROM registrations WHERE endpoint = ?').run(request.endpoint);
       this.#db
         .prepare(
-          'INSERT INTO registrations (node, secret, provider, endpoint, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO registrations (node, secret, provider, endpoint, p256dh, auth, created_at, words_title, words_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
         .run(
           registration.node,
@@ -85,6 +108,8 @@ export class RegistrationStore {
           request.keys?.p256dh ?? null,
           request.keys?.auth ?? null,
           now,
+          request.words?.title ?? null,
+          request.words?.body ?? null,
         );
       this.#db.exec('COMMIT');
     } catch (error) {

@@ -47,6 +47,7 @@ export function buildRegister(gateway: string, target: PushTarget): Element {
       { xmlns: NS_HUSH_PUSH, provider: target.provider },
       xml('endpoint', {}, target.endpoint),
       target.keys ? xml('keys', { p256dh: target.keys.p256dh, auth: target.keys.auth }) : null,
+      target.words ? xml('words', { title: target.words.title, body: target.words.body }) : null,
     ),
   );
 }

@@ -3,17 +3,19 @@
 // (The gateway's side, and wake-ups end to end, are tested in packages/push-gateway.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import xml, { type Element } from '@xmpp/xml';
 import {
   startProsody,
   trustCertificateAuthority,
   until,
   type ProsodyServer,
 } from '@hush/test-utils';
-import { openSession } from '../xmpp/session.ts';
+import { openSession, type XmppSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import { startClient } from '../client.ts';
 import { memoryPushState } from './types.ts';
 import { Push } from './push.ts';
+import { NS_HUSH_PUSH, NS_PUSH } from './build.ts';
 import { isHushError } from '../errors.ts';
 
 const PASSWORD = 'push-client-password';
@@ -79,4 +81,73 @@ test('a server without the push gateway refuses registration with a typed error'
   } finally {
     await session.close();
   }
+});
+
+/**
+ * A session whose server and gateway take everything: each register gets a new node. Only what
+ * Push uses of a session is there (the stanzas are what the tests read).
+ */
+function acceptingSession() {
+  const sent: Element[] = [];
+  let nodes = 0;
+  const session = {
+    jid: 'una@localhost/phone',
+    request(iq: Element) {
+      sent.push(iq);
+      if (iq.getChild('register', NS_HUSH_PUSH)) {
+        nodes++;
+        return Promise.resolve(
+          xml(
+            'iq',
+            { type: 'result' },
+            xml('registered', { xmlns: NS_HUSH_PUSH, node: `n${nodes}`, secret: `s${nodes}` }),
+          ),
+        );
+      }
+      return Promise.resolve(xml('iq', { type: 'result' }));
+    },
+  };
+  return { session: session as unknown as XmppSession, sent };
+}
+
+test('the words a phone shows go in the register IQ, and other words register again', async () => {
+  const { session, sent } = acceptingSession();
+  const push = new Push({ session, state: memoryPushState() });
+  const endpoint = 'ExponentPushToken[una-token-0123456789]';
+  const russian = { title: 'Hush', body: 'Новое сообщение' };
+  const first = await push.enable({ provider: 'expo', endpoint, words: russian });
+  const register = sent[0]?.getChild('register', NS_HUSH_PUSH);
+  assert.deepEqual(register?.getChild('words')?.attrs, russian);
+  assert.equal(register?.getChildText('endpoint'), endpoint);
+  assert.deepEqual((await push.current())?.words, russian, 'kept with the registration');
+
+  // The same words again (a start, a new stream): enabled again, not registered again.
+  sent.length = 0;
+  assert.equal(
+    (await push.enable({ provider: 'expo', endpoint, words: russian })).node,
+    first.node,
+  );
+  assert.deepEqual(sent.map((iq) => iq.children.map((child) => (child as Element).name)).flat(), [
+    'enable',
+  ]);
+
+  // The person switched to English: a new registration, the old node disabled and unregistered.
+  sent.length = 0;
+  const english = { title: 'Hush', body: 'New message' };
+  const second = await push.enable({ provider: 'expo', endpoint, words: english });
+  assert.notEqual(second.node, first.node);
+  assert.deepEqual(sent[0]?.getChild('register', NS_HUSH_PUSH)?.getChild('words')?.attrs, english);
+  assert.ok(
+    sent.some((iq) => iq.getChild('disable', NS_PUSH)?.attrs.node === first.node),
+    'the old node disabled',
+  );
+  assert.ok(
+    sent.some((iq) => iq.getChild('unregister', NS_HUSH_PUSH)?.attrs.node === first.node),
+    'the old node unregistered',
+  );
+
+  // No words (a browser) sends no <words/>.
+  sent.length = 0;
+  await push.enable({ provider: 'unifiedpush', endpoint: 'https://push.example.net/una' });
+  assert.equal(sent[0]?.getChild('register', NS_HUSH_PUSH)?.getChild('words'), undefined);
 });

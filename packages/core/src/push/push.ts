@@ -56,11 +56,15 @@ function pushError(error: unknown, what: string): HushError {
   }
 }
 
+// Other words (the person switched language) are a new target as a new token is: the gateway keeps
+// the words with the registration, so only registering again changes what the phone shows.
 const sameTarget = (a: PushTarget, b: PushTarget) =>
   a.provider === b.provider &&
   a.endpoint === b.endpoint &&
   a.keys?.p256dh === b.keys?.p256dh &&
-  a.keys?.auth === b.keys?.auth;
+  a.keys?.auth === b.keys?.auth &&
+  a.words?.title === b.words?.title &&
+  a.words?.body === b.words?.body;
 
 export class Push {
   readonly gateway: string;
@@ -113,8 +117,9 @@ export class Push {
   }
 
   /**
-   * Turns push on for `target`, or keeps it on: a new target (the push service's token changed)
-   * gets a new registration, and the old one is disabled and unregistered.
+   * Turns push on for `target`, or keeps it on: a new target (the push service's token changed, or
+   * the words a phone shows did) gets a new registration, and the old one is disabled and
+   * unregistered.
    */
   enable(target: PushTarget): Promise<PushRegistration> {
     return this.#serially(async () => {

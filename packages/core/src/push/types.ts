@@ -8,6 +8,12 @@ export interface PushTarget {
   readonly endpoint: string;
   /** A Web Push subscription's RFC 8291 keys (base64url); optional for UnifiedPush. */
   readonly keys?: { readonly p256dh: string; readonly auth: string };
+  /**
+   * What a phone shows for a wake-up, in the app's language: the gateway puts them in the Expo
+   * notification, which the phone shows without the app. English when not given; browsers' service
+   * workers have their own.
+   */
+  readonly words?: { readonly title: string; readonly body: string };
 }
 
 /** A target registered with a gateway: what the device enables on its server. */

@@ -2,7 +2,7 @@
 // hands a wake-up to Apple's and Google's push services for the Hush app.
 import type { ExpoPushMessage } from 'expo-server-sdk';
 import type { PushProvider } from './types.ts';
-import { WAKE_UP, WAKE_UP_TEXT, WAKE_UP_TTL_SECONDS } from './types.ts';
+import { WAKE_UP, WAKE_UP_TTL_SECONDS, WAKE_UP_WORDS } from './types.ts';
 
 export interface ExpoOptions {
   /** The push service's base URL, https://exp.host unless a stand-in answers elsewhere. */
@@ -21,10 +21,12 @@ export async function expoProvider(options: ExpoOptions = {}): Promise<PushProvi
   });
   return {
     async wake(registration) {
+      // In the language the app registered with; the words still say nothing of the message.
+      const words = registration.words ?? WAKE_UP_WORDS;
       const message: ExpoPushMessage = {
         to: registration.endpoint,
-        title: 'Hush',
-        body: WAKE_UP_TEXT,
+        title: words.title,
+        body: words.body,
         data: { ...WAKE_UP },
         sound: 'default',
         priority: 'high',

@@ -14,7 +14,10 @@ export interface PushProvider {
  * fetches the rest over its own encrypted connection.
  */
 export const WAKE_UP = { type: 'message' } as const;
-/** The fixed text a phone shows when the app cannot say more itself. */
-export const WAKE_UP_TEXT = 'New message';
+/**
+ * What a phone shows when the app cannot say more itself, in English: for devices that registered
+ * without words of their own (protocol.ts, <words/>).
+ */
+export const WAKE_UP_WORDS = { title: 'Hush', body: 'New message' } as const;
 /** A wake-up older than a day is not worth delivering: the app has been opened since, or will be. */
 export const WAKE_UP_TTL_SECONDS = 86_400;
