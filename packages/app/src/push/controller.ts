@@ -14,14 +14,18 @@ export class PushController {
   readonly #listeners = new Set<() => void>();
   readonly #stop: (() => void)[] = [];
   #status: PushStatus = 'working';
+  /** The target changed while an enable was under way, which may have read the old one. */
+  #changedMeanwhile = false;
 
   constructor(platform: PushPlatform, push: PushSession) {
     this.#platform = platform;
     this.#push = push;
-    // A new token while push is on: registered again, the old one dropped by core.
+    // A new token or new words while push is on: registered again, the old one dropped by core.
+    // During an enable, once more after it, if push ends up on.
     this.#stop.push(
       platform.onTargetChanged(() => {
         if (this.#status === 'on') void this.enable();
+        else if (this.#status === 'working') this.#changedMeanwhile = true;
       }),
     );
   }
@@ -51,9 +55,11 @@ export class PushController {
 
   async enable(): Promise<void> {
     this.#set('working');
+    this.#changedMeanwhile = false;
     try {
       const target = await this.#platform.target(() => this.#push.vapidPublicKey());
       await this.#push.enable(target);
+      if (this.#changedMeanwhile) return await this.enable();
       this.#set('on');
     } catch (error) {
       if (error instanceof PushDenied) this.#set('denied');

@@ -1,6 +1,8 @@
 // Push on iOS and Android through expo-notifications and the Expo push service: permission, the
 // Expo push token the gateway sends to, a "messages" channel on Android, and the notification the
 // person taps. The registration is kept in the platform keystore (expo-secure-store).
+// The phone shows a wake-up without the app, so the app gives the gateway its words ("New message"
+// in its language) with the token, and registers again when the language changes.
 import { Platform } from 'react-native';
 import Constants from 'expo-constants';
 import * as Notifications from 'expo-notifications';
@@ -65,7 +67,11 @@ export function createPushPlatform(): PushPlatform {
       // Expo push tokens belong to an Expo project (app.json extra.eas.projectId).
       if (!id) throw new PushUnsupported('This build names no Expo project');
       const token = await Notifications.getExpoPushTokenAsync({ projectId: id });
-      return { provider: 'expo', endpoint: token.data };
+      return {
+        provider: 'expo',
+        endpoint: token.data,
+        words: { title: i18n.t('push.wakeUp.title'), body: i18n.t('push.wakeUp.body') },
+      };
     },
     release: () => Promise.resolve(),
     async openedAtLaunch() {
@@ -76,8 +82,14 @@ export function createPushPlatform(): PushPlatform {
       return () => subscription.remove();
     },
     onTargetChanged(listener) {
+      // A new token, or other words: both change what the gateway must hold for this device.
       const subscription = Notifications.addPushTokenListener(() => listener());
-      return () => subscription.remove();
+      const onLanguage = () => listener();
+      i18n.on('languageChanged', onLanguage);
+      return () => {
+        subscription.remove();
+        i18n.off('languageChanged', onLanguage);
+      };
     },
   };
 }

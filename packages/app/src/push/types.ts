@@ -20,6 +20,9 @@ export interface PushPlatform {
   openedAtLaunch(): Promise<boolean>;
   /** The person tapped a "New message" notification while the app runs. */
   onOpened(listener: () => void): () => void;
-  /** The push service handed out a new target (a new token): enable push with it. */
+  /**
+   * The target changed (the push service handed out a new token, or on phones the language of the
+   * wake-up's words changed): enable push with the new one.
+   */
   onTargetChanged(listener: () => void): () => void;
 }
