@@ -4,8 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import xml, { type Element } from '@xmpp/xml';
-import { openSession, type XmppSession } from '@hush/core';
+import type { XmppSession } from '@hush/core';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import { testSessions } from '@hush/test-utils/sessions';
 
 const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
 const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
@@ -16,7 +17,7 @@ const OMEMO2_BUNDLES = 'urn:xmpp:omemo:2:bundles';
 const PASSWORD = 'omemo-compat-password';
 
 let server: ProsodyServer;
-const sessions: XmppSession[] = [];
+const sessions = testSessions(() => server);
 
 before(async () => {
   server = await startProsody();
@@ -24,19 +25,11 @@ before(async () => {
   for (const name of ['alice', 'bob', 'carol']) await server.createAccount(name, PASSWORD);
 });
 after(async () => {
-  await Promise.all(sessions.map((session) => session.close()));
+  await sessions.closeAll();
   await server?.stop();
 });
 
-async function login(name: string): Promise<XmppSession> {
-  const session = await openSession({
-    service: server.websocketUrl,
-    jid: `${name}@localhost`,
-    password: PASSWORD,
-  });
-  sessions.push(session);
-  return session;
-}
+const login = (name: string) => sessions.open(`${name}@localhost`, PASSWORD);
 
 async function features(session: XmppSession, to: string): Promise<string[]> {
   const result = await session.request(

@@ -1,16 +1,14 @@
 // The CLI as people script it: the real binary, a real server, exit codes and messages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startProsody, type ProsodyServer, tone } from '@hush/test-utils';
+import { cliArgs, cliEnv, runCli, startProsody, type ProsodyServer, tone } from '@hush/test-utils';
 
-const bin = fileURLToPath(new URL('../bin/hush.js', import.meta.url));
 let server: ProsodyServer;
 let home: string;
 before(async () => {
@@ -22,30 +20,8 @@ after(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-const env = (password?: string) => ({
-  ...process.env,
-  NODE_EXTRA_CA_CERTS: server.caFile,
-  HUSH_HOME: home,
-  HUSH_PASSWORD: password ?? '',
-});
-
-function hush(
-  args: string[],
-  password?: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      ['--disable-warning=ExperimentalWarning', bin, ...args],
-      {
-        env: env(password),
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end();
-  });
-}
+const env = (password?: string) => cliEnv(server.caFile, home, password);
+const hush = (args: string[], password?: string) => runCli(args, env(password));
 
 test('register with an invite, log in, and every refusal with its exit code', async () => {
   const service = ['--service', server.websocketUrl];
@@ -123,13 +99,9 @@ test('send, listen --json and history between two profiles, with the account kep
   assert.equal(early.code, 0, early.stderr);
   assert.match(early.stdout, /Sent to hana@localhost/);
 
-  const listener = spawn(
-    process.execPath,
-    ['--disable-warning=ExperimentalWarning', bin, '--profile', 'hana', 'listen', '--json'],
-    {
-      env: env(),
-    },
-  );
+  const listener = spawn(process.execPath, cliArgs(['--profile', 'hana', 'listen', '--json']), {
+    env: env(),
+  });
   const lines = createInterface({ input: listener.stdout });
   const events: Record<string, unknown>[] = [];
   let listenerErrors = '';
@@ -338,16 +310,7 @@ test('send-file and send-voice: the listener downloads, decrypts and reports kin
   const filesDir = join(home, 'max-files');
   const listener = spawn(
     process.execPath,
-    [
-      '--disable-warning=ExperimentalWarning',
-      bin,
-      '--profile',
-      'max',
-      'listen',
-      '--json',
-      '--files',
-      filesDir,
-    ],
+    cliArgs(['--profile', 'max', 'listen', '--json', '--files', filesDir]),
     { env: env() },
   );
   const events: Record<string, unknown>[] = [];

@@ -3,17 +3,25 @@
 // texts written offline kept for later, and `send` returning only once the server has the message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openSqliteStorage } from '@hush/storage-node';
-import { startProsody, startTcpProxy, until, type ProsodyServer } from '@hush/test-utils';
+import {
+  cliArgs,
+  cliBin,
+  cliEnv,
+  runCli,
+  startProsody,
+  startTcpProxy,
+  until,
+  type CliResult,
+  type ProsodyServer,
+} from '@hush/test-utils';
 
-const bin = fileURLToPath(new URL('../bin/hush.js', import.meta.url));
 let server: ProsodyServer;
 let home: string;
 before(async () => {
@@ -25,34 +33,11 @@ after(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-const env = (password = '') => ({
-  ...process.env,
-  NODE_EXTRA_CA_CERTS: server.caFile,
-  HUSH_HOME: home,
-  HUSH_PASSWORD: password,
-});
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function hush(args: string[], password?: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      ['--disable-warning=ExperimentalWarning', bin, ...args],
-      { env: env(password) },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end();
-  });
-}
+const env = (password?: string) => cliEnv(server.caFile, home, password);
+const hush = (args: string[], password?: string): Promise<CliResult> => runCli(args, env(password));
 
 /** `hush --profile NAME ...`, asserting exit 0. */
-async function ok(profile: string, ...args: string[]): Promise<Result> {
+async function ok(profile: string, ...args: string[]): Promise<CliResult> {
   const result = await hush(['--profile', profile, ...args]);
   assert.equal(result.code, 0, `hush ${args.join(' ')}: ${result.stderr}`);
   return result;
@@ -88,15 +73,7 @@ interface Listener {
 function listen(profile: string, ...extra: string[]): Listener {
   const child = spawn(
     process.execPath,
-    [
-      '--disable-warning=ExperimentalWarning',
-      bin,
-      '--profile',
-      profile,
-      'listen',
-      '--json',
-      ...extra,
-    ],
+    cliArgs(['--profile', profile, 'listen', '--json', ...extra]),
     { env: env() },
   );
   const events: Record<string, unknown>[] = [];
@@ -331,7 +308,7 @@ test('without the server, a text waits in the outbox and leaves with the next co
     const json = await hush(['--profile', 'ida', 'send', 'jo@localhost', 'also offline', '--json']);
     assert.equal((JSON.parse(json.stdout) as { state: string }).state, 'pending');
     // A file needs the server; and unreachable is exit 5 over wss too.
-    const file = await hush(['--profile', 'ida', 'send-file', 'jo@localhost', bin]);
+    const file = await hush(['--profile', 'ida', 'send-file', 'jo@localhost', cliBin]);
     assert.equal(file.code, 5, file.stderr);
     assert.match(file.stderr, /ServerUnreachable/);
     const login = await hush(

@@ -4,16 +4,13 @@
 // outdated by a password change elsewhere exit 3, as a wrong password does.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { gunzipSync } from 'node:zlib';
-import { startProsody, type ProsodyServer } from '@hush/test-utils';
+import { cliEnv, runCli, startProsody, type ProsodyServer } from '@hush/test-utils';
 
-const bin = fileURLToPath(new URL('../bin/hush.js', import.meta.url));
 let server: ProsodyServer;
 let home: string;
 before(async () => {
@@ -25,28 +22,8 @@ after(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-function hush(
-  args: string[],
-  password = '',
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      ['--disable-warning=ExperimentalWarning', bin, ...args],
-      {
-        env: {
-          ...process.env,
-          NODE_EXTRA_CA_CERTS: server.caFile,
-          HUSH_HOME: home,
-          HUSH_PASSWORD: password,
-        },
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end();
-  });
-}
+const hush = (args: string[], password?: string) =>
+  runCli(args, cliEnv(server.caFile, home, password));
 
 /** Every file of the profile (the database, its -wal and -shm), as bytes. */
 async function profileBytes(profile: string): Promise<Buffer> {

@@ -6,7 +6,13 @@ export type { TcpProxy } from './proxy.ts';
 export { freePorts, waitForPort } from './ports.ts';
 export { trustCertificateAuthority } from './tls.ts';
 export { repoRoot } from './paths.ts';
-export { startOmemoPeer, type OmemoPeer, type OmemoPeerEvent } from './omemo-peer.ts';
+export {
+  messageWithBody,
+  startOmemoPeer,
+  startOmemoPeerOn,
+  type OmemoPeer,
+  type OmemoPeerEvent,
+} from './omemo-peer.ts';
 export { until } from './until.ts';
 export { webContentSecurityPolicy } from './web-policy.ts';
 export { tone } from './tone.ts';
@@ -14,3 +20,5 @@ export * from './ejabberd.ts';
 export { startDnsResponder, type DnsResponder, type SrvAnswer } from './dns.ts';
 export { startS3, startS3Uploads, type S3Server, type S3Uploads } from './s3.ts';
 export { rootOnly } from './root.ts';
+export { cliArgs, cliBin, cliEnv, runCli, type CliResult } from './cli.ts';
+export { conversePage, type ConversePageOptions } from './converse-page.ts';

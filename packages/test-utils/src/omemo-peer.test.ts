@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProsody, type ProsodyServer } from './prosody.ts';
 import {
-  startOmemoPeer,
+  startOmemoPeerOn,
   type OmemoPeer,
   type OmemoPeerEvent,
   type PeerMessage,
@@ -29,15 +29,7 @@ const password = 'a throwaway test password';
 /** Starts peers on `server`, each with its own data directory and log under `work`. */
 function peerStarter(server: ProsodyServer, work: string, peers: OmemoPeer[]) {
   return async (jid: string, name: string) => {
-    const peer = await startOmemoPeer({
-      jid,
-      password,
-      host: '127.0.0.1',
-      port: server.ports.c2s,
-      caFile: server.caFile,
-      dir: join(work, name),
-      logFile: join(work, `${name}.log`),
-    });
+    const peer = await startOmemoPeerOn(server, { jid, password, work, name });
     peers.push(peer);
     return peer;
   };

@@ -6,8 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { ProsodyServer } from './prosody.ts';
 
 /** Debian's interpreter: a python3 earlier on PATH may not see Debian's python3-omemo. */
 const PYTHON = '/usr/bin/python3';
@@ -309,3 +311,35 @@ export async function startOmemoPeer(options: OmemoPeerOptions): Promise<OmemoPe
     stop,
   };
 }
+
+export interface PeerOnServerOptions {
+  jid: string;
+  password: string;
+  /** The peer keeps its state in `work/<name>` and logs to `work/<name>.log`. */
+  work: string;
+  name: string;
+  protocol?: OmemoPeerOptions['protocol'];
+}
+
+/** A peer on a throwaway Prosody's STARTTLS listener, trusting only that server's CA. */
+export function startOmemoPeerOn(
+  server: Pick<ProsodyServer, 'ports' | 'caFile'>,
+  { jid, password, work, name, protocol }: PeerOnServerOptions,
+): Promise<OmemoPeer> {
+  return startOmemoPeer({
+    jid,
+    password,
+    host: '127.0.0.1',
+    port: server.ports.c2s,
+    caFile: server.caFile,
+    dir: join(work, name),
+    logFile: join(work, `${name}.log`),
+    ...(protocol ? { protocol } : {}),
+  });
+}
+
+/** A message event with exactly this body, for next() and until(). */
+export const messageWithBody =
+  (body: string) =>
+  (event: OmemoPeerEvent): event is PeerMessage =>
+    event.event === 'message' && event.body === body;

@@ -43,6 +43,7 @@ import {
   type S3Uploads,
   type TcpProxy,
 } from '@hush/test-utils';
+import { quickFileSender, uploadsCut } from '@hush/test-utils/files';
 
 const LIMIT = 2 * 1024 * 1024;
 const PASSWORD = 's3-mode-password';
@@ -289,15 +290,7 @@ async function device(
   const session = await login(jid);
   const client = await startClient({ session, storage });
   open.push(client);
-  const files = new FileSender({
-    session,
-    storage,
-    messenger: client.messenger,
-    retries: 1,
-    retryDelayMs: 10,
-    ...(fetch ? { fetch } : {}),
-  });
-  return { jid, storage, files, client };
+  return { jid, storage, files: quickFileSender(client, storage, fetch), client };
 }
 
 async function received(device: Device, peer: string, sha256: string) {
@@ -324,11 +317,7 @@ test('send and receive over OMEMO; an upload cut by the network is sent after a 
   const [aliceJid, bobJid] = [await person('alice'), await person('bob')];
   const bob = await device(bobJid);
   const aliceStorage = createMemoryStorage();
-  const cut: FetchFunction = async (url, init) => {
-    if (init?.method === 'PUT') throw new TypeError('fetch failed: socket hang up');
-    return fetch(url, init);
-  };
-  const offline = await device(aliceJid, aliceStorage, cut);
+  const offline = await device(aliceJid, aliceStorage, uploadsCut);
   const pendingFile = random(200_000);
   await assert.rejects(offline.files.send(bobJid, pendingFile), { code: 'UploadFailed' });
   const [pending] = await aliceStorage.uploads.list(aliceJid);

@@ -2,13 +2,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import { testSessions } from '@hush/test-utils/sessions';
 import type { XmppSession } from '../xmpp/session.ts';
-import { openSession } from '../xmpp/session.ts';
 import { isHushError } from '../errors.ts';
 import { changePassword, deleteAccount } from './manage.ts';
 
 let server: ProsodyServer;
-const open: XmppSession[] = [];
+const sessions = testSessions(() => server);
 before(async () => {
   server = await startProsody();
   trustCertificateAuthority(server.caCert);
@@ -16,19 +16,11 @@ before(async () => {
   await server.createAccount('bob', 'bob-password');
 });
 after(async () => {
-  await Promise.all(open.map((session) => session.close()));
+  await sessions.closeAll();
   await server?.stop();
 });
 
-async function login(name: string, password: string): Promise<XmppSession> {
-  const session = await openSession({
-    service: server.websocketUrl,
-    jid: `${name}@localhost`,
-    password,
-  });
-  open.push(session);
-  return session;
-}
+const login = (name: string, password: string) => sessions.open(`${name}@localhost`, password);
 
 test('after a password change the old password fails with WrongPassword and the new one works', async () => {
   const session = await login('alice', 'alice-password');

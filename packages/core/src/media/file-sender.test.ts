@@ -13,6 +13,7 @@ import {
   until,
   tone,
 } from '@hush/test-utils';
+import { quickFileSender, uploadsCut } from '@hush/test-utils/files';
 import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import type { Storage, StoredMessage } from '../storage/types.ts';
@@ -60,15 +61,7 @@ async function device(
   const session = await openSession({ service: server.websocketUrl, jid, password: PASSWORD });
   const client = await startClient({ session, storage });
   open.push(client);
-  const files = new FileSender({
-    session,
-    storage,
-    messenger: client.messenger,
-    retries: 1,
-    retryDelayMs: 10,
-    ...(fetch ? { fetch } : {}),
-  });
-  return { jid, client, storage, files };
+  return { jid, client, storage, files: quickFileSender(client, storage, fetch) };
 }
 
 async function stop(device: Device): Promise<void> {
@@ -176,12 +169,7 @@ test('an upload cut by the network stays pending and is sent after a restart', a
   const [aliceJid, bobJid] = [await person('alice'), await person('bob')];
   const bob = await device(bobJid);
   const aliceStorage = createMemoryStorage();
-  // Every PUT dies mid-way, as on a dropped mobile link.
-  const cut: FetchFunction = async (url, init) => {
-    if (init?.method === 'PUT') throw new TypeError('fetch failed: socket hang up');
-    return fetch(url, init);
-  };
-  const alice = await device(aliceJid, aliceStorage, cut);
+  const alice = await device(aliceJid, aliceStorage, uploadsCut);
   const file = new Uint8Array(randomBytes(200_000));
   await assert.rejects(alice.files.send(bobJid, file), { code: 'UploadFailed' });
   const [pending] = await aliceStorage.uploads.list(aliceJid);

@@ -10,13 +10,14 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  startOmemoPeer,
+  startOmemoPeerOn,
   startProsody,
   trustCertificateAuthority,
   type OmemoPeer,
   type ProsodyServer,
   until,
 } from '@hush/test-utils';
+import { uploadsCut } from '@hush/test-utils/files';
 import xml, { type Element } from '@xmpp/xml';
 import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
@@ -197,11 +198,7 @@ test('a file whose upload was cut goes after a restart with its description: the
   const [aliceJid, bobJid] = [await person('alice'), await person('bob')];
   const bob = await device(bobJid);
   const aliceStorage = createMemoryStorage();
-  const cut: FetchFunction = async (url, init) => {
-    if (init?.method === 'PUT') throw new TypeError('fetch failed: socket hang up');
-    return fetch(url, init);
-  };
-  const alice = await device(aliceJid, undefined, { storage: aliceStorage, fetch: cut });
+  const alice = await device(aliceJid, undefined, { storage: aliceStorage, fetch: uploadsCut });
   const name = `minutes-${randomBytes(4).toString('hex')}.pdf`;
   const content = new Uint8Array(randomBytes(3000));
   await assert.rejects(alice.files.send(bobJid, content, { name, mediaType: 'application/pdf' }), {
@@ -403,14 +400,11 @@ test('python-twomemo reads a Hush file message with its description: the link ar
   const hushJid = await person('hush');
   const twoJid = await person('two');
   const hush = await device(hushJid);
-  const two = await startOmemoPeer({
+  const two = await startOmemoPeerOn(server, {
     jid: twoJid,
     password: PASSWORD,
-    host: '127.0.0.1',
-    port: server.ports.c2s,
-    caFile: server.caFile,
-    dir: join(work, 'two'),
-    logFile: join(work, 'two.log'),
+    work,
+    name: 'two',
     protocol: 'twomemo',
   });
   peers.push(two);

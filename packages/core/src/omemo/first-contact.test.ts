@@ -15,14 +15,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import xml, { type Element } from '@xmpp/xml';
 import {
-  startOmemoPeer,
+  messageWithBody,
+  startOmemoPeerOn,
   startProsody,
   trustCertificateAuthority,
   type OmemoPeer,
-  type OmemoPeerEvent,
   type ProsodyServer,
   until,
 } from '@hush/test-utils';
+import { testSessions } from '@hush/test-utils/sessions';
 import { openSession, type XmppSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import type { Storage, StoredMessage } from '../storage/types.ts';
@@ -42,7 +43,7 @@ const OLDMEMO = `/${NS_OMEMO_LEGACY}`;
 let server: ProsodyServer;
 let work: string;
 const clients: HushClient[] = [];
-const sessions: XmppSession[] = [];
+const sessions = testSessions(() => server);
 const peers: OmemoPeer[] = [];
 
 before(async () => {
@@ -58,21 +59,13 @@ before(async () => {
 });
 after(async () => {
   await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
-  await Promise.all(sessions.map((session) => session.close()));
+  await sessions.closeAll();
   await Promise.all(peers.map((peer) => peer.stop()));
   await server?.stop();
   await rm(work, { recursive: true, force: true });
 });
 
-async function login(name: string): Promise<XmppSession> {
-  const session = await openSession({
-    service: server.websocketUrl,
-    jid: `${name}@localhost`,
-    password: PASSWORD,
-  });
-  sessions.push(session);
-  return session;
-}
+const login = (name: string) => sessions.open(`${name}@localhost`, PASSWORD);
 
 interface HushDevice {
   client: HushClient;
@@ -100,21 +93,15 @@ async function hush(name: string): Promise<HushDevice> {
 }
 
 async function python(name: string): Promise<OmemoPeer> {
-  const peer = await startOmemoPeer({
+  const peer = await startOmemoPeerOn(server, {
     jid: `${name}@localhost`,
     password: PASSWORD,
-    host: '127.0.0.1',
-    port: server.ports.c2s,
-    caFile: server.caFile,
-    dir: join(work, name),
-    logFile: join(work, `${name}.log`),
+    work,
+    name,
   });
   peers.push(peer);
   return peer;
 }
-
-const isMessage = (body: string) => (event: OmemoPeerEvent) =>
-  event.event === 'message' && event.body === body;
 
 /** Sends `body` and fails at once, with the reason, when Hush refused to encrypt it. */
 async function send(from: HushDevice, to: string, body: string): Promise<StoredMessage> {
@@ -249,7 +236,7 @@ test('a bundle with signed prekey id 0 and prekey id 0 (as Converse.js publishes
 
   const alice = await hush('alice');
   await send(alice, 'zero@localhost', 'first contact with key 0');
-  const got = await zero.next(isMessage('first contact with key 0'));
+  const got = await zero.next(messageWithBody('first contact with key 0'));
   assert.ok(got.event === 'message' && got.encrypted && got.prekey, 'a PreKey message on key 0');
   await zero.send('alice@localhost', 'key 0 works');
   assert.equal((await received(alice, 'zero@localhost', 'key 0 works')).encrypted, true);
@@ -284,7 +271,7 @@ test('keys for presence subscribers only: Hush asks for a subscription, says why
     async () => (await frank.storage.messages.get(message.account, message.id))?.state !== 'failed',
     'the message sent again once the keys are readable',
   );
-  const got = await closed.next(isMessage('let me in'));
+  const got = await closed.next(messageWithBody('let me in'));
   assert.ok(got.event === 'message' && got.encrypted);
 });
 
@@ -315,7 +302,7 @@ test('a device list open to all but a bundle for subscribers only: the same requ
     async () => (await gina.storage.messages.get(message.account, message.id))?.state !== 'failed',
     'the message sent again once the keys are readable',
   );
-  const got = await half.next(isMessage('your keys, please'));
+  const got = await half.next(messageWithBody('your keys, please'));
   assert.ok(got.event === 'message' && got.encrypted);
 });
 

@@ -9,11 +9,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  startOmemoPeer,
+  messageWithBody,
+  startOmemoPeerOn,
   startProsody,
   trustCertificateAuthority,
   type OmemoPeer,
-  type OmemoPeerEvent,
   type ProsodyServer,
   until,
 } from '@hush/test-utils';
@@ -62,21 +62,15 @@ async function hush(
 }
 
 async function python(name: string): Promise<OmemoPeer> {
-  const peer = await startOmemoPeer({
+  const peer = await startOmemoPeerOn(server, {
     jid: `${name}@localhost`,
     password: PASSWORD,
-    host: '127.0.0.1',
-    port: server.ports.c2s,
-    caFile: server.caFile,
-    dir: join(work, name),
-    logFile: join(work, `${name}.log`),
+    work,
+    name,
   });
   peers.push(peer);
   return peer;
 }
-
-const isMessage = (body: string) => (event: OmemoPeerEvent) =>
-  event.event === 'message' && event.body === body;
 
 test('Hush and python-omemo: messages both ways, the first in each direction a PreKey message', async () => {
   const me = await hush('hush');
@@ -95,7 +89,7 @@ test('Hush and python-omemo: messages both ways, the first in each direction a P
 
   // Hush opens the session with py1.
   await me.client.messenger.sendText('py1@localhost', 'hello from hush ✓');
-  const first = await py1.next(isMessage('hello from hush ✓'));
+  const first = await py1.next(messageWithBody('hello from hush ✓'));
   assert.ok(first.event === 'message' && first.encrypted && first.prekey, 'a PreKey message');
   assert.equal(first.event === 'message' && first.senderDevice, me.client.omemo?.deviceId);
   await py1.send('hush@localhost', 'hello back from python');
@@ -103,7 +97,7 @@ test('Hush and python-omemo: messages both ways, the first in each direction a P
   assert.equal(back.encrypted, true);
   assert.equal(back.state, 'received');
   await me.client.messenger.sendText('py1@localhost', 'second from hush');
-  const second = await py1.next(isMessage('second from hush'));
+  const second = await py1.next(messageWithBody('second from hush'));
   assert.ok(second.event === 'message' && !second.prekey, 'then a normal message');
 
   // py2 opens the session with Hush: its first message is a PreKey message Hush decrypts.
@@ -122,7 +116,7 @@ test('Hush and python-omemo: messages both ways, the first in each direction a P
     .find((k) => k.attrs.rid === String(me.client.omemo?.deviceId));
   assert.equal(key?.attrs.prekey, 'true');
   await me.client.messenger.sendText('py2@localhost', 'hush answers');
-  const answer = await py2.next(isMessage('hush answers'));
+  const answer = await py2.next(messageWithBody('hush answers'));
   assert.ok(answer.event === 'message' && answer.encrypted);
 
   // Python's session-completing key-transport messages are not shown, and nothing is undecryptable.

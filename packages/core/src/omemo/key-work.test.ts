@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
-import { openSession, type XmppSession } from '../xmpp/session.ts';
+import { testSessions } from '@hush/test-utils/sessions';
+import type { XmppSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import type { OmemoStore } from '../storage/types.ts';
 import { startClient } from '../client.ts';
@@ -19,7 +20,7 @@ import { NS_PUBSUB, NS_PUBSUB_OWNER, fetchBundle, publishBundle } from './pep.ts
 
 const PASSWORD = 'key-work-password';
 let server: ProsodyServer;
-const sessions: XmppSession[] = [];
+const sessions = testSessions(() => server);
 
 before(async () => {
   installNobleCrypto();
@@ -27,20 +28,14 @@ before(async () => {
   trustCertificateAuthority(server.caCert);
 });
 after(async () => {
-  await Promise.all(sessions.map((session) => session.close()));
+  await sessions.closeAll();
   await server?.stop();
 });
 
 let people = 0;
 async function login(jid?: string): Promise<XmppSession> {
   const account = jid ?? (await server.createAccount(`keys${++people}`, PASSWORD));
-  const session = await openSession({
-    service: server.websocketUrl,
-    jid: account,
-    password: PASSWORD,
-  });
-  sessions.push(session);
-  return session;
+  return sessions.open(account, PASSWORD);
 }
 
 /** The nodes this session publishes to, as it sends them. */

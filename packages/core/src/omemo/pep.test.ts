@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import xml from '@xmpp/xml';
 import { KeyHelper } from '@privacyresearch/libsignal-protocol-typescript';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
-import { openSession, type XmppSession } from '../xmpp/session.ts';
+import { testSessions } from '@hush/test-utils/sessions';
+import type { XmppSession } from '../xmpp/session.ts';
 import { installNobleCrypto } from './crypto-provider.ts';
 import { DEVICE_LIST_NODE, bundleNode, buildDeviceList, type OmemoBundle } from './bundle.ts';
 import {
@@ -22,7 +23,7 @@ import {
 } from './pep.ts';
 
 let server: ProsodyServer;
-const sessions: XmppSession[] = [];
+const sessions = testSessions(() => server);
 before(async () => {
   installNobleCrypto();
   server = await startProsody();
@@ -31,19 +32,11 @@ before(async () => {
     await server.createAccount(name, `${name}-password`);
 });
 after(async () => {
-  await Promise.all(sessions.map((session) => session.close()));
+  await sessions.closeAll();
   await server?.stop();
 });
 
-async function login(name: string): Promise<XmppSession> {
-  const session = await openSession({
-    service: server.websocketUrl,
-    jid: `${name}@localhost`,
-    password: `${name}-password`,
-  });
-  sessions.push(session);
-  return session;
-}
+const login = (name: string) => sessions.open(`${name}@localhost`, `${name}-password`);
 
 async function generateBundle(preKeyCount: number): Promise<OmemoBundle> {
   const identity = await KeyHelper.generateIdentityKeyPair();

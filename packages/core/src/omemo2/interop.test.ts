@@ -10,11 +10,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  startOmemoPeer,
+  messageWithBody,
+  startOmemoPeerOn,
   startProsody,
   trustCertificateAuthority,
   type OmemoPeer,
-  type OmemoPeerEvent,
   type ProsodyServer,
   until,
 } from '@hush/test-utils';
@@ -67,22 +67,16 @@ async function hush(
 }
 
 async function twomemo(name: string): Promise<OmemoPeer> {
-  const peer = await startOmemoPeer({
+  const peer = await startOmemoPeerOn(server, {
     jid: `${name}@localhost`,
     password: PASSWORD,
-    host: '127.0.0.1',
-    port: server.ports.c2s,
-    caFile: server.caFile,
-    dir: join(work, name),
-    logFile: join(work, `${name}.log`),
+    work,
+    name,
     protocol: 'twomemo',
   });
   peers.push(peer);
   return peer;
 }
-
-const isMessage = (body: string) => (event: OmemoPeerEvent) =>
-  event.event === 'message' && event.body === body;
 
 test('Hush and python-twomemo: OMEMO 2 both ways, each first message building the session', async () => {
   const me = await hush('hush');
@@ -103,7 +97,7 @@ test('Hush and python-twomemo: OMEMO 2 both ways, each first message building th
 
   // Hush writes first: a key exchange, in OMEMO 2 only.
   await me.client.messenger.sendText('two1@localhost', 'hello from hush ✓');
-  const first = await two1.next(isMessage('hello from hush ✓'), 30_000);
+  const first = await two1.next(messageWithBody('hello from hush ✓'), 30_000);
   assert.ok(first.event === 'message' && first.encrypted && first.prekey, 'a key exchange');
   assert.equal(first.event === 'message' && first.senderDevice, me.client.omemo?.deviceId);
   assert.equal(first.event === 'message' && first.envelopeFrom, 'hush@localhost');
@@ -116,7 +110,7 @@ test('Hush and python-twomemo: OMEMO 2 both ways, each first message building th
   const back = await received('two1@localhost', 'hello back from twomemo');
   assert.equal(back.encrypted, true);
   await me.client.messenger.sendText('two1@localhost', 'second from hush');
-  const second = await two1.next(isMessage('second from hush'), 30_000);
+  const second = await two1.next(messageWithBody('second from hush'), 30_000);
   assert.ok(second.event === 'message' && !second.prekey, 'then no key exchange');
 
   // twomemo writes first: its key exchange is read, and answered so its session is complete.
@@ -124,7 +118,7 @@ test('Hush and python-twomemo: OMEMO 2 both ways, each first message building th
   const fromTwo2 = await received('two2@localhost', 'twomemo speaks first');
   assert.equal(fromTwo2.encrypted, true);
   await me.client.messenger.sendText('two2@localhost', 'hush answers');
-  const answer = await two2.next(isMessage('hush answers'), 30_000);
+  const answer = await two2.next(messageWithBody('hush answers'), 30_000);
   assert.ok(answer.event === 'message' && !answer.prekey, 'in the session twomemo built');
   await two2.send('hush@localhost', 'twomemo again');
   await received('two2@localhost', 'twomemo again');
@@ -178,7 +172,7 @@ test('bad envelopes from twomemo: not XML, no or bad padding, another sender; ea
     'the message with long padding',
   );
   await me.client.messenger.sendText(peer, 'read you');
-  await two.next(isMessage('read you'), 30_000);
+  await two.next(messageWithBody('read you'), 30_000);
 });
 
 test('a read marker and a chat state that arrive inside OMEMO 2 (as Converse.js sends them) are taken as such, not shown as empty messages', async () => {
@@ -191,7 +185,7 @@ test('a read marker and a chat state that arrive inside OMEMO 2 (as Converse.js 
     if (event.type === 'chat-state' && event.peer === peer) states.push(event.state);
   });
   const sent = await me.client.messenger.sendText(peer, 'mark me read');
-  await two.next(isMessage('mark me read'), 30_000);
+  await two.next(messageWithBody('mark me read'), 30_000);
   const only = (content: string) =>
     `<envelope xmlns='urn:xmpp:sce:1'><content>${content}</content><rpad>pad</rpad><from jid='${peer}'/></envelope>`;
   await two.sendEnvelope(

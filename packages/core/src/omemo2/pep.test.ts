@@ -5,14 +5,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import xml from '@xmpp/xml';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
-import { openSession, type XmppSession } from '../xmpp/session.ts';
+import { testSessions } from '@hush/test-utils/sessions';
 import { NS_PUBSUB, NS_PUBSUB_OWNER, OmemoPepError } from '../omemo/pep.ts';
 import { BUNDLES_NODE, NS_OMEMO2, type Omemo2Bundle } from './bundle.ts';
 import { fetchBundle, fetchDeviceList, publishBundle, publishDeviceList } from './pep.ts';
 
 const PASSWORD = 'omemo2-pep-password';
 let server: ProsodyServer;
-const sessions: XmppSession[] = [];
+const sessions = testSessions(() => server);
 
 before(async () => {
   server = await startProsody();
@@ -20,19 +20,11 @@ before(async () => {
   for (const name of ['alice', 'bob', 'carol']) await server.createAccount(name, PASSWORD);
 });
 after(async () => {
-  await Promise.all(sessions.map((session) => session.close()));
+  await sessions.closeAll();
   await server?.stop();
 });
 
-async function login(name: string): Promise<XmppSession> {
-  const session = await openSession({
-    service: server.websocketUrl,
-    jid: `${name}@localhost`,
-    password: PASSWORD,
-  });
-  sessions.push(session);
-  return session;
-}
+const login = (name: string) => sessions.open(`${name}@localhost`, PASSWORD);
 
 /** Random keys as plain Uint8Arrays (what the parser returns), not Buffers. */
 const random = (length: number) => new Uint8Array(randomBytes(length));
