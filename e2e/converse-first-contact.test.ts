@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import xml from '@xmpp/xml';
-import { repoRoot, trustCertificateAuthority, until } from '@hush/test-utils';
+import { conversePage, repoRoot, trustCertificateAuthority, until } from '@hush/test-utils';
 import {
   bundleNode,
   createMemoryStorage,
@@ -31,38 +31,14 @@ let shots: string;
 const contexts: BrowserContext[] = [];
 const clients: HushClient[] = [];
 
-/** The page that starts Converse.js logged in as `jid`, exposing its API to the test. */
-function conversePage(websocketUrl: string, jid: string): string {
-  const config = {
-    websocket_url: websocketUrl,
-    discover_connection_methods: false,
-    jid,
-    password,
-    auto_login: true,
-    assets_path: '/converse/dist/',
-    view_mode: 'fullscreen',
-    omemo_default: true,
-    allow_non_roster_messaging: true,
-    whitelisted_plugins: ['hush-test'],
-    loglevel: 'warn',
-  };
-  return `<!doctype html>
-<html><head><meta charset="utf-8"><title>Converse</title>
-<link rel="stylesheet" href="/converse/dist/converse.min.css">
-<script type="module" src="/converse/dist/converse.min.js"></script>
-</head><body class="converse-fullscreen">
-<script type="module">
-  converse.plugins.add('hush-test', { initialize() { window.hushTest = this._converse; } });
-  converse.initialize(${JSON.stringify(config)});
-</script>
-</body></html>`;
-}
-
 async function converse(name: string): Promise<Page> {
   const folder = join(shots, 'page', name);
   await mkdir(folder, { recursive: true });
   const websocketUrl = `${stack.url.replace(/^https/, 'wss')}xmpp-websocket`;
-  await writeFile(join(folder, 'index.html'), conversePage(websocketUrl, `${name}@localhost`));
+  await writeFile(
+    join(folder, 'index.html'),
+    conversePage({ websocketUrl, jid: `${name}@localhost`, password }),
+  );
   await stack.prosody.createAccount(name, password);
   const context = await openProfile(stack);
   contexts.push(context);

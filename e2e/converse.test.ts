@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { repoRoot } from '@hush/test-utils';
+import { conversePage, repoRoot } from '@hush/test-utils';
 import {
   openProfile,
   signUpWithInvite,
@@ -27,34 +27,6 @@ let shots: string;
 const contexts: BrowserContext[] = [];
 let alice: Page;
 let converse: Page;
-
-/** The page that starts Converse.js logged in as `jid`, exposing its API to the test. */
-function conversePage(websocketUrl: string, jid: string): string {
-  const config = {
-    websocket_url: websocketUrl,
-    discover_connection_methods: false,
-    jid,
-    password,
-    auto_login: true,
-    assets_path: '/converse/dist/',
-    view_mode: 'fullscreen',
-    omemo_default: true,
-    allow_non_roster_messaging: true,
-    auto_subscribe: true,
-    whitelisted_plugins: ['hush-test'],
-    loglevel: 'warn',
-  };
-  return `<!doctype html>
-<html><head><meta charset="utf-8"><title>Converse</title>
-<link rel="stylesheet" href="/converse/dist/converse.min.css">
-<script type="module" src="/converse/dist/converse.min.js"></script>
-</head><body class="converse-fullscreen">
-<script type="module">
-  converse.plugins.add('hush-test', { initialize() { window.hushTest = this._converse; } });
-  converse.initialize(${JSON.stringify(config)});
-</script>
-</body></html>`;
-}
 
 /** Everything below `dir`, as text: what the server keeps on disk. */
 async function serverFiles(dir: string): Promise<string> {
@@ -78,7 +50,15 @@ describe('Hush and Converse.js', { timeout: 240_000 }, () => {
     });
     await mkdir(page);
     const websocketUrl = `${stack.url.replace(/^https/, 'wss')}xmpp-websocket`;
-    await writeFile(join(page, 'index.html'), conversePage(websocketUrl, 'conv@localhost'));
+    await writeFile(
+      join(page, 'index.html'),
+      conversePage({
+        websocketUrl,
+        jid: 'conv@localhost',
+        password,
+        settings: { auto_subscribe: true },
+      }),
+    );
     await stack.prosody.createAccount('conv', password);
 
     for (let i = 0; i < 2; i++) contexts.push(await openProfile(stack));

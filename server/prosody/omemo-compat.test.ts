@@ -5,7 +5,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import xml, { type Element } from '@xmpp/xml';
 import type { XmppSession } from '@hush/core';
-import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import {
+  publishItem,
+  startProsody,
+  trustCertificateAuthority,
+  type ProsodyServer,
+} from '@hush/test-utils';
 import { testSessions } from '@hush/test-utils/sessions';
 
 const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
@@ -65,45 +70,6 @@ async function items(
 const deviceList = (id: string) =>
   xml('list', { xmlns: 'eu.siacs.conversations.axolotl' }, xml('device', { id }));
 
-/** Publishes as a client that does not ask for options (or asks for `accessModel`). */
-async function publish(
-  session: XmppSession,
-  node: string,
-  payload: Element,
-  options: { itemId?: string; accessModel?: string } = {},
-) {
-  const publishOptions = options.accessModel
-    ? [
-        xml(
-          'publish-options',
-          {},
-          xml(
-            'x',
-            { xmlns: 'jabber:x:data', type: 'submit' },
-            xml(
-              'field',
-              { var: 'FORM_TYPE', type: 'hidden' },
-              xml('value', {}, `${NS_PUBSUB}#publish-options`),
-            ),
-            xml('field', { var: 'pubsub#access_model' }, xml('value', {}, options.accessModel)),
-          ),
-        ),
-      ]
-    : [];
-  await session.request(
-    xml(
-      'iq',
-      { type: 'set' },
-      xml(
-        'pubsub',
-        { xmlns: NS_PUBSUB },
-        xml('publish', { node }, xml('item', { id: options.itemId ?? 'current' }, payload)),
-        ...publishOptions,
-      ),
-    ),
-  );
-}
-
 /** Loads the module into the running server, as the template's modules_enabled would at start. */
 async function loadModule(): Promise<void> {
   const out = await server.prosodyctl('shell', 'module', 'load', 'hush_omemo_compat', 'localhost');
@@ -137,7 +103,7 @@ test('without the module, then with it: publish-options on the domain, an empty 
 
   // Such a client then publishes its first list, without publish-options: the node is made open,
   // and from then on mod_pep answers as always.
-  await publish(alice, DEVICE_LIST, deviceList('77'));
+  await publishItem(alice, DEVICE_LIST, deviceList('77'));
   const published = await items(alice, DEVICE_LIST);
   assert.ok(!('condition' in published));
   assert.equal(published.getChild('item')?.getChild('list')?.getChild('device')?.attrs.id, '77');
@@ -151,16 +117,16 @@ test('OMEMO nodes published without options are open: new ones, and old ones lef
   const bundleNode = 'eu.siacs.conversations.axolotl.bundles:5';
   const bundle = xml('bundle', { xmlns: 'eu.siacs.conversations.axolotl' });
   // Made before the module ran (here: explicitly presence-only), as an existing account's nodes are.
-  await publish(carol, bundleNode, bundle, { accessModel: 'presence' });
+  await publishItem(carol, bundleNode, bundle, { accessModel: 'presence' });
   assert.deepEqual(await items(bob, bundleNode, 'carol@localhost'), { condition: 'forbidden' });
   if (!(await features(carol, 'localhost')).includes(PUBLISH_OPTIONS)) await loadModule();
 
-  await publish(carol, bundleNode, bundle);
+  await publishItem(carol, bundleNode, bundle);
   assert.ok(!('condition' in (await items(bob, bundleNode, 'carol@localhost'))), 'reconfigured');
   // OMEMO 2 keeps every device's bundle in one node: a publish without options keeps them all.
   const omemo2Bundle = xml('bundle', { xmlns: 'urn:xmpp:omemo:2' });
-  await publish(carol, OMEMO2_BUNDLES, omemo2Bundle, { itemId: '1' });
-  await publish(carol, OMEMO2_BUNDLES, omemo2Bundle, { itemId: '2' });
+  await publishItem(carol, OMEMO2_BUNDLES, omemo2Bundle, { itemId: '1' });
+  await publishItem(carol, OMEMO2_BUNDLES, omemo2Bundle, { itemId: '2' });
   const both = await items(bob, OMEMO2_BUNDLES, 'carol@localhost');
   assert.ok(!('condition' in both));
   assert.deepEqual(
@@ -171,11 +137,11 @@ test('OMEMO nodes published without options are open: new ones, and old ones lef
     ['1', '2'],
   );
   // Options a client names are its choice, and other nodes keep PEP's default.
-  await publish(carol, OMEMO2_DEVICES, xml('devices', { xmlns: 'urn:xmpp:omemo:2' }), {
+  await publishItem(carol, OMEMO2_DEVICES, xml('devices', { xmlns: 'urn:xmpp:omemo:2' }), {
     accessModel: 'presence',
   });
   assert.deepEqual(await items(bob, OMEMO2_DEVICES, 'carol@localhost'), { condition: 'forbidden' });
-  await publish(
+  await publishItem(
     carol,
     'urn:xmpp:avatar:metadata',
     xml('metadata', { xmlns: 'urn:xmpp:avatar:metadata' }),

@@ -14,6 +14,8 @@ export {
   type OmemoPeerEvent,
 } from './omemo-peer.ts';
 export { until } from './until.ts';
+export { rejection } from './rejection.ts';
+export { configureAccessModel, publishItem, retractItem, type IqRequester } from './pubsub.ts';
 export { webContentSecurityPolicy } from './web-policy.ts';
 export { tone } from './tone.ts';
 export * from './ejabberd.ts';

@@ -15,13 +15,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import xml, { type Element } from '@xmpp/xml';
 import {
+  configureAccessModel,
   messageWithBody,
+  publishItem,
   startOmemoPeerOn,
   startProsody,
   trustCertificateAuthority,
+  until,
   type OmemoPeer,
   type ProsodyServer,
-  until,
 } from '@hush/test-utils';
 import { testSessions } from '@hush/test-utils/sessions';
 import { openSession, type XmppSession } from '../xmpp/session.ts';
@@ -30,13 +32,7 @@ import type { Storage, StoredMessage } from '../storage/types.ts';
 import { startClient, type HushClient } from '../client.ts';
 import type { OmemoEvent } from './omemo.ts';
 import { DEVICE_LIST_NODE, NS_OMEMO_LEGACY, bundleNode } from './bundle.ts';
-import {
-  NS_DATA_FORMS,
-  NS_PUBSUB,
-  NS_PUBSUB_OWNER,
-  OmemoPepError,
-  fetchDeviceList,
-} from './pep.ts';
+import { NS_PUBSUB, OmemoPepError, fetchDeviceList } from './pep.ts';
 
 const PASSWORD = 'first-contact-password';
 const OLDMEMO = `/${NS_OMEMO_LEGACY}`;
@@ -126,62 +122,6 @@ async function received(device: HushDevice, peer: string, body: string): Promise
   }, `"${body}" from ${peer}`);
 }
 
-async function publishOpen(session: XmppSession, node: string, payload: Element): Promise<void> {
-  await session.request(
-    xml(
-      'iq',
-      { type: 'set' },
-      xml(
-        'pubsub',
-        { xmlns: NS_PUBSUB },
-        xml('publish', { node }, xml('item', { id: 'current' }, payload)),
-        xml(
-          'publish-options',
-          {},
-          xml(
-            'x',
-            { xmlns: NS_DATA_FORMS, type: 'submit' },
-            xml(
-              'field',
-              { var: 'FORM_TYPE', type: 'hidden' },
-              xml('value', {}, 'http://jabber.org/protocol/pubsub#publish-options'),
-            ),
-            xml('field', { var: 'pubsub#access_model' }, xml('value', {}, 'open')),
-          ),
-        ),
-      ),
-    ),
-  );
-}
-
-/** Sets a node's access model, as a client that publishes without publish-options leaves it. */
-async function setAccessModel(session: XmppSession, node: string, model: string): Promise<void> {
-  await session.request(
-    xml(
-      'iq',
-      { type: 'set' },
-      xml(
-        'pubsub',
-        { xmlns: NS_PUBSUB_OWNER },
-        xml(
-          'configure',
-          { node },
-          xml(
-            'x',
-            { xmlns: NS_DATA_FORMS, type: 'submit' },
-            xml(
-              'field',
-              { var: 'FORM_TYPE', type: 'hidden' },
-              xml('value', {}, 'http://jabber.org/protocol/pubsub#node_config'),
-            ),
-            xml('field', { var: 'pubsub#access_model' }, xml('value', {}, model)),
-          ),
-        ),
-      ),
-    ),
-  );
-}
-
 async function fetchItem(session: XmppSession, jid: string, node: string): Promise<Element> {
   const result = await session.request(
     xml(
@@ -232,7 +172,7 @@ test('a bundle with signed prekey id 0 and prekey id 0 (as Converse.js publishes
     xml('preKeyPublic', { preKeyId: '7' }, 'not base64!'),
     xml('preKeyPublic', { preKeyId: '8' }, Buffer.alloc(31).toString('base64')),
   ];
-  await publishOpen(owner, bundleNode(zero.deviceId), bundle);
+  await publishItem(owner, bundleNode(zero.deviceId), bundle, { accessModel: 'open' });
 
   const alice = await hush('alice');
   await send(alice, 'zero@localhost', 'first contact with key 0');
@@ -246,8 +186,8 @@ test('keys for presence subscribers only: Hush asks for a subscription, says why
   const closed = await python('closed');
   // As a client that publishes without publish-options leaves its nodes: access model presence.
   const owner = await login('closed');
-  await setAccessModel(owner, DEVICE_LIST_NODE, 'presence');
-  await setAccessModel(owner, bundleNode(closed.deviceId), 'presence');
+  await configureAccessModel(owner, DEVICE_LIST_NODE, 'presence');
+  await configureAccessModel(owner, bundleNode(closed.deviceId), 'presence');
   const stranger = await login('dave');
   const refused = await fetchDeviceList(stranger, 'closed@localhost').then(
     () => assert.fail('a stranger read a presence-only list'),
@@ -278,7 +218,7 @@ test('keys for presence subscribers only: Hush asks for a subscription, says why
 test('a device list open to all but a bundle for subscribers only: the same request, then the message goes', async () => {
   const half = await python('half');
   const owner = await login('half');
-  await setAccessModel(owner, bundleNode(half.deviceId), 'presence');
+  await configureAccessModel(owner, bundleNode(half.deviceId), 'presence');
 
   const gina = await hush('gina');
   const message = await gina.client.messenger.sendText('half@localhost', 'your keys, please');

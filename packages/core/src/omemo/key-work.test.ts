@@ -4,7 +4,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
-import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import {
+  retractItem,
+  startProsody,
+  trustCertificateAuthority,
+  type ProsodyServer,
+} from '@hush/test-utils';
 import { testSessions } from '@hush/test-utils/sessions';
 import type { XmppSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
@@ -105,17 +110,7 @@ test('a start publishes again a bundle the server lost or holds stale, and only 
 
   // The OMEMO 2 bundle is gone (retracted); the 0.3 one is stale: an older copy lacking a prekey.
   const other = await login(jid);
-  await other.request(
-    xml(
-      'iq',
-      { type: 'set' },
-      xml(
-        'pubsub',
-        { xmlns: NS_PUBSUB },
-        xml('retract', { node: BUNDLES_NODE }, xml('item', { id: String(deviceId) })),
-      ),
-    ),
-  );
+  await retractItem(other, BUNDLES_NODE, String(deviceId));
   await publishBundle(other, deviceId, { ...expected, preKeys: expected.preKeys.slice(1) });
   await assert.rejects(fetchBundle2(other, jid, deviceId), { reason: 'NotFound' });
 

@@ -5,13 +5,18 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import xml from '@xmpp/xml';
 import { KeyHelper } from '@privacyresearch/libsignal-protocol-typescript';
-import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import {
+  publishItem,
+  rejection,
+  startProsody,
+  trustCertificateAuthority,
+  type ProsodyServer,
+} from '@hush/test-utils';
 import { testSessions } from '@hush/test-utils/sessions';
 import type { XmppSession } from '../xmpp/session.ts';
 import { installNobleCrypto } from './crypto-provider.ts';
 import { DEVICE_LIST_NODE, bundleNode, buildDeviceList, type OmemoBundle } from './bundle.ts';
 import {
-  NS_PUBSUB,
   NS_PUBSUB_OWNER,
   OmemoPepError,
   onDeviceListUpdate,
@@ -58,16 +63,6 @@ async function generateBundle(preKeyCount: number): Promise<OmemoBundle> {
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<OmemoPepError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof OmemoPepError, String(error));
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
 test('bob, not a contact of alice, reads her device list and a 100-prekey bundle exactly as published', async () => {
   const alice = await login('alice');
   const bob = await login('bob');
@@ -99,12 +94,12 @@ test('no device list is [] for everyone (Prosody 13 answers item-not-found); an 
   }
 
   for (const reader of [carol, bob]) {
-    const missing = await rejection(fetchBundle(reader, 'Carol@localhost', 99));
+    const missing = await rejection(fetchBundle(reader, 'Carol@localhost', 99), OmemoPepError);
     assert.equal(missing.reason, 'NotFound');
     assert.equal(missing.code, 'ProtocolError');
     assert.equal(missing.jid, 'carol@localhost');
   }
-  const invalid = await rejection(fetchBundle(bob, 'carol@localhost', 0));
+  const invalid = await rejection(fetchBundle(bob, 'carol@localhost', 0), OmemoPepError);
   assert.equal(invalid.reason, 'NotFound');
 });
 
@@ -113,37 +108,9 @@ test('a node left at another access model is reconfigured to open on publish', a
   const bob = await login('bob');
   // As a client that asked for presence (or published without options where the server keeps
   // PEP's default) leaves it.
-  await dave.request(
-    xml(
-      'iq',
-      { type: 'set' },
-      xml(
-        'pubsub',
-        { xmlns: NS_PUBSUB },
-        xml(
-          'publish',
-          { node: DEVICE_LIST_NODE },
-          xml('item', { id: 'current' }, buildDeviceList([5])),
-        ),
-        xml(
-          'publish-options',
-          {},
-          xml(
-            'x',
-            { xmlns: 'jabber:x:data', type: 'submit' },
-            xml(
-              'field',
-              { var: 'FORM_TYPE', type: 'hidden' },
-              xml('value', {}, 'http://jabber.org/protocol/pubsub#publish-options'),
-            ),
-            xml('field', { var: 'pubsub#access_model' }, xml('value', {}, 'presence')),
-          ),
-        ),
-      ),
-    ),
-  );
+  await publishItem(dave, DEVICE_LIST_NODE, buildDeviceList([5]), { accessModel: 'presence' });
   // Not readable by strangers: forbidden (readable by presence subscribers, first-contact.test.ts).
-  const forbidden = await rejection(fetchDeviceList(bob, 'dave@localhost'));
+  const forbidden = await rejection(fetchDeviceList(bob, 'dave@localhost'), OmemoPepError);
   assert.equal(forbidden.reason, 'Forbidden');
   assert.equal(forbidden.code, 'NotAllowed');
   assert.equal(forbidden.jid, 'dave@localhost');
@@ -171,40 +138,13 @@ test('a node left at another access model is reconfigured to open on publish', a
 test('a malformed bundle item is a typed Malformed error', async () => {
   const dave = await login('dave');
   const bob = await login('bob');
-  await dave.request(
-    xml(
-      'iq',
-      { type: 'set' },
-      xml(
-        'pubsub',
-        { xmlns: NS_PUBSUB },
-        xml(
-          'publish',
-          { node: bundleNode(77) },
-          xml(
-            'item',
-            { id: 'current' },
-            xml('bundle', { xmlns: 'eu.siacs.conversations.axolotl' }),
-          ),
-        ),
-        xml(
-          'publish-options',
-          {},
-          xml(
-            'x',
-            { xmlns: 'jabber:x:data', type: 'submit' },
-            xml(
-              'field',
-              { var: 'FORM_TYPE', type: 'hidden' },
-              xml('value', {}, 'http://jabber.org/protocol/pubsub#publish-options'),
-            ),
-            xml('field', { var: 'pubsub#access_model' }, xml('value', {}, 'open')),
-          ),
-        ),
-      ),
-    ),
+  await publishItem(
+    dave,
+    bundleNode(77),
+    xml('bundle', { xmlns: 'eu.siacs.conversations.axolotl' }),
+    { accessModel: 'open' },
   );
-  const malformed = await rejection(fetchBundle(bob, 'dave@localhost', 77));
+  const malformed = await rejection(fetchBundle(bob, 'dave@localhost', 77), OmemoPepError);
   assert.equal(malformed.reason, 'Malformed');
   // The reason travels with the error: a UI and the logs can say what is wrong with the keys.
   assert.match(malformed.message, /it has no signed prekey/);

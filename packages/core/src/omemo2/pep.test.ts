@@ -4,9 +4,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import xml from '@xmpp/xml';
-import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import {
+  publishItem,
+  rejection,
+  startProsody,
+  trustCertificateAuthority,
+  type ProsodyServer,
+} from '@hush/test-utils';
 import { testSessions } from '@hush/test-utils/sessions';
-import { NS_PUBSUB, NS_PUBSUB_OWNER, OmemoPepError } from '../omemo/pep.ts';
+import { NS_PUBSUB_OWNER, OmemoPepError } from '../omemo/pep.ts';
 import { BUNDLES_NODE, NS_OMEMO2, type Omemo2Bundle } from './bundle.ts';
 import { fetchBundle, fetchDeviceList, publishBundle, publishDeviceList } from './pep.ts';
 
@@ -35,16 +41,6 @@ function bundle(preKeyIds: number[]): Omemo2Bundle {
     signedPreKey: { id: 0, publicKey: random(32), signature: random(64) },
     preKeys: preKeyIds.map((id) => ({ id, publicKey: random(32) })),
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OmemoPepError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof OmemoPepError, String(error));
-    return error;
-  }
-  assert.fail('expected a rejection');
 }
 
 test('a stranger reads the OMEMO 2 device list and each device bundle, one item per device', async () => {
@@ -92,30 +88,24 @@ test('a stranger reads the OMEMO 2 device list and each device bundle, one item 
 test('OMEMO 2: an absent bundle is NotFound, a broken one Malformed with the reason, both naming the account', async () => {
   const carol = await login('carol');
   const bob = await login('bob');
-  const missing = await rejection(fetchBundle(bob, 'carol@localhost', 99));
+  const missing = await rejection(fetchBundle(bob, 'carol@localhost', 99), OmemoPepError);
   assert.equal(missing.reason, 'NotFound');
   assert.equal(missing.jid, 'carol@localhost');
 
   await publishBundle(carol, 7, bundle([1]));
   // Another device's item is not handed over for a device without one.
-  assert.equal((await rejection(fetchBundle(bob, 'carol@localhost', 8))).reason, 'NotFound');
-
-  await carol.request(
-    xml(
-      'iq',
-      { type: 'set' },
-      xml(
-        'pubsub',
-        { xmlns: NS_PUBSUB },
-        xml(
-          'publish',
-          { node: BUNDLES_NODE },
-          xml('item', { id: '9' }, xml('bundle', { xmlns: NS_OMEMO2 }, xml('spks', {}, 'AAAA'))),
-        ),
-      ),
-    ),
+  assert.equal(
+    (await rejection(fetchBundle(bob, 'carol@localhost', 8), OmemoPepError)).reason,
+    'NotFound',
   );
-  const malformed = await rejection(fetchBundle(bob, 'carol@localhost', 9));
+
+  await publishItem(
+    carol,
+    BUNDLES_NODE,
+    xml('bundle', { xmlns: NS_OMEMO2 }, xml('spks', {}, 'AAAA')),
+    { itemId: '9' },
+  );
+  const malformed = await rejection(fetchBundle(bob, 'carol@localhost', 9), OmemoPepError);
   assert.equal(malformed.reason, 'Malformed');
   assert.match(malformed.message, /no signed prekey/);
 });
