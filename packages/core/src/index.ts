@@ -34,7 +34,17 @@ export type { Invite } from './account/invite.ts';
 export { registerAccount, registerOnStream, NS_REGISTER, NS_PREAUTH } from './account/register.ts';
 export type { RegisterOptions } from './account/register.ts';
 export {
+  byCodePoint,
+  copyAccount,
+  copyBytes,
+  copyDevice,
   copyFileDescription,
+  copyIdentity,
+  copyMessage,
+  copyOutboxEntry,
+  copyPreKey,
+  copySignedPreKey,
+  copyUpload,
   createMemoryStorage,
   canTransition,
   failureAfter,

@@ -1,5 +1,5 @@
 // Messages in the web app's IndexedDB database (the `messages` store of indexeddb-schema.ts).
-import { canTransition, copyFileDescription, failureAfter } from '@hush/core';
+import { canTransition, copyMessage, failureAfter } from '@hush/core';
 import type {
   AddResult,
   Conversation,
@@ -13,22 +13,6 @@ import { inTransaction, TOP, type HushDatabase, type MessageRecord } from './ind
 
 // A file's description is one more field of the message record: records written before it existed
 // simply lack it, so it needed no new schema version.
-function copyMessage(m: StoredMessage, failure: MessageFailure | undefined = m.failure) {
-  return {
-    id: m.id,
-    account: m.account,
-    peer: m.peer,
-    direction: m.direction,
-    body: m.body,
-    timestamp: m.timestamp,
-    ...(m.originId !== undefined && { originId: m.originId }),
-    ...(m.stanzaId !== undefined && { stanzaId: m.stanzaId }),
-    state: m.state,
-    ...(failure !== undefined && { failure: { code: failure.code, message: failure.message } }),
-    encrypted: m.encrypted,
-    ...(m.file !== undefined && { file: copyFileDescription(m.file) }),
-  } satisfies StoredMessage;
-}
 
 /** A stored record changed in place before it is put back. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

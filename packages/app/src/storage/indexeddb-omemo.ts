@@ -7,9 +7,8 @@ import type {
   OmemoSignedPreKey,
   OmemoStore,
 } from '@hush/core';
+import { byCodePoint, copyDevice, copyIdentity, copyPreKey, copySignedPreKey } from '@hush/core';
 import {
-  byCodePoint,
-  bytes,
   inTransaction,
   removeByKey,
   TOP,
@@ -17,36 +16,6 @@ import {
   type HushStoreName,
   type HushSchema,
 } from './indexeddb-schema.ts';
-
-function copyIdentity(i: OmemoIdentity): OmemoIdentity {
-  return {
-    deviceId: i.deviceId,
-    registrationId: i.registrationId,
-    publicKey: bytes(i.publicKey),
-    privateKey: bytes(i.privateKey),
-    createdAt: i.createdAt,
-  };
-}
-
-function copyPreKey(k: OmemoPreKey): OmemoPreKey {
-  return { keyId: k.keyId, publicKey: bytes(k.publicKey), privateKey: bytes(k.privateKey) };
-}
-
-function copySignedPreKey(k: OmemoSignedPreKey): OmemoSignedPreKey {
-  return { ...copyPreKey(k), signature: bytes(k.signature), createdAt: k.createdAt };
-}
-
-function copyDevice(d: OmemoDevice): OmemoDevice {
-  return {
-    jid: d.jid,
-    deviceId: d.deviceId,
-    ...(d.identityKey !== undefined && { identityKey: bytes(d.identityKey) }),
-    trust: d.trust,
-    active: d.active,
-    firstSeen: d.firstSeen,
-    lastSeen: d.lastSeen,
-  };
-}
 
 type KeyedStoreName = Exclude<HushStoreName, 'accounts' | 'messages' | 'outbox' | 'uploads'>;
 

@@ -1,7 +1,7 @@
 // What waits to go out, in the web app's IndexedDB database: the outbox's stanzas and the encrypted
 // files of the uploads store (indexeddb-schema.ts). Both keep the order of putting in seq, which a
 // replacement keeps.
-import { copyFileDescription } from '@hush/core';
+import { copyOutboxEntry, copyUpload } from '@hush/core';
 import type {
   OutboxChanges,
   OutboxEntry,
@@ -11,7 +11,6 @@ import type {
   UploadStore,
 } from '@hush/core';
 import {
-  bytes,
   inTransaction,
   TOP,
   updateById,
@@ -19,34 +18,6 @@ import {
   type OutboxRecord,
   type UploadRecord,
 } from './indexeddb-schema.ts';
-
-function copyEntry(e: OutboxEntry): OutboxEntry {
-  return {
-    id: e.id,
-    account: e.account,
-    messageId: e.messageId,
-    stanzaXml: e.stanzaXml,
-    attempts: e.attempts,
-    createdAt: e.createdAt,
-  };
-}
-
-// A file's description is one more field of the upload record: records written before it existed
-// simply lack it, so it needed no new schema version.
-function copyUpload(u: PendingUpload): PendingUpload {
-  return {
-    id: u.id,
-    account: u.account,
-    peer: u.peer,
-    ciphertext: bytes(u.ciphertext),
-    key: bytes(u.key),
-    iv: bytes(u.iv),
-    createdAt: u.createdAt,
-    attempts: u.attempts,
-    ...(u.url !== undefined && { url: u.url }),
-    ...(u.file !== undefined && { file: copyFileDescription(u.file) }),
-  };
-}
 
 export class IdbOutboxStore implements OutboxStore {
   private readonly db: HushDatabase;
@@ -61,9 +32,9 @@ export class IdbOutboxStore implements OutboxStore {
     return inTransaction(this.db, 'outbox', 'readwrite', async (tx) => {
       const existing = await tx.store.index('byId').get([entry.account, entry.id]);
       // Replacing keeps seq, and with it the entry's place in the order.
-      if (existing) await tx.store.put({ ...existing, ...copyEntry(entry) });
+      if (existing) await tx.store.put({ ...existing, ...copyOutboxEntry(entry) });
       // No seq yet: the key generator writes it into the stored record.
-      else await tx.store.add(copyEntry(entry) as OutboxRecord);
+      else await tx.store.add(copyOutboxEntry(entry) as OutboxRecord);
     });
   }
 
@@ -78,7 +49,7 @@ export class IdbOutboxStore implements OutboxStore {
 
   async list(account: string): Promise<OutboxEntry[]> {
     const range = this.keyRange.bound([account], [account, TOP]);
-    return (await this.db.getAllFromIndex('outbox', 'byCreation', range)).map(copyEntry);
+    return (await this.db.getAllFromIndex('outbox', 'byCreation', range)).map(copyOutboxEntry);
   }
 
   update(account: string, id: string, changes: OutboxChanges): Promise<boolean> {

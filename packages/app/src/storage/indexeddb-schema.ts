@@ -193,15 +193,3 @@ export function updateById<Name extends 'outbox' | 'uploads'>(
     return true;
   });
 }
-
-/** Code-point order, as SQLite's BINARY collation (IndexedDB compares UTF-16 units). */
-export function byCodePoint(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    if (a.charCodeAt(i) !== b.charCodeAt(i))
-      return (a.codePointAt(i) ?? 0) - (b.codePointAt(i) ?? 0);
-  }
-  return a.length - b.length;
-}
-
-export const bytes = (b: Uint8Array): Uint8Array => new Uint8Array(b);

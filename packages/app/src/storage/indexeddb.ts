@@ -6,16 +6,17 @@
 // indexeddb-messages.ts, indexeddb-outgoing.ts (outbox, uploads), indexeddb-omemo.ts and below
 // (accounts).
 import { wrap } from 'idb';
-import type { AccountStore, Storage, StoredAccount } from '@hush/core';
+import {
+  byCodePoint,
+  copyAccount,
+  type AccountStore,
+  type Storage,
+  type StoredAccount,
+} from '@hush/core';
 import { IdbMessageStore } from './indexeddb-messages.ts';
 import { IdbOmemoStore } from './indexeddb-omemo.ts';
 import { IdbOutboxStore, IdbUploadStore } from './indexeddb-outgoing.ts';
-import {
-  byCodePoint,
-  openHushDatabase,
-  removeByKey,
-  type HushDatabase,
-} from './indexeddb-schema.ts';
+import { openHushDatabase, removeByKey, type HushDatabase } from './indexeddb-schema.ts';
 
 export interface IndexedDbOptions {
   /** The database name; one per app installation (several accounts share it). */
@@ -23,16 +24,6 @@ export interface IndexedDbOptions {
   /** Defaults to the browser's; tests pass fake-indexeddb's. */
   readonly factory?: IDBFactory;
   readonly keyRange?: typeof IDBKeyRange;
-}
-
-function copyAccount(a: StoredAccount): StoredAccount {
-  return {
-    jid: a.jid,
-    service: a.service,
-    ...(a.password !== undefined && { password: a.password }),
-    resource: a.resource,
-    ...(a.mamLastStanzaId !== undefined && { mamLastStanzaId: a.mamLastStanzaId }),
-  };
 }
 
 class IdbAccountStore implements AccountStore {

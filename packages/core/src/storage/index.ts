@@ -2,7 +2,19 @@
 // in-memory backend. The SQLite backend (sql.ts) has its own entry point, @hush/core/storage/sql, so
 // a platform without SQLite (the web app) does not bundle it; platforms bring its driver.
 export { createMemoryStorage } from './memory.ts';
-export { copyFileDescription } from './file-description.ts';
+export {
+  byCodePoint,
+  copyAccount,
+  copyBytes,
+  copyDevice,
+  copyFileDescription,
+  copyIdentity,
+  copyMessage,
+  copyOutboxEntry,
+  copyPreKey,
+  copySignedPreKey,
+  copyUpload,
+} from './records.ts';
 export { canTransition, failureAfter, statesFor } from './state.ts';
 export type {
   AccountStore,

@@ -10,11 +10,6 @@ import type {
   MessageFailure,
   MessageState,
   MessageStore,
-  OmemoDevice,
-  OmemoIdentity,
-  OmemoPreKey,
-  OmemoSignedPreKey,
-  OmemoStore,
   OutboxChanges,
   OutboxEntry,
   OutboxStore,
@@ -25,7 +20,8 @@ import type {
   UploadChanges,
   UploadStore,
 } from './types.ts';
-import { copyFileDescription } from './file-description.ts';
+import { copyAccount, copyMessage, copyOutboxEntry, copyUpload, withFailure } from './records.ts';
+import { MemoryOmemoStore } from './memory-omemo.ts';
 
 // Keys join parts with NUL, which cannot occur in a JID or an XML attribute value.
 const key = (...parts: string[]): string => parts.join('\u0000');
@@ -34,29 +30,6 @@ interface MessageRecord {
   message: StoredMessage;
   /** Order of storing: breaks timestamp ties, as SQLite's rowid does. */
   readonly seq: number;
-}
-
-/** Only the known fields, as a persistent backend would keep them (no extra or undefined ones). */
-function copyMessage(m: StoredMessage): StoredMessage {
-  return withFailure(m, m.failure);
-}
-
-/** A copy of `m` whose failure is `failure` (none if undefined). */
-function withFailure(m: StoredMessage, failure: MessageFailure | undefined): StoredMessage {
-  return {
-    id: m.id,
-    account: m.account,
-    peer: m.peer,
-    direction: m.direction,
-    body: m.body,
-    timestamp: m.timestamp,
-    ...(m.originId !== undefined && { originId: m.originId }),
-    ...(m.stanzaId !== undefined && { stanzaId: m.stanzaId }),
-    state: m.state,
-    ...(failure !== undefined && { failure: { code: failure.code, message: failure.message } }),
-    encrypted: m.encrypted,
-    ...(m.file !== undefined && { file: copyFileDescription(m.file) }),
-  };
 }
 
 const byConversationOrder = (a: MessageRecord, b: MessageRecord): number =>
@@ -197,17 +170,6 @@ interface OutboxRecord {
   readonly seq: number;
 }
 
-function copyEntry(e: OutboxEntry): OutboxEntry {
-  return {
-    id: e.id,
-    account: e.account,
-    messageId: e.messageId,
-    stanzaXml: e.stanzaXml,
-    attempts: e.attempts,
-    createdAt: e.createdAt,
-  };
-}
-
 class MemoryOutboxStore implements OutboxStore {
   readonly #entries = new Map<string, OutboxRecord>();
   #seq = 0;
@@ -215,8 +177,8 @@ class MemoryOutboxStore implements OutboxStore {
   async put(entry: OutboxEntry): Promise<void> {
     const k = key(entry.account, entry.id);
     const existing = this.#entries.get(k);
-    if (existing) existing.entry = copyEntry(entry);
-    else this.#entries.set(k, { entry: copyEntry(entry), seq: ++this.#seq });
+    if (existing) existing.entry = copyOutboxEntry(entry);
+    else this.#entries.set(k, { entry: copyOutboxEntry(entry), seq: ++this.#seq });
   }
 
   async remove(account: string, id: string): Promise<boolean> {
@@ -227,7 +189,7 @@ class MemoryOutboxStore implements OutboxStore {
     return [...this.#entries.values()]
       .filter((r) => r.entry.account === account)
       .sort((a, b) => a.entry.createdAt - b.entry.createdAt || a.seq - b.seq)
-      .map((r) => copyEntry(r.entry));
+      .map((r) => copyOutboxEntry(r.entry));
   }
 
   async update(account: string, id: string, changes: OutboxChanges): Promise<boolean> {
@@ -241,16 +203,6 @@ class MemoryOutboxStore implements OutboxStore {
     };
     return true;
   }
-}
-
-function copyAccount(a: StoredAccount): StoredAccount {
-  return {
-    jid: a.jid,
-    service: a.service,
-    ...(a.password !== undefined && { password: a.password }),
-    resource: a.resource,
-    ...(a.mamLastStanzaId !== undefined && { mamLastStanzaId: a.mamLastStanzaId }),
-  };
 }
 
 class MemoryAccountStore implements AccountStore {
@@ -274,174 +226,6 @@ class MemoryAccountStore implements AccountStore {
   async remove(jid: string): Promise<boolean> {
     return this.#accounts.delete(jid);
   }
-}
-
-// A fresh buffer even when given a Buffer or a view into a larger one: the caller keeps ownership of
-// its array, and a persistent backend hands back exactly the viewed bytes as a plain Uint8Array.
-const copyBytes = (bytes: Uint8Array): Uint8Array => new Uint8Array(bytes);
-
-function copyIdentity(i: OmemoIdentity): OmemoIdentity {
-  return {
-    deviceId: i.deviceId,
-    registrationId: i.registrationId,
-    publicKey: copyBytes(i.publicKey),
-    privateKey: copyBytes(i.privateKey),
-    createdAt: i.createdAt,
-  };
-}
-
-function copyPreKey(k: OmemoPreKey): OmemoPreKey {
-  return { keyId: k.keyId, publicKey: copyBytes(k.publicKey), privateKey: copyBytes(k.privateKey) };
-}
-
-function copySignedPreKey(k: OmemoSignedPreKey): OmemoSignedPreKey {
-  return {
-    ...copyPreKey(k),
-    signature: copyBytes(k.signature),
-    createdAt: k.createdAt,
-  };
-}
-
-function copyDevice(d: OmemoDevice): OmemoDevice {
-  return {
-    jid: d.jid,
-    deviceId: d.deviceId,
-    ...(d.identityKey !== undefined && { identityKey: copyBytes(d.identityKey) }),
-    trust: d.trust,
-    active: d.active,
-    firstSeen: d.firstSeen,
-    lastSeen: d.lastSeen,
-  };
-}
-
-/**
- * Orders strings by code point, as SQLite's BINARY collation orders their UTF-8 bytes. Plain `<`
- * compares UTF-16 units and so puts characters above U+FFFF before U+E000..U+FFFF.
- */
-function byCodePoint(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    if (a.charCodeAt(i) !== b.charCodeAt(i))
-      return (a.codePointAt(i) ?? 0) - (b.codePointAt(i) ?? 0);
-  }
-  return a.length - b.length;
-}
-
-/** The account's part of `byAccount`, created on first use. */
-function ofAccount<K, V>(byAccount: Map<string, Map<K, V>>, account: string): Map<K, V> {
-  let records = byAccount.get(account);
-  if (!records) {
-    records = new Map();
-    byAccount.set(account, records);
-  }
-  return records;
-}
-
-class MemoryOmemoStore implements OmemoStore {
-  readonly #identities = new Map<string, OmemoIdentity>();
-  readonly #preKeys = new Map<string, Map<number, OmemoPreKey>>();
-  readonly #signedPreKeys = new Map<string, Map<number, OmemoSignedPreKey>>();
-  /** By key(jid, deviceId) within each account. */
-  readonly #sessions = new Map<string, Map<string, string>>();
-  readonly #devices = new Map<string, Map<string, OmemoDevice>>();
-
-  async getIdentity(account: string): Promise<OmemoIdentity | undefined> {
-    const identity = this.#identities.get(account);
-    return identity && copyIdentity(identity);
-  }
-
-  async putIdentity(account: string, identity: OmemoIdentity): Promise<void> {
-    this.#identities.set(account, copyIdentity(identity));
-  }
-
-  async getPreKey(account: string, keyId: number): Promise<OmemoPreKey | undefined> {
-    const preKey = this.#preKeys.get(account)?.get(keyId);
-    return preKey && copyPreKey(preKey);
-  }
-
-  async putPreKeys(account: string, preKeys: readonly OmemoPreKey[]): Promise<void> {
-    const stored = ofAccount(this.#preKeys, account);
-    for (const preKey of preKeys) stored.set(preKey.keyId, copyPreKey(preKey));
-  }
-
-  async removePreKey(account: string, keyId: number): Promise<boolean> {
-    return this.#preKeys.get(account)?.delete(keyId) ?? false;
-  }
-
-  async listPreKeys(account: string): Promise<OmemoPreKey[]> {
-    return [...(this.#preKeys.get(account)?.values() ?? [])]
-      .sort((a, b) => a.keyId - b.keyId)
-      .map(copyPreKey);
-  }
-
-  async getSignedPreKey(account: string, keyId: number): Promise<OmemoSignedPreKey | undefined> {
-    const signedPreKey = this.#signedPreKeys.get(account)?.get(keyId);
-    return signedPreKey && copySignedPreKey(signedPreKey);
-  }
-
-  async putSignedPreKey(account: string, signedPreKey: OmemoSignedPreKey): Promise<void> {
-    ofAccount(this.#signedPreKeys, account).set(signedPreKey.keyId, copySignedPreKey(signedPreKey));
-  }
-
-  async removeSignedPreKey(account: string, keyId: number): Promise<boolean> {
-    return this.#signedPreKeys.get(account)?.delete(keyId) ?? false;
-  }
-
-  async listSignedPreKeys(account: string): Promise<OmemoSignedPreKey[]> {
-    return [...(this.#signedPreKeys.get(account)?.values() ?? [])]
-      .sort((a, b) => a.createdAt - b.createdAt || a.keyId - b.keyId)
-      .map(copySignedPreKey);
-  }
-
-  async getSession(account: string, jid: string, deviceId: number): Promise<string | undefined> {
-    return this.#sessions.get(account)?.get(key(jid, String(deviceId)));
-  }
-
-  async putSession(account: string, jid: string, deviceId: number, record: string): Promise<void> {
-    ofAccount(this.#sessions, account).set(key(jid, String(deviceId)), record);
-  }
-
-  async removeSession(account: string, jid: string, deviceId: number): Promise<boolean> {
-    return this.#sessions.get(account)?.delete(key(jid, String(deviceId))) ?? false;
-  }
-
-  async getDevice(
-    account: string,
-    jid: string,
-    deviceId: number,
-  ): Promise<OmemoDevice | undefined> {
-    const device = this.#devices.get(account)?.get(key(jid, String(deviceId)));
-    return device && copyDevice(device);
-  }
-
-  async putDevice(account: string, device: OmemoDevice): Promise<void> {
-    ofAccount(this.#devices, account).set(
-      key(device.jid, String(device.deviceId)),
-      copyDevice(device),
-    );
-  }
-
-  async listDevices(account: string, jid?: string): Promise<OmemoDevice[]> {
-    return [...(this.#devices.get(account)?.values() ?? [])]
-      .filter((d) => jid === undefined || d.jid === jid)
-      .sort((a, b) => byCodePoint(a.jid, b.jid) || a.deviceId - b.deviceId)
-      .map(copyDevice);
-  }
-}
-
-function copyUpload(u: PendingUpload): PendingUpload {
-  return {
-    id: u.id,
-    account: u.account,
-    peer: u.peer,
-    ciphertext: copyBytes(u.ciphertext),
-    key: copyBytes(u.key),
-    iv: copyBytes(u.iv),
-    createdAt: u.createdAt,
-    attempts: u.attempts,
-    ...(u.url !== undefined && { url: u.url }),
-    ...(u.file !== undefined && { file: copyFileDescription(u.file) }),
-  };
 }
 
 interface UploadRecord {
