@@ -9,81 +9,81 @@ export type PushStatus = 'off' | 'on' | 'working' | 'denied' | 'unsupported' | '
 export type PushSession = Pick<Push, 'enable' | 'disable' | 'current' | 'vapidPublicKey'>;
 
 export class PushController {
-  readonly #platform: PushPlatform;
-  readonly #push: PushSession;
-  readonly #listeners = new Set<() => void>();
-  readonly #stop: (() => void)[] = [];
-  #status: PushStatus = 'working';
+  private readonly platform: PushPlatform;
+  private readonly push: PushSession;
+  private readonly listeners = new Set<() => void>();
+  private readonly stop: (() => void)[] = [];
+  private status: PushStatus = 'working';
   /** The target changed while an enable was under way, which may have read the old one. */
-  #changedMeanwhile = false;
+  private changedMeanwhile = false;
 
   constructor(platform: PushPlatform, push: PushSession) {
-    this.#platform = platform;
-    this.#push = push;
+    this.platform = platform;
+    this.push = push;
     // A new token or new words while push is on: registered again, the old one dropped by core.
     // During an enable, once more after it, if push ends up on.
-    this.#stop.push(
+    this.stop.push(
       platform.onTargetChanged(() => {
-        if (this.#status === 'on') void this.enable();
-        else if (this.#status === 'working') this.#changedMeanwhile = true;
+        if (this.status === 'on') void this.enable();
+        else if (this.status === 'working') this.changedMeanwhile = true;
       }),
     );
   }
 
   /** Reads whether push is on for this device. */
   async load(): Promise<void> {
-    const access = await this.#platform.access();
-    if (access === 'unsupported') return this.#set('unsupported');
-    if ((await this.#push.current()) === undefined) return this.#set('off');
-    if (access === 'denied') return this.#set('denied');
-    this.#set('on');
+    const access = await this.platform.access();
+    if (access === 'unsupported') return this.set('unsupported');
+    if ((await this.push.current()) === undefined) return this.set('off');
+    if (access === 'denied') return this.set('denied');
+    this.set('on');
     // The token may have changed while the app was not running.
     await this.enable();
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   };
 
-  readonly getSnapshot = (): PushStatus => this.#status;
+  readonly getSnapshot = (): PushStatus => this.status;
 
-  #set(status: PushStatus): void {
-    this.#status = status;
-    for (const listener of this.#listeners) listener();
+  private set(status: PushStatus): void {
+    this.status = status;
+    for (const listener of this.listeners) listener();
   }
 
   async enable(): Promise<void> {
-    this.#set('working');
-    this.#changedMeanwhile = false;
+    this.set('working');
+    this.changedMeanwhile = false;
     try {
-      const target = await this.#platform.target(() => this.#push.vapidPublicKey());
-      await this.#push.enable(target);
-      if (this.#changedMeanwhile) return await this.enable();
-      this.#set('on');
+      const target = await this.platform.target(() => this.push.vapidPublicKey());
+      await this.push.enable(target);
+      if (this.changedMeanwhile) return await this.enable();
+      this.set('on');
     } catch (error) {
-      if (error instanceof PushDenied) this.#set('denied');
+      if (error instanceof PushDenied) this.set('denied');
       else if (error instanceof PushUnsupported || isHushError(error, 'NotAllowed'))
-        this.#set('unsupported');
-      else this.#set('failed');
+        this.set('unsupported');
+      else this.set('failed');
     }
   }
 
   /** Turns push off; also at log-out and before the account is deleted. */
   async disable(): Promise<void> {
-    this.#set('working');
+    this.set('working');
     try {
-      await this.#push.disable();
-      await this.#platform.release().catch(() => undefined);
-      this.#set('off');
+      await this.push.disable();
+      await this.platform.release().catch(() => undefined);
+      this.set('off');
     } catch {
-      this.#set('failed');
+      this.set('failed');
     }
   }
 
   close(): void {
-    for (const stop of this.#stop.splice(0)) stop();
-    this.#listeners.clear();
+    for (const stop of this.stop.splice(0)) stop();
+    this.listeners.clear();
   }
 }
 

@@ -50,29 +50,29 @@ export function nickElement(nick: string): Element {
 
 /** Nicknames known for this session: contacts', requesters', and this account's own. */
 export class Nicknames {
-  private readonly session: XmppSession;
-  private readonly account: string;
-  private readonly known = new Map<string, string>();
-  private readonly listeners = new Set<(jid: string, nick: string | undefined) => void>();
+  readonly #session: XmppSession;
+  readonly #account: string;
+  readonly #known = new Map<string, string>();
+  readonly #listeners = new Set<(jid: string, nick: string | undefined) => void>();
 
   constructor(session: XmppSession, account: string) {
-    this.session = session;
-    this.account = account;
+    this.#session = session;
+    this.#account = account;
   }
 
   /** The nickname `jid` gave themselves, as last heard. */
   get(jid: string): string | undefined {
-    return this.known.get(bareJid(jid));
+    return this.#known.get(bareJid(jid));
   }
 
   /** This account's own nickname, once published or read (fetch(account)). */
   own(): string | undefined {
-    return this.known.get(this.account);
+    return this.#known.get(this.#account);
   }
 
   onChange(listener: (jid: string, nick: string | undefined) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /**
@@ -86,7 +86,7 @@ export class Nicknames {
     const jid = bareJid(from);
     if (stanza.is('presence') && stanza.attrs.type === 'subscribe') {
       const nick = parseNick(stanza);
-      if (nick) this.set(jid, nick);
+      if (nick) this.#set(jid, nick);
       return;
     }
     if (!stanza.is('message')) return;
@@ -94,9 +94,9 @@ export class Nicknames {
     if (from.includes('/')) return;
     const items = stanza.getChild('event', NS_PUBSUB_EVENT)?.getChild('items');
     if (items?.attrs.node !== NS_NICK) return;
-    if (items.getChild('retract')) return this.set(jid, undefined);
+    if (items.getChild('retract')) return this.#set(jid, undefined);
     const item = items.getChild('item');
-    if (item) this.set(jid, parseNick(item));
+    if (item) this.#set(jid, parseNick(item));
   }
 
   /**
@@ -107,10 +107,10 @@ export class Nicknames {
     const address = bareJid(jid);
     let result: Element;
     try {
-      result = await this.session.request(
+      result = await this.#session.request(
         xml(
           'iq',
-          { type: 'get', ...(address === this.account ? {} : { to: address }) },
+          { type: 'get', ...(address === this.#account ? {} : { to: address }) },
           xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node: NS_NICK, max_items: '1' })),
         ),
       );
@@ -119,7 +119,7 @@ export class Nicknames {
     }
     const item = result.getChild('pubsub', NS_PUBSUB)?.getChild('items')?.getChild('item');
     const nick = parseNick(item);
-    if (nick) this.set(address, nick);
+    if (nick) this.#set(address, nick);
     return nick ?? this.get(address);
   }
 
@@ -130,24 +130,24 @@ export class Nicknames {
    */
   async publish(nick: string): Promise<string | undefined> {
     if (nick.trim() === '') {
-      await this.pubsub(
+      await this.#pubsub(
         xml('retract', { node: NS_NICK, notify: 'true' }, xml('item', { id: 'current' })),
       ).catch(() => undefined);
-      this.set(this.account, undefined);
+      this.#set(this.#account, undefined);
       return undefined;
     }
     const cleaned = cleanNick(nick);
     if (!cleaned) throw new HushError('InvalidUsername', 'That name has no letters to show.');
-    await this.pubsub(
+    await this.#pubsub(
       xml('publish', { node: NS_NICK }, xml('item', { id: 'current' }, nickElement(cleaned))),
     );
-    this.set(this.account, cleaned);
+    this.#set(this.#account, cleaned);
     return cleaned;
   }
 
-  private async pubsub(child: Element): Promise<void> {
+  async #pubsub(child: Element): Promise<void> {
     try {
-      await this.session.request(
+      await this.#session.request(
         xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS_PUBSUB }, child)),
       );
     } catch (error) {
@@ -155,10 +155,10 @@ export class Nicknames {
     }
   }
 
-  private set(jid: string, nick: string | undefined): void {
-    if (this.known.get(jid) === nick) return;
-    if (nick === undefined) this.known.delete(jid);
-    else this.known.set(jid, nick);
-    for (const listener of this.listeners) listener(jid, nick);
+  #set(jid: string, nick: string | undefined): void {
+    if (this.#known.get(jid) === nick) return;
+    if (nick === undefined) this.#known.delete(jid);
+    else this.#known.set(jid, nick);
+    for (const listener of this.#listeners) listener(jid, nick);
   }
 }

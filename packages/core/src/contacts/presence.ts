@@ -4,45 +4,45 @@ import type { PresenceChange } from './types.ts';
 
 export class ContactPresence {
   /** Bare JID -> resources that are online. */
-  private readonly online = new Map<string, Set<string>>();
-  private readonly listeners = new Set<(change: PresenceChange) => void>();
+  readonly #online = new Map<string, Set<string>>();
+  readonly #listeners = new Set<(change: PresenceChange) => void>();
 
   /** Whether any device of the contact is online, as far as their presence told us. */
   available(jid: string): boolean {
-    return (this.online.get(jid)?.size ?? 0) > 0;
+    return (this.#online.get(jid)?.size ?? 0) > 0;
   }
 
   onChange(listener: (change: PresenceChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   setOnline(jid: string, resource: string): void {
-    const resources = this.online.get(jid) ?? new Set<string>();
+    const resources = this.#online.get(jid) ?? new Set<string>();
     const was = resources.size > 0;
     resources.add(resource);
-    this.online.set(jid, resources);
-    if (!was) this.emit(jid, true);
+    this.#online.set(jid, resources);
+    if (!was) this.#emit(jid, true);
   }
 
   /** One resource, or without `resource` every one, went offline. */
   setOffline(jid: string, resource?: string): void {
-    const resources = this.online.get(jid);
+    const resources = this.#online.get(jid);
     if (!resources || resources.size === 0) return;
     if (resource === undefined) resources.clear();
     else resources.delete(resource);
     if (resources.size === 0) {
-      this.online.delete(jid);
-      this.emit(jid, false);
+      this.#online.delete(jid);
+      this.#emit(jid, false);
     }
   }
 
   /** Everyone offline: what a new stream's presence will tell again. */
   setAllOffline(): void {
-    for (const jid of [...this.online.keys()]) this.setOffline(jid);
+    for (const jid of [...this.#online.keys()]) this.setOffline(jid);
   }
 
-  private emit(jid: string, available: boolean): void {
-    for (const listener of this.listeners) listener({ jid, available });
+  #emit(jid: string, available: boolean): void {
+    for (const listener of this.#listeners) listener({ jid, available });
   }
 }

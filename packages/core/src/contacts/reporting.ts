@@ -51,11 +51,11 @@ function reportingError(error: unknown, action: string): HushError {
 
 /** Spam reports to the account's own server. */
 export class SpamReports {
-  private readonly session: XmppSession;
-  private support: Promise<boolean> | undefined;
+  readonly #session: XmppSession;
+  #support: Promise<boolean> | undefined;
 
   constructor(session: XmppSession) {
-    this.session = session;
+    this.#session = session;
   }
 
   /**
@@ -63,18 +63,18 @@ export class SpamReports {
    * failed question is asked again next time.
    */
   supported(): Promise<boolean> {
-    if (!this.support) {
-      const domain = splitJid(bareJid(this.session.jid)).domain;
-      this.support = this.session
+    if (!this.#support) {
+      const domain = splitJid(bareJid(this.#session.jid)).domain;
+      this.#support = this.#session
         .request(xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: NS_DISCO_INFO })))
         .then((result: Element) =>
           (result.getChild('query', NS_DISCO_INFO)?.getChildren('feature') ?? []).some(
             (feature) => feature.attrs.var === NS_REPORTING,
           ),
         );
-      this.support.catch(() => (this.support = undefined));
+      this.#support.catch(() => (this.#support = undefined));
     }
-    return this.support;
+    return this.#support;
   }
 
   /**
@@ -93,7 +93,7 @@ export class SpamReports {
     }
     if (!supported)
       throw new HushError('NotAllowed', 'This server does not take spam reports: block instead.');
-    const account = bareJid(this.session.jid);
+    const account = bareJid(this.#session.jid);
     const text = report.text?.trim().slice(0, MAX_REPORT_TEXT);
     const ids = [...new Set(report.stanzaIds ?? [])]
       .filter((id) => id !== '')
@@ -103,7 +103,7 @@ export class SpamReports {
       ...(text ? [xml('text', { 'xml:lang': 'en' }, text)] : []),
     ];
     try {
-      await this.session.request(
+      await this.#session.request(
         xml(
           'iq',
           { type: 'set' },

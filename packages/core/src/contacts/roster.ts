@@ -41,27 +41,27 @@ export class Contacts {
   readonly account: string;
   /** The names people gave themselves (XEP-0172); a change reads as a change of the contacts. */
   readonly nicknames: Nicknames;
-  private readonly session: XmppSession;
-  private readonly roster = new Map<string, Contact>();
-  private readonly presence = new ContactPresence();
-  private readonly subscriptions: SubscriptionRequests;
-  private readonly changeListeners = new Set<(contacts: readonly Contact[]) => void>();
-  private unsubscribe: (() => void) | undefined;
-  private stopOnline: (() => void) | undefined;
-  private started = false;
-  private closed = false;
+  readonly #session: XmppSession;
+  readonly #roster = new Map<string, Contact>();
+  readonly #presence = new ContactPresence();
+  readonly #subscriptions: SubscriptionRequests;
+  readonly #changeListeners = new Set<(contacts: readonly Contact[]) => void>();
+  #unsubscribe: (() => void) | undefined;
+  #stopOnline: (() => void) | undefined;
+  #started = false;
+  #closed = false;
 
   constructor(deps: ContactsDeps) {
-    this.session = deps.session;
+    this.#session = deps.session;
     this.account = bareJid(deps.session.jid);
-    this.subscriptions = new SubscriptionRequests({
+    this.#subscriptions = new SubscriptionRequests({
       session: deps.session,
       account: this.account,
       preApproval: deps.preApproval ?? true,
-      subscriptionOf: (jid) => this.roster.get(jid)?.subscription,
+      subscriptionOf: (jid) => this.#roster.get(jid)?.subscription,
     });
     this.nicknames = new Nicknames(deps.session, this.account);
-    this.nicknames.onChange(() => this.emitChange());
+    this.nicknames.onChange(() => this.#emitChange());
   }
 
   /**
@@ -70,70 +70,70 @@ export class Contacts {
    * initial presence find it loaded); Messenger.start() sends that presence.
    */
   async start(): Promise<void> {
-    if (!this.started) {
-      this.started = true;
-      this.closed = false;
-      this.unsubscribe = this.session.onStanza((stanza) => this.handleStanza(stanza));
+    if (!this.#started) {
+      this.#started = true;
+      this.#closed = false;
+      this.#unsubscribe = this.#session.onStanza((stanza) => this.#handleStanza(stanza));
       // Pushes are iq sets: they must be answered through xmpp.js's callee, which otherwise answers
       // every iq set nobody handles with service-unavailable. Its handlers cannot be removed, so
       // after close() they pass the iq on.
-      const callee = (this.session.client as unknown as { iqCallee?: IqCallee }).iqCallee;
+      const callee = (this.#session.client as unknown as { iqCallee?: IqCallee }).iqCallee;
       callee?.set(NS_ROSTER, 'query', ({ stanza }, next) =>
-        this.closed ? next() : this.handleRosterPush(stanza),
+        this.#closed ? next() : this.#handleRosterPush(stanza),
       );
       // Blocklist pushes (XEP-0191 §3.3/§3.4) carry nothing we keep; acknowledge them.
       for (const name of ['block', 'unblock'])
         callee?.set(NS_BLOCKING, name, ({ stanza }, next) =>
-          this.closed || !this.fromOwnAccount(stanza) ? next() : true,
+          this.#closed || !this.#fromOwnAccount(stanza) ? next() : true,
         );
       // A new stream (not a resumed one): what we knew of who is online is stale, and roster pushes
       // sent while we were away are lost. The server tells us again who is online once the new
       // stream's initial presence goes out; the roster is fetched again before that.
       const onOnline = () => {
-        this.presence.setAllOffline();
+        this.#presence.setAllOffline();
         this.list().catch(() => undefined);
       };
-      this.session.client.on('online', onOnline);
-      this.stopOnline = () => this.session.client.removeListener('online', onOnline);
+      this.#session.client.on('online', onOnline);
+      this.#stopOnline = () => this.#session.client.removeListener('online', onOnline);
     }
     await this.list();
   }
 
   close(): void {
-    this.closed = true;
-    this.started = false;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.stopOnline?.();
-    this.stopOnline = undefined;
+    this.#closed = true;
+    this.#started = false;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#stopOnline?.();
+    this.#stopOnline = undefined;
   }
 
   /** Fetches the roster from the server (RFC 6121 §2.2) and returns it. */
   async list(): Promise<readonly Contact[]> {
     let result: Element;
     try {
-      result = await this.session.request(
+      result = await this.#session.request(
         xml('iq', { type: 'get' }, xml('query', { xmlns: NS_ROSTER })),
       );
     } catch (error) {
       throw contactsError(error, 'load your contacts');
     }
-    this.roster.clear();
+    this.#roster.clear();
     for (const item of result.getChild('query', NS_ROSTER)?.getChildren('item') ?? []) {
       const contact = parseRosterItem(item);
-      if (contact && contact !== 'remove') this.roster.set(contact.jid, contact);
+      if (contact && contact !== 'remove') this.#roster.set(contact.jid, contact);
     }
-    this.emitChange();
+    this.#emitChange();
     return this.contacts();
   }
 
   /** The roster as last known, without asking the server. */
   contacts(): readonly Contact[] {
-    return [...this.roster.values()];
+    return [...this.#roster.values()];
   }
 
   get(jid: string): Contact | undefined {
-    return this.roster.get(bareJid(jid));
+    return this.#roster.get(bareJid(jid));
   }
 
   /** The name to show for `jid`: the one this account gave them, else the one they gave themselves. */
@@ -146,7 +146,7 @@ export class Contacts {
     const address = contactAddress(jid);
     const groups = this.get(address)?.groups ?? [];
     const trimmed = name.trim();
-    await this.setItem(
+    await this.#setItem(
       xml(
         'item',
         { jid: address, ...(trimmed ? { name: trimmed } : {}) },
@@ -167,9 +167,11 @@ export class Contacts {
     if (address === this.account) {
       throw new HushError('InvalidUsername', 'You cannot add yourself as a contact.');
     }
-    await this.setItem(xml('item', { jid: address, ...(name ? { name } : {}) }), 'add a contact');
-    await this.session.send(xml('presence', { type: 'subscribe', to: address }, ...this.ownNick()));
-    await this.subscriptions.approveIfNeeded(address);
+    await this.#setItem(xml('item', { jid: address, ...(name ? { name } : {}) }), 'add a contact');
+    await this.#session.send(
+      xml('presence', { type: 'subscribe', to: address }, ...this.#ownNick()),
+    );
+    await this.#subscriptions.approveIfNeeded(address);
     return this.get(address) ?? placeholderContact(address, name);
   }
 
@@ -180,27 +182,27 @@ export class Contacts {
 
   /** Turns down a pending request (RFC 6121 §3.2.1). */
   async deny(jid: string): Promise<void> {
-    await this.subscriptions.deny(contactAddress(jid));
+    await this.#subscriptions.deny(contactAddress(jid));
   }
 
   /** Requests from people not in the roster, waiting for approve() or deny(). */
   requests(): readonly SubscriptionRequest[] {
-    return this.subscriptions.requests();
+    return this.#subscriptions.requests();
   }
 
   /** Removes the contact; the server cancels both subscriptions (RFC 6121 §2.5). */
   async remove(jid: string): Promise<void> {
     const address = contactAddress(jid);
     // Already gone (RFC 6121 §2.3.3 item-not-found) is what the caller wanted.
-    await this.setItem(
+    await this.#setItem(
       xml('item', { jid: address, subscription: 'remove' }),
       'remove a contact',
       'item-not-found',
     );
-    this.roster.delete(address);
-    this.subscriptions.forget(address);
-    this.presence.setOffline(address);
-    this.emitChange();
+    this.#roster.delete(address);
+    this.#subscriptions.forget(address);
+    this.#presence.setOffline(address);
+    this.#emitChange();
   }
 
   /**
@@ -217,14 +219,14 @@ export class Contacts {
     if (inviter === this.account) {
       throw new HushError('InviteInvalid', 'This is your own invite.');
     }
-    await this.setItem(xml('item', { jid: inviter }), 'add a contact');
-    await this.subscriptions.approveIfNeeded(inviter);
-    await this.session.send(
+    await this.#setItem(xml('item', { jid: inviter }), 'add a contact');
+    await this.#subscriptions.approveIfNeeded(inviter);
+    await this.#session.send(
       xml(
         'presence',
         { type: 'subscribe', to: inviter },
         xml('preauth', { xmlns: NS_PREAUTH, token: invite.token }),
-        ...this.ownNick(),
+        ...this.#ownNick(),
       ),
     );
     return this.get(inviter) ?? placeholderContact(inviter);
@@ -233,46 +235,46 @@ export class Contacts {
   /** Blocks all traffic from and to the address (XEP-0191 §3.3). */
   async block(jid: string): Promise<void> {
     const address = contactAddress(jid);
-    await changeBlocking(this.session, 'block', address, 'block this address');
-    this.subscriptions.forget(address);
+    await changeBlocking(this.#session, 'block', address, 'block this address');
+    this.#subscriptions.forget(address);
   }
 
   async unblock(jid: string): Promise<void> {
-    await changeBlocking(this.session, 'unblock', contactAddress(jid), 'unblock this address');
+    await changeBlocking(this.#session, 'unblock', contactAddress(jid), 'unblock this address');
   }
 
   /** The addresses the account blocks (XEP-0191 §3.2). */
   async blocked(): Promise<readonly string[]> {
-    return blockedAddresses(this.session);
+    return blockedAddresses(this.#session);
   }
 
   /** Whether any device of the contact is online, as far as their presence told us. */
   available(jid: string): boolean {
-    return this.presence.available(bareJid(jid));
+    return this.#presence.available(bareJid(jid));
   }
 
   onChange(listener: (contacts: readonly Contact[]) => void): () => void {
-    this.changeListeners.add(listener);
-    return () => this.changeListeners.delete(listener);
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
   }
 
   onRequest(listener: (request: SubscriptionRequest) => void): () => void {
-    return this.subscriptions.onRequest(listener);
+    return this.#subscriptions.onRequest(listener);
   }
 
   onPresence(listener: (change: PresenceChange) => void): () => void {
-    return this.presence.onChange(listener);
+    return this.#presence.onChange(listener);
   }
 
   /** This account's nickname for a subscription request (XEP-0172 §4.1), when it has one. */
-  private ownNick(): Element[] {
+  #ownNick(): Element[] {
     const nick = this.nicknames.own();
     return nick ? [nickElement(nick)] : [];
   }
 
-  private async setItem(item: Element, action: string, tolerated?: string): Promise<void> {
+  async #setItem(item: Element, action: string, tolerated?: string): Promise<void> {
     try {
-      await this.session.request(
+      await this.#session.request(
         xml('iq', { type: 'set' }, xml('query', { xmlns: NS_ROSTER }, item)),
       );
     } catch (error) {
@@ -283,33 +285,33 @@ export class Contacts {
   }
 
   /** RFC 6121 §2.1.6: a push is only genuine without a from or from the account's bare JID. */
-  private fromOwnAccount(stanza: Element): boolean {
+  #fromOwnAccount(stanza: Element): boolean {
     const from = stanza.attrs.from;
     return from === undefined || from.toLowerCase() === this.account;
   }
 
-  private handleRosterPush(stanza: Element): unknown {
+  #handleRosterPush(stanza: Element): unknown {
     try {
       // Anything else is a forgery: answer as if there were no handler (service-unavailable).
-      if (!this.fromOwnAccount(stanza)) return undefined;
+      if (!this.#fromOwnAccount(stanza)) return undefined;
       const items = stanza.getChild('query', NS_ROSTER)?.getChildren('item') ?? [];
       const item = items.length === 1 && items[0] ? parseRosterItem(items[0]) : null;
       if (!item || !items[0]) return badRequest();
       const jid = (items[0].attrs.jid ?? '').toLowerCase();
       if (item === 'remove') {
-        this.roster.delete(jid);
-        this.presence.setOffline(jid);
+        this.#roster.delete(jid);
+        this.#presence.setOffline(jid);
       } else {
-        this.roster.set(jid, item);
+        this.#roster.set(jid, item);
       }
-      this.emitChange();
+      this.#emitChange();
       return true;
     } catch {
       return badRequest();
     }
   }
 
-  private handleStanza(stanza: Element): void {
+  #handleStanza(stanza: Element): void {
     try {
       this.nicknames.handleStanza(stanza);
       if (!stanza.is('presence')) return;
@@ -320,16 +322,16 @@ export class Contacts {
       const resource = slash >= 0 ? from.slice(slash + 1) : '';
       switch (stanza.attrs.type) {
         case undefined:
-          return this.presence.setOnline(jid, resource);
+          return this.#presence.setOnline(jid, resource);
         case 'unavailable':
           return slash >= 0
-            ? this.presence.setOffline(jid, resource)
-            : this.presence.setOffline(jid);
+            ? this.#presence.setOffline(jid, resource)
+            : this.#presence.setOffline(jid);
         case 'error':
           // RFC 6121 §4.6.3: a presence error means their presence is unknown: show them offline.
-          return this.presence.setOffline(jid);
+          return this.#presence.setOffline(jid);
         case 'subscribe':
-          return void this.subscriptions.received(jid).catch(() => undefined);
+          return void this.#subscriptions.received(jid).catch(() => undefined);
         default:
           return; // subscribed/unsubscribe/unsubscribed: the server pushes the roster change
       }
@@ -338,9 +340,9 @@ export class Contacts {
     }
   }
 
-  private emitChange(): void {
+  #emitChange(): void {
     const contacts = this.contacts();
-    for (const listener of this.changeListeners) listener(contacts);
+    for (const listener of this.#changeListeners) listener(contacts);
   }
 }
 

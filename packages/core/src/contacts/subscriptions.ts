@@ -9,13 +9,13 @@ import type { Subscription, SubscriptionRequest } from './types.ts';
 export const NS_PRE_APPROVAL = 'urn:xmpp:features:pre-approval';
 
 export class SubscriptionRequests {
-  private readonly session: XmppSession;
-  private readonly account: string;
-  private readonly preApproval: boolean;
+  readonly #session: XmppSession;
+  readonly #account: string;
+  readonly #preApproval: boolean;
   /** The roster's subscription for a bare JID; undefined when it is not in the roster. */
-  private readonly subscriptionOf: (jid: string) => Subscription | undefined;
-  private readonly pending = new Set<string>();
-  private readonly listeners = new Set<(request: SubscriptionRequest) => void>();
+  readonly #subscriptionOf: (jid: string) => Subscription | undefined;
+  readonly #pending = new Set<string>();
+  readonly #listeners = new Set<(request: SubscriptionRequest) => void>();
 
   constructor(deps: {
     readonly session: XmppSession;
@@ -24,55 +24,55 @@ export class SubscriptionRequests {
     readonly preApproval: boolean;
     readonly subscriptionOf: (jid: string) => Subscription | undefined;
   }) {
-    this.session = deps.session;
-    this.account = deps.account;
-    this.preApproval = deps.preApproval;
-    this.subscriptionOf = deps.subscriptionOf;
+    this.#session = deps.session;
+    this.#account = deps.account;
+    this.#preApproval = deps.preApproval;
+    this.#subscriptionOf = deps.subscriptionOf;
   }
 
   /** Requests from people not in the roster, waiting for an answer. */
   requests(): readonly SubscriptionRequest[] {
-    return [...this.pending].map((jid) => ({ jid }));
+    return [...this.#pending].map((jid) => ({ jid }));
   }
 
   onRequest(listener: (request: SubscriptionRequest) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Drops a pending request without answering it (the contact was removed or blocked). */
   forget(jid: string): void {
-    this.pending.delete(jid);
+    this.#pending.delete(jid);
   }
 
   /** Turns down a pending request (RFC 6121 §3.2.1). */
   async deny(jid: string): Promise<void> {
-    this.pending.delete(jid);
-    await this.session.send(xml('presence', { type: 'unsubscribed', to: jid }));
+    this.#pending.delete(jid);
+    await this.#session.send(xml('presence', { type: 'unsubscribed', to: jid }));
   }
 
   /** Lets the contact see our presence, unless they already do. */
   async approveIfNeeded(jid: string): Promise<void> {
-    const subscription = this.subscriptionOf(jid);
+    const subscription = this.#subscriptionOf(jid);
     if (subscription === 'from' || subscription === 'both') return;
-    if (!this.preApproval && !this.pending.has(jid)) return;
-    this.pending.delete(jid);
-    await this.session.send(xml('presence', { type: 'subscribed', to: jid }));
+    if (!this.#preApproval && !this.#pending.has(jid)) return;
+    this.#pending.delete(jid);
+    await this.#session.send(xml('presence', { type: 'subscribed', to: jid }));
   }
 
   /** A presence of type 'subscribe' from `jid` (bare). */
   async received(jid: string): Promise<void> {
-    if (jid === this.account || splitJid(jid).local === '') return;
-    const subscription = this.subscriptionOf(jid);
+    if (jid === this.#account || splitJid(jid).local === '') return;
+    const subscription = this.#subscriptionOf(jid);
     if (subscription !== undefined) {
       // Someone we added (or pre-approved) asks back: this is what adding them meant.
       if (subscription !== 'from' && subscription !== 'both') {
-        await this.session.send(xml('presence', { type: 'subscribed', to: jid }));
+        await this.#session.send(xml('presence', { type: 'subscribed', to: jid }));
       }
       return;
     }
-    if (this.pending.has(jid)) return;
-    this.pending.add(jid);
-    for (const listener of this.listeners) listener({ jid });
+    if (this.#pending.has(jid)) return;
+    this.#pending.add(jid);
+    for (const listener of this.#listeners) listener({ jid });
   }
 }
