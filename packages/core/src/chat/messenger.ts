@@ -55,78 +55,78 @@ function defaultId(): string {
 
 export class Messenger {
   readonly account: string;
-  private readonly session: XmppSession;
-  private readonly storage: Storage;
-  private readonly encrypted: boolean;
-  private readonly newId: () => string;
-  private readonly now: () => number;
-  private readonly presence: readonly Element[];
-  private readonly listeners = new Set<(event: MessengerEvent) => void>();
-  private readonly unsubscribe: (() => void)[] = [];
-  private snapshot: MessengerSnapshot = { status: 'idle', pending: 0 };
-  private readonly outbox: OutboxSender;
-  private readonly receiver: Receiver;
+  readonly #session: XmppSession;
+  readonly #storage: Storage;
+  readonly #encrypted: boolean;
+  readonly #newId: () => string;
+  readonly #now: () => number;
+  readonly #presence: readonly Element[];
+  readonly #listeners = new Set<(event: MessengerEvent) => void>();
+  readonly #unsubscribe: (() => void)[] = [];
+  #snapshot: MessengerSnapshot = { status: 'idle', pending: 0 };
+  readonly #outbox: OutboxSender;
+  readonly #receiver: Receiver;
 
   constructor(deps: MessengerDeps) {
-    this.session = deps.session;
-    this.storage = deps.storage;
-    this.encrypted = deps.encryption !== undefined;
+    this.#session = deps.session;
+    this.#storage = deps.storage;
+    this.#encrypted = deps.encryption !== undefined;
     this.account = bareJid(deps.session.jid);
-    this.newId = deps.newId ?? defaultId;
-    this.now = deps.now ?? Date.now;
-    this.presence = deps.presence ?? [];
+    this.#newId = deps.newId ?? defaultId;
+    this.#now = deps.now ?? Date.now;
+    this.#presence = deps.presence ?? [];
     const shared = {
       session: deps.session,
       storage: deps.storage,
       account: this.account,
       encryption: deps.encryption,
-      now: this.now,
-      setState: this.setState.bind(this),
-      report: this.report.bind(this),
+      now: this.#now,
+      setState: this.#setState.bind(this),
+      report: this.#report.bind(this),
     };
-    this.outbox = new OutboxSender({
+    this.#outbox = new OutboxSender({
       ...shared,
-      onPending: (pending) => this.setPending(pending),
+      onPending: (pending) => this.#setPending(pending),
       ...(deps.redeliverAfterMs !== undefined ? { redeliverAfterMs: deps.redeliverAfterMs } : {}),
     });
-    this.receiver = new Receiver({
+    this.#receiver = new Receiver({
       ...shared,
-      newId: this.newId,
-      emit: this.emit.bind(this),
-      outbox: this.outbox,
-      send: (stanza) => trySend(this.session, stanza),
-      onSync: (status) => this.setStatus(status),
+      newId: this.#newId,
+      emit: this.#emit.bind(this),
+      outbox: this.#outbox,
+      send: (stanza) => trySend(this.#session, stanza),
+      onSync: (status) => this.#setStatus(status),
     });
   }
 
   subscribe(listener: (event: MessengerEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   getSnapshot(): MessengerSnapshot {
-    return this.snapshot;
+    return this.#snapshot;
   }
 
   /** Listens, resends whatever the outbox still holds, catches up and announces presence. */
   async start(): Promise<void> {
-    const client = this.session.client;
-    this.unsubscribe.push(this.session.onStanza((stanza) => this.receiver.live(stanza)));
+    const client = this.#session.client;
+    this.#unsubscribe.push(this.#session.onStanza((stanza) => this.#receiver.live(stanza)));
     const onAck = (stanza: Element) =>
-      void this.outbox.acknowledged(stanza).catch((error: unknown) => this.report(error));
+      void this.#outbox.acknowledged(stanza).catch((error: unknown) => this.#report(error));
     client.streamManagement.on('ack', onAck);
-    this.unsubscribe.push(() => client.streamManagement.removeListener('ack', onAck));
+    this.#unsubscribe.push(() => client.streamManagement.removeListener('ack', onAck));
     // A new stream (after a reconnect that could not resume: the server restarted, or kept the old
     // one too briefly) knows nothing of this client: everything a first start does, again.
-    const onOnline = () => void this.begin().catch(() => undefined);
+    const onOnline = () => void this.#begin().catch(() => undefined);
     client.on('online', onOnline);
-    this.unsubscribe.push(() => client.removeListener('online', onOnline));
+    this.#unsubscribe.push(() => client.removeListener('online', onOnline));
     // A resumed stream resends what the server had not acked, but not what failed to go out while
     // the socket was down: those are only in the outbox.
-    const onResumed = () => void this.outbox.resend().catch(() => undefined);
+    const onResumed = () => void this.#outbox.resend().catch(() => undefined);
     client.streamManagement.on('resumed', onResumed);
-    this.unsubscribe.push(() => client.streamManagement.removeListener('resumed', onResumed));
-    await this.begin();
+    this.#unsubscribe.push(() => client.streamManagement.removeListener('resumed', onResumed));
+    await this.#begin();
   }
 
   /**
@@ -135,23 +135,23 @@ export class Messenger {
    * archive instead of pushing each a second time, and a second pass after presence picks up what
    * arrived in between. Live stanzas wait in the incoming queue until both passes are done.
    */
-  private async begin(): Promise<void> {
-    const resent = this.outbox.resend();
-    await this.receiver.inOrder(async () => {
-      await this.receiver.enableCarbons();
-      await this.receiver.catchUp();
-      await this.session.send(xml('presence', {}, ...this.presence));
-      await this.receiver.catchUp();
+  async #begin(): Promise<void> {
+    const resent = this.#outbox.resend();
+    await this.#receiver.inOrder(async () => {
+      await this.#receiver.enableCarbons();
+      await this.#receiver.catchUp();
+      await this.#session.send(xml('presence', {}, ...this.#presence));
+      await this.#receiver.catchUp();
     });
     await resent;
   }
 
   async close(): Promise<void> {
-    for (const stop of this.unsubscribe.splice(0)) stop();
-    this.outbox.stop();
-    await this.receiver.idle();
-    await this.outbox.idle();
-    this.setStatus('closed');
+    for (const stop of this.#unsubscribe.splice(0)) stop();
+    this.#outbox.stop();
+    await this.#receiver.idle();
+    await this.#outbox.idle();
+    this.#setStatus('closed');
   }
 
   /**
@@ -166,22 +166,22 @@ export class Messenger {
     body: string,
     options: { id?: string; elements?: readonly Element[]; file?: FileDescription } = {},
   ): Promise<StoredMessage> {
-    const id = options.id ?? this.newId();
-    if (options.elements?.length) this.outbox.rememberElements(id, options.elements);
+    const id = options.id ?? this.#newId();
+    if (options.elements?.length) this.#outbox.rememberElements(id, options.elements);
     const message = pendingMessage(
       {
         account: this.account,
         peer,
         body,
         id,
-        timestamp: this.now(),
+        timestamp: this.#now(),
         ...(options.file ? { file: options.file } : {}),
       },
-      this.encrypted,
+      this.#encrypted,
     );
-    await this.storage.messages.add(message);
-    this.emit({ type: 'message', message });
-    await this.outbox.queue(message);
+    await this.#storage.messages.add(message);
+    this.#emit({ type: 'message', message });
+    await this.#outbox.queue(message);
     return message;
   }
 
@@ -190,12 +190,12 @@ export class Messenger {
    * deduplicated). Returns false when the message is not a failed outgoing one.
    */
   async retry(id: string): Promise<boolean> {
-    const message = await this.storage.messages.get(this.account, id);
+    const message = await this.#storage.messages.get(this.account, id);
     if (message?.direction !== 'out' || message.state !== 'failed') return false;
-    if (!(await this.storage.messages.updateState(this.account, id, 'pending'))) return false;
-    const pending = (await this.storage.messages.get(this.account, id)) ?? message;
-    this.emit({ type: 'state', message: pending });
-    await this.outbox.queue(pending);
+    if (!(await this.#storage.messages.updateState(this.account, id, 'pending'))) return false;
+    const pending = (await this.#storage.messages.get(this.account, id)) ?? message;
+    this.#emit({ type: 'state', message: pending });
+    await this.#outbox.queue(pending);
     return true;
   }
 
@@ -208,8 +208,8 @@ export class Messenger {
     peer: string,
     codes: readonly string[] = ['NoOmemoDevice'],
   ): Promise<number> {
-    const since = this.now() - 24 * 60 * 60 * 1000;
-    const history = await this.storage.messages.history(this.account, bareJid(peer), {
+    const since = this.#now() - 24 * 60 * 60 * 1000;
+    const history = await this.#storage.messages.history(this.account, bareJid(peer), {
       limit: 100,
     });
     let retried = 0;
@@ -224,46 +224,46 @@ export class Messenger {
 
   /** XEP-0085: tell the peer this person is typing, paused, or here. */
   async sendChatState(peer: string, state: ChatState): Promise<void> {
-    await trySend(this.session, buildChatState(bareJid(peer), state));
+    await trySend(this.#session, buildChatState(bareJid(peer), state));
   }
 
   /** Tells the peer everything up to now was seen (XEP-0333) and marks it read here. */
   async markDisplayed(peer: string): Promise<void> {
     const contact = bareJid(peer);
-    const [last] = (await this.storage.messages.history(this.account, contact, { limit: 50 }))
+    const [last] = (await this.#storage.messages.history(this.account, contact, { limit: 50 }))
       .filter((message) => message.direction === 'in' && message.originId !== undefined)
       .slice(-1);
-    const upTo = this.now();
-    await this.storage.messages.markRead(this.account, contact, upTo);
-    this.emit({ type: 'read', peer: contact, upTo });
-    if (last?.originId) await trySend(this.session, buildDisplayed(contact, last.originId));
+    const upTo = this.#now();
+    await this.#storage.messages.markRead(this.account, contact, upTo);
+    this.#emit({ type: 'read', peer: contact, upTo });
+    if (last?.originId) await trySend(this.#session, buildDisplayed(contact, last.originId));
   }
 
-  private async setState(
+  async #setState(
     id: string,
     state: StoredMessage['state'],
     failure?: { code: string; message: string },
   ): Promise<void> {
-    if (await this.storage.messages.updateState(this.account, id, state, failure)) {
-      const message = await this.storage.messages.get(this.account, id);
-      if (message) this.emit({ type: 'state', message });
+    if (await this.#storage.messages.updateState(this.account, id, state, failure)) {
+      const message = await this.#storage.messages.get(this.account, id);
+      if (message) this.#emit({ type: 'state', message });
     }
   }
 
-  private setPending(pending: number): void {
-    if (pending === this.snapshot.pending) return;
-    this.snapshot = { ...this.snapshot, pending };
-    this.emit({ type: 'pending', pending });
+  #setPending(pending: number): void {
+    if (pending === this.#snapshot.pending) return;
+    this.#snapshot = { ...this.#snapshot, pending };
+    this.#emit({ type: 'pending', pending });
   }
 
-  private setStatus(status: MessengerStatus): void {
-    if (status === this.snapshot.status) return;
-    this.snapshot = { ...this.snapshot, status };
-    this.emit({ type: 'status', status });
+  #setStatus(status: MessengerStatus): void {
+    if (status === this.#snapshot.status) return;
+    this.#snapshot = { ...this.#snapshot, status };
+    this.#emit({ type: 'status', status });
   }
 
-  private report(error: unknown): void {
-    this.emit({
+  #report(error: unknown): void {
+    this.#emit({
       type: 'error',
       error: isHushError(error)
         ? error
@@ -271,7 +271,7 @@ export class Messenger {
     });
   }
 
-  private emit(event: MessengerEvent): void {
-    for (const listener of this.listeners) listener(event);
+  #emit(event: MessengerEvent): void {
+    for (const listener of this.#listeners) listener(event);
   }
 }

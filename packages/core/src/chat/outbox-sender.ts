@@ -47,25 +47,25 @@ export interface OutboxSenderDeps {
 }
 
 export class OutboxSender {
-  private readonly deps: OutboxSenderDeps;
-  private readonly account: string;
+  readonly #deps: OutboxSenderDeps;
+  readonly #account: string;
   /** Outgoing messages and outbox resends, one at a time, oldest first. */
-  private outgoing: Promise<void> = Promise.resolve();
-  private readonly redelivery: Redelivery;
+  #outgoing: Promise<void> = Promise.resolve();
+  readonly #redelivery: Redelivery;
   /** Encrypted-only content of messages sent by this Messenger (a file's <file-sharing/>), by id. */
-  private readonly extraContent = new Map<string, readonly Element[]>();
+  readonly #extraContent = new Map<string, readonly Element[]>();
   /** Entries being encrypted now: a second resend (online and resumed at once) leaves them be. */
-  private readonly encrypting = new Set<string>();
+  readonly #encrypting = new Set<string>();
   /** Counts of the outbox asked for so far, and the latest of them told (see countPending). */
-  private pendingAsked = 0;
-  private pendingTold = 0;
+  #pendingAsked = 0;
+  #pendingTold = 0;
 
   constructor(deps: OutboxSenderDeps) {
-    this.deps = deps;
-    this.account = deps.account;
-    this.redelivery = new Redelivery({
+    this.#deps = deps;
+    this.#account = deps.account;
+    this.#redelivery = new Redelivery({
       resend: (peer, id) =>
-        void this.redeliver(peer, id).catch((error: unknown) => deps.report(error)),
+        void this.#redeliver(peer, id).catch((error: unknown) => deps.report(error)),
       ...(deps.redeliverAfterMs !== undefined ? { afterMs: deps.redeliverAfterMs } : {}),
       now: deps.now,
     });
@@ -76,9 +76,9 @@ export class OutboxSender {
    * (EncryptionHook). They stay in memory only, the latest hundred.
    */
   rememberElements(id: string, elements: readonly Element[]): void {
-    this.extraContent.set(id, elements);
-    const oldest = this.extraContent.keys().next().value;
-    if (this.extraContent.size > 100 && oldest !== undefined) this.extraContent.delete(oldest);
+    this.#extraContent.set(id, elements);
+    const oldest = this.#extraContent.keys().next().value;
+    if (this.#extraContent.size > 100 && oldest !== undefined) this.#extraContent.delete(oldest);
   }
 
   /**
@@ -88,22 +88,22 @@ export class OutboxSender {
    * resend, in the order it was written.
    */
   queue(message: StoredMessage): Promise<void> {
-    return this.outbound(() => this.queueNow(message));
+    return this.#outbound(() => this.#queueNow(message));
   }
 
   /** Sends the outbox again, behind whatever is queued (a new or resumed stream). */
   resend(): Promise<void> {
-    return this.outbound(() => this.resendOutbox());
+    return this.#outbound(() => this.#resendOutbox());
   }
 
   /** Stream management acked a stanza: if it carried a message, that message reached the server. */
   async acknowledged(stanza: Element): Promise<void> {
     const id = stanza.attrs.id;
     if (!stanza.is('message') || !id) return;
-    if (await this.deps.storage.outbox.remove(this.account, id)) {
-      await this.deps.setState(id, 'sent');
-      await this.countPending();
-      if (stanza.attrs.to) this.redelivery.noteSent(bareJid(stanza.attrs.to), id);
+    if (await this.#deps.storage.outbox.remove(this.#account, id)) {
+      await this.#deps.setState(id, 'sent');
+      await this.#countPending();
+      if (stanza.attrs.to) this.#redelivery.noteSent(bareJid(stanza.attrs.to), id);
     }
   }
 
@@ -112,54 +112,54 @@ export class OutboxSender {
    * go again, and, as proof of delivery, it leaves the outbox even if the server's ack is lost.
    */
   async confirmed(message: StoredMessage): Promise<void> {
-    this.redelivery.noteConfirmed(message.peer, message.id);
+    this.#redelivery.noteConfirmed(message.peer, message.id);
     await this.remove(message.id);
   }
 
   /** Message `id` needs no sending any more (the server bounced it): out of the outbox. */
   async remove(id: string): Promise<void> {
-    if (await this.deps.storage.outbox.remove(this.account, id)) await this.countPending();
+    if (await this.#deps.storage.outbox.remove(this.#account, id)) await this.#countPending();
   }
 
   /** Resolves once everything queued so far has run (its failures were reported). */
   idle(): Promise<void> {
-    return this.outgoing;
+    return this.#outgoing;
   }
 
   stop(): void {
-    this.redelivery.stop();
+    this.#redelivery.stop();
   }
 
   /** Runs `task` after every outgoing message and resend before it; reports its failure. */
-  private outbound<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.outgoing.then(task);
-    this.outgoing = run.then(
+  #outbound<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#outgoing.then(task);
+    this.#outgoing = run.then(
       () => undefined,
-      (error: unknown) => this.deps.report(error),
+      (error: unknown) => this.#deps.report(error),
     );
     return run;
   }
 
-  private async queueNow(message: StoredMessage): Promise<void> {
+  async #queueNow(message: StoredMessage): Promise<void> {
     // A plain-text Messenger (tests, bots) never sends entries waiting for encryption, so it does
     // not wait behind them either.
     const behind =
-      this.deps.encryption !== undefined && this.online() && (await this.anyAwaiting());
-    const built = this.online() && !behind ? await this.build(message) : 'later';
+      this.#deps.encryption !== undefined && this.#online() && (await this.#anyAwaiting());
+    const built = this.#online() && !behind ? await this.#build(message) : 'later';
     if (built === 'failed') return;
     const stanzaXml = built === 'later' ? AWAITING_ENCRYPTION : built.toString();
-    await this.deps.storage.outbox.put(
-      outboxEntry(this.account, message.id, stanzaXml, this.deps.now()),
+    await this.#deps.storage.outbox.put(
+      outboxEntry(this.#account, message.id, stanzaXml, this.#deps.now()),
     );
-    await this.countPending();
+    await this.#countPending();
     if (built !== 'later') {
-      await trySend(this.deps.session, built);
-      this.redelivery.noteSent(message.peer, message.id);
-    } else if (behind) await this.resendOutbox();
+      await trySend(this.#deps.session, built);
+      this.#redelivery.noteSent(message.peer, message.id);
+    } else if (behind) await this.#resendOutbox();
   }
 
-  private async anyAwaiting(): Promise<boolean> {
-    const entries = await this.deps.storage.outbox.list(this.account);
+  async #anyAwaiting(): Promise<boolean> {
+    const entries = await this.#deps.storage.outbox.list(this.#account);
     return entries.some((entry) => entry.stanzaXml === AWAITING_ENCRYPTION);
   }
 
@@ -168,14 +168,14 @@ export class OutboxSender {
    * message is marked failed: it is never sent in the clear), 'later' when the connection went
    * away while encrypting.
    */
-  private async build(message: StoredMessage): Promise<Element | 'failed' | 'later'> {
+  async #build(message: StoredMessage): Promise<Element | 'failed' | 'later'> {
     const { id, peer, body } = message;
     const stanza = buildChatMessage({ to: peer, id, body });
-    const { encryption } = this.deps;
+    const { encryption } = this.#deps;
     if (!encryption) return stanza;
     try {
       const described = message.file ? describedElements(message.file, body) : [];
-      const elements = this.extraContent.get(id) ?? (described.length ? described : undefined);
+      const elements = this.#extraContent.get(id) ?? (described.length ? described : undefined);
       return await encryption.encrypt({
         to: peer,
         body,
@@ -184,70 +184,70 @@ export class OutboxSender {
       });
     } catch (error) {
       const failure = isHushError(error) ? error : new HushError('ProtocolError', String(error));
-      if (!FINAL_REFUSALS.has(failure.code) && !this.online()) return 'later';
-      await this.deps.setState(id, 'failed', { code: failure.code, message: failure.message });
+      if (!FINAL_REFUSALS.has(failure.code) && !this.#online()) return 'later';
+      await this.#deps.setState(id, 'failed', { code: failure.code, message: failure.message });
       return 'failed';
     }
   }
 
-  private online(): boolean {
-    return this.deps.session.client.status === 'online';
+  #online(): boolean {
+    return this.#deps.session.client.status === 'online';
   }
 
   /**
    * Sends every stanza still waiting for the server's ack again (receivers deduplicate), and
    * encrypts and sends what was written while offline.
    */
-  private async resendOutbox(): Promise<void> {
-    const { storage } = this.deps;
+  async #resendOutbox(): Promise<void> {
+    const { storage } = this.#deps;
     // Counted however the pass ends: entries it removed before a failure are gone all the same.
     try {
-      for (const entry of await storage.outbox.list(this.account)) {
+      for (const entry of await storage.outbox.list(this.#account)) {
         if (entry.stanzaXml === AWAITING_ENCRYPTION) {
-          await this.sendWritten(entry.id, entry.messageId);
+          await this.#sendWritten(entry.id, entry.messageId);
           continue;
         }
         // The peer already confirmed it (the receipt came, the ack did not): sending it again
         // would show it twice in clients that do not deduplicate.
-        const message = await storage.messages.get(this.account, entry.messageId);
+        const message = await storage.messages.get(this.#account, entry.messageId);
         if (message?.state === 'delivered' || message?.state === 'read') {
-          await storage.outbox.remove(this.account, entry.id);
+          await storage.outbox.remove(this.#account, entry.id);
           continue;
         }
-        if (!this.online()) break;
-        await storage.outbox.update(this.account, entry.id, { attempts: entry.attempts + 1 });
-        await trySend(this.deps.session, parse(entry.stanzaXml));
+        if (!this.#online()) break;
+        await storage.outbox.update(this.#account, entry.id, { attempts: entry.attempts + 1 });
+        await trySend(this.#deps.session, parse(entry.stanzaXml));
       }
     } finally {
-      await this.countPending();
+      await this.#countPending();
     }
   }
 
-  private async sendWritten(entryId: string, messageId: string): Promise<void> {
-    if (this.encrypting.has(entryId) || !this.online()) return;
-    const { storage } = this.deps;
-    this.encrypting.add(entryId);
+  async #sendWritten(entryId: string, messageId: string): Promise<void> {
+    if (this.#encrypting.has(entryId) || !this.#online()) return;
+    const { storage } = this.#deps;
+    this.#encrypting.add(entryId);
     try {
-      const message = await storage.messages.get(this.account, messageId);
+      const message = await storage.messages.get(this.#account, messageId);
       if (message?.direction !== 'out' || message.state !== 'pending') {
-        await storage.outbox.remove(this.account, entryId);
+        await storage.outbox.remove(this.#account, entryId);
         return;
       }
       // Written to be encrypted: a Messenger without encryption leaves it for one with it, never
       // sends it in the clear.
-      if (message.encrypted && !this.deps.encryption) return;
-      const built = await this.build(message);
+      if (message.encrypted && !this.#deps.encryption) return;
+      const built = await this.#build(message);
       if (built === 'later') return;
       if (built === 'failed') {
-        await storage.outbox.remove(this.account, entryId);
+        await storage.outbox.remove(this.#account, entryId);
         return;
       }
       const changes = { stanzaXml: built.toString(), attempts: 1 };
-      if (await storage.outbox.update(this.account, entryId, changes)) {
-        await trySend(this.deps.session, built);
+      if (await storage.outbox.update(this.#account, entryId, changes)) {
+        await trySend(this.#deps.session, built);
       }
     } finally {
-      this.encrypting.delete(entryId);
+      this.#encrypting.delete(entryId);
     }
   }
 
@@ -256,26 +256,26 @@ export class OutboxSender {
    * still in the outbox (no ack came either), or else the message encrypted anew; it waits in the
    * outbox for the new ack like any other. Without a stream it waits for one.
    */
-  private redeliver(peer: string, id: string): Promise<void> {
-    return this.outbound(async () => {
-      const { storage } = this.deps;
-      const message = await storage.messages.get(this.account, id);
+  #redeliver(peer: string, id: string): Promise<void> {
+    return this.#outbound(async () => {
+      const { storage } = this.#deps;
+      const message = await storage.messages.get(this.#account, id);
       if (message?.direction !== 'out' || (message.state !== 'sent' && message.state !== 'pending'))
         return;
-      if (!this.online()) return this.redelivery.putBack(peer, id);
-      const entry = (await storage.outbox.list(this.account)).find((e) => e.id === id);
+      if (!this.#online()) return this.#redelivery.putBack(peer, id);
+      const entry = (await storage.outbox.list(this.#account)).find((e) => e.id === id);
       if (entry) {
         if (entry.stanzaXml !== AWAITING_ENCRYPTION)
-          await trySend(this.deps.session, parse(entry.stanzaXml));
+          await trySend(this.#deps.session, parse(entry.stanzaXml));
         return;
       }
       if (message.state !== 'sent') return;
-      const built = await this.build(message);
+      const built = await this.#build(message);
       if (built === 'failed') return;
-      if (built === 'later') return this.redelivery.putBack(peer, id);
-      await storage.outbox.put(outboxEntry(this.account, id, built.toString(), this.deps.now()));
-      await this.countPending();
-      await trySend(this.deps.session, built);
+      if (built === 'later') return this.#redelivery.putBack(peer, id);
+      await storage.outbox.put(outboxEntry(this.#account, id, built.toString(), this.#deps.now()));
+      await this.#countPending();
+      await trySend(this.#deps.session, built);
     });
   }
 
@@ -284,11 +284,11 @@ export class OutboxSender {
    * order (a storage that reads in parallel): an answer older than one already told is dropped, so
    * a stale count never overwrites a newer one.
    */
-  private async countPending(): Promise<void> {
-    const asked = ++this.pendingAsked;
-    const pending = (await this.deps.storage.outbox.list(this.account)).length;
-    if (asked < this.pendingTold) return;
-    this.pendingTold = asked;
-    this.deps.onPending(pending);
+  async #countPending(): Promise<void> {
+    const asked = ++this.#pendingAsked;
+    const pending = (await this.#deps.storage.outbox.list(this.#account)).length;
+    if (asked < this.#pendingTold) return;
+    this.#pendingTold = asked;
+    this.#deps.onPending(pending);
   }
 }
