@@ -1,16 +1,11 @@
 // mod_hush_omemo_compat on a real Prosody: what OMEMO clients that look for publish-options on the
 // server's domain, that publish without options, or that read item-not-found for their own absent
 // device list as a failure, see without it and with it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import xml, { type Element } from '@xmpp/xml';
 import type { XmppSession } from '@hush/core';
-import {
-  publishItem,
-  startProsody,
-  trustCertificateAuthority,
-  type ProsodyServer,
-} from '@hush/test-utils';
+import { publishItem, serverSuite } from '@hush/test-utils';
 import { testSessions } from '@hush/test-utils/sessions';
 
 const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
@@ -21,17 +16,12 @@ const OMEMO2_DEVICES = 'urn:xmpp:omemo:2:devices';
 const OMEMO2_BUNDLES = 'urn:xmpp:omemo:2:bundles';
 const PASSWORD = 'omemo-compat-password';
 
-let server: ProsodyServer;
-const sessions = testSessions(() => server);
+const sessions = testSessions(() => suite.server);
 
-before(async () => {
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-  for (const name of ['alice', 'bob', 'carol']) await server.createAccount(name, PASSWORD);
-});
-after(async () => {
-  await sessions.closeAll();
-  await server?.stop();
+const suite = serverSuite({
+  accounts: ['alice', 'bob', 'carol'],
+  password: PASSWORD,
+  closeFirst: () => sessions.closeAll(),
 });
 
 const login = (name: string) => sessions.open(`${name}@localhost`, PASSWORD);
@@ -72,7 +62,13 @@ const deviceList = (id: string) =>
 
 /** Loads the module into the running server, as the template's modules_enabled would at start. */
 async function loadModule(): Promise<void> {
-  const out = await server.prosodyctl('shell', 'module', 'load', 'hush_omemo_compat', 'localhost');
+  const out = await suite.server.prosodyctl(
+    'shell',
+    'module',
+    'load',
+    'hush_omemo_compat',
+    'localhost',
+  );
   assert.match(out, /Loaded|already loaded/i, out);
 }
 

@@ -1,31 +1,25 @@
 // The CLI as people script it: the real binary, a real server, exit codes and messages.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { cliArgs, cliEnv, runCli, startProsody, type ProsodyServer, tone } from '@hush/test-utils';
+import { cliArgs, cliEnv, runCli, serverSuite, startProsody, tone } from '@hush/test-utils';
 
-let server: ProsodyServer;
-let home: string;
-before(async () => {
-  server = await startProsody();
-  home = await mkdtemp(join(tmpdir(), 'hush-cli-'));
-});
-after(async () => {
-  await server?.stop();
-  await rm(home, { recursive: true, force: true });
+const suite = serverSuite({
+  trust: false,
+  // HUSH_HOME: every profile the tests make lives in the scratch folder.
+  scratch: 'hush-cli-',
 });
 
-const env = (password?: string) => cliEnv(server.caFile, home, password);
+const env = (password?: string) => cliEnv(suite.server.caFile, suite.scratch, password);
 const hush = (args: string[], password?: string) => runCli(args, env(password));
 
 test('register with an invite, log in, and every refusal with its exit code', async () => {
-  const service = ['--service', server.websocketUrl];
-  const invite = await server.createInvite();
+  const service = ['--service', suite.server.websocketUrl];
+  const invite = await suite.server.createInvite();
   const created = await hush(['register', invite, 'erin', ...service], 'erin-password');
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /Account erin@localhost created/);
@@ -35,7 +29,7 @@ test('register with an invite, log in, and every refusal with its exit code', as
   assert.match(reused.stderr, /already been used or has expired\. \(InviteInvalid\)/);
 
   const ok = await hush(
-    ['login', 'erin@localhost', '--service', `xmpps://localhost:${server.ports.c2sTls}`],
+    ['login', 'erin@localhost', '--service', `xmpps://localhost:${suite.server.ports.c2sTls}`],
     'erin-password',
   );
   assert.equal(ok.code, 0, ok.stderr);
@@ -56,7 +50,7 @@ test('register with an invite, log in, and every refusal with its exit code', as
 
   assert.equal((await hush(['frobnicate'])).code, 2);
   const shortPassword = await hush(
-    ['register', await server.createInvite(), 'kai', ...service],
+    ['register', await suite.server.createInvite(), 'kai', ...service],
     'short',
   );
   assert.equal(shortPassword.code, 4);
@@ -81,9 +75,9 @@ test('a server whose certificate is not trusted is refused with its own error', 
 });
 
 test('send, listen --json and history between two profiles, with the account kept in each profile', async () => {
-  const service = ['--service', server.websocketUrl];
-  await server.createAccount('gus', 'gus-password');
-  await server.createAccount('hana', 'hana-password');
+  const service = ['--service', suite.server.websocketUrl];
+  await suite.server.createAccount('gus', 'gus-password');
+  await suite.server.createAccount('hana', 'hana-password');
   assert.equal(
     (await hush(['--profile', 'gus', 'login', 'gus@localhost', ...service], 'gus-password')).code,
     0,
@@ -154,9 +148,9 @@ test('send, listen --json and history between two profiles, with the account kep
 });
 
 test('contacts, password change and account deletion through the CLI', async () => {
-  const service = ['--service', server.websocketUrl];
-  await server.createAccount('ida', 'ida-password');
-  await server.createAccount('jon', 'jon-password');
+  const service = ['--service', suite.server.websocketUrl];
+  await suite.server.createAccount('ida', 'ida-password');
+  await suite.server.createAccount('jon', 'jon-password');
   assert.equal(
     (await hush(['--profile', 'ida', 'login', 'ida@localhost', ...service], 'ida-password')).code,
     0,
@@ -219,9 +213,9 @@ test('contacts, password change and account deletion through the CLI', async () 
 });
 
 test('encryption by default: fingerprints, devices, verify, distrust and trust, and a contact without OMEMO refused', async () => {
-  const service = ['--service', server.websocketUrl];
+  const service = ['--service', suite.server.websocketUrl];
   for (const name of ['ivy', 'jon', 'kim']) {
-    await server.createAccount(name, `${name}-password`);
+    await suite.server.createAccount(name, `${name}-password`);
     const plain = name === 'kim' ? ['--plain'] : [];
     const login = await hush(
       ['--profile', name, 'login', `${name}@localhost`, ...service, ...plain],
@@ -287,27 +281,27 @@ test('encryption by default: fingerprints, devices, verify, distrust and trust, 
 });
 
 test('send-file and send-voice: the listener downloads, decrypts and reports kind, type, duration and sha256; an over-long recording is refused', async () => {
-  const service = ['--service', server.websocketUrl];
+  const service = ['--service', suite.server.websocketUrl];
   for (const name of ['lea', 'max']) {
-    await server.createAccount(name, `${name}-password`);
+    await suite.server.createAccount(name, `${name}-password`);
     const login = await hush(
       ['--profile', name, 'login', `${name}@localhost`, ...service],
       `${name}-password`,
     );
     assert.equal(login.code, 0, login.stderr);
   }
-  const voicePath = join(home, 'voice.ogg');
+  const voicePath = join(suite.scratch, 'voice.ogg');
   await tone(voicePath, 2.5, ['-c:a', 'libopus'], { frequency: 300 });
-  const longPath = join(home, 'long.m4a');
+  const longPath = join(suite.scratch, 'long.m4a');
   await tone(longPath, 302, ['-c:a', 'aac', '-b:a', '8k'], { frequency: 300 });
-  const docPath = join(home, 'notes.bin');
+  const docPath = join(suite.scratch, 'notes.bin');
   await writeFile(docPath, randomBytes(50_000));
   const sha = async (path: string) =>
     createHash('sha256')
       .update(await readFile(path))
       .digest('hex');
 
-  const filesDir = join(home, 'max-files');
+  const filesDir = join(suite.scratch, 'max-files');
   const listener = spawn(
     process.execPath,
     cliArgs(['--profile', 'max', 'listen', '--json', '--files', filesDir]),

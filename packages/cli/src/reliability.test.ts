@@ -1,12 +1,11 @@
 // The CLI as bots and scripts rely on it: a device of its own per profile, one process owning a
 // profile while others run through it, a listener that outlives server restarts and network loss,
 // texts written offline kept for later, and `send` returning only once the server has the message.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openSqliteStorage } from '@hush/storage-node';
@@ -15,25 +14,19 @@ import {
   cliBin,
   cliEnv,
   runCli,
-  startProsody,
+  serverSuite,
   startTcpProxy,
   until,
   type CliResult,
-  type ProsodyServer,
 } from '@hush/test-utils';
 
-let server: ProsodyServer;
-let home: string;
-before(async () => {
-  server = await startProsody();
-  home = await mkdtemp(join(tmpdir(), 'hush-cli-'));
-});
-after(async () => {
-  await server?.stop();
-  await rm(home, { recursive: true, force: true });
+const suite = serverSuite({
+  trust: false,
+  // HUSH_HOME: every profile the tests make lives in the scratch folder.
+  scratch: 'hush-cli-',
 });
 
-const env = (password?: string) => cliEnv(server.caFile, home, password);
+const env = (password?: string) => cliEnv(suite.server.caFile, suite.scratch, password);
 const hush = (args: string[], password?: string): Promise<CliResult> => runCli(args, env(password));
 
 /** `hush --profile NAME ...`, asserting exit 0. */
@@ -44,11 +37,11 @@ async function ok(profile: string, ...args: string[]): Promise<CliResult> {
 }
 
 const created = new Set<string>();
-async function account(name: string, profile = name, service = server.websocketUrl) {
+async function account(name: string, profile = name, service = suite.server.websocketUrl) {
   const password = `${name}-password`;
   // Once per account: registering it again sets the password anew (a new salt), which logs out the
   // profiles that already logged in, as a password change does.
-  if (!created.has(name)) await server.createAccount(name, password).catch(() => undefined);
+  if (!created.has(name)) await suite.server.createAccount(name, password).catch(() => undefined);
   created.add(name);
   const login = await hush(
     ['--profile', profile, 'login', `${name}@localhost`, '--service', service],
@@ -110,7 +103,7 @@ const connection = (state: string) => (event: Record<string, unknown>) =>
   event.type === 'connection' && event.state === state;
 
 async function outbox(profile: string): Promise<number> {
-  const storage = await openSqliteStorage(join(home, profile, 'hush.db'));
+  const storage = await openSqliteStorage(join(suite.scratch, profile, 'hush.db'));
   try {
     const [stored] = await storage.accounts.list();
     return stored ? (await storage.outbox.list(stored.jid)).length : 0;
@@ -120,7 +113,7 @@ async function outbox(profile: string): Promise<number> {
 }
 
 async function storedResource(profile: string): Promise<string | undefined> {
-  const storage = await openSqliteStorage(join(home, profile, 'hush.db'));
+  const storage = await openSqliteStorage(join(suite.scratch, profile, 'hush.db'));
   try {
     return (await storage.accounts.list())[0]?.resource;
   } finally {
@@ -159,7 +152,7 @@ test('each profile is a device with its own resource: two profiles of one accoun
   assert.equal(await storedResource('ann-laptop'), laptop);
 
   // A profile from before, with the resource every profile used to share, gets one of its own.
-  const storage = await openSqliteStorage(join(home, 'ann-laptop', 'hush.db'));
+  const storage = await openSqliteStorage(join(suite.scratch, 'ann-laptop', 'hush.db'));
   const [stored] = await storage.accounts.list();
   assert.ok(stored);
   await storage.accounts.put({ ...stored, resource: 'hush-cli' });
@@ -176,7 +169,7 @@ test('a running listener owns the profile: other commands run through it, and it
   const cat = listen('cat');
   try {
     await cat.seen('ready', (event) => event.type === 'ready');
-    const socket = join(home, 'cat', 'control.sock');
+    const socket = join(suite.scratch, 'cat', 'control.sock');
     assert.equal((await stat(socket)).mode & 0o777, 0o600);
 
     const sent = await ok('cat', 'send', 'dan@localhost', 'from the owner', '--json');
@@ -234,7 +227,7 @@ test('a running listener owns the profile: other commands run through it, and it
   await crashed.seen('ready', (event) => event.type === 'ready');
   crashed.child.kill('SIGKILL');
   await crashed.stop();
-  await stat(join(home, 'cat', 'control.sock'));
+  await stat(join(suite.scratch, 'cat', 'control.sock'));
   await ok('cat', 'send', 'dan@localhost', 'after a crash');
   const again = listen('cat');
   try {
@@ -299,7 +292,7 @@ test('send returns once the server has acknowledged: nothing is left in the outb
 test('without the server, a text waits in the outbox and leaves with the next connection; errors keep their exit codes', async () => {
   await account('ida');
   await account('jo');
-  await server.halt();
+  await suite.server.halt();
   try {
     const queued = await hush(['--profile', 'ida', 'send', 'jo@localhost', 'written offline']);
     assert.equal(queued.code, 0, queued.stderr);
@@ -312,13 +305,13 @@ test('without the server, a text waits in the outbox and leaves with the next co
     assert.equal(file.code, 5, file.stderr);
     assert.match(file.stderr, /ServerUnreachable/);
     const login = await hush(
-      ['--profile', 'nobody', 'login', 'ida@localhost', '--service', server.websocketUrl],
+      ['--profile', 'nobody', 'login', 'ida@localhost', '--service', suite.server.websocketUrl],
       'ida-password',
     );
     assert.equal(login.code, 5, login.stderr);
     assert.match(login.stderr, /ServerUnreachable/);
   } finally {
-    await server.start();
+    await suite.server.start();
   }
   assert.equal(await outbox('ida'), 2);
   // The next command that connects sends them, in the order written, and leaves only once the
@@ -338,9 +331,9 @@ test('without the server, a text waits in the outbox and leaves with the next co
 test('the listener survives server restarts and network loss, says so, and keeps receiving live', async () => {
   await account('kim');
   await account('lou');
-  const proxy = await startTcpProxy(server.ports.https);
+  const proxy = await startTcpProxy(suite.server.ports.https);
   // kim's listener goes through a proxy that can cut the network.
-  const storage = await openSqliteStorage(join(home, 'kim', 'hush.db'));
+  const storage = await openSqliteStorage(join(suite.scratch, 'kim', 'hush.db'));
   const [stored] = await storage.accounts.list();
   assert.ok(stored);
   await storage.accounts.put({
@@ -355,7 +348,7 @@ test('the listener survives server restarts and network loss, says so, and keeps
 
     // 1. Prosody restarts.
     let mark = kim.events.length;
-    await server.restart();
+    await suite.server.restart();
     await kim.seen('offline after the restart', connection('offline'), mark);
     await kim.seen('online again', connection('online'), mark);
     await ok('lou', 'send', 'kim@localhost', 'after the restart');
@@ -363,7 +356,7 @@ test('the listener survives server restarts and network loss, says so, and keeps
 
     // 2. Prosody is down for a while: attempts fail, and the listener keeps trying.
     mark = kim.events.length;
-    await server.halt({ kill: true });
+    await suite.server.halt({ kill: true });
     await kim.seen('offline', connection('offline'), mark);
     await kim.seen('a retry', connection('reconnecting'), mark);
     const retried = kim.events.length;
@@ -372,7 +365,7 @@ test('the listener survives server restarts and network loss, says so, and keeps
     const queued = await hush(['--profile', 'kim', 'send', 'lou@localhost', 'queued by the owner']);
     assert.equal(queued.code, 0, queued.stderr);
     assert.match(queued.stdout, /^Queued for lou@localhost\.$/m);
-    await server.start();
+    await suite.server.start();
     await kim.seen('online after the outage', connection('online'), mark);
     await until(async () => (await outbox('kim')) === 0, "kim's outbox to empty");
     assert.match((await ok('lou', 'history', 'kim@localhost')).stdout, /queued by the owner/);

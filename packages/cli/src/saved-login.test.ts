@@ -2,32 +2,27 @@
 // of an older profile that kept one, the profile's files hold no byte of the password, and the
 // saved login (FAST token or SCRAM keys) connects, also after a server restart. Keys and token
 // outdated by a password change elsewhere exit 3, as a wrong password does.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { gunzipSync } from 'node:zlib';
-import { cliEnv, runCli, startProsody, type ProsodyServer } from '@hush/test-utils';
+import { cliEnv, runCli, serverSuite } from '@hush/test-utils';
 
-let server: ProsodyServer;
-let home: string;
-before(async () => {
-  server = await startProsody({ settings: { COMMUNITY_MODULES: 'true' } });
-  home = await mkdtemp(join(tmpdir(), 'hush-cli-login-'));
-});
-after(async () => {
-  await server?.stop();
-  await rm(home, { recursive: true, force: true });
+const suite = serverSuite({
+  server: { settings: { COMMUNITY_MODULES: 'true' } },
+  trust: false,
+  // HUSH_HOME: every profile the tests make lives in the scratch folder.
+  scratch: 'hush-cli-login-',
 });
 
 const hush = (args: string[], password?: string) =>
-  runCli(args, cliEnv(server.caFile, home, password));
+  runCli(args, cliEnv(suite.server.caFile, suite.scratch, password));
 
 /** Every file of the profile (the database, its -wal and -shm), as bytes. */
 async function profileBytes(profile: string): Promise<Buffer> {
-  const dir = join(home, profile);
+  const dir = join(suite.scratch, profile);
   const names = await readdir(dir);
   return Buffer.concat(await Promise.all(names.map((name) => readFile(join(dir, name)))));
 }
@@ -40,7 +35,7 @@ async function assertNoPassword(profile: string, ...passwords: string[]): Promis
 
 /** The saved login's text in the profile's database. */
 function savedLogin(profile: string): string | null {
-  const db = new DatabaseSync(join(home, profile, 'hush.db'), { readOnly: true });
+  const db = new DatabaseSync(join(suite.scratch, profile, 'hush.db'), { readOnly: true });
   try {
     const row = db.prepare('SELECT saved_login, password FROM accounts').get() as {
       saved_login: string | null;
@@ -53,11 +48,11 @@ function savedLogin(profile: string): string | null {
   }
 }
 
-const service = () => ['--service', server.websocketUrl];
+const service = () => ['--service', suite.server.websocketUrl];
 const plain = '--plain';
 
 test('sign-up and login keep a saved login and no password; it connects after a server restart', async () => {
-  const invite = await server.createInvite();
+  const invite = await suite.server.createInvite();
   const created = await hush(
     ['--profile', 'kim', plain, 'register', invite, 'kim', ...service()],
     'kim-password-1',
@@ -66,7 +61,7 @@ test('sign-up and login keep a saved login and no password; it connects after a 
   await assertNoPassword('kim', 'kim-password-1');
   assert.match(savedLogin('kim') ?? '', /"fast":\{"mechanism":"HT-SHA-256-NONE"/);
 
-  await server.createAccount('lou', 'lou-password-1');
+  await suite.server.createAccount('lou', 'lou-password-1');
   const login = await hush(
     ['--profile', 'lou', plain, 'login', 'lou@localhost', ...service()],
     'lou-password-1',
@@ -75,14 +70,14 @@ test('sign-up and login keep a saved login and no password; it connects after a 
   await assertNoPassword('lou', 'lou-password-1');
   assert.ok(savedLogin('lou'));
 
-  await server.restart();
+  await suite.server.restart();
   const listed = await hush(['--profile', 'lou', plain, 'contacts', 'list']);
   assert.equal(listed.code, 0, listed.stderr);
   await assertNoPassword('lou', 'lou-password-1');
 });
 
 test('a password change keeps neither password; a change elsewhere exits 3 until the next login', async () => {
-  await server.createAccount('max', 'max-password-1');
+  await suite.server.createAccount('max', 'max-password-1');
   assert.equal(
     (
       await hush(
@@ -126,8 +121,8 @@ test('a password change keeps neither password; a change elsewhere exits 3 until
 test('a profile an older version wrote, with the password in it, is migrated and the password erased', async () => {
   // storage-node's fixture: a schema-4 profile written by an older Hush, its account's password
   // 'correct horse' in the file. Its account is moved to this server.
-  await server.createAccount('alice', 'correct horse');
-  const dir = join(home, 'old');
+  await suite.server.createAccount('alice', 'correct horse');
+  const dir = join(suite.scratch, 'old');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const fixture = new URL(
     '../../storage-node/src/fixtures/v4-cli-profile.sqlite.gz',
@@ -137,7 +132,7 @@ test('a profile an older version wrote, with the password in it, is migrated and
   const db = new DatabaseSync(join(dir, 'hush.db'));
   db.prepare('UPDATE accounts SET jid = ?, service = ?').run(
     'alice@localhost',
-    server.websocketUrl,
+    suite.server.websocketUrl,
   );
   db.prepare('UPDATE messages SET account = ?').run('alice@localhost');
   db.close();

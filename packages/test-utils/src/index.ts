@@ -1,5 +1,6 @@
 export { renderConfig, makeCertificates } from './prosody.ts';
 export { startProsody, testServerKind } from './test-server.ts';
+export { serverSuite, type ServerSuite, type ServerSuiteOptions } from './suite.ts';
 export type { ProsodyServer, ProsodyOptions } from './prosody.ts';
 export { startTcpProxy } from './proxy.ts';
 export type { TcpProxy } from './proxy.ts';

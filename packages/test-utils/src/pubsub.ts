@@ -11,6 +11,17 @@ export interface IqRequester {
   request(iq: Element): Promise<Element>;
 }
 
+/** An IQ set carrying a <pubsub/> in `namespace` (pubsub, or pubsub#owner) with these children. */
+async function pubsubSet(
+  session: IqRequester,
+  namespace: string,
+  ...children: Element[]
+): Promise<void> {
+  await session.request(
+    xml('iq', { type: 'set' }, xml('pubsub', { xmlns: namespace }, ...children)),
+  );
+}
+
 /** A submitted data form of type `formType` that sets pubsub#access_model to `model`. */
 function accessModelForm(formType: string, model: string): Element {
   return xml(
@@ -40,17 +51,11 @@ export async function publishItem(
         ),
       ]
     : [];
-  await session.request(
-    xml(
-      'iq',
-      { type: 'set' },
-      xml(
-        'pubsub',
-        { xmlns: NS_PUBSUB },
-        xml('publish', { node }, xml('item', { id: options.itemId ?? 'current' }, payload)),
-        ...publishOptions,
-      ),
-    ),
+  await pubsubSet(
+    session,
+    NS_PUBSUB,
+    xml('publish', { node }, xml('item', { id: options.itemId ?? 'current' }, payload)),
+    ...publishOptions,
   );
 }
 
@@ -60,16 +65,10 @@ export async function configureAccessModel(
   node: string,
   model: string,
 ): Promise<void> {
-  await session.request(
-    xml(
-      'iq',
-      { type: 'set' },
-      xml(
-        'pubsub',
-        { xmlns: NS_PUBSUB_OWNER },
-        xml('configure', { node }, accessModelForm(`${NS_PUBSUB}#node_config`, model)),
-      ),
-    ),
+  await pubsubSet(
+    session,
+    NS_PUBSUB_OWNER,
+    xml('configure', { node }, accessModelForm(`${NS_PUBSUB}#node_config`, model)),
   );
 }
 
@@ -79,11 +78,5 @@ export async function retractItem(
   node: string,
   itemId: string,
 ): Promise<void> {
-  await session.request(
-    xml(
-      'iq',
-      { type: 'set' },
-      xml('pubsub', { xmlns: NS_PUBSUB }, xml('retract', { node }, xml('item', { id: itemId }))),
-    ),
-  );
+  await pubsubSet(session, NS_PUBSUB, xml('retract', { node }, xml('item', { id: itemId })));
 }

@@ -1,23 +1,17 @@
 // Password change and account deletion (XEP-0077) against a real Prosody.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import { serverSuite } from '@hush/test-utils';
 import { testSessions } from '@hush/test-utils/sessions';
 import type { XmppSession } from '../xmpp/session.ts';
 import { isHushError } from '../errors.ts';
 import { changePassword, deleteAccount } from './manage.ts';
 
-let server: ProsodyServer;
-const sessions = testSessions(() => server);
-before(async () => {
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-  await server.createAccount('alice', 'alice-password');
-  await server.createAccount('bob', 'bob-password');
-});
-after(async () => {
-  await sessions.closeAll();
-  await server?.stop();
+const sessions = testSessions(() => suite.server);
+const suite = serverSuite({
+  accounts: ['alice', 'bob'],
+  password: (name) => `${name}-password`,
+  closeFirst: () => sessions.closeAll(),
 });
 
 const login = (name: string, password: string) => sessions.open(`${name}@localhost`, password);

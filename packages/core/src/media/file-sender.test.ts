@@ -1,18 +1,11 @@
 // Files and voice messages end to end on a real Prosody: encrypted on the device, uploaded, the
 // aesgcm:// link sent over OMEMO, downloaded and checked on every device of both sides.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  startProsody,
-  trustCertificateAuthority,
-  type ProsodyServer,
-  until,
-  tone,
-} from '@hush/test-utils';
+import { serverSuite, tone, until } from '@hush/test-utils';
 import { quickFileSender, uploadsCut } from '@hush/test-utils/files';
 import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
@@ -24,25 +17,17 @@ import { checkVoiceLimits, inspectFile } from '../voice/index.ts';
 import type { FetchFunction } from './types.ts';
 
 const PASSWORD = 'files-test-password';
-let server: ProsodyServer;
-let work: string;
 const open: HushClient[] = [];
 let people = 0;
 
-before(async () => {
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-  work = await mkdtemp(join(tmpdir(), 'hush-files-'));
-});
-after(async () => {
-  await Promise.all(open.map(async (c) => (await c.close(), await c.session.close())));
-  await server?.stop();
-  await rm(work, { recursive: true, force: true });
+const suite = serverSuite({
+  scratch: 'hush-files-',
+  closeFirst: () => Promise.all(open.map(async (c) => (await c.close(), await c.session.close()))),
 });
 
 async function person(name: string): Promise<string> {
   const username = `${name}${++people}`;
-  await server.createAccount(username, PASSWORD);
+  await suite.server.createAccount(username, PASSWORD);
   return `${username}@localhost`;
 }
 
@@ -58,7 +43,11 @@ async function device(
   storage: Storage = createMemoryStorage(),
   fetch?: FetchFunction,
 ): Promise<Device> {
-  const session = await openSession({ service: server.websocketUrl, jid, password: PASSWORD });
+  const session = await openSession({
+    service: suite.server.websocketUrl,
+    jid,
+    password: PASSWORD,
+  });
   const client = await startClient({ session, storage });
   open.push(client);
   return { jid, client, storage, files: quickFileSender(client, storage, fetch) };
@@ -89,7 +78,7 @@ async function receivedFile(device: Device, peer: string, sha256: string) {
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 const toneFile = (seconds: number, file: string, args: string[]) =>
-  tone(join(work, file), seconds, args);
+  tone(join(suite.scratch, file), seconds, args);
 
 test('a file and a voice message both ways, two devices on each side: every device gets the same bytes, and the server stores only ciphertext', async () => {
   const [aliceJid, bobJid] = [await person('alice'), await person('bob')];
@@ -129,7 +118,7 @@ test('a file and a voice message both ways, two devices on each side: every devi
 });
 
 async function serverHas(needle: Buffer): Promise<boolean> {
-  const stack = [server.dataDir];
+  const stack = [suite.server.dataDir];
   let files = 0;
   while (stack.length > 0) {
     const dir = stack.pop() ?? '';
@@ -143,7 +132,7 @@ async function serverHas(needle: Buffer): Promise<boolean> {
     }
   }
   assert.ok(files > 0, 'the data directory was searched');
-  return (await server.readLogs()).includes(needle.toString('latin1'));
+  return (await suite.server.readLogs()).includes(needle.toString('latin1'));
 }
 
 test('refused before any upload: a file over the server limit and a voice message over 5 minutes', async () => {
@@ -196,7 +185,7 @@ test('a dead link and a tampered file are typed errors for the receiver', async 
   assert.notEqual(dead, message.body);
   await assert.rejects(downloadFile(dead), { code: 'LinkExpired' });
   // Flip one byte of the ciphertext where the server stores it.
-  const stored = await findFileOfSize(server.dataDir, 1000 + 16);
+  const stored = await findFileOfSize(suite.server.dataDir, 1000 + 16);
   const bytes = await readFile(stored);
   bytes[500] = (bytes[500] ?? 0) ^ 0x01;
   await writeFile(stored, bytes);

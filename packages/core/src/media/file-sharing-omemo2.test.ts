@@ -3,20 +3,12 @@
 // type while the server (stanzas on the wire, its archive and upload store) sees neither; an OMEMO
 // 0.3 contact and python-twomemo still get the link and the file; a bad description is a typed
 // error and the message and its file are kept.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  startOmemoPeerOn,
-  startProsody,
-  trustCertificateAuthority,
-  type OmemoPeer,
-  type ProsodyServer,
-  until,
-} from '@hush/test-utils';
+import { serverSuite, startOmemoPeerOn, until, type OmemoPeer } from '@hush/test-utils';
 import { uploadsCut } from '@hush/test-utils/files';
 import xml, { type Element } from '@xmpp/xml';
 import { openSession } from '../xmpp/session.ts';
@@ -40,27 +32,21 @@ import {
 } from './file-sharing.ts';
 
 const PASSWORD = 'file-sharing-password';
-let server: ProsodyServer;
-let work: string;
 const open: HushClient[] = [];
 const peers: OmemoPeer[] = [];
 let people = 0;
 
-before(async () => {
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-  work = await mkdtemp(join(tmpdir(), 'hush-sfs-'));
-});
-after(async () => {
-  await Promise.all(open.map(async (c) => (await c.close(), await c.session.close())));
-  await Promise.all(peers.map((peer) => peer.stop()));
-  await server?.stop();
-  await rm(work, { recursive: true, force: true });
+const suite = serverSuite({
+  scratch: 'hush-sfs-',
+  closeFirst: async () => {
+    await Promise.all(open.map(async (c) => (await c.close(), await c.session.close())));
+    await Promise.all(peers.map((peer) => peer.stop()));
+  },
 });
 
 async function person(name: string): Promise<string> {
   const username = `${name}${++people}`;
-  await server.createAccount(username, PASSWORD);
+  await suite.server.createAccount(username, PASSWORD);
   return `${username}@localhost`;
 }
 
@@ -80,7 +66,11 @@ async function device(
   options: { storage?: Storage; fetch?: FetchFunction } = {},
 ): Promise<Device> {
   const storage = options.storage ?? createMemoryStorage();
-  const session = await openSession({ service: server.websocketUrl, jid, password: PASSWORD });
+  const session = await openSession({
+    service: suite.server.websocketUrl,
+    jid,
+    password: PASSWORD,
+  });
   const wire: Element[] = [];
   const send = session.send.bind(session);
   session.send = async (stanza: Element) => {
@@ -119,7 +109,7 @@ function arrived(device: Device, body: string) {
 
 /** Whether any file below the server's data directory, or its log, holds `needle`. */
 async function serverHas(needle: string): Promise<boolean> {
-  const stack = [server.dataDir];
+  const stack = [suite.server.dataDir];
   const bytes = Buffer.from(needle);
   while (stack.length > 0) {
     const dir = stack.pop() ?? '';
@@ -129,7 +119,7 @@ async function serverHas(needle: string): Promise<boolean> {
       else if (entry.isFile() && (await readFile(path)).includes(bytes)) return true;
     }
   }
-  return (await server.readLogs()).includes(needle);
+  return (await suite.server.readLogs()).includes(needle);
 }
 
 test('Hush to Hush over OMEMO 2: name, type, size and voice length arrive encrypted on every device, and the server sees none of them', async () => {
@@ -400,10 +390,10 @@ test('python-twomemo reads a Hush file message with its description: the link ar
   const hushJid = await person('hush');
   const twoJid = await person('two');
   const hush = await device(hushJid);
-  const two = await startOmemoPeerOn(server, {
+  const two = await startOmemoPeerOn(suite.server, {
     jid: twoJid,
     password: PASSWORD,
-    work,
+    work: suite.scratch,
     name: 'two',
     protocol: 'twomemo',
   });

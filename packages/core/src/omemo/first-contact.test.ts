@@ -8,22 +8,19 @@
 //   device it does not know, or encrypted for one, makes it fetch the list again, and a roster
 //   contact whose presence it does not see is asked for it.
 // The peers are Debian's python-omemo (packages/test-utils/python), or Hush itself for new devices.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import xml, { type Element } from '@xmpp/xml';
 import {
   configureAccessModel,
   messageWithBody,
   publishItem,
+  serverSuite,
   startOmemoPeerOn,
-  startProsody,
-  trustCertificateAuthority,
   until,
   type OmemoPeer,
-  type ProsodyServer,
 } from '@hush/test-utils';
 import { testSessions } from '@hush/test-utils/sessions';
 import { openSession, type XmppSession } from '../xmpp/session.ts';
@@ -36,29 +33,22 @@ import { NS_PUBSUB, OmemoPepError, fetchDeviceList } from './pep.ts';
 
 const PASSWORD = 'first-contact-password';
 const OLDMEMO = `/${NS_OMEMO_LEGACY}`;
-let server: ProsodyServer;
-let work: string;
 const clients: HushClient[] = [];
-const sessions = testSessions(() => server);
+const sessions = testSessions(() => suite.server);
 const peers: OmemoPeer[] = [];
 
-before(async () => {
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-  work = await mkdtemp(join(tmpdir(), 'hush-first-contact-'));
-  for (const name of ['alice', 'zero', 'closed', 'frank', 'half', 'gina']) {
-    await server.createAccount(name, PASSWORD);
-  }
-  for (const name of ['bob', 'carol', 'dave', 'erin', 'ivan', 'judy']) {
-    await server.createAccount(name, PASSWORD);
-  }
-});
-after(async () => {
-  await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
-  await sessions.closeAll();
-  await Promise.all(peers.map((peer) => peer.stop()));
-  await server?.stop();
-  await rm(work, { recursive: true, force: true });
+const suite = serverSuite({
+  accounts: [
+    ...['alice', 'zero', 'closed', 'frank', 'half', 'gina'],
+    ...['bob', 'carol', 'dave', 'erin', 'ivan', 'judy'],
+  ],
+  password: PASSWORD,
+  scratch: 'hush-first-contact-',
+  closeFirst: async () => {
+    await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
+    await sessions.closeAll();
+    await Promise.all(peers.map((peer) => peer.stop()));
+  },
 });
 
 const login = (name: string) => sessions.open(`${name}@localhost`, PASSWORD);
@@ -73,7 +63,7 @@ interface HushDevice {
 async function hush(name: string): Promise<HushDevice> {
   const storage = createMemoryStorage();
   const session = await openSession({
-    service: server.websocketUrl,
+    service: suite.server.websocketUrl,
     jid: `${name}@localhost`,
     password: PASSWORD,
   });
@@ -89,10 +79,10 @@ async function hush(name: string): Promise<HushDevice> {
 }
 
 async function python(name: string): Promise<OmemoPeer> {
-  const peer = await startOmemoPeerOn(server, {
+  const peer = await startOmemoPeerOn(suite.server, {
     jid: `${name}@localhost`,
     password: PASSWORD,
-    work,
+    work: suite.scratch,
     name,
   });
   peers.push(peer);
@@ -145,7 +135,7 @@ test('a bundle with signed prekey id 0 and prekey id 0 (as Converse.js publishes
   const first = await python('zero');
   await first.stop();
   peers.splice(peers.indexOf(first), 1);
-  const stateFile = join(work, 'zero', 'omemo.json');
+  const stateFile = join(suite.scratch, 'zero', 'omemo.json');
   const state = JSON.parse(await readFile(stateFile, 'utf8')) as Record<string, unknown>;
   for (const key of [`${OLDMEMO}/signed_pre_key_ids`, `${OLDMEMO}/pre_key_ids`]) {
     const ids = state[key] as Record<string, number>;

@@ -2,20 +2,17 @@
 // (packages/test-utils/python), against a real Prosody: messages, and XEP-0454 files. The first message in each direction is a
 // PreKey message: Hush opens a session with one python account, another python account opens one
 // with Hush.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   messageWithBody,
+  serverSuite,
   startOmemoPeerOn,
-  startProsody,
-  trustCertificateAuthority,
-  type OmemoPeer,
-  type ProsodyServer,
   until,
+  type OmemoPeer,
 } from '@hush/test-utils';
 import type { Element } from '@xmpp/xml';
 import { openSession } from '../xmpp/session.ts';
@@ -27,22 +24,17 @@ import { FileSender } from '../media/file-sender.ts';
 import { downloadFile } from '../media/download.ts';
 
 const PASSWORD = 'interop-password';
-let server: ProsodyServer;
-let work: string;
 const clients: HushClient[] = [];
 const peers: OmemoPeer[] = [];
 
-before(async () => {
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-  work = await mkdtemp(join(tmpdir(), 'hush-interop-'));
-  for (const name of ['hush', 'py1', 'py2']) await server.createAccount(name, PASSWORD);
-});
-after(async () => {
-  await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
-  await Promise.all(peers.map((peer) => peer.stop()));
-  await server?.stop();
-  await rm(work, { recursive: true, force: true });
+const suite = serverSuite({
+  accounts: ['hush', 'py1', 'py2'],
+  password: PASSWORD,
+  scratch: 'hush-interop-',
+  closeFirst: async () => {
+    await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
+    await Promise.all(peers.map((peer) => peer.stop()));
+  },
 });
 
 async function hush(
@@ -50,7 +42,7 @@ async function hush(
 ): Promise<{ client: HushClient; storage: Storage; raw: Element[] }> {
   const storage = createMemoryStorage();
   const session = await openSession({
-    service: server.websocketUrl,
+    service: suite.server.websocketUrl,
     jid: `${name}@localhost`,
     password: PASSWORD,
   });
@@ -62,10 +54,10 @@ async function hush(
 }
 
 async function python(name: string): Promise<OmemoPeer> {
-  const peer = await startOmemoPeerOn(server, {
+  const peer = await startOmemoPeerOn(suite.server, {
     jid: `${name}@localhost`,
     password: PASSWORD,
-    work,
+    work: suite.scratch,
     name,
   });
   peers.push(peer);
@@ -134,8 +126,8 @@ test('Hush and python-omemo: messages both ways, the first in each direction a P
 });
 
 test('Hush and python-omemo: encrypted files (XEP-0454 aesgcm://) both ways', async () => {
-  await server.createAccount('hushfiles', PASSWORD);
-  await server.createAccount('pyfiles', PASSWORD);
+  await suite.server.createAccount('hushfiles', PASSWORD);
+  await suite.server.createAccount('pyfiles', PASSWORD);
   const me = await hush('hushfiles');
   const py = await python('pyfiles');
   const files = new FileSender({
@@ -150,7 +142,7 @@ test('Hush and python-omemo: encrypted files (XEP-0454 aesgcm://) both ways', as
   assert.equal(got.sha256, createHash('sha256').update(outgoing).digest('hex'));
   assert.equal(got.size, outgoing.length);
 
-  const path = join(work, 'from-python.bin');
+  const path = join(suite.scratch, 'from-python.bin');
   await writeFile(path, randomBytes(120_000));
   const sent = await py.sendFile('hushfiles@localhost', path);
   const message = await until(

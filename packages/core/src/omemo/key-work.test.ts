@@ -1,15 +1,10 @@
 // Key maintenance against a real Prosody 13: a start publishes nothing when the server already has
 // this device's bundles, and publishes again a bundle the server lost or holds stale.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
-import {
-  retractItem,
-  startProsody,
-  trustCertificateAuthority,
-  type ProsodyServer,
-} from '@hush/test-utils';
+import { retractItem, serverSuite } from '@hush/test-utils';
 import { testSessions } from '@hush/test-utils/sessions';
 import type { XmppSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
@@ -24,22 +19,16 @@ import { currentBundle, DEFAULT_KEY_POLICY, ensureIdentity } from './keys.ts';
 import { NS_PUBSUB, NS_PUBSUB_OWNER, fetchBundle, publishBundle } from './pep.ts';
 
 const PASSWORD = 'key-work-password';
-let server: ProsodyServer;
-const sessions = testSessions(() => server);
+const sessions = testSessions(() => suite.server);
 
-before(async () => {
-  installNobleCrypto();
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-});
-after(async () => {
-  await sessions.closeAll();
-  await server?.stop();
+before(() => installNobleCrypto());
+const suite = serverSuite({
+  closeFirst: () => sessions.closeAll(),
 });
 
 let people = 0;
 async function login(jid?: string): Promise<XmppSession> {
-  const account = jid ?? (await server.createAccount(`keys${++people}`, PASSWORD));
+  const account = jid ?? (await suite.server.createAccount(`keys${++people}`, PASSWORD));
   return sessions.open(account, PASSWORD);
 }
 

@@ -1,17 +1,11 @@
 // OMEMO device lists and bundles in PEP against a real Prosody 13: open access for non-contacts,
 // absent nodes, reconfiguring a node another client made, and typed errors.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import xml from '@xmpp/xml';
 import { KeyHelper } from '@privacyresearch/libsignal-protocol-typescript';
-import {
-  publishItem,
-  rejection,
-  startProsody,
-  trustCertificateAuthority,
-  type ProsodyServer,
-} from '@hush/test-utils';
+import { publishItem, rejection, serverSuite } from '@hush/test-utils';
 import { testSessions } from '@hush/test-utils/sessions';
 import type { XmppSession } from '../xmpp/session.ts';
 import { installNobleCrypto } from './crypto-provider.ts';
@@ -27,18 +21,12 @@ import {
   publishDeviceList,
 } from './pep.ts';
 
-let server: ProsodyServer;
-const sessions = testSessions(() => server);
-before(async () => {
-  installNobleCrypto();
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-  for (const name of ['alice', 'bob', 'carol', 'dave', 'erin'])
-    await server.createAccount(name, `${name}-password`);
-});
-after(async () => {
-  await sessions.closeAll();
-  await server?.stop();
+const sessions = testSessions(() => suite.server);
+before(() => installNobleCrypto());
+const suite = serverSuite({
+  accounts: ['alice', 'bob', 'carol', 'dave', 'erin'],
+  password: (name) => `${name}-password`,
+  closeFirst: () => sessions.closeAll(),
 });
 
 const login = (name: string) => sessions.open(`${name}@localhost`, `${name}-password`);

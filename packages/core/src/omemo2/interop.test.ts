@@ -4,19 +4,15 @@
 // each way builds the session (Hush writes first to one peer, the other peer writes first to Hush).
 // What the peer sends in its XEP-0420 envelope is checked as it arrives: a malformed envelope, bad
 // padding or a <from/> naming someone else is shown as an Undecryptable error, never dropped.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+
 import {
   messageWithBody,
+  serverSuite,
   startOmemoPeerOn,
-  startProsody,
-  trustCertificateAuthority,
-  type OmemoPeer,
-  type ProsodyServer,
   until,
+  type OmemoPeer,
 } from '@hush/test-utils';
 import type { Element } from '@xmpp/xml';
 import { openSession } from '../xmpp/session.ts';
@@ -27,23 +23,17 @@ import { NS_OMEMO_LEGACY } from '../omemo/bundle.ts';
 import { NS_OMEMO2 } from './bundle.ts';
 
 const PASSWORD = 'twomemo-password';
-let server: ProsodyServer;
-let work: string;
 const clients: HushClient[] = [];
 const peers: OmemoPeer[] = [];
 
-before(async () => {
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-  work = await mkdtemp(join(tmpdir(), 'hush-twomemo-'));
-  for (const name of ['hush', 'hush2', 'hush3', 'two1', 'two2', 'two3', 'two4'])
-    await server.createAccount(name, PASSWORD);
-});
-after(async () => {
-  await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
-  await Promise.all(peers.map((peer) => peer.stop()));
-  await server?.stop();
-  await rm(work, { recursive: true, force: true });
+const suite = serverSuite({
+  accounts: ['hush', 'hush2', 'hush3', 'two1', 'two2', 'two3', 'two4'],
+  password: PASSWORD,
+  scratch: 'hush-twomemo-',
+  closeFirst: async () => {
+    await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
+    await Promise.all(peers.map((peer) => peer.stop()));
+  },
 });
 
 async function hush(
@@ -51,7 +41,7 @@ async function hush(
 ): Promise<{ client: HushClient; storage: Storage; sent: Element[] }> {
   const storage = createMemoryStorage();
   const session = await openSession({
-    service: server.websocketUrl,
+    service: suite.server.websocketUrl,
     jid: `${name}@localhost`,
     password: PASSWORD,
   });
@@ -67,10 +57,10 @@ async function hush(
 }
 
 async function twomemo(name: string): Promise<OmemoPeer> {
-  const peer = await startOmemoPeerOn(server, {
+  const peer = await startOmemoPeerOn(suite.server, {
     jid: `${name}@localhost`,
     password: PASSWORD,
-    work,
+    work: suite.scratch,
     name,
     protocol: 'twomemo',
   });

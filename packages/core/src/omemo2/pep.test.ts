@@ -1,33 +1,22 @@
 // OMEMO 2 device lists and bundles in PEP against a real Prosody: open to strangers, one bundle item
 // per device in one node, key id 0, absent and malformed items as typed errors.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import xml from '@xmpp/xml';
-import {
-  publishItem,
-  rejection,
-  startProsody,
-  trustCertificateAuthority,
-  type ProsodyServer,
-} from '@hush/test-utils';
+import { publishItem, rejection, serverSuite } from '@hush/test-utils';
 import { testSessions } from '@hush/test-utils/sessions';
 import { NS_PUBSUB_OWNER, OmemoPepError } from '../omemo/pep.ts';
 import { BUNDLES_NODE, NS_OMEMO2, type Omemo2Bundle } from './bundle.ts';
 import { fetchBundle, fetchDeviceList, publishBundle, publishDeviceList } from './pep.ts';
 
 const PASSWORD = 'omemo2-pep-password';
-let server: ProsodyServer;
-const sessions = testSessions(() => server);
+const sessions = testSessions(() => suite.server);
 
-before(async () => {
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-  for (const name of ['alice', 'bob', 'carol']) await server.createAccount(name, PASSWORD);
-});
-after(async () => {
-  await sessions.closeAll();
-  await server?.stop();
+const suite = serverSuite({
+  accounts: ['alice', 'bob', 'carol'],
+  password: PASSWORD,
+  closeFirst: () => sessions.closeAll(),
 });
 
 const login = (name: string) => sessions.open(`${name}@localhost`, PASSWORD);
