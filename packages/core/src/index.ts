@@ -35,6 +35,7 @@ export { registerAccount, registerOnStream, NS_REGISTER, NS_PREAUTH } from './ac
 export type { RegisterOptions } from './account/register.ts';
 export {
   byCodePoint,
+  conversationsOf,
   copyAccount,
   copyBytes,
   copyDevice,

@@ -1,5 +1,5 @@
 // Messages in the web app's IndexedDB database (the `messages` store of indexeddb-schema.ts).
-import { canTransition, copyMessage, failureAfter } from '@hush/core';
+import { canTransition, conversationsOf, copyMessage, failureAfter } from '@hush/core';
 import type {
   AddResult,
   Conversation,
@@ -137,17 +137,8 @@ export class IdbMessageStore implements MessageStore {
 
   conversations(account: string): Promise<Conversation[]> {
     return inTransaction(this.db, 'messages', 'readonly', async (tx) => {
-      const byPeer = new Map<string, { last: MessageRecord; unread: number }>();
       const all = await tx.store.index('byAccount').getAll(this.keyRange.only(account));
-      for (const m of all) {
-        const entry = byPeer.get(m.peer) ?? { last: m, unread: 0 };
-        if (byConversationOrder(m, entry.last) > 0) entry.last = m;
-        if (m.direction === 'in' && m.state !== 'read') entry.unread++;
-        byPeer.set(m.peer, entry);
-      }
-      return [...byPeer.entries()]
-        .sort(([, a], [, b]) => byConversationOrder(b.last, a.last))
-        .map(([peer, { last, unread }]) => ({ peer, lastMessage: copyMessage(last), unread }));
+      return conversationsOf(all, (m) => m, byConversationOrder);
     });
   }
 

@@ -4,6 +4,7 @@
 export { createMemoryStorage } from './memory.ts';
 export {
   byCodePoint,
+  conversationsOf,
   copyAccount,
   copyBytes,
   copyDevice,

@@ -20,7 +20,14 @@ import type {
   UploadChanges,
   UploadStore,
 } from './types.ts';
-import { copyAccount, copyMessage, copyOutboxEntry, copyUpload, withFailure } from './records.ts';
+import {
+  conversationsOf,
+  copyAccount,
+  copyMessage,
+  copyOutboxEntry,
+  copyUpload,
+  withFailure,
+} from './records.ts';
 import { MemoryOmemoStore } from './memory-omemo.ts';
 
 // Keys join parts with NUL, which cannot occur in a JID or an XML attribute value.
@@ -134,22 +141,8 @@ class MemoryMessageStore implements MessageStore {
   }
 
   async conversations(account: string): Promise<Conversation[]> {
-    const byPeer = new Map<string, { last: MessageRecord; unread: number }>();
-    for (const record of this.#byId.values()) {
-      const m = record.message;
-      if (m.account !== account) continue;
-      const entry = byPeer.get(m.peer) ?? { last: record, unread: 0 };
-      if (byConversationOrder(record, entry.last) > 0) entry.last = record;
-      if (m.direction === 'in' && m.state !== 'read') entry.unread++;
-      byPeer.set(m.peer, entry);
-    }
-    return [...byPeer.entries()]
-      .sort(([, a], [, b]) => byConversationOrder(b.last, a.last))
-      .map(([peer, { last, unread }]) => ({
-        peer,
-        lastMessage: copyMessage(last.message),
-        unread,
-      }));
+    const mine = [...this.#byId.values()].filter((record) => record.message.account === account);
+    return conversationsOf(mine, (record) => record.message, byConversationOrder);
   }
 
   async markRead(account: string, peer: string, upToTimestamp: number): Promise<number> {

@@ -3,6 +3,7 @@
 // cannot change behind the store's back and a read hands back exactly what a persistent backend would;
 // and the order SQLite gives strings, for the backends that sort by themselves.
 import type {
+  Conversation,
   FileDescription,
   MessageFailure,
   OmemoDevice,
@@ -128,4 +129,30 @@ export function byCodePoint(a: string, b: string): number {
       return (a.codePointAt(i) ?? 0) - (b.codePointAt(i) ?? 0);
   }
   return a.length - b.length;
+}
+
+/**
+ * The conversations of the messages `records` (one account's): for each peer its latest message by
+ * `order` and how many incoming ones are not read, the latest conversation first.
+ */
+export function conversationsOf<R>(
+  records: Iterable<R>,
+  messageOf: (record: R) => StoredMessage,
+  order: (a: R, b: R) => number,
+): Conversation[] {
+  const byPeer = new Map<string, { last: R; unread: number }>();
+  for (const record of records) {
+    const m = messageOf(record);
+    const entry = byPeer.get(m.peer) ?? { last: record, unread: 0 };
+    if (order(record, entry.last) > 0) entry.last = record;
+    if (m.direction === 'in' && m.state !== 'read') entry.unread++;
+    byPeer.set(m.peer, entry);
+  }
+  return [...byPeer.entries()]
+    .sort(([, a], [, b]) => order(b.last, a.last))
+    .map(([peer, { last, unread }]) => ({
+      peer,
+      lastMessage: copyMessage(messageOf(last)),
+      unread,
+    }));
 }
