@@ -15,9 +15,6 @@ import { parseIncoming, signalOf } from './parse.ts';
 import type { MessengerEvent, MessengerStatus, SetMessageState } from './events.ts';
 import type { EncryptionHook, ParsedChatMessage, ParsedIncoming } from './types.ts';
 
-/** How many reads of the archive a new stream's live messages may wait for (Receiver.followUp). */
-const FOLLOW_UPS = 3;
-
 export interface ReceiverDeps {
   readonly session: XmppSession;
   readonly storage: Storage;
@@ -44,12 +41,6 @@ export class Receiver {
   private readonly deps: ReceiverDeps;
   private readonly account: string;
   private receiptsForArchive = false;
-  /** Reads of the archive still due before live chat messages on this stream (followUp). */
-  private followUps = 0;
-  /** Messages the archive brought that this device did not hold yet, counted for followUp. */
-  private storedFromArchive = 0;
-  /** The live message a follow-up read is for: the archive's copy of it is not news. */
-  private trigger: ParsedChatMessage | undefined;
   /** Incoming stanzas (and catch-ups) are handled one at a time, in arrival order. */
   private incoming: Promise<void> = Promise.resolve();
 
@@ -94,37 +85,22 @@ export class Receiver {
 
   /** Handles what the archive holds after the last archive id this device saw, and keeps the id. */
   async catchUp(): Promise<void> {
+    const { session, storage } = this.deps;
     this.deps.onSync('syncing');
-    const stored = await this.storedAccount();
+    const stored = (await storage.accounts.get(this.account)) ?? {
+      jid: this.account,
+      service: session.client.options.service,
+      resource: session.jid.slice(session.jid.indexOf('/') + 1),
+    };
     // A device's very first catch-up is old history: no receipts for it. Later catch-ups bring what
     // arrived while this device was away, and the sender learns it was delivered.
     this.receiptsForArchive = stored.mamLastStanzaId !== undefined;
-    await this.readArchive();
-    this.followUps = FOLLOW_UPS;
-    this.deps.onSync('ready');
-  }
-
-  private async storedAccount() {
-    const { session, storage } = this.deps;
-    return (
-      (await storage.accounts.get(this.account)) ?? {
-        jid: this.account,
-        service: session.client.options.service,
-        resource: session.jid.slice(session.jid.indexOf('/') + 1),
-      }
-    );
-  }
-
-  /** Reads the archive on from the last id this device kept; the number of new messages stored. */
-  private async readArchive(): Promise<number> {
-    const { session, storage } = this.deps;
-    const stored = await this.storedAccount();
-    const before = this.storedFromArchive;
     const last = await catchUpArchive(session, {
-      ...(stored.mamLastStanzaId ? { after: stored.mamLastStanzaId } : {}),
+      ...(stored?.mamLastStanzaId ? { after: stored.mamLastStanzaId } : {}),
       onPage: async (page) => {
         for (const stanza of page.messages) await this.handleIncoming(stanza, 'archive');
-        if (page.last) await storage.accounts.put({ ...stored, mamLastStanzaId: page.last });
+        if (page.last && stored)
+          await storage.accounts.put({ ...stored, mamLastStanzaId: page.last });
       },
     });
     // An empty archive leaves no id to resume from; '' still records that this device has caught
@@ -133,38 +109,13 @@ export class Receiver {
       ...stored,
       mamLastStanzaId: last ?? stored.mamLastStanzaId ?? '',
     });
-    return this.storedFromArchive - before;
-  }
-
-  /**
-   * The catch-up of a new stream can miss what the server routed just after it read the archive
-   * and did not deliver on this stream: on an ejabberd cluster, a device whose node died gets
-   * nothing live for a moment after its catch-up on the other node, while the account's other
-   * devices get those messages (and one of them archives them). They would reach this device only
-   * as a sender's resend, late and after later messages, or never when another device's receipt
-   * already confirmed them. So a live chat message on a new stream is handled after one more read
-   * of the archive, which brings those first, in their order; this goes on until a read finds
-   * nothing this device lacked (besides the live message itself), FOLLOW_UPS times at most.
-   */
-  private async followUp(trigger: ParsedChatMessage): Promise<void> {
-    this.followUps--;
-    this.trigger = trigger;
-    try {
-      if ((await this.readArchive()) === 0) this.followUps = 0;
-    } catch {
-      // The stream went down, or the server refused: the next stream catches up anyway.
-      this.followUps = 0;
-    } finally {
-      this.trigger = undefined;
-    }
+    this.deps.onSync('ready');
   }
 
   private async handleIncoming(stanza: Element, expected: 'live' | 'archive'): Promise<void> {
     const parsed = parseIncoming(stanza, this.account);
     if (!parsed) return;
     if (expected === 'live' && parsed.kind === 'chat' && parsed.source === 'archive') return; // handled by catchUp
-    if (expected === 'live' && parsed.kind === 'chat' && this.followUps > 0)
-      await this.followUp(parsed);
     return this.dispatch(parsed);
   }
 
@@ -300,8 +251,6 @@ export class Receiver {
       ...(file ? { file: descriptionOf(file) } : {}),
     };
     const { stored, duplicate } = await this.deps.storage.messages.add(message);
-    if (!duplicate && parsed.source === 'archive' && !this.isTrigger(parsed))
-      this.storedFromArchive++;
     if (!duplicate) this.deps.emit({ type: 'message', message: stored, ...(file ? { file } : {}) });
     // One receipt, for the first copy this device stores, live or from a catch-up (not from a new
     // device's first history download, which would flood senders with receipts for old messages).
@@ -338,18 +287,6 @@ export class Receiver {
     });
     const previous = recent.findLast((message) => message.direction === parsed.direction);
     return previous && previous.timestamp > stamped ? previous.timestamp : stamped;
-  }
-
-  private isTrigger(parsed: ParsedChatMessage): boolean {
-    const trigger = this.trigger;
-    if (!trigger) return false;
-    if (parsed.stanzaId && parsed.stanzaId === trigger.stanzaId) return true;
-    return (
-      parsed.originId !== undefined &&
-      parsed.originId === trigger.originId &&
-      parsed.peer === trigger.peer &&
-      parsed.direction === trigger.direction
-    );
   }
 
   private async alreadyStored(parsed: ParsedChatMessage): Promise<boolean> {
