@@ -11,8 +11,10 @@ export {
   messageWithBody,
   startOmemoPeer,
   startOmemoPeerOn,
+  testPeers,
   type OmemoPeer,
   type OmemoPeerEvent,
+  type TestPeers,
 } from './omemo-peer.ts';
 export { until } from './until.ts';
 export { rejection } from './rejection.ts';

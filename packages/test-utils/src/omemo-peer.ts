@@ -343,3 +343,42 @@ export const messageWithBody =
   (body: string) =>
   (event: OmemoPeerEvent): event is PeerMessage =>
     event.event === 'message' && event.body === body;
+
+export interface TestPeers {
+  /** A peer logged in as `jid` (`name@localhost` unless given), keeping its state in `scratch/<name>`. */
+  start(name: string, jid?: string): Promise<OmemoPeer>;
+  /** Stops one peer (to restart it on its state, say). */
+  stop(peer: OmemoPeer): Promise<void>;
+  /** Stops every peer still running, all at once. */
+  stopAll(): Promise<void>;
+}
+
+/** The peers a test file starts on its suite's server, all with one password and protocol. */
+export function testPeers(
+  suite: { readonly server: Pick<ProsodyServer, 'ports' | 'caFile'>; readonly scratch: string },
+  password: string,
+  protocol?: OmemoPeerOptions['protocol'],
+): TestPeers {
+  const started: OmemoPeer[] = [];
+  return {
+    async start(name, jid = `${name}@localhost`) {
+      const { server, scratch: work } = suite;
+      const peer = await startOmemoPeerOn(server, {
+        jid,
+        password,
+        work,
+        name,
+        ...(protocol ? { protocol } : {}),
+      });
+      started.push(peer);
+      return peer;
+    },
+    async stop(peer) {
+      await peer.stop();
+      started.splice(started.indexOf(peer), 1);
+    },
+    async stopAll() {
+      await Promise.all(started.map((peer) => peer.stop()));
+    },
+  };
+}

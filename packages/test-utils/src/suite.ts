@@ -27,12 +27,15 @@ export interface ServerSuite {
   readonly server: ProsodyServer;
   /** The scratch folder, with the `scratch` option. */
   readonly scratch: string;
+  /** Makes an account no other test uses, `name` and a number (alice1, bob2), returning its JID. */
+  newAccount(name: string, password: string): Promise<string>;
 }
 
 /** Registers before() and after() hooks for one server shared by the test file's tests. */
 export function serverSuite(options: ServerSuiteOptions = {}): ServerSuite {
   let server: ProsodyServer | undefined;
   let scratch: string | undefined;
+  let accounts = 0;
   const { password = '' } = options;
   before(async () => {
     server = await startProsody(options.server);
@@ -55,6 +58,11 @@ export function serverSuite(options: ServerSuiteOptions = {}): ServerSuite {
     get scratch() {
       if (!scratch) throw new Error('no scratch folder: the suite was given no `scratch` prefix');
       return scratch;
+    },
+    async newAccount(name, password) {
+      const username = `${name}${++accounts}`;
+      await this.server.createAccount(username, password);
+      return `${username}@localhost`;
     },
   };
 }

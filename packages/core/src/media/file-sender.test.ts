@@ -6,30 +6,25 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serverSuite, tone, until } from '@hush/test-utils';
+import { testClients } from '@hush/test-utils/sessions';
 import { quickFileSender, uploadsCut } from '@hush/test-utils/files';
-import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import type { Storage, StoredMessage } from '../storage/types.ts';
-import { startClient, type HushClient } from '../client.ts';
+import type { HushClient } from '../client.ts';
 import { FileSender } from './file-sender.ts';
 import { downloadFile } from './download.ts';
 import { checkVoiceLimits, inspectFile } from '../voice/index.ts';
 import type { FetchFunction } from './types.ts';
 
 const PASSWORD = 'files-test-password';
-const open: HushClient[] = [];
-let people = 0;
+const clients = testClients(() => suite.server);
 
 const suite = serverSuite({
   scratch: 'hush-files-',
-  closeFirst: () => Promise.all(open.map(async (c) => (await c.close(), await c.session.close()))),
+  closeFirst: () => clients.closeAll(),
 });
 
-async function person(name: string): Promise<string> {
-  const username = `${name}${++people}`;
-  await suite.server.createAccount(username, PASSWORD);
-  return `${username}@localhost`;
-}
+const person = (name: string) => suite.newAccount(name, PASSWORD);
 
 interface Device {
   readonly jid: string;
@@ -43,21 +38,11 @@ async function device(
   storage: Storage = createMemoryStorage(),
   fetch?: FetchFunction,
 ): Promise<Device> {
-  const session = await openSession({
-    service: suite.server.websocketUrl,
-    jid,
-    password: PASSWORD,
-  });
-  const client = await startClient({ session, storage });
-  open.push(client);
+  const { client } = await clients.start(jid, PASSWORD, { storage });
   return { jid, client, storage, files: quickFileSender(client, storage, fetch) };
 }
 
-async function stop(device: Device): Promise<void> {
-  open.splice(open.indexOf(device.client), 1);
-  await device.client.close();
-  await device.client.session.close();
-}
+const stop = (device: Device) => clients.stop(device.client);
 
 /** The file message from `peer` whose link downloads to bytes with this sha256. */
 async function receivedFile(device: Device, peer: string, sha256: string) {

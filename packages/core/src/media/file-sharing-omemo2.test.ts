@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serverSuite, startOmemoPeerOn, until, type OmemoPeer } from '@hush/test-utils';
+import { serverSuite, testPeers, until } from '@hush/test-utils';
+import { recordSent, testClients } from '@hush/test-utils/sessions';
 import { uploadsCut } from '@hush/test-utils/files';
 import xml, { type Element } from '@xmpp/xml';
-import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import type { Storage } from '../storage/types.ts';
-import { startClient, type HushClient } from '../client.ts';
+import type { HushClient } from '../client.ts';
 import { writeForLater, type MessengerEvent } from '../chat/messenger.ts';
 import type { OmemoVersion } from '../omemo/pep.ts';
 import { NS_OMEMO_LEGACY } from '../omemo/bundle.ts';
@@ -32,23 +32,18 @@ import {
 } from './file-sharing.ts';
 
 const PASSWORD = 'file-sharing-password';
-const open: HushClient[] = [];
-const peers: OmemoPeer[] = [];
-let people = 0;
+const clients = testClients(() => suite.server);
 
 const suite = serverSuite({
   scratch: 'hush-sfs-',
   closeFirst: async () => {
-    await Promise.all(open.map(async (c) => (await c.close(), await c.session.close())));
-    await Promise.all(peers.map((peer) => peer.stop()));
+    await clients.closeAll();
+    await peers.stopAll();
   },
 });
+const peers = testPeers(suite, PASSWORD, 'twomemo');
 
-async function person(name: string): Promise<string> {
-  const username = `${name}${++people}`;
-  await suite.server.createAccount(username, PASSWORD);
-  return `${username}@localhost`;
-}
+const person = (name: string) => suite.newAccount(name, PASSWORD);
 
 interface Device {
   readonly jid: string;
@@ -66,28 +61,19 @@ async function device(
   options: { storage?: Storage; fetch?: FetchFunction } = {},
 ): Promise<Device> {
   const storage = options.storage ?? createMemoryStorage();
-  const session = await openSession({
-    service: suite.server.websocketUrl,
-    jid,
-    password: PASSWORD,
-  });
   const wire: Element[] = [];
-  const send = session.send.bind(session);
-  session.send = async (stanza: Element) => {
-    wire.push(stanza);
-    await send(stanza);
-  };
-  session.onStanza((stanza) => void wire.push(stanza));
-  const client = await startClient({
-    session,
+  const { client } = await clients.start(jid, PASSWORD, {
     storage,
+    prepare: (session) => {
+      recordSent(session, wire);
+      session.onStanza((stanza) => void wire.push(stanza));
+    },
     ...(versions ? { omemo: { versions } } : {}),
   });
-  open.push(client);
   const events: MessengerEvent[] = [];
   client.messenger.subscribe((event) => void events.push(event));
   const files = new FileSender({
-    session,
+    session: client.session,
     storage,
     messenger: client.messenger,
     ...(options.fetch ? { fetch: options.fetch, retries: 0 } : {}),
@@ -197,9 +183,7 @@ test('a file whose upload was cut goes after a restart with its description: the
   const [pending] = await aliceStorage.uploads.list(aliceJid);
   assert.equal(pending?.file?.name, name);
   // The app starts again with the same storage, the network is back.
-  open.splice(open.indexOf(alice.client), 1);
-  await alice.client.close();
-  await alice.client.session.close();
+  await clients.stop(alice.client);
   const again = await device(aliceJid, undefined, { storage: aliceStorage });
   const { sent, failed } = await again.files.resume();
   assert.deepEqual(failed, []);
@@ -223,9 +207,7 @@ test('a file message written while offline leaves with the next run, its descrip
   const content = new Uint8Array(randomBytes(1200));
   const first = await alice.files.send(bobJid, content, { name: 'first.txt' });
   await arrived(bob, first.body);
-  open.splice(open.indexOf(alice.client), 1);
-  await alice.client.close();
-  await alice.client.session.close();
+  await clients.stop(alice.client);
   // Offline: the same file again, described anew, waits in the outbox unencrypted.
   const file = {
     name: 'again.txt',
@@ -390,14 +372,7 @@ test('python-twomemo reads a Hush file message with its description: the link ar
   const hushJid = await person('hush');
   const twoJid = await person('two');
   const hush = await device(hushJid);
-  const two = await startOmemoPeerOn(suite.server, {
-    jid: twoJid,
-    password: PASSWORD,
-    work: suite.scratch,
-    name: 'two',
-    protocol: 'twomemo',
-  });
-  peers.push(two);
+  const two = await peers.start('two', twoJid);
   const sent = await hush.files.send(twoJid, new Uint8Array(randomBytes(1000)), {
     name: 'for-twomemo.txt',
     mediaType: 'text/plain',

@@ -18,24 +18,21 @@ import {
   messageWithBody,
   publishItem,
   serverSuite,
-  startOmemoPeerOn,
+  testPeers,
   until,
-  type OmemoPeer,
 } from '@hush/test-utils';
-import { testSessions } from '@hush/test-utils/sessions';
-import { openSession, type XmppSession } from '../xmpp/session.ts';
-import { createMemoryStorage } from '../storage/memory.ts';
+import { testClients, testSessions } from '@hush/test-utils/sessions';
+import type { XmppSession } from '../xmpp/session.ts';
 import type { Storage, StoredMessage } from '../storage/types.ts';
-import { startClient, type HushClient } from '../client.ts';
+import type { HushClient } from '../client.ts';
 import type { OmemoEvent } from './omemo.ts';
 import { DEVICE_LIST_NODE, NS_OMEMO_LEGACY, bundleNode } from './bundle.ts';
 import { NS_PUBSUB, OmemoPepError, fetchDeviceList } from './pep.ts';
 
 const PASSWORD = 'first-contact-password';
 const OLDMEMO = `/${NS_OMEMO_LEGACY}`;
-const clients: HushClient[] = [];
+const clients = testClients(() => suite.server);
 const sessions = testSessions(() => suite.server);
-const peers: OmemoPeer[] = [];
 
 const suite = serverSuite({
   accounts: [
@@ -45,11 +42,12 @@ const suite = serverSuite({
   password: PASSWORD,
   scratch: 'hush-first-contact-',
   closeFirst: async () => {
-    await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
+    await clients.closeAll();
     await sessions.closeAll();
-    await Promise.all(peers.map((peer) => peer.stop()));
+    await peers.stopAll();
   },
 });
+const peers = testPeers(suite, PASSWORD);
 
 const login = (name: string) => sessions.open(`${name}@localhost`, PASSWORD);
 
@@ -61,15 +59,10 @@ interface HushDevice {
 }
 
 async function hush(name: string): Promise<HushDevice> {
-  const storage = createMemoryStorage();
-  const session = await openSession({
-    service: suite.server.websocketUrl,
-    jid: `${name}@localhost`,
-    password: PASSWORD,
-  });
   const events: OmemoEvent[] = [];
-  const client = await startClient({ session, storage, onOmemoEvent: (e) => events.push(e) });
-  clients.push(client);
+  const { client, storage } = await clients.start(`${name}@localhost`, PASSWORD, {
+    onOmemoEvent: (e) => events.push(e),
+  });
   return {
     client,
     storage,
@@ -78,16 +71,7 @@ async function hush(name: string): Promise<HushDevice> {
   };
 }
 
-async function python(name: string): Promise<OmemoPeer> {
-  const peer = await startOmemoPeerOn(suite.server, {
-    jid: `${name}@localhost`,
-    password: PASSWORD,
-    work: suite.scratch,
-    name,
-  });
-  peers.push(peer);
-  return peer;
-}
+const python = (name: string) => peers.start(name);
 
 /** Sends `body` and fails at once, with the reason, when Hush refused to encrypt it. */
 async function send(from: HushDevice, to: string, body: string): Promise<StoredMessage> {
@@ -133,8 +117,7 @@ test('a bundle with signed prekey id 0 and prekey id 0 (as Converse.js publishes
   // python-omemo numbers its keys from 1: renumber them from 0 in its state while it is stopped,
   // and it publishes its bundle again with those ids when it starts.
   const first = await python('zero');
-  await first.stop();
-  peers.splice(peers.indexOf(first), 1);
+  await peers.stop(first);
   const stateFile = join(suite.scratch, 'zero', 'omemo.json');
   const state = JSON.parse(await readFile(stateFile, 'utf8')) as Record<string, unknown>;
   for (const key of [`${OLDMEMO}/signed_pre_key_ids`, `${OLDMEMO}/pre_key_ids`]) {

@@ -7,62 +7,41 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import {
-  messageWithBody,
-  serverSuite,
-  startOmemoPeerOn,
-  until,
-  type OmemoPeer,
-} from '@hush/test-utils';
+import { messageWithBody, serverSuite, testPeers, until } from '@hush/test-utils';
+import { testClients } from '@hush/test-utils/sessions';
 import type { Element } from '@xmpp/xml';
-import { openSession } from '../xmpp/session.ts';
-import { createMemoryStorage } from '../storage/memory.ts';
+
 import type { Storage } from '../storage/types.ts';
-import { startClient, type HushClient } from '../client.ts';
+import type { HushClient } from '../client.ts';
 import { NS_OMEMO_LEGACY } from './bundle.ts';
 import { FileSender } from '../media/file-sender.ts';
 import { downloadFile } from '../media/download.ts';
 
 const PASSWORD = 'interop-password';
-const clients: HushClient[] = [];
-const peers: OmemoPeer[] = [];
+const clients = testClients(() => suite.server);
 
 const suite = serverSuite({
   accounts: ['hush', 'py1', 'py2'],
   password: PASSWORD,
   scratch: 'hush-interop-',
   closeFirst: async () => {
-    await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
-    await Promise.all(peers.map((peer) => peer.stop()));
+    await clients.closeAll();
+    await peers.stopAll();
   },
 });
+const peers = testPeers(suite, PASSWORD);
 
 async function hush(
   name: string,
 ): Promise<{ client: HushClient; storage: Storage; raw: Element[] }> {
-  const storage = createMemoryStorage();
-  const session = await openSession({
-    service: suite.server.websocketUrl,
-    jid: `${name}@localhost`,
-    password: PASSWORD,
-  });
   const raw: Element[] = [];
-  session.onStanza((stanza) => raw.push(stanza));
-  const client = await startClient({ session, storage });
-  clients.push(client);
+  const { client, storage } = await clients.start(`${name}@localhost`, PASSWORD, {
+    prepare: (session) => session.onStanza((stanza) => raw.push(stanza)),
+  });
   return { client, storage, raw };
 }
 
-async function python(name: string): Promise<OmemoPeer> {
-  const peer = await startOmemoPeerOn(suite.server, {
-    jid: `${name}@localhost`,
-    password: PASSWORD,
-    work: suite.scratch,
-    name,
-  });
-  peers.push(peer);
-  return peer;
-}
+const python = (name: string) => peers.start(name);
 
 test('Hush and python-omemo: messages both ways, the first in each direction a PreKey message', async () => {
   const me = await hush('hush');

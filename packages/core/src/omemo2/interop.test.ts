@@ -6,67 +6,40 @@
 // padding or a <from/> naming someone else is shown as an Undecryptable error, never dropped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-
-import {
-  messageWithBody,
-  serverSuite,
-  startOmemoPeerOn,
-  until,
-  type OmemoPeer,
-} from '@hush/test-utils';
+import { messageWithBody, serverSuite, testPeers, until } from '@hush/test-utils';
+import { recordSent, testClients } from '@hush/test-utils/sessions';
 import type { Element } from '@xmpp/xml';
-import { openSession } from '../xmpp/session.ts';
-import { createMemoryStorage } from '../storage/memory.ts';
+
 import type { Storage } from '../storage/types.ts';
-import { startClient, type HushClient } from '../client.ts';
+import type { HushClient } from '../client.ts';
 import { NS_OMEMO_LEGACY } from '../omemo/bundle.ts';
 import { NS_OMEMO2 } from './bundle.ts';
 
 const PASSWORD = 'twomemo-password';
-const clients: HushClient[] = [];
-const peers: OmemoPeer[] = [];
+const clients = testClients(() => suite.server);
 
 const suite = serverSuite({
   accounts: ['hush', 'hush2', 'hush3', 'two1', 'two2', 'two3', 'two4'],
   password: PASSWORD,
   scratch: 'hush-twomemo-',
   closeFirst: async () => {
-    await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
-    await Promise.all(peers.map((peer) => peer.stop()));
+    await clients.closeAll();
+    await peers.stopAll();
   },
 });
+const peers = testPeers(suite, PASSWORD, 'twomemo');
 
 async function hush(
   name: string,
 ): Promise<{ client: HushClient; storage: Storage; sent: Element[] }> {
-  const storage = createMemoryStorage();
-  const session = await openSession({
-    service: suite.server.websocketUrl,
-    jid: `${name}@localhost`,
-    password: PASSWORD,
-  });
   const sent: Element[] = [];
-  const send = session.send.bind(session);
-  session.send = async (stanza: Element) => {
-    sent.push(stanza);
-    await send(stanza);
-  };
-  const client = await startClient({ session, storage });
-  clients.push(client);
+  const { client, storage } = await clients.start(`${name}@localhost`, PASSWORD, {
+    prepare: (session) => recordSent(session, sent),
+  });
   return { client, storage, sent };
 }
 
-async function twomemo(name: string): Promise<OmemoPeer> {
-  const peer = await startOmemoPeerOn(suite.server, {
-    jid: `${name}@localhost`,
-    password: PASSWORD,
-    work: suite.scratch,
-    name,
-    protocol: 'twomemo',
-  });
-  peers.push(peer);
-  return peer;
-}
+const twomemo = (name: string) => peers.start(name);
 
 test('Hush and python-twomemo: OMEMO 2 both ways, each first message building the session', async () => {
   const me = await hush('hush');
