@@ -78,6 +78,7 @@ if (server === 'ejabberd-cluster') {
       ? { redeliverAfterMs: count(redeliver, 'SOAK_REDELIVER_AFTER_MS', 15_000) }
       : {}),
     receiversOver: values['receivers-over'] === 'tls' ? 'tls' : 'websocket',
+    ...(values['server-log'] ? { serverLog: values['server-log'] } : {}),
     log,
   });
   console.log(

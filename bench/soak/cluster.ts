@@ -5,25 +5,28 @@
 // two, and what node one acked but never delivered goes again (chat/redelivery.ts). Node one then
 // starts again, rejoins the cluster, and a client on it writes to the receiving account too.
 // Afterwards every device's stored history and every sender's outbox say what happened.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import {
   startEjabberdCluster,
   trustCertificateAuthority,
   until,
-  type EjabberdCluster,
   type EjabberdNode,
 } from '@hush/test-utils';
 import { analyseClient, firstLiveAfter, parseBody, type ClientCounts } from './analysis.ts';
-import { startCoreReceiver, type Endpoint, type Receiver } from './receivers.ts';
-import { Sender, type Hold, type OutboxLeft } from './senders.ts';
+import { startCoreReceiver, type Endpoint } from './receivers.ts';
+import {
+  progress,
+  untilSeen,
+  senderSummary,
+  settle,
+  type SenderSummary,
+  type SoakBasics,
+  withSoakRun,
+} from './driver.ts';
+import { Sender, type Hold } from './senders.ts';
+import { archivedOriginIds, traceLosses, traceMessages } from './trace.ts';
 
-export interface ClusterSoakOptions {
-  readonly senders: number;
-  readonly messages: number;
-  /** Mean pause between two messages of one sender. */
-  readonly intervalMs: number;
+export interface ClusterSoakOptions extends SoakBasics {
   /** Node one is killed once this fraction of all messages is written, */
   readonly killAt: number;
   /** and started again at this fraction, once its clients have moved to node two. */
@@ -35,10 +38,6 @@ export interface ClusterSoakOptions {
   readonly receiversOver: 'websocket' | 'tls';
   /** How long a receipt may take before a message goes again; core's default (15 s) if unset. */
   readonly redeliverAfterMs?: number;
-  /** Settling ends when nothing changed for this long (or everything arrived and left). */
-  readonly settleQuietMs: number;
-  readonly settleMaxMs: number;
-  readonly log: (line: string) => void;
 }
 
 export const defaultClusterOptions: ClusterSoakOptions = {
@@ -73,14 +72,10 @@ export interface ClusterSender {
   readonly drainSeconds: number | null;
 }
 
-export interface ClusterSoakResult {
-  readonly options: Omit<ClusterSoakOptions, 'log'>;
+export interface ClusterSoakResult extends SenderSummary {
+  readonly options: Omit<ClusterSoakOptions, 'log' | 'serverLog'>;
   readonly clients: readonly ClusterClient[];
   readonly senders: readonly ClusterSender[];
-  readonly outboxLeft: number;
-  readonly outboxes: readonly OutboxLeft[];
-  readonly senderStates: Record<string, number>;
-  readonly senderErrors: Record<string, number>;
   /** Seconds from SIGKILL until node two no longer lists node one. */
   readonly nodeDownSeenAfter: number;
   /** Seconds from starting node one again until both nodes list each other. */
@@ -92,11 +87,12 @@ export interface ClusterSoakResult {
   readonly settled: boolean;
   readonly uncaught: number;
   readonly notes: readonly string[];
+  /** Where the lost messages got lost, per device. */
+  readonly traces: readonly string[];
 }
 
 const PASSWORD = 'soak-password-1';
 const PROBE_MS = 250;
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A node's address first, the other's as the alternative. */
 function endpoint(home: EjabberdNode, other: EjabberdNode, websocket: boolean): Endpoint {
@@ -116,29 +112,18 @@ export async function runClusterSoak(
 ): Promise<ClusterSoakResult> {
   const options: ClusterSoakOptions = { ...defaultClusterOptions, ...partial };
   const { log } = options;
-  const notes: string[] = [];
-  const note = (line: string) => {
-    notes.push(line);
-    log(line);
-  };
-  // As in run.ts: an error nothing handles is recorded (and fails the run), not the end of it.
-  const uncaught: string[] = [];
-  const onUncaught = (error: Error) => {
-    const where = error.stack?.split('\n').find((line) => line.includes('/packages/')) ?? '';
-    const line = `${error.name}: ${error.message} ${where.trim()}`;
-    if (!uncaught.includes(line)) note(`uncaught in this process: ${line}`);
-    uncaught.push(line);
-  };
-  const others = process.listeners('uncaughtException');
-  process.removeAllListeners('uncaughtException');
-  process.on('uncaughtException', onUncaught);
-  const dir = await mkdtemp(join(tmpdir(), 'hush-cluster-soak-'));
-  const receivers: Receiver[] = [];
-  const senders: Sender[] = [];
-  const probes: Sender[] = [];
-  let cluster: EjabberdCluster | undefined;
-  try {
-    cluster = await startEjabberdCluster(2);
+  return withSoakRun('hush-cluster-soak-', log, async (run) => {
+    const { dir, note, notes, receivers, senders, probes } = run;
+    const cluster = await startEjabberdCluster(2);
+    run.stopServer = () => cluster.stop();
+    const serverLog = options.serverLog;
+    if (serverLog)
+      run.beforeClose = async () => {
+        const logs = await Promise.all(
+          cluster.nodes.map(async (node) => `==> ${node.nodeName}\n${await node.readLogs()}`),
+        );
+        await writeFile(serverLog, logs.join('\n'));
+      };
     trustCertificateAuthority(cluster.caCert);
     const [one, two] = cluster.nodes as [EjabberdNode, EjabberdNode];
     const homeOf = (home: 1 | 2, websocket: boolean) =>
@@ -181,26 +166,18 @@ export async function runClusterSoak(
     probes.push(probe);
     const devices = receivers.length;
     for (const sender of [...senders, probe])
-      await until(
-        async () => (await sender.peerDevices(receiverJid)) >= devices,
+      await untilSeen(
+        sender,
+        receiverJid,
+        devices,
         `${sender.jid} to see both devices of ${receiverJid}`,
-        30_000,
-        200,
       );
     log(`${senders.length} senders and the probe connected`);
 
-    const total = options.senders * options.messages;
-    const fromSenders = (body: string) => (parseBody(body)?.sender ?? Infinity) < options.senders;
-    const arrivedFromSenders = (receiver: Receiver) =>
-      [...receiver.arrivals.keys()].filter(fromSenders).length;
-    const written = () => senders.reduce((sum, sender) => sum + sender.written, 0);
-    const whenWritten = (fraction: number) =>
-      until(
-        () => written() >= Math.min(total, Math.ceil(fraction * total)),
-        `${fraction * 100}% of the messages written`,
-        3_600_000,
-        20,
-      );
+    const { total, fromSenders, arrivedFromSenders, written, whenWritten } = progress(
+      senders,
+      options,
+    );
 
     // However slow the machine, the kill and the return come mid-run: the senders hold their
     // messages back at those points until each has happened.
@@ -239,7 +216,7 @@ export async function runClusterSoak(
       }
       try {
         await until(
-          async () => !(await cluster?.members(two))?.includes(one.nodeName),
+          async () => !(await cluster.members(two))?.includes(one.nodeName),
           'node two to see node one gone',
           120_000,
           100,
@@ -262,7 +239,7 @@ export async function runClusterSoak(
         await until(
           async () => {
             const lists = await Promise.all(
-              [one, two].map((n) => cluster?.members(n).catch(() => [] as string[])),
+              [one, two].map((n) => cluster.members(n).catch(() => [] as string[])),
             );
             return lists.every((names) => names?.length === 2);
           },
@@ -276,12 +253,7 @@ export async function runClusterSoak(
         lateSender = await startSender(options.senders + 1, { service: one.directTlsUrl });
         probes.push(lateSender);
         const late = lateSender;
-        await until(
-          async () => (await late.peerDevices(receiverJid)) >= devices,
-          'the client on node one to see both devices',
-          30_000,
-          200,
-        );
+        await untilSeen(late, receiverJid, devices, 'the client on node one to see both devices');
       } finally {
         rejoined();
       }
@@ -298,45 +270,28 @@ export async function runClusterSoak(
     await Promise.all([faults, probing]);
     log(`all ${total} written in ${sendSeconds.toFixed(1)} s; settling`);
 
-    const settleStart = performance.now();
-    const drained: (number | null)[] = senders.map(() => null);
     const probeArrived = () =>
       receivers.map(
         (r) =>
           [...r.arrivals.keys()].filter((body) => !fromSenders(body) && parseBody(body)).length,
       );
     const probeWritten = () => probes.reduce((sum, p) => sum + p.written, 0);
-    let settled = false;
-    let lastChange = settleStart;
-    let last = '';
-    for (;;) {
-      const sizes = await Promise.all([...senders, ...probes].map((s) => s.outboxSize()));
-      const outbox = sizes.reduce((a, b) => a + b, 0);
-      sizes.slice(0, senders.length).forEach((size, index) => {
-        if (size === 0 && drained[index] === null)
-          drained[index] = (performance.now() - settleStart) / 1000;
-      });
-      const arrived = receivers.map(arrivedFromSenders);
-      if (
+    const { settled, settleSeconds, drained } = await settle({
+      senders,
+      probes,
+      arrived: () => receivers.map(arrivedFromSenders),
+      complete: (outbox, arrived) =>
         outbox === 0 &&
         arrived.every((count) => count === total) &&
-        probeArrived().every((count) => count === probeWritten())
-      ) {
-        settled = true;
-        break;
-      }
-      const now = performance.now();
-      const state = `${outbox} ${arrived.join(' ')} ${probeArrived().join(' ')}`;
-      if (state !== last) {
-        last = state;
-        lastChange = now;
-        log(`settling: outboxes ${outbox}, arrived ${arrived.join(' / ')} of ${total}`);
-      }
-      if (now - lastChange > options.settleQuietMs || now - settleStart > options.settleMaxMs)
-        break;
-      await pause(250);
-    }
-    const settleSeconds = (performance.now() - settleStart) / 1000;
+        probeArrived().every((count) => count === probeWritten()),
+      state: (outbox, arrived) => `${outbox} ${arrived.join(' ')} ${probeArrived().join(' ')}`,
+      line: (outbox, arrived) =>
+        `settling: outboxes ${outbox}, arrived ${arrived.join(' / ')} of ${total}`,
+      quietMs: options.settleQuietMs,
+      maxMs: options.settleMaxMs,
+      everyMs: 250,
+      log,
+    });
 
     const peers = senders.map((sender) => sender.jid);
     const probeTimes = [...senders.map(() => [] as number[]), probe.writtenAt];
@@ -357,17 +312,47 @@ export async function runClusterSoak(
         firstLiveAfterKill: firstLiveAfter(receiver.arrivals, probeTimes, killedAt),
       });
     }
-    const outboxes = await Promise.all(senders.map((sender) => sender.outboxLeft()));
-    const senderStates: Record<string, number> = {};
-    const senderErrors: Record<string, number> = {};
-    for (const sender of senders) {
-      for (const [state, count] of Object.entries(await sender.states(receiverJid)))
-        senderStates[state] = (senderStates[state] ?? 0) + count;
-      for (const [code, count] of sender.errors)
-        senderErrors[code] = (senderErrors[code] ?? 0) + count;
+    // Where the lost and disordered messages went. A loaded node can take longer to read the
+    // archive than a request may wait: the run's figures stand without it.
+    let archive: Promise<ReadonlyMap<string, number>> | undefined;
+    const readArchive = () =>
+      (archive ??= archivedOriginIds(two.websocketUrl, receiverJid, PASSWORD));
+    let traces: string[] = [];
+    try {
+      traces = await traceLosses(
+        receivers.map((device, index) => ({ device, counts: clients[index] as ClusterClient })),
+        readArchive,
+        senders,
+        receiverJid,
+      );
+      for (const line of traces) log(line);
+      if (clients.some((c) => c.lost + c.outOfOrder > 0))
+        for (const line of await traceMessages(
+          receivers,
+          clients,
+          senders,
+          receiverJid,
+          await readArchive(),
+          killedAt,
+        ))
+          note(line);
+    } catch (error) {
+      note(`the archive could not be read for the trace: ${String(error)}`);
     }
-    const { log: _log, ...shown } = options;
+    // Each device's streams and catch-ups, from the kill on: what a loss lines up with.
+    for (const receiver of receivers) {
+      const since = (at: number) => `${((at - killedAt) / 1000).toFixed(2)}`;
+      const streams = (receiver.onlineAt ?? []).map(since).join(' ');
+      const statuses = (receiver.statuses ?? [])
+        .filter((s) => s.status === 'syncing' || s.status === 'ready')
+        .map((s) => `${s.status} ${since(s.at)}`)
+        .join(', ');
+      note(`${receiver.name}, seconds from the kill: streams ${streams}; ${statuses}`);
+    }
+    const summary = await senderSummary(senders, receiverJid);
+    const { log: _log, serverLog: _serverLog, ...shown } = options;
     void _log;
+    void _serverLog;
     return {
       options: shown,
       clients,
@@ -377,27 +362,18 @@ export async function runClusterSoak(
         backOnlineAfter: firstAfter(sender.onlineAt, killedAt),
         drainSeconds: drained[index] ?? null,
       })),
-      outboxLeft: outboxes.reduce((sum, left) => sum + left.entries, 0),
-      outboxes,
-      senderStates,
-      senderErrors,
+      ...summary,
       nodeDownSeenAfter,
       rejoinSeconds,
       probes: { written: probeWritten(), arrived: probeArrived() },
       sendSeconds,
       settleSeconds,
       settled,
-      uncaught: uncaught.length,
+      uncaught: run.uncaught.length,
       notes,
+      traces,
     };
-  } finally {
-    process.removeListener('uncaughtException', onUncaught);
-    for (const listener of others) process.on('uncaughtException', listener);
-    for (const sender of [...senders, ...probes]) await sender.close().catch(() => undefined);
-    for (const receiver of receivers) await receiver.close().catch(() => undefined);
-    await cluster?.stop().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Whether the run kept the promise: everything once, in order, readable, nothing left waiting. */
@@ -454,6 +430,8 @@ export function clusterTable(result: ClusterSoakResult): string {
       for (const [why, n] of Object.entries(s.undecryptableWhy))
         details.push(`${c.name}, sender ${sender}: ${n} undecryptable: ${why}`);
     });
+  if (result.traces.length)
+    lines.push('', 'Where the lost ones were lost:', ...result.traces.map((t) => `- ${t}`));
   if (details.length) lines.push('', 'Details:', ...details.map((d) => `- ${d}`));
   if (result.notes.length) lines.push('', 'Notes:', ...result.notes.map((n) => `- ${n}`));
   return lines.join('\n');

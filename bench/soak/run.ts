@@ -2,12 +2,11 @@
 // CLI's listener and web apps, while the senders' connections are cut every 0.2-1 s, Prosody is
 // killed (SIGKILL) and started again, and the CLI listener is killed while it catches up from the
 // archive. Afterwards every device's stored history and every sender's outbox say what happened.
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { trustCertificateAuthority, until } from '@hush/test-utils';
-import { startStack, type Stack } from '../../e2e/harness.ts';
-import { analyseClient, firstLiveAfter, parseBody, type ClientCounts } from './analysis.ts';
+import { startStack } from '../../e2e/harness.ts';
+import { analyseClient, firstLiveAfter, type ClientCounts } from './analysis.ts';
 import {
   CliReceiver,
   startCoreReceiver,
@@ -16,14 +15,19 @@ import {
   type ClientType,
   type Receiver,
 } from './receivers.ts';
-import { Sender, type OutboxLeft } from './senders.ts';
-import { archivedOriginIds, describeLoss } from './trace.ts';
+import {
+  progress,
+  untilSeen,
+  senderSummary,
+  settle,
+  type SenderSummary,
+  type SoakBasics,
+  withSoakRun,
+} from './driver.ts';
+import { Sender } from './senders.ts';
+import { archivedOriginIds, traceLosses } from './trace.ts';
 
-export interface SoakOptions {
-  readonly senders: number;
-  readonly messages: number;
-  /** Mean pause between two messages of one sender. */
-  readonly intervalMs: number;
+export interface SoakOptions extends SoakBasics {
   /** Web app devices of the receiving account. */
   readonly browsers: number;
   /** Whether the CLI listener is one of its devices (and is killed mid-catch-up). */
@@ -38,12 +42,6 @@ export interface SoakOptions {
   readonly cliDownAt: number;
   readonly cliBackAt: number;
   readonly restartAt: number;
-  /** Settling ends when nothing changed for this long (or everything arrived and left). */
-  readonly settleQuietMs: number;
-  readonly settleMaxMs: number;
-  /** Where to copy Prosody's log at the end, for a closer look. */
-  readonly serverLog?: string;
-  readonly log: (line: string) => void;
 }
 
 export const defaultOptions: SoakOptions = {
@@ -88,14 +86,9 @@ export interface CatchUpKill {
   readonly lastPrinted: readonly string[];
 }
 
-export interface SoakResult {
+export interface SoakResult extends SenderSummary {
   readonly options: Omit<SoakOptions, 'log' | 'serverLog'>;
   readonly clients: readonly ClientResult[];
-  /** Entries left in senders' outboxes after settling. */
-  readonly outboxLeft: number;
-  readonly outboxes: readonly OutboxLeft[];
-  readonly senderStates: Record<string, number>;
-  readonly senderErrors: Record<string, number>;
   readonly cuts: number;
   /** Seconds from SIGKILL to Prosody accepting connections again. */
   readonly restartSeconds: number;
@@ -119,37 +112,17 @@ export interface SoakResult {
 
 const PASSWORD = 'soak-password-1';
 const PROBE_MS = 250;
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakResult> {
   const options: SoakOptions = { ...defaultOptions, ...partial };
   const { log } = options;
-  const notes: string[] = [];
-  const note = (line: string) => {
-    notes.push(line);
-    log(line);
-  };
-  // An error nothing handles would end the run and every figure with it: it is recorded instead
-  // (the senders and the core device run in this process) and fails the run.
-  const uncaught: string[] = [];
-  const onUncaught = (error: Error) => {
-    const where = error.stack?.split('\n').find((line) => line.includes('/packages/')) ?? '';
-    const line = `${error.name}: ${error.message} ${where.trim()}`;
-    if (!uncaught.includes(line)) note(`uncaught in this process: ${line}`);
-    uncaught.push(line);
-  };
-  // libsignal's curve25519 (an Emscripten build) adds a listener that throws again, which would
-  // end the process all the same: it is set aside for the run.
-  const others = process.listeners('uncaughtException');
-  process.removeAllListeners('uncaughtException');
-  process.on('uncaughtException', onUncaught);
-  const dir = await mkdtemp(join(tmpdir(), 'hush-soak-'));
-  const receivers: Receiver[] = [];
-  const senders: Sender[] = [];
-  const probes: Sender[] = [];
-  let stack: Stack | undefined;
-  try {
-    stack = await startStack();
+  return withSoakRun('hush-soak-', log, async (run) => {
+    const { dir, note, notes, receivers, senders, probes } = run;
+    const stack = await startStack();
+    run.stopServer = () => stack.stop();
+    const serverLog = options.serverLog;
+    if (serverLog)
+      run.beforeClose = () => copyFile(join(stack.prosody.logDir, 'prosody.log'), serverLog);
     const server = stack.prosody;
     trustCertificateAuthority(server.caCert);
     const receiverJid = await server.createAccount('receiver', PASSWORD);
@@ -199,36 +172,23 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       senders.push(await Sender.start(server, i, PASSWORD, dir));
     const devices = receivers.length;
     for (const sender of senders)
-      await until(
-        async () => (await sender.peerDevices(receiverJid)) >= devices,
+      await untilSeen(
+        sender,
+        receiverJid,
+        devices,
         `${sender.jid} to see every device of ${receiverJid}`,
-        30_000,
-        200,
       );
     // The probe writes every PROBE_MS from the restart on, through a proxy that is never cut: the
     // time to its first live message is the device's own, not the cut senders' reconnection.
     const probe = await Sender.start(server, options.senders, PASSWORD, dir);
     probes.push(probe);
-    await until(
-      async () => (await probe.peerDevices(receiverJid)) >= devices,
-      `the probe to see every device of ${receiverJid}`,
-      30_000,
-      200,
-    );
+    await untilSeen(probe, receiverJid, devices, `the probe to see every device of ${receiverJid}`);
     log(`${senders.length} senders connected through their proxies`);
 
-    const total = options.senders * options.messages;
-    const fromSenders = (body: string) => (parseBody(body)?.sender ?? Infinity) < options.senders;
-    const arrivedFromSenders = (receiver: Receiver) =>
-      [...receiver.arrivals.keys()].filter(fromSenders).length;
-    const written = () => senders.reduce((sum, sender) => sum + sender.written, 0);
-    const whenWritten = (fraction: number) =>
-      until(
-        () => written() >= Math.min(total, Math.ceil(fraction * total)),
-        `${fraction * 100}% of the messages written`,
-        3_600_000,
-        20,
-      );
+    const { total, fromSenders, arrivedFromSenders, written, whenWritten } = progress(
+      senders,
+      options,
+    );
 
     let restartSeconds = NaN;
     let restartedAt = NaN;
@@ -329,45 +289,28 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     log(`all ${total} written in ${sendSeconds.toFixed(1)} s; settling`);
 
     // Settle: until every device has every message and every outbox is empty, or nothing changes.
-    const settleStart = performance.now();
-    const drained: (number | null)[] = senders.map(() => null);
-    let settled = false;
-    let lastChange = settleStart;
-    let last = '';
-    for (;;) {
-      const sizes = await Promise.all([...senders, probe].map((s) => s.outboxSize()));
-      const outbox = sizes.reduce((a, b) => a + b, 0);
-      sizes.slice(0, senders.length).forEach((size, index) => {
-        if (size === 0 && drained[index] === null)
-          drained[index] = (performance.now() - settleStart) / 1000;
-      });
-      const arrived = receivers.map((r) =>
-        Math.max(arrivedFromSenders(r), r instanceof CliReceiver ? r.stored(fromSenders) : 0),
-      );
-      const probed = receivers.map((r) => r.arrivals.size - arrivedFromSenders(r));
-      if (
+    const { settled, settleSeconds, drained } = await settle({
+      senders,
+      probes: [probe],
+      arrived: () =>
+        receivers.map((r) =>
+          Math.max(arrivedFromSenders(r), r instanceof CliReceiver ? r.stored(fromSenders) : 0),
+        ),
+      complete: (outbox, arrived) =>
         outbox === 0 &&
         arrived.every((count) => count === total) &&
-        probed.every((count) => count === probe.written)
-      ) {
-        settled = true;
-        break;
-      }
-      const now = performance.now();
-      const state = `${outbox} ${arrived.join(' ')}`;
-      if (state !== last) {
-        last = state;
-        lastChange = now;
-        log(
-          `settling: outboxes ${outbox}, arrived ${arrived.join(' / ')} of ${total}, ` +
-            `senders ${senders.map((sender) => sender.status).join(' ')}`,
-        );
-      }
-      if (now - lastChange > options.settleQuietMs || now - settleStart > options.settleMaxMs)
-        break;
-      await pause(500);
-    }
-    const settleSeconds = (performance.now() - settleStart) / 1000;
+        receivers
+          .map((r) => r.arrivals.size - arrivedFromSenders(r))
+          .every((count) => count === probe.written),
+      state: (outbox, arrived) => `${outbox} ${arrived.join(' ')}`,
+      line: (outbox, arrived) =>
+        `settling: outboxes ${outbox}, arrived ${arrived.join(' / ')} of ${total}, ` +
+        `senders ${senders.map((sender) => sender.status).join(' ')}`,
+      quietMs: options.settleQuietMs,
+      maxMs: options.settleMaxMs,
+      everyMs: 500,
+      log,
+    });
 
     const peers = senders.map((sender) => sender.jid);
     const clients: ClientResult[] = [];
@@ -406,60 +349,26 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       );
 
     // Where the lost messages got lost: the archive, and the core device's raw stream.
-    const traces: string[] = [];
-    if (clients.some((c) => c.lost > 0)) {
-      const archived = await archivedOriginIds(server.websocketUrl, receiverJid, PASSWORD);
-      const seqs = await Promise.all(senders.map((sender) => sender.seqsByOriginId(receiverJid)));
-      for (const [index, receiver] of receivers.entries()) {
-        const client = clients[index] as ClientResult;
-        if (client.lost === 0) continue;
-        const lost = client.perSender.flatMap((counts, sender) =>
-          counts.missing.map((seq) => ({ sender, seq })),
-        );
-        const ids = new Map<string, string>();
-        seqs.forEach((bySeq, sender) => {
-          for (const [id, seq] of bySeq) ids.set(`${sender} ${seq}`, id);
-        });
-        const idOf = ({ sender, seq }: { sender: number; seq: number }) =>
-          ids.get(`${sender} ${seq}`) ?? '';
-        const line = describeLoss(
-          {
-            name: client.name,
-            lost,
-            ...(receiver.sightings ? { sightings: receiver.sightings } : {}),
-            ...(receiver instanceof CliReceiver ? { printedByRun: receiver.printedByRun } : {}),
-          },
-          archived,
-          idOf,
-        );
-        traces.push(line);
-        log(line);
-      }
-    }
+    const traces = await traceLosses(
+      receivers.map((device, index) => ({ device, counts: clients[index] as ClientResult })),
+      () => archivedOriginIds(server.websocketUrl, receiverJid, PASSWORD),
+      senders,
+      receiverJid,
+    );
+    for (const line of traces) log(line);
     if (cli?.errors.length) {
       const counts = new Map<string, number>();
       for (const line of cli.errors) counts.set(line, (counts.get(line) ?? 0) + 1);
       for (const [line, n] of counts) note(`CLI stderr${n > 1 ? ` (${n} times)` : ''}: ${line}`);
     }
-    const outboxes = await Promise.all(senders.map((sender) => sender.outboxLeft()));
-    const senderStates: Record<string, number> = {};
-    const senderErrors: Record<string, number> = {};
-    for (const sender of senders) {
-      for (const [state, count] of Object.entries(await sender.states(receiverJid)))
-        senderStates[state] = (senderStates[state] ?? 0) + count;
-      for (const [code, count] of sender.errors)
-        senderErrors[code] = (senderErrors[code] ?? 0) + count;
-    }
+    const summary = await senderSummary(senders, receiverJid);
     const { log: _log, serverLog: _serverLog, ...shown } = options;
     void _log;
     void _serverLog;
     return {
       options: shown,
       clients,
-      outboxLeft: outboxes.reduce((sum, left) => sum + left.entries, 0),
-      outboxes,
-      senderStates,
-      senderErrors,
+      ...summary,
       cuts: senders.reduce((sum, sender) => sum + sender.cuts, 0),
       restartSeconds,
       sendSeconds,
@@ -469,21 +378,10 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       catchUpKill: cli ? catchUpKill : null,
       notes,
       traces,
-      uncaught: uncaught.length,
+      uncaught: run.uncaught.length,
       drainSeconds: drained,
       coreNewStream: syncing ? (syncing.at - restartedAt) / 1000 : null,
       coreCatchUp,
     };
-  } finally {
-    process.removeListener('uncaughtException', onUncaught);
-    for (const listener of others) process.on('uncaughtException', listener);
-    if (stack && options.serverLog)
-      await copyFile(join(stack.prosody.logDir, 'prosody.log'), options.serverLog).catch(
-        () => undefined,
-      );
-    for (const sender of [...senders, ...probes]) await sender.close().catch(() => undefined);
-    for (const receiver of receivers) await receiver.close().catch(() => undefined);
-    await stack?.stop().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }

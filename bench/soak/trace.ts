@@ -4,7 +4,7 @@
 // it. Messages are matched by their XEP-0359 origin-id, which the senders' storage maps to numbers.
 import type { Element } from '@xmpp/xml';
 import { fetchArchivePage, openSession } from '@hush/core';
-import { soakBody } from './analysis.ts';
+import { soakBody, type SenderCounts } from './analysis.ts';
 
 const NS_SID = 'urn:xmpp:sid:0';
 const NS_CARBONS = 'urn:xmpp:carbons:2';
@@ -41,6 +41,8 @@ export function encryptedFor(message: Element, deviceId: number): boolean {
 export interface RawSighting {
   readonly routes: Set<Route>;
   forDevice: boolean;
+  /** performance.now() when it first reached the stream. */
+  readonly firstAt: number;
 }
 
 export function recordSighting(
@@ -51,20 +53,24 @@ export function recordSighting(
   const found = unwrap(stanza);
   const id = found && originId(found.message);
   if (!found || !id) return;
-  const sighting = sightings.get(id) ?? { routes: new Set<Route>(), forDevice: false };
+  const sighting = sightings.get(id) ?? {
+    routes: new Set<Route>(),
+    forDevice: false,
+    firstAt: performance.now(),
+  };
   sighting.routes.add(found.route);
   if (deviceId !== undefined && encryptedFor(found.message, deviceId)) sighting.forDevice = true;
   sightings.set(id, sighting);
 }
 
-/** The origin-ids of every message in `jid`'s archive. */
+/** The origin-ids of every message in `jid`'s archive, with how many times each is there. */
 export async function archivedOriginIds(
   service: string,
   jid: string,
   password: string,
-): Promise<Set<string>> {
+): Promise<Map<string, number>> {
   const session = await openSession({ service, jid, password, resource: 'soak-audit' });
-  const ids = new Set<string>();
+  const ids = new Map<string, number>();
   try {
     let after: string | undefined;
     for (;;) {
@@ -72,7 +78,7 @@ export async function archivedOriginIds(
       for (const stanza of page.messages) {
         const found = unwrap(stanza);
         const id = found && originId(found.message);
-        if (id) ids.add(id);
+        if (id) ids.set(id, (ids.get(id) ?? 0) + 1);
       }
       if (page.complete || page.last === undefined) return ids;
       after = page.last;
@@ -94,7 +100,7 @@ export interface LostOnDevice {
 /** One line on where a device's lost messages went; `idOf` gives a message's origin-id. */
 export function describeLoss(
   device: LostOnDevice,
-  archived: ReadonlySet<string>,
+  archived: ReadonlyMap<string, number>,
   idOf: (message: { sender: number; seq: number }) => string,
 ): string {
   const { lost } = device;
@@ -123,4 +129,91 @@ export function describeLoss(
     line += `; ${count(printed)} (of ${byRun.length} runs)`;
   }
   return line;
+}
+
+/** A receiving device as the loss trace reads it (bench/soak/receivers.ts Receiver). */
+export interface TracedDevice {
+  readonly sightings?: ReadonlyMap<string, RawSighting>;
+  readonly printedByRun?: readonly (readonly string[])[];
+}
+
+/**
+ * Where each device's lost messages went: one line per device that lost any (none when nothing was
+ * lost, and then the archive is not read). `archive` reads the account's archive; each sender gives
+ * its messages' numbers by origin-id.
+ */
+export async function traceLosses(
+  devices: readonly {
+    readonly device: TracedDevice;
+    readonly counts: { readonly name: string; readonly perSender: readonly SenderCounts[] };
+  }[],
+  archive: () => Promise<ReadonlyMap<string, number>>,
+  senders: readonly { seqsByOriginId(peer: string): Promise<Map<string, number>> }[],
+  peer: string,
+): Promise<string[]> {
+  const losing = devices.filter(({ counts }) => counts.perSender.some((s) => s.missing.length));
+  if (losing.length === 0) return [];
+  const archived = await archive();
+  const ids = new Map<string, string>();
+  (await Promise.all(senders.map((sender) => sender.seqsByOriginId(peer)))).forEach(
+    (bySeq, sender) => {
+      for (const [id, seq] of bySeq) ids.set(`${sender} ${seq}`, id);
+    },
+  );
+  const idOf = ({ sender, seq }: { sender: number; seq: number }) =>
+    ids.get(`${sender} ${seq}`) ?? '';
+  return losing.map(({ device, counts }) =>
+    describeLoss(
+      {
+        name: counts.name,
+        lost: counts.perSender.flatMap((s, sender) => s.missing.map((seq) => ({ sender, seq }))),
+        ...(device.sightings ? { sightings: device.sightings } : {}),
+        ...(device.printedByRun ? { printedByRun: device.printedByRun } : {}),
+      },
+      archived,
+      idOf,
+    ),
+  );
+}
+
+/**
+ * The first messages each device is missing or holds out of order (three of each, per sender),
+ * one line each: when it was written, when and how it first reached each device (seconds from
+ * `since`, a performance.now() value), and how many times the archive holds it.
+ */
+export async function traceMessages(
+  devices: readonly (TracedDevice & { readonly name: string })[],
+  counts: readonly { readonly name: string; readonly perSender: readonly SenderCounts[] }[],
+  senders: readonly {
+    readonly writtenAt: readonly number[];
+    seqsByOriginId(peer: string): Promise<Map<string, number>>;
+  }[],
+  peer: string,
+  archived: ReadonlyMap<string, number>,
+  since: number,
+): Promise<string[]> {
+  const ids = await Promise.all(senders.map((sender) => sender.seqsByOriginId(peer)));
+  const seconds = (at: number | undefined) =>
+    at === undefined ? '-' : ((at - since) / 1000).toFixed(2);
+  const lines: string[] = [];
+  for (const client of counts)
+    client.perSender.forEach((sender, index) => {
+      const seqs = [
+        ...sender.missing.slice(0, 3),
+        ...sender.disorder.map((line) => Number(/^#(\d+)/.exec(line)?.[1])).slice(0, 3),
+      ];
+      for (const seq of seqs) {
+        const id = [...(ids[index] ?? [])].find(([, n]) => n === seq)?.[0] ?? '';
+        const seen = devices
+          .map((device) => {
+            const sighting = device.sightings?.get(id);
+            return `${device.name} ${sighting ? `${[...sighting.routes].join('+')} at ${seconds(sighting.firstAt)}` : 'never'}`;
+          })
+          .join(', ');
+        lines.push(
+          `${client.name}, sender ${index} #${seq}: written at ${seconds(senders[index]?.writtenAt[seq])}; ${seen}; ${archived.get(id) ?? 0} in the archive`,
+        );
+      }
+    });
+  return lines;
 }
