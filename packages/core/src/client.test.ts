@@ -1,33 +1,24 @@
 // The wired client against a real Prosody: what only the wiring of contacts, OMEMO and chat does.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  startProsody,
-  trustCertificateAuthority,
-  type ProsodyServer,
-  until,
-} from '@hush/test-utils';
+import { serverSuite, until } from '@hush/test-utils';
 import { openSession } from './xmpp/session.ts';
 import { createMemoryStorage } from './storage/memory.ts';
 import type { Storage } from './storage/types.ts';
 import { startClient, type HushClient } from './client.ts';
 
 const PASSWORD = 'client-test-password';
-let server: ProsodyServer;
 const open: HushClient[] = [];
 
-before(async () => {
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-  for (const name of ['ivy', 'jon', 'kim', 'lea', 'max'])
-    await server.createAccount(name, PASSWORD);
-});
-after(async () => {
-  for (const client of open.splice(0).reverse()) {
-    await client.close().catch(() => undefined);
-    await client.session.close();
-  }
-  await server?.stop();
+const suite = serverSuite({
+  accounts: ['ivy', 'jon', 'kim', 'lea', 'max'],
+  password: PASSWORD,
+  closeFirst: async () => {
+    for (const client of open.splice(0).reverse()) {
+      await client.close().catch(() => undefined);
+      await client.session.close();
+    }
+  },
 });
 
 let devices = 0;
@@ -39,7 +30,7 @@ async function device(
   preKeyCount?: number,
 ): Promise<HushClient> {
   const session = await openSession({
-    service: server.websocketUrl,
+    service: suite.server.websocketUrl,
     jid: `${name}@localhost`,
     password: PASSWORD,
     // One resource per device: two open at once under one resource knock each other off.

@@ -18,6 +18,12 @@ export interface ServerSuiteOptions {
   password?: string | ((name: string) => string);
   /** A scratch folder under the system's temporary folder, named with this prefix. */
   scratch?: string;
+  /**
+   * Runs once the server is up, before the accounts are made (to put a proxy in front of it). Not a
+   * before() hook of the file's own: node:test runs a file's top-level before() hooks at once, not
+   * one after another.
+   */
+  started?: (server: ProsodyServer) => Promise<void>;
   /** Closes what the tests opened on the server (clients, sessions, peers) before it stops. */
   closeFirst?: () => Promise<unknown>;
 }
@@ -41,6 +47,7 @@ export function serverSuite(options: ServerSuiteOptions = {}): ServerSuite {
     server = await startProsody(options.server);
     if (options.trust !== false) trustCertificateAuthority(server.caCert);
     if (options.scratch) scratch = await mkdtemp(join(tmpdir(), options.scratch));
+    await options.started?.(server);
     for (const name of options.accounts ?? []) {
       await server.createAccount(name, typeof password === 'string' ? password : password(name));
     }

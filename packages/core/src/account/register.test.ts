@@ -1,32 +1,22 @@
 // Sign-up with an invite on a real Prosody, and what happens to that session afterwards.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  startProsody,
-  startTcpProxy,
-  trustCertificateAuthority,
-  type ProsodyServer,
-  type TcpProxy,
-} from '@hush/test-utils';
+import { serverSuite, startTcpProxy, type TcpProxy } from '@hush/test-utils';
 import xml from '@xmpp/xml';
 import { registerAccount } from './register.ts';
 
-let server: ProsodyServer;
 let proxy: TcpProxy;
-before(async () => {
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-  proxy = await startTcpProxy(server.ports.c2sTls);
-});
-after(async () => {
-  await proxy?.close();
-  await server?.stop();
+const suite = serverSuite({
+  started: async (server) => {
+    proxy = await startTcpProxy(server.ports.c2sTls);
+  },
+  closeFirst: () => proxy?.close(),
 });
 
 test('the session a sign-up opens comes back after a dropped connection (the invite is not redeemed twice)', async () => {
   const session = await registerAccount({
     service: `xmpps://localhost:${proxy.port}`,
-    invite: await server.createInvite(),
+    invite: await suite.server.createInvite(),
     username: 'newcomer',
     password: 'newcomer-password',
   });

@@ -1,24 +1,19 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import xml from '@xmpp/xml';
-import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import { serverSuite } from '@hush/test-utils';
 import { openSession } from '../xmpp/session.ts';
 import { buildChatMessage } from './build.ts';
 import { parseIncoming } from './parse.ts';
 import { catchUpArchive } from './archive.ts';
 
-let server: ProsodyServer;
-before(async () => {
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-});
-after(() => server?.stop());
+const suite = serverSuite({});
 
 test('an offline recipient catches up from the archive in order, once, across pages, and resumes', async () => {
-  await server.createAccount('sender', 'sender-pw');
-  await server.createAccount('offline', 'offline-pw');
+  await suite.server.createAccount('sender', 'sender-pw');
+  await suite.server.createAccount('offline', 'offline-pw');
   const sender = await openSession({
-    service: server.websocketUrl,
+    service: suite.server.websocketUrl,
     jid: 'sender@localhost',
     password: 'sender-pw',
   });
@@ -35,7 +30,7 @@ test('an offline recipient catches up from the archive in order, once, across pa
   await sender.close();
 
   const receiver = await openSession({
-    service: server.websocketUrl,
+    service: suite.server.websocketUrl,
     jid: 'offline@localhost',
     password: 'offline-pw',
   });

@@ -1,31 +1,21 @@
 // Network cuts: a proxy between the sender and the server drops the connection mid-send, over and
 // over; every message must still arrive exactly once and leave the outbox.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  startProsody,
-  startTcpProxy,
-  trustCertificateAuthority,
-  type ProsodyServer,
-  type TcpProxy,
-  until,
-} from '@hush/test-utils';
+import { serverSuite, startTcpProxy, until, type TcpProxy } from '@hush/test-utils';
 import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import { Messenger } from './messenger.ts';
 
-let server: ProsodyServer;
 let proxy: TcpProxy;
-before(async () => {
-  server = await startProsody({ settings: { C2S_RATE: '10mb/s' } });
-  trustCertificateAuthority(server.caCert);
-  proxy = await startTcpProxy(server.ports.c2sTls);
-  await server.createAccount('sender', 'sender-password');
-  await server.createAccount('receiver', 'receiver-password');
-});
-after(async () => {
-  await proxy?.close();
-  await server?.stop();
+const suite = serverSuite({
+  started: async (server) => {
+    proxy = await startTcpProxy(server.ports.c2sTls);
+  },
+  server: { settings: { C2S_RATE: '10mb/s' } },
+  accounts: ['sender', 'receiver'],
+  password: (name) => `${name}-password`,
+  closeFirst: () => proxy?.close(),
 });
 
 test(
@@ -41,7 +31,7 @@ test(
       reconnect: { initialDelayMs: 20, maxDelayMs: 400 },
     });
     const receiverSession = await openSession({
-      service: server.websocketUrl,
+      service: suite.server.websocketUrl,
       jid: 'receiver@localhost',
       password: 'receiver-password',
     });

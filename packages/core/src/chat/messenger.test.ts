@@ -1,31 +1,22 @@
 // Messenger against a real Prosody: two people, several devices, offline catch-up, restarts.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  startProsody,
-  trustCertificateAuthority,
-  type ProsodyServer,
-  until,
-} from '@hush/test-utils';
+import { serverSuite, until } from '@hush/test-utils';
 import { openSession, type XmppSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import type { Storage, StoredMessage } from '../storage/types.ts';
 import { buildChatMessage } from './build.ts';
 import { Messenger, type MessengerEvent } from './messenger.ts';
 
-let server: ProsodyServer;
 const open: { messenger: Messenger; session: XmppSession }[] = [];
-before(async () => {
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-  for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'])
-    await server.createAccount(name, `${name}-password`);
-});
-after(async () => {
-  await Promise.all(
-    open.map(async ({ messenger, session }) => (await messenger.close(), await session.close())),
-  );
-  await server?.stop();
+const suite = serverSuite({
+  accounts: ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'],
+  password: (name) => `${name}-password`,
+  closeFirst: async () => {
+    await Promise.all(
+      open.map(async ({ messenger, session }) => (await messenger.close(), await session.close())),
+    );
+  },
 });
 
 async function device(
@@ -34,7 +25,9 @@ async function device(
   transport: 'wss' | 'tls' = 'wss',
 ) {
   const service =
-    transport === 'wss' ? server.websocketUrl : `xmpps://localhost:${server.ports.c2sTls}`;
+    transport === 'wss'
+      ? suite.server.websocketUrl
+      : `xmpps://localhost:${suite.server.ports.c2sTls}`;
   const session = await openSession({
     service,
     jid: `${name}@localhost`,
@@ -209,7 +202,7 @@ test('a message the server cannot deliver fails with the reason, and a retry sen
   assert.equal(failed?.failure?.code, 'service-unavailable');
   assert.equal(await alice.messenger.retry('no-such-id'), false);
 
-  await server.createAccount('ghost', 'ghost-password');
+  await suite.server.createAccount('ghost', 'ghost-password');
   assert.equal(await alice.messenger.retry(message.id), true);
   await until(
     async () => (await stateOf(alice.storage, 'alice@localhost', message.id)) === 'sent',
@@ -226,8 +219,8 @@ test('a message the server cannot deliver fails with the reason, and a retry sen
 });
 
 test('a message that waited while the recipient was away is marked delivered when they catch up', async () => {
-  await server.createAccount('kim', 'kim-password');
-  await server.createAccount('lou', 'lou-password');
+  await suite.server.createAccount('kim', 'kim-password');
+  await suite.server.createAccount('lou', 'lou-password');
   const kim = await device('kim');
   const louStorage = createMemoryStorage();
   const louFirst = await device('lou', louStorage);
@@ -255,8 +248,8 @@ test('a message that waited while the recipient was away is marked delivered whe
 });
 
 test('a device that says it is inactive (CSI) still gets chat messages at once', async () => {
-  await server.createAccount('mia', 'mia-password');
-  await server.createAccount('ned', 'ned-password');
+  await suite.server.createAccount('mia', 'mia-password');
+  await suite.server.createAccount('ned', 'ned-password');
   const mia = await device('mia');
   const ned = await device('ned');
   await ned.session.setClientState('inactive');
@@ -264,7 +257,7 @@ test('a device that says it is inactive (CSI) still gets chat messages at once',
   // answer, and csi_simple may show 'flushing' first: wait for 'inactive', bounded.
   await until(
     async () =>
-      /ned@localhost\S*\s.*\binactive\b/.test(await server.prosodyctl('shell', 'c2s:show()')),
+      /ned@localhost\S*\s.*\binactive\b/.test(await suite.server.prosodyctl('shell', 'c2s:show()')),
     "the server's record of the inactive state",
   );
   const sent = await mia.messenger.sendText('ned@localhost', 'wake up');
@@ -285,8 +278,8 @@ test('a device that says it is inactive (CSI) still gets chat messages at once',
 });
 
 test('typing: chat states reach the peer as events, never stored, and not from the account itself', async () => {
-  await server.createAccount('oli', 'oli-password');
-  await server.createAccount('pia', 'pia-password');
+  await suite.server.createAccount('oli', 'oli-password');
+  await suite.server.createAccount('pia', 'pia-password');
   const oli = await device('oli');
   const oliTablet = await device('oli');
   const pia = await device('pia');

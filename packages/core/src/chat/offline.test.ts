@@ -1,18 +1,11 @@
 // Writing while offline, against a real Prosody: messages written with the connection down (a cut
 // at the fault proxy, or an app started with no network and no Messenger at all) stay pending in
 // the outbox unencrypted, and are encrypted with OMEMO and sent in order once the stream is back.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  startProsody,
-  startTcpProxy,
-  trustCertificateAuthority,
-  type ProsodyServer,
-  type TcpProxy,
-  until,
-} from '@hush/test-utils';
+import { serverSuite, startTcpProxy, until, type TcpProxy } from '@hush/test-utils';
 import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import type { Storage, StoredMessage } from '../storage/types.ts';
@@ -20,25 +13,24 @@ import { startClient, type HushClient } from '../client.ts';
 import { AWAITING_ENCRYPTION, writeForLater } from './messenger.ts';
 
 const PASSWORD = 'offline-test-password';
-let server: ProsodyServer;
 let proxy: TcpProxy;
 const open: HushClient[] = [];
 
-before(async () => {
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-  proxy = await startTcpProxy(server.ports.c2sTls);
-  for (const name of ['ann', 'ben', 'cat', 'dan']) await server.createAccount(name, PASSWORD);
-});
-after(async () => {
-  await Promise.all(open.map(async (c) => (await c.close(), await c.session.close())));
-  await proxy?.close();
-  await server?.stop();
+const suite = serverSuite({
+  started: async (server) => {
+    proxy = await startTcpProxy(server.ports.c2sTls);
+  },
+  accounts: ['ann', 'ben', 'cat', 'dan'],
+  password: PASSWORD,
+  closeFirst: async () => {
+    await Promise.all(open.map(async (c) => (await c.close(), await c.session.close())));
+    await proxy?.close();
+  },
 });
 
 async function device(name: string, storage: Storage, viaProxy = false): Promise<HushClient> {
   const session = await openSession({
-    service: viaProxy ? `xmpps://localhost:${proxy.port}` : server.websocketUrl,
+    service: viaProxy ? `xmpps://localhost:${proxy.port}` : suite.server.websocketUrl,
     jid: `${name}@localhost`,
     password: PASSWORD,
     reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
@@ -53,7 +45,7 @@ const bodies = (messages: StoredMessage[], direction: 'in' | 'out') =>
 
 async function serverFiles(): Promise<string> {
   let text = '';
-  for (const dir of [server.dataDir, server.logDir]) {
+  for (const dir of [suite.server.dataDir, suite.server.logDir]) {
     for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
       if (entry.isFile()) text += await readFile(join(entry.parentPath, entry.name), 'latin1');
     }
@@ -170,7 +162,7 @@ test('written with no connection at all (an app started offline) goes out with t
 });
 
 test('a message to someone without encryption written offline fails once connected, never sent in the clear', async () => {
-  await server.createAccount('eve', PASSWORD); // no OMEMO device ever
+  await suite.server.createAccount('eve', PASSWORD); // no OMEMO device ever
   const storage = createMemoryStorage();
   await writeForLater(storage, {
     account: 'ann@localhost',

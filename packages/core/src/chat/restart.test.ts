@@ -2,16 +2,9 @@
 // server forgot the old one, so nothing could be resumed) a client must do everything a first start
 // does and receive live messages again; a message the peer confirmed leaves the outbox even when the
 // server's ack never came; and a conversation reads in each sender's send order through cuts.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  startProsody,
-  startTcpProxy,
-  trustCertificateAuthority,
-  type ProsodyServer,
-  type TcpProxy,
-  until,
-} from '@hush/test-utils';
+import { serverSuite, startTcpProxy, until, type TcpProxy } from '@hush/test-utils';
 import type { EventEmitter } from 'node:events';
 import type { Element } from '@xmpp/xml';
 import { openSession, type XmppSession } from '../xmpp/session.ts';
@@ -21,26 +14,25 @@ import { startClient, type HushClient } from '../client.ts';
 import { Messenger, writeForLater } from './messenger.ts';
 
 const PASSWORD = 'restart-test-password';
-let server: ProsodyServer;
 let proxy: TcpProxy;
 const open: { close(): Promise<void> }[] = [];
 
-before(async () => {
-  server = await startProsody({ settings: { C2S_RATE: '10mb/s' } });
-  trustCertificateAuthority(server.caCert);
-  proxy = await startTcpProxy(server.ports.c2sTls);
-  for (const name of ['amy', 'bob', 'cid', 'dee', 'eve', 'fay'])
-    await server.createAccount(name, PASSWORD);
-});
-after(async () => {
-  for (const item of open.splice(0).reverse()) await item.close().catch(() => undefined);
-  await proxy?.close();
-  await server?.stop();
+const suite = serverSuite({
+  started: async (server) => {
+    proxy = await startTcpProxy(server.ports.c2sTls);
+  },
+  server: { settings: { C2S_RATE: '10mb/s' } },
+  accounts: ['amy', 'bob', 'cid', 'dee', 'eve', 'fay'],
+  password: PASSWORD,
+  closeFirst: async () => {
+    for (const item of open.splice(0).reverse()) await item.close().catch(() => undefined);
+    await proxy?.close();
+  },
 });
 
 async function connect(
   name: string,
-  service = server.websocketUrl,
+  service = suite.server.websocketUrl,
   resource = `${name}-device`,
 ): Promise<XmppSession> {
   const session = await openSession({
@@ -111,7 +103,7 @@ test('after a server restart both sides get live messages and see each other onl
 
   for (const kill of [false, true]) {
     const back = Promise.all([nextNewStream(amy.client), nextNewStream(bob.client)]);
-    await server.restart({ kill });
+    await suite.server.restart({ kill });
     await back;
     // Each side's catch-up is over: what arrives now can only come live.
     const there = `there, after a restart (kill: ${kill})`;
@@ -211,7 +203,7 @@ test('through cuts and a server kill, the receiver reads every message once, in 
     // Not waiting for each: a person types on while the connection comes and goes.
     sends.push(sender.sendText('fay@localhost', `m${String(i).padStart(3, '0')}`));
     if (i % 7 === 3) proxy.cut();
-    if (i === total / 2) await server.restart({ kill: true });
+    if (i === total / 2) await suite.server.restart({ kill: true });
     await new Promise((resolve) => setImmediate(resolve));
     if (i % 5 === 0) await new Promise((resolve) => setTimeout(resolve, i % 11));
   }
@@ -221,7 +213,7 @@ test('through cuts and a server kill, the receiver reads every message once, in 
   assert.equal((await senderStorage.outbox.list('eve@localhost')).length, 0, 'outbox empty');
   // The server got them in send order: a device that starts now reads them so from the archive.
   const laterStorage = createMemoryStorage();
-  const laterSession = await connect('fay', server.websocketUrl, 'fay-later');
+  const laterSession = await connect('fay', suite.server.websocketUrl, 'fay-later');
   const later = new Messenger({ session: laterSession, storage: laterStorage });
   open.push(later);
   await later.start();
@@ -255,7 +247,7 @@ test('a text written to be encrypted never leaves through a plain-text connectio
     id: 'secret-1',
     timestamp: Date.now(),
   });
-  const session = await connect('cid', server.websocketUrl, 'cid-plain');
+  const session = await connect('cid', suite.server.websocketUrl, 'cid-plain');
   const sent: Element[] = [];
   session.client.on('send', (element) => sent.push(element));
   const messenger = new Messenger({ session, storage });

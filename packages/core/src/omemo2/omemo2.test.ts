@@ -2,15 +2,10 @@
 // accounts write OMEMO 2 to each other and to their own other devices; a device that publishes 0.3
 // only is written 0.3 (and writes 0.3 back). Broken OMEMO 2 input is kept as undecryptable with its
 // reason, and the session keeps working.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import {
-  startProsody,
-  trustCertificateAuthority,
-  type ProsodyServer,
-  until,
-} from '@hush/test-utils';
+import { serverSuite, until } from '@hush/test-utils';
 import xml, { type Element } from '@xmpp/xml';
 import { openSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
@@ -22,22 +17,16 @@ import { NS_OMEMO2 } from './bundle.ts';
 import { fetchDeviceList, publishDeviceList } from './pep.ts';
 
 const PASSWORD = 'omemo2-test-password';
-let server: ProsodyServer;
 const open: HushClient[] = [];
 let people = 0;
 
-before(async () => {
-  server = await startProsody();
-  trustCertificateAuthority(server.caCert);
-});
-after(async () => {
-  await Promise.all(open.map(async (c) => (await c.close(), await c.session.close())));
-  await server?.stop();
+const suite = serverSuite({
+  closeFirst: () => Promise.all(open.map(async (c) => (await c.close(), await c.session.close()))),
 });
 
 async function person(name: string): Promise<string> {
   const username = `${name}${++people}`;
-  await server.createAccount(username, PASSWORD);
+  await suite.server.createAccount(username, PASSWORD);
   return `${username}@localhost`;
 }
 
@@ -51,7 +40,11 @@ interface Device {
 
 async function device(jid: string, versions?: readonly OmemoVersion[]): Promise<Device> {
   const storage = createMemoryStorage();
-  const session = await openSession({ service: server.websocketUrl, jid, password: PASSWORD });
+  const session = await openSession({
+    service: suite.server.websocketUrl,
+    jid,
+    password: PASSWORD,
+  });
   const sent: Element[] = [];
   const send = session.send.bind(session);
   session.send = async (stanza: Element) => {
@@ -256,14 +249,14 @@ test('messages encrypted at the same moment for the same device each get their o
 test("a Hush device adding itself to the account's OMEMO 2 list keeps another client's signed label", async () => {
   const jid = await person('kai');
   // Another client of the account (Kaidan, Dino) published its device with a signed label.
-  const other = await openSession({ service: server.websocketUrl, jid, password: PASSWORD });
+  const other = await openSession({ service: suite.server.websocketUrl, jid, password: PASSWORD });
   await publishDeviceList(other, [
     { id: 4223, label: 'Kaidan on a phone', labelsig: 'c2lnbmF0dXJl' },
   ]);
   await other.close();
   const hush = await device(jid);
   const deviceId = hush.client.omemo?.deviceId ?? 0;
-  const reader = await openSession({ service: server.websocketUrl, jid, password: PASSWORD });
+  const reader = await openSession({ service: suite.server.websocketUrl, jid, password: PASSWORD });
   try {
     const list = await until(async () => {
       const devices = await fetchDeviceList(reader, jid);

@@ -1,15 +1,10 @@
 // Push on the wired client against a real Prosody with mod_cloud_notify: the server ties push to a
 // session as well as to the account, so the client enables it at start and on every new stream.
 // (The gateway's side, and wake-ups end to end, are tested in packages/push-gateway.)
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import xml, { type Element } from '@xmpp/xml';
-import {
-  startProsody,
-  trustCertificateAuthority,
-  until,
-  type ProsodyServer,
-} from '@hush/test-utils';
+import { serverSuite, until } from '@hush/test-utils';
 import { openSession, type XmppSession } from '../xmpp/session.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import { startClient } from '../client.ts';
@@ -19,17 +14,16 @@ import { NS_HUSH_PUSH, NS_PUSH } from './build.ts';
 import { isHushError } from '../errors.ts';
 
 const PASSWORD = 'push-client-password';
-let server: ProsodyServer;
 
-before(async () => {
-  server = await startProsody({ push: {} });
-  trustCertificateAuthority(server.caCert);
-  await server.createAccount('una', PASSWORD);
+const suite = serverSuite({
+  server: { push: {} },
+  accounts: ['una'],
+  password: PASSWORD,
 });
-after(() => server?.stop());
 
 const enables = async () =>
-  ((await server.readLogs()).match(/Push notifications enabled for una@localhost/g) ?? []).length;
+  ((await suite.server.readLogs()).match(/Push notifications enabled for una@localhost/g) ?? [])
+    .length;
 
 test('the client enables push at start and again on every new stream', async () => {
   const state = memoryPushState();
@@ -41,7 +35,7 @@ test('the client enables push at start and again on every new stream', async () 
     secret: 'secret-1',
   });
   const session = await openSession({
-    service: server.websocketUrl,
+    service: suite.server.websocketUrl,
     jid: 'una@localhost',
     password: PASSWORD,
     resource: 'phone',
@@ -57,7 +51,7 @@ test('the client enables push at start and again on every new stream', async () 
     assert.ok(client.push, 'push is there when asked for');
     await until(async () => (await enables()) === 1, 'push enabled at start');
     // A restart forgets the stream: the client logs in on a new one, and enables push there too.
-    await server.restart();
+    await suite.server.restart();
     await until(async () => (await enables()) === 2, 'push enabled on the new stream', 60_000);
   } finally {
     await client.close();
@@ -67,7 +61,7 @@ test('the client enables push at start and again on every new stream', async () 
 
 test('a server without the push gateway refuses registration with a typed error', async () => {
   const session = await openSession({
-    service: server.websocketUrl,
+    service: suite.server.websocketUrl,
     jid: 'una@localhost',
     password: PASSWORD,
     resource: 'laptop',
