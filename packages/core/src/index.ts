@@ -1,4 +1,11 @@
-export { HushError, isHushError } from './errors.ts';
+export {
+  FileTooLargeError,
+  HushError,
+  isHushError,
+  OmemoDeviceError,
+  QuotaExceededError,
+  VoiceTooLongError,
+} from './errors.ts';
 export type { HushErrorCode } from './errors.ts';
 export {
   openSessionAt,

@@ -4,7 +4,7 @@
 // Fetches a shared file: aesgcm:// links over https with decryption and tag check, plain https://
 // links as they are. The body is read chunk by chunk and reading stops at the size limit, so a
 // hostile or broken server cannot make the client allocate more than the limit.
-import { HushError } from '../errors.ts';
+import { FileTooLargeError, HushError } from '../errors.ts';
 import { AESGCM_TAG_BYTES, decryptFileAsync, parseAesgcmUrl } from './aesgcm.ts';
 import { cancelledError, isCancellation, throwIfCancelled } from './cancel.ts';
 import type { DownloadOptions, DownloadResult, FetchFunction } from './types.ts';
@@ -20,8 +20,12 @@ function defaultFetch(): FetchFunction {
   return (url, init) => platformFetch(url, init);
 }
 
-function tooLarge(limit: number): HushError {
-  return new HushError('FileTooLarge', `The file is larger than ${limit} bytes.`);
+/** `size`: the file's, when the server declared it (without an encrypted file's tag). */
+function tooLarge(limit: number, size?: number): FileTooLargeError {
+  return new FileTooLargeError(
+    `The file is larger than ${limit} bytes.`,
+    size === undefined ? { limit } : { limit, size },
+  );
 }
 
 export async function downloadFile(
@@ -73,7 +77,7 @@ async function readBounded(
     lengthHeader && /^\d{1,15}$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
   if (declared !== undefined && declared > limit) {
     await response.body?.cancel().catch(() => undefined);
-    throw tooLarge(maxBytes);
+    throw tooLarge(maxBytes, declared - (limit - maxBytes));
   }
   try {
     const reader = response.body?.getReader();
@@ -81,7 +85,7 @@ async function readBounded(
       // Without a readable body (some React Native fetches) the whole answer arrives at once: only
       // the declared length above protected memory, so check again before using it.
       const whole = new Uint8Array(await response.arrayBuffer());
-      if (whole.length > limit) throw tooLarge(maxBytes);
+      if (whole.length > limit) throw tooLarge(maxBytes, whole.length - (limit - maxBytes));
       onProgress?.(whole.length, whole.length);
       return whole;
     }

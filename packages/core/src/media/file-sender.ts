@@ -71,7 +71,7 @@ export class FileSender {
       service.maxFileSize !== undefined &&
       bytes.length + AESGCM_TAG_BYTES > service.maxFileSize
     ) {
-      throw fileTooLarge(service.maxFileSize);
+      throw fileTooLarge(service.maxFileSize, bytes.length + AESGCM_TAG_BYTES);
     }
     const { ciphertext, key, iv } = await encryptFileAsync(bytes, this.#deps.randomBytes);
     const file: FileDescription = {

@@ -7,7 +7,7 @@
 // <file-too-large/>, and a used-up daily quota or a full disk with resource-constraint.
 import xml, { type Element } from '@xmpp/xml';
 import type { XmppError } from '@xmpp/client';
-import { HushError } from '../errors.ts';
+import { FileTooLargeError, HushError, QuotaExceededError } from '../errors.ts';
 import type { XmppSession } from '../xmpp/session.ts';
 import { cancelledError, isCancellation, untilCancelled } from './cancel.ts';
 import type { SlotRequest, UploadService, UploadSlot } from './types.ts';
@@ -119,12 +119,18 @@ function formatLimit(bytes: number): string {
   return Number.isInteger(mb) ? `${mb} MB` : `${bytes} bytes`;
 }
 
-export function fileTooLarge(limit: number | undefined): HushError {
-  return new HushError(
-    'FileTooLarge',
+/** `size`: the bytes the upload would take, where known; `limit`: the server's, if it said. */
+export function fileTooLarge(
+  limit: number | undefined,
+  size?: number,
+  options?: { cause?: unknown },
+): FileTooLargeError {
+  return new FileTooLargeError(
     limit === undefined
       ? 'The file is larger than the server accepts.'
       : `The file is larger than the server accepts (${formatLimit(limit)}).`,
+    { ...(limit === undefined ? {} : { limit }), ...(size === undefined ? {} : { size }) },
+    options,
   );
 }
 
@@ -164,30 +170,41 @@ export async function requestUploadSlot(
       options.signal,
     );
   } catch (error) {
-    throw slotRefusal(error, options.signal);
+    throw slotRefusal(error, request.size, options.signal);
   }
   return parseSlot(result);
 }
 
-function slotRefusal(error: unknown, signal: AbortSignal | undefined): HushError {
+function slotRefusal(error: unknown, size: number, signal: AbortSignal | undefined): HushError {
   if (isCancellation(error, signal)) return cancelledError(error);
   const stanzaError = error as XmppError;
   const tooLargeElement = stanzaError.element?.getChild('file-too-large', NS_HTTP_UPLOAD);
   if (tooLargeElement) {
     const limit = tooLargeElement.getChildText('max-file-size')?.trim() ?? '';
-    const refusal = fileTooLarge(/^\d{1,15}$/.test(limit) ? Number(limit) : undefined);
-    return new HushError(refusal.code, refusal.message, { cause: error });
+    return fileTooLarge(/^\d{1,15}$/.test(limit) ? Number(limit) : undefined, size, {
+      cause: error,
+    });
   }
   // Prosody sends resource-constraint both for the daily quota and for a full disk.
   if (stanzaError.condition === 'resource-constraint') {
-    return new HushError('QuotaExceeded', 'The upload quota is used up; try again later.', {
-      cause: error,
-    });
+    const retryAt = retryTime(stanzaError.element?.getChild('retry', NS_HTTP_UPLOAD)?.attrs.stamp);
+    return new QuotaExceededError(
+      'The upload quota is used up; try again later.',
+      retryAt ? { retryAt } : {},
+      { cause: error },
+    );
   }
   const condition = stanzaError.condition ?? (error instanceof HushError ? error.code : 'error');
   return new HushError('UploadFailed', `The server gave no upload slot (${condition}).`, {
     cause: error,
   });
+}
+
+/** XEP-0363 §4.2: <retry stamp="…"/> says when the quota allows uploads again. */
+function retryTime(stamp: unknown): Date | undefined {
+  if (typeof stamp !== 'string' || !/^\d{4}-\d\d-\d\dT/.test(stamp)) return undefined;
+  const time = new Date(stamp);
+  return Number.isNaN(time.getTime()) ? undefined : time;
 }
 
 function parseSlot(result: Element): UploadSlot {

@@ -13,7 +13,7 @@ import {
   type TcpProxy,
 } from '@hush/test-utils';
 import type { Element } from '@xmpp/xml';
-import { isHushError } from '../errors.ts';
+import { FileTooLargeError, isHushError } from '../errors.ts';
 import { openSession, type XmppSession } from '../xmpp/session.ts';
 import { parseAesgcmUrl } from './aesgcm.ts';
 import { downloadFile } from './download.ts';
@@ -150,7 +150,11 @@ test('over the limit: FileTooLarge before any slot is requested', async () => {
   const { session, sent } = counting(alice);
   await assert.rejects(
     uploadFile(session, { bytes: new Uint8Array(LIMIT + 1), filename: 'big' }),
-    (e) => isHushError(e, 'FileTooLarge') && e.message.includes(`${LIMIT / 1024 / 1024} MB`),
+    (e) =>
+      e instanceof FileTooLargeError &&
+      e.message.includes(`${LIMIT / 1024 / 1024} MB`) &&
+      e.limit === LIMIT &&
+      e.size === LIMIT + 1,
   );
   // Plaintext that fits but whose ciphertext (plus tag) does not.
   await assert.rejects(uploadEncryptedFile(session, new Uint8Array(LIMIT - 8)), (e) =>
@@ -164,7 +168,11 @@ test('over the limit: FileTooLarge before any slot is requested', async () => {
       size: LIMIT + 1,
       contentType: 'application/octet-stream',
     }),
-    (e) => isHushError(e, 'FileTooLarge') && e.message.includes(`${LIMIT / 1024 / 1024} MB`),
+    (e) =>
+      e instanceof FileTooLargeError &&
+      e.message.includes(`${LIMIT / 1024 / 1024} MB`) &&
+      e.limit === LIMIT &&
+      e.size === LIMIT + 1,
   );
 });
 

@@ -209,7 +209,7 @@ export async function uploadFile(
   const size = file.bytes.length;
   const service = await untilCancelled(discoverUploadService(session, timeoutMs), signal);
   if (service.maxFileSize !== undefined && size > service.maxFileSize) {
-    throw fileTooLarge(service.maxFileSize);
+    throw fileTooLarge(service.maxFileSize, size);
   }
   const slotRequest: SlotRequest = {
     filename: file.filename,
@@ -287,7 +287,7 @@ export async function uploadEncryptedFile(
   );
   // Refused before spending time on encryption.
   if (service.maxFileSize !== undefined && bytes.length + AESGCM_TAG_BYTES > service.maxFileSize) {
-    throw fileTooLarge(service.maxFileSize);
+    throw fileTooLarge(service.maxFileSize, bytes.length + AESGCM_TAG_BYTES);
   }
   const { ciphertext, key, iv } = await encryptFileAsync(bytes, options.randomBytes);
   const result = await uploadFile(

@@ -7,7 +7,7 @@
 // loses the message: an own 0.3-only client would not read the copy of what was sent), else OMEMO
 // 0.3; this device publishes both. A message in one version goes to the devices (theirs and this account's other
 // ones) that version's lists name.
-import { HushError } from '../errors.ts';
+import { OmemoDeviceError } from '../errors.ts';
 import type { OmemoDevice, OmemoStore, OmemoTrust } from '../storage/types.ts';
 import { bareJid } from '../util/jid.ts';
 import type { DeviceLists } from './device-lists.ts';
@@ -72,9 +72,12 @@ export class DeviceDirectory {
     try {
       await lists.refresh(peer);
     } catch (error) {
-      throw new HushError('NoOmemoDevice', `No OMEMO devices of ${peer}: ${errorText(error)}`, {
-        cause: error,
-      });
+      throw new OmemoDeviceError(
+        'NoOmemoDevice',
+        `No OMEMO devices of ${peer}: ${errorText(error)}`,
+        { jid: peer },
+        { cause: error },
+      );
     }
     await lists.refresh(account).catch(report);
     const time = now();
@@ -86,20 +89,24 @@ export class DeviceDirectory {
       (d) => d.active && peerListed.has(d.deviceId),
     );
     if (peerDevices.length === 0) {
-      throw new HushError(
+      throw new OmemoDeviceError(
         'NoOmemoDevice',
         `${peer} has no OMEMO device: the message cannot be sent encrypted.`,
+        { jid: peer },
       );
     }
     const peerTargets = peerDevices.filter(usable);
     if (peerTargets.length === 0) {
       if (peerDevices.some((device) => device.trust === 'untrusted')) {
-        throw new HushError(
+        throw new OmemoDeviceError(
           'UntrustedIdentity',
           `The keys of ${peer} changed or are new: check and trust them before sending.`,
+          { jid: peer },
         );
       }
-      throw new HushError('NoTrustedDevice', `None of the devices of ${peer} is trusted.`);
+      throw new OmemoDeviceError('NoTrustedDevice', `None of the devices of ${peer} is trusted.`, {
+        jid: peer,
+      });
     }
     const own =
       peer === account

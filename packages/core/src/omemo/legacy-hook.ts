@@ -9,7 +9,7 @@ import {
   SessionCipher,
   SignalProtocolAddress,
 } from '@privacyresearch/libsignal-protocol-typescript';
-import { HushError } from '../errors.ts';
+import { HushError, OmemoDeviceError } from '../errors.ts';
 import type { DecryptResult, ParsedChatMessage } from '../chat/types.ts';
 import type { RandomBytes } from '../util/random.ts';
 import { NS_OMEMO_LEGACY } from './bundle.ts';
@@ -61,7 +61,9 @@ export class LegacyHook {
     const { payload, iv, keyMaterial } = encryptPayload(message.body, this.#deps.randomBytes);
     const keys = await this.#deps.sessions.encryptKey(targets, keyMaterial);
     if (!keys.some((key) => key.jid === peer)) {
-      throw new HushError('NoOmemoDevice', `Could not encrypt for any device of ${peer}.`);
+      throw new OmemoDeviceError('NoOmemoDevice', `Could not encrypt for any device of ${peer}.`, {
+        jid: peer,
+      });
     }
     return xml(
       'message',

@@ -563,8 +563,17 @@ test('trust: fingerprints, verification by xmpp: URI, a wrong code refused, dist
   // A code with another key for the same device is refused.
   const wrong = uri.replace(/=[0-9a-f]{64}$/, `=${'ab'.repeat(32)}`);
   await assert.rejects(alice.client.omemo?.verifyUri(wrong) ?? Promise.resolve(), {
+    name: 'OmemoDeviceError',
     code: 'UntrustedIdentity',
+    jid: `${carolName}@localhost`,
+    deviceId: carol.client.omemo?.deviceId,
+    fingerprint: 'ab'.repeat(32),
   });
+  // A fingerprint no device of carol's has: which person, which key.
+  await assert.rejects(
+    alice.client.omemo?.verify(`${carolName}@localhost`, 'cd'.repeat(32)) ?? Promise.resolve(),
+    { code: 'NoOmemoDevice', jid: `${carolName}@localhost`, fingerprint: 'cd'.repeat(32) },
+  );
   // Distrusted: no key for it, so with no other device the message fails.
   await alice.client.omemo?.distrust(`${carolName}@localhost`, carolFingerprint);
   const refused = await alice.client.messenger.sendText(`${carolName}@localhost`, 'not for you');

@@ -8,7 +8,7 @@ import {
   SessionCipher,
   SignalProtocolAddress,
 } from '@privacyresearch/libsignal-protocol-typescript';
-import { HushError } from '../errors.ts';
+import { OmemoDeviceError } from '../errors.ts';
 import type { XmppSession } from '../xmpp/session.ts';
 import type { OmemoStore } from '../storage/types.ts';
 import { binaryStringToBytes, equalBytes, toArrayBuffer } from './bytes.ts';
@@ -97,14 +97,21 @@ export class Sessions {
         trust: known.trust === 'distrusted' ? 'distrusted' : 'untrusted',
       });
       this.#deps.onIdentityChanged(target);
-      throw new HushError(
+      throw new OmemoDeviceError(
         'UntrustedIdentity',
         `Device ${target.deviceId} of ${target.jid} has a new identity key.`,
+        target,
       );
     }
     const pick = this.#deps.randomBytes(1)[0] ?? 0;
     const preKey = bundle.preKeys[Math.floor((pick / 256) * bundle.preKeys.length)];
-    if (!preKey) throw new HushError('NoOmemoDevice', 'The bundle has no prekeys.');
+    if (!preKey) {
+      throw new OmemoDeviceError(
+        'NoOmemoDevice',
+        `Device ${target.deviceId} of ${target.jid} published no prekeys.`,
+        target,
+      );
+    }
     const builder = new SessionBuilder(
       this.#deps.signal,
       new SignalProtocolAddress(target.jid, target.deviceId),

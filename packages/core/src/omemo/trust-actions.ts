@@ -1,7 +1,7 @@
 // The person's own trust decisions: trust, verify or distrust a device by fingerprint, or verify the
 // devices a scanned QR code names. These are the only writes that bypass trust.ts's ruledStore (they
 // are the decisions its rules defer to); every automatic write goes through it.
-import { HushError } from '../errors.ts';
+import { HushError, OmemoDeviceError } from '../errors.ts';
 import type { OmemoStore, OmemoTrust } from '../storage/types.ts';
 import { bareJid } from '../util/jid.ts';
 import { normalizePublicKey } from './bundle.ts';
@@ -59,7 +59,11 @@ export class TrustActions {
     const devices = await store.listDevices(account, owner);
     const device = devices.find((d) => d.identityKey && fingerprintOf(d.identityKey) === wanted);
     if (!device) {
-      throw new HushError('NoOmemoDevice', `No known device of ${owner} has that fingerprint.`);
+      throw new OmemoDeviceError(
+        'NoOmemoDevice',
+        `No known device of ${owner} has that fingerprint.`,
+        { jid: owner, fingerprint: wanted },
+      );
     }
     await store.putDevice(account, { ...device, trust });
     emit({ type: 'devices', jid: owner });
@@ -88,9 +92,10 @@ export class TrustActions {
       const key = normalizePublicKey(hexToBytes(fingerprint));
       if (!key) continue;
       if (known?.identityKey && !equalBytes(known.identityKey, key)) {
-        throw new HushError(
+        throw new OmemoDeviceError(
           'UntrustedIdentity',
           `Device ${deviceId} of ${uri.jid} has a different key than this code shows.`,
+          { jid: uri.jid, deviceId, fingerprint },
         );
       }
       const time = now();

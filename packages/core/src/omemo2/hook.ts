@@ -8,7 +8,7 @@
 // Undecryptable error (EnvelopeError), shown as such, never dropped. Elements beside the body
 // (a file's XEP-0447 <file-sharing/>) go into the envelope and come back out in the result.
 import xml, { type Element } from '@xmpp/xml';
-import { HushError } from '../errors.ts';
+import { HushError, OmemoDeviceError } from '../errors.ts';
 import type { DecryptResult, ParsedChatMessage } from '../chat/types.ts';
 import type { RandomBytes } from '../util/random.ts';
 import type { SignalStore } from '../omemo/signal-store.ts';
@@ -77,7 +77,9 @@ export class Omemo2Hook {
     const { payload, keyMaterial } = encryptPayload2(envelope, randomBytes);
     const keys = await sessions.encryptKey(targets, keyMaterial);
     if (!keys.some((key) => key.jid === peer)) {
-      throw new HushError('NoOmemoDevice', `Could not encrypt for any device of ${peer}.`);
+      throw new OmemoDeviceError('NoOmemoDevice', `Could not encrypt for any device of ${peer}.`, {
+        jid: peer,
+      });
     }
     return xml(
       'message',

@@ -17,7 +17,7 @@
 //   (identity.ts), so trust rules and fingerprints are the same as for 0.3.
 // - X25519 and signature checks run on the curve 0.3 uses (../omemo/webcrypto-curve.ts): the
 //   platform's WebCrypto where a probe found it working, @noble elsewhere (React Native).
-import { HushError } from '../errors.ts';
+import { HushError, OmemoDeviceError } from '../errors.ts';
 import type { XmppSession } from '../xmpp/session.ts';
 import type { OmemoStore } from '../storage/types.ts';
 import type { RandomBytes } from '../util/random.ts';
@@ -162,9 +162,10 @@ export class Omemo2Sessions {
     const known = await this.#deps.store.getDevice(this.#deps.account, target.jid, target.deviceId);
     if (changeThrows && known?.identityKey && !equalBytes(known.identityKey, key)) {
       await this.#deps.signal.saveIdentity(`${target.jid}.${target.deviceId}`, toArrayBuffer(key));
-      throw new HushError(
+      throw new OmemoDeviceError(
         'UntrustedIdentity',
         `Device ${target.deviceId} of ${target.jid} has a new identity key.`,
+        target,
       );
     }
     // saveIdentity reports a change through onIdentityChange itself.

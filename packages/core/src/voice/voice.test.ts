@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { isHushError } from '../errors.ts';
+import { FileTooLargeError, isHushError, VoiceTooLongError } from '../errors.ts';
 import { checkVoiceLimits, inspectAudio, inspectFile, VOICE_MAX_BYTES } from './index.ts';
 import { tone } from '@hush/test-utils';
 
@@ -236,7 +236,11 @@ test('voice limits: 5 minutes and 10 MiB', async () => {
   assert.equal(info.codec, 'aac');
   await assert.rejects(
     async () => checkVoiceLimits(new Uint8Array(VOICE_MAX_BYTES + 1)),
-    (e) => isHushError(e, 'FileTooLarge'),
+    (e) =>
+      e instanceof FileTooLargeError &&
+      isHushError(e, 'FileTooLarge') &&
+      e.limit === VOICE_MAX_BYTES &&
+      e.size === VOICE_MAX_BYTES + 1,
   );
   // A 6-minute Ogg Opus file: the duration lives in the last page, so a tiny file says 6 minutes.
   const sixMinutes = join(dir, 'long.ogg');
@@ -250,7 +254,11 @@ test('voice limits: 5 minutes and 10 MiB', async () => {
   assert.ok(Math.abs(inspectAudio(long).durationMs - 360_000) <= 50);
   assert.throws(
     () => checkVoiceLimits(long),
-    (e) => isHushError(e, 'VoiceTooLong'),
+    (e) =>
+      e instanceof VoiceTooLongError &&
+      isHushError(e, 'VoiceTooLong') &&
+      e.limitMs === 5 * 60 * 1000 &&
+      e.durationMs === inspectAudio(long).durationMs,
   );
   const file = inspectFile(long);
   assert.equal(file.kind, 'file');

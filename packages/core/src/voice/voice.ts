@@ -2,7 +2,7 @@
 // itself. Policy (ARCHITECTURE.md): AAC-LC in M4A from iOS and Android (every XMPP client plays it),
 // Opus in WebM or MP4 from browsers' MediaRecorder, Opus in Ogg from other clients; at most 5
 // minutes and 10 MB.
-import { HushError } from '../errors.ts';
+import { FileTooLargeError, HushError, VoiceTooLongError } from '../errors.ts';
 import { isMp4, parseMp4 } from './mp4.ts';
 import { isOgg, parseOgg } from './ogg.ts';
 import type { AudioContainer, AudioInfo, ContainerAudio } from './types.ts';
@@ -85,11 +85,17 @@ export function withinVoiceLimits(byteLength: number, durationMs: number): boole
  */
 export function checkVoiceLimits(bytes: Uint8Array): AudioInfo {
   if (bytes.length > VOICE_MAX_BYTES) {
-    throw new HushError('FileTooLarge', `A voice message may be at most ${VOICE_MAX_BYTES} bytes.`);
+    throw new FileTooLargeError(`A voice message may be at most ${VOICE_MAX_BYTES} bytes.`, {
+      limit: VOICE_MAX_BYTES,
+      size: bytes.length,
+    });
   }
   const info = inspectAudio(bytes);
   if (!withinVoiceLimits(bytes.length, info.durationMs)) {
-    throw new HushError('VoiceTooLong', 'A voice message may be at most 5 minutes long.');
+    throw new VoiceTooLongError('A voice message may be at most 5 minutes long.', {
+      limitMs: VOICE_MAX_DURATION_MS,
+      durationMs: info.durationMs,
+    });
   }
   return info;
 }
