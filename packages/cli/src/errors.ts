@@ -5,7 +5,14 @@
 //   7 a message could not be sent · 8 the profile is busy (another hush process holds it)
 //   9 a received message or file could not be read · 130 cancelled
 // Every error code has exactly one exit code: the tables below are complete, the compiler checks it.
-import { isHushError, type HushErrorCode } from '@hush/core';
+import {
+  FileTooLargeError,
+  isHushError,
+  OmemoDeviceError,
+  QuotaExceededError,
+  VoiceTooLongError,
+  type HushErrorCode,
+} from '@hush/core';
 
 /** What only the command line can get wrong: its arguments, local files, the profile's owner. */
 export type CliErrorCode = 'Usage' | 'FileNotFound' | 'ProfileBusy' | 'OwnerGone';
@@ -77,9 +84,50 @@ export function isOffline(error: unknown): boolean {
   return isHushError(error) && ['ServerUnreachable', 'Timeout'].includes(error.code);
 }
 
-/** The line a failed command prints on standard error. */
+/** 10485760 -> "10 MB", 1536 -> "1.5 KB": the units core's messages use (1 MB = 1024 KB). */
+function size(bytes: number): string {
+  const round = (n: number) => String(Math.round(n * 10) / 10);
+  if (bytes >= 1024 * 1024) return `${round(bytes / 1024 / 1024)} MB`;
+  if (bytes >= 1024) return `${round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
+
+/** 300000 -> "5:00". */
+function duration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/** What an error knows besides its message, as "name value" pairs for a person or a script. */
+function facts(error: unknown): string[] {
+  if (error instanceof FileTooLargeError) {
+    return [
+      ...(error.limit === undefined ? [] : [`limit ${size(error.limit)}`]),
+      ...(error.size === undefined ? [] : [`size ${size(error.size)}`]),
+    ];
+  }
+  if (error instanceof VoiceTooLongError)
+    return [`limit ${duration(error.limitMs)}`, `length ${duration(error.durationMs)}`];
+  if (error instanceof QuotaExceededError)
+    return error.retryAt ? [`retry after ${error.retryAt.toISOString()}`] : [];
+  if (error instanceof OmemoDeviceError) {
+    return [
+      `contact ${error.jid}`,
+      ...(error.deviceId === undefined ? [] : [`device ${error.deviceId}`]),
+      ...(error.fingerprint === undefined ? [] : [`fingerprint ${error.fingerprint}`]),
+    ];
+  }
+  return [];
+}
+
+/**
+ * The line a failed command prints on standard error: the message, then the code and what the
+ * error knows ("hush: … (FileTooLarge; limit 10 MB, size 11.4 MB)").
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof CliError || isHushError(error))
-    return `hush: ${error.message} (${error.code})`;
+  if (error instanceof CliError || isHushError(error)) {
+    const known = facts(error);
+    return `hush: ${error.message} (${error.code}${known.length ? `; ${known.join(', ')}` : ''})`;
+  }
   return `hush: unexpected error: ${String(error)}`;
 }
