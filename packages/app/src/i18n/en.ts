@@ -313,4 +313,11 @@ export const en = {
     ProtocolError: 'The server answered in a way Hush does not understand',
     Cancelled: 'Cancelled',
   },
+  // What an error knows, under its title (ui/errors.ts errorFacts).
+  errorFacts: {
+    fileLimit: 'At most {{limit}} per file',
+    fileSizeAndLimit: 'This file is {{size}}; at most {{limit}} per file',
+    voiceLength: 'This recording is {{length}} long; at most {{limit}}',
+    quotaRetry: 'Uploads work again after {{time}}',
+  },
 };

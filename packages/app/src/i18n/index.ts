@@ -68,6 +68,23 @@ export function formatTime(timestamp: number, now = Date.now()): string {
   }).format(date);
 }
 
+/**
+ * A file's size in the app's language: "12 KB", "3.4 MB". A limit (`whole`) drops a needless
+ * fraction: "at most 10 MB", not "10.0 MB".
+ */
+export function formatSize(bytes: number, options: { whole?: boolean } = {}): string {
+  const language = currentLanguage();
+  if (bytes < 1024 * 1024) {
+    const count = Math.max(1, Math.round(bytes / 1024));
+    return i18n.t('file.kb', { count: new Intl.NumberFormat(language).format(count) });
+  }
+  const megabytes = new Intl.NumberFormat(language, {
+    minimumFractionDigits: options.whole ? 0 : 1,
+    maximumFractionDigits: 1,
+  }).format(bytes / 1024 / 1024);
+  return i18n.t('file.mb', { count: megabytes });
+}
+
 /** The words for files' labels (ui/message-kind.ts), in the app's language. */
 export const fileWords = () => ({
   voice: i18n.t('file.voice'),

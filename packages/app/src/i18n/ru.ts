@@ -321,4 +321,10 @@ export const ru: Translation = {
     ProtocolError: 'Сервер ответил так, как Hush не понимает',
     Cancelled: 'Отменено',
   },
+  errorFacts: {
+    fileLimit: 'Не больше {{limit}} на файл',
+    fileSizeAndLimit: 'Размер файла — {{size}}; можно не больше {{limit}}',
+    voiceLength: 'Запись длится {{length}}; можно не больше {{limit}}',
+    quotaRetry: 'Загрузка снова заработает после {{time}}',
+  },
 };

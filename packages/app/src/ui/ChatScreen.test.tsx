@@ -1,7 +1,7 @@
 import { act, fireEvent, render, screen } from '@testing-library/react-native';
 import { DeviceEventEmitter, Platform, StyleSheet } from 'react-native';
 import { SafeAreaProvider } from 'react-native-safe-area-context';
-import { HushError } from '@hush/core';
+import { FileTooLargeError, HushError, VoiceTooLongError } from '@hush/core';
 import {
   ChatScreen,
   composerKey,
@@ -9,6 +9,7 @@ import {
   PAUSED_AFTER_MS,
   type ChatScreenProps,
 } from './ChatScreen';
+import { ErrorNotice } from './components';
 
 function props(overrides: Partial<ChatScreenProps> = {}): ChatScreenProps {
   return {
@@ -85,6 +86,42 @@ describe('ChatScreen: files', () => {
     await fireEvent.press(screen.getByTestId('attach-button'));
     await screen.findByTestId('error-notice');
     expect(screen.getByTestId('error-notice')).toHaveTextContent(/larger than the server accepts/);
+  });
+
+  it("states the limit a refused file or recording went over, in the app's sizes", async () => {
+    const onAttach = jest
+      .fn<Promise<void>, []>()
+      .mockRejectedValueOnce(
+        new FileTooLargeError('The file is larger than the server accepts (10 MB).', {
+          limit: 10 * 1024 * 1024,
+          size: 12_000_000,
+        }),
+      )
+      .mockRejectedValueOnce(
+        new FileTooLargeError('The file is larger than the server accepts (10 MB).', {
+          limit: 10 * 1024 * 1024,
+        }),
+      );
+    await render(<ChatScreen {...props({ onAttach })} />);
+    await fireEvent.press(screen.getByTestId('attach-button'));
+    const notice = await screen.findByTestId('error-notice');
+    expect(screen.getByText('File too large')).toBeTruthy();
+    expect(screen.getByText('This file is 11.4 MB; at most 10 MB per file')).toBeTruthy();
+    // The facts replace core's English sentence rather than repeat it.
+    expect(notice).not.toHaveTextContent(/larger than the server accepts/);
+    await fireEvent.press(screen.getByText('Dismiss'));
+    await fireEvent.press(screen.getByTestId('attach-button'));
+    await screen.findByTestId('error-notice');
+    expect(screen.getByText('At most 10 MB per file')).toBeTruthy();
+  });
+
+  it('states how long a refused recording was and how long one may be', async () => {
+    const tooLong = new VoiceTooLongError('A voice message may be at most 5 minutes long.', {
+      limitMs: 300_000,
+      durationMs: 361_000,
+    });
+    await render(<ErrorNotice error={tooLong} />);
+    expect(screen.getByText('This recording is 6:01 long; at most 5:00')).toBeTruthy();
   });
 
   it('offers no attachment while offline', async () => {

@@ -1,7 +1,7 @@
 // The app in Russian: screens render their words from the Russian resources, with plurals in the
 // forms Russian has (1 сообщение, 2 сообщения, 5 сообщений) and dates in Russian.
 import { render, screen } from '@testing-library/react-native';
-import { HushError, type StoredMessage } from '@hush/core';
+import { FileTooLargeError, HushError, VoiceTooLongError, type StoredMessage } from '@hush/core';
 import type { ChatsSnapshot } from '../client/chats';
 import { formatTime, i18n } from '../i18n';
 import { ChatList } from './ChatList';
@@ -113,6 +113,26 @@ describe('in Russian', () => {
     );
     expect(screen.getByText(i18n.t('error.LinkExpired'))).toBeTruthy();
     expect(screen.queryByText('The file is no longer on the server.')).toBeNull();
+
+    // A refusal's facts in Russian words and number format, in place of core's English sentence.
+    await render(
+      <ErrorNotice
+        error={
+          new FileTooLargeError('The file is larger than the server accepts (10 MB).', {
+            limit: 10 * 1024 * 1024,
+            size: 12_000_000,
+          })
+        }
+      />,
+    );
+    expect(screen.getByText('Файл слишком большой')).toBeTruthy();
+    expect(screen.getByText('Размер файла — 11,4 МБ; можно не больше 10 МБ')).toBeTruthy();
+    await render(
+      <ErrorNotice
+        error={new VoiceTooLongError('Too long.', { limitMs: 300_000, durationMs: 361_000 })}
+      />,
+    );
+    expect(screen.getByText('Запись длится 6:01; можно не больше 5:00')).toBeTruthy();
 
     // Another day: the day and the month's Russian abbreviation (e.g. "5 дек."), the year when not
     // this one.

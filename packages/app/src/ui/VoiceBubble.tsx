@@ -14,11 +14,11 @@ import {
   type LayoutChangeEvent,
 } from 'react-native';
 import { useAudioPlayer, useAudioPlayerStatus } from 'expo-audio';
-import { currentLanguage, fileWords, i18n, useTranslation } from '../i18n';
+import { currentLanguage, fileWords, formatSize, useTranslation } from '../i18n';
 import { toHushError, type HushError } from '@hush/core';
 import type { KeptFiles } from '../platform/types';
 import { downloadName, fileLabel, formatDuration, type BodyKind } from './message-kind';
-import { errorTitle } from './errors';
+import { errorFacts, errorTitle } from './errors';
 import { useFile } from './files';
 import { rememberFile, useFileFacts } from './file-labels';
 import { useOptionalPlatform, usePlatform } from './hooks';
@@ -29,19 +29,6 @@ import { colors, radius, space } from './theme';
 export { formatDuration };
 
 type FileBody = Extract<BodyKind, { kind: 'voice' | 'file' }>;
-
-function formatSize(bytes: number): string {
-  const language = currentLanguage();
-  if (bytes < 1024 * 1024) {
-    const count = Math.max(1, Math.round(bytes / 1024));
-    return i18n.t('file.kb', { count: new Intl.NumberFormat(language).format(count) });
-  }
-  const megabytes = new Intl.NumberFormat(language, {
-    minimumFractionDigits: 1,
-    maximumFractionDigits: 1,
-  }).format(bytes / 1024 / 1024);
-  return i18n.t('file.mb', { count: megabytes });
-}
 
 export function VoiceBubble(props: { body: FileBody }) {
   const { body } = props;
@@ -103,7 +90,7 @@ function EncryptedFile(props: { link: string; body: FileBody }) {
           </Text>
         ) : null}
         <Text style={styles.fileName}>{errorTitle(file.error)}</Text>
-        <Text style={styles.fileNote}>{file.error.message}</Text>
+        <Text style={styles.fileNote}>{errorFacts(file.error) ?? file.error.message}</Text>
       </View>
     );
   }

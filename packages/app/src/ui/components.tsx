@@ -12,7 +12,7 @@ import {
 import { useTranslation } from '../i18n';
 import type { HushError } from '@hush/core';
 import { colors, radius, space } from './theme';
-import { errorTitle, showsDetail } from './errors';
+import { errorDetail, errorTitle } from './errors';
 
 export function Button(props: {
   title: string;
@@ -84,15 +84,14 @@ export function Field(props: TextInputProps & { label: string; hint?: string }) 
 export function ErrorNotice(props: { error: HushError; onDismiss?: () => void }) {
   const { t } = useTranslation();
   const title = errorTitle(props.error);
+  const detail = errorDetail(props.error);
   return (
     <View style={styles.error} accessibilityRole="alert" testID="error-notice">
       <Text style={styles.errorTitle} testID={`error-${props.error.code}`}>
         {title}
       </Text>
-      {/* Core's messages are written for people, in English (errors.ts showsDetail). */}
-      {showsDetail(props.error) ? (
-        <Text style={styles.errorDetail}>{props.error.message}</Text>
-      ) : null}
+      {/* The error's facts in the app's language, or core's message (English, for people). */}
+      {detail === undefined ? null : <Text style={styles.errorDetail}>{detail}</Text>}
       {props.onDismiss ? (
         <Pressable accessibilityRole="button" onPress={props.onDismiss}>
           <Text style={styles.errorDismiss}>{t('common.dismiss')}</Text>

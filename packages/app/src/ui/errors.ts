@@ -1,8 +1,15 @@
 // Titles for the typed errors core reports, in the app's language; the detail line is the error's
 // own message, left out when it only says the title again in other words.
-import type { HushError, HushErrorCode } from '@hush/core';
+import {
+  FileTooLargeError,
+  QuotaExceededError,
+  VoiceTooLongError,
+  type HushError,
+  type HushErrorCode,
+} from '@hush/core';
 import { en } from '../i18n/en';
-import { i18n } from '../i18n';
+import { formatSize, formatTime, i18n } from '../i18n';
+import { formatDuration } from './message-kind';
 
 // One title for every error code: the compiler fails on a code without one.
 const TITLES: Record<HushErrorCode, string> = en.error;
@@ -47,6 +54,39 @@ export function repeatsTitle(error: HushError): boolean {
   if (message.length === 0) return true;
   const shared = message.filter((word) => title.has(word)).length;
   return shared / message.length >= 0.75;
+}
+
+/**
+ * What the error knows that helps the person, in the app's language: the limit a file or a
+ * recording went over ("At most 10 MB per file"), when uploads work again; undefined when it
+ * knows nothing to say.
+ */
+export function errorFacts(error: HushError): string | undefined {
+  if (error instanceof FileTooLargeError && error.limit !== undefined) {
+    const limit = formatSize(error.limit, { whole: true });
+    // Under 1 MB apart, both sizes read the same ("10 MB"): the size then says nothing.
+    return error.size === undefined || formatSize(error.size) === formatSize(error.limit)
+      ? i18n.t('errorFacts.fileLimit', { limit })
+      : i18n.t('errorFacts.fileSizeAndLimit', { size: formatSize(error.size), limit });
+  }
+  if (error instanceof VoiceTooLongError) {
+    return i18n.t('errorFacts.voiceLength', {
+      length: formatDuration(error.durationMs / 1000),
+      limit: formatDuration(error.limitMs / 1000),
+    });
+  }
+  if (error instanceof QuotaExceededError && error.retryAt) {
+    return i18n.t('errorFacts.quotaRetry', { time: formatTime(error.retryAt.getTime()) });
+  }
+  return undefined;
+}
+
+/**
+ * The line under an error's title: what it knows (errorFacts) in the app's language, else its own
+ * message where that says more than the title (showsDetail).
+ */
+export function errorDetail(error: HushError): string | undefined {
+  return errorFacts(error) ?? (showsDetail(error) ? error.message : undefined);
 }
 
 /**
