@@ -52,23 +52,37 @@ describe('a node killed mid-traffic and back', { timeout: 180_000 }, () => {
     assert.ok(Number.isFinite(result.rejoinSeconds), 'node one rejoined');
   });
 
+  // What a device misses while its stream moves comes from the archive on its next stream: the
+  // messages routed to its old session on the dead node were archived by the other device's
+  // session (ejabberd archives a message sent to the account in one session, the one with the
+  // highest priority and resource name: device-2 here). This held once the test nodes kept the
+  // archive in memory (test-utils ejabberd.ts): over ejabberd's default on-disk table, sessions
+  // stalled for tens of seconds, archived late, and a device missed what the other confirmed.
+  test('every device holds every message, once', () => {
+    for (const client of result.clients)
+      assert.deepEqual(
+        { device: client.name, lost: client.lost, duplicated: client.duplicated },
+        { device: client.name, lost: 0, duplicated: 0 },
+        report,
+      );
+    assert.ok(result.settled, report);
+  });
+
   test(
-    'every device holds every message, in send order',
+    'every device shows them in send order',
     {
       todo:
-        'a device whose websocket stream moves to node two binds its old resource again, and until ' +
-        'the cluster drops the dead session ejabberd routes messages for that resource to it: the ' +
-        'device misses them, and the receipts of its other devices stop the senders from sending ' +
-        'them again; a copy that is sent again is stored where it arrives, after later messages',
+        'a message node one acked and lost with it goes again (chat/redelivery.ts) after later ' +
+        'ones reached the devices, and is stored where it arrives; placing it by its stamp put ' +
+        'messages out of order elsewhere (doc/design.md)',
     },
     () => {
       for (const client of result.clients)
         assert.deepEqual(
-          { device: client.name, lost: client.lost, outOfOrder: client.outOfOrder },
-          { device: client.name, lost: 0, outOfOrder: 0 },
+          { device: client.name, outOfOrder: client.outOfOrder },
+          { device: client.name, outOfOrder: 0 },
           report,
         );
-      assert.ok(result.settled, report);
     },
   );
 });

@@ -215,6 +215,14 @@ async function makeNode(shared: Shared, index: number): Promise<EjabberdNode> {
   const logDir = join(dir, 'log');
   await mkdir(dataDir, { recursive: true });
   await mkdir(logDir);
+  // The archive in memory with a disk log (disc_copies) rather than ejabberd's default on-disk
+  // table (disc_only, dets): a session runs its own archive queries and writes, and over dets a
+  // loaded machine left cluster sessions unanswering for tens of seconds (a resumption "timed out
+  // copying the session state"), holding and archiving late what they were routed. Production
+  // keeps the archive in PostgreSQL. ejabberd 24.12 reads this file from the Mnesia directory but
+  // applies it only to a table that already exists: a cluster's first node starts twice
+  // (startEjabberdCluster), the others change theirs as they join; a single node keeps dets.
+  await writeFile(join(dataDir, 'ejabberd.schema'), 'archive_msg:\n  storage_type: disc_copies\n');
   const configFile = join(dir, 'ejabberd.yml');
   const caFile = join(shared.certDir, 'ca.crt');
   let child: ChildProcess | undefined;
@@ -501,7 +509,10 @@ export async function startEjabberdCluster(
     for (let index = 1; index <= count; index++) {
       const node = await makeNode(shared, index);
       nodes.push(node);
-      if (index === 1) continue;
+      if (index === 1) {
+        await node.restart(); // its archive table as ejabberd.schema says (makeNode)
+        continue;
+      }
       const first = nodes[0] as EjabberdNode;
       await joinCluster(node, first);
       await Promise.all(Object.values(node.ports).map((port) => waitForPort(port, 30_000)));
