@@ -24,6 +24,7 @@ import {
   rateText,
   rss,
 } from './sessions.ts';
+import { printRows } from './stats.ts';
 
 const progress = (line: string) => console.error(`[cluster] ${line}`);
 const ACCOUNTS = 10;
@@ -91,7 +92,7 @@ export async function measureCluster(count = 2000): Promise<[string, string][]> 
 }
 
 export async function printClusterRows(): Promise<void> {
-  for (const [name, value] of await measureCluster()) console.log(`| ${name} | ${value} |`);
+  printRows(await measureCluster());
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -107,5 +108,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
   );
   console.log('| measurement | result |\n| --- | --- |');
-  for (const [name, value] of await measureCluster(count)) console.log(`| ${name} | ${value} |`);
+  printRows(await measureCluster(count));
 }

@@ -22,7 +22,7 @@ import {
   type SessionOptions,
 } from '@hush/core';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
-import { alternate, minMedian, noiseMark, printHeader, runs, time } from './stats.ts';
+import { alternate, minMedian, noiseMark, printHeader, printRows, runs, time } from './stats.ts';
 
 const ITERATIONS = 10_000;
 const credentials = { username: 'bench', password: 'bench-password' };
@@ -199,7 +199,7 @@ export async function measureLogin(): Promise<[string, string][]> {
 
 /** Prints the rows as lines of run.ts's Markdown table. */
 export async function printLoginRows(): Promise<void> {
-  for (const [name, value] of await measureLogin()) console.log(`| ${name} | ${value} |`);
+  printRows(await measureLogin());
 }
 
 if (process.argv[1] === import.meta.filename) {

@@ -24,7 +24,7 @@ import {
   FileSender,
 } from '@hush/core';
 import { startProsody, trustCertificateAuthority } from '@hush/test-utils';
-import { alternate, maxMedian, median, noiseMark, printHeader, time } from './stats.ts';
+import { alternate, maxMedian, median, noiseMark, printHeader, printRows, time } from './stats.ts';
 
 const SIZE = 10 * 1024 * 1024;
 
@@ -200,7 +200,7 @@ async function measureTransfer(): Promise<void> {
 
 /** Prints the rows as lines of run.ts's Markdown table. */
 export async function printMediaRows(): Promise<void> {
-  for (const [name, value] of await measureMedia()) console.log(`| ${name} | ${value} |`);
+  printRows(await measureMedia());
 }
 
 if (process.argv[1] === import.meta.filename && process.argv.includes('--transfer')) {

@@ -17,7 +17,7 @@ import {
 } from '@hush/core';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
 import { templateDefault } from './template.ts';
-import { printHeader, quantile } from './stats.ts';
+import { printHeader, printRows, quantile } from './stats.ts';
 
 const COUNT = 1000;
 const WARMUP = 50;
@@ -207,7 +207,7 @@ export async function measureMessaging(): Promise<[string, string][]> {
 
 /** Prints the rows as lines of run.ts's Markdown table. */
 export async function printMessagingRows(): Promise<void> {
-  for (const [name, value] of await measureMessaging()) console.log(`| ${name} | ${value} |`);
+  printRows(await measureMessaging());
 }
 
 if (process.argv[1] === import.meta.filename) {

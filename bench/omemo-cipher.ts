@@ -21,7 +21,15 @@ import {
 } from '../packages/core/src/omemo/crypto-provider.ts';
 import { nativeParties, type NativeCipher } from './libsignal-native.ts';
 import { omemo2Parties } from './omemo2-cipher.ts';
-import { alternate, maxMedian, minMedian, noiseMark, printHeader, type Runs } from './stats.ts';
+import {
+  alternate,
+  maxMedian,
+  minMedian,
+  noiseMark,
+  printHeader,
+  printRows,
+  type Runs,
+} from './stats.ts';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
 
@@ -231,5 +239,5 @@ export async function measureCipher(): Promise<[string, string][]> {
 // `node bench/omemo-cipher.ts` prints the in-process rows alone (bench/omemo.ts adds the server's).
 if (process.argv[1] === import.meta.filename) {
   printHeader();
-  for (const [name, value] of await measureCipher()) console.log(`| ${name} | ${value} |`);
+  printRows(await measureCipher());
 }

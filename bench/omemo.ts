@@ -27,7 +27,7 @@ import { measureCipher } from './omemo-cipher.ts';
 import { installNativeX25519 } from '@hush/core';
 import { nodeX25519 } from '../packages/cli/src/node-x25519.ts';
 import { templateDefault } from './template.ts';
-import { median, noiseMark, printHeader, runs, type Runs } from './stats.ts';
+import { median, noiseMark, printHeader, printRows, runs, type Runs } from './stats.ts';
 
 const PASSWORD = 'bench-password';
 
@@ -349,7 +349,7 @@ export async function measureOmemo(parts: readonly Part[] = PARTS): Promise<[str
 
 /** Prints the rows as lines of run.ts's Markdown table. */
 export async function printOmemoRows(parts?: readonly Part[]): Promise<void> {
-  for (const [name, value] of await measureOmemo(parts)) console.log(`| ${name} | ${value} |`);
+  printRows(await measureOmemo(parts));
 }
 
 if (process.argv[1] === import.meta.filename) {

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { voiceRecorderOptions } from '../packages/app/src/audio/voice-web-settings.ts';
-import { median, noiseMark, printHeader, runs, type Runs } from './stats.ts';
+import { median, noiseMark, printHeader, printRows, runs, type Runs } from './stats.ts';
 
 const run = promisify(execFile);
 const WINDOW_S = Number(process.env.BENCH_RECORDING_WINDOW_S ?? 30);
@@ -271,7 +271,7 @@ const on = (page: Page) => ({
 
 /** Prints the rows as lines of run.ts's Markdown table. */
 export async function printRecordingRows(): Promise<void> {
-  for (const [name, value] of await measureRecording()) console.log(`| ${name} | ${value} |`);
+  printRows(await measureRecording());
 }
 
 if (process.argv[1] === import.meta.filename) {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import xml from '@xmpp/xml';
 import { openSession, type XmppSession } from '@hush/core';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
-import { median, printHeader, time } from './stats.ts';
+import { median, printHeader, printRows, time } from './stats.ts';
 
 async function putThroughSlot(session: XmppSession, body: Uint8Array): Promise<number> {
   const granted = await session.request(
@@ -102,7 +102,7 @@ try {
 }
 
 printHeader();
-for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
+printRows(rows);
 await import('./login.ts').then((login) => login.printLoginRows());
 await import('./web-start.ts').then((web) => web.printWebStartRows());
 await import('./messaging.ts').then((messaging) => messaging.printMessagingRows());

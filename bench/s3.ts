@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { downloadFile, openSession, uploadFile, type XmppSession } from '@hush/core';
 import { startProsody, trustCertificateAuthority, type ProsodyServer } from '@hush/test-utils';
+import { printRows } from './stats.ts';
 
 const SIZE = 10 * 1024 * 1024;
 const ROUNDS = 5;
@@ -95,7 +96,7 @@ export async function measureS3(): Promise<[string, string][]> {
 
 /** Prints the rows as lines of run.ts's Markdown table. */
 export async function printS3Rows(): Promise<void> {
-  for (const [name, value] of await measureS3()) console.log(`| ${name} | ${value} |`);
+  printRows(await measureS3());
 }
 
 if (process.argv[1] === import.meta.filename) {

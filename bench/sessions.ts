@@ -14,6 +14,7 @@ import { cpus, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { startProsody } from '@hush/test-utils';
+import { printRows } from './stats.ts';
 
 const run = promisify(execFile);
 export const PASSWORD = 'sessions-bench-password';
@@ -297,7 +298,7 @@ export async function measureSessions(count = 10_000): Promise<[string, string][
 }
 
 export async function printSessionsRows(): Promise<void> {
-  for (const [name, value] of await measureSessions()) console.log(`| ${name} | ${value} |`);
+  printRows(await measureSessions());
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -311,5 +312,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
   );
   console.log('| measurement | result |\n| --- | --- |');
-  for (const [name, value] of await measureSessions(count)) console.log(`| ${name} | ${value} |`);
+  printRows(await measureSessions(count));
 }

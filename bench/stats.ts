@@ -26,6 +26,11 @@ export function printHeader(): void {
   console.log('\n| measurement | result |\n| --- | --- |');
 }
 
+/** Rows under printHeader()'s table head, one `| measurement | result |` line each. */
+export function printRows(rows: Iterable<readonly [string, string]>): void {
+  for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
+}
+
 /** Milliseconds `fn` takes. */
 export async function time(fn: () => Promise<unknown> | unknown): Promise<number> {
   const start = performance.now();

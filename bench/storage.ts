@@ -10,7 +10,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { Storage, StoredMessage } from '@hush/core';
 import { migrations } from '@hush/core/storage/sql-schema';
 import { openSqliteStorage } from '@hush/storage-node';
-import { printHeader } from './stats.ts';
+import { printHeader, printRows } from './stats.ts';
 
 const MESSAGES = 10_000;
 const PEERS = 10;
@@ -226,7 +226,7 @@ export async function measureStorage(): Promise<[string, string][]> {
 }
 
 export async function printStorageRows(): Promise<void> {
-  for (const [name, value] of await measureStorage()) console.log(`| ${name} | ${value} |`);
+  printRows(await measureStorage());
 }
 
 if (process.argv[1] === import.meta.filename) {

@@ -29,7 +29,7 @@ import {
   wordsFor,
   type Stack,
 } from '../e2e/harness.ts';
-import { minMedian, printHeader, runs, time } from './stats.ts';
+import { minMedian, printHeader, printRows, runs, time } from './stats.ts';
 
 const REPEATS = Number(process.env.HUSH_BENCH_REPEATS ?? 10);
 
@@ -245,7 +245,7 @@ export async function printWebStartRows(servers?: readonly string[]): Promise<vo
     console.log('| web start (no web build: npm run export:web -w @hush/app) | not measured |');
     return;
   }
-  for (const [name, value] of await measureWebStart(servers)) console.log(`| ${name} | ${value} |`);
+  printRows(await measureWebStart(servers));
 }
 
 // `node bench/web-start.ts 'SASL2 + FAST'` measures against that server only; HUSH_WEB_BUILD names
