@@ -26,19 +26,22 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 const password = 'a throwaway test password';
 
-/** Starts peers on `server`, each with its own data directory and log under `work`. */
-function peerStarter(server: ProsodyServer, work: string, peers: OmemoPeer[]) {
-  return async (jid: string, name: string) => {
-    const peer = await startOmemoPeerOn(server, { jid, password, work, name });
-    peers.push(peer);
-    return peer;
-  };
+interface World {
+  server: ProsodyServer;
+  work: string;
+  aliceJid: string;
+  bobJid: string;
+  /** Every peer start() started. */
+  peers: readonly OmemoPeer[];
+  /** Starts a peer as `jid`, its data directory and log under `work` named `name`. */
+  start(jid: string, name: string): Promise<OmemoPeer>;
 }
 
-const failures = (peer: OmemoPeer) =>
-  peer.events.filter((event) => event.event === 'undecryptable' || event.event === 'error');
-
-test('two python-omemo peers exchange OMEMO 0.3 messages and XEP-0454 files through Prosody', async () => {
+/**
+ * Runs `body` on a Prosody of its own with the accounts alice and bob; the peers it started, the
+ * server and the work folder are gone afterwards, whatever happened.
+ */
+async function onServer(body: (world: World) => Promise<void>): Promise<void> {
   const server = await startProsody();
   const work = await mkdtemp(join(tmpdir(), 'hush-omemo-peer-'));
   const peers: OmemoPeer[] = [];
@@ -47,7 +50,24 @@ test('two python-omemo peers exchange OMEMO 0.3 messages and XEP-0454 files thro
       server.createAccount('alice', password),
       server.createAccount('bob', password),
     ]);
-    const start = peerStarter(server, work, peers);
+    const start = async (jid: string, name: string) => {
+      const peer = await startOmemoPeerOn(server, { jid, password, work, name });
+      peers.push(peer);
+      return peer;
+    };
+    await body({ server, work, aliceJid, bobJid, peers, start });
+  } finally {
+    await Promise.all(peers.map((peer) => peer.stop()));
+    await server.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+const failures = (peer: OmemoPeer) =>
+  peer.events.filter((event) => event.event === 'undecryptable' || event.event === 'error');
+
+test('two python-omemo peers exchange OMEMO 0.3 messages and XEP-0454 files through Prosody', async () => {
+  await onServer(async ({ server, work, aliceJid, bobJid, peers, start }) => {
     const [alice, bob] = await Promise.all([start(aliceJid, 'alice'), start(bobJid, 'bob')]);
     assert.notEqual(alice.deviceId, bob.deviceId);
     assert.match(alice.fingerprint, /^[0-9a-f]{64}$/);
@@ -127,23 +147,11 @@ test('two python-omemo peers exchange OMEMO 0.3 messages and XEP-0454 files thro
       false,
       'the server log holds a plaintext',
     );
-  } finally {
-    await Promise.all(peers.map((peer) => peer.stop()));
-    await server.stop();
-    await rm(work, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a second device of the account reads what the first sends, and a note to self arrives once', async () => {
-  const server = await startProsody();
-  const work = await mkdtemp(join(tmpdir(), 'hush-omemo-peer-'));
-  const peers: OmemoPeer[] = [];
-  try {
-    const [aliceJid, bobJid] = await Promise.all([
-      server.createAccount('alice', password),
-      server.createAccount('bob', password),
-    ]);
-    const start = peerStarter(server, work, peers);
+  await onServer(async ({ aliceJid, bobJid, peers, start }) => {
     const [phone, laptop, bob] = await Promise.all([
       start(aliceJid, 'phone'),
       start(aliceJid, 'laptop'),
@@ -184,9 +192,5 @@ test('a second device of the account reads what the first sends, and a note to s
     );
     assert.equal(copies.length, 1);
     for (const peer of peers) assert.deepEqual(failures(peer), []);
-  } finally {
-    await Promise.all(peers.map((peer) => peer.stop()));
-    await server.stop();
-    await rm(work, { recursive: true, force: true });
-  }
+  });
 });
