@@ -3,7 +3,7 @@
 // local S3 server that checks every request's Signature V4. The same calls and the same errors as
 // against Prosody's own storage (packages/core/src/media/*.test.ts), and the bucket holds only
 // ciphertext under names that say nothing. Production limits but a 2 MiB limit and an 8 MiB quota.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
@@ -25,71 +25,56 @@ import {
   openSession,
   parseAesgcmUrl,
   requestUploadSlot,
-  startClient,
   uploadEncryptedFile,
   uploadFile,
   type FetchFunction,
-  type HushClient,
   type Storage,
   type StoredMessage,
   type XmppSession,
 } from '@hush/core';
-import {
-  startProsody,
-  startTcpProxy,
-  trustCertificateAuthority,
-  until,
-  type ProsodyServer,
-  type S3Uploads,
-  type TcpProxy,
-} from '@hush/test-utils';
+import { serverSuite, startTcpProxy, until, type S3Uploads, type TcpProxy } from '@hush/test-utils';
+import { testClients } from '@hush/test-utils/sessions';
 import { quickFileSender, uploadsCut } from '@hush/test-utils/files';
 
 const LIMIT = 2 * 1024 * 1024;
 const PASSWORD = 's3-mode-password';
-let server: ProsodyServer;
 let uploads: S3Uploads;
 let s3: S3Client;
 let alice: XmppSession;
 let proxy: TcpProxy | undefined;
-const open: HushClient[] = [];
-let people = 0;
+const clients = testClients(() => suite.server);
 
-before(async () => {
-  server = await startProsody({
+const suite = serverSuite({
+  server: {
     upload: 's3',
     settings: { UPLOAD_LIMIT: String(LIMIT), UPLOAD_DAILY_QUOTA: String(8 * 1024 * 1024) },
-  });
-  assert.ok(server.uploads);
-  uploads = server.uploads;
-  trustCertificateAuthority(server.caCert);
-  s3 = new S3Client({
-    region: uploads.s3.region,
-    endpoint: uploads.s3.endpoint,
-    forcePathStyle: true,
-    credentials: {
-      accessKeyId: uploads.s3.accessKeyId,
-      secretAccessKey: uploads.s3.secretAccessKey,
-    },
-  });
-  alice = await login(await person('alice'));
-});
-after(async () => {
-  await Promise.all(open.map(async (c) => (await c.close(), await c.session.close())));
-  await alice?.close();
-  await proxy?.close();
-  s3?.destroy();
-  await server?.stop();
+  },
+  started: async (server) => {
+    assert.ok(server.uploads);
+    uploads = server.uploads;
+    s3 = new S3Client({
+      region: uploads.s3.region,
+      endpoint: uploads.s3.endpoint,
+      forcePathStyle: true,
+      credentials: {
+        accessKeyId: uploads.s3.accessKeyId,
+        secretAccessKey: uploads.s3.secretAccessKey,
+      },
+    });
+    alice = await login(await person('alice'));
+  },
+  closeFirst: async () => {
+    await clients.closeAll();
+    await alice?.close();
+    await proxy?.close();
+    s3?.destroy();
+  },
 });
 
-async function person(name: string): Promise<string> {
-  const username = `${name}${++people}`;
-  await server.createAccount(username, PASSWORD);
-  return `${username}@localhost`;
-}
+const person = (name: string) => suite.newAccount(name, PASSWORD);
 
 const login = (jid: string) =>
-  openSession({ service: server.websocketUrl, jid, password: PASSWORD });
+  openSession({ service: suite.server.websocketUrl, jid, password: PASSWORD });
 const random = (length: number) => new Uint8Array(randomBytes(length));
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const bucket = () => uploads.s3.bucket;
@@ -139,7 +124,7 @@ test('1 MB round trip: only ciphertext in the bucket, under the slot id, no name
   assert.equal(downloaded.encrypted, true);
   assert.ok(Buffer.from(downloaded.bytes).equals(plain));
   // The file never passed through Prosody: nothing of its size is in Prosody's data folder.
-  const entries = await readdir(server.dataDir, { recursive: true, withFileTypes: true });
+  const entries = await readdir(suite.server.dataDir, { recursive: true, withFileTypes: true });
   for (const entry of entries.filter((e) => e.isFile())) {
     const { size } = await stat(join(entry.parentPath, entry.name));
     assert.ok(size < 100_000, `${entry.name} holds ${size} bytes`);
@@ -182,7 +167,7 @@ test('the daily quota used up: QuotaExceeded, and it holds across a restart', as
   } finally {
     await session.close();
   }
-  await server.restart();
+  await suite.server.restart();
   const again = await login(session.jid.split('/')[0] ?? '');
   try {
     await requestUploadSlot(again, 'upload.localhost', request);
@@ -287,9 +272,7 @@ async function device(
   storage: Storage = createMemoryStorage(),
   fetch?: FetchFunction,
 ) {
-  const session = await login(jid);
-  const client = await startClient({ session, storage });
-  open.push(client);
+  const { client } = await clients.start(jid, PASSWORD, { storage });
   return { jid, storage, files: quickFileSender(client, storage, fetch), client };
 }
 
@@ -322,9 +305,7 @@ test('send and receive over OMEMO; an upload cut by the network is sent after a 
   await assert.rejects(offline.files.send(bobJid, pendingFile), { code: 'UploadFailed' });
   const [pending] = await aliceStorage.uploads.list(aliceJid);
   assert.ok(pending);
-  open.splice(open.indexOf(offline.client), 1);
-  await offline.client.close();
-  await offline.client.session.close();
+  await clients.stop(offline.client);
 
   const aliceDevice = await device(aliceJid, aliceStorage);
   const { sent, failed } = await aliceDevice.files.resume();
