@@ -10,15 +10,8 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import xml from '@xmpp/xml';
 import { conversePage, repoRoot, trustCertificateAuthority, until } from '@hush/test-utils';
-import {
-  bundleNode,
-  createMemoryStorage,
-  fetchDeviceList,
-  openSession,
-  startClient,
-  type HushClient,
-  type Storage,
-} from '@hush/core';
+import { testClients } from '@hush/test-utils/sessions';
+import { bundleNode, fetchDeviceList, type HushClient, type Storage } from '@hush/core';
 import {
   fetchBundle as fetchOmemo2Bundle,
   fetchDeviceList as fetchOmemo2Devices,
@@ -29,7 +22,7 @@ const password = 'first contact with converse';
 let stack: Stack;
 let shots: string;
 const contexts: BrowserContext[] = [];
-const clients: HushClient[] = [];
+const clients = testClients(() => stack.prosody);
 
 async function converse(name: string): Promise<Page> {
   const folder = join(shots, 'page', name);
@@ -59,15 +52,7 @@ async function converse(name: string): Promise<Page> {
 
 async function hush(name: string): Promise<{ client: HushClient; storage: Storage }> {
   await stack.prosody.createAccount(name, password);
-  const storage = createMemoryStorage();
-  const session = await openSession({
-    service: stack.prosody.websocketUrl,
-    jid: `${name}@localhost`,
-    password,
-  });
-  const client = await startClient({ session, storage });
-  clients.push(client);
-  return { client, storage };
+  return clients.start(`${name}@localhost`, password);
 }
 
 /** The text of Converse's decrypted message with this plaintext from `peer`, waiting for it. */
@@ -103,7 +88,7 @@ describe('first contact with Converse.js', { timeout: 240_000 }, () => {
   });
 
   after(async () => {
-    await Promise.all(clients.map(async (c) => (await c.close(), await c.session.close())));
+    await clients.closeAll();
     for (const context of contexts) await context.close().catch(() => undefined);
     await stack?.stop();
   });
