@@ -19,7 +19,6 @@ import { decodeBase64Lenient } from '../util/base64.ts';
 import {
   checkEd25519Signature,
   checkXeddsaSignature,
-  concat,
   signXeddsa,
   verifyEd25519,
   verifyXeddsa,
@@ -28,6 +27,7 @@ import {
 } from './xeddsa.ts';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { installedNativeX25519, type NativeX25519 } from './native-x25519.ts';
+import { concatBytes } from '../util/bytes.ts';
 
 /** The subset of SubtleCrypto used here. */
 interface Subtle {
@@ -154,7 +154,7 @@ class LowOrderAgreement extends Error {
 async function webX25519PublicKey(subtle: Subtle, clamped: Uint8Array): Promise<Uint8Array> {
   const key = await subtle.importKey(
     'pkcs8',
-    concat(X25519_PKCS8, clamped),
+    concatBytes(X25519_PKCS8, clamped),
     { name: 'X25519' },
     true,
     ['deriveBits'],
@@ -182,7 +182,7 @@ function imported(subtle: Subtle, format: 'pkcs8' | 'raw', key: Uint8Array): Pro
   }
   const fresh =
     format === 'pkcs8'
-      ? subtle.importKey('pkcs8', concat(X25519_PKCS8, key), { name: 'X25519' }, false, [
+      ? subtle.importKey('pkcs8', concatBytes(X25519_PKCS8, key), { name: 'X25519' }, false, [
           'deriveBits',
         ])
       : subtle.importKey('raw', key, { name: 'X25519' }, true, []);

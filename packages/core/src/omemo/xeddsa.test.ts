@@ -11,7 +11,6 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import {
   checkEd25519Signature,
   checkXeddsaSignature,
-  concat,
   equationHolds,
   signXeddsa,
   verifyEd25519,
@@ -19,6 +18,7 @@ import {
   type CheckedSignature,
 } from './xeddsa.ts';
 import { clampX25519, createCurveBackend, type CurveBackend } from './webcrypto-curve.ts';
+import { concatBytes } from '../util/bytes.ts';
 
 const { Fp, Fn } = ed25519.Point;
 const P = Fp.ORDER;
@@ -272,7 +272,7 @@ test('a non-canonical public key (u >= p, or the top bit set) is refused', async
 function messageKilling(r: Uint8Array, edPublicKey: Uint8Array, order: bigint): Uint8Array {
   for (let i = 0; ; i++) {
     const candidate = new TextEncoder().encode(`message ${i}`);
-    const h = Fn.create(bytesToNumberLE(sha512(concat(r, edPublicKey, candidate))));
+    const h = Fn.create(bytesToNumberLE(sha512(concatBytes(r, edPublicKey, candidate))));
     if (h % order === 0n) return candidate;
   }
 }
@@ -293,7 +293,7 @@ test('a public key of small order is refused', async () => {
     const edPublicKey = le(y);
     // S = r and [h]A = 0: R = [S]B − [h]A holds for a message chosen so that order divides h.
     const signed = messageKilling(R, edPublicKey, order);
-    const signature = concat(R, le(r));
+    const signature = concatBytes(R, le(r));
     assert.equal(equationAlone(edPublicKey, signature, signed), true, `equation, u = ${u}`);
     assert.deepEqual(checkXeddsaSignature(key, signature), { ok: false, refusal: 'SmallOrderKey' });
     for (const [name, verify] of await verifiers())
@@ -306,7 +306,7 @@ test('S >= L is refused (S + L would verify wherever S does)', async () => {
   const signature = signXeddsa(privateKey, message);
   const signBit = (signature[63] ?? 0) & 0x80;
   const s = bytesToNumberLE(signature.subarray(32)) & ((1n << 255n) - 1n);
-  const malleated = concat(signature.subarray(0, 32), le(s + L));
+  const malleated = concatBytes(signature.subarray(0, 32), le(s + L));
   malleated[63] = (malleated[63] ?? 0) | signBit;
   const check = checkXeddsaSignature(publicKey, signature);
   assert.ok(check.ok);
@@ -338,7 +338,7 @@ test('an R of small order, or not canonically encoded, is refused', async () => 
   for (const [name, verify] of await verifiers())
     assert.equal(await verify(publicKey, message, signature), false, name);
   // The identity again, written as y = 1 + p: refused for its encoding before its order is looked at.
-  const nonCanonical = concat(le(1n + P), signature.subarray(32));
+  const nonCanonical = concatBytes(le(1n + P), signature.subarray(32));
   assert.deepEqual(checkXeddsaSignature(publicKey, nonCanonical), {
     ok: false,
     refusal: 'NonCanonicalR',
@@ -351,7 +351,7 @@ test('Ed25519 (OMEMO 2 identity keys): non-canonical and small-order keys, S >= 
   const signature = ed25519.sign(message, seed);
   assert.equal(verifyEd25519(edPublicKey, message, signature), true);
   const s = bytesToNumberLE(signature.subarray(32));
-  const malleated = concat(signature.subarray(0, 32), le(s + L));
+  const malleated = concatBytes(signature.subarray(0, 32), le(s + L));
   assert.equal(equationAlone(edPublicKey, malleated, message), true);
   assert.deepEqual(checkEd25519Signature(edPublicKey, malleated), {
     ok: false,

@@ -22,6 +22,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '../util/bytes.ts';
 
 const { Fp, Fn } = ed25519.Point;
 type EdPoint = InstanceType<typeof ed25519.Point>;
@@ -118,7 +119,7 @@ export function checkXeddsaSignature(publicKey: Uint8Array, signature: Uint8Arra
 export function equationHolds(checked: CheckedSignature, message: Uint8Array): boolean {
   const h = Fn.create(
     bytesToNumberLE(
-      sha512(concat(checked.signature.subarray(0, 32), checked.edPublicKey, message)),
+      sha512(concatBytes(checked.signature.subarray(0, 32), checked.edPublicKey, message)),
     ),
   );
   // Fn.create: the equation takes S mod L; S < L is checkEd25519Signature's job, not this one's.
@@ -160,12 +161,12 @@ export function signXeddsa(
   const prefix = new Uint8Array(32).fill(0xff);
   prefix[0] = 0xfe;
   const nonce =
-    nonceScalar ?? Fn.create(bytesToNumberLE(sha512(concat(prefix, privateKey, message))));
+    nonceScalar ?? Fn.create(bytesToNumberLE(sha512(concatBytes(prefix, privateKey, message))));
   const r =
     nonce === 0n ? ed25519.Point.ZERO.toBytes() : ed25519.Point.BASE.multiply(nonce).toBytes();
-  const h = Fn.create(bytesToNumberLE(sha512(concat(r, edPublicKey, message))));
+  const h = Fn.create(bytesToNumberLE(sha512(concatBytes(r, edPublicKey, message))));
   const s = Fn.add(Fn.mul(h, scalar), nonce);
-  const signature = concat(r, numberToBytesLE(s, 32));
+  const signature = concatBytes(r, numberToBytesLE(s, 32));
   signature[63] = (signature[63] ?? 0) | ((edPublicKey[31] ?? 0) & SIGN_BIT);
   return signature;
 }
@@ -178,14 +179,4 @@ export function x25519PublicKey(clampedPrivateKey: Uint8Array): Uint8Array {
     Fn.create(bytesToNumberLE(clampedPrivateKey)),
   ).toAffine();
   return numberToBytesLE(Fp.mul(Fp.add(Fp.ONE, y), Fp.inv(Fp.sub(Fp.ONE, y))), 32);
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

@@ -20,6 +20,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import type { RandomBytes } from '../util/random.ts';
 import { DJB_KEY_TYPE } from '../omemo/bundle.ts';
+import { concatBytes } from '../util/bytes.ts';
 
 const L = ed25519.Point.Fn.ORDER;
 const NONCE_PREFIX = new Uint8Array([0xfe, ...new Array<number>(31).fill(0xff)]);
@@ -36,16 +37,6 @@ function toLittleEndian(value: bigint, length: number): Uint8Array {
   for (let i = 0; i < length; i++) {
     out[i] = Number(rest & 0xffn);
     rest >>= 8n;
-  }
-  return out;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
   }
   return out;
 }
@@ -78,11 +69,13 @@ export function signEd25519(
   const a = scalarOf(privateKey);
   const publicKey = ed25519.Point.BASE.multiply(a).toBytes();
   const r =
-    littleEndian(sha512(concat(NONCE_PREFIX, toLittleEndian(a, 32), message, randomBytes(64)))) % L;
+    littleEndian(
+      sha512(concatBytes(NONCE_PREFIX, toLittleEndian(a, 32), message, randomBytes(64))),
+    ) % L;
   const R = ed25519.Point.BASE.multiply(r === 0n ? 1n : r).toBytes();
-  const h = littleEndian(sha512(concat(R, publicKey, message))) % L;
+  const h = littleEndian(sha512(concatBytes(R, publicKey, message))) % L;
   const S = ((r === 0n ? 1n : r) + h * a) % L;
-  return concat(R, toLittleEndian(S, 32));
+  return concatBytes(R, toLittleEndian(S, 32));
 }
 
 /**
@@ -103,5 +96,5 @@ export function montgomeryOf(edPublicKey: Uint8Array): Uint8Array | null {
 /** The form device records keep identity keys in (0x05 then the X25519 key), as OMEMO 0.3's. */
 export function recordKeyOf(edPublicKey: Uint8Array): Uint8Array | null {
   const montgomery = montgomeryOf(edPublicKey);
-  return montgomery && concat(new Uint8Array([DJB_KEY_TYPE]), montgomery);
+  return montgomery && concatBytes(new Uint8Array([DJB_KEY_TYPE]), montgomery);
 }

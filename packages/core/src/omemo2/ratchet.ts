@@ -31,6 +31,7 @@ import type { RandomBytes } from '../util/random.ts';
 import { equalBytes } from '../omemo/bytes.ts';
 import { clampX25519, type CurveBackend } from '../omemo/webcrypto-curve.ts';
 import { readAuthenticated, readMessage, writeAuthenticated, writeMessage } from './proto.ts';
+import { concatBytes } from '../util/bytes.ts';
 
 const ROOT_INFO = new TextEncoder().encode('OMEMO Root Chain');
 const MESSAGE_KEY_INFO = new TextEncoder().encode('OMEMO Message Key Material');
@@ -85,13 +86,6 @@ function chainStep(chainKey: Uint8Array): [next: Uint8Array, messageKey: Uint8Ar
 function messageKeys(key: Uint8Array): { aes: Uint8Array; mac: Uint8Array; iv: Uint8Array } {
   const out = hkdf(sha256, key, ZERO_SALT, MESSAGE_KEY_INFO, 80);
   return { aes: out.subarray(0, 32), mac: out.subarray(32, 64), iv: out.subarray(64, 80) };
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** The X25519 operations a ratchet needs, possibly asynchronous (WebCrypto's are). */
@@ -253,7 +247,7 @@ export function ratchetEncrypt(
     dhPub: bytes(state.ownPub),
     ciphertext: cbc(aes, iv).encrypt(plaintext),
   });
-  const tag = hmac(sha256, mac, concat(associatedData, message)).subarray(0, MAC_LENGTH);
+  const tag = hmac(sha256, mac, concatBytes(associatedData, message)).subarray(0, MAC_LENGTH);
   return {
     state: { ...state, sendChain: b64(nextChain), sendN: state.sendN + 1 },
     message: writeAuthenticated({ mac: tag, message }),
@@ -262,7 +256,7 @@ export function ratchetEncrypt(
 
 function open(key: Uint8Array, authenticated: Uint8Array, ad: Uint8Array, body: Uint8Array) {
   const { aes, mac, iv } = messageKeys(key);
-  const tag = hmac(sha256, mac, concat(ad, authenticated)).subarray(0, MAC_LENGTH);
+  const tag = hmac(sha256, mac, concatBytes(ad, authenticated)).subarray(0, MAC_LENGTH);
   return { tag, decrypt: () => cbc(aes, iv).decrypt(body) };
 }
 

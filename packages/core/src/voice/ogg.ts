@@ -8,6 +8,7 @@
 import { malformed, startsWith, toMilliseconds, u16le, u32le, u8 } from './byte-reader.ts';
 import { OpusPacketList, readOpusHead, type OpusHead, type OpusTrack } from './opus.ts';
 import type { ContainerAudio } from './types.ts';
+import { joinBytes } from '../util/bytes.ts';
 
 const HEADER_BYTES = 27;
 const OPUS_RATE = 48_000;
@@ -146,7 +147,7 @@ export function readOggOpus(bytes: Uint8Array): OpusTrack {
       at += size;
       if (size === 255) continue;
       // Most packets lie within one page; only those that cross a page boundary are copied.
-      const packet = pieces.length === 1 ? (pieces[0] ?? new Uint8Array(0)) : concat(pieces);
+      const packet = pieces.length === 1 ? (pieces[0] ?? new Uint8Array(0)) : joinBytes(pieces);
       pieces = [];
       if (packetIndex === 0) head = readOpusHead(packet, 0, packet.length);
       // Packet 1 is OpusTags (RFC 7845 §5.2): nothing a player needs.
@@ -167,14 +168,4 @@ export function readOggOpus(bytes: Uint8Array): OpusTrack {
   if (!head) throw malformed('Ogg without OpusHead');
   const played = endGranule === undefined ? list.totalSamples : endGranule - (origin ?? 0);
   return list.finish(head, list.totalSamples - played);
-}
-
-function concat(pieces: readonly Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
-  let at = 0;
-  for (const piece of pieces) {
-    joined.set(piece, at);
-    at += piece.length;
-  }
-  return joined;
 }
