@@ -126,19 +126,22 @@ export class Omemo implements EncryptionHook {
       report,
       omemo2: options.versions?.includes('2') ?? true,
     });
-    this.#sessions = new Sessions({
+    // What both versions' sessions need: the same stores, and the same answer to a failure.
+    const sessionDeps = {
       session: this.#session,
       store: this.#ruled,
       signal: this.#signal,
       account: this.account,
       randomBytes: this.#randomBytes,
-      onIdentityChanged: (target) => emit({ type: 'identity-changed', ...target }),
-      report: (error) => {
+      onIdentityChanged: (target: { jid: string; deviceId: number }) =>
+        emit({ type: 'identity-changed', ...target }),
+      report: (error: unknown) => {
         // A bundle readable by contacts only: ask to see their presence (device-lists.ts).
         void this.#lists.noticeFailure(error).catch(() => undefined);
         report(error);
       },
-    });
+    };
+    this.#sessions = new Sessions(sessionDeps);
     this.#directory = new DeviceDirectory({
       store: this.#ruled,
       lists: this.#lists,
@@ -176,18 +179,7 @@ export class Omemo implements EncryptionHook {
       emit,
       report,
     });
-    this.#sessions2 = new Omemo2Sessions({
-      session: this.#session,
-      store: this.#ruled,
-      signal: this.#signal,
-      account: this.account,
-      randomBytes: this.#randomBytes,
-      onIdentityChanged: (target) => emit({ type: 'identity-changed', ...target }),
-      report: (error) => {
-        void this.#lists.noticeFailure(error).catch(() => undefined);
-        report(error);
-      },
-    });
+    this.#sessions2 = new Omemo2Sessions(sessionDeps);
     this.#omemo2 = new Omemo2Hook({
       account: this.account,
       ownDeviceId,
