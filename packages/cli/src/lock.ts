@@ -3,9 +3,8 @@
 // The lock is an exclusive SQLite transaction on `owner.lock` in the profile folder: SQLite holds it
 // with an operating-system file lock, which the system drops when the process ends however it ends,
 // so a crashed owner never leaves a stale lock behind. Nothing is ever written to the file.
-import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { openPrivateDatabase } from '@hush/storage-node';
 
 export interface ProfileLock {
   release(): void;
@@ -13,13 +12,7 @@ export interface ProfileLock {
 
 /** Takes the profile's lock, or returns undefined at once when another process holds it. */
 export function tryLockProfile(dir: string): ProfileLock | undefined {
-  const path = join(dir, 'owner.lock');
-  try {
-    closeSync(openSync(path, 'wx', 0o600));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  const db = new DatabaseSync(path);
+  const db = openPrivateDatabase(join(dir, 'owner.lock'));
   try {
     db.exec('PRAGMA locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE');

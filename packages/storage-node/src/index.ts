@@ -1,1 +1,1 @@
-export { nodeSqlDriver, openSqliteStorage } from './sqlite.ts';
+export { nodeSqlDriver, openPrivateDatabase, openSqliteStorage } from './sqlite.ts';

@@ -37,11 +37,10 @@ export function nodeSqlDriver(db: DatabaseSync): SqlDriver {
 }
 
 /**
- * Opens (creating if needed) the storage in the SQLite file at `path` and brings its schema up to
- * date. A new file is created readable by its owner only (0600): it holds messages, OMEMO private
- * keys and, for the CLI, the account password; SQLite gives its -wal and -shm files the same mode.
+ * The SQLite database in the file at `path` (or ':memory:'), the file created readable by its owner
+ * only (0600) when it does not exist yet; SQLite gives its -wal and -shm files the same mode.
  */
-export async function openSqliteStorage(path: string): Promise<Storage> {
+export function openPrivateDatabase(path: string): DatabaseSync {
   if (path !== ':memory:') {
     try {
       closeSync(openSync(path, 'wx', 0o600));
@@ -49,7 +48,16 @@ export async function openSqliteStorage(path: string): Promise<Storage> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
-  const db = new DatabaseSync(path);
+  return new DatabaseSync(path);
+}
+
+/**
+ * Opens (creating if needed) the storage in the SQLite file at `path` and brings its schema up to
+ * date. A new file is created readable by its owner only (0600): it holds messages, OMEMO private
+ * keys and, for the CLI, its saved login (never the password).
+ */
+export async function openSqliteStorage(path: string): Promise<Storage> {
+  const db = openPrivateDatabase(path);
   try {
     // WAL: readers do not block the writer, and a commit is one append. synchronous stays at its
     // FULL default, so a committed outbox entry survives a power cut, as "persisted before
