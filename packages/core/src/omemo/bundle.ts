@@ -235,42 +235,55 @@ function keyOf(element: Element | undefined): Uint8Array | null {
 }
 
 /** What reading a bundle gave: the bundle and how many one-time prekeys were dropped, or why not. */
-export type BundleReading =
-  | { readonly bundle: OmemoBundle; readonly droppedPreKeys: number }
+export type BundleReading<B = OmemoBundle> =
+  | { readonly bundle: B; readonly droppedPreKeys: number }
   | { readonly bundle: null; readonly problem: string };
 
-function refused(problem: string): BundleReading {
-  return { bundle: null, problem };
+/** Where each part of a bundle is in one OMEMO version's <bundle/>, and how its keys are read. */
+export interface BundleLayout {
+  readonly namespace: string;
+  readonly version: string;
+  readonly signed: { readonly element: string; readonly idAttribute: string };
+  readonly signature: string;
+  readonly identity: string;
+  readonly preKey: { readonly element: string; readonly idAttribute: string };
+  /** A public key of this version (0.3: Curve25519 with or without its type byte; 2: 32 bytes). */
+  readonly keyOf: (element: Element | undefined) => Uint8Array | null;
+  readonly keyKind: string;
+  readonly identityKind: string;
 }
 
 /**
- * <bundle xmlns='eu.siacs.conversations.axolotl'> -> the bundle, or the reason it cannot be used
- * (see the header for what is valid). Bad one-time prekeys are dropped one by one; a prekey id that
- * appears twice drops both, since either key could be the one its owner kept.
+ * A <bundle/> laid out as `layout` says -> the bundle, or the reason it cannot be used (see the
+ * header for what is valid). Bad one-time prekeys are dropped one by one; a prekey id that appears
+ * twice drops both, since either key could be the one its owner kept.
  */
-export function readBundle(element: Element): BundleReading {
+export function readBundleAs(element: Element, layout: BundleLayout): BundleReading {
+  const refused = (problem: string): BundleReading => ({ bundle: null, problem });
   try {
-    if (!element.is('bundle', NS_OMEMO_LEGACY)) return refused('it is not an OMEMO 0.3 bundle');
-    const signed = element.getChild('signedPreKeyPublic');
+    if (!element.is('bundle', layout.namespace)) {
+      return refused(`it is not an OMEMO ${layout.version} bundle`);
+    }
+    const signed = element.getChild(layout.signed.element);
     if (!signed) return refused('it has no signed prekey');
-    const signedId = parseKeyId(signed.attrs.signedPreKeyId);
+    const signedId = parseKeyId(signed.attrs[layout.signed.idAttribute]);
     if (signedId === null) {
       return refused(
-        `its signed prekey id '${signed.attrs.signedPreKeyId ?? ''}' is not 0..2^32-1`,
+        `its signed prekey id '${signed.attrs[layout.signed.idAttribute] ?? ''}' is not 0..2^32-1`,
       );
     }
-    const signedKey = keyOf(signed);
-    if (!signedKey) return refused('its signed prekey is not a Curve25519 public key');
-    const signature = bytesOf(element.getChild('signedPreKeySignature'), SIGNATURE_LENGTH);
+    const signedKey = layout.keyOf(signed);
+    if (!signedKey) return refused(`its signed prekey is not ${layout.keyKind}`);
+    const signature = bytesOf(element.getChild(layout.signature), SIGNATURE_LENGTH);
     if (!signature) {
       return refused('its signed prekey signature is missing or not 64 bytes');
     }
-    const identityKey = keyOf(element.getChild('identityKey'));
-    if (!identityKey) return refused('its identity key is missing or not a Curve25519 public key');
+    const identityKey = layout.keyOf(element.getChild(layout.identity));
+    if (!identityKey) return refused(`its identity key is missing or not ${layout.identityKind}`);
     const preKeys = readPreKeys(
-      element.getChild('prekeys')?.getChildren('preKeyPublic') ?? [],
-      'preKeyId',
-      keyOf,
+      element.getChild('prekeys')?.getChildren(layout.preKey.element) ?? [],
+      layout.preKey.idAttribute,
+      layout.keyOf,
     );
     if ('problem' in preKeys) return refused(preKeys.problem);
     return {
@@ -286,6 +299,26 @@ export function readBundle(element: Element): BundleReading {
       `it could not be read (${error instanceof Error ? error.message : String(error)})`,
     );
   }
+}
+
+const LEGACY_LAYOUT: BundleLayout = {
+  namespace: NS_OMEMO_LEGACY,
+  version: '0.3',
+  signed: { element: 'signedPreKeyPublic', idAttribute: 'signedPreKeyId' },
+  signature: 'signedPreKeySignature',
+  identity: 'identityKey',
+  preKey: { element: 'preKeyPublic', idAttribute: 'preKeyId' },
+  keyOf,
+  keyKind: 'a Curve25519 public key',
+  identityKind: 'a Curve25519 public key',
+};
+
+/**
+ * <bundle xmlns='eu.siacs.conversations.axolotl'> -> the bundle, or the reason it cannot be used
+ * (see the header for what is valid).
+ */
+export function readBundle(element: Element): BundleReading {
+  return readBundleAs(element, LEGACY_LAYOUT);
 }
 
 /** <bundle xmlns='eu.siacs.conversations.axolotl'> -> OmemoBundle, or null when it cannot be used. */

@@ -15,7 +15,15 @@
 import xml, { type Element } from '@xmpp/xml';
 import { HushError } from '../errors.ts';
 import { encodeBase64 } from '../util/base64.ts';
-import { bytesOf, isDeviceId, isKeyId, parseId, parseKeyId, readPreKeys } from '../omemo/bundle.ts';
+import {
+  bytesOf,
+  isDeviceId,
+  isKeyId,
+  parseId,
+  readBundleAs,
+  type BundleLayout,
+  type BundleReading,
+} from '../omemo/bundle.ts';
 
 export const NS_OMEMO2 = 'urn:xmpp:omemo:2';
 export const DEVICES_NODE = `${NS_OMEMO2}:devices`;
@@ -142,52 +150,26 @@ export function buildBundle(bundle: Omemo2Bundle): Element {
 }
 
 /** What reading a bundle gave: the bundle and how many one-time prekeys were dropped, or why not. */
-export type Omemo2BundleReading =
-  | { readonly bundle: Omemo2Bundle; readonly droppedPreKeys: number }
-  | { readonly bundle: null; readonly problem: string };
+export type Omemo2BundleReading = BundleReading<Omemo2Bundle>;
 
-function refused(problem: string): Omemo2BundleReading {
-  return { bundle: null, problem };
-}
+const LAYOUT: BundleLayout = {
+  namespace: NS_OMEMO2,
+  version: '2',
+  signed: { element: 'spk', idAttribute: 'id' },
+  signature: 'spks',
+  identity: 'ik',
+  preKey: { element: 'pk', idAttribute: 'id' },
+  keyOf: (element) => bytesOf(element, KEY_LENGTH),
+  keyKind: 'a 32-byte X25519 key',
+  identityKind: 'a 32-byte Ed25519 key',
+};
 
 /**
  * <bundle xmlns='urn:xmpp:omemo:2'> -> the bundle, or the reason it cannot be used. Bad one-time
  * prekeys are dropped one by one; an id that appears twice drops both keys.
  */
 export function readBundle(element: Element): Omemo2BundleReading {
-  try {
-    if (!element.is('bundle', NS_OMEMO2)) return refused('it is not an OMEMO 2 bundle');
-    const spk = element.getChild('spk');
-    if (!spk) return refused('it has no signed prekey');
-    const signedId = parseKeyId(spk.attrs.id);
-    if (signedId === null) {
-      return refused(`its signed prekey id '${spk.attrs.id ?? ''}' is not 0..2^32-1`);
-    }
-    const signedKey = bytesOf(spk, KEY_LENGTH);
-    if (!signedKey) return refused('its signed prekey is not a 32-byte X25519 key');
-    const signature = bytesOf(element.getChild('spks'), SIGNATURE_LENGTH);
-    if (!signature) return refused('its signed prekey signature is missing or not 64 bytes');
-    const identityKey = bytesOf(element.getChild('ik'), KEY_LENGTH);
-    if (!identityKey) return refused('its identity key is missing or not a 32-byte Ed25519 key');
-    const preKeys = readPreKeys(
-      element.getChild('prekeys')?.getChildren('pk') ?? [],
-      'id',
-      (preKey) => bytesOf(preKey, KEY_LENGTH),
-    );
-    if ('problem' in preKeys) return refused(preKeys.problem);
-    return {
-      bundle: {
-        identityKey,
-        signedPreKey: { id: signedId, publicKey: signedKey, signature },
-        preKeys: preKeys.preKeys,
-      },
-      droppedPreKeys: preKeys.dropped,
-    };
-  } catch (error) {
-    return refused(
-      `it could not be read (${error instanceof Error ? error.message : String(error)})`,
-    );
-  }
+  return readBundleAs(element, LAYOUT);
 }
 
 export function parseBundle(element: Element): Omemo2Bundle | null {
