@@ -6,18 +6,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tone } from '@hush/test-utils';
-import { bundleWorkload, runInHermes, runInNode } from '../packages/app/hermes/run.ts';
-import type {
-  WorkloadInput,
-  WorkloadResult,
-  WorkloadStep,
-} from '../packages/app/hermes/workload.ts';
+import {
+  bundleWorkload,
+  runInHermes,
+  runInNode,
+  standardInput,
+  STANDARD_SIZES,
+} from '../packages/app/hermes/run.ts';
+import type { WorkloadResult, WorkloadStep } from '../packages/app/hermes/workload.ts';
 
 const ROUNDS = Number(process.env.HUSH_BENCH_ROUNDS ?? 3);
-const MESSAGES = 1000;
-const TURNS = 20;
-const ITERATIONS = 10000;
+const { messages: MESSAGES, turns: TURNS, iterations: ITERATIONS } = STANDARD_SIZES;
 
 interface Row {
   readonly name: string;
@@ -82,21 +81,7 @@ const median = (values: number[]) =>
 export async function printHermesRows(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'hush-hermes-bench-'));
   try {
-    const opus = await tone(join(dir, 'voice.ogg'), 300, [
-      '-ac',
-      '1',
-      '-c:a',
-      'libopus',
-      '-b:a',
-      '16k',
-    ]);
-    const input: WorkloadInput = {
-      opus: Buffer.from(opus).toString('base64'),
-      messages: MESSAGES,
-      turns: TURNS,
-      fileBytes: 10 * 1024 * 1024,
-      iterations: ITERATIONS,
-    };
+    const input = await standardInput(dir);
     const bundle = await bundleWorkload(dir);
     const hermes: WorkloadResult[] = [];
     const node: WorkloadResult[] = [];

@@ -9,9 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tone } from '@hush/test-utils';
-import { bundleWorkload, runInHermes, runInNode } from '../hermes/run.ts';
-import type { WorkloadInput, WorkloadResult } from '../hermes/workload.ts';
+import { bundleWorkload, runInHermes, runInNode, standardInput } from '../hermes/run.ts';
+import type { WorkloadResult } from '../hermes/workload.ts';
 
 const STEPS = [
   'omemoSetup',
@@ -29,21 +28,7 @@ const STEPS = [
 test('core runs in Hermes and gives the same bytes as in Node', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hush-hermes-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const opus = await tone(join(dir, 'voice.ogg'), 300, [
-    '-ac',
-    '1',
-    '-c:a',
-    'libopus',
-    '-b:a',
-    '16k',
-  ]);
-  const input: WorkloadInput = {
-    opus: Buffer.from(opus).toString('base64'),
-    messages: 1000,
-    turns: 20,
-    fileBytes: 10 * 1024 * 1024,
-    iterations: 10000,
-  };
+  const input = await standardInput(dir);
   const bundle = await bundleWorkload(dir);
   const hermes = await runInHermes(bundle, input);
   const node = await runInNode(bundle, input);
