@@ -11,7 +11,6 @@ import {
 } from '@privacyresearch/libsignal-protocol-typescript';
 import { HushError, OmemoDeviceError } from '../errors.ts';
 import type { DecryptResult, ParsedChatMessage } from '../chat/types.ts';
-import type { RandomBytes } from '../util/random.ts';
 import { NS_OMEMO_LEGACY } from './bundle.ts';
 import { toArrayBuffer } from './bytes.ts';
 import { errorText } from './events.ts';
@@ -25,24 +24,10 @@ import {
   type EncryptedElement,
 } from './message.ts';
 import type { Sessions, Target } from './sessions.ts';
-import type { SignalStore } from './signal-store.ts';
+import type { HookDeps } from './hook-deps.ts';
 
-export interface LegacyHookDeps {
-  readonly account: string;
-  readonly ownDeviceId: () => number;
-  /** When this device was made: history from before is not expected to be readable. */
-  readonly createdAt: () => number;
+export interface LegacyHookDeps extends HookDeps {
   readonly sessions: Sessions;
-  readonly signal: SignalStore;
-  readonly randomBytes: RandomBytes;
-  readonly noticeMessage: (sender: string, sid: number, rids: readonly number[]) => Promise<void>;
-  readonly decrypted: (
-    sender: string,
-    sid: number,
-    preKey: boolean,
-    hold: boolean,
-  ) => Promise<HushError | undefined>;
-  readonly scheduleRepair: (sender: string, sid: number) => void;
 }
 
 export class LegacyHook {

@@ -10,8 +10,7 @@
 import xml, { type Element } from '@xmpp/xml';
 import { HushError, OmemoDeviceError } from '../errors.ts';
 import type { DecryptResult, ParsedChatMessage } from '../chat/types.ts';
-import type { RandomBytes } from '../util/random.ts';
-import type { SignalStore } from '../omemo/signal-store.ts';
+import type { HookDeps } from '../omemo/hook-deps.ts';
 import type { Target } from '../omemo/sessions.ts';
 import { FALLBACK_BODY, NS_EME, NS_HINTS } from '../omemo/message.ts';
 import { NS_OMEMO2 } from './bundle.ts';
@@ -26,24 +25,9 @@ import {
 import { RatchetError } from './ratchet.ts';
 import { sessionAddress, type Omemo2Sessions } from './sessions.ts';
 
-export interface Omemo2HookDeps {
-  readonly account: string;
-  readonly ownDeviceId: () => number;
-  /** When this device was made: history from before is not expected to be readable. */
-  readonly createdAt: () => number;
+export interface Omemo2HookDeps extends HookDeps {
   readonly sessions: Omemo2Sessions;
-  readonly signal: SignalStore;
-  readonly randomBytes: RandomBytes;
   readonly now: () => number;
-  /** The rest of 0.3's decrypt path, shared (omemo.ts). */
-  readonly noticeMessage: (sender: string, sid: number, rids: readonly number[]) => Promise<void>;
-  readonly decrypted: (
-    sender: string,
-    sid: number,
-    built: boolean,
-    hold: boolean,
-  ) => Promise<HushError | undefined>;
-  readonly scheduleRepair: (sender: string, sid: number) => void;
 }
 
 export class Omemo2Hook {
