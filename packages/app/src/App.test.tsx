@@ -7,32 +7,13 @@ import { createMemoryStorage } from '@hush/core';
 import { App } from './App';
 import { AccountController } from './client/account';
 import type { Platform } from './platform/types';
+import { offlinePlatform } from './platform/offline-platform';
 import { ChatStore } from './client/chats';
 
-const platform: Platform = {
+const platform: Platform = offlinePlatform({
   name: 'native',
-  openStorage: async () => createMemoryStorage(),
-  deleteStorage: async () => undefined,
-  keptFiles: { read: async () => undefined, write: async () => undefined },
-  vault: () => ({
-    load: async () => undefined,
-    save: async () => undefined,
-    forget: async () => undefined,
-  }),
-  defaultService: (domain) => `wss://${domain}/xmpp-websocket`,
-  readRecording: async () => new Uint8Array(),
   playableUri: async () => ({ uri: 'file:///none', release: () => undefined }),
-  initialInvite: async () => undefined,
-  forgetInitialInvite: () => undefined,
-  notifications: {
-    access: () => 'unsupported',
-    request: async () => 'unsupported',
-    show: () => undefined,
-  },
-  pickFile: async () => undefined,
-  showUnread: () => undefined,
-  saveFile: async () => undefined,
-};
+});
 
 /** An account on this device that never reaches a server: signed in, offline. */
 class OfflineAccount extends AccountController {

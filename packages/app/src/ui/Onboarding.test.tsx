@@ -1,34 +1,11 @@
 import { fireEvent, render, screen } from '@testing-library/react-native';
-import { createMemoryStorage, HushError } from '@hush/core';
+import { HushError } from '@hush/core';
 import { AccountController, type LogInInput } from '../client/account';
-import type { Platform } from '../platform/types';
+import { offlinePlatform } from '../platform/offline-platform';
 import { ControllerContext } from './hooks';
 import { Onboarding } from './Onboarding';
 
-const platform: Platform = {
-  name: 'web',
-  openStorage: async () => createMemoryStorage(),
-  deleteStorage: async () => undefined,
-  keptFiles: { read: async () => undefined, write: async () => undefined },
-  vault: () => ({
-    load: async () => undefined,
-    save: async () => undefined,
-    forget: async () => undefined,
-  }),
-  defaultService: (domain) => `wss://${domain}/xmpp-websocket`,
-  readRecording: async () => new Uint8Array(),
-  playableUri: async () => ({ uri: 'blob:none', release: () => undefined }),
-  initialInvite: async () => undefined,
-  forgetInitialInvite: () => undefined,
-  notifications: {
-    access: () => 'unsupported',
-    request: async () => 'unsupported',
-    show: () => undefined,
-  },
-  pickFile: async () => undefined,
-  showUnread: () => undefined,
-  saveFile: async () => undefined,
-};
+const platform = offlinePlatform();
 
 /** A controller whose server always says the password is wrong. */
 class WrongPasswordController extends AccountController {
