@@ -139,3 +139,11 @@ declare module '@xmpp/xml/lib/parse.js' {
   import type { Element } from '@xmpp/xml';
   export default function parse(text: string): Element;
 }
+
+declare module '@xmpp/iq/caller.js' {
+  /** xmpp.js's IQ caller, made for an entity and its middleware (tests build one alone). */
+  export default function iqCaller(deps: {
+    entity: { send(stanza: unknown): Promise<void> };
+    middleware: { use(handler: unknown): void };
+  }): unknown;
+}

@@ -46,3 +46,26 @@ export function keepSocketErrorListeners(xmpp: XmppClient): void {
     attachSocket(socket);
   };
 }
+
+/** What this needs of xmpp.js's IQ caller: its table of replies awaited, by stanza id. */
+interface IqCallerLike {
+  handlers: Map<string, { promise: Promise<unknown> }>;
+}
+
+/**
+ * xmpp.js's IQ caller awaits the reply only once the request is written; an error reply that comes
+ * sooner (a fast server refusing at once: ejabberd refusing an archive field it lacks) rejects a
+ * promise nothing handles yet. Node calls that an unhandled rejection, and libsignal's curve25519
+ * build, loaded with OMEMO, aborts the process on any. Each awaited reply is handled from the start;
+ * the caller still gets the error when it awaits it.
+ */
+export function handleIqRepliesAtOnce(xmpp: XmppClient): void {
+  const caller = (xmpp as unknown as { iqCaller: IqCallerLike }).iqCaller;
+  const handlers = caller.handlers;
+  caller.handlers = new (class extends Map<string, { promise: Promise<unknown> }> {
+    override set(id: string, deferred: { promise: Promise<unknown> }): this {
+      deferred.promise.catch(() => undefined);
+      return super.set(id, deferred);
+    }
+  })(handlers);
+}

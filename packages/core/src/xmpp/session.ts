@@ -20,6 +20,7 @@ import { toHushError } from './session-errors.ts';
 import {
   CONNECTION_TIMEOUT_MS,
   dropDataAfterClose,
+  handleIqRepliesAtOnce,
   keepSocketErrorListeners,
 } from './connection-patches.ts';
 import * as streamManagement from './stream-management.ts';
@@ -78,6 +79,7 @@ export async function openSession(options: SessionOptions): Promise<XmppSession>
   });
   streamManagement.askForAcksOften(xmpp);
   keepSocketErrorListeners(xmpp);
+  handleIqRepliesAtOnce(xmpp);
   streamManagement.dropOfferWhenOnline(xmpp);
   const clientState = clientStateIndication(xmpp);
   const streamManagementOffered = streamManagement.watchOffer(xmpp);
