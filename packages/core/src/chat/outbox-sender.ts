@@ -215,8 +215,17 @@ export class OutboxSender {
           continue;
         }
         if (!this.#online()) break;
+        const stanza = storedStanza(entry.stanzaXml);
+        if (!stanza) {
+          // A stored stanza that no longer reads whole (a damaged record) is built again from its
+          // message, as one written offline is: it must neither stop the entries behind it nor go
+          // out cut short.
+          await storage.outbox.update(this.#account, entry.id, { stanzaXml: AWAITING_ENCRYPTION });
+          await this.#sendWritten(entry.id, entry.messageId);
+          continue;
+        }
         await storage.outbox.update(this.#account, entry.id, { attempts: entry.attempts + 1 });
-        await trySend(this.#deps.session, parse(entry.stanzaXml));
+        await trySend(this.#deps.session, stanza);
       }
     } finally {
       await this.#countPending();
@@ -291,4 +300,20 @@ export class OutboxSender {
     this.#pendingTold = asked;
     this.#deps.onPending(pending);
   }
+}
+
+/**
+ * The message stanza an outbox entry holds, or undefined when the record no longer reads whole: the
+ * parser returns nothing for what is not XML and closes what is cut short, so a stanza counts only
+ * when it is a message that serializes back to exactly what was stored (as everything Hush stores
+ * does).
+ */
+function storedStanza(stanzaXml: string): Element | undefined {
+  let stanza: Element | undefined;
+  try {
+    stanza = parse(stanzaXml) as Element | undefined;
+  } catch {
+    return undefined;
+  }
+  return stanza?.is('message') && stanza.toString() === stanzaXml ? stanza : undefined;
 }

@@ -154,3 +154,44 @@ function counter(): () => string {
 function stanzaOf(message: StoredMessage): Element {
   return buildChatMessage({ to: message.peer, id: message.id, body: message.body });
 }
+
+test('an outbox entry whose stanza no longer reads is built again from its message, and the ones behind it still go', async () => {
+  const memory = createMemoryStorage();
+  for (const [message, stanzaXml] of [
+    [outgoing('damaged-1', 'pending', 1), '<message to="bob@localhost" id="damaged-1"><bo'],
+    [outgoing('damaged-2', 'pending', 2), '%%%'],
+    [
+      outgoing('waiting-3', 'pending', 3),
+      buildChatMessage({ to: PEER, id: 'waiting-3', body: 'waiting-3' }).toString(),
+    ],
+  ] as const) {
+    await memory.messages.add(message);
+    await memory.outbox.put({
+      id: message.id,
+      account: ACCOUNT,
+      messageId: message.id,
+      stanzaXml,
+      attempts: 1,
+      createdAt: message.timestamp,
+    });
+  }
+  const { session } = standInSession();
+  const sent: string[] = [];
+  session.send = async (stanza: Element) => {
+    if (stanza.is('message'))
+      sent.push(`${stanza.attrs.id ?? ''}: ${stanza.getChildText('body') ?? ''}`);
+  };
+  const messenger = new Messenger({ session, storage: memory });
+  await messenger.start();
+  await messenger.close();
+  assert.deepEqual(
+    sent,
+    ['damaged-1: damaged-1', 'damaged-2: damaged-2', 'waiting-3: waiting-3'],
+    'all went whole, in order',
+  );
+  assert.deepEqual(
+    await memory.outbox.list(ACCOUNT).then((left) => left.length),
+    3,
+    'each waits for its ack',
+  );
+});
