@@ -18,6 +18,7 @@ import {
 } from '@hush/test-utils';
 import type { KeptFiles, Platform } from '../platform/types.ts';
 import { AccountController } from './account.ts';
+import { offlinePlatform } from '../platform/offline-platform.ts';
 
 const PASSWORD = 'account-test-password';
 let server: ProsodyServer;
@@ -34,32 +35,21 @@ function testPlatform(
     read: async (url) => files.get(url),
     write: async (url, bytes) => void files.set(url, bytes),
   };
-  return {
+  const vault: Platform['vault'] = () => ({
+    load: async (jid) => logins.get(jid),
+    save: async (jid, login) => void logins.set(jid, login),
+    forget: async (jid) => void logins.delete(jid),
+    legacyPassword: async (jid) => legacy.get(jid),
+    eraseLegacyPassword: async (jid) => void legacy.delete(jid),
+  });
+  return offlinePlatform({
     name: 'native',
     openStorage: async () => storage,
-    deleteStorage: async () => undefined,
     keptFiles,
-    vault: () => ({
-      load: async (jid) => logins.get(jid),
-      save: async (jid, login) => void logins.set(jid, login),
-      forget: async (jid) => void logins.delete(jid),
-      legacyPassword: async (jid) => legacy.get(jid),
-      eraseLegacyPassword: async (jid) => void legacy.delete(jid),
-    }),
+    vault,
     defaultService: () => server.websocketUrl,
-    readRecording: async () => new Uint8Array(),
     playableUri: async () => ({ uri: 'file:///none', release: () => undefined }),
-    initialInvite: async () => undefined,
-    forgetInitialInvite: () => undefined,
-    notifications: {
-      access: () => 'unsupported',
-      request: async () => 'unsupported',
-      show: () => undefined,
-    },
-    showUnread: () => undefined,
-    pickFile: async () => undefined,
-    saveFile: async () => undefined,
-  };
+  });
 }
 
 describe('AccountController after a server restart', { timeout: 120_000 }, () => {

@@ -1,7 +1,7 @@
 // A platform with nothing behind it: storage in memory, no keystore, no files, no notifications, no
 // recorder. Component and controller tests start from it and replace what they exercise.
 import { createMemoryStorage } from '@hush/core';
-import type { Platform } from './types';
+import type { Platform } from './types.ts';
 
 export function offlinePlatform(overrides: Partial<Platform> = {}): Platform {
   return {
